@@ -1,0 +1,55 @@
+//! `roundtrip`: the command line of the project. Argument parsing and output only; every engine
+//! lives in its own crate. A command enters at [`main`], is parsed by clap into [`Command`], and
+//! is handed to the crate that does the work.
+//!
+//! Exit codes: 0 success, 1 the request or service failed (one-line reason on stderr), 2 bad usage.
+
+mod dig;
+mod serve;
+mod zone;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser, Debug)]
+#[command(name = "roundtrip", version, about = "The whole journey of a web request, for real")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Zone files: check them as BIND's named-checkzone does.
+    #[command(subcommand)]
+    Zone(zone::ZoneCommand),
+    /// Run one of the lab's servers on its own.
+    #[command(subcommand)]
+    Serve(serve::ServeCommand),
+    /// Ask a DNS server a question and print the answer in dig's layout.
+    Dig(dig::DigArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let code = if err.use_stderr() { 2 } else { 0 };
+            let _ = err.print();
+            return ExitCode::from(code);
+        }
+    };
+    let result = match cli.command {
+        Command::Zone(cmd) => zone::run(cmd),
+        Command::Serve(cmd) => serve::run(cmd),
+        Command::Dig(args) => dig::run(args),
+    };
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            eprintln!("roundtrip: {err:#}");
+            ExitCode::from(1)
+        }
+    }
+}

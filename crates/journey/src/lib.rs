@@ -1,0 +1,108 @@
+//! The journey: the vocabulary every part of `roundtrip` uses to report what it did.
+//!
+//! A request's journey is a list of timestamped [`Event`]s, each from a [`Host`] and each either
+//! captured on the wire or reported by the part itself ([`Source`]). Parts never render; they
+//! take a [`Reporter`] and call [`Reporter::report`]. The default reporter, [`Silent`], costs a
+//! virtual call and nothing else, so long-running servers pay nothing for being observable.
+//!
+//! A request enters here at [`Reporter::report`]; [`Collector`] keeps the events for renderers.
+
+use std::net::SocketAddr;
+use std::sync::Mutex;
+use std::time::SystemTime;
+
+/// Where an event's knowledge comes from: DESIGN.md's "two sources that must agree".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// A packet that crossed the wire and was captured.
+    Wire,
+    /// A part's own account of its decision.
+    Reported,
+}
+
+/// A host of the lab (or the real internet), named as the person would name it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Host {
+    /// A role such as `root`, `tld`, `authoritative`, `resolver`, `web`.
+    pub role: String,
+    /// The address the host serves on.
+    pub addr: SocketAddr,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    /// An authoritative server answered a DNS query.
+    DnsAnswered {
+        /// The client that asked.
+        client: SocketAddr,
+        /// The question, in presentation form: `www.google.com. IN A`.
+        question: String,
+        /// The kind of answer: `answer`, `referral`, `nxdomain`, `nodata`, `refused`, ...
+        outcome: String,
+        /// The response code's mnemonic, `NOERROR`, `NXDOMAIN`, ...
+        rcode: String,
+        /// UDP or TCP.
+        transport: String,
+    },
+}
+
+/// One thing that happened, when, where, and how we know.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Event {
+    /// Wall-clock time of the event.
+    pub at: SystemTime,
+    /// The host the event happened on.
+    pub host: Host,
+    /// Captured or reported.
+    pub source: Source,
+    /// What happened.
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// Receives events from the parts of the journey. Implementations must be cheap: servers call
+/// this on their hot path when a journey is being recorded.
+pub trait Reporter: Send + Sync {
+    /// Records one event.
+    fn report(&self, event: Event);
+    /// Whether anybody listens; parts skip building events when this is false.
+    fn enabled(&self) -> bool {
+        true
+    }
+}
+
+/// The reporter of a server nobody is watching.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Silent;
+
+impl Reporter for Silent {
+    fn report(&self, _event: Event) {}
+    fn enabled(&self) -> bool {
+        false
+    }
+}
+
+/// A reporter that keeps every event, in order of arrival.
+#[derive(Debug, Default)]
+pub struct Collector {
+    events: Mutex<Vec<Event>>,
+}
+
+impl Collector {
+    /// A copy of the events so far.
+    pub fn events(&self) -> Vec<Event> {
+        self.events.lock().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+}
+
+impl Reporter for Collector {
+    fn report(&self, event: Event) {
+        self.events
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(event);
+    }
+}
