@@ -48,8 +48,28 @@ impl fmt::Display for Record {
     }
 }
 
-/// Record data in zone-file presentation form, on one line (`10 mail.example.com.`).
+/// Record data in zone-file presentation form, on one line (`10 mail.example.com.`); data of
+/// unknown types as RFC 3597 writes it and BIND prints it (`\# 2 ABCD`).
 pub fn present(data: &RecordData) -> impl fmt::Display + '_ {
-    use domain::base::zonefile_fmt::{DisplayKind, ZonefileFmt};
-    data.display_zonefile(DisplayKind::Simple)
+    struct Present<'a>(&'a RecordData);
+    impl fmt::Display for Present<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            use domain::base::zonefile_fmt::{DisplayKind, ZonefileFmt};
+            match self.0 {
+                RecordData::Unknown(unknown) => {
+                    let octets = unknown.data();
+                    write!(f, "\\# {}", octets.len())?;
+                    if !octets.is_empty() {
+                        f.write_str(" ")?;
+                        for octet in octets.iter() {
+                            write!(f, "{octet:02X}")?;
+                        }
+                    }
+                    Ok(())
+                }
+                known => write!(f, "{}", known.display_zonefile(DisplayKind::Simple)),
+            }
+        }
+    }
+    Present(data)
 }

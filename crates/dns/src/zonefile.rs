@@ -482,6 +482,7 @@ impl Parser {
         let data = RecordData::scan(rtype, &mut scanner).map_err(|err| {
             fail(ZoneErrorReason::BadRdata { rtype: rtype.to_string(), why: err.describe() })
         })?;
+        let data = typed_from_generic(rtype, data).map_err(fail)?;
         if scanner.pos < rest.len() {
             return Err(fail(ZoneErrorReason::BadRdata {
                 rtype: rtype.to_string(),
@@ -507,6 +508,29 @@ impl Parser {
     /// An owner or `$ORIGIN` name: `@`, absolute, or relative to the current origin.
     fn name(&self, token: &Token, at: &Position) -> Result<Name, ZoneError> {
         resolve_name(&token.text, self.state.origin.as_ref()).map_err(|err| ZoneError::at(at, err))
+    }
+}
+
+/// RFC 3597 §5: a known type written as `\# LEN HEX` is the same record as its usual form, so
+/// it is read into its type (and checked as that type) rather than kept as opaque octets.
+fn typed_from_generic(rtype: Rtype, data: RecordData) -> Result<RecordData, ZoneErrorReason> {
+    use domain::base::ParsedName;
+    use domain::base::name::FlattenInto;
+    use domain::base::rdata::ParseRecordData;
+    use domain::dep::octseq::Parser as OctetParser;
+    let RecordData::Unknown(unknown) = &data else { return Ok(data) };
+    let bytes = unknown.data().clone();
+    let bad = |why: &str| ZoneErrorReason::BadRdata { rtype: rtype.to_string(), why: why.to_owned() };
+    let mut parser = OctetParser::from_ref(&bytes);
+    let typed = domain::rdata::ZoneRecordData::<Bytes, ParsedName<Bytes>>::parse_rdata(rtype, &mut parser)
+        .map_err(|_| bad("the \\# data is not valid for this type"))?;
+    match typed {
+        Some(typed) if parser.remaining() == 0 => {
+            let typed: RecordData = typed.try_flatten_into().map_err(|_| bad("cannot read the names in the \\# data"))?;
+            if matches!(typed, RecordData::Unknown(_)) { Ok(data) } else { Ok(typed) }
+        }
+        Some(_) => Err(bad("the \\# data is longer than the record")),
+        None => Ok(data),
     }
 }
 
