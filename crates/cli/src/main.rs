@@ -5,6 +5,7 @@
 //! Exit codes: 0 success, 1 the request or service failed (one-line reason on stderr), 2 bad usage.
 
 mod dig;
+mod lab;
 mod serve;
 mod zone;
 
@@ -24,6 +25,9 @@ enum Command {
     /// Zone files: check them as BIND's named-checkzone does.
     #[command(subcommand)]
     Zone(zone::ZoneCommand),
+    /// The lab internet on loopback.
+    #[command(subcommand)]
+    Lab(lab::LabCommand),
     /// Run one of the lab's servers on its own.
     #[command(subcommand)]
     Serve(serve::ServeCommand),
@@ -42,6 +46,7 @@ fn main() -> ExitCode {
     };
     let result = match cli.command {
         Command::Zone(cmd) => zone::run(cmd),
+        Command::Lab(cmd) => lab::run(cmd),
         Command::Serve(cmd) => serve::run(cmd),
         Command::Dig(args) => dig::run(args),
     };
