@@ -78,16 +78,25 @@ impl Outcome {
 }
 
 /// What was answered: the journey's view of one exchange.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Answered {
-    /// The question as presentation text (`www.google.com. IN A`), if there was one.
-    pub question: Option<String>,
     /// The kind of response.
     pub outcome: Outcome,
     /// Its RCODE.
     pub rcode: OptRcode,
     /// Whether it was truncated (TC=1).
     pub truncated: bool,
+    /// Whether the same question (same name, ignoring case) always gets this response, so that
+    /// a packet cache may replay it: false for errors and for DNAME-synthesised names, which
+    /// carry the query's case into the answer.
+    pub cacheable: bool,
+}
+
+/// The question of a query as presentation text (`www.google.com. IN A`), for the journey.
+pub fn question_text(query: &[u8]) -> Option<String> {
+    let message = Message::from_octets(query).ok()?;
+    let question = message.sole_question().ok()?;
+    Some(format!("{}. {} {}", question.qname(), question.qclass(), question.qtype()))
 }
 
 /// The zones one server is authoritative for, keyed by their origin.
@@ -143,10 +152,9 @@ impl Catalog {
             Err(Reject::Drop) => return None,
             Err(Reject::With(outcome, rcode)) => {
                 write_error(query, rcode, out);
-                return Some(Answered { question: None, outcome, rcode: rcode.into(), truncated: false });
+                return Some(Answered { outcome, rcode: rcode.into(), truncated: false, cacheable: false });
             }
         };
-        let question = || format!("{}. {} {}", parsed.question.qname(), parsed.question.qclass(), parsed.question.qtype());
         let sections = if parsed.edns.is_some_and(|e| e.version > 0) {
             // RFC 6891 §6.1.3: an unknown version gets BADVERS, an OPT of our version, no data.
             Sections::rcode(Outcome::BadVers, OptRcode::BADVERS)
@@ -159,7 +167,10 @@ impl Catalog {
             (Transport::Udp, Some(edns)) => usize::from(edns.udp_size.clamp(CLASSIC_UDP_PAYLOAD, MAX_UDP_PAYLOAD)),
         };
         let truncated = write_response(&parsed, &sections, limit, out);
-        Some(Answered { question: Some(question()), outcome: sections.outcome, rcode: sections.rcode, truncated })
+        let synthesised = sections.answer.iter().any(|e| matches!(e.data, Cow::Owned(_)));
+        let cacheable = !synthesised
+            && !matches!(sections.outcome, Outcome::FormErr | Outcome::NotImp | Outcome::BadVers);
+        Some(Answered { outcome: sections.outcome, rcode: sections.rcode, truncated, cacheable })
     }
 
     /// RFC 1034 §4.3.2 steps 2-6 for one parsed question.

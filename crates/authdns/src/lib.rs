@@ -25,7 +25,10 @@
 //! Each answer is reported to the [`journey::Reporter`] the server was given, when one listens.
 
 pub mod answer;
+pub mod packet_cache;
 mod server;
+mod udp_batch;
 
-pub use answer::{Answered, Catalog, MAX_UDP_PAYLOAD, Outcome, Transport};
+pub use answer::{Answered, Catalog, MAX_UDP_PAYLOAD, Outcome, Transport, question_text};
+pub use packet_cache::Responder;
 pub use server::{RunningServer, ServerConfig, spawn};

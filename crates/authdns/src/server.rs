@@ -14,7 +14,9 @@ use journey::{Event, EventKind, Host, Reporter, Source};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::{Semaphore, watch};
 
-use crate::answer::{Answered, Catalog, Transport};
+use crate::answer::{Answered, Catalog, Transport, question_text};
+use crate::packet_cache::Responder;
+use crate::udp_batch::{Inbox, Outbox};
 
 /// How a server runs.
 #[derive(Debug, Clone)]
@@ -28,6 +30,8 @@ pub struct ServerConfig {
     pub max_tcp_connections: usize,
     /// The role this server plays, for the journey (`root`, `tld`, `authoritative`).
     pub role: String,
+    /// Replay stored responses to repeated questions (see [`crate::packet_cache`]).
+    pub packet_cache: bool,
 }
 
 impl Default for ServerConfig {
@@ -37,6 +41,7 @@ impl Default for ServerConfig {
             tcp_idle_timeout: Duration::from_secs(10),
             max_tcp_connections: 256,
             role: "authoritative".to_owned(),
+            packet_cache: true,
         }
     }
 }
@@ -96,6 +101,7 @@ pub fn spawn(
     let (stop_tcp, stop_rx) = watch::channel(false);
     let mut threads = Vec::new();
     udp.set_read_timeout(Some(STOP_POLL))?;
+    let packet_cache = config.packet_cache;
     for worker in 0..config.udp_workers.max(1) {
         let socket = udp.try_clone()?;
         let (catalog, reporter, stop, host) =
@@ -103,7 +109,10 @@ pub fn spawn(
         threads.push(
             std::thread::Builder::new()
                 .name(format!("authdns-udp-{worker}"))
-                .spawn(move || serve_udp(&socket, &catalog, &*reporter, &stop, &host))?,
+                .spawn(move || {
+                    let mut responder = Responder::new(catalog, packet_cache);
+                    serve_udp(&socket, &mut responder, &*reporter, &stop, &host)
+                })?,
         );
     }
     tcp.set_nonblocking(true)?;
@@ -120,12 +129,12 @@ pub fn spawn(
     Ok(RunningServer { stop, stop_tcp, threads, udp_addr, tcp_addr })
 }
 
-fn serve_udp(socket: &UdpSocket, catalog: &Catalog, reporter: &dyn Reporter, stop: &AtomicBool, host: &Host) {
-    let mut query = vec![0u8; 65535];
-    let mut response = Vec::with_capacity(4096);
+fn serve_udp(socket: &UdpSocket, responder: &mut Responder, reporter: &dyn Reporter, stop: &AtomicBool, host: &Host) {
+    let mut inbox = Inbox::default();
+    let mut outbox = Outbox::default();
     while !stop.load(Ordering::Relaxed) {
-        let (len, client) = match socket.recv_from(&mut query) {
-            Ok(received) => received,
+        match inbox.receive(socket) {
+            Ok(_) => {}
             Err(err) if matches!(err.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted) => {
                 continue;
             }
@@ -134,12 +143,21 @@ fn serve_udp(socket: &UdpSocket, catalog: &Catalog, reporter: &dyn Reporter, sto
                 tracing::debug!("udp receive: {err}");
                 continue;
             }
-        };
-        let Some(answered) = catalog.respond(&query[..len], Transport::Udp, &mut response) else { continue };
-        if let Err(err) = socket.send_to(&response, client) {
-            tracing::debug!("udp send to {client}: {err}");
         }
-        report(reporter, host, client, &answered, "udp");
+        outbox.clear();
+        for (i, query, cut) in inbox.queries() {
+            if cut {
+                continue; // Longer than any query: not DNS, or not worth answering.
+            }
+            let Some(answered) = responder.respond(query, Transport::Udp, outbox.next_buffer(i)) else { continue };
+            outbox.commit();
+            if reporter.enabled() {
+                if let Some(client) = inbox.peer(i) {
+                    report(reporter, host, client, query, &answered, "udp");
+                }
+            }
+        }
+        outbox.send(socket, &mut inbox);
     }
 }
 
@@ -214,11 +232,11 @@ async fn serve_connection(
         if stream.write_all(&framed).await.is_err() {
             return;
         }
-        report(reporter, host, client, &answered, "tcp");
+        report(reporter, host, client, &query[..len], &answered, "tcp");
     }
 }
 
-fn report(reporter: &dyn Reporter, host: &Host, client: SocketAddr, answered: &Answered, transport: &str) {
+fn report(reporter: &dyn Reporter, host: &Host, client: SocketAddr, query: &[u8], answered: &Answered, transport: &str) {
     if !reporter.enabled() {
         return;
     }
@@ -228,7 +246,7 @@ fn report(reporter: &dyn Reporter, host: &Host, client: SocketAddr, answered: &A
         source: Source::Reported,
         kind: EventKind::DnsAnswered {
             client,
-            question: answered.question.clone().unwrap_or_default(),
+            question: question_text(query).unwrap_or_default(),
             outcome: answered.outcome.as_str().to_owned(),
             rcode: answered.rcode.to_string(),
             transport: transport.to_owned(),

@@ -7,12 +7,15 @@ use std::time::Duration;
 
 use domain::base::Message;
 use domain::base::iana::{Rcode, Rtype};
-use test_support::{QueryOptions, build_query, exchange, read_tcp_message};
+use test_support::{QueryOptions, build_query, dns_query, exchange, read_tcp_message};
 
 use super::{Fixture, Section, section, start};
 
+/// The server still answers a good query. UDP may drop a datagram when a flood has filled the
+/// socket's buffer, so, like any DNS client, this asks up to three times.
 fn still_answers(f: &Fixture) {
-    let m = f.ask("web.example.com", Rtype::A);
+    let answer = (0..3).find_map(|_| dns_query(f.addr, "web.example.com", Rtype::A, QueryOptions::default()).ok());
+    let m = answer.expect("no answer to a good query after three tries");
     assert_eq!(section(&m, Section::Answer), ["web.example.com. 3600 A 192.0.2.80"]);
 }
 

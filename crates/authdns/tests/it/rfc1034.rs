@@ -240,3 +240,17 @@ fn rfc1035_s4_1_4_names_are_compressed() {
     let count = bytes.windows(needle.len()).filter(|w| w == needle).count();
     assert_eq!(count, 1, "{bytes:02x?}");
 }
+
+#[test]
+fn packet_cache_replay_keeps_each_query_id_case_and_rd() {
+    // The second and third asks are served from the packet cache: they must still carry their
+    // own ID (checked by dns_query), case and RD bit.
+    let f = start();
+    for (name, rd) in [("wEb.example.com", false), ("WEB.EXAMPLE.COM", true), ("web.example.com", false)] {
+        let m = f.ask_with(name, Rtype::A, super::QueryOptions { rd, ..Default::default() });
+        assert_eq!(m.sole_question().unwrap().qname().to_string(), name);
+        assert_eq!(m.header().rd(), rd, "{name}");
+        assert!(m.header().aa());
+        assert_eq!(section(&m, Section::Answer), [format!("{name}. 3600 A 192.0.2.80")]);
+    }
+}
