@@ -96,7 +96,12 @@ pub struct Answered {
 pub fn question_text(query: &[u8]) -> Option<String> {
     let message = Message::from_octets(query).ok()?;
     let question = message.sole_question().ok()?;
-    Some(format!("{}. {} {}", question.qname(), question.qclass(), question.qtype()))
+    Some(format!(
+        "{}. {} {}",
+        question.qname(),
+        question.qclass(),
+        question.qtype()
+    ))
 }
 
 /// The zones one server is authoritative for, keyed by their origin.
@@ -145,14 +150,24 @@ impl Catalog {
     /// Answers one query. Writes the response into `out` (cleared first) and says what it was;
     /// `None` means the query deserves no answer at all (too short to have an ID, or a
     /// response rather than a query), and `out` is left empty.
-    pub fn respond(&self, query: &[u8], transport: Transport, out: &mut Vec<u8>) -> Option<Answered> {
+    pub fn respond(
+        &self,
+        query: &[u8],
+        transport: Transport,
+        out: &mut Vec<u8>,
+    ) -> Option<Answered> {
         out.clear();
         let parsed = match parse_query(query) {
             Ok(parsed) => parsed,
             Err(Reject::Drop) => return None,
             Err(Reject::With(outcome, rcode)) => {
                 write_error(query, rcode, out);
-                return Some(Answered { outcome, rcode: rcode.into(), truncated: false, cacheable: false });
+                return Some(Answered {
+                    outcome,
+                    rcode: rcode.into(),
+                    truncated: false,
+                    cacheable: false,
+                });
             }
         };
         let sections = if parsed.edns.is_some_and(|e| e.version > 0) {
@@ -164,13 +179,26 @@ impl Catalog {
         let limit = match (transport, parsed.edns) {
             (Transport::Tcp, _) => usize::from(u16::MAX),
             (Transport::Udp, None) => usize::from(CLASSIC_UDP_PAYLOAD),
-            (Transport::Udp, Some(edns)) => usize::from(edns.udp_size.clamp(CLASSIC_UDP_PAYLOAD, MAX_UDP_PAYLOAD)),
+            (Transport::Udp, Some(edns)) => {
+                usize::from(edns.udp_size.clamp(CLASSIC_UDP_PAYLOAD, MAX_UDP_PAYLOAD))
+            }
         };
         let truncated = write_response(&parsed, &sections, limit, out);
-        let synthesised = sections.answer.iter().any(|e| matches!(e.data, Cow::Owned(_)));
+        let synthesised = sections
+            .answer
+            .iter()
+            .any(|e| matches!(e.data, Cow::Owned(_)));
         let cacheable = !synthesised
-            && !matches!(sections.outcome, Outcome::FormErr | Outcome::NotImp | Outcome::BadVers);
-        Some(Answered { outcome: sections.outcome, rcode: sections.rcode, truncated, cacheable })
+            && !matches!(
+                sections.outcome,
+                Outcome::FormErr | Outcome::NotImp | Outcome::BadVers
+            );
+        Some(Answered {
+            outcome: sections.outcome,
+            rcode: sections.rcode,
+            truncated,
+            cacheable,
+        })
     }
 
     /// RFC 1034 §4.3.2 steps 2-6 for one parsed question.
@@ -181,9 +209,13 @@ impl Catalog {
         }
         match qtype {
             // Zone transfers are not offered; meta-types are not data.
-            Rtype::AXFR | Rtype::IXFR => return Sections::rcode(Outcome::Refused, OptRcode::REFUSED),
+            Rtype::AXFR | Rtype::IXFR => {
+                return Sections::rcode(Outcome::Refused, OptRcode::REFUSED);
+            }
             Rtype::OPT => return Sections::rcode(Outcome::FormErr, OptRcode::FORMERR),
-            Rtype::MAILA | Rtype::MAILB => return Sections::rcode(Outcome::NotImp, OptRcode::NOTIMP),
+            Rtype::MAILA | Rtype::MAILB => {
+                return Sections::rcode(Outcome::NotImp, OptRcode::NOTIMP);
+            }
             _ => {}
         }
         let Some(zone) = self.find_zone(&query.key, qtype) else {
@@ -199,7 +231,11 @@ impl Catalog {
                 Lookup::Delegation(cut) => {
                     // Step 3b: a referral. AA stays set only if a CNAME of ours led here.
                     out.authoritative = !out.answer.is_empty();
-                    out.outcome = if out.answer.is_empty() { Outcome::Referral } else { Outcome::Answer };
+                    out.outcome = if out.answer.is_empty() {
+                        Outcome::Referral
+                    } else {
+                        Outcome::Answer
+                    };
                     if let Some(ns) = cut.rrset(Rtype::NS) {
                         push_rrset(&mut out.authority, &cut.name, ns);
                         add_addresses(zone, ns, &mut out.additional);
@@ -227,7 +263,9 @@ impl Catalog {
                         return negative(out, zone, Outcome::NoData);
                     };
                     push_rrset(&mut out.answer, &name, cname);
-                    let Some(RecordData::Cname(target)) = cname.data.first() else { return out };
+                    let Some(RecordData::Cname(target)) = cname.data.first() else {
+                        return out;
+                    };
                     name = target.cname().clone();
                     if !name.ends_with(zone.origin()) {
                         return out; // The chain leaves the zone: the resolver goes on from here.
@@ -235,8 +273,12 @@ impl Catalog {
                     key = Cow::Owned(name_key(&name).into_vec());
                 }
                 Lookup::Dname(node) => {
-                    let Some(set) = node.rrset(Rtype::DNAME) else { return out };
-                    let Some(RecordData::Dname(dname)) = set.data.first() else { return out };
+                    let Some(set) = node.rrset(Rtype::DNAME) else {
+                        return out;
+                    };
+                    let Some(RecordData::Dname(dname)) = set.data.first() else {
+                        return out;
+                    };
                     push_rrset(&mut out.answer, &node.name, set);
                     // RFC 6672 §2.2: replace the DNAME owner suffix of the name by its target.
                     let Some(synthesised) = substitute(&name, &node.name, dname.dname()) else {
@@ -275,7 +317,11 @@ fn negative<'z>(mut out: Sections<'z>, zone: &'z Zone, outcome: Outcome) -> Sect
     }
     let soa = zone.soa();
     if let Some(data) = soa.data.first() {
-        out.authority.push(Entry { owner: zone.apex().name.clone(), ttl: zone.negative_ttl(), data: Cow::Borrowed(data) });
+        out.authority.push(Entry {
+            owner: zone.apex().name.clone(),
+            ttl: zone.negative_ttl(),
+            data: Cow::Borrowed(data),
+        });
     }
     out
 }
@@ -300,7 +346,11 @@ fn substitute(name: &Name, owner: &Name, target: &Name) -> Option<Name> {
 }
 
 fn push_rrset<'z>(section: &mut Vec<Entry<'z>>, owner: &Name, set: &'z dns::Rrset) {
-    section.extend(set.data.iter().map(|data| Entry { owner: owner.clone(), ttl: set.ttl, data: Cow::Borrowed(data) }));
+    section.extend(set.data.iter().map(|data| Entry {
+        owner: owner.clone(),
+        ttl: set.ttl,
+        data: Cow::Borrowed(data),
+    }));
 }
 
 /// Additional-section processing (RFC 1034 §3.6, RFC 1035 §3.3.x): addresses this zone has for
@@ -316,10 +366,15 @@ fn add_addresses<'z>(zone: &'z Zone, set: &'z dns::Rrset, additional: &mut Vec<E
         if !target.ends_with(zone.origin()) {
             continue; // Out of bailiwick: not ours to vouch for.
         }
-        let Some(node) = zone.node(&name_key(target)) else { continue };
+        let Some(node) = zone.node(&name_key(target)) else {
+            continue;
+        };
         for rtype in [Rtype::A, Rtype::AAAA] {
             if let Some(addresses) = node.rrset(rtype) {
-                if additional.iter().any(|e| e.owner == node.name && e.data.rtype_of() == rtype) {
+                if additional
+                    .iter()
+                    .any(|e| e.owner == node.name && e.data.rtype_of() == rtype)
+                {
                     continue;
                 }
                 push_rrset(additional, &node.name, addresses);
@@ -359,7 +414,14 @@ struct Sections<'z> {
 
 impl Sections<'_> {
     fn rcode(outcome: Outcome, rcode: OptRcode) -> Self {
-        Sections { outcome, rcode, authoritative: false, answer: Vec::new(), authority: Vec::new(), additional: Vec::new() }
+        Sections {
+            outcome,
+            rcode,
+            authoritative: false,
+            answer: Vec::new(),
+            authority: Vec::new(),
+            additional: Vec::new(),
+        }
     }
 }
 
@@ -406,11 +468,15 @@ fn parse_query(bytes: &[u8]) -> Result<ParsedQuery<'_>, Reject> {
     if counts.qdcount() != 1 || counts.ancount() != 0 {
         return Err(formerr);
     }
-    let question = message.sole_question().map_err(|_| Reject::With(Outcome::FormErr, Rcode::FORMERR))?;
+    let question = message
+        .sole_question()
+        .map_err(|_| Reject::With(Outcome::FormErr, Rcode::FORMERR))?;
 
     // Every record after the question must parse, and at most one OPT, owned by the root.
     let mut edns = None;
-    let sections = message.authority().map_err(|_| Reject::With(Outcome::FormErr, Rcode::FORMERR))?;
+    let sections = message
+        .authority()
+        .map_err(|_| Reject::With(Outcome::FormErr, Rcode::FORMERR))?;
     let mut sections = Some(sections);
     while let Some(section) = sections.take() {
         let mut section = section;
@@ -422,15 +488,26 @@ fn parse_query(bytes: &[u8]) -> Result<ParsedQuery<'_>, Reject> {
                 }
                 // OPT's class is the UDP size; its TTL holds extended RCODE, version and flags.
                 let version = (record.ttl().as_secs() >> 16) as u8;
-                edns = Some(Edns { udp_size: record.class().to_int(), version });
+                edns = Some(Edns {
+                    udp_size: record.class().to_int(),
+                    version,
+                });
             }
         }
-        sections = section.next_section().map_err(|_| Reject::With(Outcome::FormErr, Rcode::FORMERR))?;
+        sections = section
+            .next_section()
+            .map_err(|_| Reject::With(Outcome::FormErr, Rcode::FORMERR))?;
     }
 
     let qname: Name = question.qname().to_name();
     let key = name_key(&qname).into_vec();
-    Ok(ParsedQuery { message, question, qname, key, edns })
+    Ok(ParsedQuery {
+        message,
+        question,
+        qname,
+        key,
+        edns,
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -449,7 +526,12 @@ fn write_error(query: &[u8], rcode: Rcode, out: &mut Vec<u8>) {
 }
 
 /// Writes the response; returns whether it had to be truncated to fit `limit`.
-fn write_response(query: &ParsedQuery<'_>, sections: &Sections<'_>, limit: usize, out: &mut Vec<u8>) -> bool {
+fn write_response(
+    query: &ParsedQuery<'_>,
+    sections: &Sections<'_>,
+    limit: usize,
+    out: &mut Vec<u8>,
+) -> bool {
     // First the whole response; if it does not fit, without the optional additional data
     // (not for a referral, whose glue is needed: RFC 9471); if that does not fit either, TC=1
     // with the question only, so the client retries over TCP (RFC 2181 §9, RFC 7766).
@@ -475,11 +557,18 @@ enum Fill {
 }
 
 /// Composes the response into `out`; false if the builder failed (a name too long etc.).
-fn compose(query: &ParsedQuery<'_>, sections: &Sections<'_>, fill: Fill, out: &mut Vec<u8>) -> bool {
+fn compose(
+    query: &ParsedQuery<'_>,
+    sections: &Sections<'_>,
+    fill: Fill,
+    out: &mut Vec<u8>,
+) -> bool {
     out.clear();
     let target = StaticCompressor::new(std::mem::take(out));
     let Ok(builder) = MessageBuilder::from_target(target);
-    let Ok(mut answer) = builder.start_answer(&query.message, sections.rcode.rcode()) else { return false };
+    let Ok(mut answer) = builder.start_answer(&query.message, sections.rcode.rcode()) else {
+        return false;
+    };
     answer.header_mut().set_aa(sections.authoritative);
     answer.header_mut().set_cd(query.message.header().cd());
     let mut ok = true;
@@ -487,19 +576,25 @@ fn compose(query: &ParsedQuery<'_>, sections: &Sections<'_>, fill: Fill, out: &m
         answer.header_mut().set_tc(true);
     } else {
         for entry in &sections.answer {
-            ok &= answer.push((&entry.owner, Class::IN, entry.ttl, entry.data.as_ref())).is_ok();
+            ok &= answer
+                .push((&entry.owner, Class::IN, entry.ttl, entry.data.as_ref()))
+                .is_ok();
         }
     }
     let mut authority = answer.authority();
     if fill != Fill::Truncated {
         for entry in &sections.authority {
-            ok &= authority.push((&entry.owner, Class::IN, entry.ttl, entry.data.as_ref())).is_ok();
+            ok &= authority
+                .push((&entry.owner, Class::IN, entry.ttl, entry.data.as_ref()))
+                .is_ok();
         }
     }
     let mut additional = authority.additional();
     if fill == Fill::All {
         for entry in &sections.additional {
-            ok &= additional.push((&entry.owner, Class::IN, entry.ttl, entry.data.as_ref())).is_ok();
+            ok &= additional
+                .push((&entry.owner, Class::IN, entry.ttl, entry.data.as_ref()))
+                .is_ok();
         }
     }
     if query.edns.is_some() {
@@ -510,7 +605,10 @@ fn compose(query: &ParsedQuery<'_>, sections: &Sections<'_>, fill: Fill, out: &m
 }
 
 /// Our OPT: our UDP size, version 0, and the upper bits of an extended RCODE (RFC 6891 §6.1.3).
-fn push_opt(additional: &mut AdditionalBuilder<StaticCompressor<Vec<u8>>>, rcode: OptRcode) -> bool {
+fn push_opt(
+    additional: &mut AdditionalBuilder<StaticCompressor<Vec<u8>>>,
+    rcode: OptRcode,
+) -> bool {
     additional
         .opt(|opt| {
             opt.set_udp_payload_size(MAX_UDP_PAYLOAD);

@@ -50,42 +50,52 @@ struct QuickQuery {
 impl Responder {
     /// A responder for `catalog`, with a packet cache or without.
     pub fn new(catalog: Arc<Catalog>, packet_cache: bool) -> Self {
-        Responder { catalog, cache: packet_cache.then(HashMap::new) }
+        Responder {
+            catalog,
+            cache: packet_cache.then(HashMap::new),
+        }
     }
 
     /// Answers `query` into `out` as [`Catalog::respond`] does, from the cache when it can.
-    pub fn respond(&mut self, query: &[u8], transport: Transport, out: &mut Vec<u8>) -> Option<Answered> {
+    pub fn respond(
+        &mut self,
+        query: &[u8],
+        transport: Transport,
+        out: &mut Vec<u8>,
+    ) -> Option<Answered> {
         let Some(cache) = self.cache.as_mut() else {
             return self.catalog.respond(query, transport, out);
         };
         let quick = quick_parse(query, transport);
-        if let Some(quick) = &quick {
-            if let Some(stored) = cache.get(&quick.key[..quick.key_len]) {
-                out.clear();
-                out.extend_from_slice(&query[..2]);
-                // RD and CD are the client's (RFC 1035 §4.1.1, RFC 4035 §3.2.2).
-                out.push(stored.flags[0] | (query[2] & 0x01));
-                out.push(stored.flags[1] | (query[3] & 0x10));
-                out.extend_from_slice(&stored.counts);
-                out.extend_from_slice(&query[12..quick.question_end]);
-                out.extend_from_slice(&stored.tail);
-                return Some(stored.answered);
-            }
+        if let Some(quick) = &quick
+            && let Some(stored) = cache.get(&quick.key[..quick.key_len])
+        {
+            out.clear();
+            out.extend_from_slice(&query[..2]);
+            // RD and CD are the client's (RFC 1035 §4.1.1, RFC 4035 §3.2.2).
+            out.push(stored.flags[0] | (query[2] & 0x01));
+            out.push(stored.flags[1] | (query[3] & 0x10));
+            out.extend_from_slice(&stored.counts);
+            out.extend_from_slice(&query[12..quick.question_end]);
+            out.extend_from_slice(&stored.tail);
+            return Some(stored.answered);
         }
         let answered = self.catalog.respond(query, transport, out)?;
-        if let Some(quick) = quick {
-            if answered.cacheable && out.len() >= quick.question_end && out[12..quick.question_end] == query[12..quick.question_end] {
-                if cache.len() >= MAX_ENTRIES {
-                    cache.clear();
-                }
-                let stored = Stored {
-                    flags: [out[2] & !0x01, out[3] & !0x10],
-                    counts: out[4..12].try_into().expect("12-octet header"),
-                    tail: out[quick.question_end..].into(),
-                    answered,
-                };
-                cache.insert(quick.key[..quick.key_len].into(), stored);
+        if let Some(quick) = quick
+            && answered.cacheable
+            && out.len() >= quick.question_end
+            && out[12..quick.question_end] == query[12..quick.question_end]
+        {
+            if cache.len() >= MAX_ENTRIES {
+                cache.clear();
             }
+            let stored = Stored {
+                flags: [out[2] & !0x01, out[3] & !0x10],
+                counts: out[4..12].try_into().expect("12-octet header"),
+                tail: out[quick.question_end..].into(),
+                answered,
+            };
+            cache.insert(quick.key[..quick.key_len].into(), stored);
         }
         Some(answered)
     }
@@ -148,7 +158,9 @@ fn quick_parse(query: &[u8], transport: Transport) -> Option<QuickQuery> {
                 return None;
             }
             match transport {
-                Transport::Udp => u16::from_be_bytes([opt[3], opt[4]]).clamp(CLASSIC_UDP_PAYLOAD, MAX_UDP_PAYLOAD),
+                Transport::Udp => {
+                    u16::from_be_bytes([opt[3], opt[4]]).clamp(CLASSIC_UDP_PAYLOAD, MAX_UDP_PAYLOAD)
+                }
                 Transport::Tcp => u16::MAX,
             }
         }
@@ -157,7 +169,11 @@ fn quick_parse(query: &[u8], transport: Transport) -> Option<QuickQuery> {
     key[name_len + 4..name_len + 6].copy_from_slice(&limit.to_be_bytes());
     key[name_len + 6] = u8::from(arcount == 1);
     let key_len = name_len + 4 + 3;
-    Some(QuickQuery { question_end, key, key_len })
+    Some(QuickQuery {
+        question_end,
+        key,
+        key_len,
+    })
 }
 
 #[cfg(test)]

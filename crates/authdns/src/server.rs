@@ -104,8 +104,15 @@ pub fn spawn(
     let packet_cache = config.packet_cache;
     for worker in 0..config.udp_workers.max(1) {
         let socket = udp.try_clone()?;
-        let (catalog, reporter, stop, host) =
-            (catalog.clone(), reporter.clone(), stop.clone(), Host { role: config.role.clone(), addr: udp_addr });
+        let (catalog, reporter, stop, host) = (
+            catalog.clone(),
+            reporter.clone(),
+            stop.clone(),
+            Host {
+                role: config.role.clone(),
+                addr: udp_addr,
+            },
+        );
         threads.push(
             std::thread::Builder::new()
                 .name(format!("authdns-udp-{worker}"))
@@ -116,26 +123,56 @@ pub fn spawn(
         );
     }
     tcp.set_nonblocking(true)?;
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
-    let host = Host { role: config.role.clone(), addr: tcp_addr };
-    threads.push(std::thread::Builder::new().name("authdns-tcp".into()).spawn(move || {
-        runtime.block_on(async move {
-            match tokio::net::TcpListener::from_std(tcp) {
-                Ok(listener) => serve_tcp(listener, catalog, reporter, config, host, stop_rx).await,
-                Err(err) => tracing::error!("cannot serve TCP: {err}"),
-            }
-        })
-    })?);
-    Ok(RunningServer { stop, stop_tcp, threads, udp_addr, tcp_addr })
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let host = Host {
+        role: config.role.clone(),
+        addr: tcp_addr,
+    };
+    threads.push(
+        std::thread::Builder::new()
+            .name("authdns-tcp".into())
+            .spawn(move || {
+                runtime.block_on(async move {
+                    match tokio::net::TcpListener::from_std(tcp) {
+                        Ok(listener) => {
+                            serve_tcp(listener, catalog, reporter, config, host, stop_rx).await
+                        }
+                        Err(err) => tracing::error!("cannot serve TCP: {err}"),
+                    }
+                })
+            })?,
+    );
+    Ok(RunningServer {
+        stop,
+        stop_tcp,
+        threads,
+        udp_addr,
+        tcp_addr,
+    })
 }
 
-fn serve_udp(socket: &UdpSocket, responder: &mut Responder, reporter: &dyn Reporter, stop: &AtomicBool, host: &Host) {
+fn serve_udp(
+    socket: &UdpSocket,
+    responder: &mut Responder,
+    reporter: &dyn Reporter,
+    stop: &AtomicBool,
+    host: &Host,
+) {
     let mut inbox = Inbox::default();
     let mut outbox = Outbox::default();
     while !stop.load(Ordering::Relaxed) {
         match inbox.receive(socket) {
             Ok(_) => {}
-            Err(err) if matches!(err.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut | io::ErrorKind::Interrupted) => {
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    io::ErrorKind::WouldBlock
+                        | io::ErrorKind::TimedOut
+                        | io::ErrorKind::Interrupted
+                ) =>
+            {
                 continue;
             }
             Err(err) => {
@@ -149,12 +186,15 @@ fn serve_udp(socket: &UdpSocket, responder: &mut Responder, reporter: &dyn Repor
             if cut {
                 continue; // Longer than any query: not DNS, or not worth answering.
             }
-            let Some(answered) = responder.respond(query, Transport::Udp, outbox.next_buffer(i)) else { continue };
+            let Some(answered) = responder.respond(query, Transport::Udp, outbox.next_buffer(i))
+            else {
+                continue;
+            };
             outbox.commit();
-            if reporter.enabled() {
-                if let Some(client) = inbox.peer(i) {
-                    report(reporter, host, client, query, &answered, "udp");
-                }
+            if reporter.enabled()
+                && let Some(client) = inbox.peer(i)
+            {
+                report(reporter, host, client, query, &answered, "udp");
             }
         }
         outbox.send(socket, &mut inbox);
@@ -186,7 +226,12 @@ async fn serve_tcp(
             drop(stream); // Too many connections: closing is the polite refusal (RFC 7766 §6.2.2).
             continue;
         };
-        let (catalog, reporter, host, idle) = (catalog.clone(), reporter.clone(), host.clone(), config.tcp_idle_timeout);
+        let (catalog, reporter, host, idle) = (
+            catalog.clone(),
+            reporter.clone(),
+            host.clone(),
+            config.tcp_idle_timeout,
+        );
         let mut stop = stop.clone();
         tokio::spawn(async move {
             tokio::select! {
@@ -236,7 +281,14 @@ async fn serve_connection(
     }
 }
 
-fn report(reporter: &dyn Reporter, host: &Host, client: SocketAddr, query: &[u8], answered: &Answered, transport: &str) {
+fn report(
+    reporter: &dyn Reporter,
+    host: &Host,
+    client: SocketAddr,
+    query: &[u8],
+    answered: &Answered,
+    transport: &str,
+) {
     if !reporter.enabled() {
         return;
     }

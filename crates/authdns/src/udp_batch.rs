@@ -7,7 +7,6 @@ use std::mem::{MaybeUninit, zeroed};
 use std::net::{SocketAddr, UdpSocket};
 use std::os::fd::AsRawFd;
 
-
 /// Datagrams per system call.
 pub const BATCH: usize = 32;
 
@@ -46,7 +45,10 @@ impl Default for Inbox {
 
 impl Default for Outbox {
     fn default() -> Self {
-        Outbox { responses: (0..BATCH).map(|_| (0, Vec::with_capacity(1232))).collect(), count: 0 }
+        Outbox {
+            responses: (0..BATCH).map(|_| (0, Vec::with_capacity(1232))).collect(),
+            count: 0,
+        }
     }
 }
 
@@ -60,20 +62,30 @@ impl Inbox {
             let mut iovecs: [libc::iovec; BATCH] = zeroed();
             let mut headers: [libc::mmsghdr; BATCH] = zeroed();
             for i in 0..BATCH {
-                iovecs[i] = libc::iovec { iov_base: self.queries[i].as_mut_ptr().cast(), iov_len: MAX_QUERY };
+                iovecs[i] = libc::iovec {
+                    iov_base: self.queries[i].as_mut_ptr().cast(),
+                    iov_len: MAX_QUERY,
+                };
                 headers[i].msg_hdr.msg_name = self.peers[i].as_mut_ptr().cast();
-                headers[i].msg_hdr.msg_namelen = std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+                headers[i].msg_hdr.msg_namelen =
+                    std::mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
                 headers[i].msg_hdr.msg_iov = &mut iovecs[i];
                 headers[i].msg_hdr.msg_iovlen = 1;
             }
-            let n = libc::recvmmsg(socket.as_raw_fd(), headers.as_mut_ptr(), BATCH as u32, libc::MSG_WAITFORONE, std::ptr::null_mut());
+            let n = libc::recvmmsg(
+                socket.as_raw_fd(),
+                headers.as_mut_ptr(),
+                BATCH as u32,
+                libc::MSG_WAITFORONE,
+                std::ptr::null_mut(),
+            );
             if n < 0 {
                 return Err(io::Error::last_os_error());
             }
-            for i in 0..n as usize {
-                self.lens[i] = headers[i].msg_len as usize;
-                self.peer_lens[i] = headers[i].msg_hdr.msg_namelen;
-                self.truncated[i] = headers[i].msg_hdr.msg_flags & libc::MSG_TRUNC != 0;
+            for (i, header) in headers.iter().enumerate().take(n as usize) {
+                self.lens[i] = header.msg_len as usize;
+                self.peer_lens[i] = header.msg_hdr.msg_namelen;
+                self.truncated[i] = header.msg_hdr.msg_flags & libc::MSG_TRUNC != 0;
             }
             n as usize
         };
@@ -110,7 +122,6 @@ impl Inbox {
             }
         }
     }
-
 }
 
 impl Outbox {
@@ -143,13 +154,21 @@ impl Outbox {
                 let mut iovecs: [libc::iovec; BATCH] = zeroed();
                 let mut headers: [libc::mmsghdr; BATCH] = zeroed();
                 for (slot, (index, buffer)) in self.responses[sent..count].iter_mut().enumerate() {
-                    iovecs[slot] = libc::iovec { iov_base: buffer.as_mut_ptr().cast(), iov_len: buffer.len() };
+                    iovecs[slot] = libc::iovec {
+                        iov_base: buffer.as_mut_ptr().cast(),
+                        iov_len: buffer.len(),
+                    };
                     headers[slot].msg_hdr.msg_name = inbox.peers[*index].as_mut_ptr().cast();
                     headers[slot].msg_hdr.msg_namelen = inbox.peer_lens[*index];
                     headers[slot].msg_hdr.msg_iov = &mut iovecs[slot];
                     headers[slot].msg_hdr.msg_iovlen = 1;
                 }
-                libc::sendmmsg(socket.as_raw_fd(), headers.as_mut_ptr(), (count - sent) as u32, 0)
+                libc::sendmmsg(
+                    socket.as_raw_fd(),
+                    headers.as_mut_ptr(),
+                    (count - sent) as u32,
+                    0,
+                )
             };
             if n < 0 {
                 let err = io::Error::last_os_error();

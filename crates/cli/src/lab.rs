@@ -14,14 +14,28 @@ pub fn run(cmd: LabCommand) -> anyhow::Result<u8> {
     match cmd {
         LabCommand::Up { dns_port } => {
             let port = dns_port.unwrap_or_else(lab::default_dns_port);
-            let running = lab::start_dns(&lab::default_zones_dir(), port, std::sync::Arc::new(journey::Silent))?;
+            let running = lab::start_dns(
+                &lab::default_zones_dir(),
+                port,
+                std::sync::Arc::new(journey::Silent),
+            )?;
             println!("{:<22} {:<18} {:<14} zones", "host", "address", "role");
             for (host, addr) in &running.hosts {
                 let zones: Vec<&str> = host.zones.iter().map(|(origin, _)| *origin).collect();
-                println!("{:<22} {:<18} {:<14} {}", host.name, addr.to_string(), host.role, zones.join(" "));
+                println!(
+                    "{:<22} {:<18} {:<14} {}",
+                    host.name,
+                    addr.to_string(),
+                    host.role,
+                    zones.join(" ")
+                );
             }
-            println!("\nTry: dig @127.0.0.2 -p {port} www.google.com +norec   (the root's referral to com.)");
-            println!("     roundtrip dig www.google.com @127.0.0.6:{port}     (the authoritative answer)");
+            println!(
+                "\nTry: dig @127.0.0.2 -p {port} www.google.com +norec   (the root's referral to com.)"
+            );
+            println!(
+                "     roundtrip dig www.google.com @127.0.0.6:{port}     (the authoritative answer)"
+            );
             println!("Ctrl-C stops the lab.");
             running.wait();
             Ok(0)

@@ -14,7 +14,11 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]
-#[command(name = "roundtrip", version, about = "The whole journey of a web request, for real")]
+#[command(
+    name = "roundtrip",
+    version,
+    about = "The whole journey of a web request, for real"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

@@ -24,7 +24,11 @@ pub enum ServeCommand {
 
 pub fn run(cmd: ServeCommand) -> anyhow::Result<u8> {
     match cmd {
-        ServeCommand::Auth { listen, zones, udp_workers } => serve_auth(listen, &zones, udp_workers),
+        ServeCommand::Auth {
+            listen,
+            zones,
+            udp_workers,
+        } => serve_auth(listen, &zones, udp_workers),
     }
 }
 
@@ -32,10 +36,17 @@ fn serve_auth(listen: SocketAddr, zones: &[String], udp_workers: usize) -> anyho
     let mut catalog = authdns::Catalog::new();
     for spec in zones {
         let (origin, file) = match spec.split_once('=') {
-            Some((origin, file)) => (Some(dns::parse_name(origin).with_context(|| format!("bad origin in --zone {spec}"))?), file),
+            Some((origin, file)) => (
+                Some(
+                    dns::parse_name(origin)
+                        .with_context(|| format!("bad origin in --zone {spec}"))?,
+                ),
+                file,
+            ),
             None => (None, spec.as_str()),
         };
-        let loaded = dns::parse_file(&PathBuf::from(file), origin.as_ref()).and_then(dns::Zone::build);
+        let loaded =
+            dns::parse_file(&PathBuf::from(file), origin.as_ref()).and_then(dns::Zone::build);
         let (zone, warnings) = match loaded {
             Ok(loaded) => loaded,
             Err(err) => {
@@ -46,13 +57,28 @@ fn serve_auth(listen: SocketAddr, zones: &[String], udp_workers: usize) -> anyho
         for warning in warnings {
             eprintln!("warning: {warning}");
         }
-        eprintln!("zone {} loaded from {file}: {} names", zone.origin().fmt_with_dot(), zone.len());
+        eprintln!(
+            "zone {} loaded from {file}: {} names",
+            zone.origin().fmt_with_dot(),
+            zone.len()
+        );
         catalog.insert(zone);
     }
-    let udp = std::net::UdpSocket::bind(listen).with_context(|| format!("cannot bind UDP {listen}"))?;
-    let tcp = std::net::TcpListener::bind(listen).with_context(|| format!("cannot bind TCP {listen}"))?;
-    let config = authdns::ServerConfig { udp_workers, ..Default::default() };
-    let server = authdns::spawn(udp, tcp, Arc::new(catalog), Arc::new(journey::Silent), config)?;
+    let udp =
+        std::net::UdpSocket::bind(listen).with_context(|| format!("cannot bind UDP {listen}"))?;
+    let tcp =
+        std::net::TcpListener::bind(listen).with_context(|| format!("cannot bind TCP {listen}"))?;
+    let config = authdns::ServerConfig {
+        udp_workers,
+        ..Default::default()
+    };
+    let server = authdns::spawn(
+        udp,
+        tcp,
+        Arc::new(catalog),
+        Arc::new(journey::Silent),
+        config,
+    )?;
     eprintln!("serving on {listen} (UDP and TCP)");
     server.wait();
     Ok(0)

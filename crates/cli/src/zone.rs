@@ -21,14 +21,22 @@ pub enum ZoneCommand {
 
 pub fn run(cmd: ZoneCommand) -> anyhow::Result<u8> {
     match cmd {
-        ZoneCommand::Check { origin, file, print } => {
-            let origin = dns::parse_name(&origin).with_context(|| format!("bad origin {origin:?}"))?;
+        ZoneCommand::Check {
+            origin,
+            file,
+            print,
+        } => {
+            let origin =
+                dns::parse_name(&origin).with_context(|| format!("bad origin {origin:?}"))?;
             let loaded = dns::parse_file(&file, Some(&origin)).and_then(dns::Zone::build);
             let (zone, warnings) = match loaded {
                 Ok(loaded) => loaded,
                 Err(err) => {
                     eprintln!("{err}");
-                    eprintln!("zone {}/IN: not loaded due to errors.", origin.fmt_with_dot());
+                    eprintln!(
+                        "zone {}/IN: not loaded due to errors.",
+                        origin.fmt_with_dot()
+                    );
                     return Ok(1);
                 }
             };
@@ -47,7 +55,11 @@ pub fn run(cmd: ZoneCommand) -> anyhow::Result<u8> {
                     Some(dns::RecordData::Soa(soa)) => soa.serial().into_int(),
                     _ => 0,
                 };
-                println!("zone {}/{}: loaded serial {serial}", origin.fmt_with_dot(), zone.class());
+                println!(
+                    "zone {}/{}: loaded serial {serial}",
+                    origin.fmt_with_dot(),
+                    zone.class()
+                );
                 println!("OK");
             }
             Ok(0)

@@ -25,7 +25,10 @@ pub fn parse_name(text: &str) -> Result<Name, NameError> {
         format!("{text}.")
     };
     if absolute.starts_with('.') && absolute != "." {
-        return Err(NameError { text: text.to_owned(), why: "empty label".into() });
+        return Err(NameError {
+            text: text.to_owned(),
+            why: "empty label".into(),
+        });
     }
     absolute.parse::<Name>().map_err(|err| NameError {
         text: text.to_owned(),
@@ -40,7 +43,11 @@ pub fn ends_with_unescaped_dot(text: &str) -> bool {
         return false;
     }
     // Count the backslashes right before the dot: an even number means the dot is unescaped.
-    let backslashes = bytes[..bytes.len() - 1].iter().rev().take_while(|&&b| b == b'\\').count();
+    let backslashes = bytes[..bytes.len() - 1]
+        .iter()
+        .rev()
+        .take_while(|&&b| b == b'\\')
+        .count();
     backslashes % 2 == 0
 }
 
@@ -52,7 +59,9 @@ fn describe_from_str_error(err: &domain::base::name::FromStrError) -> String {
             // domain's messages are terse ("long domain name"); say which limit was hit.
             match err.to_string().as_str() {
                 "long domain name" => "the name is longer than 255 octets".into(),
-                "long label" | "label length limit exceeded" => "a label is longer than 63 octets".into(),
+                "long label" | "label length limit exceeded" => {
+                    "a label is longer than 63 octets".into()
+                }
                 other => other.to_owned(),
             }
         }
@@ -76,17 +85,29 @@ mod tests {
 
     #[test]
     fn parses_absolute_and_relative_looking_names_as_absolute() {
-        assert_eq!(parse_name("www.google.com").unwrap().to_string(), "www.google.com");
-        assert_eq!(parse_name("www.google.com.").unwrap(), parse_name("WWW.Google.COM").unwrap());
+        assert_eq!(
+            parse_name("www.google.com").unwrap().to_string(),
+            "www.google.com"
+        );
+        assert_eq!(
+            parse_name("www.google.com.").unwrap(),
+            parse_name("WWW.Google.COM").unwrap()
+        );
         assert!(parse_name(".").unwrap().is_root());
     }
 
     #[test]
     fn refuses_long_labels_and_names() {
         let label = "a".repeat(64);
-        assert_eq!(parse_name(&label).unwrap_err().why, "a label is longer than 63 octets");
+        assert_eq!(
+            parse_name(&label).unwrap_err().why,
+            "a label is longer than 63 octets"
+        );
         let long = vec!["abcdefghi"; 30].join(".");
-        assert_eq!(parse_name(&long).unwrap_err().why, "the name is longer than 255 octets");
+        assert_eq!(
+            parse_name(&long).unwrap_err().why,
+            "the name is longer than 255 octets"
+        );
         assert_eq!(parse_name("a..b").unwrap_err().why, "empty label");
     }
 

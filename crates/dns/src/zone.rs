@@ -99,12 +99,25 @@ impl Node {
 impl Zone {
     /// Checks `parsed` as a zone and builds its tree. Warnings are returned beside it.
     pub fn build(parsed: ParsedZone) -> Result<(Zone, Vec<ZoneWarning>), ZoneError> {
-        let ParsedZone { origin, class, records } = parsed;
+        let ParsedZone {
+            origin,
+            class,
+            records,
+        } = parsed;
         let origin_key = name_key(&origin);
-        let mut zone = Zone { origin, origin_key, class, nodes: HashMap::new() };
+        let mut zone = Zone {
+            origin,
+            origin_key,
+            class,
+            nodes: HashMap::new(),
+        };
         let mut warnings = Vec::new();
         let Some(first) = records.first() else {
-            return Err(ZoneError { file: Default::default(), line: 0, reason: ZoneErrorReason::Empty });
+            return Err(ZoneError {
+                file: Default::default(),
+                line: 0,
+                reason: ZoneErrorReason::Empty,
+            });
         };
         let first_at = first.at.clone();
 
@@ -126,7 +139,10 @@ impl Zone {
     ) -> Result<(), ZoneError> {
         let fail = |reason| ZoneError::at(at, reason);
         if !record.owner.ends_with(&self.origin) {
-            return Err(fail(ZoneErrorReason::OutOfZone { owner: record.owner.to_string(), origin: self.origin.to_string() }));
+            return Err(fail(ZoneErrorReason::OutOfZone {
+                owner: record.owner.to_string(),
+                origin: self.origin.to_string(),
+            }));
         }
         let rtype = record.rtype();
         let key = name_key(&record.owner);
@@ -136,7 +152,12 @@ impl Zone {
         // CNAME beside other data is refused, whichever came first (RRSIG and NSEC may coexist,
         // RFC 4035 §2.5).
         let coexists = |t: Rtype| t == Rtype::RRSIG || t == Rtype::NSEC;
-        if rtype == Rtype::CNAME && node.rrsets.iter().any(|s| s.rtype != Rtype::CNAME && !coexists(s.rtype)) {
+        if rtype == Rtype::CNAME
+            && node
+                .rrsets
+                .iter()
+                .any(|s| s.rtype != Rtype::CNAME && !coexists(s.rtype))
+        {
             return Err(fail(ZoneErrorReason::CnameAndOtherData(owner_text())));
         }
         if rtype != Rtype::CNAME && !coexists(rtype) && node.rrset(Rtype::CNAME).is_some() {
@@ -149,8 +170,12 @@ impl Zone {
                     return Ok(()); // A duplicate record is one record, as in BIND.
                 }
                 match rtype {
-                    Rtype::CNAME => return Err(fail(ZoneErrorReason::MultipleCnames(owner_text()))),
-                    Rtype::DNAME => return Err(fail(ZoneErrorReason::MultipleDnames(owner_text()))),
+                    Rtype::CNAME => {
+                        return Err(fail(ZoneErrorReason::MultipleCnames(owner_text())));
+                    }
+                    Rtype::DNAME => {
+                        return Err(fail(ZoneErrorReason::MultipleDnames(owner_text())));
+                    }
                     Rtype::SOA => return Err(fail(ZoneErrorReason::MultipleSoa)),
                     _ => {}
                 }
@@ -170,7 +195,11 @@ impl Zone {
                 set.data.push(record.data.clone());
             }
             None => {
-                node.rrsets.push(Rrset { rtype, ttl: record.ttl, data: vec![record.data.clone()] });
+                node.rrsets.push(Rrset {
+                    rtype,
+                    ttl: record.ttl,
+                    data: vec![record.data.clone()],
+                });
                 rrset_at.insert((key, rtype.to_int()), at.clone());
             }
         }
@@ -183,15 +212,31 @@ impl Zone {
         if !self.nodes.contains_key(key) {
             let mut ancestor = name.clone();
             while ancestor.label_count() > self.origin.label_count() {
-                let Some(parent) = ancestor.parent() else { break };
+                let Some(parent) = ancestor.parent() else {
+                    break;
+                };
                 let parent_key = name_key(&parent);
                 if self.nodes.contains_key(&parent_key) {
                     break;
                 }
-                self.nodes.insert(parent_key, Node { name: parent.clone(), rrsets: Vec::new(), is_cut: false });
+                self.nodes.insert(
+                    parent_key,
+                    Node {
+                        name: parent.clone(),
+                        rrsets: Vec::new(),
+                        is_cut: false,
+                    },
+                );
                 ancestor = parent;
             }
-            self.nodes.insert(key.into(), Node { name: name.clone(), rrsets: Vec::new(), is_cut: false });
+            self.nodes.insert(
+                key.into(),
+                Node {
+                    name: name.clone(),
+                    rrsets: Vec::new(),
+                    is_cut: false,
+                },
+            );
         }
         self.nodes.get_mut(key).expect("inserted above")
     }
@@ -202,7 +247,11 @@ impl Zone {
         first_at: &Position,
         warnings: &mut Vec<ZoneWarning>,
     ) -> Result<(), ZoneError> {
-        let at_of = |key: &[u8], rtype: Rtype| rrset_at.get(&(key.into(), rtype.to_int())).unwrap_or(first_at);
+        let at_of = |key: &[u8], rtype: Rtype| {
+            rrset_at
+                .get(&(key.into(), rtype.to_int()))
+                .unwrap_or(first_at)
+        };
         let origin_text = self.origin.to_string();
 
         // The apex: one SOA (duplicates were refused on insert) and NS.
@@ -210,7 +259,10 @@ impl Zone {
             if node.rrset(Rtype::SOA).is_some() && **key != *self.origin_key {
                 return Err(ZoneError::at(
                     at_of(key, Rtype::SOA),
-                    ZoneErrorReason::SoaNotAtApex { owner: node.name.to_string(), origin: origin_text },
+                    ZoneErrorReason::SoaNotAtApex {
+                        owner: node.name.to_string(),
+                        origin: origin_text,
+                    },
                 ));
             }
         }
@@ -219,7 +271,10 @@ impl Zone {
             return Err(ZoneError::at(first_at, ZoneErrorReason::NoSoa(origin_text)));
         }
         if apex.and_then(|n| n.rrset(Rtype::NS)).is_none() {
-            return Err(ZoneError::at(at_of(&self.origin_key, Rtype::SOA), ZoneErrorReason::NoApexNs(origin_text)));
+            return Err(ZoneError::at(
+                at_of(&self.origin_key, Rtype::SOA),
+                ZoneErrorReason::NoApexNs(origin_text),
+            ));
         }
 
         // Delegation cuts: NS below the apex.
@@ -230,7 +285,9 @@ impl Zone {
 
         // Every NS target inside the zone needs an address, or nobody can reach the server.
         for (key, node) in &self.nodes {
-            let Some(ns) = node.rrset(Rtype::NS) else { continue };
+            let Some(ns) = node.rrset(Rtype::NS) else {
+                continue;
+            };
             for data in &ns.data {
                 let RecordData::Ns(ns) = data else { continue };
                 let target = ns.nsdname();
@@ -244,7 +301,9 @@ impl Zone {
                 if !has_address {
                     return Err(ZoneError::at(
                         at_of(key, Rtype::NS),
-                        ZoneErrorReason::MissingGlue { target: target.to_string() },
+                        ZoneErrorReason::MissingGlue {
+                            target: target.to_string(),
+                        },
                     ));
                 }
             }
@@ -269,7 +328,7 @@ impl Zone {
                 }
             }
         }
-        warnings.sort_by(|a, b| a.at.line.cmp(&b.at.line));
+        warnings.sort_by_key(|w| w.at.line);
         Ok(())
     }
 
@@ -304,7 +363,9 @@ impl Zone {
 
     /// The apex node.
     pub fn apex(&self) -> &Node {
-        self.nodes.get(&self.origin_key).expect("checked at build: the apex has an SOA")
+        self.nodes
+            .get(&self.origin_key)
+            .expect("checked at build: the apex has an SOA")
     }
 
     /// The SOA RRset of the apex.
@@ -340,7 +401,9 @@ impl Zone {
     /// down (RFC 1034 §4.3.2 step 3). A DS query at a cut is the parent's to answer (RFC 4035
     /// §3.1.4.1), so for it the cut itself is not a delegation.
     pub fn lookup(&self, qname_key: &[u8], qtype: Rtype) -> Lookup<'_> {
-        let Some(labels) = label_starts(qname_key) else { return Lookup::NxDomain };
+        let Some(labels) = label_starts(qname_key) else {
+            return Lookup::NxDomain;
+        };
         let apex_labels = self.origin_label_count();
         if labels.len() < apex_labels || !qname_key.ends_with(&self.origin_key) {
             return Lookup::NxDomain;
@@ -388,7 +451,11 @@ impl Zone {
     /// Every record, in DNSSEC canonical order of names (RFC 4034 §6.1) and, per name, types in
     /// ascending order: the order `named-compilezone` prints.
     pub fn records(&self) -> Vec<Record> {
-        let mut nodes: Vec<&Node> = self.nodes.values().filter(|n| !n.rrsets.is_empty()).collect();
+        let mut nodes: Vec<&Node> = self
+            .nodes
+            .values()
+            .filter(|n| !n.rrsets.is_empty())
+            .collect();
         nodes.sort_by(|a, b| a.name.name_cmp(&b.name));
         let mut out = Vec::new();
         for node in nodes {
@@ -398,7 +465,12 @@ impl Zone {
                 let mut data: Vec<&RecordData> = set.data.iter().collect();
                 data.sort_by(|a, b| a.canonical_cmp(b).then(Ordering::Equal));
                 for data in data {
-                    out.push(Record { owner: node.name.clone(), class: self.class, ttl: set.ttl, data: data.clone() });
+                    out.push(Record {
+                        owner: node.name.clone(),
+                        class: self.class,
+                        ttl: set.ttl,
+                        data: data.clone(),
+                    });
                 }
             }
         }
@@ -431,7 +503,10 @@ fn label_starts(key: &[u8]) -> Option<LabelStarts> {
     if key.len() > 255 {
         return None;
     }
-    let mut labels = LabelStarts { starts: [0; MAX_LABELS], len: 0 };
+    let mut labels = LabelStarts {
+        starts: [0; MAX_LABELS],
+        len: 0,
+    };
     let mut pos = 0;
     loop {
         let len = *key.get(pos)? as usize;

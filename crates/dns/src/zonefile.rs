@@ -25,12 +25,10 @@ use std::str::FromStr;
 use std::sync::Arc;
 
 use bytes::{Bytes, BytesMut};
-use domain::base::charstr::{CharStr, CharStrBuilder};
-use domain::base::scan::{
-    ConvertSymbols, EntrySymbol, ScannerError, Symbol, Symbols,
-};
-use domain::base::scan::Scanner as DomainScanner;
 use domain::base::Rtype;
+use domain::base::charstr::{CharStr, CharStrBuilder};
+use domain::base::scan::Scanner as DomainScanner;
+use domain::base::scan::{ConvertSymbols, EntrySymbol, ScannerError, Symbol, Symbols};
 use domain::dep::octseq::builder::OctetsBuilder as _;
 use domain::dep::octseq::str::Str;
 
@@ -92,7 +90,11 @@ pub struct ZoneError {
 
 impl ZoneError {
     pub(crate) fn at(at: &Position, reason: ZoneErrorReason) -> Self {
-        ZoneError { file: at.file.to_path_buf(), line: at.line, reason }
+        ZoneError {
+            file: at.file.to_path_buf(),
+            line: at.line,
+            reason,
+        }
     }
 }
 
@@ -112,7 +114,10 @@ pub enum ZoneErrorReason {
     #[error("unknown directive {0}")]
     UnknownDirective(String),
     #[error("{directive} needs {what}")]
-    DirectiveArgument { directive: &'static str, what: &'static str },
+    DirectiveArgument {
+        directive: &'static str,
+        what: &'static str,
+    },
     #[error("$INCLUDE nests deeper than {MAX_INCLUDE_DEPTH} files (an include loop?)")]
     IncludeTooDeep,
     #[error("bad TTL {text:?}: {why}")]
@@ -193,13 +198,21 @@ fn parse_text(text: &str, file: &Path, origin: Option<&Name>) -> Result<ParsedZo
                 reason: ZoneErrorReason::NoSoa("(unknown: no $ORIGIN and no SOA)".into()),
             })?,
     };
-    Ok(ParsedZone { origin, class: parser.class.unwrap_or(Class::IN), records: parser.records })
+    Ok(ParsedZone {
+        origin,
+        class: parser.class.unwrap_or(Class::IN),
+        records: parser.records,
+    })
 }
 
 fn read_text(path: &Path, included_at: Option<&Position>) -> Result<String, ZoneError> {
     let fail = |reason| match included_at {
         Some(at) => ZoneError::at(at, reason),
-        None => ZoneError { file: path.to_path_buf(), line: 1, reason },
+        None => ZoneError {
+            file: path.to_path_buf(),
+            line: 1,
+            reason,
+        },
     };
     let bytes = std::fs::read(path).map_err(|e| fail(ZoneErrorReason::Io(e.to_string())))?;
     String::from_utf8(bytes).map_err(|_| fail(ZoneErrorReason::NotUtf8))
@@ -262,7 +275,10 @@ pub fn lex(text: &str) -> Result<Vec<Entry>, (usize, ZoneErrorReason)> {
             '\n' => {
                 finish(&mut current, &mut tokens);
                 if depth == 0 && !tokens.is_empty() {
-                    entries.push(Entry { tokens: std::mem::take(&mut tokens), blank_owner });
+                    entries.push(Entry {
+                        tokens: std::mem::take(&mut tokens),
+                        blank_owner,
+                    });
                 }
                 line += 1;
                 at_line_start = true;
@@ -323,21 +339,30 @@ pub fn lex(text: &str) -> Result<Vec<Entry>, (usize, ZoneErrorReason)> {
                         }
                     }
                 }
-                tokens.push(Token { text: quoted, quoted: true, line: start, spaced });
+                tokens.push(Token {
+                    text: quoted,
+                    quoted: true,
+                    line: start,
+                    spaced,
+                });
                 spaced = false;
             }
             _ => {
-                let token =
-                    current.get_or_insert_with(|| Token { text: String::new(), quoted: false, line, spaced });
+                let token = current.get_or_insert_with(|| Token {
+                    text: String::new(),
+                    quoted: false,
+                    line,
+                    spaced,
+                });
                 spaced = false;
                 token.text.push(c);
-                if c == '\\' {
-                    if let Some(escaped) = chars.next() {
-                        if escaped == '\n' {
-                            line += 1;
-                        }
-                        token.text.push(escaped);
+                if c == '\\'
+                    && let Some(escaped) = chars.next()
+                {
+                    if escaped == '\n' {
+                        line += 1;
                     }
+                    token.text.push(escaped);
                 }
             }
         }
@@ -347,7 +372,10 @@ pub fn lex(text: &str) -> Result<Vec<Entry>, (usize, ZoneErrorReason)> {
         return Err((paren_line, ZoneErrorReason::UnclosedParenthesis));
     }
     if !tokens.is_empty() {
-        entries.push(Entry { tokens, blank_owner });
+        entries.push(Entry {
+            tokens,
+            blank_owner,
+        });
     }
     Ok(entries)
 }
@@ -374,10 +402,17 @@ struct Parser {
 
 impl Parser {
     fn read(&mut self, text: &str, file: Arc<Path>, depth: usize) -> Result<(), ZoneError> {
-        let fail = |line: usize, reason| ZoneError { file: file.to_path_buf(), line, reason };
+        let fail = |line: usize, reason| ZoneError {
+            file: file.to_path_buf(),
+            line,
+            reason,
+        };
         let entries = lex(text).map_err(|(line, reason)| fail(line, reason))?;
         for entry in entries {
-            let at = Position { file: file.clone(), line: entry.tokens[0].line };
+            let at = Position {
+                file: file.clone(),
+                line: entry.tokens[0].line,
+            };
             let first = &entry.tokens[0];
             if !entry.blank_owner && !first.quoted && first.text.starts_with('$') {
                 self.directive(&entry.tokens, &at, depth)?;
@@ -389,7 +424,12 @@ impl Parser {
         Ok(())
     }
 
-    fn directive(&mut self, tokens: &[Token], at: &Position, depth: usize) -> Result<(), ZoneError> {
+    fn directive(
+        &mut self,
+        tokens: &[Token],
+        at: &Position,
+        depth: usize,
+    ) -> Result<(), ZoneError> {
         let fail = |reason| ZoneError::at(at, reason);
         let word = tokens[0].text.to_ascii_uppercase();
         match word.as_str() {
@@ -408,7 +448,10 @@ impl Parser {
             }
             "$TTL" => {
                 let [_, ttl] = tokens else {
-                    return Err(fail(ZoneErrorReason::DirectiveArgument { directive: "$TTL", what: "exactly one TTL" }));
+                    return Err(fail(ZoneErrorReason::DirectiveArgument {
+                        directive: "$TTL",
+                        what: "exactly one TTL",
+                    }));
                 };
                 self.state.default_ttl = Some(parse_ttl(&ttl.text).map_err(fail)?);
             }
@@ -426,7 +469,11 @@ impl Parser {
                 if depth + 1 > MAX_INCLUDE_DEPTH {
                     return Err(fail(ZoneErrorReason::IncludeTooDeep));
                 }
-                let path = at.file.parent().unwrap_or(Path::new("")).join(&file_token.text);
+                let path = at
+                    .file
+                    .parent()
+                    .unwrap_or(Path::new(""))
+                    .join(&file_token.text);
                 let text = read_text(&path, Some(at))?;
                 let saved = self.state.clone();
                 if let Some(origin) = origin_token {
@@ -435,7 +482,11 @@ impl Parser {
                 self.read(&text, Arc::from(path.as_path()), depth + 1)?;
                 self.state = saved;
             }
-            _ => return Err(fail(ZoneErrorReason::UnknownDirective(tokens[0].text.clone()))),
+            _ => {
+                return Err(fail(ZoneErrorReason::UnknownDirective(
+                    tokens[0].text.clone(),
+                )));
+            }
         }
         Ok(())
     }
@@ -445,7 +496,10 @@ impl Parser {
         let fail = |reason| ZoneError::at(at, reason);
         let mut rest = &entry.tokens[..];
         let owner = if entry.blank_owner {
-            self.state.last_owner.clone().ok_or_else(|| fail(ZoneErrorReason::NoOwner))?
+            self.state
+                .last_owner
+                .clone()
+                .ok_or_else(|| fail(ZoneErrorReason::NoOwner))?
         } else {
             let owner = self.name(&rest[0], at)?;
             rest = &rest[1..];
@@ -464,7 +518,8 @@ impl Parser {
             } else if let Some(found) = class.is_none().then(|| parse_class(word)).flatten() {
                 class = Some(found);
             } else {
-                break Rtype::from_str(word).map_err(|_| fail(ZoneErrorReason::UnknownType(word.to_owned())))?;
+                break Rtype::from_str(word)
+                    .map_err(|_| fail(ZoneErrorReason::UnknownType(word.to_owned())))?;
             }
         };
 
@@ -472,15 +527,25 @@ impl Parser {
         match self.class {
             None => self.class = Some(class),
             Some(zone) if zone != class => {
-                return Err(fail(ZoneErrorReason::ClassMismatch { found: class.to_string(), zone: zone.to_string() }));
+                return Err(fail(ZoneErrorReason::ClassMismatch {
+                    found: class.to_string(),
+                    zone: zone.to_string(),
+                }));
             }
             Some(_) => {}
         }
 
         let origin = self.state.origin.clone();
-        let mut scanner = TokenScanner { tokens: rest, pos: 0, origin: origin.as_ref() };
+        let mut scanner = TokenScanner {
+            tokens: rest,
+            pos: 0,
+            origin: origin.as_ref(),
+        };
         let data = RecordData::scan(rtype, &mut scanner).map_err(|err| {
-            fail(ZoneErrorReason::BadRdata { rtype: rtype.to_string(), why: err.describe() })
+            fail(ZoneErrorReason::BadRdata {
+                rtype: rtype.to_string(),
+                why: err.describe(),
+            })
         })?;
         let data = typed_from_generic(rtype, data).map_err(fail)?;
         if scanner.pos < rest.len() {
@@ -502,7 +567,12 @@ impl Parser {
             },
         };
         self.state.last_owner = Some(owner.clone());
-        Ok(Record { owner, class, ttl, data })
+        Ok(Record {
+            owner,
+            class,
+            ttl,
+            data,
+        })
     }
 
     /// An owner or `$ORIGIN` name: `@`, absolute, or relative to the current origin.
@@ -518,16 +588,28 @@ fn typed_from_generic(rtype: Rtype, data: RecordData) -> Result<RecordData, Zone
     use domain::base::name::FlattenInto;
     use domain::base::rdata::ParseRecordData;
     use domain::dep::octseq::Parser as OctetParser;
-    let RecordData::Unknown(unknown) = &data else { return Ok(data) };
+    let RecordData::Unknown(unknown) = &data else {
+        return Ok(data);
+    };
     let bytes = unknown.data().clone();
-    let bad = |why: &str| ZoneErrorReason::BadRdata { rtype: rtype.to_string(), why: why.to_owned() };
+    let bad = |why: &str| ZoneErrorReason::BadRdata {
+        rtype: rtype.to_string(),
+        why: why.to_owned(),
+    };
     let mut parser = OctetParser::from_ref(&bytes);
-    let typed = domain::rdata::ZoneRecordData::<Bytes, ParsedName<Bytes>>::parse_rdata(rtype, &mut parser)
-        .map_err(|_| bad("the \\# data is not valid for this type"))?;
+    let typed =
+        domain::rdata::ZoneRecordData::<Bytes, ParsedName<Bytes>>::parse_rdata(rtype, &mut parser)
+            .map_err(|_| bad("the \\# data is not valid for this type"))?;
     match typed {
         Some(typed) if parser.remaining() == 0 => {
-            let typed: RecordData = typed.try_flatten_into().map_err(|_| bad("cannot read the names in the \\# data"))?;
-            if matches!(typed, RecordData::Unknown(_)) { Ok(data) } else { Ok(typed) }
+            let typed: RecordData = typed
+                .try_flatten_into()
+                .map_err(|_| bad("cannot read the names in the \\# data"))?;
+            if matches!(typed, RecordData::Unknown(_)) {
+                Ok(data)
+            } else {
+                Ok(typed)
+            }
         }
         Some(_) => Err(bad("the \\# data is longer than the record")),
         None => Ok(data),
@@ -536,15 +618,24 @@ fn typed_from_generic(rtype: Rtype, data: RecordData) -> Result<RecordData, Zone
 
 /// `@` is the origin; a name without a final (unescaped) dot is relative to it.
 fn resolve_name(text: &str, origin: Option<&Name>) -> Result<Name, ZoneErrorReason> {
-    let bad = |why: String| ZoneErrorReason::BadName { text: text.to_owned(), why };
+    let bad = |why: String| ZoneErrorReason::BadName {
+        text: text.to_owned(),
+        why,
+    };
     if text == "@" {
-        return origin.cloned().ok_or_else(|| ZoneErrorReason::NoOrigin(text.to_owned()));
+        return origin
+            .cloned()
+            .ok_or_else(|| ZoneErrorReason::NoOrigin(text.to_owned()));
     }
     let absolute = if ends_with_unescaped_dot(text) {
         text.to_owned()
     } else {
         let origin = origin.ok_or_else(|| ZoneErrorReason::NoOrigin(text.to_owned()))?;
-        if origin.is_root() { format!("{text}.") } else { format!("{text}.{origin}.") }
+        if origin.is_root() {
+            format!("{text}.")
+        } else {
+            format!("{text}.{origin}.")
+        }
     };
     if absolute.starts_with('.') && absolute != "." {
         return Err(bad("empty label".into()));
@@ -554,7 +645,10 @@ fn resolve_name(text: &str, origin: Option<&Name>) -> Result<Name, ZoneErrorReas
 
 /// A TTL: seconds, or BIND's units (`1w2d3h4m5s`, any case), at most 2^31 - 1 (RFC 2181 §8).
 pub fn parse_ttl(text: &str) -> Result<u32, ZoneErrorReason> {
-    let bad = |why| ZoneErrorReason::BadTtl { text: text.to_owned(), why };
+    let bad = |why| ZoneErrorReason::BadTtl {
+        text: text.to_owned(),
+        why,
+    };
     let mut total: u64 = 0;
     let mut number: Option<u64> = None;
     for c in text.chars() {
@@ -573,13 +667,19 @@ pub fn parse_ttl(text: &str) -> Result<u32, ZoneErrorReason> {
             'w' => 604800,
             _ => return Err(bad("not a number of seconds or a duration like 1h30m")),
         };
-        total += number.take().ok_or_else(|| bad("a unit without a number"))? * unit;
+        total += number
+            .take()
+            .ok_or_else(|| bad("a unit without a number"))?
+            * unit;
     }
     total += number.unwrap_or(0);
     if text.is_empty() {
         return Err(bad("empty"));
     }
-    u32::try_from(total).ok().filter(|&t| t <= MAX_TTL).ok_or_else(|| bad("larger than 2147483647 (RFC 2181 §8)"))
+    u32::try_from(total)
+        .ok()
+        .filter(|&t| t <= MAX_TTL)
+        .ok_or_else(|| bad("larger than 2147483647 (RFC 2181 §8)"))
 }
 
 fn parse_class(word: &str) -> Option<Class> {
@@ -689,7 +789,9 @@ impl DomainScanner for TokenScanner<'_> {
         let mut out = BytesMut::from(&self.scan_octets()?[..]);
         while let Some(next) = self.tokens.get(self.pos).filter(|t| t.quoted && !t.spaced) {
             for sym in Self::symbols(next) {
-                out.extend_from_slice(&[sym.into_octet().map_err(|_| ScanError::Custom("bad symbol"))?]);
+                out.extend_from_slice(&[sym
+                    .into_octet()
+                    .map_err(|_| ScanError::Custom("bad symbol"))?]);
             }
             self.pos += 1;
         }
@@ -721,7 +823,10 @@ impl DomainScanner for TokenScanner<'_> {
         Ok(())
     }
 
-    fn convert_token<C: ConvertSymbols<Symbol, Self::Error>>(&mut self, mut convert: C) -> Result<Self::Octets, Self::Error> {
+    fn convert_token<C: ConvertSymbols<Symbol, Self::Error>>(
+        &mut self,
+        mut convert: C,
+    ) -> Result<Self::Octets, Self::Error> {
         let token = self.next_token()?;
         let mut out = BytesMut::new();
         for sym in Self::symbols(token) {
@@ -735,7 +840,10 @@ impl DomainScanner for TokenScanner<'_> {
         Ok(out.freeze())
     }
 
-    fn convert_entry<C: ConvertSymbols<EntrySymbol, Self::Error>>(&mut self, mut convert: C) -> Result<Self::Octets, Self::Error> {
+    fn convert_entry<C: ConvertSymbols<EntrySymbol, Self::Error>>(
+        &mut self,
+        mut convert: C,
+    ) -> Result<Self::Octets, Self::Error> {
         let mut out = BytesMut::new();
         while self.continues() {
             let token = self.next_token()?;
@@ -755,7 +863,9 @@ impl DomainScanner for TokenScanner<'_> {
         let token = self.next_token()?;
         let mut out = BytesMut::new();
         for sym in Self::symbols(token) {
-            out.extend_from_slice(&[sym.into_octet().map_err(|_| ScanError::Custom("bad symbol"))?]);
+            out.extend_from_slice(&[sym
+                .into_octet()
+                .map_err(|_| ScanError::Custom("bad symbol"))?]);
         }
         Ok(out.freeze())
     }
@@ -765,7 +875,11 @@ impl DomainScanner for TokenScanner<'_> {
         F: FnOnce(&str) -> Result<T, Self::Error>,
     {
         let text = self.scan_string()?;
-        if text.is_ascii() { op(&text) } else { Err(ScanError::Custom("non-ASCII characters")) }
+        if text.is_ascii() {
+            op(&text)
+        } else {
+            Err(ScanError::Custom("non-ASCII characters"))
+        }
     }
 
     fn scan_name(&mut self) -> Result<Self::Name, Self::Error> {
@@ -781,8 +895,12 @@ impl DomainScanner for TokenScanner<'_> {
         let token = self.next_token()?;
         let mut builder = CharStrBuilder::<BytesMut>::new();
         for sym in Self::symbols(token) {
-            let octet = sym.into_octet().map_err(|_| ScanError::Custom("bad symbol"))?;
-            builder.append_slice(&[octet]).map_err(|_| ScanError::Custom("character string longer than 255 octets"))?;
+            let octet = sym
+                .into_octet()
+                .map_err(|_| ScanError::Custom("bad symbol"))?;
+            builder
+                .append_slice(&[octet])
+                .map_err(|_| ScanError::Custom("character string longer than 255 octets"))?;
         }
         Ok(builder.finish())
     }
@@ -805,7 +923,10 @@ impl DomainScanner for TokenScanner<'_> {
             let token = self.next_token()?;
             let mut content = Vec::new();
             for sym in Self::symbols(token) {
-                content.push(sym.into_octet().map_err(|_| ScanError::Custom("bad symbol"))?);
+                content.push(
+                    sym.into_octet()
+                        .map_err(|_| ScanError::Custom("bad symbol"))?,
+                );
             }
             // A long unquoted or quoted string is split into 255-octet character strings, as
             // BIND does; an empty one is one empty character string.

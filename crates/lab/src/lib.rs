@@ -25,7 +25,10 @@ pub struct DnsHost {
     pub zones: &'static [(&'static str, &'static str)],
 }
 
-const ROOT_ZONES: &[(&str, &str)] = &[(".", "root.zone"), ("root-servers.net.", "root-servers.net.zone")];
+const ROOT_ZONES: &[(&str, &str)] = &[
+    (".", "root.zone"),
+    ("root-servers.net.", "root-servers.net.zone"),
+];
 const TLD_ZONES: &[(&str, &str)] = &[
     ("com.", "com.zone"),
     ("net.", "net.zone"),
@@ -35,10 +38,30 @@ const TLD_ZONES: &[(&str, &str)] = &[
 
 /// The address plan of DESIGN.md and `lab/zones/README.md`.
 pub const DNS_HOSTS: &[DnsHost] = &[
-    DnsHost { name: "a.root-servers.net", role: "root", addr: Ipv4Addr::new(127, 0, 0, 2), zones: ROOT_ZONES },
-    DnsHost { name: "b.root-servers.net", role: "root", addr: Ipv4Addr::new(127, 0, 0, 3), zones: ROOT_ZONES },
-    DnsHost { name: "a.gtld-servers.net", role: "tld", addr: Ipv4Addr::new(127, 0, 0, 4), zones: TLD_ZONES },
-    DnsHost { name: "b.gtld-servers.net", role: "tld", addr: Ipv4Addr::new(127, 0, 0, 5), zones: TLD_ZONES },
+    DnsHost {
+        name: "a.root-servers.net",
+        role: "root",
+        addr: Ipv4Addr::new(127, 0, 0, 2),
+        zones: ROOT_ZONES,
+    },
+    DnsHost {
+        name: "b.root-servers.net",
+        role: "root",
+        addr: Ipv4Addr::new(127, 0, 0, 3),
+        zones: ROOT_ZONES,
+    },
+    DnsHost {
+        name: "a.gtld-servers.net",
+        role: "tld",
+        addr: Ipv4Addr::new(127, 0, 0, 4),
+        zones: TLD_ZONES,
+    },
+    DnsHost {
+        name: "b.gtld-servers.net",
+        role: "tld",
+        addr: Ipv4Addr::new(127, 0, 0, 5),
+        zones: TLD_ZONES,
+    },
     DnsHost {
         name: "ns1.google.com",
         role: "authoritative",
@@ -49,7 +72,10 @@ pub const DNS_HOSTS: &[DnsHost] = &[
         name: "ns1.example.com",
         role: "authoritative",
         addr: Ipv4Addr::new(127, 0, 0, 7),
-        zones: &[("example.com.", "example.com.zone"), ("glueless.test.", "glueless.test.zone")],
+        zones: &[
+            ("example.com.", "example.com.zone"),
+            ("glueless.test.", "glueless.test.zone"),
+        ],
     },
 ];
 
@@ -59,13 +85,20 @@ pub enum LabError {
     #[error(transparent)]
     Zone(#[from] dns::ZoneError),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
 }
 
 /// The port the lab's DNS servers share: 53 as root, 1053 otherwise (DESIGN.md).
 pub fn default_dns_port() -> u16 {
     // SAFETY: geteuid has no preconditions and cannot fail.
-    if unsafe { libc::geteuid() } == 0 { 53 } else { 1053 }
+    if unsafe { libc::geteuid() } == 0 {
+        53
+    } else {
+        1053
+    }
 }
 
 /// Where the lab's zone files are: `lab/zones` of this source tree.
@@ -90,7 +123,11 @@ impl RunningDns {
 }
 
 /// Starts every lab name server on its address and `port`, with zones from `zones_dir`.
-pub fn start_dns(zones_dir: &Path, port: u16, reporter: Arc<dyn journey::Reporter>) -> Result<RunningDns, LabError> {
+pub fn start_dns(
+    zones_dir: &Path,
+    port: u16,
+    reporter: Arc<dyn journey::Reporter>,
+) -> Result<RunningDns, LabError> {
     let mut hosts = Vec::new();
     let mut servers = Vec::new();
     for host in DNS_HOSTS {
@@ -104,8 +141,14 @@ pub fn start_dns(zones_dir: &Path, port: u16, reporter: Arc<dyn journey::Reporte
         let bind_error = |source| LabError::Bind { addr, source };
         let udp = std::net::UdpSocket::bind(addr).map_err(bind_error)?;
         let tcp = std::net::TcpListener::bind(addr).map_err(bind_error)?;
-        let config = ServerConfig { role: host.role.to_owned(), ..ServerConfig::default() };
-        servers.push(authdns::spawn(udp, tcp, Arc::new(catalog), reporter.clone(), config).map_err(bind_error)?);
+        let config = ServerConfig {
+            role: host.role.to_owned(),
+            ..ServerConfig::default()
+        };
+        servers.push(
+            authdns::spawn(udp, tcp, Arc::new(catalog), reporter.clone(), config)
+                .map_err(bind_error)?,
+        );
         hosts.push((*host, addr));
     }
     Ok(RunningDns { hosts, servers })

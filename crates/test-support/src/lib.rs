@@ -33,9 +33,15 @@ impl LoopbackBlock {
         for i in 0..16384 {
             let n = (seed + i) % 16384;
             let prefix = [127, 64 + (n / 256) as u8, (n % 256) as u8];
-            let claim = SocketAddr::new(IpAddr::V4(Ipv4Addr::new(prefix[0], prefix[1], prefix[2], 254)), 65535);
+            let claim = SocketAddr::new(
+                IpAddr::V4(Ipv4Addr::new(prefix[0], prefix[1], prefix[2], 254)),
+                65535,
+            );
             if let Ok(socket) = UdpSocket::bind(claim) {
-                return LoopbackBlock { prefix, _claim: socket };
+                return LoopbackBlock {
+                    prefix,
+                    _claim: socket,
+                };
             }
         }
         panic!("no free loopback block in 127.64.0.0/10");
@@ -43,7 +49,12 @@ impl LoopbackBlock {
 
     /// The address `127.x.y.host`.
     pub fn ip(&self, host: u8) -> IpAddr {
-        IpAddr::V4(Ipv4Addr::new(self.prefix[0], self.prefix[1], self.prefix[2], host))
+        IpAddr::V4(Ipv4Addr::new(
+            self.prefix[0],
+            self.prefix[1],
+            self.prefix[2],
+            host,
+        ))
     }
 
     /// The socket address `127.x.y.host:port`.
@@ -56,8 +67,12 @@ impl LoopbackBlock {
 fn entropy() -> usize {
     use std::sync::atomic::{AtomicUsize, Ordering};
     static CALLS: AtomicUsize = AtomicUsize::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
-    (std::process::id() as usize).wrapping_mul(7919) ^ nanos as usize ^ CALLS.fetch_add(1, Ordering::Relaxed).wrapping_mul(104_729)
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    (std::process::id() as usize).wrapping_mul(7919)
+        ^ nanos as usize
+        ^ CALLS.fetch_add(1, Ordering::Relaxed).wrapping_mul(104_729)
 }
 
 /// How a test query is sent.
@@ -73,38 +88,60 @@ pub struct QueryOptions {
 
 impl Default for QueryOptions {
     fn default() -> Self {
-        QueryOptions { tcp: false, edns: Some(1232), rd: false }
+        QueryOptions {
+            tcp: false,
+            edns: Some(1232),
+            rd: false,
+        }
     }
 }
 
 /// Builds a query for `name` (absolute or not) and `qtype`.
 pub fn build_query(id: u16, name: &str, qtype: Rtype, options: QueryOptions) -> Vec<u8> {
-    let name: Name<Bytes> = if name.ends_with('.') { name.parse() } else { format!("{name}.").parse() }.expect("test name");
+    let name: Name<Bytes> = if name.ends_with('.') {
+        name.parse()
+    } else {
+        format!("{name}.").parse()
+    }
+    .expect("test name");
     let mut builder = MessageBuilder::new_vec();
     builder.header_mut().set_id(id);
     builder.header_mut().set_rd(options.rd);
     let mut question = builder.question();
-    question.push((&name, qtype, Class::IN)).expect("question fits");
+    question
+        .push((&name, qtype, Class::IN))
+        .expect("question fits");
     let mut additional = question.additional();
     if let Some(size) = options.edns {
-        additional.opt(|opt| {
-            opt.set_udp_payload_size(size);
-            Ok(())
-        })
-        .expect("opt fits");
+        additional
+            .opt(|opt| {
+                opt.set_udp_payload_size(size);
+                Ok(())
+            })
+            .expect("opt fits");
     }
     additional.finish()
 }
 
 /// Asks `server` one question and returns the parsed response.
-pub fn dns_query(server: SocketAddr, name: &str, qtype: Rtype, options: QueryOptions) -> io::Result<Message<Vec<u8>>> {
+pub fn dns_query(
+    server: SocketAddr,
+    name: &str,
+    qtype: Rtype,
+    options: QueryOptions,
+) -> io::Result<Message<Vec<u8>>> {
     let id = rand_id();
     let query = build_query(id, name, qtype, options);
-    let bytes = exchange(server, &query, options.tcp)?
-        .ok_or_else(|| io::Error::new(io::ErrorKind::TimedOut, format!("no answer from {server}")))?;
-    let message = Message::from_octets(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
+    let bytes = exchange(server, &query, options.tcp)?.ok_or_else(|| {
+        io::Error::new(io::ErrorKind::TimedOut, format!("no answer from {server}"))
+    })?;
+    let message = Message::from_octets(bytes)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
     if message.header().id() != id {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "response ID does not match"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "response ID does not match",
+        ));
     }
     Ok(message)
 }
@@ -126,7 +163,14 @@ pub fn exchange(server: SocketAddr, bytes: &[u8], tcp: bool) -> io::Result<Optio
         let mut buf = vec![0u8; 65535];
         match socket.recv_from(&mut buf) {
             Ok((len, _)) => Ok(Some(buf[..len].to_vec())),
-            Err(err) if matches!(err.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => Ok(None),
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                Ok(None)
+            }
             Err(err) => Err(err),
         }
     }
@@ -138,7 +182,14 @@ pub fn read_tcp_message(stream: &mut TcpStream) -> io::Result<Option<Vec<u8>>> {
     match stream.read_exact(&mut prefix) {
         Ok(()) => {}
         Err(err) if err.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
-        Err(err) if matches!(err.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => return Ok(None),
+        Err(err)
+            if matches!(
+                err.kind(),
+                io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+            ) =>
+        {
+            return Ok(None);
+        }
         Err(err) => return Err(err),
     }
     let mut message = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
@@ -183,7 +234,8 @@ impl Peer {
                 .find(|path| path.is_file())
         });
         if found.is_none() {
-            let message = format!("SKIPPED: `{program}` is not installed (apt-get install {apt_package})");
+            let message =
+                format!("SKIPPED: `{program}` is not installed (apt-get install {apt_package})");
             if std::env::var_os("ROUNDTRIP_REQUIRE_PEERS").is_some_and(|v| v == "1") {
                 panic!("{message}, and ROUNDTRIP_REQUIRE_PEERS=1 says it must be");
             }

@@ -14,13 +14,25 @@ use super::{Fixture, Section, section, start};
 /// The server still answers a good query. UDP may drop a datagram when a flood has filled the
 /// socket's buffer, so, like any DNS client, this asks up to three times.
 fn still_answers(f: &Fixture) {
-    let answer = (0..3).find_map(|_| dns_query(f.addr, "web.example.com", Rtype::A, QueryOptions::default()).ok());
+    let answer = (0..3)
+        .find_map(|_| dns_query(f.addr, "web.example.com", Rtype::A, QueryOptions::default()).ok());
     let m = answer.expect("no answer to a good query after three tries");
-    assert_eq!(section(&m, Section::Answer), ["web.example.com. 3600 A 192.0.2.80"]);
+    assert_eq!(
+        section(&m, Section::Answer),
+        ["web.example.com. 3600 A 192.0.2.80"]
+    );
 }
 
 fn good_query() -> Vec<u8> {
-    build_query(0x4242, "web.example.com", Rtype::A, QueryOptions { edns: None, ..Default::default() })
+    build_query(
+        0x4242,
+        "web.example.com",
+        Rtype::A,
+        QueryOptions {
+            edns: None,
+            ..Default::default()
+        },
+    )
 }
 
 fn rcode_of(response: Option<Vec<u8>>) -> Option<Rcode> {
@@ -31,7 +43,11 @@ fn rcode_of(response: Option<Vec<u8>>) -> Option<Rcode> {
 fn truncated_header_is_ignored() {
     let f = start();
     for len in [0, 1, 5, 11] {
-        assert_eq!(exchange(f.addr, &good_query()[..len], false).unwrap(), None, "{len} octets");
+        assert_eq!(
+            exchange(f.addr, &good_query()[..len], false).unwrap(),
+            None,
+            "{len} octets"
+        );
     }
     still_answers(&f);
 }
@@ -41,7 +57,11 @@ fn truncated_question_is_formerr() {
     let f = start();
     let query = good_query();
     for len in [12, 13, 20, query.len() - 1] {
-        assert_eq!(rcode_of(exchange(f.addr, &query[..len], false).unwrap()), Some(Rcode::FORMERR), "{len}");
+        assert_eq!(
+            rcode_of(exchange(f.addr, &query[..len], false).unwrap()),
+            Some(Rcode::FORMERR),
+            "{len}"
+        );
     }
     still_answers(&f);
 }
@@ -51,10 +71,16 @@ fn counts_that_lie_are_formerr() {
     let f = start();
     let mut query = good_query();
     query[11] = 3; // ARCOUNT 3, but no additional records follow.
-    assert_eq!(rcode_of(exchange(f.addr, &query, false).unwrap()), Some(Rcode::FORMERR));
+    assert_eq!(
+        rcode_of(exchange(f.addr, &query, false).unwrap()),
+        Some(Rcode::FORMERR)
+    );
     let mut query = good_query();
     query[7] = 1; // ANCOUNT 1 in a query.
-    assert_eq!(rcode_of(exchange(f.addr, &query, false).unwrap()), Some(Rcode::FORMERR));
+    assert_eq!(
+        rcode_of(exchange(f.addr, &query, false).unwrap()),
+        Some(Rcode::FORMERR)
+    );
     still_answers(&f);
 }
 
@@ -63,12 +89,18 @@ fn qdcount_zero_or_two_is_formerr() {
     let f = start();
     let mut query = good_query();
     query[5] = 0;
-    assert_eq!(rcode_of(exchange(f.addr, &query[..12], false).unwrap()), Some(Rcode::FORMERR));
+    assert_eq!(
+        rcode_of(exchange(f.addr, &query[..12], false).unwrap()),
+        Some(Rcode::FORMERR)
+    );
     let mut query = good_query();
     let question = query[12..].to_vec();
     query[5] = 2;
     query.extend_from_slice(&question);
-    assert_eq!(rcode_of(exchange(f.addr, &query, false).unwrap()), Some(Rcode::FORMERR));
+    assert_eq!(
+        rcode_of(exchange(f.addr, &query, false).unwrap()),
+        Some(Rcode::FORMERR)
+    );
     still_answers(&f);
 }
 
@@ -77,7 +109,10 @@ fn compression_pointer_loop_is_formerr() {
     let f = start();
     let mut query = good_query()[..12].to_vec();
     query.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1]); // The name points at itself.
-    assert_eq!(rcode_of(exchange(f.addr, &query, false).unwrap()), Some(Rcode::FORMERR));
+    assert_eq!(
+        rcode_of(exchange(f.addr, &query, false).unwrap()),
+        Some(Rcode::FORMERR)
+    );
     still_answers(&f);
 }
 
@@ -88,14 +123,20 @@ fn label_over_63_and_name_over_255_are_formerr() {
     query.push(64);
     query.extend_from_slice(&[b'a'; 64]);
     query.extend_from_slice(&[0, 0, 1, 0, 1]);
-    assert_eq!(rcode_of(exchange(f.addr, &query, false).unwrap()), Some(Rcode::FORMERR));
+    assert_eq!(
+        rcode_of(exchange(f.addr, &query, false).unwrap()),
+        Some(Rcode::FORMERR)
+    );
     let mut query = good_query()[..12].to_vec();
     for _ in 0..5 {
         query.push(63);
         query.extend_from_slice(&[b'a'; 63]);
     }
     query.extend_from_slice(&[0, 0, 1, 0, 1]);
-    assert_eq!(rcode_of(exchange(f.addr, &query, false).unwrap()), Some(Rcode::FORMERR));
+    assert_eq!(
+        rcode_of(exchange(f.addr, &query, false).unwrap()),
+        Some(Rcode::FORMERR)
+    );
     still_answers(&f);
 }
 
@@ -113,10 +154,16 @@ fn other_opcodes_are_notimp() {
     let f = start();
     let mut query = good_query();
     query[2] = (query[2] & 0x87) | (4 << 3); // NOTIFY
-    assert_eq!(rcode_of(exchange(f.addr, &query, false).unwrap()), Some(Rcode::NOTIMP));
+    assert_eq!(
+        rcode_of(exchange(f.addr, &query, false).unwrap()),
+        Some(Rcode::NOTIMP)
+    );
     let mut query = good_query();
     query[2] = (query[2] & 0x87) | (2 << 3); // STATUS
-    assert_eq!(rcode_of(exchange(f.addr, &query, false).unwrap()), Some(Rcode::NOTIMP));
+    assert_eq!(
+        rcode_of(exchange(f.addr, &query, false).unwrap()),
+        Some(Rcode::NOTIMP)
+    );
     still_answers(&f);
 }
 
@@ -127,14 +174,24 @@ fn two_opt_records_are_formerr() {
     let opt = query[query.len() - 11..].to_vec();
     query.extend_from_slice(&opt);
     query[11] = 2;
-    assert_eq!(rcode_of(exchange(f.addr, &query, false).unwrap()), Some(Rcode::FORMERR));
+    assert_eq!(
+        rcode_of(exchange(f.addr, &query, false).unwrap()),
+        Some(Rcode::FORMERR)
+    );
     still_answers(&f);
 }
 
 #[test]
 fn axfr_is_refused() {
     let f = start();
-    let m = f.ask_with("example.com", Rtype::AXFR, QueryOptions { tcp: true, ..Default::default() });
+    let m = f.ask_with(
+        "example.com",
+        Rtype::AXFR,
+        QueryOptions {
+            tcp: true,
+            ..Default::default()
+        },
+    );
     assert_eq!(m.header().rcode(), Rcode::REFUSED);
 }
 
@@ -142,11 +199,27 @@ fn axfr_is_refused() {
 fn garbage_on_tcp_closes_that_connection_only() {
     let f = start();
     let mut stream = TcpStream::connect(f.addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
     stream.write_all(&[0, 5, 1, 2, 3, 4, 5]).unwrap(); // A 5-octet "message": no header.
-    assert_eq!(read_tcp_message(&mut stream).unwrap(), None, "closed without an answer");
-    let m = f.ask_with("web.example.com", Rtype::A, QueryOptions { tcp: true, ..Default::default() });
-    assert_eq!(section(&m, Section::Answer), ["web.example.com. 3600 A 192.0.2.80"]);
+    assert_eq!(
+        read_tcp_message(&mut stream).unwrap(),
+        None,
+        "closed without an answer"
+    );
+    let m = f.ask_with(
+        "web.example.com",
+        Rtype::A,
+        QueryOptions {
+            tcp: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        section(&m, Section::Answer),
+        ["web.example.com. 3600 A 192.0.2.80"]
+    );
 }
 
 #[test]

@@ -12,12 +12,23 @@ use super::{PORT, Section, data, section, start};
 
 fn run(program: &std::path::Path, args: &[String]) -> String {
     let out = Command::new(program).args(args).output().unwrap();
-    assert!(out.status.success(), "{} failed: {}", program.display(), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{} failed: {}",
+        program.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
 fn dig_args(f: &super::Fixture, name: &str, qtype: &str, extra: &[&str]) -> Vec<String> {
-    let mut args = vec![format!("@{}", f.addr.ip()), "-p".into(), PORT.to_string(), name.into(), qtype.into()];
+    let mut args = vec![
+        format!("@{}", f.addr.ip()),
+        "-p".into(),
+        PORT.to_string(),
+        name.into(),
+        qtype.into(),
+    ];
     args.extend(["+norec", "+time=2"].iter().map(|s| s.to_string()));
     args.extend(extra.iter().map(|s| s.to_string()));
     args
@@ -25,51 +36,87 @@ fn dig_args(f: &super::Fixture, name: &str, qtype: &str, extra: &[&str]) -> Vec<
 
 #[test]
 fn dig_reads_a_referral_with_glue_from_the_root() {
-    let Some(dig) = Peer::find("dig", "bind9-dnsutils") else { return };
+    let Some(dig) = Peer::find("dig", "bind9-dnsutils") else {
+        return;
+    };
     let f = start();
     let out = run(&dig, &dig_args(&f, "www.google.com", "A", &[]));
     assert!(out.contains("status: NOERROR"), "{out}");
-    assert!(out.contains(";; AUTHORITY SECTION:\ncom.\t\t\t86400\tIN\tNS\ta.gtld-servers.net."), "{out}");
-    assert!(out.contains("a.gtld-servers.net.\t86400\tIN\tA\t192.5.6.30"), "{out}");
+    assert!(
+        out.contains(";; AUTHORITY SECTION:\ncom.\t\t\t86400\tIN\tNS\ta.gtld-servers.net."),
+        "{out}"
+    );
+    assert!(
+        out.contains("a.gtld-servers.net.\t86400\tIN\tA\t192.5.6.30"),
+        "{out}"
+    );
 }
 
 #[test]
 fn dig_reads_a_cname_answer_and_nxdomain_with_soa() {
-    let Some(dig) = Peer::find("dig", "bind9-dnsutils") else { return };
+    let Some(dig) = Peer::find("dig", "bind9-dnsutils") else {
+        return;
+    };
     let f = start();
     let out = run(&dig, &dig_args(&f, "www.example.com", "A", &[]));
     assert!(out.contains("flags: qr aa;"), "{out}");
-    assert!(out.contains("www.example.com.\t3600\tIN\tCNAME\tweb.example.com."), "{out}");
-    assert!(out.contains("web.example.com.\t3600\tIN\tA\t192.0.2.80"), "{out}");
+    assert!(
+        out.contains("www.example.com.\t3600\tIN\tCNAME\tweb.example.com."),
+        "{out}"
+    );
+    assert!(
+        out.contains("web.example.com.\t3600\tIN\tA\t192.0.2.80"),
+        "{out}"
+    );
     let out = run(&dig, &dig_args(&f, "nope.example.com", "A", &[]));
     assert!(out.contains("status: NXDOMAIN"), "{out}");
-    assert!(out.contains("example.com.\t\t300\tIN\tSOA\tns1.example.com. hostmaster.example.com."), "{out}");
+    assert!(
+        out.contains("example.com.\t\t300\tIN\tSOA\tns1.example.com. hostmaster.example.com."),
+        "{out}"
+    );
 }
 
 #[test]
 fn dig_retries_truncated_answers_over_tcp() {
-    let Some(dig) = Peer::find("dig", "bind9-dnsutils") else { return };
+    let Some(dig) = Peer::find("dig", "bind9-dnsutils") else {
+        return;
+    };
     let f = start();
-    let out = run(&dig, &dig_args(&f, "big.example.com", "TXT", &["+noedns", "+tries=1"]));
+    let out = run(
+        &dig,
+        &dig_args(&f, "big.example.com", "TXT", &["+noedns", "+tries=1"]),
+    );
     assert!(out.contains(";; Truncated, retrying in TCP mode."), "{out}");
     assert!(out.contains("ANSWER: 6"), "{out}");
 }
 
 #[test]
 fn kdig_reads_answers_over_udp_and_tcp() {
-    let Some(kdig) = Peer::find("kdig", "knot-dnsutils") else { return };
+    let Some(kdig) = Peer::find("kdig", "knot-dnsutils") else {
+        return;
+    };
     let f = start();
     for transport in ["+notcp", "+tcp"] {
-        let out = run(&kdig, &dig_args(&f, "mail.example.com", "AAAA", &[transport, "+retry=0"]));
+        let out = run(
+            &kdig,
+            &dig_args(&f, "mail.example.com", "AAAA", &[transport, "+retry=0"]),
+        );
         assert!(out.contains("NOERROR"), "{out}");
-        assert!(out.contains("mail.example.com.") && out.contains("AAAA") && out.contains("2001:db8::25"), "{out}");
+        assert!(
+            out.contains("mail.example.com.")
+                && out.contains("AAAA")
+                && out.contains("2001:db8::25"),
+            "{out}"
+        );
     }
 }
 
 /// NSD serving the same zone file on the same kind of address gives the same sections.
 #[test]
 fn nsd_gives_the_same_sections() {
-    let Some(nsd) = Peer::find("nsd", "nsd") else { return };
+    let Some(nsd) = Peer::find("nsd", "nsd") else {
+        return;
+    };
     let f = start();
     let nsd_addr = f.block.addr(2, PORT);
     let dir = std::env::temp_dir().join(format!("rt-nsd-{}-{}", std::process::id(), nsd_addr.ip()));
@@ -85,10 +132,23 @@ fn nsd_gives_the_same_sections() {
         ),
     )
     .unwrap();
-    let child = Command::new(nsd).arg("-d").arg("-c").arg(&conf).stdout(Stdio::null()).stderr(Stdio::piped()).spawn().unwrap();
+    let child = Command::new(nsd)
+        .arg("-d")
+        .arg("-c")
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
     let _guard = ChildGuard(child);
     assert!(
-        wait_until(Duration::from_secs(10), || dns_query(nsd_addr, "example.com", Rtype::SOA, QueryOptions::default()).is_ok()),
+        wait_until(Duration::from_secs(10), || dns_query(
+            nsd_addr,
+            "example.com",
+            Rtype::SOA,
+            QueryOptions::default()
+        )
+        .is_ok()),
         "nsd did not start on {nsd_addr}"
     );
     let questions = [
@@ -107,10 +167,22 @@ fn nsd_gives_the_same_sections() {
         let ours = f.ask(name, qtype);
         let theirs = dns_query(nsd_addr, name, qtype, QueryOptions::default()).unwrap();
         let what = format!("{name} {qtype}");
-        assert_eq!(ours.header().rcode(), theirs.header().rcode(), "rcode of {what}");
+        assert_eq!(
+            ours.header().rcode(),
+            theirs.header().rcode(),
+            "rcode of {what}"
+        );
         assert_eq!(ours.header().aa(), theirs.header().aa(), "AA of {what}");
-        assert_eq!(section(&ours, Section::Answer), section(&theirs, Section::Answer), "answer of {what}");
-        assert_eq!(section(&ours, Section::Authority), section(&theirs, Section::Authority), "authority of {what}");
+        assert_eq!(
+            section(&ours, Section::Answer),
+            section(&theirs, Section::Answer),
+            "answer of {what}"
+        );
+        assert_eq!(
+            section(&ours, Section::Authority),
+            section(&theirs, Section::Authority),
+            "authority of {what}"
+        );
     }
     std::fs::remove_dir_all(&dir).ok();
 }

@@ -20,7 +20,9 @@ pub use test_support::{LoopbackBlock, QueryOptions, dns_query};
 pub const PORT: u16 = 1053;
 
 pub fn data(file: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data").join(file)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data")
+        .join(file)
 }
 
 /// A server for example.com. and the root test zone on `block`'s `.1`.
@@ -45,8 +47,19 @@ pub fn start_with(zones: &[(&str, &str)]) -> Fixture {
     }
     let udp = std::net::UdpSocket::bind(addr).unwrap();
     let tcp = std::net::TcpListener::bind(addr).unwrap();
-    let server = authdns::spawn(udp, tcp, Arc::new(catalog), Arc::new(journey::Silent), ServerConfig::default()).unwrap();
-    Fixture { block, addr, _server: server }
+    let server = authdns::spawn(
+        udp,
+        tcp,
+        Arc::new(catalog),
+        Arc::new(journey::Silent),
+        ServerConfig::default(),
+    )
+    .unwrap();
+    Fixture {
+        block,
+        addr,
+        _server: server,
+    }
 }
 
 impl Fixture {

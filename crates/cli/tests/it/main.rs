@@ -1,3 +1,4 @@
 //! Integration tests of the `roundtrip` binary: real processes, real files, real sockets.
 
+mod dig; // `roundtrip dig` against a real `roundtrip serve auth`, and against real dig's output
 mod zone_check; // `roundtrip zone check` against the lab zones and BIND's named-compilezone

@@ -19,20 +19,36 @@ fn lab_zones() -> Vec<(String, PathBuf)> {
         .filter(|p| p.extension().is_some_and(|e| e == "zone"))
         .map(|p| {
             let stem = p.file_stem().unwrap().to_string_lossy().into_owned();
-            let origin = if stem == "root" { ".".to_owned() } else { format!("{stem}.") };
+            let origin = if stem == "root" {
+                ".".to_owned()
+            } else {
+                format!("{stem}.")
+            };
             (origin, p)
         })
         .collect();
     zones.sort();
-    assert!(zones.len() >= 6, "the lab has root, com, net, test, google.com, example.com");
+    assert!(
+        zones.len() >= 6,
+        "the lab has root, com, net, test, google.com, example.com"
+    );
     zones
 }
 
 #[test]
 fn every_lab_zone_loads() {
     for (origin, file) in lab_zones() {
-        let out = roundtrip().args(["zone", "check", &origin]).arg(&file).output().unwrap();
-        assert_eq!(out.status.code(), Some(0), "{origin}: {}", String::from_utf8_lossy(&out.stderr));
+        let out = roundtrip()
+            .args(["zone", "check", &origin])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{origin}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         assert!(String::from_utf8_lossy(&out.stdout).ends_with("OK\n"));
     }
 }
@@ -43,11 +59,18 @@ fn a_bad_zone_exits_1_with_file_and_line() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("bad.zone");
     std::fs::write(&file, "$TTL 60\n@ SOA ns1 hm 1 2 3 4 5\n@ NS ns1\nns1 A 192.0.2.1\nwww A 192.0.2.1\nwww CNAME ns1\n").unwrap();
-    let out = roundtrip().args(["zone", "check", "example.com."]).arg(&file).output().unwrap();
+    let out = roundtrip()
+        .args(["zone", "check", "example.com."])
+        .arg(&file)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.starts_with(&format!("{}:6: CNAME and other data at www.example.com", file.display())),
+        stderr.starts_with(&format!(
+            "{}:6: CNAME and other data at www.example.com",
+            file.display()
+        )),
         "{stderr}"
     );
     std::fs::remove_dir_all(&dir).unwrap();
@@ -72,8 +95,14 @@ fn normalise(text: &str) -> Vec<String> {
             // Join hex chunks split by spaces after the fixed fields of SSHFP/TLSA/generic data.
             if rest.contains(" SSHFP ") || rest.contains(" TLSA ") || rest.contains("\\# ") {
                 let parts: Vec<&str> = rest.split(' ').collect();
-                let keep = if rest.contains(" TLSA ") { 6 } else if rest.contains(" SSHFP ") { 5 } else { 5 };
-                rest = format!("{} {}", parts[..keep.min(parts.len())].join(" "), parts[keep.min(parts.len())..].join(""));
+                // Fixed fields before the hex: "TTL IN TLSA usage selector type" is 6 words; SSHFP
+                // ("TTL IN SSHFP alg type") and generic ("TTL IN TYPE \# len") data are 5.
+                let keep = if rest.contains(" TLSA ") { 6 } else { 5 };
+                rest = format!(
+                    "{} {}",
+                    parts[..keep.min(parts.len())].join(" "),
+                    parts[keep.min(parts.len())..].join("")
+                );
             }
             format!("{owner} {}", rest.trim_end())
         })
@@ -84,16 +113,37 @@ fn normalise(text: &str) -> Vec<String> {
 
 #[test]
 fn print_matches_named_compilezone_for_every_lab_zone() {
-    let Some(compile) = Peer::find("named-compilezone", "bind9-utils") else { return };
+    let Some(compile) = Peer::find("named-compilezone", "bind9-utils") else {
+        return;
+    };
     for (origin, file) in lab_zones() {
-        let ours = roundtrip().args(["zone", "check", &origin]).arg(&file).arg("--print").output().unwrap();
+        let ours = roundtrip()
+            .args(["zone", "check", &origin])
+            .arg(&file)
+            .arg("--print")
+            .output()
+            .unwrap();
         assert!(ours.status.success(), "{origin}");
-        let bind = Command::new(&compile).args(["-q", "-i", "none", "-o", "-", &origin]).arg(&file).output().unwrap();
-        assert!(bind.status.success(), "named-compilezone {origin}: {}", String::from_utf8_lossy(&bind.stderr));
-        let (ours, bind) = (normalise(&String::from_utf8_lossy(&ours.stdout)), normalise(&String::from_utf8_lossy(&bind.stdout)));
+        let bind = Command::new(&compile)
+            .args(["-q", "-i", "none", "-o", "-", &origin])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            bind.status.success(),
+            "named-compilezone {origin}: {}",
+            String::from_utf8_lossy(&bind.stderr)
+        );
+        let (ours, bind) = (
+            normalise(&String::from_utf8_lossy(&ours.stdout)),
+            normalise(&String::from_utf8_lossy(&bind.stdout)),
+        );
         let only_ours: Vec<&String> = ours.iter().filter(|l| !bind.contains(l)).collect();
         let only_bind: Vec<&String> = bind.iter().filter(|l| !ours.contains(l)).collect();
-        assert!(only_ours.is_empty() && only_bind.is_empty(), "{origin}:\nonly ours: {only_ours:#?}\nonly BIND: {only_bind:#?}");
+        assert!(
+            only_ours.is_empty() && only_bind.is_empty(),
+            "{origin}:\nonly ours: {only_ours:#?}\nonly BIND: {only_bind:#?}"
+        );
     }
 }
 
@@ -104,5 +154,10 @@ fn lab_zones_pass_bind_named_checkzone() {
     }
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lab/zones/check-with-bind.sh");
     let out = Command::new("bash").arg(&script).output().unwrap();
-    assert!(out.status.success(), "{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -7,11 +7,20 @@ use super::*;
 use crate::parse_name;
 
 fn parse(text: &str) -> Result<ParsedZone, ZoneError> {
-    parse_str(text, Path::new("t.zone"), Some(&parse_name("example.com.").unwrap()))
+    parse_str(
+        text,
+        Path::new("t.zone"),
+        Some(&parse_name("example.com.").unwrap()),
+    )
 }
 
 fn lines(text: &str) -> Vec<String> {
-    parse(text).unwrap().records.iter().map(|r| r.record.to_string()).collect()
+    parse(text)
+        .unwrap()
+        .records
+        .iter()
+        .map(|r| r.record.to_string())
+        .collect()
 }
 
 fn error(text: &str) -> String {
@@ -22,7 +31,9 @@ const SOA: &str = "@ 3600 IN SOA ns1 hostmaster ( 2026112501 ; serial\n 7200 360
 
 #[test]
 fn origin_ttl_at_and_relative_names() {
-    let got = lines("$TTL 300\n$ORIGIN example.com.\n@ IN A 192.0.2.1\nwww CNAME @\nmail.other.net. MX 10 mail\n");
+    let got = lines(
+        "$TTL 300\n$ORIGIN example.com.\n@ IN A 192.0.2.1\nwww CNAME @\nmail.other.net. MX 10 mail\n",
+    );
     assert_eq!(
         got,
         [
@@ -42,7 +53,12 @@ fn relative_origin_is_relative_to_the_current_origin() {
 #[test]
 fn parentheses_join_lines_and_comments_are_dropped() {
     let got = lines(SOA);
-    assert_eq!(got, ["example.com.\t3600\tIN\tSOA\tns1.example.com. hostmaster.example.com. 2026112501 7200 3600 1209600 300"]);
+    assert_eq!(
+        got,
+        [
+            "example.com.\t3600\tIN\tSOA\tns1.example.com. hostmaster.example.com. 2026112501 7200 3600 1209600 300"
+        ]
+    );
 }
 
 #[test]
@@ -61,7 +77,10 @@ fn ttl_and_class_in_either_order_and_ttl_units() {
 #[test]
 fn omitted_owner_is_the_previous_owner() {
     let got = lines("$TTL 60\nhost A 192.0.2.1\n  AAAA 2001:db8::1\n\tTXT \"x\"\n");
-    assert!(got.iter().all(|l| l.starts_with("host.example.com.\t")), "{got:?}");
+    assert!(
+        got.iter().all(|l| l.starts_with("host.example.com.\t")),
+        "{got:?}"
+    );
 }
 
 #[test]
@@ -80,7 +99,10 @@ fn without_any_ttl_the_soa_takes_its_minimum() {
 #[test]
 fn quoted_strings_keep_semicolons_spaces_and_escapes() {
     let got = lines("$TTL 60\nt TXT \"a;b c\" \"q\\\"uote\" \"\\065\\.\" plain\n");
-    assert_eq!(got, ["t.example.com.\t60\tIN\tTXT\t\"a;b c\" \"q\\\"uote\" \"A.\" \"plain\""]);
+    assert_eq!(
+        got,
+        ["t.example.com.\t60\tIN\tTXT\t\"a;b c\" \"q\\\"uote\" \"A.\" \"plain\""]
+    );
 }
 
 #[test]
@@ -117,20 +139,53 @@ u TYPE65534 \# 2 abcd
     assert_eq!(
         types,
         [
-            "NS", "SOA", "A", "AAAA", "MX", "TXT", "CAA", "HINFO", "SSHFP", "TLSA", "SRV", "NAPTR", "SVCB", "HTTPS",
-            "PTR", "CNAME", "DNAME", "TYPE65534"
+            "NS",
+            "SOA",
+            "A",
+            "AAAA",
+            "MX",
+            "TXT",
+            "CAA",
+            "HINFO",
+            "SSHFP",
+            "TLSA",
+            "SRV",
+            "NAPTR",
+            "SVCB",
+            "HTTPS",
+            "PTR",
+            "CNAME",
+            "DNAME",
+            "TYPE65534"
         ]
     );
-    assert!(got.iter().any(|l| l.ends_with("CAA\t0 issue \"letsencrypt.org\"")), "{got:#?}");
-    assert!(got.iter().any(|l| l.ends_with("SRV\t10 60 5060 sip.example.com.")), "{got:#?}");
-    assert!(got.iter().any(|l| l.ends_with("TYPE65534\t\\# 2 ABCD")), "{got:#?}");
+    assert!(
+        got.iter()
+            .any(|l| l.ends_with("CAA\t0 issue \"letsencrypt.org\"")),
+        "{got:#?}"
+    );
+    assert!(
+        got.iter()
+            .any(|l| l.ends_with("SRV\t10 60 5060 sip.example.com.")),
+        "{got:#?}"
+    );
+    assert!(
+        got.iter().any(|l| l.ends_with("TYPE65534\t\\# 2 ABCD")),
+        "{got:#?}"
+    );
 }
 
 #[test]
 fn known_type_in_rfc3597_form_reads() {
     // RFC 3597 §5: the generic form of a known type is that type.
     let got = lines("$TTL 60\nh A \\# 4 c0000201\nm MX \\# 8 000a 046d61696c00\n");
-    assert_eq!(got, ["h.example.com.\t60\tIN\tA\t192.0.2.1", "m.example.com.\t60\tIN\tMX\t10 mail."]);
+    assert_eq!(
+        got,
+        [
+            "h.example.com.\t60\tIN\tA\t192.0.2.1",
+            "m.example.com.\t60\tIN\tMX\t10 mail."
+        ]
+    );
     assert!(error("$TTL 60\nh A \\# 3 c00002\n").starts_with("t.zone:2: bad A data:"));
 }
 
@@ -139,10 +194,28 @@ fn include_reads_relative_to_the_including_file_and_restores_the_origin() {
     let dir = std::env::temp_dir().join(format!("rt-include-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("inner.zone"), "host A 192.0.2.9\n").unwrap();
-    std::fs::write(dir.join("outer.zone"), "$TTL 60\n$INCLUDE inner.zone sub.example.com.\nafter A 192.0.2.10\n").unwrap();
-    let parsed = parse_file(&dir.join("outer.zone"), Some(&parse_name("example.com.").unwrap())).unwrap();
-    let got: Vec<String> = parsed.records.iter().map(|r| r.record.to_string()).collect();
-    assert_eq!(got, ["host.sub.example.com.\t60\tIN\tA\t192.0.2.9", "after.example.com.\t60\tIN\tA\t192.0.2.10"]);
+    std::fs::write(
+        dir.join("outer.zone"),
+        "$TTL 60\n$INCLUDE inner.zone sub.example.com.\nafter A 192.0.2.10\n",
+    )
+    .unwrap();
+    let parsed = parse_file(
+        &dir.join("outer.zone"),
+        Some(&parse_name("example.com.").unwrap()),
+    )
+    .unwrap();
+    let got: Vec<String> = parsed
+        .records
+        .iter()
+        .map(|r| r.record.to_string())
+        .collect();
+    assert_eq!(
+        got,
+        [
+            "host.sub.example.com.\t60\tIN\tA\t192.0.2.9",
+            "after.example.com.\t60\tIN\tA\t192.0.2.10"
+        ]
+    );
     assert!(parsed.records[0].at.file.ends_with("inner.zone"));
     assert_eq!(parsed.records[0].at.line, 1);
     assert_eq!(parsed.records[1].at.line, 3);
@@ -154,7 +227,11 @@ fn include_loop_is_refused() {
     let dir = std::env::temp_dir().join(format!("rt-loop-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     std::fs::write(dir.join("self.zone"), "$TTL 60\n$INCLUDE self.zone\n").unwrap();
-    let err = parse_file(&dir.join("self.zone"), Some(&parse_name("example.com.").unwrap())).unwrap_err();
+    let err = parse_file(
+        &dir.join("self.zone"),
+        Some(&parse_name("example.com.").unwrap()),
+    )
+    .unwrap_err();
     assert_eq!(err.reason, ZoneErrorReason::IncludeTooDeep);
     assert_eq!(err.line, 2);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -162,9 +239,19 @@ fn include_loop_is_refused() {
 
 #[test]
 fn origin_comes_from_the_file_when_not_given() {
-    let parsed = parse_str("$ORIGIN example.org.\n$TTL 60\n@ A 192.0.2.1\n", Path::new("x"), None).unwrap();
+    let parsed = parse_str(
+        "$ORIGIN example.org.\n$TTL 60\n@ A 192.0.2.1\n",
+        Path::new("x"),
+        None,
+    )
+    .unwrap();
     assert_eq!(parsed.origin, parse_name("example.org").unwrap());
-    let parsed = parse_str("example.net. 60 SOA ns.example.net. hm.example.net. 1 2 3 4 5\n", Path::new("x"), None).unwrap();
+    let parsed = parse_str(
+        "example.net. 60 SOA ns.example.net. hm.example.net. 1 2 3 4 5\n",
+        Path::new("x"),
+        None,
+    )
+    .unwrap();
     assert_eq!(parsed.origin, parse_name("example.net").unwrap());
 }
 
@@ -172,22 +259,34 @@ fn origin_comes_from_the_file_when_not_given() {
 
 #[test]
 fn error_unclosed_parenthesis_names_the_opening_line() {
-    assert_eq!(error("$TTL 60\n@ SOA ns hm (\n 1 2 3 4 5\n"), "t.zone:2: unbalanced parentheses: '(' is never closed");
+    assert_eq!(
+        error("$TTL 60\n@ SOA ns hm (\n 1 2 3 4 5\n"),
+        "t.zone:2: unbalanced parentheses: '(' is never closed"
+    );
 }
 
 #[test]
 fn error_unopened_parenthesis() {
-    assert_eq!(error("$TTL 60\n\na A 192.0.2.1 )\n"), "t.zone:3: unbalanced parentheses: ')' without '('");
+    assert_eq!(
+        error("$TTL 60\n\na A 192.0.2.1 )\n"),
+        "t.zone:3: unbalanced parentheses: ')' without '('"
+    );
 }
 
 #[test]
 fn error_unterminated_quote() {
-    assert_eq!(error("$TTL 60\nt TXT \"open\n"), "t.zone:2: unterminated quoted string");
+    assert_eq!(
+        error("$TTL 60\nt TXT \"open\n"),
+        "t.zone:2: unterminated quoted string"
+    );
 }
 
 #[test]
 fn error_unknown_directive() {
-    assert_eq!(error("$TTL 60\n$GENERATE 1-4 h$ A 192.0.2.$\n"), "t.zone:2: unknown directive $GENERATE");
+    assert_eq!(
+        error("$TTL 60\n$GENERATE 1-4 h$ A 192.0.2.$\n"),
+        "t.zone:2: unknown directive $GENERATE"
+    );
 }
 
 #[test]
@@ -209,41 +308,65 @@ fn error_no_ttl() {
 
 #[test]
 fn error_unknown_type() {
-    assert_eq!(error("$TTL 60\n\nwww AA 192.0.2.1\n"), "t.zone:3: unknown type or class \"AA\"");
+    assert_eq!(
+        error("$TTL 60\n\nwww AA 192.0.2.1\n"),
+        "t.zone:3: unknown type or class \"AA\""
+    );
 }
 
 #[test]
 fn error_bad_rdata() {
     assert!(error("$TTL 60\nwww A 192.0.2.300\n").starts_with("t.zone:2: bad A data:"));
-    assert!(error("$TTL 60\nwww A 192.0.2.1 extra\n").starts_with("t.zone:2: bad A data: unexpected \"extra\""));
-    assert!(error("$TTL 60\nwww MX 10\n").starts_with("t.zone:2: bad MX data: the data ends too soon"));
+    assert!(
+        error("$TTL 60\nwww A 192.0.2.1 extra\n")
+            .starts_with("t.zone:2: bad A data: unexpected \"extra\"")
+    );
+    assert!(
+        error("$TTL 60\nwww MX 10\n").starts_with("t.zone:2: bad MX data: the data ends too soon")
+    );
 }
 
 #[test]
 fn error_label_too_long() {
     let text = format!("$TTL 60\n{} A 192.0.2.1\n", "a".repeat(64));
-    assert!(error(&text).contains("t.zone:2: invalid name"), "{}", error(&text));
+    assert!(
+        error(&text).contains("t.zone:2: invalid name"),
+        "{}",
+        error(&text)
+    );
 }
 
 #[test]
 fn error_no_owner_on_first_record() {
-    assert_eq!(error("$TTL 60\n  A 192.0.2.1\n"), "t.zone:2: no owner: the first record of the file starts with white space");
+    assert_eq!(
+        error("$TTL 60\n  A 192.0.2.1\n"),
+        "t.zone:2: no owner: the first record of the file starts with white space"
+    );
 }
 
 #[test]
 fn error_relative_name_without_origin() {
     let err = parse_str("$TTL 60\nwww A 192.0.2.1\n", Path::new("o.zone"), None).unwrap_err();
-    assert_eq!(err.to_string(), "o.zone:2: relative name \"www\" but no origin is known (use $ORIGIN or give the zone's origin)");
+    assert_eq!(
+        err.to_string(),
+        "o.zone:2: relative name \"www\" but no origin is known (use $ORIGIN or give the zone's origin)"
+    );
 }
 
 #[test]
 fn error_class_mismatch() {
-    assert_eq!(error("$TTL 60\na IN A 192.0.2.1\nb CH A 192.0.2.1\n"), "t.zone:3: class CH differs from the zone's class IN");
+    assert_eq!(
+        error("$TTL 60\na IN A 192.0.2.1\nb CH A 192.0.2.1\n"),
+        "t.zone:3: class CH differs from the zone's class IN"
+    );
 }
 
 #[test]
 fn error_missing_include_names_the_include_line() {
-    assert!(error("$TTL 60\n\n$INCLUDE /nonexistent/zone.inc\n").starts_with("t.zone:3: cannot read the file:"));
+    assert!(
+        error("$TTL 60\n\n$INCLUDE /nonexistent/zone.inc\n")
+            .starts_with("t.zone:3: cannot read the file:")
+    );
 }
 
 #[test]
