@@ -13,7 +13,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use domain::base::iana::Opcode;
 use serde::Serialize;
 
-use super::response::{DigResponse, EdnsOption, RecordEntry};
+use super::response::{DigResponse, EdnsOption, HeaderFlags, RecordEntry};
 use super::transport::Exchange;
 
 /// BIND's master-file style for dig: the column each field of a record starts at.
@@ -345,7 +345,7 @@ pub struct JsonDocument<'a> {
     /// `"SERVFAIL"`, `"REFUSED"`, `"BADVERS"`, ... (the number as a string if it has none).
     pub rcode: String,
     /// The header flags.
-    pub flags: JsonFlags,
+    pub flags: HeaderFlags,
     /// The response's OPT pseudo-record, or `null` when the server did not use EDNS.
     pub edns: Option<JsonEdns>,
     /// The question section.
@@ -356,25 +356,6 @@ pub struct JsonDocument<'a> {
     pub authority: Vec<JsonRecord<'a>>,
     /// The additional section, without the OPT pseudo-record (that is `edns`).
     pub additional: Vec<JsonRecord<'a>>,
-}
-
-/// The header flags, each `true` when set.
-#[derive(Debug, Serialize)]
-pub struct JsonFlags {
-    /// Query response: set in every response.
-    pub qr: bool,
-    /// Authoritative answer.
-    pub aa: bool,
-    /// Truncated (only ever `true` for a UDP response; after a TCP retry it is the TCP one's).
-    pub tc: bool,
-    /// Recursion desired, copied from the query.
-    pub rd: bool,
-    /// Recursion available.
-    pub ra: bool,
-    /// Authentic data (DNSSEC-validated by the server).
-    pub ad: bool,
-    /// Checking disabled.
-    pub cd: bool,
 }
 
 /// The response's EDNS OPT pseudo-record (RFC 6891).
@@ -454,15 +435,7 @@ impl<'a> JsonDocument<'a> {
             id: response.id,
             opcode: opcode_text(response.opcode),
             rcode: response.rcode.to_string(),
-            flags: JsonFlags {
-                qr: flags.qr,
-                aa: flags.aa,
-                tc: flags.tc,
-                rd: flags.rd,
-                ra: flags.ra,
-                ad: flags.ad,
-                cd: flags.cd,
-            },
+            flags,
             edns: response.edns.as_ref().map(|edns| JsonEdns {
                 version: edns.version,
                 udp_size: edns.udp_payload_size,

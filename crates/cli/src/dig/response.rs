@@ -38,15 +38,23 @@ pub struct DigResponse {
     pub size: usize,
 }
 
-/// The header bits dig shows in its `flags:` line, in its order.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// The header bits dig shows in its `flags:` line, in its order; in `--json`, `"flags"`, each
+/// `true` when set.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct HeaderFlags {
+    /// Query response: set in every response.
     pub qr: bool,
+    /// Authoritative answer.
     pub aa: bool,
+    /// Truncated (only ever `true` for a UDP response; after a TCP retry it is the TCP one's).
     pub tc: bool,
+    /// Recursion desired, copied from the query.
     pub rd: bool,
+    /// Recursion available.
     pub ra: bool,
+    /// Authentic data (DNSSEC-validated by the server).
     pub ad: bool,
+    /// Checking disabled.
     pub cd: bool,
 }
 
