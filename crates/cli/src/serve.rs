@@ -19,6 +19,9 @@ pub enum ServeCommand {
         /// UDP worker threads.
         #[arg(long, default_value_t = 1)]
         udp_workers: usize,
+        /// Answer every query from the zones, never from the packet cache of earlier answers.
+        #[arg(long)]
+        no_packet_cache: bool,
     },
 }
 
@@ -32,7 +35,7 @@ pub fn run(cmd: ServeCommand) -> anyhow::Result<u8> {
     }
 }
 
-fn serve_auth(listen: SocketAddr, zones: &[String], udp_workers: usize) -> anyhow::Result<u8> {
+fn serve_auth(listen: SocketAddr, zones: &[String], config: authdns::ServerConfig) -> anyhow::Result<u8> {
     let mut catalog = authdns::Catalog::new();
     for spec in zones {
         let (origin, file) = match spec.split_once('=') {
