@@ -35,7 +35,11 @@ pub fn run(cmd: ServeCommand) -> anyhow::Result<u8> {
     }
 }
 
-fn serve_auth(listen: SocketAddr, zones: &[String], config: authdns::ServerConfig) -> anyhow::Result<u8> {
+fn serve_auth(
+    listen: SocketAddr,
+    zones: &[String],
+    config: authdns::ServerConfig,
+) -> anyhow::Result<u8> {
     let mut catalog = authdns::Catalog::new();
     for spec in zones {
         let (origin, file) = match spec.split_once('=') {
@@ -71,10 +75,6 @@ fn serve_auth(listen: SocketAddr, zones: &[String], config: authdns::ServerConfi
         std::net::UdpSocket::bind(listen).with_context(|| format!("cannot bind UDP {listen}"))?;
     let tcp =
         std::net::TcpListener::bind(listen).with_context(|| format!("cannot bind TCP {listen}"))?;
-    let config = authdns::ServerConfig {
-        udp_workers,
-        ..Default::default()
-    };
     let server = authdns::spawn(
         udp,
         tcp,
