@@ -31,7 +31,15 @@ pub fn run(cmd: ServeCommand) -> anyhow::Result<u8> {
             listen,
             zones,
             udp_workers,
-        } => serve_auth(listen, &zones, udp_workers),
+            no_packet_cache,
+        } => {
+            let config = authdns::ServerConfig {
+                udp_workers,
+                packet_cache: !no_packet_cache,
+                ..Default::default()
+            };
+            serve_auth(listen, &zones, config)
+        }
     }
 }
 
