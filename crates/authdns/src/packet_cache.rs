@@ -23,7 +23,9 @@ pub const MAX_ENTRIES: usize = 500_000;
 /// One worker's way to answer: the catalog, and its own cache (no locks between workers).
 pub struct Responder {
     catalog: Arc<Catalog>,
-    cache: Option<HashMap<Box<[u8]>, Stored>>,
+    /// foldhash with a random seed per process: fast on short keys, and clients who choose the
+    /// names they ask cannot predict collisions.
+    cache: Option<HashMap<Box<[u8]>, Stored, foldhash::fast::RandomState>>,
 }
 
 /// A response without its ID and question.
@@ -52,7 +54,7 @@ impl Responder {
     pub fn new(catalog: Arc<Catalog>, packet_cache: bool) -> Self {
         Responder {
             catalog,
-            cache: packet_cache.then(HashMap::new),
+            cache: packet_cache.then(HashMap::default),
         }
     }
 

@@ -8,7 +8,7 @@ use std::net::{SocketAddr, UdpSocket};
 use std::os::fd::AsRawFd;
 
 /// Datagrams per system call.
-pub const BATCH: usize = 32;
+pub const BATCH: usize = 64;
 
 /// The largest query we read; longer datagrams are cut by the kernel and dropped (no DNS query
 /// needs more: RFC 6891 responses may be large, questions are not).
