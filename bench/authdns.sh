@@ -66,7 +66,7 @@ case "$ADDR" in
 *) echo "--addr must be a loopback address (127.0.0.0/8)" >&2; exit 2 ;;
 esac
 for s in $SERVERS; do
-	case "$s" in roundtrip | knot | nsd) ;; *) echo "unknown server $s" >&2; exit 2 ;; esac
+	case "$s" in roundtrip | roundtrip-nocache | knot | nsd | echo) ;; *) echo "unknown server $s" >&2; exit 2 ;; esac
 done
 
 if [[ $(id -u) -ne 0 ]]; then
@@ -432,13 +432,22 @@ EOF
 server_cmd() { # fills CMD for server $1
 	case "$1" in
 	roundtrip) CMD=("$ROUNDTRIP_BIN" serve auth --listen "$ADDR:$PORT" --zone "bench.test.=$ZONEFILE" "${ROUNDTRIP_EXTRA[@]}") ;;
+	# The same server answering every query from the zone, never from its packet cache.
+	roundtrip-nocache) CMD=("$ROUNDTRIP_BIN" serve auth --listen "$ADDR:$PORT" --zone "bench.test.=$ZONEFILE" --no-packet-cache "${ROUNDTRIP_EXTRA[@]}") ;;
 	knot) CMD=(knotd -c "$TMP/knot/knot.conf") ;;
+	# The floor: bench/echo.c sends each query back with recvmmsg/sendmmsg, no DNS work at all.
+	echo) CMD=("$TMP/echo" "$ADDR" "$PORT") ;;
 	nsd) CMD=(nsd -d -c "$TMP/nsd/nsd.conf") ;;
 	esac
 }
 
 probe() { # does the server answer the apex SOA with our zone's data?
 	local out
+	if [[ "${PROBING:-}" == echo ]]; then # the echo answers anything with the query itself
+		echo "bench.test. SOA" >"$TMP/probe.txt"
+		dnsperf -s "$ADDR" -p "$PORT" -d "$TMP/probe.txt" -n 1 -t 1 >/dev/null 2>&1
+		return
+	fi
 	if [[ "${PROBE:-}" != dnsperf ]] && command -v kdig >/dev/null; then
 		out=$(kdig @"$ADDR" -p "$PORT" +notcp +timeout=1 +retry=0 +short bench.test. SOA 2>/dev/null) || return 1
 		[[ "$out" == *hostmaster.bench.test.* ]]
@@ -477,6 +486,7 @@ owns_port() { # is every UDP socket on ADDR:PORT held by the server we started?
 SERVER_PID=""
 start_server() { # $1 = name; starts it pinned, inside the cgroup; waits until it answers
 	local name=$1 i
+	PROBING=$name
 	server_cmd "$name"
 	if port_busy; then
 		log "$ADDR:$PORT is already in use by something else; not starting $name"
@@ -593,6 +603,9 @@ if [[ " $SERVERS " == *" roundtrip "* ]]; then
 	fi
 fi
 write_configs
+if [[ " $SERVERS " == *" echo "* ]]; then
+	gcc -O2 -o "$TMP/echo" "$REPO/bench/echo.c" || { echo "authdns.sh: cannot build bench/echo.c" >&2; exit 1; }
+fi
 
 if port_busy; then
 	echo "authdns.sh: $ADDR:$PORT is already in use; pick another with --addr/--port" >&2
@@ -603,7 +616,7 @@ fi
 log "runs: $RUNS rounds x $SECONDS_PER_RUN s; servers: $SERVERS; server on CPU $SERVER_CPU, dnsperf on CPU $LOADGEN_CPU"
 for ((round = 1; round <= RUNS; round++)); do
 	for s in $SERVERS; do
-		if [[ $s == roundtrip && $ROUNDTRIP_OK -ne 1 ]]; then continue; fi
+		if [[ $s == roundtrip* && $ROUNDTRIP_OK -ne 1 ]]; then continue; fi
 		if ! start_server "$s"; then
 			log "$s: failed to start (round $round)"
 			stop_server
@@ -652,15 +665,16 @@ rows = {}
 for line in open(path):
     s, rnd, qps, lost, thr, thrott, rc = line.rstrip("\n").split("\t")
     rows.setdefault(s, []).append((qps, lost, thr, rc, thrott))
-names = {"roundtrip": "roundtrip", "knot": "Knot DNS", "nsd": "NSD"}
+names = {"roundtrip": "roundtrip", "roundtrip-nocache": "roundtrip --no-packet-cache", "knot": "Knot DNS", "nsd": "NSD",
+         "echo": "echo floor (bench/echo.c)"}
 print("| server | QPS per core, median | min | max | raw QPS, median | runs | lost %, max | throttled %, min | threads |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
 med = {}
 for s in servers:
     r = rows.get(s, [])
     ok = [x for x in r if x[0] != "FAIL"]
-    if s == "roundtrip" and not rt_ok:
-        print("| roundtrip | not available | | | | | | | |")
+    if s.startswith("roundtrip") and not rt_ok:
+        print("| %s | not available | | | | | | | |" % names[s])
         continue
     if not ok:
         print("| %s | failed (%d runs) | | | | | | | |" % (names[s], len(r)))
@@ -681,6 +695,12 @@ if "roundtrip" in med:
     best = max((s for s in ("knot", "nsd") if s in med), key=lambda s: med[s], default=None)
     print("ratios of medians: roundtrip/knot %s, roundtrip/nsd %s, roundtrip/max(knot,nsd) %s (target >= 1.2)" % (
         ratio("roundtrip", "knot"), ratio("roundtrip", "nsd"), ratio("roundtrip", best) if best else "n/a"))
+    if "echo" in med:
+        print("share of the floor: roundtrip/echo %s, knot/echo %s, nsd/echo %s" % (
+            ratio("roundtrip", "echo"), ratio("knot", "echo"), ratio("nsd", "echo")))
+    if "roundtrip-nocache" in med:
+        print("without the packet cache: roundtrip-nocache/knot %s, roundtrip-nocache/nsd %s" % (
+            ratio("roundtrip-nocache", "knot"), ratio("roundtrip-nocache", "nsd")))
 else:
     print("ratios of medians: roundtrip not available%s; knot/nsd %s" % (
         (" (" + rt_note + ")") if rt_note else "", ratio("knot", "nsd")))
@@ -690,7 +710,7 @@ print("response codes (last run of each):")
 mix = {}
 for s in servers:
     ok = [x for x in rows.get(s, []) if x[0] != "FAIL"]
-    if ok:
+    if ok and s != "echo":  # the echo answers nothing, by design
         text = ok[-1][3].replace("_", " ").strip()
         print("- %s: %s" % (names[s], text))
         # "NOERROR 92901 (89.99%), NXDOMAIN 10334 (10.01%)" -> {rcode: percent}
