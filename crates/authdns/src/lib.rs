@@ -27,7 +27,6 @@
 pub mod answer;
 pub mod packet_cache;
 mod server;
-mod udp_batch;
 
 pub use answer::{Answered, Catalog, MAX_UDP_PAYLOAD, Outcome, Transport, question_text};
 pub use packet_cache::Responder;

@@ -16,7 +16,7 @@ use tokio::sync::{Semaphore, watch};
 
 use crate::answer::{Answered, Catalog, Transport, question_text};
 use crate::packet_cache::Responder;
-use crate::udp_batch::{Inbox, Outbox};
+use dnsnet::{Inbox, Outbox};
 
 /// How a server runs.
 #[derive(Debug, Clone)]
