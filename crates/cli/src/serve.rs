@@ -23,6 +23,31 @@ pub enum ServeCommand {
         #[arg(long)]
         no_packet_cache: bool,
     },
+    /// A recursive, caching resolver: takes recursive queries (RD=1) and resolves them with
+    /// iterative queries from the root hints down.
+    Resolver {
+        /// Address and port to listen on, e.g. 127.0.0.53:1053.
+        #[arg(long)]
+        listen: SocketAddr,
+        /// Root hints in IANA named.root form (default: the real root servers).
+        #[arg(long)]
+        root_hints: Option<PathBuf>,
+        /// The port every upstream server is asked on (the lab's servers share one port).
+        #[arg(long, default_value_t = 53)]
+        upstream_port: u16,
+        /// Networks whose clients may ask, in CIDR form, besides loopback. Repeatable.
+        #[arg(long = "allow")]
+        allow: Vec<String>,
+        /// Send every server the whole name instead of one label at a time (RFC 9156 off).
+        #[arg(long)]
+        no_qname_minimisation: bool,
+        /// The longest a record is cached, whatever its TTL, in seconds.
+        #[arg(long, default_value_t = 86_400)]
+        max_ttl: u32,
+        /// Cache entries (RRsets and negative answers) at most.
+        #[arg(long, default_value_t = 1_000_000)]
+        cache_size: usize,
+    },
 }
 
 pub fn run(cmd: ServeCommand) -> anyhow::Result<u8> {
@@ -39,6 +64,40 @@ pub fn run(cmd: ServeCommand) -> anyhow::Result<u8> {
                 ..Default::default()
             };
             serve_auth(listen, &zones, config)
+        }
+        ServeCommand::Resolver {
+            listen,
+            root_hints,
+            upstream_port,
+            allow,
+            no_qname_minimisation,
+            max_ttl,
+            cache_size,
+        } => {
+            let mut config = resolver::ResolverConfig {
+                upstream_port,
+                qname_minimisation: !no_qname_minimisation,
+                ..Default::default()
+            };
+            if let Some(path) = &root_hints {
+                config.root_hints = match resolver::RootHints::load(path) {
+                    Ok(hints) => hints,
+                    Err(err) => {
+                        eprintln!("roundtrip: {err}");
+                        return Ok(1);
+                    }
+                };
+            }
+            config.cache.max_ttl = max_ttl;
+            config.cache.max_entries = cache_size;
+            let mut front = resolver::FrontConfig::default();
+            for cidr in &allow {
+                if let Err(why) = front.allow.add(cidr) {
+                    eprintln!("roundtrip: --allow {why}");
+                    return Ok(2);
+                }
+            }
+            serve_resolver(listen, config, front)
         }
     }
 }
@@ -92,5 +151,29 @@ fn serve_auth(
     )?;
     eprintln!("serving on {listen} (UDP and TCP)");
     server.wait();
+    Ok(0)
+}
+
+fn serve_resolver(
+    listen: SocketAddr,
+    config: resolver::ResolverConfig,
+    front: resolver::FrontConfig,
+) -> anyhow::Result<u8> {
+    let roots = config.root_hints.servers.len();
+    let port = config.upstream_port;
+    let resolver = Arc::new(resolver::Resolver::new(
+        config,
+        resolver::Clock::system(),
+        Arc::new(journey::Silent),
+    ));
+    let udp =
+        std::net::UdpSocket::bind(listen).with_context(|| format!("cannot bind UDP {listen}"))?;
+    let tcp =
+        std::net::TcpListener::bind(listen).with_context(|| format!("cannot bind TCP {listen}"))?;
+    let running = resolver::spawn(udp, tcp, resolver, front)?;
+    eprintln!(
+        "resolving on {listen} (UDP and TCP) from {roots} root servers, asking upstream servers on port {port}"
+    );
+    running.wait();
     Ok(0)
 }

@@ -20,6 +20,6 @@ pub mod zone;
 pub mod zonefile;
 
 pub use name::{Name, NameError, name_key, parse_name};
-pub use record::{Class, Record, RecordData, Rtype};
+pub use record::{Class, Record, RecordData, Rtype, present};
 pub use zone::{Lookup, Node, Rrset, Zone, ZoneWarning};
 pub use zonefile::{ParsedZone, ZoneError, ZoneErrorReason, parse_file, parse_str};

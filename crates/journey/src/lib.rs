@@ -31,7 +31,7 @@ pub struct Host {
 }
 
 /// What happened.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum EventKind {
     /// An authoritative server answered a DNS query.
@@ -47,10 +47,27 @@ pub enum EventKind {
         /// UDP or TCP.
         transport: String,
     },
+    /// A resolver sent an iterative query (or took a delegation from its cache).
+    ResolverHop {
+        /// 0 for the client's question, 1+ for glueless NS lookups it needed.
+        depth: usize,
+        /// The zone the server was asked as an authority for: `.`, `com.`, `google.com.`.
+        layer: String,
+        /// The server's name, when known.
+        name_server: Option<String>,
+        /// What was asked: `com. A` (minimised) or `www.google.com. A`.
+        question: String,
+        /// `referral`, `answer`, `nxdomain`, `nodata`, `lame`, `timeout` or `error`.
+        outcome: String,
+        /// Round-trip time in milliseconds, if a response came.
+        rtt_ms: Option<f64>,
+        /// Whether the step came from the cache.
+        cached: bool,
+    },
 }
 
 /// One thing that happened, when, where, and how we know.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct Event {
     /// Wall-clock time of the event.
     pub at: SystemTime,

@@ -10,8 +10,8 @@
 
 use std::collections::HashMap;
 
-use domain::base::Rtype;
 use dns::{Name, RecordData, name_key};
+use domain::base::Rtype;
 
 /// How trustworthy cached data is, lowest first (RFC 2181 §5.4.1, simplified to what an
 /// iterative resolver receives).
@@ -41,7 +41,11 @@ pub struct CacheLimits {
 
 impl Default for CacheLimits {
     fn default() -> Self {
-        CacheLimits { max_ttl: 86_400, max_negative_ttl: 3 * 3600, max_entries: 1_000_000 }
+        CacheLimits {
+            max_ttl: 86_400,
+            max_negative_ttl: 3 * 3600,
+            max_entries: 1_000_000,
+        }
     }
 }
 
@@ -97,7 +101,11 @@ const NXDOMAIN_KEY: u16 = 0;
 impl Cache {
     /// An empty cache.
     pub fn new(limits: CacheLimits) -> Self {
-        Cache { rrsets: HashMap::default(), negatives: HashMap::default(), limits }
+        Cache {
+            rrsets: HashMap::default(),
+            negatives: HashMap::default(),
+            limits,
+        }
     }
 
     /// Entries held (RRsets and negative answers, expired or not).
@@ -111,7 +119,15 @@ impl Cache {
     }
 
     /// Stores an RRset unless a better-ranked, unexpired one is there.
-    pub fn insert_rrset(&mut self, owner: &Name, rtype: Rtype, ttl: u32, data: Vec<RecordData>, rank: Rank, now: u64) {
+    pub fn insert_rrset(
+        &mut self,
+        owner: &Name,
+        rtype: Rtype,
+        ttl: u32,
+        data: Vec<RecordData>,
+        rank: Rank,
+        now: u64,
+    ) {
         let key = (name_key(owner), rtype.to_int());
         if let Some(existing) = self.rrsets.get(&key)
             && existing.expires > now
@@ -121,18 +137,40 @@ impl Cache {
         }
         self.make_room(now);
         let expires = now + u64::from(ttl.min(self.limits.max_ttl));
-        self.rrsets.insert(key, CachedRrset { owner: owner.clone(), rtype, data, expires, rank });
+        self.rrsets.insert(
+            key,
+            CachedRrset {
+                owner: owner.clone(),
+                rtype,
+                data,
+                expires,
+                rank,
+            },
+        );
         // New data for a name makes an older "it does not exist" wrong.
         self.negatives.remove(&(name_key(owner), NXDOMAIN_KEY));
     }
 
     /// Stores "no such name" for `name`, with the zone's SOA and its negative TTL.
-    pub fn insert_nxdomain(&mut self, name: &Name, soa: Option<(Name, RecordData)>, ttl: u32, now: u64) {
+    pub fn insert_nxdomain(
+        &mut self,
+        name: &Name,
+        soa: Option<(Name, RecordData)>,
+        ttl: u32,
+        now: u64,
+    ) {
         self.insert_negative((name_key(name), NXDOMAIN_KEY), soa, ttl, now);
     }
 
     /// Stores "no data of this type" for `name`.
-    pub fn insert_nodata(&mut self, name: &Name, rtype: Rtype, soa: Option<(Name, RecordData)>, ttl: u32, now: u64) {
+    pub fn insert_nodata(
+        &mut self,
+        name: &Name,
+        rtype: Rtype,
+        soa: Option<(Name, RecordData)>,
+        ttl: u32,
+        now: u64,
+    ) {
         self.insert_negative((name_key(name), rtype.to_int()), soa, ttl, now);
     }
 
@@ -174,7 +212,9 @@ impl Cache {
 
     /// An unexpired RRset of exactly this name and type.
     pub fn rrset(&self, name: &Name, rtype: Rtype, now: u64) -> Option<&CachedRrset> {
-        self.rrsets.get(&(name_key(name), rtype.to_int())).filter(|set| set.expires > now)
+        self.rrsets
+            .get(&(name_key(name), rtype.to_int()))
+            .filter(|set| set.expires > now)
     }
 
     /// The deepest zone cut above or at `name` whose NS set is cached and unexpired: where an
@@ -182,7 +222,9 @@ impl Cache {
     pub fn closest_delegation(&self, name: &Name, now: u64) -> Option<&CachedRrset> {
         let key = name_key(name);
         suffixes(&key).find_map(|suffix| {
-            self.rrsets.get(&(Box::from(suffix), Rtype::NS.to_int())).filter(|set| set.expires > now)
+            self.rrsets
+                .get(&(Box::from(suffix), Rtype::NS.to_int()))
+                .filter(|set| set.expires > now)
         })
     }
 
@@ -237,18 +279,39 @@ mod tests {
     #[test]
     fn entries_expire_and_report_remaining_ttl() {
         let mut cache = Cache::new(CacheLimits::default());
-        cache.insert_rrset(&name("www.example.com"), Rtype::A, 300, a(1), Rank::Authoritative, 1000);
+        cache.insert_rrset(
+            &name("www.example.com"),
+            Rtype::A,
+            300,
+            a(1),
+            Rank::Authoritative,
+            1000,
+        );
         match cache.lookup(&name("WWW.example.com"), Rtype::A, 1100) {
             Some(Known::Positive(_, ttl)) => assert_eq!(ttl, 200),
             other => panic!("{other:?}"),
         }
-        assert!(cache.lookup(&name("www.example.com"), Rtype::A, 1300).is_none());
+        assert!(
+            cache
+                .lookup(&name("www.example.com"), Rtype::A, 1300)
+                .is_none()
+        );
     }
 
     #[test]
     fn ttls_are_capped() {
-        let mut cache = Cache::new(CacheLimits { max_ttl: 60, ..Default::default() });
-        cache.insert_rrset(&name("a.example"), Rtype::A, 86_400, a(1), Rank::Authoritative, 0);
+        let mut cache = Cache::new(CacheLimits {
+            max_ttl: 60,
+            ..Default::default()
+        });
+        cache.insert_rrset(
+            &name("a.example"),
+            Rtype::A,
+            86_400,
+            a(1),
+            Rank::Authoritative,
+            0,
+        );
         assert!(cache.lookup(&name("a.example"), Rtype::A, 61).is_none());
     }
 
@@ -267,26 +330,66 @@ mod tests {
     fn nxdomain_covers_names_below_it_rfc8020() {
         let mut cache = Cache::new(CacheLimits::default());
         cache.insert_nxdomain(&name("nope.example.com"), None, 60, 0);
-        assert!(matches!(cache.lookup(&name("a.b.nope.example.com"), Rtype::A, 1), Some(Known::NxDomain(..))));
+        assert!(matches!(
+            cache.lookup(&name("a.b.nope.example.com"), Rtype::A, 1),
+            Some(Known::NxDomain(..))
+        ));
         assert!(cache.lookup(&name("example.com"), Rtype::A, 1).is_none());
     }
 
     #[test]
     fn closest_delegation_is_the_deepest_cached_ns_set() {
         let mut cache = Cache::new(CacheLimits::default());
-        let ns = vec![RecordData::Ns(domain::rdata::Ns::new(name("a.gtld-servers.net")))];
-        cache.insert_rrset(&name("com"), Rtype::NS, 172_800, ns.clone(), Rank::Referral, 0);
-        assert_eq!(cache.closest_delegation(&name("www.google.com"), 1).unwrap().owner, name("com"));
+        let ns = vec![RecordData::Ns(domain::rdata::Ns::new(name(
+            "a.gtld-servers.net",
+        )))];
+        cache.insert_rrset(
+            &name("com"),
+            Rtype::NS,
+            172_800,
+            ns.clone(),
+            Rank::Referral,
+            0,
+        );
+        assert_eq!(
+            cache
+                .closest_delegation(&name("www.google.com"), 1)
+                .unwrap()
+                .owner,
+            name("com")
+        );
         cache.insert_rrset(&name("google.com"), Rtype::NS, 100, ns, Rank::Referral, 0);
-        assert_eq!(cache.closest_delegation(&name("www.google.com"), 1).unwrap().owner, name("google.com"));
-        assert_eq!(cache.closest_delegation(&name("www.google.com"), 200).unwrap().owner, name("com"));
+        assert_eq!(
+            cache
+                .closest_delegation(&name("www.google.com"), 1)
+                .unwrap()
+                .owner,
+            name("google.com")
+        );
+        assert_eq!(
+            cache
+                .closest_delegation(&name("www.google.com"), 200)
+                .unwrap()
+                .owner,
+            name("com")
+        );
     }
 
     #[test]
     fn the_size_bound_holds() {
-        let mut cache = Cache::new(CacheLimits { max_entries: 100, ..Default::default() });
+        let mut cache = Cache::new(CacheLimits {
+            max_entries: 100,
+            ..Default::default()
+        });
         for i in 0..1000u32 {
-            cache.insert_rrset(&name(&format!("h{i}.example")), Rtype::A, 300, a(1), Rank::Authoritative, 0);
+            cache.insert_rrset(
+                &name(&format!("h{i}.example")),
+                Rtype::A,
+                300,
+                a(1),
+                Rank::Authoritative,
+                0,
+            );
         }
         assert!(cache.len() <= 100, "{}", cache.len());
     }

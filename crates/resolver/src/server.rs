@@ -1,0 +1,565 @@
+//! The resolver's front: the sockets its clients (stub resolvers, browsers) send recursive
+//! queries to.
+//!
+//! UDP workers read batches of queries and answer those the cache can answer at once; the rest
+//! become resolution tasks on a small Tokio runtime, which answer when they are done. TCP
+//! connections (RFC 7766) run on the same runtime. Only clients inside the allowed networks
+//! get answers — loopback by default, since an open resolver is an amplification weapon —
+//! everyone else gets REFUSED.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr, TcpListener, UdpSocket};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use dns::Name;
+use dnsnet::{Inbox, Outbox};
+use domain::base::iana::{Class, Opcode, OptRcode, Rcode};
+use domain::base::message_builder::{AdditionalBuilder, MessageBuilder, StaticCompressor};
+use domain::base::{Message, Rtype, ToName};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::sync::watch;
+
+use crate::iterate::{Resolution, Resolver};
+
+/// The largest UDP response sent, whatever the client offers (RFC 9715's safe size).
+pub const MAX_UDP_PAYLOAD: u16 = 1232;
+
+/// Networks whose clients may use the resolver.
+#[derive(Debug, Clone)]
+pub struct Allow {
+    networks: Vec<(IpAddr, u8)>,
+}
+
+impl Allow {
+    /// 127.0.0.0/8 and ::1: the machine itself, and nobody else.
+    pub fn loopback() -> Self {
+        Allow {
+            networks: vec![
+                (IpAddr::from([127, 0, 0, 0]), 8),
+                (IpAddr::from(std::net::Ipv6Addr::LOCALHOST), 128),
+            ],
+        }
+    }
+
+    /// Adds a network in CIDR form (`192.0.2.0/24`, `2001:db8::/32`, or one address).
+    pub fn add(&mut self, cidr: &str) -> Result<(), String> {
+        let (addr, len) = match cidr.split_once('/') {
+            Some((addr, len)) => (addr, Some(len)),
+            None => (cidr, None),
+        };
+        let addr: IpAddr = addr
+            .parse()
+            .map_err(|_| format!("{cidr:?} is not an address or network"))?;
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        let len = match len {
+            Some(len) => len
+                .parse::<u8>()
+                .ok()
+                .filter(|&l| l <= max)
+                .ok_or_else(|| format!("{cidr:?}: prefix length must be 0-{max}"))?,
+            None => max,
+        };
+        self.networks.push((addr, len));
+        Ok(())
+    }
+
+    /// Whether `ip` is inside one of the networks.
+    pub fn permits(&self, ip: IpAddr) -> bool {
+        let ip = match ip {
+            IpAddr::V6(v6) => v6.to_ipv4_mapped().map_or(IpAddr::V6(v6), IpAddr::V4),
+            v4 => v4,
+        };
+        self.networks.iter().any(|&(net, len)| match (net, ip) {
+            (IpAddr::V4(net), IpAddr::V4(ip)) => prefix_eq(&net.octets(), &ip.octets(), len),
+            (IpAddr::V6(net), IpAddr::V6(ip)) => prefix_eq(&net.octets(), &ip.octets(), len),
+            _ => false,
+        })
+    }
+}
+
+fn prefix_eq(a: &[u8], b: &[u8], len: u8) -> bool {
+    let (bytes, bits) = (usize::from(len / 8), len % 8);
+    a[..bytes] == b[..bytes] && (bits == 0 || (a[bytes] ^ b[bytes]) >> (8 - bits) == 0)
+}
+
+/// How the front runs.
+#[derive(Debug, Clone)]
+pub struct FrontConfig {
+    /// UDP worker threads answering from the cache.
+    pub udp_workers: usize,
+    /// Threads resolving cache misses and serving TCP.
+    pub resolver_threads: usize,
+    /// Who may ask.
+    pub allow: Allow,
+    /// Idle time after which a TCP connection is closed.
+    pub tcp_idle_timeout: Duration,
+}
+
+impl Default for FrontConfig {
+    fn default() -> Self {
+        FrontConfig {
+            udp_workers: 1,
+            resolver_threads: 1,
+            allow: Allow::loopback(),
+            tcp_idle_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// A running resolver front; dropping it stops it.
+pub struct RunningResolver {
+    stop: Arc<AtomicBool>,
+    stop_tcp: watch::Sender<bool>,
+    threads: Vec<JoinHandle<()>>,
+    runtime: Option<tokio::runtime::Runtime>,
+    addr: SocketAddr,
+}
+
+impl RunningResolver {
+    /// The address served.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Blocks until the front stops.
+    pub fn wait(mut self) {
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for RunningResolver {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        let _ = self.stop_tcp.send(true);
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// Serves `resolver` on the bound sockets until the returned handle is dropped.
+pub fn spawn(
+    udp: UdpSocket,
+    tcp: TcpListener,
+    resolver: Arc<Resolver>,
+    config: FrontConfig,
+) -> io::Result<RunningResolver> {
+    let addr = udp.local_addr()?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(config.resolver_threads.max(1))
+        .thread_name("resolver")
+        .enable_all()
+        .build()?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let (stop_tcp, stop_rx) = watch::channel(false);
+    udp.set_read_timeout(Some(Duration::from_millis(100)))?;
+    let mut threads = Vec::new();
+    for worker in 0..config.udp_workers.max(1) {
+        let socket = udp.try_clone()?;
+        let reply_socket = Arc::new(udp.try_clone()?);
+        let (resolver, stop, allow, handle) = (
+            resolver.clone(),
+            stop.clone(),
+            config.allow.clone(),
+            runtime.handle().clone(),
+        );
+        threads.push(
+            std::thread::Builder::new()
+                .name(format!("resolver-udp-{worker}"))
+                .spawn(move || {
+                    serve_udp(&socket, &reply_socket, &resolver, &allow, &stop, &handle)
+                })?,
+        );
+    }
+    tcp.set_nonblocking(true)?;
+    let listener = {
+        let _guard = runtime.enter();
+        tokio::net::TcpListener::from_std(tcp)?
+    };
+    runtime.spawn(serve_tcp(
+        listener,
+        resolver,
+        config.allow.clone(),
+        config.tcp_idle_timeout,
+        stop_rx,
+    ));
+    Ok(RunningResolver {
+        stop,
+        stop_tcp,
+        threads,
+        runtime: Some(runtime),
+        addr,
+    })
+}
+
+fn serve_udp(
+    socket: &UdpSocket,
+    reply_socket: &Arc<UdpSocket>,
+    resolver: &Arc<Resolver>,
+    allow: &Allow,
+    stop: &AtomicBool,
+    runtime: &tokio::runtime::Handle,
+) {
+    let mut inbox = Inbox::default();
+    let mut outbox = Outbox::default();
+    while !stop.load(Ordering::Relaxed) {
+        match inbox.receive(socket) {
+            Ok(_) => {}
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    io::ErrorKind::WouldBlock
+                        | io::ErrorKind::TimedOut
+                        | io::ErrorKind::Interrupted
+                ) =>
+            {
+                continue;
+            }
+            Err(err) => {
+                tracing::debug!("udp receive: {err}");
+                continue;
+            }
+        }
+        outbox.clear();
+        for (i, query, cut) in inbox.queries() {
+            let Some(client) = inbox.peer(i) else {
+                continue;
+            };
+            if cut {
+                continue;
+            }
+            let out = outbox.next_buffer(i);
+            match answer_now(query, client.ip(), resolver, allow, Transport::Udp, out) {
+                Now::Answered => outbox.commit(),
+                Now::Drop => {}
+                Now::Resolve(question) => {
+                    // A cache miss: resolve on the runtime and answer from there.
+                    let (query, resolver, socket) =
+                        (query.to_vec(), resolver.clone(), reply_socket.clone());
+                    runtime.spawn(async move {
+                        let resolution = resolver.resolve(&question.name, question.qtype).await;
+                        let mut out = Vec::with_capacity(512);
+                        if let Ok(parsed) = parse_query(&query) {
+                            write_response(&parsed, &resolution, udp_limit(&parsed), &mut out);
+                            let _ = socket.send_to(&out, client);
+                        }
+                    });
+                }
+            }
+        }
+        outbox.send(socket, &mut inbox);
+    }
+}
+
+async fn serve_tcp(
+    listener: tokio::net::TcpListener,
+    resolver: Arc<Resolver>,
+    allow: Allow,
+    idle: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    loop {
+        let (mut stream, client) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(_) => {
+                    tokio::time::sleep(Duration::from_millis(10)).await;
+                    continue;
+                }
+            },
+            _ = stop.changed() => return,
+        };
+        let (resolver, allow) = (resolver.clone(), allow.clone());
+        tokio::spawn(async move {
+            let mut query = vec![0u8; 65535];
+            let mut out = Vec::with_capacity(4096);
+            loop {
+                let mut prefix = [0u8; 2];
+                if !matches!(
+                    tokio::time::timeout(idle, stream.read_exact(&mut prefix)).await,
+                    Ok(Ok(_))
+                ) {
+                    return;
+                }
+                let len = usize::from(u16::from_be_bytes(prefix));
+                if !matches!(
+                    tokio::time::timeout(idle, stream.read_exact(&mut query[..len])).await,
+                    Ok(Ok(_))
+                ) {
+                    return;
+                }
+                out.clear();
+                match answer_now(
+                    &query[..len],
+                    client.ip(),
+                    &resolver,
+                    &allow,
+                    Transport::Tcp,
+                    &mut out,
+                ) {
+                    Now::Answered => {}
+                    Now::Drop => return,
+                    Now::Resolve(question) => {
+                        let resolution = resolver.resolve(&question.name, question.qtype).await;
+                        let Ok(parsed) = parse_query(&query[..len]) else {
+                            return;
+                        };
+                        write_response(&parsed, &resolution, usize::from(u16::MAX), &mut out);
+                    }
+                }
+                let mut framed = (out.len() as u16).to_be_bytes().to_vec();
+                framed.extend_from_slice(&out);
+                if stream.write_all(&framed).await.is_err() {
+                    return;
+                }
+            }
+        });
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Transport {
+    Udp,
+    Tcp,
+}
+
+/// What the front can do with a query at once.
+enum Now {
+    /// The response is in the buffer.
+    Answered,
+    /// Nothing deserves sending.
+    Drop,
+    /// The cache does not have it: resolve this question.
+    Resolve(Question),
+}
+
+struct Question {
+    name: Name,
+    qtype: Rtype,
+}
+
+/// Answers from the cache, with an error, or says the question needs resolving.
+fn answer_now(
+    query: &[u8],
+    client: IpAddr,
+    resolver: &Resolver,
+    allow: &Allow,
+    transport: Transport,
+    out: &mut Vec<u8>,
+) -> Now {
+    let parsed = match parse_query(query) {
+        Ok(parsed) => parsed,
+        Err(Reject::Drop) => return Now::Drop,
+        Err(Reject::With(rcode)) => {
+            write_error(query, rcode, out);
+            return Now::Answered;
+        }
+    };
+    let limit = match transport {
+        Transport::Udp => udp_limit(&parsed),
+        Transport::Tcp => usize::from(u16::MAX),
+    };
+    let refuse = |out: &mut Vec<u8>| {
+        write_response(&parsed, &Resolution::refused(), limit, out);
+        Now::Answered
+    };
+    if !allow.permits(client) {
+        return refuse(out); // Not an open resolver.
+    }
+    let question = match parsed.message.sole_question() {
+        Ok(question) => question,
+        Err(_) => return Now::Drop,
+    };
+    let qtype = question.qtype();
+    if question.qclass() != Class::IN
+        || matches!(qtype, Rtype::AXFR | Rtype::IXFR | Rtype::OPT | Rtype::ANY)
+    {
+        // ANY is refused rather than answered partially (RFC 8482 allows either).
+        return refuse(out);
+    }
+    let name: Name = question.qname().to_name();
+    match resolver.from_cache(&name, qtype) {
+        Some(resolution) => {
+            write_response(&parsed, &resolution, limit, out);
+            Now::Answered
+        }
+        // RD=0 asks what the cache knows, and no more (no iteration on a client's behalf).
+        None if !parsed.message.header().rd() => refuse(out),
+        None => Now::Resolve(Question { name, qtype }),
+    }
+}
+
+fn udp_limit(parsed: &ParsedQuery<'_>) -> usize {
+    match parsed.edns_size {
+        None => 512,
+        Some(size) => usize::from(size.clamp(512, MAX_UDP_PAYLOAD)),
+    }
+}
+
+impl Resolution {
+    fn refused() -> Self {
+        Resolution {
+            rcode: Rcode::REFUSED,
+            answer: Vec::new(),
+            authority: Vec::new(),
+            hops: Vec::new(),
+            from_cache: false,
+        }
+    }
+}
+
+struct ParsedQuery<'q> {
+    message: Message<&'q [u8]>,
+    edns_size: Option<u16>,
+}
+
+enum Reject {
+    Drop,
+    With(Rcode),
+}
+
+/// The same checks as the authoritative server's (RFC 1035 §4.1, RFC 6891 §6.1.1).
+fn parse_query(bytes: &[u8]) -> Result<ParsedQuery<'_>, Reject> {
+    let message = Message::from_octets(bytes).map_err(|_| Reject::Drop)?;
+    let header = message.header();
+    if header.qr() {
+        return Err(Reject::Drop);
+    }
+    if header.opcode() != Opcode::QUERY {
+        return Err(Reject::With(Rcode::NOTIMP));
+    }
+    let counts = message.header_counts();
+    if counts.qdcount() != 1 || counts.ancount() != 0 {
+        return Err(Reject::With(Rcode::FORMERR));
+    }
+    message
+        .sole_question()
+        .map_err(|_| Reject::With(Rcode::FORMERR))?;
+    let mut edns_size = None;
+    let mut section = Some(
+        message
+            .authority()
+            .map_err(|_| Reject::With(Rcode::FORMERR))?,
+    );
+    while let Some(records) = section.take() {
+        let mut records = records;
+        for record in &mut records {
+            let record = record.map_err(|_| Reject::With(Rcode::FORMERR))?;
+            if record.rtype() == Rtype::OPT {
+                if edns_size.is_some() || !record.owner().is_root() {
+                    return Err(Reject::With(Rcode::FORMERR));
+                }
+                edns_size = Some(record.class().to_int());
+            }
+        }
+        section = records
+            .next_section()
+            .map_err(|_| Reject::With(Rcode::FORMERR))?;
+    }
+    Ok(ParsedQuery { message, edns_size })
+}
+
+fn write_error(query: &[u8], rcode: Rcode, out: &mut Vec<u8>) {
+    let Ok(mut builder) = MessageBuilder::from_target(std::mem::take(out));
+    let header = builder.header_mut();
+    header.set_id(u16::from_be_bytes([query[0], query[1]]));
+    header.set_qr(true);
+    header.set_opcode(Opcode::from_int((query[2] >> 3) & 0x0f));
+    header.set_rd(query[2] & 0x01 != 0);
+    header.set_ra(true);
+    header.set_rcode(rcode);
+    *out = builder.finish();
+}
+
+/// The response to `query`: RA=1, the query's RD and CD, the resolution's sections; TC=1 with
+/// the question alone when it does not fit `limit`.
+fn write_response(
+    query: &ParsedQuery<'_>,
+    resolution: &Resolution,
+    limit: usize,
+    out: &mut Vec<u8>,
+) {
+    if !compose(query, resolution, false, out) || out.len() > limit {
+        compose(query, resolution, true, out);
+    }
+}
+
+fn compose(
+    query: &ParsedQuery<'_>,
+    resolution: &Resolution,
+    truncated: bool,
+    out: &mut Vec<u8>,
+) -> bool {
+    out.clear();
+    let Ok(builder) = MessageBuilder::from_target(StaticCompressor::new(std::mem::take(out)));
+    let Ok(mut answer) = builder.start_answer(&query.message, resolution.rcode) else {
+        return false;
+    };
+    answer.header_mut().set_ra(true);
+    answer.header_mut().set_cd(query.message.header().cd());
+    let mut ok = true;
+    if truncated {
+        answer.header_mut().set_tc(true);
+    } else {
+        for set in &resolution.answer {
+            for data in &set.data {
+                ok &= answer.push((&set.owner, Class::IN, set.ttl, data)).is_ok();
+            }
+        }
+    }
+    let mut authority = answer.authority();
+    if !truncated {
+        for set in &resolution.authority {
+            for data in &set.data {
+                ok &= authority
+                    .push((&set.owner, Class::IN, set.ttl, data))
+                    .is_ok();
+            }
+        }
+    }
+    let mut additional = authority.additional();
+    if query.edns_size.is_some() {
+        ok &= push_opt(&mut additional, resolution.rcode);
+    }
+    *out = additional.finish().into_target();
+    ok
+}
+
+/// Our OPT record. Its extended RCODE shares bits with the header's, so it is set from the
+/// same RCODE (setting NOERROR here would clear the header's NXDOMAIN).
+fn push_opt(additional: &mut AdditionalBuilder<StaticCompressor<Vec<u8>>>, rcode: Rcode) -> bool {
+    additional
+        .opt(|opt| {
+            opt.set_udp_payload_size(MAX_UDP_PAYLOAD);
+            opt.set_rcode(OptRcode::from(rcode));
+            Ok(())
+        })
+        .is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn allow_lists_networks() {
+        let mut allow = Allow::loopback();
+        assert!(allow.permits("127.1.2.3".parse().unwrap()));
+        assert!(allow.permits("::1".parse().unwrap()));
+        assert!(!allow.permits("192.0.2.1".parse().unwrap()));
+        allow.add("192.0.2.0/25").unwrap();
+        assert!(allow.permits("192.0.2.127".parse().unwrap()));
+        assert!(!allow.permits("192.0.2.128".parse().unwrap()));
+        assert!(allow.permits("::ffff:192.0.2.1".parse().unwrap()));
+        assert!(allow.add("192.0.2.0/33").is_err());
+        assert!(allow.add("nonsense").is_err());
+    }
+}

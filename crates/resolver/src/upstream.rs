@@ -1,0 +1,304 @@
+//! Iterative queries to authoritative servers, and what the resolver remembers about those
+//! servers (Unbound's "infrastructure cache": smoothed round-trip time, back-off of dead ones).
+//!
+//! A query enters at [`Upstream::ask`]. Each query gets a random ID and a fresh socket, so a
+//! random source port (RFC 5452 §9.2); the socket is connected, so the kernel drops datagrams
+//! from any other address or port, and a response counts only if its ID and question match
+//! too (RFC 5452 §9.1). The query carries EDNS0 with a 1232-octet buffer; a truncated answer
+//! (TC=1) is asked again over TCP (RFC 7766).
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use dns::Name;
+use domain::base::iana::Class;
+use domain::base::{Message, MessageBuilder, Rtype, ToName};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpStream, UdpSocket};
+
+/// The EDNS0 UDP buffer size offered upstream (DNS flag day 2020).
+pub const EDNS_BUFFER: u16 = 1232;
+
+/// The round-trip estimate for a server never asked before (Unbound uses 376 ms; loopback labs
+/// answer in well under a millisecond, so the estimate is soon replaced).
+pub const UNKNOWN_RTT: Duration = Duration::from_millis(376);
+
+/// How long to wait for one answer: three smoothed RTTs plus a margin, within these bounds.
+pub const MIN_TIMEOUT: Duration = Duration::from_millis(200);
+/// The longest wait for one answer.
+pub const MAX_TIMEOUT: Duration = Duration::from_millis(1500);
+
+/// After this many failures in a row a server is left alone for [`BACKOFF`].
+pub const FAILURES_BEFORE_BACKOFF: u32 = 2;
+/// How long a failing server is skipped (while another server of the zone is available).
+pub const BACKOFF: Duration = Duration::from_secs(30);
+
+/// How the answer came.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Transport {
+    /// Over UDP.
+    Udp,
+    /// Over TCP, after a truncated UDP answer.
+    Tcp,
+}
+
+/// An upstream server's answer.
+#[derive(Debug, Clone)]
+pub struct Reply {
+    /// The response, checked to answer our question.
+    pub message: Message<Bytes>,
+    /// How long it took.
+    pub rtt: Duration,
+    /// UDP, or TCP after TC=1.
+    pub transport: Transport,
+}
+
+/// Why no answer came.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum UpstreamError {
+    /// Nothing came in time.
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    /// The network said no (ICMP port unreachable on loopback: nothing listens there).
+    #[error("{0}")]
+    Io(String),
+    /// Something came that is not an answer to our question.
+    #[error("malformed response: {0}")]
+    Malformed(&'static str),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct ServerStats {
+    srtt: Duration,
+    failures: u32,
+    backoff_until: Option<Instant>,
+}
+
+/// Sends iterative queries and keeps per-server statistics.
+#[derive(Debug)]
+pub struct Upstream {
+    port: u16,
+    servers: Mutex<HashMap<IpAddr, ServerStats>>,
+}
+
+impl Upstream {
+    /// Asks every server on `port` (53 on the internet; the lab's shared port otherwise).
+    pub fn new(port: u16) -> Self {
+        Upstream {
+            port,
+            servers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The port servers are asked on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Orders `addresses` best first: servers not backing off before those that are, then by
+    /// smoothed RTT (unknown servers at [`UNKNOWN_RTT`]), ties broken at random so that load
+    /// spreads over equal servers.
+    pub fn rank(&self, addresses: &mut [IpAddr]) {
+        let now = Instant::now();
+        let stats = self.servers.lock().unwrap_or_else(|e| e.into_inner());
+        let mut keyed: Vec<(bool, Duration, u32, IpAddr)> = addresses
+            .iter()
+            .map(|ip| {
+                let s = stats.get(ip);
+                let backing_off = s
+                    .and_then(|s| s.backoff_until)
+                    .is_some_and(|until| until > now);
+                (
+                    backing_off,
+                    s.map_or(UNKNOWN_RTT, |s| s.srtt),
+                    rand::random::<u32>(),
+                    *ip,
+                )
+            })
+            .collect();
+        keyed.sort();
+        for (slot, (.., ip)) in addresses.iter_mut().zip(keyed) {
+            *slot = ip;
+        }
+    }
+
+    fn timeout_for(&self, server: IpAddr) -> Duration {
+        let stats = self.servers.lock().unwrap_or_else(|e| e.into_inner());
+        let srtt = stats.get(&server).map_or(UNKNOWN_RTT, |s| s.srtt);
+        (srtt * 3 + Duration::from_millis(50)).clamp(MIN_TIMEOUT, MAX_TIMEOUT)
+    }
+
+    fn record(&self, server: IpAddr, outcome: Result<Duration, ()>) {
+        let mut stats = self.servers.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = stats.entry(server).or_insert(ServerStats {
+            srtt: UNKNOWN_RTT,
+            failures: 0,
+            backoff_until: None,
+        });
+        match outcome {
+            Ok(rtt) => {
+                // RFC 6298's smoothing, as resolvers use it for server selection.
+                entry.srtt = if entry.failures == 0 && entry.srtt == UNKNOWN_RTT {
+                    rtt
+                } else {
+                    (entry.srtt * 7 + rtt) / 8
+                };
+                entry.failures = 0;
+                entry.backoff_until = None;
+            }
+            Err(()) => {
+                entry.failures += 1;
+                entry.srtt = (entry.srtt * 2).min(MAX_TIMEOUT * 4);
+                if entry.failures >= FAILURES_BEFORE_BACKOFF {
+                    entry.backoff_until = Some(Instant::now() + BACKOFF);
+                }
+            }
+        }
+    }
+
+    /// Asks `server` (on the upstream port) for `qname`/`qtype` with RD=0.
+    pub async fn ask(
+        &self,
+        server: IpAddr,
+        qname: &Name,
+        qtype: Rtype,
+    ) -> Result<Reply, UpstreamError> {
+        let addr = SocketAddr::new(server, self.port);
+        let timeout = self.timeout_for(server);
+        let started = Instant::now();
+        let result = ask_udp_then_tcp(addr, qname, qtype, timeout).await;
+        self.record(
+            server,
+            result.as_ref().map(|_| started.elapsed()).map_err(|_| ()),
+        );
+        result.map(|(message, transport)| Reply {
+            message,
+            rtt: started.elapsed(),
+            transport,
+        })
+    }
+}
+
+async fn ask_udp_then_tcp(
+    addr: SocketAddr,
+    qname: &Name,
+    qtype: Rtype,
+    timeout: Duration,
+) -> Result<(Message<Bytes>, Transport), UpstreamError> {
+    let id: u16 = rand::random();
+    let query = build_query(id, qname, qtype);
+    let io = |e: std::io::Error| UpstreamError::Io(e.to_string());
+    let bind: SocketAddr = match addr {
+        SocketAddr::V4(_) => (std::net::Ipv4Addr::UNSPECIFIED, 0).into(),
+        SocketAddr::V6(_) => (std::net::Ipv6Addr::UNSPECIFIED, 0).into(),
+    };
+    let socket = UdpSocket::bind(bind).await.map_err(io)?;
+    socket.connect(addr).await.map_err(io)?;
+    socket.send(&query).await.map_err(io)?;
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut buf = vec![0u8; 65535];
+    let message = loop {
+        let len = match tokio::time::timeout_at(deadline, socket.recv(&mut buf)).await {
+            Err(_) => return Err(UpstreamError::Timeout(timeout)),
+            Ok(Err(err)) => return Err(io(err)),
+            Ok(Ok(len)) => len,
+        };
+        // A datagram that is not our answer (wrong ID or question: a spoofing attempt, or a
+        // late answer to an earlier query) is ignored, and we go on waiting (RFC 5452 §9.1).
+        if let Ok(message) = accept(&buf[..len], id, qname, qtype) {
+            break message;
+        }
+    };
+    if !message.header().tc() {
+        return Ok((message, Transport::Udp));
+    }
+    let remaining = deadline
+        .saturating_duration_since(tokio::time::Instant::now())
+        .max(MIN_TIMEOUT);
+    let tcp = tokio::time::timeout(remaining, ask_tcp(addr, &query, id, qname, qtype))
+        .await
+        .map_err(|_| UpstreamError::Timeout(remaining))??;
+    Ok((tcp, Transport::Tcp))
+}
+
+async fn ask_tcp(
+    addr: SocketAddr,
+    query: &[u8],
+    id: u16,
+    qname: &Name,
+    qtype: Rtype,
+) -> Result<Message<Bytes>, UpstreamError> {
+    let io = |e: std::io::Error| UpstreamError::Io(e.to_string());
+    let mut stream = TcpStream::connect(addr).await.map_err(io)?;
+    let mut framed = (query.len() as u16).to_be_bytes().to_vec();
+    framed.extend_from_slice(query);
+    stream.write_all(&framed).await.map_err(io)?;
+    let mut prefix = [0u8; 2];
+    stream.read_exact(&mut prefix).await.map_err(io)?;
+    let mut buf = vec![0u8; usize::from(u16::from_be_bytes(prefix))];
+    stream.read_exact(&mut buf).await.map_err(io)?;
+    accept(&buf, id, qname, qtype)
+}
+
+/// The response if it answers our query: QR=1, our ID, our question exactly (name compared
+/// without regard to case), and every record in it parseable.
+fn accept(
+    bytes: &[u8],
+    id: u16,
+    qname: &Name,
+    qtype: Rtype,
+) -> Result<Message<Bytes>, UpstreamError> {
+    let message = Message::from_octets(Bytes::copy_from_slice(bytes))
+        .map_err(|_| UpstreamError::Malformed("shorter than a header"))?;
+    let header = message.header();
+    if !header.qr() || header.id() != id {
+        return Err(UpstreamError::Malformed("not a response to our query ID"));
+    }
+    let question = message
+        .sole_question()
+        .map_err(|_| UpstreamError::Malformed("not exactly our one question"))?;
+    if question.qtype() != qtype
+        || question.qclass() != Class::IN
+        || !question.qname().name_eq(qname)
+    {
+        return Err(UpstreamError::Malformed("a different question"));
+    }
+    // Walk every section once so that later code can trust the records parse.
+    let mut section = Some(
+        message
+            .answer()
+            .map_err(|_| UpstreamError::Malformed("bad question section"))?,
+    );
+    while let Some(records) = section.take() {
+        let mut records = records;
+        for record in &mut records {
+            record.map_err(|_| UpstreamError::Malformed("a record does not parse"))?;
+        }
+        section = records
+            .next_section()
+            .map_err(|_| UpstreamError::Malformed("a section does not parse"))?;
+    }
+    Ok(message)
+}
+
+/// An iterative query: RD=0, EDNS0 with our buffer size, no DNSSEC.
+pub fn build_query(id: u16, qname: &Name, qtype: Rtype) -> Vec<u8> {
+    let mut builder = MessageBuilder::new_vec();
+    builder.header_mut().set_id(id);
+    builder.header_mut().set_rd(false);
+    let mut question = builder.question();
+    question
+        .push((qname, qtype, Class::IN))
+        .expect("a name fits a message");
+    let mut additional = question.additional();
+    additional
+        .opt(|opt| {
+            opt.set_udp_payload_size(EDNS_BUFFER);
+            Ok(())
+        })
+        .expect("OPT fits");
+    additional.finish()
+}
