@@ -18,6 +18,7 @@
 
 mod render;
 mod response;
+mod trace;
 mod transport;
 
 use std::fmt;
@@ -74,6 +75,9 @@ pub fn run(args: DigArgs) -> anyhow::Result<u8> {
             return Ok(2);
         }
     };
+    if let Some(from) = command.trace {
+        return trace::run(&command.query, from, command.format == OutputFormat::Json);
+    }
     let query = &command.query;
     let query_message = query
         .to_message(rand::random())
@@ -170,6 +174,18 @@ pub enum OutputFormat {
 pub struct DigCommand {
     pub query: DigQuery,
     pub format: OutputFormat,
+    /// `+trace`: resolve iteratively in-process instead of asking the server to recurse.
+    pub trace: Option<TraceFrom>,
+}
+
+/// Where `+trace` starts its walk.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TraceFrom {
+    /// The real root servers (IANA's hints), every server asked on this port.
+    RootHints { port: u16 },
+    /// `@SERVER[:PORT]` taken as the one root server, every server asked on its port: how the
+    /// lab's hierarchy is walked (`@127.0.0.2:1053`).
+    Root(SocketAddr),
 }
 
 /// Why the words of a `roundtrip dig` command line do not make a query.
@@ -265,6 +281,7 @@ pub fn parse_words(
     let mut json = json;
     let mut timeout = DEFAULT_TIMEOUT;
     let mut tries = DEFAULT_TRIES;
+    let mut trace = false;
 
     let mut words = words.iter().map(String::as_str);
     while let Some(word) = words.next() {
@@ -289,7 +306,8 @@ pub fn parse_words(
                 }
                 ("tries", Some(value)) => tries = positive_number("tries", value)?,
                 ("retry", Some(value)) => tries = retries_to_tries(value)?,
-                ("trace", None) => return Err(UsageError::NotSupported("+trace")),
+                ("trace", None) => trace = true,
+                ("notrace", None) => trace = false,
                 _ => return Err(UsageError::UnknownOption(word.to_owned())),
             }
         } else if let Some(flag) = word.strip_prefix('-').filter(|flag| !flag.is_empty()) {
@@ -331,6 +349,15 @@ pub fn parse_words(
     if matches!(rtype, Rtype::AXFR | Rtype::IXFR) {
         return Err(UsageError::NotSupported("zone transfers (AXFR, IXFR)"));
     }
+    let trace = trace.then(|| match server {
+        Some(ServerWord::AddressAndPort(address)) => TraceFrom::Root(address),
+        Some(ServerWord::Address(ip)) => {
+            TraceFrom::Root(SocketAddr::new(ip, port_option.unwrap_or(DNS_PORT)))
+        }
+        None => TraceFrom::RootHints {
+            port: port_option.unwrap_or(DNS_PORT),
+        },
+    });
     let server = match server {
         Some(ServerWord::AddressAndPort(address)) => address,
         Some(ServerWord::Address(ip)) => SocketAddr::new(ip, port_option.unwrap_or(DNS_PORT)),
@@ -356,6 +383,7 @@ pub fn parse_words(
             tries,
         },
         format,
+        trace,
     })
 }
 

@@ -199,7 +199,6 @@ fn unknown_options_are_usage_errors() {
         usage_error("x -x"),
         UsageError::UnknownOption("-x".to_owned())
     );
-    assert_eq!(usage_error("x +trace"), UsageError::NotSupported("+trace"));
     assert!(matches!(usage_error("x AXFR"), UsageError::NotSupported(_)));
 }
 
@@ -274,7 +273,7 @@ fn usage_errors_read_as_one_line() {
         usage_error("x +foo"),
         usage_error("x @ns1.example.com"),
         usage_error("a..b"),
-        usage_error("x +trace"),
+        usage_error("x +trace=1"),
     ] {
         let text = err.to_string();
         assert!(!text.contains('\n'), "{text}");
@@ -336,4 +335,28 @@ fn norec_clears_rd_in_the_query() {
     assert!(!message.header().rd());
     let reparsed = Message::from_octets(message.as_slice().to_vec()).expect("a message");
     assert!(!reparsed.header().rd());
+}
+
+#[test]
+fn trace_starts_at_the_given_server_or_the_root_hints() {
+    let command = parse_words(
+        &words("www.google.com +trace @127.0.0.2:1053"),
+        false,
+        || unreachable!(),
+    )
+    .unwrap();
+    assert_eq!(
+        command.trace,
+        Some(TraceFrom::Root("127.0.0.2:1053".parse().unwrap()))
+    );
+    let command = parse_words(&words("www.google.com +trace"), false, || {
+        "127.0.0.1".parse().unwrap()
+    })
+    .unwrap();
+    assert_eq!(command.trace, Some(TraceFrom::RootHints { port: 53 }));
+    let command = parse_words(&words("www.google.com"), false, || {
+        "127.0.0.1".parse().unwrap()
+    })
+    .unwrap();
+    assert_eq!(command.trace, None);
 }
