@@ -8,8 +8,8 @@ use domain::base::iana::Class;
 use domain::base::{Message, Name, Rtype};
 
 use super::{
-    DigCommand, DigQuery, EDNS_UDP_PAYLOAD_SIZE, OutputFormat, UsageError, first_nameserver,
-    parse_words,
+    DigCommand, DigQuery, EDNS_UDP_PAYLOAD_SIZE, OutputFormat, TraceFrom, UsageError,
+    first_nameserver, parse_words,
 };
 
 /// The resolver a test machine would use when no `@SERVER` is given.
@@ -339,24 +339,18 @@ fn norec_clears_rd_in_the_query() {
 
 #[test]
 fn trace_starts_at_the_given_server_or_the_root_hints() {
-    let command = parse_words(
-        &words("www.google.com +trace @127.0.0.2:1053"),
-        false,
-        || unreachable!(),
-    )
-    .unwrap();
+    let trace = |line: &str| parse(line).unwrap().trace;
     assert_eq!(
-        command.trace,
+        trace("www.google.com +trace @127.0.0.2:1053"),
         Some(TraceFrom::Root("127.0.0.2:1053".parse().unwrap()))
     );
-    let command = parse_words(&words("www.google.com +trace"), false, || {
-        "127.0.0.1".parse().unwrap()
-    })
-    .unwrap();
-    assert_eq!(command.trace, Some(TraceFrom::RootHints { port: 53 }));
-    let command = parse_words(&words("www.google.com"), false, || {
-        "127.0.0.1".parse().unwrap()
-    })
-    .unwrap();
-    assert_eq!(command.trace, None);
+    assert_eq!(
+        trace("www.google.com +trace @127.0.0.2 -p 1053"),
+        Some(TraceFrom::Root("127.0.0.2:1053".parse().unwrap()))
+    );
+    assert_eq!(
+        trace("www.google.com +trace"),
+        Some(TraceFrom::RootHints { port: 53 })
+    );
+    assert_eq!(trace("www.google.com"), None);
 }
