@@ -283,7 +283,10 @@ impl Zone {
             node.is_cut = *key != origin_key && node.rrset(Rtype::NS).is_some();
         }
 
-        // Every NS target inside the zone needs an address, or nobody can reach the server.
+        // An NS target needs an address here when nobody could find it elsewhere: when it is
+        // inside the zone it names (required glue), or in this zone's own authoritative data.
+        // A target below another delegation (sibling glue) is that zone's to answer for, as
+        // BIND's named-checkzone also decides.
         for (key, node) in &self.nodes {
             let Some(ns) = node.rrset(Rtype::NS) else {
                 continue;
@@ -294,9 +297,16 @@ impl Zone {
                 if !target.ends_with(&self.origin) {
                     continue;
                 }
+                let target_key = name_key(target);
+                let in_delegated_zone = node.is_cut && target.ends_with(&node.name);
+                let below_other_cut = self.enclosing_cut_above(&target_key).is_some()
+                    || self.nodes.get(&target_key).is_some_and(|n| n.is_cut);
+                if !in_delegated_zone && below_other_cut {
+                    continue;
+                }
                 let has_address = self
                     .nodes
-                    .get(&name_key(target))
+                    .get(&target_key)
                     .is_some_and(|n| n.rrset(Rtype::A).is_some() || n.rrset(Rtype::AAAA).is_some());
                 if !has_address {
                     return Err(ZoneError::at(

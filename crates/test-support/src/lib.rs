@@ -254,3 +254,270 @@ impl Drop for ChildGuard {
         let _ = self.0.wait();
     }
 }
+
+/// The lab's zone files (`lab/zones/`), copied for one test into a fresh temporary directory
+/// with every `127.0.0.N` rewritten to the test's own `127.x.y.N`: glue, A records and
+/// `root.hints`. So a test can run the whole lab hierarchy in its [`LoopbackBlock`], in parallel
+/// with others. The directory is removed on drop.
+pub struct LabZones {
+    /// The directory holding the rewritten copies (and anything else the test puts there).
+    pub dir: PathBuf,
+    prefix: [u8; 3],
+}
+
+/// Who serves what in the lab: host byte and `(origin, file)` pairs, as in lab/zones/README.md.
+const LAB_HOSTS: &[(u8, &[(&str, &str)])] = &[
+    (2, ROOT_SERVER_ZONES),
+    (3, ROOT_SERVER_ZONES),
+    (4, GTLD_SERVER_ZONES),
+    (5, GTLD_SERVER_ZONES),
+    (6, &[("google.com.", "google.com.zone")]),
+    (
+        7,
+        &[
+            ("example.com.", "example.com.zone"),
+            ("glueless.test.", "glueless.test.zone"),
+        ],
+    ),
+];
+const ROOT_SERVER_ZONES: &[(&str, &str)] = &[
+    (".", "root.zone"),
+    ("root-servers.net.", "root-servers.net.zone"),
+];
+const GTLD_SERVER_ZONES: &[(&str, &str)] = &[
+    ("com.", "com.zone"),
+    ("net.", "net.zone"),
+    ("test.", "test.zone"),
+    ("gtld-servers.net.", "gtld-servers.net.zone"),
+];
+
+impl LabZones {
+    /// Copies every file of `lab/zones/` into a new temporary directory, rewriting the lab's
+    /// addresses into `block`.
+    pub fn in_block(block: &LoopbackBlock) -> LabZones {
+        let source = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../lab/zones"));
+        let [a, b, c] = block.prefix;
+        let dir = std::env::temp_dir().join(format!(
+            "roundtrip-lab-{a}.{b}.{c}-{}-{:x}",
+            std::process::id(),
+            entropy()
+        ));
+        std::fs::create_dir(&dir)
+            .unwrap_or_else(|err| panic!("cannot create {}: {err}", dir.display()));
+        let zones = LabZones {
+            dir,
+            prefix: block.prefix,
+        };
+        let entries = std::fs::read_dir(source)
+            .unwrap_or_else(|err| panic!("cannot read {}: {err}", source.display()));
+        for entry in entries {
+            let entry = entry.expect("a directory entry of lab/zones");
+            if !entry.file_type().is_ok_and(|kind| kind.is_file()) {
+                continue;
+            }
+            let from = entry.path();
+            let to = zones.dir.join(entry.file_name());
+            let copied = match std::fs::read_to_string(&from) {
+                Ok(text) => std::fs::write(&to, rewrite_lab_addresses(&text, block.prefix)),
+                Err(_) => std::fs::copy(&from, &to).map(drop), // not text: copied as it is
+            };
+            copied.unwrap_or_else(|err| panic!("cannot copy {}: {err}", from.display()));
+        }
+        zones
+    }
+
+    /// The lab's name-server hosts, each with the zones it serves (origin, rewritten file).
+    pub fn hosts(&self) -> Vec<(IpAddr, Vec<(String, PathBuf)>)> {
+        let [a, b, c] = self.prefix;
+        LAB_HOSTS
+            .iter()
+            .map(|(host, zones)| {
+                let zones = zones
+                    .iter()
+                    .map(|(origin, file)| ((*origin).to_owned(), self.dir.join(file)))
+                    .collect();
+                (IpAddr::V4(Ipv4Addr::new(a, b, c, *host)), zones)
+            })
+            .collect()
+    }
+
+    /// The rewritten root hints (named.root format): a/b.root-servers.net at the block's .2/.3.
+    pub fn root_hints(&self) -> PathBuf {
+        self.dir.join("root.hints")
+    }
+}
+
+impl Drop for LabZones {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// `text` with every address `127.0.0.N` replaced by `PREFIX.N`; only whole dotted quads, not
+/// part of a longer word or number (`10.127.0.0.5`, `127.0.0.300`, `127.0.0.5.6` stay).
+fn rewrite_lab_addresses(text: &str, prefix: [u8; 3]) -> String {
+    const LAB: &str = "127.0.0.";
+    let [a, b, c] = prefix;
+    let part_of_word = |ch: char| ch.is_ascii_alphanumeric() || ch == '.';
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find(LAB) {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + LAB.len()..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        let (host, tail) = after.split_at(digits);
+        let starts_inside = out.chars().next_back().is_some_and(part_of_word);
+        // A sentence may end with an address: "127.0.0.2." is still one.
+        let ends_inside = tail.starts_with(|ch: char| ch.is_ascii_alphanumeric())
+            || tail.starts_with('.') && tail[1..].starts_with(|ch: char| part_of_word(ch));
+        match host.parse::<u8>() {
+            Ok(host) if digits <= 3 && !starts_inside && !ends_inside => {
+                out.push_str(&format!("{a}.{b}.{c}.{host}"));
+                rest = tail;
+            }
+            _ => {
+                out.push_str(LAB);
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Starts the lab's authoritative servers, one `roundtrip serve auth` per host of `zones`
+/// listening on `port` at its address in `block`, and waits (10 s at most) until each answers
+/// the SOA of every zone it serves, with AA. Panics, showing the server's output, otherwise.
+/// Each server's stderr goes to `auth-ADDRESS.log` in `zones.dir`.
+pub fn start_lab_auth(
+    roundtrip_bin: &std::path::Path,
+    zones: &LabZones,
+    block: &LoopbackBlock,
+    port: u16,
+) -> Vec<ChildGuard> {
+    assert_eq!(
+        zones.prefix, block.prefix,
+        "the zones were rewritten for another block"
+    );
+    let mut started = Vec::new();
+    for (ip, served) in zones.hosts() {
+        let listen = SocketAddr::new(ip, port);
+        let log = zones.dir.join(format!("auth-{ip}.log"));
+        let mut command = std::process::Command::new(roundtrip_bin);
+        command.args(["serve", "auth", "--listen", &listen.to_string()]);
+        for (origin, file) in &served {
+            command
+                .arg("--zone")
+                .arg(format!("{origin}={}", file.display()));
+        }
+        let stderr = std::fs::File::create(&log).expect("a log file in the lab's directory");
+        let child = command
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(stderr)
+            .spawn()
+            .unwrap_or_else(|err| panic!("cannot start {}: {err}", roundtrip_bin.display()));
+        let origins: Vec<String> = served.into_iter().map(|(origin, _)| origin).collect();
+        started.push((listen, origins, log, ChildGuard(child)));
+    }
+    for (listen, origins, log, guard) in &mut started {
+        let mut exited = None;
+        let ready = wait_until(Duration::from_secs(10), || {
+            if let Ok(Some(status)) = guard.0.try_wait() {
+                exited = Some(status);
+                return true;
+            }
+            origins.iter().all(|origin| {
+                dns_query(*listen, origin, Rtype::SOA, QueryOptions::default()).is_ok_and(
+                    |answer| {
+                        answer.header().aa()
+                            && answer.header().rcode() == domain::base::iana::Rcode::NOERROR
+                    },
+                )
+            })
+        });
+        let output = std::fs::read_to_string(&*log).unwrap_or_default();
+        if let Some(status) = exited {
+            panic!("roundtrip serve auth on {listen} exited ({status}):\n{output}");
+        }
+        assert!(
+            ready,
+            "roundtrip serve auth on {listen} did not answer the SOA of {origins:?} within 10 s:\n{output}"
+        );
+    }
+    started.into_iter().map(|(.., guard)| guard).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lab_addresses_are_rewritten_into_the_block() {
+        let rewrite = |text: &str| rewrite_lab_addresses(text, [127, 70, 3]);
+        assert_eq!(
+            rewrite("ns1  IN  A  127.0.0.6   ; glue"),
+            "ns1  IN  A  127.70.3.6   ; glue"
+        );
+        assert_eq!(
+            rewrite("@ TXT \"v=spf1 ip4:127.0.0.25 -all\"\nrefused A 127.0.0.254\n"),
+            "@ TXT \"v=spf1 ip4:127.70.3.25 -all\"\nrefused A 127.70.3.254\n"
+        );
+        assert_eq!(rewrite("(127.0.0.2/.3)"), "(127.70.3.2/.3)");
+    }
+
+    #[test]
+    fn other_numbers_that_contain_a_lab_address_stay() {
+        for text in [
+            "10.127.0.0.5",
+            "1127.0.0.5",
+            "127.0.0.300",
+            "127.0.0.1234",
+            "127.0.0.5.6",
+            "127.0.0.5x",
+            "127.0.0.",
+            "127.0.0.x",
+        ] {
+            assert_eq!(
+                rewrite_lab_addresses(text, [127, 70, 3]),
+                text,
+                "rewriting {text:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn lab_zones_are_copied_rewritten_and_removed_on_drop() {
+        let block = LoopbackBlock::claim();
+        let zones = LabZones::in_block(&block);
+        let IpAddr::V4(two) = block.ip(2) else {
+            unreachable!()
+        };
+        let hints = std::fs::read_to_string(zones.root_hints()).unwrap();
+        assert!(
+            hints.contains(&format!("A     {two}\n")),
+            "root hints not rewritten:\n{hints}"
+        );
+        let hosts = zones.hosts();
+        assert_eq!(hosts.len(), 6, "the lab has six name-server hosts");
+        for (ip, served) in hosts {
+            assert!(
+                (2..=7).any(|host| block.ip(host) == ip),
+                "{ip} not in the block"
+            );
+            for (origin, file) in served {
+                let text = std::fs::read_to_string(&file)
+                    .unwrap_or_else(|err| panic!("{origin} in {}: {err}", file.display()));
+                assert!(
+                    !text.contains("127.0.0."),
+                    "{} still has a 127.0.0.N address",
+                    file.display()
+                );
+            }
+        }
+        let dir = zones.dir.clone();
+        assert!(dir.join("README.md").is_file());
+        drop(zones);
+        assert!(!dir.exists(), "{} not removed", dir.display());
+    }
+}
