@@ -44,6 +44,13 @@ impl Allow {
         }
     }
 
+    /// No network at all: every client is refused (for tests of the refusal itself).
+    pub fn nobody() -> Self {
+        Allow {
+            networks: Vec::new(),
+        }
+    }
+
     /// Adds a network in CIDR form (`192.0.2.0/24`, `2001:db8::/32`, or one address).
     pub fn add(&mut self, cidr: &str) -> Result<(), String> {
         let (addr, len) = match cidr.split_once('/') {

@@ -263,7 +263,10 @@ fn records_are_in_canonical_order() {
 #[test]
 fn sibling_glue_is_not_required_but_in_bailiwick_glue_is() {
     // `other` is served by a name below the sibling delegation `sub`: that zone answers for it.
-    build(&format!("{HEAD}sub NS ns.sub\nns.sub A 192.0.2.7\nother NS dns.sub\n")).unwrap();
+    build(&format!(
+        "{HEAD}sub NS ns.sub\nns.sub A 192.0.2.7\nother NS dns.sub\n"
+    ))
+    .unwrap();
     // A name server inside the zone it serves needs its glue here.
     assert!(build(&format!("{HEAD}sub NS ns.sub\n")).is_err());
 }

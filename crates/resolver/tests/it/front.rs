@@ -1,1 +1,201 @@
+//! The resolver's front on real sockets: recursive queries over UDP and TCP answered through a
+//! real authoritative hierarchy, the client ACL (no open resolver), RD=0, and hostile clients.
 
+use std::sync::Arc;
+
+use authdns::{Catalog, RunningServer, ServerConfig};
+use domain::base::iana::Rcode;
+use domain::base::{Message, Rtype};
+use resolver::{Allow, Clock, FrontConfig, Resolver, ResolverConfig, RootHints, RunningResolver};
+use test_support::{LoopbackBlock, QueryOptions, build_query, dns_query, exchange};
+
+const PORT: u16 = 1053;
+
+struct Lab {
+    _block: LoopbackBlock,
+    _servers: Vec<RunningServer>,
+    front: RunningResolver,
+}
+
+/// A root on .2 delegating `example.` to .3, and the resolver's front on .53.
+fn lab(allow: Allow) -> Lab {
+    let block = LoopbackBlock::claim();
+    let net = block
+        .ip(0)
+        .to_string()
+        .rsplit_once('.')
+        .unwrap()
+        .0
+        .to_owned();
+    let root = format!(
+        "$TTL 86400\n. SOA a.root. hm.root. 1 1800 900 604800 86400\n. NS a.root.\na.root. A {net}.2\n\
+         example. NS ns1.example.\nns1.example. A {net}.3\n"
+    );
+    let example = format!(
+        "$TTL 300\n@ SOA ns1 hm 1 1800 900 604800 60\n@ NS ns1\nns1 A {net}.3\nwww A 192.0.2.1\n"
+    );
+    let mut servers = Vec::new();
+    for (host, origin, text) in [(2, ".", &root), (3, "example.", &example)] {
+        let name = dns::parse_name(origin).unwrap();
+        let parsed = dns::parse_str(text, std::path::Path::new(origin), Some(&name)).unwrap();
+        let mut catalog = Catalog::new();
+        catalog.insert(dns::Zone::build(parsed).unwrap().0);
+        let addr = block.addr(host, PORT);
+        let (udp, tcp) = (
+            std::net::UdpSocket::bind(addr).unwrap(),
+            std::net::TcpListener::bind(addr).unwrap(),
+        );
+        servers.push(
+            authdns::spawn(
+                udp,
+                tcp,
+                Arc::new(catalog),
+                Arc::new(journey::Silent),
+                ServerConfig::default(),
+            )
+            .unwrap(),
+        );
+    }
+    let hints = RootHints {
+        servers: vec![(dns::parse_name("a.root").unwrap(), vec![block.ip(2)])],
+    };
+    let config = ResolverConfig {
+        root_hints: hints,
+        upstream_port: PORT,
+        ..Default::default()
+    };
+    let resolver = Arc::new(Resolver::new(
+        config,
+        Clock::system(),
+        Arc::new(journey::Silent),
+    ));
+    let addr = block.addr(53, PORT);
+    let (udp, tcp) = (
+        std::net::UdpSocket::bind(addr).unwrap(),
+        std::net::TcpListener::bind(addr).unwrap(),
+    );
+    let front = resolver::spawn(
+        udp,
+        tcp,
+        resolver,
+        FrontConfig {
+            allow,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    Lab {
+        _block: block,
+        _servers: servers,
+        front,
+    }
+}
+
+fn recursive() -> QueryOptions {
+    QueryOptions {
+        rd: true,
+        ..Default::default()
+    }
+}
+
+fn a_records(message: &Message<Vec<u8>>) -> Vec<String> {
+    message
+        .answer()
+        .unwrap()
+        .limit_to::<domain::rdata::A>()
+        .map(|r| r.unwrap().data().addr().to_string())
+        .collect()
+}
+
+#[test]
+fn a_recursive_query_over_udp_is_resolved_with_ra() {
+    let lab = lab(Allow::loopback());
+    let m = dns_query(lab.front.addr(), "www.example", Rtype::A, recursive()).unwrap();
+    assert_eq!(m.header().rcode(), Rcode::NOERROR);
+    assert!(m.header().ra() && m.header().rd() && !m.header().aa());
+    assert_eq!(a_records(&m), ["192.0.2.1"]);
+}
+
+#[test]
+fn tcp_queries_are_resolved_too() {
+    let lab = lab(Allow::loopback());
+    let m = dns_query(
+        lab.front.addr(),
+        "www.example",
+        Rtype::A,
+        QueryOptions {
+            tcp: true,
+            ..recursive()
+        },
+    )
+    .unwrap();
+    assert_eq!(a_records(&m), ["192.0.2.1"]);
+}
+
+#[test]
+fn clients_outside_the_allowed_networks_are_refused() {
+    let lab = lab(Allow::nobody());
+    let m = dns_query(lab.front.addr(), "www.example", Rtype::A, recursive()).unwrap();
+    assert_eq!(m.header().rcode(), Rcode::REFUSED);
+    assert!(a_records(&m).is_empty());
+}
+
+#[test]
+fn rd0_gets_only_what_the_cache_knows() {
+    let lab = lab(Allow::loopback());
+    let norec = QueryOptions {
+        rd: false,
+        ..Default::default()
+    };
+    let m = dns_query(lab.front.addr(), "www.example", Rtype::A, norec).unwrap();
+    assert_eq!(
+        m.header().rcode(),
+        Rcode::REFUSED,
+        "not cached: no iteration for RD=0"
+    );
+    dns_query(lab.front.addr(), "www.example", Rtype::A, recursive()).unwrap();
+    let m = dns_query(lab.front.addr(), "www.example", Rtype::A, norec).unwrap();
+    assert_eq!(a_records(&m), ["192.0.2.1"]);
+}
+
+#[test]
+fn nxdomain_comes_back_with_the_soa() {
+    let lab = lab(Allow::loopback());
+    let m = dns_query(lab.front.addr(), "nope.example", Rtype::A, recursive()).unwrap();
+    assert_eq!(m.header().rcode(), Rcode::NXDOMAIN);
+    assert_eq!(m.header_counts().nscount(), 1);
+}
+
+#[test]
+fn hostile_client_bytes_never_stop_the_front() {
+    let lab = lab(Allow::loopback());
+    let addr = lab.front.addr();
+    let good = build_query(7, "www.example", Rtype::A, recursive());
+    // Too short: silence. QR=1: silence. Bad question: FORMERR. Then a good query still works.
+    assert_eq!(exchange(addr, &good[..5], false).unwrap(), None);
+    let mut response = good.clone();
+    response[2] |= 0x80;
+    assert_eq!(exchange(addr, &response, false).unwrap(), None);
+    let formerr = exchange(addr, &good[..14], false)
+        .unwrap()
+        .expect("FORMERR");
+    assert_eq!(
+        Message::from_octets(formerr).unwrap().header().rcode(),
+        Rcode::FORMERR
+    );
+    let socket = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    let mut state: u32 = 0x1234_5678;
+    for _ in 0..1000 {
+        state ^= state << 13;
+        state ^= state >> 17;
+        state ^= state << 5;
+        let mut packet = good.clone();
+        packet[(state as usize) % good.len()] ^= (state >> 8) as u8;
+        packet.truncate((state as usize >> 4) % good.len() + 1);
+        socket.send_to(&packet, addr).unwrap();
+    }
+    let answer = (0..3)
+        .find_map(|_| dns_query(addr, "www.example", Rtype::A, recursive()).ok())
+        .expect("still answering");
+    assert_eq!(a_records(&answer), ["192.0.2.1"]);
+}

@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use authdns::{Catalog, RunningServer, ServerConfig};
-use domain::base::{Rtype, ToName};
+use domain::base::Rtype;
 use resolver::{Clock, Resolver, ResolverConfig, RootHints};
 use serde::Deserialize;
 use test_support::LoopbackBlock;
@@ -67,7 +67,9 @@ struct Step {
 }
 
 fn run(file: &str) {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios").join(file);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scenarios")
+        .join(file);
     let text = std::fs::read_to_string(&path).unwrap();
     let scenario: Scenario = toml::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
     let block = LoopbackBlock::claim();
@@ -78,7 +80,13 @@ fn run(file: &str) {
         }
         IpAddr::V6(_) => unreachable!(),
     };
-    let zone_text = |origin: &str| scenario.zones.get(origin).unwrap_or_else(|| panic!("{file}: no zone {origin}")).replace("{net}", &net);
+    let zone_text = |origin: &str| {
+        scenario
+            .zones
+            .get(origin)
+            .unwrap_or_else(|| panic!("{file}: no zone {origin}"))
+            .replace("{net}", &net)
+    };
 
     // The authoritative side: real servers.
     let mut servers: Vec<RunningServer> = Vec::new();
@@ -87,7 +95,12 @@ fn run(file: &str) {
         let mut catalog = Catalog::new();
         for origin in &spec.zones {
             let name = dns::parse_name(origin).unwrap();
-            let parsed = dns::parse_str(&zone_text(origin), Path::new(&format!("{file}:{origin}")), Some(&name)).unwrap();
+            let parsed = dns::parse_str(
+                &zone_text(origin),
+                Path::new(&format!("{file}:{origin}")),
+                Some(&name),
+            )
+            .unwrap();
             let (zone, _) = dns::Zone::build(parsed).unwrap_or_else(|e| panic!("{file}: {e}"));
             catalog.insert(zone);
             if origin == "." {
@@ -97,12 +110,28 @@ fn run(file: &str) {
         let addr = block.addr(spec.host, PORT);
         let udp = std::net::UdpSocket::bind(addr).unwrap();
         let tcp = std::net::TcpListener::bind(addr).unwrap();
-        let config = ServerConfig { packet_cache: false, ..Default::default() };
-        servers.push(authdns::spawn(udp, tcp, Arc::new(catalog), Arc::new(journey::Silent), config).unwrap());
+        let config = ServerConfig {
+            packet_cache: false,
+            ..Default::default()
+        };
+        servers.push(
+            authdns::spawn(
+                udp,
+                tcp,
+                Arc::new(catalog),
+                Arc::new(journey::Silent),
+                config,
+            )
+            .unwrap(),
+        );
     }
     // Root hints: the root zone's own NS records and their addresses.
     let hints_path = std::env::temp_dir().join(format!("rt-hints-{}-{net}", std::process::id()));
-    std::fs::write(&hints_path, root_zone.expect("a scenario needs a root zone")).unwrap();
+    std::fs::write(
+        &hints_path,
+        root_zone.expect("a scenario needs a root zone"),
+    )
+    .unwrap();
     let hints = RootHints::load(&hints_path).unwrap();
     std::fs::remove_file(&hints_path).ok();
 
@@ -113,28 +142,59 @@ fn run(file: &str) {
         qname_minimisation: !scenario.no_qname_minimisation,
         ..Default::default()
     };
-    let resolver = Arc::new(Resolver::new(config, clock.clone(), Arc::new(journey::Silent)));
-    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let resolver = Arc::new(Resolver::new(
+        config,
+        clock.clone(),
+        Arc::new(journey::Silent),
+    ));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
 
     for (i, step) in scenario.step.iter().enumerate() {
         clock.advance(step.advance);
-        let (name, rtype) = step.ask.split_once(' ').unwrap_or_else(|| panic!("{file}: step {i}: `ask` is `name TYPE`"));
+        let (name, rtype) = step
+            .ask
+            .split_once(' ')
+            .unwrap_or_else(|| panic!("{file}: step {i}: `ask` is `name TYPE`"));
         let name = dns::parse_name(name).unwrap();
         let rtype: Rtype = rtype.parse().unwrap();
         let resolution = runtime.block_on(resolver.resolve_uncoalesced(&name, rtype));
         let what = format!("{file}, step {i} ({})", step.ask);
         let hops: Vec<String> = resolution.hops.iter().map(|h| h.to_string()).collect();
         let context = format!("{what}\nhops:\n  {}", hops.join("\n  "));
-        assert_eq!(resolution.rcode.to_string(), step.rcode, "rcode of {context}");
+        assert_eq!(
+            resolution.rcode.to_string(),
+            step.rcode,
+            "rcode of {context}"
+        );
         let got: Vec<String> = resolution
             .answer
             .iter()
-            .flat_map(|set| set.data.iter().map(move |d| format!("{} {} {}", set.owner.fmt_with_dot(), set.rtype, dns::present(d))))
+            .flat_map(|set| {
+                set.data.iter().map(move |d| {
+                    format!(
+                        "{} {} {}",
+                        set.owner.fmt_with_dot(),
+                        set.rtype,
+                        dns::present(d)
+                    )
+                })
+            })
             .collect();
-        let expected: Vec<String> = step.answer.iter().map(|l| l.replace("{net}", &net)).collect();
+        let expected: Vec<String> = step
+            .answer
+            .iter()
+            .map(|l| l.replace("{net}", &net))
+            .collect();
         assert_eq!(got, expected, "answer of {context}");
         if let Some(ttls) = &step.ttls {
-            let got: Vec<u32> = resolution.answer.iter().flat_map(|set| set.data.iter().map(move |_| set.ttl)).collect();
+            let got: Vec<u32> = resolution
+                .answer
+                .iter()
+                .flat_map(|set| set.data.iter().map(move |_| set.ttl))
+                .collect();
             assert_eq!(&got, ttls, "TTLs of {context}");
         }
         if let Some(from_cache) = step.from_cache {
