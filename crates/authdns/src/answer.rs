@@ -17,25 +17,11 @@ use domain::base::name::ToLabelIter;
 use domain::base::{Message, ParsedName, Question, ToName};
 use domain::rdata::Cname;
 
-/// The largest UDP response we send, whatever the client offers: the DNS flag day 2020 value,
-/// which avoids IP fragmentation on nearly every path (RFC 9715).
-pub const MAX_UDP_PAYLOAD: u16 = 1232;
-
-/// UDP responses to clients without EDNS are limited to 512 octets (RFC 1035 §4.2.1).
-pub const CLASSIC_UDP_PAYLOAD: u16 = 512;
+pub use dnsnet::quick::{CLASSIC_UDP_PAYLOAD, MAX_UDP_PAYLOAD, Transport};
 
 /// How many CNAME/DNAME links one answer follows inside a zone before it stops (a loop guard;
 /// BIND uses the same bound).
 pub const MAX_CHAIN: usize = 16;
-
-/// How the query arrived, which bounds the response's size.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Transport {
-    /// UDP: 512 octets, or the EDNS size up to [`MAX_UDP_PAYLOAD`]; TC=1 beyond.
-    Udp,
-    /// TCP: up to 65535 octets (RFC 7766).
-    Tcp,
-}
 
 /// What kind of response was sent, for the journey and the logs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

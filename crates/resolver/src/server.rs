@@ -24,8 +24,7 @@ use tokio::sync::watch;
 
 use crate::iterate::{Resolution, Resolver};
 
-/// The largest UDP response sent, whatever the client offers (RFC 9715's safe size).
-pub const MAX_UDP_PAYLOAD: u16 = 1232;
+pub use dnsnet::quick::MAX_UDP_PAYLOAD;
 
 /// Networks whose clients may use the resolver.
 #[derive(Debug, Clone)]
