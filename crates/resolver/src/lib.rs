@@ -12,6 +12,7 @@ pub mod cache;
 pub mod clock;
 pub mod config;
 pub mod iterate;
+pub mod response_cache;
 mod server;
 pub mod trace;
 pub mod upstream;

@@ -15,6 +15,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use dns::Name;
+use dnsnet::quick::{Transport, quick_parse};
 use dnsnet::{Inbox, Outbox};
 use domain::base::iana::{Class, Opcode, OptRcode, Rcode};
 use domain::base::message_builder::{AdditionalBuilder, MessageBuilder, StaticCompressor};
@@ -23,6 +24,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::watch;
 
 use crate::iterate::{Resolution, Resolver};
+use crate::response_cache::ResponseCache;
 
 pub use dnsnet::quick::MAX_UDP_PAYLOAD;
 
@@ -216,6 +218,7 @@ fn serve_udp(
 ) {
     let mut inbox = Inbox::default();
     let mut outbox = Outbox::default();
+    let mut responses = ResponseCache::default();
     while !stop.load(Ordering::Relaxed) {
         match inbox.receive(socket) {
             Ok(_) => {}
@@ -243,8 +246,23 @@ fn serve_udp(
                 continue;
             }
             let out = outbox.next_buffer(i);
+            // The fast path: a question answered before, replayed with its TTLs counted down.
+            let quick = quick_parse(query, Transport::Udp);
+            let now = resolver.clock().now();
+            if let Some(quick) = &quick
+                && allow.permits(client.ip())
+                && responses.answer(query, quick, now, out)
+            {
+                outbox.commit();
+                continue;
+            }
             match answer_now(query, client.ip(), resolver, allow, Transport::Udp, out) {
-                Now::Answered => outbox.commit(),
+                Now::Answered(from_cache) => {
+                    if let (Some(quick), Some(resolution)) = (&quick, from_cache) {
+                        responses.store(query, quick, out, &resolution, now);
+                    }
+                    outbox.commit();
+                }
                 Now::Drop => {}
                 Now::Resolve(question) => {
                     // A cache miss: resolve on the runtime and answer from there.
@@ -311,7 +329,7 @@ async fn serve_tcp(
                     Transport::Tcp,
                     &mut out,
                 ) {
-                    Now::Answered => {}
+                    Now::Answered(_) => {}
                     Now::Drop => return,
                     Now::Resolve(question) => {
                         let resolution = resolver.resolve(&question.name, question.qtype).await;
@@ -331,16 +349,11 @@ async fn serve_tcp(
     }
 }
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Transport {
-    Udp,
-    Tcp,
-}
-
 /// What the front can do with a query at once.
 enum Now {
-    /// The response is in the buffer.
-    Answered,
+    /// The response is in the buffer; with the resolution it came from when that was the cache
+    /// (so that the response may be replayed).
+    Answered(Option<Resolution>),
     /// Nothing deserves sending.
     Drop,
     /// The cache does not have it: resolve this question.
@@ -366,7 +379,7 @@ fn answer_now(
         Err(Reject::Drop) => return Now::Drop,
         Err(Reject::With(rcode)) => {
             write_error(query, rcode, out);
-            return Now::Answered;
+            return Now::Answered(None);
         }
     };
     let limit = match transport {
@@ -375,7 +388,7 @@ fn answer_now(
     };
     let refuse = |out: &mut Vec<u8>| {
         write_response(&parsed, &Resolution::refused(), limit, out);
-        Now::Answered
+        Now::Answered(None)
     };
     if !allow.permits(client) {
         return refuse(out); // Not an open resolver.
@@ -395,7 +408,7 @@ fn answer_now(
     match resolver.from_cache(&name, qtype) {
         Some(resolution) => {
             write_response(&parsed, &resolution, limit, out);
-            Now::Answered
+            Now::Answered(Some(resolution))
         }
         // RD=0 asks what the cache knows, and no more (no iteration on a client's behalf).
         None if !parsed.message.header().rd() => refuse(out),

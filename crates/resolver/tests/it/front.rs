@@ -19,6 +19,10 @@ struct Lab {
 
 /// A root on .2 delegating `example.` to .3, and the resolver's front on .53.
 fn lab(allow: Allow) -> Lab {
+    lab_with_clock(allow, Clock::system())
+}
+
+fn lab_with_clock(allow: Allow, clock: Clock) -> Lab {
     let block = LoopbackBlock::claim();
     let net = block
         .ip(0)
@@ -64,11 +68,7 @@ fn lab(allow: Allow) -> Lab {
         upstream_port: PORT,
         ..Default::default()
     };
-    let resolver = Arc::new(Resolver::new(
-        config,
-        Clock::system(),
-        Arc::new(journey::Silent),
-    ));
+    let resolver = Arc::new(Resolver::new(config, clock, Arc::new(journey::Silent)));
     let addr = block.addr(53, PORT);
     let (udp, tcp) = (
         std::net::UdpSocket::bind(addr).unwrap(),
@@ -198,4 +198,30 @@ fn hostile_client_bytes_never_stop_the_front() {
         .find_map(|_| dns_query(addr, "www.example", Rtype::A, recursive()).ok())
         .expect("still answering");
     assert_eq!(a_records(&answer), ["192.0.2.1"]);
+}
+
+#[test]
+fn replayed_answers_count_their_ttl_down_and_keep_the_clients_case_and_id() {
+    let clock = Clock::manual();
+    let lab = lab_with_clock(Allow::loopback(), clock.clone());
+    let ttl_of =
+        |m: &Message<Vec<u8>>| m.answer().unwrap().next().unwrap().unwrap().ttl().as_secs();
+    let first = dns_query(lab.front.addr(), "www.example", Rtype::A, recursive()).unwrap();
+    assert_eq!(ttl_of(&first), 300);
+    // The second ask composes from the RRset cache and stores the response; later ones replay.
+    for (advance, expected, name) in [
+        (10, 290, "WWW.example"),
+        (5, 285, "www.EXAMPLE"),
+        (0, 285, "Www.Example"),
+    ] {
+        clock.advance(advance);
+        let m = dns_query(lab.front.addr(), name, Rtype::A, recursive()).unwrap();
+        assert_eq!(ttl_of(&m), expected, "{name}");
+        assert_eq!(m.sole_question().unwrap().qname().to_string(), name);
+        assert_eq!(a_records(&m), ["192.0.2.1"]);
+    }
+    // Past the TTL the replay stops, and the name is resolved again.
+    clock.advance(300);
+    let m = dns_query(lab.front.addr(), "www.example", Rtype::A, recursive()).unwrap();
+    assert_eq!(ttl_of(&m), 300);
 }
