@@ -128,6 +128,9 @@ enum Reading {
 #[derive(Debug)]
 struct Budget {
     upstream_queries: usize,
+    /// Whether hops are recorded (for `dig +trace`, tests, or a listening reporter); the
+    /// server front skips the bookkeeping otherwise.
+    trace: bool,
 }
 
 type Inflight = HashMap<(Box<[u8]>, u16), watch::Sender<Option<Arc<Resolution>>>>;
@@ -245,7 +248,7 @@ impl Resolver {
             }
         };
         if leader.is_some() {
-            let resolution = Arc::new(self.resolve_uncoalesced(qname, qtype).await);
+            let resolution = Arc::new(self.resolve_alone(qname, qtype, false).await);
             let sender = self
                 .inflight
                 .lock()
@@ -262,15 +265,20 @@ impl Resolver {
             }
             if waiting.changed().await.is_err() {
                 // The leader went away without an answer: resolve on our own.
-                return Arc::new(self.resolve_uncoalesced(qname, qtype).await);
+                return Arc::new(self.resolve_alone(qname, qtype, false).await);
             }
         }
     }
 
     /// Resolves without sharing, recording every hop: what `dig +trace` shows.
     pub async fn resolve_uncoalesced(&self, qname: &Name, qtype: Rtype) -> Resolution {
+        self.resolve_alone(qname, qtype, true).await
+    }
+
+    async fn resolve_alone(&self, qname: &Name, qtype: Rtype, trace: bool) -> Resolution {
         let mut budget = Budget {
             upstream_queries: self.config.limits.max_upstream_queries,
+            trace: trace || self.reporter.enabled(),
         };
         let mut hops = Vec::new();
         let resolution = self
@@ -437,6 +445,7 @@ impl Resolver {
                         let (zone, name_servers) = self.closest_delegation(&qname);
                         if !zone.is_root() {
                             self.hop(
+                                budget.trace,
                                 hops,
                                 Hop {
                                     depth,
@@ -679,19 +688,21 @@ impl Resolver {
                 transport: None,
             };
             match self.upstream.ask(ip, ask_name, ask_type).await {
-                Err(UpstreamError::Timeout(_)) => self.hop(hops, hop),
+                Err(UpstreamError::Timeout(_)) => self.hop(budget.trace, hops, hop),
                 Err(err) => {
                     hop.outcome = HopOutcome::Error(err.to_string());
-                    self.hop(hops, hop);
+                    self.hop(budget.trace, hops, hop);
                 }
                 Ok(reply) => {
                     hop.rtt = Some(reply.rtt);
                     hop.transport = Some(reply.transport);
                     let reading = read_response(&reply.message, zone, ask_name, ask_type);
                     hop.outcome = match &reading {
-                        Reading::Answer { rrsets, .. } => {
-                            HopOutcome::Answer(rrsets.iter().flat_map(present_rrset).collect())
-                        }
+                        Reading::Answer { rrsets, .. } => HopOutcome::Answer(if budget.trace {
+                            rrsets.iter().flat_map(present_rrset).collect()
+                        } else {
+                            Vec::new()
+                        }),
                         Reading::Referral { zone, ns, glue } => HopOutcome::Referral {
                             zone: zone.clone(),
                             name_servers: ns_targets(ns),
@@ -709,7 +720,7 @@ impl Resolver {
                         Reading::NoData(_) => HopOutcome::NoData,
                         Reading::Lame(why) => HopOutcome::Lame(why.clone()),
                     };
-                    self.hop(hops, hop);
+                    self.hop(budget.trace, hops, hop);
                     if !matches!(reading, Reading::Lame(_)) {
                         return Some(reading);
                     }
@@ -719,7 +730,10 @@ impl Resolver {
         None
     }
 
-    fn hop(&self, hops: &mut Vec<Hop>, hop: Hop) {
+    fn hop(&self, trace: bool, hops: &mut Vec<Hop>, hop: Hop) {
+        if !trace {
+            return;
+        }
         if self.reporter.enabled() {
             self.reporter.report(Event {
                 at: SystemTime::now(),

@@ -199,7 +199,9 @@ async fn ask_udp_then_tcp(
     socket.connect(addr).await.map_err(io)?;
     socket.send(&query).await.map_err(io)?;
     let deadline = tokio::time::Instant::now() + timeout;
-    let mut buf = vec![0u8; 65535];
+    // Room for what we advertised (EDNS_BUFFER) and more; a larger datagram is cut, fails to
+    // parse, and is ignored like any other bad one.
+    let mut buf = [0u8; 4096];
     let message = loop {
         let len = match tokio::time::timeout_at(deadline, socket.recv(&mut buf)).await {
             Err(_) => return Err(UpstreamError::Timeout(timeout)),
