@@ -31,10 +31,20 @@ pub fn run(cmd: LabCommand) -> anyhow::Result<u8> {
                 );
             }
             println!(
-                "\nTry: dig @127.0.0.2 -p {port} www.google.com +norec   (the root's referral to com.)"
+                "{:<22} {:<18} {:<14} recursive, from the lab's root hints",
+                "resolver",
+                running.resolver.to_string(),
+                "resolver"
+            );
+            println!();
+            println!(
+                "Try: dig @127.0.0.53 -p {port} www.google.com              (a recursive query to the ISP's resolver)"
             );
             println!(
-                "     roundtrip dig www.google.com @127.0.0.6:{port}     (the authoritative answer)"
+                "     dig @127.0.0.2 -p {port} www.google.com +norec       (the root's referral to com.)"
+            );
+            println!(
+                "     roundtrip dig www.google.com +trace @127.0.0.2:{port} (the iterative walk, hop by hop)"
             );
             println!("Ctrl-C stops the lab.");
             running.wait();

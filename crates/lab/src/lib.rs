@@ -1,10 +1,11 @@
 //! The lab internet: every server of DESIGN.md's default lab on its own loopback address.
 //!
-//! For now the lab is its DNS hierarchy — the root, TLD and authoritative servers that a
-//! resolver walks `.` -> `com.` -> `google.com.` — started from the zone files in `lab/zones/`.
-//! A lab enters at [`start_dns`], which loads each host's zones, binds its address and hands the
-//! sockets to [`authdns::spawn`]. The web server, WAS, resolver and the TOML config come with
-//! their own parts.
+//! For now the lab is its DNS: the root, TLD and authoritative servers that a resolver walks
+//! `.` -> `com.` -> `google.com.`, started from the zone files in `lab/zones/`, and the ISP's
+//! resolver on 127.0.0.53 that walks them. A lab enters at [`start_dns`], which loads each
+//! host's zones, binds its address and hands the sockets to [`authdns::spawn`], then starts the
+//! resolver with the lab's root servers as its hints ([`resolver::spawn`]). The web server, the
+//! WAS and the TOML config come with their own parts.
 
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -106,11 +107,17 @@ pub fn default_zones_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lab/zones")
 }
 
-/// A running lab DNS hierarchy; dropping it stops every server.
+/// The ISP's resolver: its address (the port is the lab's DNS port).
+pub const RESOLVER_ADDR: Ipv4Addr = Ipv4Addr::new(127, 0, 0, 53);
+
+/// A running lab DNS; dropping it stops every server.
 pub struct RunningDns {
     /// Each host with the address it serves on.
     pub hosts: Vec<(DnsHost, SocketAddr)>,
+    /// Where the resolver listens.
+    pub resolver: SocketAddr,
     servers: Vec<RunningServer>,
+    resolver_front: resolver::RunningResolver,
 }
 
 impl RunningDns {
@@ -119,6 +126,7 @@ impl RunningDns {
         for server in self.servers {
             server.wait();
         }
+        self.resolver_front.wait();
     }
 }
 
@@ -151,5 +159,38 @@ pub fn start_dns(
         );
         hosts.push((*host, addr));
     }
-    Ok(RunningDns { hosts, servers })
+
+    // The resolver knows the lab's roots as a resolver on the internet knows IANA's.
+    let roots = DNS_HOSTS
+        .iter()
+        .filter(|h| h.role == "root")
+        .map(|h| {
+            (
+                dns::parse_name(h.name).expect("valid host names"),
+                vec![IpAddr::V4(h.addr)],
+            )
+        })
+        .collect();
+    let config = resolver::ResolverConfig {
+        root_hints: resolver::RootHints { servers: roots },
+        upstream_port: port,
+        ..Default::default()
+    };
+    let engine = Arc::new(resolver::Resolver::new(
+        config,
+        resolver::Clock::system(),
+        reporter,
+    ));
+    let addr = SocketAddr::new(IpAddr::V4(RESOLVER_ADDR), port);
+    let bind_error = |source| LabError::Bind { addr, source };
+    let udp = std::net::UdpSocket::bind(addr).map_err(bind_error)?;
+    let tcp = std::net::TcpListener::bind(addr).map_err(bind_error)?;
+    let resolver_front =
+        resolver::spawn(udp, tcp, engine, resolver::FrontConfig::default()).map_err(bind_error)?;
+    Ok(RunningDns {
+        hosts,
+        resolver: addr,
+        servers,
+        resolver_front,
+    })
 }
