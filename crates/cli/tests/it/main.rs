@@ -1,5 +1,6 @@
 //! Integration tests of the `roundtrip` binary: real processes, real files, real sockets.
 
 mod dig; // `roundtrip dig` against a real `roundtrip serve auth`, and against real dig's output
+mod dig_trace; // `roundtrip dig +trace`: the walk . -> com. -> google.com. on the lab, text and JSON
 mod resolver_interop; // `roundtrip serve resolver` against Unbound (differential) and through NSD
 mod zone_check; // `roundtrip zone check` against the lab zones and BIND's named-compilezone

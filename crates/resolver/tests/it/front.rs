@@ -225,3 +225,113 @@ fn replayed_answers_count_their_ttl_down_and_keep_the_clients_case_and_id() {
     let m = dns_query(lab.front.addr(), "www.example", Rtype::A, recursive()).unwrap();
     assert_eq!(ttl_of(&m), 300);
 }
+
+#[test]
+fn identical_concurrent_questions_share_one_resolution_and_report_each_hop() {
+    // The same lab, but the resolver used directly with a reporter that keeps every event.
+    let block = LoopbackBlock::claim();
+    let net = block
+        .ip(0)
+        .to_string()
+        .rsplit_once('.')
+        .unwrap()
+        .0
+        .to_owned();
+    let root = format!(
+        "$TTL 86400\n. SOA a.root. hm.root. 1 1800 900 604800 86400\n. NS a.root.\na.root. A {net}.2\n\
+         example. NS ns1.example.\nns1.example. A {net}.3\n"
+    );
+    let example = format!(
+        "$TTL 300\n@ SOA ns1 hm 1 1800 900 604800 60\n@ NS ns1\nns1 A {net}.3\nwww A 192.0.2.1\n"
+    );
+    let mut servers = Vec::new();
+    for (host, origin, text) in [(2, ".", &root), (3, "example.", &example)] {
+        let parsed = dns::parse_str(
+            text,
+            std::path::Path::new(origin),
+            Some(&dns::parse_name(origin).unwrap()),
+        )
+        .unwrap();
+        let mut catalog = Catalog::new();
+        catalog.insert(dns::Zone::build(parsed).unwrap().0);
+        let addr = block.addr(host, PORT);
+        let (udp, tcp) = (
+            std::net::UdpSocket::bind(addr).unwrap(),
+            std::net::TcpListener::bind(addr).unwrap(),
+        );
+        servers.push(
+            authdns::spawn(
+                udp,
+                tcp,
+                Arc::new(catalog),
+                Arc::new(journey::Silent),
+                ServerConfig::default(),
+            )
+            .unwrap(),
+        );
+    }
+    let events = Arc::new(journey::Collector::default());
+    let hints = RootHints {
+        servers: vec![(dns::parse_name("a.root").unwrap(), vec![block.ip(2)])],
+    };
+    let config = ResolverConfig {
+        root_hints: hints,
+        upstream_port: PORT,
+        ..Default::default()
+    };
+    let resolver = Arc::new(Resolver::new(config, Clock::system(), events.clone()));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let name = dns::parse_name("www.example").unwrap();
+    let answers = runtime.block_on(async {
+        let tasks: Vec<_> = (0..20)
+            .map(|_| {
+                let (resolver, name) = (resolver.clone(), name.clone());
+                tokio::spawn(async move { resolver.resolve(&name, Rtype::A).await })
+            })
+            .collect();
+        let mut answers = Vec::new();
+        for task in tasks {
+            answers.push(task.await.unwrap());
+        }
+        answers
+    });
+    assert!(
+        answers
+            .iter()
+            .all(|a| a.rcode == Rcode::NOERROR && a.answer.len() == 1)
+    );
+    // One walk: the root asked once (minimised: `example. A`), example.'s server asked once.
+    let hops: Vec<(String, String, String)> = events
+        .events()
+        .into_iter()
+        .filter_map(|e| match e.kind {
+            journey::EventKind::ResolverHop {
+                layer,
+                question,
+                outcome,
+                ..
+            } => Some((layer, question, outcome)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        hops,
+        [
+            (
+                ".".to_owned(),
+                "example. A".to_owned(),
+                "referral".to_owned()
+            ),
+            (
+                "example.".to_owned(),
+                "www.example. A".to_owned(),
+                "answer".to_owned()
+            ),
+        ]
+    );
+    drop(servers);
+}

@@ -243,4 +243,5 @@ scenarios!(
     tc_then_tcp_fallback,
     ttl_expiry,
     qname_minimisation_off,
+    nxns_attack_is_bounded,
 );
