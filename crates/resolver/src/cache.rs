@@ -89,7 +89,33 @@ pub enum Known {
     NoData(CachedNegative, u32),
 }
 
-type Key = (Box<[u8]>, u16);
+/// A name's lower-cased wire form followed by a type number: one allocation per entry, and
+/// lookups from a stack buffer ([`KeyBuf`]) allocate nothing.
+type Key = Box<[u8]>;
+
+/// A lookup key on the stack: at most 255 octets of name and 2 of type.
+struct KeyBuf {
+    buf: [u8; 257],
+    len: usize,
+}
+
+impl KeyBuf {
+    fn new(name: &[u8], rtype: u16) -> Self {
+        let mut buf = [0u8; 257];
+        let len = name.len().min(255);
+        buf[..len].copy_from_slice(&name[..len]);
+        buf[len..len + 2].copy_from_slice(&rtype.to_be_bytes());
+        KeyBuf { buf, len: len + 2 }
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+}
+
+fn key(name: &[u8], rtype: u16) -> Key {
+    KeyBuf::new(name, rtype).as_slice().into()
+}
 
 /// An RRset as stored: its records' RDATA in wire form.
 #[derive(Debug)]
@@ -199,7 +225,7 @@ impl Cache {
         rank: Rank,
         now: u64,
     ) {
-        let key = (name_key(owner), rtype.to_int());
+        let key = key(&name_key(owner), rtype.to_int());
         if let Some(existing) = self.rrsets.get(&key)
             && existing.expires > now
             && existing.rank > rank
@@ -219,7 +245,8 @@ impl Cache {
             },
         );
         // New data for a name makes an older "it does not exist" wrong.
-        self.negatives.remove(&(name_key(owner), NXDOMAIN_KEY));
+        self.negatives
+            .remove(KeyBuf::new(&name_key(owner), NXDOMAIN_KEY).as_slice());
     }
 
     /// Stores "no such name" for `name`, with the zone's SOA and its negative TTL.
@@ -230,7 +257,7 @@ impl Cache {
         ttl: u32,
         now: u64,
     ) {
-        self.insert_negative((name_key(name), NXDOMAIN_KEY), soa, ttl, now);
+        self.insert_negative(key(&name_key(name), NXDOMAIN_KEY), soa, ttl, now);
     }
 
     /// Stores "no data of this type" for `name`.
@@ -242,7 +269,7 @@ impl Cache {
         ttl: u32,
         now: u64,
     ) {
-        self.insert_negative((name_key(name), rtype.to_int()), soa, ttl, now);
+        self.insert_negative(key(&name_key(name), rtype.to_int()), soa, ttl, now);
     }
 
     fn insert_negative(&mut self, key: Key, soa: Option<(Name, RecordData)>, ttl: u32, now: u64) {
@@ -261,18 +288,22 @@ impl Cache {
     /// [`Cache::lookup`] by lower-cased wire name.
     pub fn lookup_key(&self, key: &[u8], rtype: Rtype, now: u64) -> Option<Known> {
         let remaining = |expires: u64| (expires - now).min(u64::from(u32::MAX)) as u32;
-        if let Some(set) = self.rrsets.get(&(Box::from(key), rtype.to_int()))
+        if let Some(set) = self.rrsets.get(KeyBuf::new(key, rtype.to_int()).as_slice())
             && set.expires > now
         {
             return Some(Known::Positive(set.read(key), remaining(set.expires)));
         }
-        if let Some(neg) = self.negatives.get(&(Box::from(key), rtype.to_int()))
+        if let Some(neg) = self
+            .negatives
+            .get(KeyBuf::new(key, rtype.to_int()).as_slice())
             && neg.expires > now
         {
             return Some(Known::NoData(neg.clone(), remaining(neg.expires)));
         }
         for suffix in suffixes(key) {
-            if let Some(neg) = self.negatives.get(&(Box::from(suffix), NXDOMAIN_KEY))
+            if let Some(neg) = self
+                .negatives
+                .get(KeyBuf::new(suffix, NXDOMAIN_KEY).as_slice())
                 && neg.expires > now
             {
                 return Some(Known::NxDomain(neg.clone(), remaining(neg.expires)));
@@ -284,7 +315,9 @@ impl Cache {
     /// An unexpired RRset of exactly this name and type.
     pub fn rrset(&self, name: &Name, rtype: Rtype, now: u64) -> Option<CachedRrset> {
         let key = name_key(name);
-        let stored = self.rrsets.get(&(key.clone(), rtype.to_int()))?;
+        let stored = self
+            .rrsets
+            .get(KeyBuf::new(&key, rtype.to_int()).as_slice())?;
         (stored.expires > now).then(|| stored.read(&key))
     }
 
@@ -293,7 +326,9 @@ impl Cache {
     pub fn closest_delegation(&self, name: &Name, now: u64) -> Option<CachedRrset> {
         let key = name_key(name);
         suffixes(&key).find_map(|suffix| {
-            let stored = self.rrsets.get(&(Box::from(suffix), Rtype::NS.to_int()))?;
+            let stored = self
+                .rrsets
+                .get(KeyBuf::new(suffix, Rtype::NS.to_int()).as_slice())?;
             (stored.expires > now).then(|| stored.read(suffix))
         })
     }
