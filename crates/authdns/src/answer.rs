@@ -10,8 +10,9 @@
 use std::borrow::Cow;
 use std::collections::HashMap;
 
+use dns::query::{Edns, Rejection, check_query, write_error};
 use dns::{Lookup, Name, RecordData, Rtype, Zone, name_key};
-use domain::base::iana::{Class, Opcode, OptRcode, Rcode};
+use domain::base::iana::{Class, OptRcode, Rcode};
 use domain::base::message_builder::{AdditionalBuilder, MessageBuilder, StaticCompressor};
 use domain::base::name::ToLabelIter;
 use domain::base::{Message, ParsedName, Question, ToName};
@@ -147,7 +148,7 @@ impl Catalog {
             Ok(parsed) => parsed,
             Err(Reject::Drop) => return None,
             Err(Reject::With(outcome, rcode)) => {
-                write_error(query, rcode, out);
+                write_error(query, rcode, false, out);
                 return Some(Answered {
                     outcome,
                     rcode: rcode.into(),
@@ -414,13 +415,6 @@ impl Sections<'_> {
 // ---------------------------------------------------------------------------------------------
 // The query.
 
-/// The client's EDNS0 OPT record (RFC 6891).
-#[derive(Debug, Clone, Copy)]
-struct Edns {
-    udp_size: u16,
-    version: u8,
-}
-
 /// A well-formed query with exactly one question.
 struct ParsedQuery<'q> {
     message: Message<&'q [u8]>,
@@ -439,77 +433,31 @@ enum Reject {
     With(Outcome, Rcode),
 }
 
-/// Checks the query as RFC 1035 §4.1 and RFC 6891 §6.1.1 want it.
+/// Checks the query (shared with the resolver: [`dns::query::check_query`]) and reads its
+/// question.
 fn parse_query(bytes: &[u8]) -> Result<ParsedQuery<'_>, Reject> {
-    let message = Message::from_octets(bytes).map_err(|_| Reject::Drop)?;
-    let header = message.header();
-    if header.qr() {
-        return Err(Reject::Drop); // A response: answering could start a loop between servers.
-    }
-    if header.opcode() != Opcode::QUERY {
-        return Err(Reject::With(Outcome::NotImp, Rcode::NOTIMP));
-    }
-    let formerr = Reject::With(Outcome::FormErr, Rcode::FORMERR);
-    let counts = message.header_counts();
-    if counts.qdcount() != 1 || counts.ancount() != 0 {
-        return Err(formerr);
-    }
-    let question = message
+    let checked = check_query(bytes).map_err(|rejection| match rejection {
+        Rejection::Silence => Reject::Drop,
+        Rejection::Error(rcode) if rcode == Rcode::NOTIMP => Reject::With(Outcome::NotImp, rcode),
+        Rejection::Error(rcode) => Reject::With(Outcome::FormErr, rcode),
+    })?;
+    let question = checked
+        .message
         .sole_question()
         .map_err(|_| Reject::With(Outcome::FormErr, Rcode::FORMERR))?;
-
-    // Every record after the question must parse, and at most one OPT, owned by the root.
-    let mut edns = None;
-    let sections = message
-        .authority()
-        .map_err(|_| Reject::With(Outcome::FormErr, Rcode::FORMERR))?;
-    let mut sections = Some(sections);
-    while let Some(section) = sections.take() {
-        let mut section = section;
-        for record in &mut section {
-            let record = record.map_err(|_| Reject::With(Outcome::FormErr, Rcode::FORMERR))?;
-            if record.rtype() == Rtype::OPT {
-                if edns.is_some() || !record.owner().is_root() {
-                    return Err(Reject::With(Outcome::FormErr, Rcode::FORMERR));
-                }
-                // OPT's class is the UDP size; its TTL holds extended RCODE, version and flags.
-                let version = (record.ttl().as_secs() >> 16) as u8;
-                edns = Some(Edns {
-                    udp_size: record.class().to_int(),
-                    version,
-                });
-            }
-        }
-        sections = section
-            .next_section()
-            .map_err(|_| Reject::With(Outcome::FormErr, Rcode::FORMERR))?;
-    }
-
     let qname: Name = question.qname().to_name();
     let key = name_key(&qname).into_vec();
     Ok(ParsedQuery {
-        message,
+        message: checked.message,
         question,
         qname,
         key,
-        edns,
+        edns: checked.edns,
     })
 }
 
 // ---------------------------------------------------------------------------------------------
 // The response.
-
-/// A header-only error response (FORMERR, NOTIMP) echoing the ID and opcode.
-fn write_error(query: &[u8], rcode: Rcode, out: &mut Vec<u8>) {
-    let Ok(mut builder) = MessageBuilder::from_target(std::mem::take(out));
-    let header = builder.header_mut();
-    header.set_id(u16::from_be_bytes([query[0], query[1]]));
-    header.set_qr(true);
-    header.set_opcode(Opcode::from_int((query[2] >> 3) & 0x0f));
-    header.set_rd(query[2] & 0x01 != 0);
-    header.set_rcode(rcode);
-    *out = builder.finish();
-}
 
 /// Writes the response; returns whether it had to be truncated to fit `limit`.
 fn write_response(

@@ -13,8 +13,10 @@
 //!   glue present, nothing out of zone) and holds them in a tree keyed by lower-cased wire names,
 //!   where [`Zone::lookup`] walks from the apex down and stops at the closest enclosing
 //!   delegation cut, DNAME or wildcard (RFC 1034 §4.3.2, RFC 4592).
+//! - [`query`]: the checks every server makes of an incoming query, and its error answer.
 
 pub mod name;
+pub mod query;
 pub mod record;
 pub mod zone;
 pub mod zonefile;

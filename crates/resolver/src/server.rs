@@ -15,9 +15,10 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use dns::Name;
+use dns::query::{Rejection, check_query, write_error};
 use dnsnet::quick::{Transport, quick_parse};
 use dnsnet::{Inbox, Outbox};
-use domain::base::iana::{Class, Opcode, OptRcode, Rcode};
+use domain::base::iana::{Class, OptRcode, Rcode};
 use domain::base::message_builder::{AdditionalBuilder, MessageBuilder, StaticCompressor};
 use domain::base::{Message, Rtype, ToName};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -372,9 +373,9 @@ fn answer_now(
 ) -> Now {
     let parsed = match parse_query(query) {
         Ok(parsed) => parsed,
-        Err(Reject::Drop) => return Now::Drop,
-        Err(Reject::With(rcode)) => {
-            write_error(query, rcode, out);
+        Err(Rejection::Silence) => return Now::Drop,
+        Err(Rejection::Error(rcode)) => {
+            write_error(query, rcode, true, out);
             return Now::Answered(None);
         }
     };
@@ -431,67 +432,19 @@ impl Resolution {
     }
 }
 
+/// A checked query ([`dns::query::check_query`]: the same checks as the authoritative
+/// server's).
 struct ParsedQuery<'q> {
     message: Message<&'q [u8]>,
     edns_size: Option<u16>,
 }
 
-enum Reject {
-    Drop,
-    With(Rcode),
-}
-
-/// The same checks as the authoritative server's (RFC 1035 §4.1, RFC 6891 §6.1.1).
-fn parse_query(bytes: &[u8]) -> Result<ParsedQuery<'_>, Reject> {
-    let message = Message::from_octets(bytes).map_err(|_| Reject::Drop)?;
-    let header = message.header();
-    if header.qr() {
-        return Err(Reject::Drop);
-    }
-    if header.opcode() != Opcode::QUERY {
-        return Err(Reject::With(Rcode::NOTIMP));
-    }
-    let counts = message.header_counts();
-    if counts.qdcount() != 1 || counts.ancount() != 0 {
-        return Err(Reject::With(Rcode::FORMERR));
-    }
-    message
-        .sole_question()
-        .map_err(|_| Reject::With(Rcode::FORMERR))?;
-    let mut edns_size = None;
-    let mut section = Some(
-        message
-            .authority()
-            .map_err(|_| Reject::With(Rcode::FORMERR))?,
-    );
-    while let Some(records) = section.take() {
-        let mut records = records;
-        for record in &mut records {
-            let record = record.map_err(|_| Reject::With(Rcode::FORMERR))?;
-            if record.rtype() == Rtype::OPT {
-                if edns_size.is_some() || !record.owner().is_root() {
-                    return Err(Reject::With(Rcode::FORMERR));
-                }
-                edns_size = Some(record.class().to_int());
-            }
-        }
-        section = records
-            .next_section()
-            .map_err(|_| Reject::With(Rcode::FORMERR))?;
-    }
-    Ok(ParsedQuery { message, edns_size })
-}
-
-fn write_error(query: &[u8], rcode: Rcode, out: &mut Vec<u8>) {
-    let Ok(mut builder) = MessageBuilder::from_target(std::mem::take(out));
-    let header = builder.header_mut();
-    header.set_id(u16::from_be_bytes([query[0], query[1]]));
-    header.set_qr(true);
-    header.set_opcode(Opcode::from_int((query[2] >> 3) & 0x0f));
-    header.set_rd(query[2] & 0x01 != 0);
-    header.set_ra(true);
-    header.set_rcode(rcode);
-    *out = builder.finish();
+fn parse_query(bytes: &[u8]) -> Result<ParsedQuery<'_>, Rejection> {
+    let checked = check_query(bytes)?;
+    Ok(ParsedQuery {
+        message: checked.message,
+        edns_size: checked.edns.map(|e| e.udp_size),
+    })
 }
 
 /// The response to `query`: RA=1, the query's RD and CD, the resolution's sections; TC=1 with
