@@ -3,13 +3,12 @@
 
 use std::sync::Arc;
 
-use authdns::{Catalog, RunningServer, ServerConfig};
+use super::{PORT, example_hierarchy, hints};
+use authdns::RunningServer;
 use domain::base::iana::Rcode;
 use domain::base::{Message, Rtype};
-use resolver::{Allow, Clock, FrontConfig, Resolver, ResolverConfig, RootHints, RunningResolver};
+use resolver::{Allow, Clock, FrontConfig, Resolver, ResolverConfig, RunningResolver};
 use test_support::{LoopbackBlock, QueryOptions, build_query, dns_query, exchange};
-
-const PORT: u16 = 1053;
 
 struct Lab {
     _block: LoopbackBlock,
@@ -24,47 +23,9 @@ fn lab(allow: Allow) -> Lab {
 
 fn lab_with_clock(allow: Allow, clock: Clock) -> Lab {
     let block = LoopbackBlock::claim();
-    let net = block
-        .ip(0)
-        .to_string()
-        .rsplit_once('.')
-        .unwrap()
-        .0
-        .to_owned();
-    let root = format!(
-        "$TTL 86400\n. SOA a.root. hm.root. 1 1800 900 604800 86400\n. NS a.root.\na.root. A {net}.2\n\
-         example. NS ns1.example.\nns1.example. A {net}.3\n"
-    );
-    let example = format!(
-        "$TTL 300\n@ SOA ns1 hm 1 1800 900 604800 60\n@ NS ns1\nns1 A {net}.3\nwww A 192.0.2.1\n"
-    );
-    let mut servers = Vec::new();
-    for (host, origin, text) in [(2, ".", &root), (3, "example.", &example)] {
-        let name = dns::parse_name(origin).unwrap();
-        let parsed = dns::parse_str(text, std::path::Path::new(origin), Some(&name)).unwrap();
-        let mut catalog = Catalog::new();
-        catalog.insert(dns::Zone::build(parsed).unwrap().0);
-        let addr = block.addr(host, PORT);
-        let (udp, tcp) = (
-            std::net::UdpSocket::bind(addr).unwrap(),
-            std::net::TcpListener::bind(addr).unwrap(),
-        );
-        servers.push(
-            authdns::spawn(
-                udp,
-                tcp,
-                Arc::new(catalog),
-                Arc::new(journey::Silent),
-                ServerConfig::default(),
-            )
-            .unwrap(),
-        );
-    }
-    let hints = RootHints {
-        servers: vec![(dns::parse_name("a.root").unwrap(), vec![block.ip(2)])],
-    };
+    let servers = example_hierarchy(&block);
     let config = ResolverConfig {
-        root_hints: hints,
+        root_hints: hints(&block),
         upstream_port: PORT,
         ..Default::default()
     };
@@ -230,52 +191,10 @@ fn replayed_answers_count_their_ttl_down_and_keep_the_clients_case_and_id() {
 fn identical_concurrent_questions_share_one_resolution_and_report_each_hop() {
     // The same lab, but the resolver used directly with a reporter that keeps every event.
     let block = LoopbackBlock::claim();
-    let net = block
-        .ip(0)
-        .to_string()
-        .rsplit_once('.')
-        .unwrap()
-        .0
-        .to_owned();
-    let root = format!(
-        "$TTL 86400\n. SOA a.root. hm.root. 1 1800 900 604800 86400\n. NS a.root.\na.root. A {net}.2\n\
-         example. NS ns1.example.\nns1.example. A {net}.3\n"
-    );
-    let example = format!(
-        "$TTL 300\n@ SOA ns1 hm 1 1800 900 604800 60\n@ NS ns1\nns1 A {net}.3\nwww A 192.0.2.1\n"
-    );
-    let mut servers = Vec::new();
-    for (host, origin, text) in [(2, ".", &root), (3, "example.", &example)] {
-        let parsed = dns::parse_str(
-            text,
-            std::path::Path::new(origin),
-            Some(&dns::parse_name(origin).unwrap()),
-        )
-        .unwrap();
-        let mut catalog = Catalog::new();
-        catalog.insert(dns::Zone::build(parsed).unwrap().0);
-        let addr = block.addr(host, PORT);
-        let (udp, tcp) = (
-            std::net::UdpSocket::bind(addr).unwrap(),
-            std::net::TcpListener::bind(addr).unwrap(),
-        );
-        servers.push(
-            authdns::spawn(
-                udp,
-                tcp,
-                Arc::new(catalog),
-                Arc::new(journey::Silent),
-                ServerConfig::default(),
-            )
-            .unwrap(),
-        );
-    }
+    let servers = example_hierarchy(&block);
     let events = Arc::new(journey::Collector::default());
-    let hints = RootHints {
-        servers: vec![(dns::parse_name("a.root").unwrap(), vec![block.ip(2)])],
-    };
     let config = ResolverConfig {
-        root_hints: hints,
+        root_hints: hints(&block),
         upstream_port: PORT,
         ..Default::default()
     };

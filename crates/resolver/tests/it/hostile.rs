@@ -7,21 +7,20 @@
 //! these tests are about, and no correct server sends these bytes.
 
 use std::net::{SocketAddr, UdpSocket};
-use std::path::Path;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use authdns::{Catalog, RunningServer, ServerConfig};
+use authdns::RunningServer;
 use bytes::Bytes;
 use domain::base::iana::{Class, Rcode};
 use domain::base::{Message, MessageBuilder, Name as DName, Rtype};
 use domain::rdata::{A, Ns};
-use resolver::{Clock, Resolver, ResolverConfig, RootHints};
+use resolver::{Clock, Resolver, ResolverConfig};
 use test_support::LoopbackBlock;
 
-const PORT: u16 = 1053;
+use super::{PORT, hints, net, start_auth};
 
 /// What the hostile server does with each query.
 type Behaviour = fn(&Message<&[u8]>) -> Vec<Vec<u8>>;
@@ -115,48 +114,17 @@ struct Setup {
 /// A real root on .2 that delegates `evil.` to .3 (hostile) and `victim.` to .2 itself.
 fn setup(behaviour: Behaviour) -> Setup {
     let block = LoopbackBlock::claim();
-    let net = block
-        .ip(0)
-        .to_string()
-        .rsplit_once('.')
-        .unwrap()
-        .0
-        .to_owned();
+    let net = net(&block);
     let root = format!(
         "$TTL 86400\n. SOA a.root. hm.root. 1 1800 900 604800 86400\n. NS a.root.\na.root. A {net}.2\n\
          evil. NS ns.evil.\nns.evil. A {net}.3\nvictim. NS a.root.\n"
     );
     let victim =
         "$TTL 300\n@ SOA a.root. hm.root. 1 1800 900 604800 60\n@ NS a.root.\nwww A 192.0.2.1\n";
-    let mut catalog = Catalog::new();
-    for (origin, text) in [(".", root.as_str()), ("victim.", victim)] {
-        let parsed = dns::parse_str(
-            text,
-            Path::new(origin),
-            Some(&dns::parse_name(origin).unwrap()),
-        )
-        .unwrap();
-        catalog.insert(dns::Zone::build(parsed).unwrap().0);
-    }
-    let addr = block.addr(2, PORT);
-    let (udp, tcp) = (
-        UdpSocket::bind(addr).unwrap(),
-        std::net::TcpListener::bind(addr).unwrap(),
-    );
-    let root = authdns::spawn(
-        udp,
-        tcp,
-        Arc::new(catalog),
-        Arc::new(journey::Silent),
-        ServerConfig::default(),
-    )
-    .unwrap();
+    let root = start_auth(&block, 2, &[(".", &root), ("victim.", victim)]);
     let hostile = Hostile::start(block.addr(3, PORT), behaviour);
-    let hints = RootHints {
-        servers: vec![(dns::parse_name("a.root").unwrap(), vec![block.ip(2)])],
-    };
     let config = ResolverConfig {
-        root_hints: hints,
+        root_hints: hints(&block),
         upstream_port: PORT,
         ..Default::default()
     };

@@ -4,3 +4,73 @@
 mod front; // the server front: UDP and TCP, the ACL, bad queries from clients
 mod hostile; // upstream servers that lie, spoof or send garbage: no panic, no cache pollution
 mod scenarios; // one data file per behaviour: zones + questions + expected answers
+
+use std::sync::Arc;
+
+use authdns::{Catalog, RunningServer, ServerConfig};
+use resolver::RootHints;
+use test_support::LoopbackBlock;
+
+/// The port every server of these tests listens on, as the lab's do.
+pub const PORT: u16 = 1053;
+
+/// The block's `127.x.y`, which zone texts put before a host number.
+pub fn net(block: &LoopbackBlock) -> String {
+    block
+        .ip(0)
+        .to_string()
+        .rsplit_once('.')
+        .expect("an IPv4 address")
+        .0
+        .to_owned()
+}
+
+/// A real authoritative server on the block's `.host`, serving `zones` (origin, zone text).
+pub fn start_auth(block: &LoopbackBlock, host: u8, zones: &[(&str, &str)]) -> RunningServer {
+    let mut catalog = Catalog::new();
+    for (origin, text) in zones {
+        let name = dns::parse_name(origin).unwrap();
+        let parsed = dns::parse_str(text, std::path::Path::new(origin), Some(&name)).unwrap();
+        let (zone, _) = dns::Zone::build(parsed).unwrap_or_else(|e| panic!("{origin}: {e}"));
+        catalog.insert(zone);
+    }
+    let addr = block.addr(host, PORT);
+    let udp = std::net::UdpSocket::bind(addr).unwrap();
+    let tcp = std::net::TcpListener::bind(addr).unwrap();
+    let config = ServerConfig {
+        packet_cache: false,
+        ..Default::default()
+    };
+    authdns::spawn(
+        udp,
+        tcp,
+        Arc::new(catalog),
+        Arc::new(journey::Silent),
+        config,
+    )
+    .unwrap()
+}
+
+/// Root hints with one root server, the block's `.2`.
+pub fn hints(block: &LoopbackBlock) -> RootHints {
+    RootHints {
+        servers: vec![(dns::parse_name("a.root").unwrap(), vec![block.ip(2)])],
+    }
+}
+
+/// The smallest hierarchy: a root on .2 delegating `example.` to .3, where `www.example.` is
+/// 192.0.2.1.
+pub fn example_hierarchy(block: &LoopbackBlock) -> Vec<RunningServer> {
+    let net = net(block);
+    let root = format!(
+        "$TTL 86400\n. SOA a.root. hm.root. 1 1800 900 604800 86400\n. NS a.root.\na.root. A {net}.2\n\
+         example. NS ns1.example.\nns1.example. A {net}.3\n"
+    );
+    let example = format!(
+        "$TTL 300\n@ SOA ns1 hm 1 1800 900 604800 60\n@ NS ns1\nns1 A {net}.3\nwww A 192.0.2.1\n"
+    );
+    vec![
+        start_auth(block, 2, &[(".", &root)]),
+        start_auth(block, 3, &[("example.", &example)]),
+    ]
+}

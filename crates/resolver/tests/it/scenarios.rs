@@ -4,18 +4,16 @@
 //! answers, whether they came from the cache, and how many upstream queries they cost.
 
 use std::collections::BTreeMap;
-use std::net::IpAddr;
 use std::path::Path;
 use std::sync::Arc;
 
-use authdns::{Catalog, RunningServer, ServerConfig};
+use authdns::RunningServer;
 use domain::base::Rtype;
 use resolver::{Clock, Resolver, ResolverConfig, RootHints};
 use serde::Deserialize;
 use test_support::LoopbackBlock;
 
-/// The port every server of a scenario shares, as the lab's do.
-const PORT: u16 = 1053;
+use super::{PORT, start_auth};
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -73,13 +71,7 @@ fn run(file: &str) {
     let text = std::fs::read_to_string(&path).unwrap();
     let scenario: Scenario = toml::from_str(&text).unwrap_or_else(|e| panic!("{file}: {e}"));
     let block = LoopbackBlock::claim();
-    let net = match block.ip(0) {
-        IpAddr::V4(v4) => {
-            let o = v4.octets();
-            format!("{}.{}.{}", o[0], o[1], o[2])
-        }
-        IpAddr::V6(_) => unreachable!(),
-    };
+    let net = super::net(&block);
     let zone_text = |origin: &str| {
         scenario
             .zones
@@ -92,38 +84,19 @@ fn run(file: &str) {
     let mut servers: Vec<RunningServer> = Vec::new();
     let mut root_zone = None;
     for spec in &scenario.server {
-        let mut catalog = Catalog::new();
-        for origin in &spec.zones {
-            let name = dns::parse_name(origin).unwrap();
-            let parsed = dns::parse_str(
-                &zone_text(origin),
-                Path::new(&format!("{file}:{origin}")),
-                Some(&name),
-            )
-            .unwrap();
-            let (zone, _) = dns::Zone::build(parsed).unwrap_or_else(|e| panic!("{file}: {e}"));
-            catalog.insert(zone);
-            if origin == "." {
-                root_zone = Some(zone_text(origin));
-            }
+        let texts: Vec<(String, String)> = spec
+            .zones
+            .iter()
+            .map(|origin| (origin.clone(), zone_text(origin)))
+            .collect();
+        if let Some((_, text)) = texts.iter().find(|(origin, _)| origin == ".") {
+            root_zone = Some(text.clone());
         }
-        let addr = block.addr(spec.host, PORT);
-        let udp = std::net::UdpSocket::bind(addr).unwrap();
-        let tcp = std::net::TcpListener::bind(addr).unwrap();
-        let config = ServerConfig {
-            packet_cache: false,
-            ..Default::default()
-        };
-        servers.push(
-            authdns::spawn(
-                udp,
-                tcp,
-                Arc::new(catalog),
-                Arc::new(journey::Silent),
-                config,
-            )
-            .unwrap(),
-        );
+        let zones: Vec<(&str, &str)> = texts
+            .iter()
+            .map(|(o, t)| (o.as_str(), t.as_str()))
+            .collect();
+        servers.push(start_auth(&block, spec.host, &zones));
     }
     // Root hints: the root zone's own NS records and their addresses.
     let hints_path = std::env::temp_dir().join(format!("rt-hints-{}-{net}", std::process::id()));
