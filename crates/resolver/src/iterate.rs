@@ -133,6 +133,9 @@ struct Budget {
     trace: bool,
 }
 
+/// Rounds over a zone's servers when all of them time out (see `ask_servers`).
+const TIMEOUT_ROUNDS: usize = 2;
+
 type Inflight = HashMap<(Box<[u8]>, u16), watch::Sender<Option<Arc<Resolution>>>>;
 
 /// The recursive resolver: configuration, cache, upstream statistics.
@@ -665,66 +668,77 @@ impl Resolver {
     ) -> Option<Reading> {
         let mut order: Vec<IpAddr> = servers.iter().map(|(ip, _)| *ip).collect();
         order.dedup();
-        self.upstream.rank(&mut order);
-        for ip in order {
-            if budget.upstream_queries == 0 {
-                return None; // The NXNSAttack bound.
-            }
-            budget.upstream_queries -= 1;
-            let server_name = servers
-                .iter()
-                .find(|(a, _)| *a == ip)
-                .map(|(_, n)| n.clone());
-            let mut hop = Hop {
-                depth,
-                layer: zone.clone(),
-                server_name,
-                server: Some(SocketAddr::new(ip, self.upstream.port())),
-                qname: ask_name.clone(),
-                qtype: ask_type,
-                outcome: HopOutcome::Timeout,
-                rtt: None,
-                cached: false,
-                transport: None,
-            };
-            match self.upstream.ask(ip, ask_name, ask_type).await {
-                Err(UpstreamError::Timeout(_)) => self.hop(budget.trace, hops, hop),
-                Err(err) => {
-                    hop.outcome = HopOutcome::Error(err.to_string());
-                    self.hop(budget.trace, hops, hop);
+        // When every server only timed out, the zone's servers get a second round: their RTT
+        // estimates have doubled, so do their timeouts. A busy server is not a dead one, and
+        // SERVFAIL for a slow answer is worse than a late answer.
+        for round in 0..TIMEOUT_ROUNDS {
+            let mut only_timeouts = true;
+            self.upstream.rank(&mut order);
+            for &ip in &order {
+                if budget.upstream_queries == 0 {
+                    return None; // The NXNSAttack bound.
                 }
-                Ok(reply) => {
-                    hop.rtt = Some(reply.rtt);
-                    hop.transport = Some(reply.transport);
-                    let reading = read_response(&reply.message, zone, ask_name, ask_type);
-                    hop.outcome = match &reading {
-                        Reading::Answer { rrsets, .. } => HopOutcome::Answer(if budget.trace {
-                            rrsets.iter().flat_map(present_rrset).collect()
-                        } else {
-                            Vec::new()
-                        }),
-                        Reading::Referral { zone, ns, glue } => HopOutcome::Referral {
-                            zone: zone.clone(),
-                            name_servers: ns_targets(ns),
-                            glue: glue
-                                .iter()
-                                .flat_map(|g| {
-                                    g.data
-                                        .iter()
-                                        .filter_map(address)
-                                        .map(|ip| (g.owner.clone(), ip))
-                                })
-                                .collect(),
-                        },
-                        Reading::NxDomain(_) => HopOutcome::NxDomain,
-                        Reading::NoData(_) => HopOutcome::NoData,
-                        Reading::Lame(why) => HopOutcome::Lame(why.clone()),
-                    };
-                    self.hop(budget.trace, hops, hop);
-                    if !matches!(reading, Reading::Lame(_)) {
-                        return Some(reading);
+                budget.upstream_queries -= 1;
+                let server_name = servers
+                    .iter()
+                    .find(|(a, _)| *a == ip)
+                    .map(|(_, n)| n.clone());
+                let mut hop = Hop {
+                    depth,
+                    layer: zone.clone(),
+                    server_name,
+                    server: Some(SocketAddr::new(ip, self.upstream.port())),
+                    qname: ask_name.clone(),
+                    qtype: ask_type,
+                    outcome: HopOutcome::Timeout,
+                    rtt: None,
+                    cached: false,
+                    transport: None,
+                };
+                match self.upstream.ask(ip, ask_name, ask_type).await {
+                    Err(UpstreamError::Timeout(_)) => self.hop(budget.trace, hops, hop),
+                    Err(err) => {
+                        only_timeouts = false;
+                        hop.outcome = HopOutcome::Error(err.to_string());
+                        self.hop(budget.trace, hops, hop);
+                    }
+                    Ok(reply) => {
+                        hop.rtt = Some(reply.rtt);
+                        hop.transport = Some(reply.transport);
+                        let reading = read_response(&reply.message, zone, ask_name, ask_type);
+                        hop.outcome = match &reading {
+                            Reading::Answer { rrsets, .. } => HopOutcome::Answer(if budget.trace {
+                                rrsets.iter().flat_map(present_rrset).collect()
+                            } else {
+                                Vec::new()
+                            }),
+                            Reading::Referral { zone, ns, glue } => HopOutcome::Referral {
+                                zone: zone.clone(),
+                                name_servers: ns_targets(ns),
+                                glue: glue
+                                    .iter()
+                                    .flat_map(|g| {
+                                        g.data
+                                            .iter()
+                                            .filter_map(address)
+                                            .map(|ip| (g.owner.clone(), ip))
+                                    })
+                                    .collect(),
+                            },
+                            Reading::NxDomain(_) => HopOutcome::NxDomain,
+                            Reading::NoData(_) => HopOutcome::NoData,
+                            Reading::Lame(why) => HopOutcome::Lame(why.clone()),
+                        };
+                        self.hop(budget.trace, hops, hop);
+                        if !matches!(reading, Reading::Lame(_)) {
+                            return Some(reading);
+                        }
+                        only_timeouts = false;
                     }
                 }
+            }
+            if !only_timeouts || round + 1 == TIMEOUT_ROUNDS {
+                break;
             }
         }
         None
