@@ -276,6 +276,10 @@ async fn serve_udp(
                 }
             }
             outbox.send(&raw, &mut inbox);
+            // Let the resolution tasks of this thread run between batches: under a flood of
+            // new queries, the answers to the upstream queries already sent must still be
+            // read, or every resolution in flight times out into SERVFAIL.
+            tokio::task::yield_now().await;
         }
     }
 }
