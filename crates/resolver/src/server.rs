@@ -204,6 +204,19 @@ pub fn spawn(
     })
 }
 
+/// Resolutions one UDP worker runs at once; more queries that miss the cache are dropped until
+/// some finish (Unbound's `num-queries-per-thread` is the same idea, 1024 by default).
+pub const MAX_RESOLUTIONS_IN_FLIGHT: usize = 1024;
+
+/// Counts a resolution out when its task ends, however it ends.
+struct InFlight(Rc<std::cell::Cell<usize>>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.set(self.0.get() - 1);
+    }
+}
+
 async fn serve_udp(
     socket: UdpSocket,
     resolver: Arc<Resolver>,
@@ -216,6 +229,7 @@ async fn serve_udp(
     let mut inbox = Inbox::default();
     let mut outbox = Outbox::default();
     let mut responses = ResponseCache::default();
+    let in_flight = Rc::new(std::cell::Cell::new(0usize));
     loop {
         tokio::select! {
             readable = ready.readable() => readable?,
@@ -261,10 +275,18 @@ async fn serve_udp(
                     }
                     Now::Drop => {}
                     Now::Resolve(question) => {
-                        // A cache miss: a task on this thread resolves it and answers.
+                        // A cache miss: a task on this thread resolves it and answers. Past the
+                        // bound the query is dropped, as a full socket buffer would drop it: the
+                        // client asks again, and the resolutions in flight finish in time.
+                        if in_flight.get() >= MAX_RESOLUTIONS_IN_FLIGHT {
+                            continue;
+                        }
+                        in_flight.set(in_flight.get() + 1);
+                        let done = InFlight(in_flight.clone());
                         let (query, resolver, raw) =
                             (query.to_vec(), resolver.clone(), raw.clone());
                         tokio::task::spawn_local(async move {
+                            let _done = done;
                             let resolution = resolver.resolve(&question.name, question.qtype).await;
                             let mut out = Vec::with_capacity(512);
                             if let Ok(parsed) = parse_query(&query) {
