@@ -421,31 +421,51 @@ pub fn start_lab_auth(
         started.push((listen, origins, log, ChildGuard(child)));
     }
     for (listen, origins, log, guard) in &mut started {
-        let mut exited = None;
-        let ready = wait_until(Duration::from_secs(10), || {
-            if let Ok(Some(status)) = guard.0.try_wait() {
-                exited = Some(status);
-                return true;
-            }
-            origins.iter().all(|origin| {
-                dns_query(*listen, origin, Rtype::SOA, QueryOptions::default()).is_ok_and(
-                    |answer| {
-                        answer.header().aa()
-                            && answer.header().rcode() == domain::base::iana::Rcode::NOERROR
-                    },
-                )
-            })
-        });
-        let output = std::fs::read_to_string(&*log).unwrap_or_default();
-        if let Some(status) = exited {
-            panic!("roundtrip serve auth on {listen} exited ({status}):\n{output}");
-        }
-        assert!(
-            ready,
-            "roundtrip serve auth on {listen} did not answer the SOA of {origins:?} within 10 s:\n{output}"
+        await_authoritative(
+            "roundtrip serve auth",
+            *listen,
+            origins,
+            guard,
+            std::slice::from_ref(log),
         );
     }
     started.into_iter().map(|(.., guard)| guard).collect()
+}
+
+/// Waits (10 s at most) until the server `child`, started to listen on `addr`, answers the SOA
+/// of every one of `origins` authoritatively. Panics with the server's `logs` if it exits first
+/// or never answers: a test must not go on against a server that is not there.
+pub fn await_authoritative(
+    what: &str,
+    addr: SocketAddr,
+    origins: &[String],
+    child: &mut ChildGuard,
+    logs: &[PathBuf],
+) {
+    let mut exited = None;
+    let ready = wait_until(Duration::from_secs(10), || {
+        if let Ok(Some(status)) = child.0.try_wait() {
+            exited = Some(status);
+            return true;
+        }
+        origins.iter().all(|origin| {
+            dns_query(addr, origin, Rtype::SOA, QueryOptions::default()).is_ok_and(|answer| {
+                answer.header().aa()
+                    && answer.header().rcode() == domain::base::iana::Rcode::NOERROR
+            })
+        })
+    });
+    let output: String = logs
+        .iter()
+        .map(|log| std::fs::read_to_string(log).unwrap_or_default())
+        .collect();
+    if let Some(status) = exited {
+        panic!("{what} on {addr} exited ({status}):\n{output}");
+    }
+    assert!(
+        ready,
+        "{what} on {addr} did not answer the SOA of {origins:?} within 10 s:\n{output}"
+    );
 }
 
 #[cfg(test)]

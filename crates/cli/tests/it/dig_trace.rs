@@ -8,6 +8,22 @@ use test_support::{LabZones, LoopbackBlock, start_lab_auth};
 
 const PORT: u16 = 1053;
 
+/// The lab's authoritative servers on a block of the test's own, and `dig +trace` from its
+/// root (the guards keep the servers running while the test reads the output).
+fn trace_on_the_lab(extra: &[&str]) -> (LoopbackBlock, std::process::Output) {
+    let block = LoopbackBlock::claim();
+    let zones = LabZones::in_block(&block);
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_roundtrip"));
+    let _servers = start_lab_auth(bin, &zones, &block, PORT);
+    let out = dig_trace(&block, extra);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (block, out)
+}
+
 fn dig_trace(block: &LoopbackBlock, extra: &[&str]) -> std::process::Output {
     let root = block.addr(2, PORT);
     Command::new(env!("CARGO_BIN_EXE_roundtrip"))
@@ -19,20 +35,7 @@ fn dig_trace(block: &LoopbackBlock, extra: &[&str]) -> std::process::Output {
 
 #[test]
 fn trace_walks_root_tld_authoritative_with_minimised_names() {
-    let block = LoopbackBlock::claim();
-    let zones = LabZones::in_block(&block);
-    let _servers = start_lab_auth(
-        std::path::Path::new(env!("CARGO_BIN_EXE_roundtrip")),
-        &zones,
-        &block,
-        PORT,
-    );
-    let out = dig_trace(&block, &[]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (block, out) = trace_on_the_lab(&[]);
     let text = String::from_utf8(out.stdout).unwrap();
     let hops: Vec<&str> = text.lines().filter(|l| l.contains(" -> ")).collect();
     assert_eq!(hops.len(), 3, "{text}");
@@ -61,20 +64,7 @@ fn trace_walks_root_tld_authoritative_with_minimised_names() {
 
 #[test]
 fn trace_json_has_one_object_per_hop() {
-    let block = LoopbackBlock::claim();
-    let zones = LabZones::in_block(&block);
-    let _servers = start_lab_auth(
-        std::path::Path::new(env!("CARGO_BIN_EXE_roundtrip")),
-        &zones,
-        &block,
-        PORT,
-    );
-    let out = dig_trace(&block, &["--json"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let (_block, out) = trace_on_the_lab(&["--json"]);
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["rcode"], "NOERROR");
     let hops = doc["hops"].as_array().unwrap();

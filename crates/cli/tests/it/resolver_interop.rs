@@ -32,7 +32,8 @@ use domain::base::zonefile_fmt::{DisplayKind, ZonefileFmt};
 use domain::base::{Message, ToName};
 use domain::rdata::AllRecordData;
 use test_support::{
-    ChildGuard, LabZones, LoopbackBlock, Peer, QueryOptions, dns_query, start_lab_auth, wait_until,
+    ChildGuard, LabZones, LoopbackBlock, Peer, QueryOptions, await_authoritative, dns_query,
+    start_lab_auth, wait_until,
 };
 
 /// The port the resolvers under test listen on.
@@ -884,27 +885,8 @@ remote-control:
         ));
     }
     for (addr, origins, dir, guard) in &mut started {
-        let mut exited = None;
-        let ready = wait_until(Duration::from_secs(10), || {
-            if let Ok(Some(status)) = guard.0.try_wait() {
-                exited = Some(status);
-                return true;
-            }
-            origins.iter().all(|origin| {
-                dns_query(*addr, origin, Rtype::SOA, QueryOptions::default())
-                    .is_ok_and(|reply| reply.header().aa())
-            })
-        });
-        let output = ["stderr.log", "nsd.log"]
-            .map(|file| std::fs::read_to_string(dir.join(file)).unwrap_or_default())
-            .join("");
-        if let Some(status) = exited {
-            panic!("nsd on {addr} exited ({status}):\n{output}");
-        }
-        assert!(
-            ready,
-            "nsd on {addr} did not answer the SOA of {origins:?} within 10 s:\n{output}"
-        );
+        let logs = [dir.join("stderr.log"), dir.join("nsd.log")];
+        await_authoritative("nsd", *addr, origins, guard, &logs);
     }
     started.into_iter().map(|(.., guard)| guard).collect()
 }
