@@ -79,29 +79,15 @@ ROUNDTRIP_BIN="$REPO/target/release/roundtrip"
 
 log() { printf '[authdns %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 warn() { printf '\n!!!!!!!! WARNING: %s\n\n' "$*" >&2; }
+CG_NAME=roundtrip-authdns
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # ---------------------------------------------------------------- cleanup ---
 TMP=""
-CG=""
 STARTED_PIDS=()
 
-stop_pid() { # stop one process we started, by its PID; bounded wait
-	local pid=$1 i
-	kill -0 "$pid" 2>/dev/null || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	wait "$pid" 2>/dev/null || true
-}
 
-cg_procs() { # PIDs in our cgroup: only servers we started (and their children)
-	if [[ -n "$CG" && -f "$CG/cgroup.procs" ]]; then cat "$CG/cgroup.procs" 2>/dev/null || true; fi
-}
 
 cleanup() {
 	local rc=$? pid i
@@ -260,60 +246,6 @@ log "zone: $ZONE_RECORDS records (md5 $ZONE_SUM), queries: $(wc -l <"$QUERYFILE"
 # Prefer cgroup v2 (cpu.max); on a hybrid host whose cpu controller is bound
 # to cgroup v1, use v1's cpu.cfs_quota_us (the same CFS bandwidth limit);
 # failing both, run without a quota and say so loudly.
-CG_KIND=none
-CG_SET_QUOTA="" # file to write the quota to
-setup_cgroup() {
-	local v2root="" parent
-	if [[ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" == cgroup2fs ]]; then
-		v2root=/sys/fs/cgroup
-	elif [[ "$(stat -fc %T /sys/fs/cgroup/unified 2>/dev/null)" == cgroup2fs ]]; then
-		v2root=/sys/fs/cgroup/unified
-	fi
-	if [[ -n "$v2root" ]] && grep -qw cpu "$v2root/cgroup.controllers" 2>/dev/null; then
-		parent=$v2root
-		if grep -qw cpu "$parent/cgroup.subtree_control" ||
-			echo +cpu >"$parent/cgroup.subtree_control" 2>/dev/null; then
-			CG="$parent/roundtrip-authdns.$$"
-			if mkdir "$CG" 2>/dev/null && [[ -f "$CG/cpu.max" ]]; then
-				echo "max $PERIOD_US" >"$CG/cpu.max"
-				CG_KIND="cgroup v2 cpu.max \"$QUOTA_US $PERIOD_US\""
-				CG_SET_QUOTA=v2
-				return 0
-			fi
-			[[ -d "$CG" ]] && rmdir "$CG" 2>/dev/null
-			CG=""
-		fi
-		log "cgroup v2: could not enable the cpu controller under $parent"
-	fi
-	# cgroup v1: a hierarchy whose mount options include exactly "cpu"
-	local v1mnt
-	v1mnt=$(awk '$3 == "cgroup" { n = split($4, o, ","); for (i = 1; i <= n; i++) if (o[i] == "cpu") { print $2; exit } }' /proc/mounts)
-	if [[ -n "$v1mnt" && -f "$v1mnt/cpu.cfs_quota_us" ]]; then
-		CG="$v1mnt/roundtrip-authdns.$$"
-		if mkdir "$CG" 2>/dev/null && [[ -f "$CG/cpu.cfs_quota_us" ]]; then
-			echo "$PERIOD_US" >"$CG/cpu.cfs_period_us"
-			echo -1 >"$CG/cpu.cfs_quota_us"
-			CG_KIND="cgroup v1 cpu.cfs_quota_us=$QUOTA_US cpu.cfs_period_us=$PERIOD_US (cpu controller is on v1 here)"
-			CG_SET_QUOTA=v1
-			return 0
-		fi
-		[[ -d "$CG" ]] && rmdir "$CG" 2>/dev/null
-		CG=""
-	fi
-	return 1
-}
-quota_on() {
-	case "$CG_SET_QUOTA" in
-	v2) echo "$QUOTA_US $PERIOD_US" >"$CG/cpu.max" ;;
-	v1) echo "$QUOTA_US" >"$CG/cpu.cfs_quota_us" ;;
-	esac
-}
-quota_off() { # unlimited, so that zone loading is not throttled
-	case "$CG_SET_QUOTA" in
-	v2) echo "max $PERIOD_US" >"$CG/cpu.max" ;;
-	v1) echo -1 >"$CG/cpu.cfs_quota_us" ;;
-	esac
-}
 if [[ "${NO_CGROUP:-0}" != 1 ]] && setup_cgroup; then
 	QUOTA_FRACTION=$(awk -v q="$QUOTA_US" -v p="$PERIOD_US" 'BEGIN { printf "%.4f", q / p }')
 	log "server cgroup: $CG ($CG_KIND)"
@@ -516,7 +448,7 @@ start_server() { # $1 = name; starts it pinned, inside the cgroup; waits until i
 				ss -Hlunp "sport = :$PORT" >&2 || true
 				return 1
 			fi
-			quota_on
+			quota_on "$QUOTA_US" "$PERIOD_US"
 			return 0
 		fi
 		sleep 0.1
@@ -554,21 +486,7 @@ stop_server() {
 	for ((i = 0; i < 50; i++)); do port_busy || break; sleep 0.1; done
 }
 
-threads_of() { # threads of the server's processes (all of the cgroup when there is one)
-	local p n=0
-	for p in $(server_pids); do
-		[[ -d /proc/$p/task ]] && n=$((n + $(find "/proc/$p/task" -mindepth 1 -maxdepth 1 | wc -l)))
-	done
-	echo "$n"
-}
 
-cg_throttle() { # "periods throttled" from the cgroup's cpu.stat (v1 and v2 alike)
-	if [[ -n "$CG" && -f "$CG/cpu.stat" ]]; then
-		awk '$1 == "nr_periods" { p = $2 } $1 == "nr_throttled" { t = $2 } END { print p + 0, t + 0 }' "$CG/cpu.stat"
-	else
-		echo 0 0
-	fi
-}
 
 # ------------------------------------------------------------ 6. the runs ---
 DNSPERF_ARGS=(-s "$ADDR" -p "$PORT" -d "$QUERYFILE" -c "$CLIENTS" -T 1 -q "$MAX_OUTSTANDING" -t 2)
@@ -741,7 +659,7 @@ CPU_MODEL=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 	echo "- machine: $(nproc) cores ($CPU_MODEL), kernel $(uname -r)"
 	echo "- versions: $ver_knot; $ver_nsd; $ver_dnsperf; $ver_rt"
 	echo "- zone: bench.test., $ZONE_RECORDS records (md5 $ZONE_SUM); queries: $(wc -l <"$QUERYFILE") (md5 $QUERY_SUM; 70% hits A/AAAA/TXT/MX, 10% NXDOMAIN, 10% NODATA, 10% referrals; seed $SEED)"
-	echo "- server on CPU $SERVER_CPU, capped: $CG_KIND; QPS per core = raw QPS / $QUOTA_FRACTION"
+	echo "- server on CPU $SERVER_CPU, capped: $CG_KIND $QUOTA_US/$PERIOD_US us; QPS per core = raw QPS / $QUOTA_FRACTION"
 	echo "- load: \`taskset -c $LOADGEN_CPU dnsperf ${DNSPERF_ARGS[*]/#"$QUERYFILE"/QUERYFILE} -l $SECONDS_PER_RUN\` on $ADDR:$PORT, $RUNS rounds alternating ($SERVERS), each server restarted per run, ${WARMUP_SECONDS}s warm-up"
 	echo "- one UDP worker each: knot udp-workers 1, tcp-workers 1, background-workers 1; nsd server-count 1, RRL off; roundtrip ${ROUNDTRIP_EXTRA[*]:-default workers} (threads column: all threads of the server's processes)"
 	[[ $QUICK -eq 1 ]] && echo "- QUICK smoke run: not a measurement"

@@ -109,30 +109,16 @@ LAB_ZONES="$REPO/lab/zones"
 
 log() { printf '[resolver %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 warn() { printf '\n!!!!!!!! WARNING: %s\n\n' "$*" >&2; }
+CG_NAME=roundtrip-resolver
+# shellcheck source=bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # ---------------------------------------------------------------- cleanup ---
 TMP=""
-CG=""
 STARTED_PIDS=()
 POLICY_RC_CREATED=0
 
-stop_pid() { # stop one process we started, by its PID; bounded wait
-	local pid=$1 i
-	kill -0 "$pid" 2>/dev/null || return 0
-	kill -TERM "$pid" 2>/dev/null || true
-	for ((i = 0; i < 100; i++)); do
-		kill -0 "$pid" 2>/dev/null || break
-		sleep 0.1
-	done
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null || true
-	fi
-	wait "$pid" 2>/dev/null || true
-}
 
-cg_procs() { # PIDs in our cgroup: only the resolver we started
-	if [[ -n "$CG" && -f "$CG/cgroup.procs" ]]; then cat "$CG/cgroup.procs" 2>/dev/null || true; fi
-}
 
 cleanup() {
 	local rc=$? pid i
@@ -423,61 +409,6 @@ start_auth
 # As authdns.sh: prefer cgroup v2 (cpu.max); on a hybrid host whose cpu
 # controller is bound to cgroup v1, use v1's cpu.cfs_quota_us (the same CFS
 # bandwidth limit); failing both, run without a quota and say so loudly.
-CG_KIND=none
-CG_SET_QUOTA="" # file to write the quota to
-setup_cgroup() {
-	local v2root="" parent
-	if [[ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" == cgroup2fs ]]; then
-		v2root=/sys/fs/cgroup
-	elif [[ "$(stat -fc %T /sys/fs/cgroup/unified 2>/dev/null)" == cgroup2fs ]]; then
-		v2root=/sys/fs/cgroup/unified
-	fi
-	if [[ -n "$v2root" ]] && grep -qw cpu "$v2root/cgroup.controllers" 2>/dev/null; then
-		parent=$v2root
-		if grep -qw cpu "$parent/cgroup.subtree_control" ||
-			echo +cpu >"$parent/cgroup.subtree_control" 2>/dev/null; then
-			CG="$parent/roundtrip-resolver.$$"
-			if mkdir "$CG" 2>/dev/null && [[ -f "$CG/cpu.max" ]]; then
-				echo "max $PERIOD_US" >"$CG/cpu.max"
-				CG_KIND="cgroup v2 cpu.max"
-				CG_SET_QUOTA=v2
-				return 0
-			fi
-			[[ -d "$CG" ]] && rmdir "$CG" 2>/dev/null
-			CG=""
-		fi
-		log "cgroup v2: could not enable the cpu controller under $parent"
-	fi
-	# cgroup v1: a hierarchy whose mount options include exactly "cpu"
-	local v1mnt
-	v1mnt=$(awk '$3 == "cgroup" { n = split($4, o, ","); for (i = 1; i <= n; i++) if (o[i] == "cpu") { print $2; exit } }' /proc/mounts)
-	if [[ -n "$v1mnt" && -f "$v1mnt/cpu.cfs_quota_us" ]]; then
-		CG="$v1mnt/roundtrip-resolver.$$"
-		if mkdir "$CG" 2>/dev/null && [[ -f "$CG/cpu.cfs_quota_us" ]]; then
-			echo "$PERIOD_US" >"$CG/cpu.cfs_period_us"
-			echo -1 >"$CG/cpu.cfs_quota_us"
-			CG_KIND="cgroup v1 cpu.cfs_quota_us/cpu.cfs_period_us (cpu controller is on v1 here)"
-			CG_SET_QUOTA=v1
-			return 0
-		fi
-		[[ -d "$CG" ]] && rmdir "$CG" 2>/dev/null
-		CG=""
-	fi
-	return 1
-}
-quota_on() { # $1 quota, $2 period (default: QUOTA_US of PERIOD_US)
-	local q=${1:-$QUOTA_US} p=${2:-$PERIOD_US}
-	case "$CG_SET_QUOTA" in
-	v2) echo "$q $p" >"$CG/cpu.max" ;;
-	v1) echo -1 >"$CG/cpu.cfs_quota_us"; echo "$p" >"$CG/cpu.cfs_period_us"; echo "$q" >"$CG/cpu.cfs_quota_us" ;;
-	esac
-}
-quota_off() { # unlimited: startup, cache warming and the cold resolution
-	case "$CG_SET_QUOTA" in
-	v2) echo "max $PERIOD_US" >"$CG/cpu.max" ;;
-	v1) echo -1 >"$CG/cpu.cfs_quota_us" ;;
-	esac
-}
 if [[ "${NO_CGROUP:-0}" != 1 ]] && setup_cgroup; then
 	QUOTA_FRACTION=$(awk -v q="$QUOTA_US" -v p="$PERIOD_US" 'BEGIN { printf "%.4f", q / p }')
 	RESPERF_FRACTION=$(awk -v q="$RESPERF_QUOTA_US" -v p="$RESPERF_PERIOD_US" 'BEGIN { printf "%.4f", q / p }')
@@ -635,21 +566,7 @@ rss_kb() { # VmRSS of the resolver's processes, in kB
 	echo "$n"
 }
 
-threads_of() {
-	local p n=0
-	for p in $(server_pids); do
-		[[ -d /proc/$p/task ]] && n=$((n + $(find "/proc/$p/task" -mindepth 1 -maxdepth 1 | wc -l)))
-	done
-	echo "$n"
-}
 
-cg_throttle() { # "periods throttled" from the cgroup's cpu.stat (v1 and v2 alike)
-	if [[ -n "$CG" && -f "$CG/cpu.stat" ]]; then
-		awk '$1 == "nr_periods" { p = $2 } $1 == "nr_throttled" { t = $2 } END { print p + 0, t + 0 }' "$CG/cpu.stat"
-	else
-		echo 0 0
-	fi
-}
 throttled_pct() { # $1 $2 = periods, throttled before; $3 $4 = after
 	awk -v p=$(($3 - $1)) -v t=$(($4 - $2)) 'BEGIN { if (p > 0) printf "%.0f", 100 * t / p; else print "-" }'
 }
