@@ -188,8 +188,21 @@ async fn ask_udp_then_tcp(
     qtype: Rtype,
     timeout: Duration,
 ) -> Result<(Message<Bytes>, Transport), UpstreamError> {
+    exchange(addr, qname, qtype, false, timeout).await
+}
+
+/// One query to `addr` — RD as given: `false` for an iterative query, `true` for a stub's
+/// recursive query to a resolver — with the same protections as [`Upstream::ask`] (random ID
+/// and port, exact matching, EDNS0, TC -> TCP), but no server statistics.
+pub async fn exchange(
+    addr: SocketAddr,
+    qname: &Name,
+    qtype: Rtype,
+    recursion_desired: bool,
+    timeout: Duration,
+) -> Result<(Message<Bytes>, Transport), UpstreamError> {
     let id: u16 = rand::random();
-    let query = build_query(id, qname, qtype);
+    let query = build_query(id, qname, qtype, recursion_desired);
     let io = |e: std::io::Error| UpstreamError::Io(e.to_string());
     let bind: SocketAddr = match addr {
         SocketAddr::V4(_) => (std::net::Ipv4Addr::UNSPECIFIED, 0).into(),
@@ -286,11 +299,11 @@ fn accept(
     Ok(message)
 }
 
-/// An iterative query: RD=0, EDNS0 with our buffer size, no DNSSEC.
-pub fn build_query(id: u16, qname: &Name, qtype: Rtype) -> Vec<u8> {
+/// A query: RD as given, EDNS0 with our buffer size, no DNSSEC.
+pub fn build_query(id: u16, qname: &Name, qtype: Rtype, recursion_desired: bool) -> Vec<u8> {
     let mut builder = MessageBuilder::new_vec();
     builder.header_mut().set_id(id);
-    builder.header_mut().set_rd(false);
+    builder.header_mut().set_rd(recursion_desired);
     let mut question = builder.question();
     question
         .push((qname, qtype, Class::IN))
