@@ -758,14 +758,11 @@ impl Resolver {
                 source: Source::Reported,
                 kind: EventKind::ResolverHop {
                     depth: hop.depth,
-                    layer: hop.layer.fmt_with_dot().to_string(),
-                    name_server: hop
-                        .server_name
-                        .as_ref()
-                        .map(|n| n.fmt_with_dot().to_string()),
-                    question: format!("{} {}", hop.qname.fmt_with_dot(), hop.qtype),
+                    layer: hop.layer_text(),
+                    name_server: hop.name_server_text(),
+                    question: hop.question_text(),
                     outcome: hop.outcome.kind().to_owned(),
-                    rtt_ms: hop.rtt.map(|d| d.as_secs_f64() * 1000.0),
+                    rtt_ms: hop.rtt_ms(),
                     cached: hop.cached,
                 },
             });

@@ -80,6 +80,30 @@ impl HopOutcome {
     }
 }
 
+impl Hop {
+    /// The zone asked, as `com.` (zdns: `layer`).
+    pub fn layer_text(&self) -> String {
+        self.layer.fmt_with_dot().to_string()
+    }
+
+    /// The server's name, as `a.gtld-servers.net.`, when known (zdns: `name_server`).
+    pub fn name_server_text(&self) -> Option<String> {
+        self.server_name
+            .as_ref()
+            .map(|n| n.fmt_with_dot().to_string())
+    }
+
+    /// What was asked, as `google.com. A`.
+    pub fn question_text(&self) -> String {
+        format!("{} {}", self.qname.fmt_with_dot(), self.qtype)
+    }
+
+    /// The round-trip time in milliseconds, if an answer came.
+    pub fn rtt_ms(&self) -> Option<f64> {
+        self.rtt.map(|d| d.as_secs_f64() * 1000.0)
+    }
+}
+
 impl fmt::Display for Hop {
     /// One line: `[depth] layer @server (name): qname TYPE -> outcome (rtt)`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

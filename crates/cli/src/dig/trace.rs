@@ -173,17 +173,14 @@ impl From<&Hop> for HopJson {
         };
         HopJson {
             depth: hop.depth,
-            layer: hop.layer.fmt_with_dot().to_string(),
-            name_server: hop
-                .server_name
-                .as_ref()
-                .map(|n| n.fmt_with_dot().to_string()),
+            layer: hop.layer_text(),
+            name_server: hop.name_server_text(),
             server: hop.server.map(|s| s.to_string()),
-            question: format!("{} {}", hop.qname.fmt_with_dot(), hop.qtype),
+            question: hop.question_text(),
             outcome: hop.outcome.kind(),
             referral,
             detail,
-            rtt_ms: hop.rtt.map(|d| d.as_secs_f64() * 1000.0),
+            rtt_ms: hop.rtt_ms(),
             cached: hop.cached,
             transport: hop.transport.map(|t| match t {
                 resolver::upstream::Transport::Udp => "udp",
