@@ -7,6 +7,8 @@
 mod dig;
 mod lab;
 mod serve;
+mod serve_was;
+mod serve_web;
 mod zone;
 
 use std::process::ExitCode;

@@ -48,6 +48,10 @@ pub enum ServeCommand {
         #[arg(long, default_value_t = 1_000_000)]
         cache_size: usize,
     },
+    /// A web server: static files, reverse proxy of dynamic paths, virtual hosts, limits.
+    Web(crate::serve_web::WebArgs),
+    /// An application server: the lab's search engine on SQLite or PostgreSQL.
+    Was(crate::serve_was::WasArgs),
 }
 
 pub fn run(cmd: ServeCommand) -> anyhow::Result<u8> {
@@ -99,6 +103,8 @@ pub fn run(cmd: ServeCommand) -> anyhow::Result<u8> {
             }
             serve_resolver(listen, config, front)
         }
+        ServeCommand::Web(args) => crate::serve_web::run(args),
+        ServeCommand::Was(args) => crate::serve_was::run(args),
     }
 }
 

@@ -64,6 +64,57 @@ pub enum EventKind {
         /// Whether the step came from the cache.
         cached: bool,
     },
+    /// A web server answered an HTTP request, and says how it decided.
+    HttpServed {
+        /// The client's address and port, as the server's socket saw it.
+        client: SocketAddr,
+        /// `GET`, `HEAD`, `POST`, ...
+        method: String,
+        /// The request target as sent: `/search?q=dns`.
+        target: String,
+        /// The Host header (virtual host), if any.
+        host_header: Option<String>,
+        /// `static`, `proxied`, `redirect`, `not_found`, `refused` (a limit) or `error`.
+        decision: String,
+        /// The file served, for static answers, relative to the document root.
+        file: Option<String>,
+        /// The upstream that answered, for proxied requests.
+        upstream: Option<SocketAddr>,
+        /// The status code sent.
+        status: u16,
+        /// Body bytes sent.
+        bytes: u64,
+        /// Time from the request head read to the response head sent, in milliseconds.
+        duration_ms: f64,
+    },
+    /// An application server's handler ran.
+    WasHandled {
+        /// The handler's name: `search`, `add_document`, `health`.
+        handler: String,
+        /// `GET`, `POST`, ...
+        method: String,
+        /// The request target: `/search?q=dns`.
+        target: String,
+        /// The status code sent.
+        status: u16,
+        /// The handler's whole time, in milliseconds (Server-Timing `app`).
+        app_ms: f64,
+        /// The part of it spent in the database (Server-Timing `db`).
+        db_ms: f64,
+    },
+    /// An application server ran one SQL statement.
+    SqlRan {
+        /// The database kind: `sqlite` or `postgres`.
+        database: String,
+        /// The statement as sent (with placeholders, never the values).
+        statement: String,
+        /// Rows returned or affected.
+        rows: u64,
+        /// How long the statement took, in milliseconds.
+        duration_ms: f64,
+        /// The error, if it failed.
+        error: Option<String>,
+    },
 }
 
 /// One thing that happened, when, where, and how we know.

@@ -1,0 +1,1 @@
+//! The application server (skeleton; see issue 5).

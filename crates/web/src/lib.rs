@@ -1,0 +1,1 @@
+//! The web server (skeleton; see issue 5).

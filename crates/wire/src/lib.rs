@@ -1,0 +1,1 @@
+//! What crosses the wire (skeleton; see issue 6).
