@@ -6,6 +6,10 @@
 //! virtual call and nothing else, so long-running servers pay nothing for being observable.
 //!
 //! A request enters here at [`Reporter::report`]; [`Collector`] keeps the events for renderers.
+//! The tour turns them, with the captured packets, into a [`story::Story`], which [`story`]
+//! renders as terminal text, a waterfall, JSON and a self-contained HTML page.
+
+pub mod story;
 
 use std::net::SocketAddr;
 use std::sync::Mutex;

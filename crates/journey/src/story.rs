@@ -1,0 +1,296 @@
+//! The story of one request: what the tour tells, in a shape every renderer shares.
+//!
+//! The tour assembles a [`Story`] from the captured packets and the parts' own reports; this
+//! module only renders it — as terminal text ([`render_text`]), as a waterfall of phases
+//! ([`render_waterfall`]), as one self-contained HTML page with a sequence diagram
+//! ([`render_html`]), and as JSON (the `Serialize` derive, the shape documented on each field).
+//! Times are milliseconds from the start of the journey, so every line carries its offset.
+
+use serde::Serialize;
+
+use crate::Source;
+
+/// The whole journey of one request, ready to render.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Story {
+    /// The URL the browser was asked to fetch.
+    pub url: String,
+    /// Wall-clock start of the journey, milliseconds since the Unix epoch.
+    pub started_at_unix_ms: u64,
+    /// The hosts taking part, one lane each in the sequence diagram, in the diagram's order.
+    pub lanes: Vec<Lane>,
+    /// THE-FLOW.md's five steps (more when a visit repeats them), each with what happened.
+    pub steps: Vec<Step>,
+    /// Every message between two hosts, in time order: one arrow each in the diagram.
+    pub messages: Vec<Message>,
+    /// The phases of the request for the waterfall, in time order.
+    pub phases: Vec<Phase>,
+    /// What the story could not see, or should warn about (for example: no permission to
+    /// capture packets).
+    pub notes: Vec<String>,
+    /// The final HTTP status, when a response came.
+    pub status: Option<u16>,
+}
+
+/// A host in the diagram.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Lane {
+    /// The name people know it by: `browser`, `a.root-servers.net`, `www.google.com`.
+    pub name: String,
+    /// Its role: `browser`, `resolver`, `root`, `tld`, `authoritative`, `web`, `was`, `db`.
+    pub role: String,
+    /// Its address, `127.0.0.2:53`, or a description such as `sqlite file`.
+    pub addr: String,
+}
+
+/// One step of the flow.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Step {
+    /// 1 to 5, as in THE-FLOW.md.
+    pub number: u8,
+    /// The step's title: "The browser checks its own DNS cache".
+    pub title: String,
+    /// What happened in it, in time order.
+    pub lines: Vec<Line>,
+}
+
+/// One thing that happened, told in one line.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Line {
+    /// Milliseconds from the journey's start.
+    pub at_ms: f64,
+    /// Captured on the wire or reported by the part itself.
+    pub source: Source,
+    /// The line's text.
+    pub text: String,
+}
+
+/// One message from one host to another: a packet, or a part's report of a call (SQL).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Message {
+    /// Milliseconds from the journey's start.
+    pub at_ms: f64,
+    /// The sending lane's name.
+    pub from: String,
+    /// The receiving lane's name.
+    pub to: String,
+    /// `dns`, `tcp`, `http` or `sql`.
+    pub protocol: String,
+    /// A short label for the arrow: `SYN`, `A? www.google.com`, `GET /`.
+    pub label: String,
+    /// The full detail shown when the arrow is clicked.
+    pub detail: String,
+    /// Captured or reported.
+    pub source: Source,
+}
+
+/// A phase of the request, for the waterfall.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Phase {
+    /// `dns`, `connect`, `request`, `wait (server)`, `download`, `close`, `TIME_WAIT`...
+    pub name: String,
+    /// Milliseconds from the journey's start.
+    pub start_ms: f64,
+    /// Milliseconds from the journey's start.
+    pub end_ms: f64,
+}
+
+impl Story {
+    /// Adds a line to step `number`, creating the step with `title` if it is new.
+    pub fn line(&mut self, number: u8, title: &str, at_ms: f64, source: Source, text: String) {
+        let index = match self.steps.iter().position(|s| s.number == number) {
+            Some(index) => index,
+            None => {
+                self.steps.push(Step {
+                    number,
+                    title: title.to_owned(),
+                    lines: Vec::new(),
+                });
+                self.steps.len() - 1
+            }
+        };
+        self.steps[index].lines.push(Line {
+            at_ms,
+            source,
+            text,
+        });
+    }
+}
+
+/// The story as terminal text: the steps with their lines, the waterfall, then the notes.
+pub fn render_text(story: &Story) -> String {
+    let mut out = String::new();
+    out.push_str(&format!("The journey of {}\n", story.url));
+    for step in &story.steps {
+        out.push_str(&format!("\n{}. {}\n", step.number, step.title));
+        for line in &step.lines {
+            let tag = match line.source {
+                Source::Wire => "wire",
+                Source::Reported => "said",
+            };
+            let mut rows = line.text.lines();
+            let first = rows.next().unwrap_or("");
+            out.push_str(&format!("  {:>9.3} ms  {tag}  {first}\n", line.at_ms));
+            for row in rows {
+                out.push_str(&format!("  {:>9}     {:4}  {row}\n", "", ""));
+            }
+        }
+    }
+    if !story.phases.is_empty() {
+        out.push_str("\nWaterfall\n");
+        out.push_str(&render_waterfall(&story.phases, 50));
+    }
+    for note in &story.notes {
+        out.push_str(&format!("\nnote: {note}\n"));
+    }
+    out
+}
+
+/// The phases as bars on a common time axis `width` characters wide.
+pub fn render_waterfall(phases: &[Phase], width: usize) -> String {
+    let end = phases.iter().map(|p| p.end_ms).fold(0.0_f64, f64::max);
+    let scale = if end > 0.0 { width as f64 / end } else { 0.0 };
+    let name_width = phases.iter().map(|p| p.name.len()).max().unwrap_or(0);
+    let mut out = String::new();
+    for phase in phases {
+        // Every phase gets at least one cell, so that a 30 us phase is still visible.
+        let start = ((phase.start_ms * scale).floor() as usize).min(width.saturating_sub(1));
+        let cells = (((phase.end_ms - phase.start_ms) * scale).round() as usize)
+            .max(1)
+            .min(width - start);
+        out.push_str(&format!(
+            "  {:<name_width$}  |{}{}{}| {:>9.3} ms  (at {:.3} ms)\n",
+            phase.name,
+            " ".repeat(start),
+            "#".repeat(cells),
+            " ".repeat(width - start - cells),
+            phase.end_ms - phase.start_ms,
+            phase.start_ms,
+        ));
+    }
+    out
+}
+
+/// The story as one self-contained HTML page: the steps, a sequence diagram with one lane per
+/// host and one arrow per message (a click shows the message's detail), and the waterfall.
+/// No external resources: the data is embedded as JSON and drawn by an inline script.
+pub fn render_html(story: &Story) -> String {
+    let data = serde_json::to_string(story).unwrap_or_else(|_| "{}".to_owned());
+    // `</` inside a script element would end it; JSON allows `\/`, so nothing is lost.
+    let data = data.replace("</", "<\\/");
+    HTML_TEMPLATE
+        .replace("{{TITLE}}", &escape_html(&story.url))
+        .replace("{{DATA}}", &data)
+}
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const HTML_TEMPLATE: &str = include_str!("story.html");
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn story() -> Story {
+        let mut story = Story {
+            url: "http://www.google.com/".into(),
+            lanes: vec![
+                Lane {
+                    name: "browser".into(),
+                    role: "browser".into(),
+                    addr: "127.0.0.10".into(),
+                },
+                Lane {
+                    name: "www.google.com".into(),
+                    role: "web".into(),
+                    addr: "127.0.0.80:80".into(),
+                },
+            ],
+            messages: vec![Message {
+                at_ms: 1.5,
+                from: "browser".into(),
+                to: "www.google.com".into(),
+                protocol: "tcp".into(),
+                label: "SYN".into(),
+                detail: "seq 0 </script>".into(),
+                source: Source::Wire,
+            }],
+            phases: vec![
+                Phase {
+                    name: "dns".into(),
+                    start_ms: 0.0,
+                    end_ms: 2.0,
+                },
+                Phase {
+                    name: "connect".into(),
+                    start_ms: 2.0,
+                    end_ms: 2.01,
+                },
+            ],
+            ..Story::default()
+        };
+        story.line(
+            1,
+            "The browser checks its own DNS cache",
+            0.1,
+            Source::Reported,
+            "miss".into(),
+        );
+        story.line(3, "HTTP over TCP", 1.5, Source::Wire, "SYN\nseq 0".into());
+        story.line(1, "ignored title", 0.2, Source::Reported, "second".into());
+        story
+    }
+
+    #[test]
+    fn lines_join_their_step_in_order() {
+        let story = story();
+        assert_eq!(story.steps.len(), 2);
+        assert_eq!(story.steps[0].lines.len(), 2);
+        assert_eq!(story.steps[0].title, "The browser checks its own DNS cache");
+    }
+
+    #[test]
+    fn text_carries_offsets_sources_and_continuation_lines() {
+        let text = render_text(&story());
+        assert!(
+            text.contains("1. The browser checks its own DNS cache"),
+            "{text}"
+        );
+        assert!(text.contains("    0.100 ms  said  miss"), "{text}");
+        assert!(text.contains("    1.500 ms  wire  SYN\n"), "{text}");
+        assert!(text.contains("                    seq 0\n"), "{text}");
+        assert!(text.contains("Waterfall"), "{text}");
+    }
+
+    #[test]
+    fn a_tiny_phase_still_gets_a_cell() {
+        let text = render_waterfall(&story().phases, 20);
+        let connect = text.lines().find(|l| l.contains("connect")).unwrap();
+        assert_eq!(connect.matches('#').count(), 1, "{text}");
+        let dns = text.lines().find(|l| l.contains("dns")).unwrap();
+        assert_eq!(dns.matches('#').count(), 20, "{text}");
+    }
+
+    #[test]
+    fn html_embeds_the_data_without_closing_its_script() {
+        let html = render_html(&story());
+        assert!(html.contains("<title>roundtrip: http://www.google.com/</title>"));
+        assert!(!html.contains("seq 0 </script>"));
+        assert!(html.contains(r"seq 0 <\/script>"));
+        assert_eq!(html.matches("</script>").count(), 1);
+    }
+}
