@@ -7,6 +7,8 @@
 //! resolver with the lab's root servers as its hints ([`resolver::spawn`]). The web server, the
 //! WAS and the TOML config come with their own parts.
 
+pub mod config;
+
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
