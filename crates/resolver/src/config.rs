@@ -57,6 +57,11 @@ pub struct ResolverConfig {
     pub cache: CacheLimits,
     /// Limits per client query.
     pub limits: Limits,
+    /// Servers of equal rank (the same smoothed RTT, none backing off) are tried in a random
+    /// order, so that load spreads over them. Off, they are tried in the order the hints or
+    /// the referral list them: the tour turns this off so that its story, and a fault such as
+    /// "the first root server is down", is the same on every run.
+    pub spread_load: bool,
 }
 
 impl Default for ResolverConfig {
@@ -67,6 +72,7 @@ impl Default for ResolverConfig {
             qname_minimisation: true,
             cache: CacheLimits::default(),
             limits: Limits::default(),
+            spread_load: true,
         }
     }
 }

@@ -155,7 +155,7 @@ impl Resolver {
     pub fn new(config: ResolverConfig, clock: Clock, reporter: Arc<dyn Reporter>) -> Self {
         Resolver {
             cache: Mutex::new(Cache::new(config.cache)),
-            upstream: Upstream::new(config.upstream_port),
+            upstream: Upstream::new(config.upstream_port, config.spread_load),
             config,
             clock,
             reporter,

@@ -81,14 +81,17 @@ struct ServerStats {
 #[derive(Debug)]
 pub struct Upstream {
     port: u16,
+    spread_load: bool,
     servers: Mutex<HashMap<IpAddr, ServerStats>>,
 }
 
 impl Upstream {
-    /// Asks every server on `port` (53 on the internet; the lab's shared port otherwise).
-    pub fn new(port: u16) -> Self {
+    /// Asks every server on `port` (53 on the internet; the lab's shared port otherwise);
+    /// `spread_load` breaks ties between equal servers at random (else: in listed order).
+    pub fn new(port: u16, spread_load: bool) -> Self {
         Upstream {
             port,
+            spread_load,
             servers: Mutex::new(HashMap::new()),
         }
     }
@@ -100,13 +103,14 @@ impl Upstream {
 
     /// Orders `addresses` best first: servers not backing off before those that are, then by
     /// smoothed RTT (unknown servers at [`UNKNOWN_RTT`]), ties broken at random so that load
-    /// spreads over equal servers.
+    /// spreads over equal servers (or in the listed order, without `spread_load`).
     pub fn rank(&self, addresses: &mut [IpAddr]) {
         let now = Instant::now();
         let stats = self.servers.lock().unwrap_or_else(|e| e.into_inner());
         let mut keyed: Vec<(bool, Duration, u32, IpAddr)> = addresses
             .iter()
-            .map(|ip| {
+            .enumerate()
+            .map(|(listed, ip)| {
                 let s = stats.get(ip);
                 let backing_off = s
                     .and_then(|s| s.backoff_until)
@@ -114,7 +118,11 @@ impl Upstream {
                 (
                     backing_off,
                     s.map_or(UNKNOWN_RTT, |s| s.srtt),
-                    rand::random::<u32>(),
+                    if self.spread_load {
+                        rand::random::<u32>()
+                    } else {
+                        listed as u32
+                    },
                     *ip,
                 )
             })
@@ -316,4 +324,33 @@ pub fn build_query(id: u16, qname: &Name, qtype: Rtype, recursion_desired: bool)
         })
         .expect("OPT fits");
     additional.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn equal_servers_keep_their_listed_order_without_load_spreading() {
+        let upstream = Upstream::new(53, false);
+        let listed: Vec<IpAddr> = (2..=9).map(|n| IpAddr::from([127, 0, 0, n])).collect();
+        for _ in 0..10 {
+            let mut ranked = listed.clone();
+            upstream.rank(&mut ranked);
+            assert_eq!(ranked, listed);
+        }
+    }
+
+    #[test]
+    fn equal_servers_are_shuffled_with_load_spreading() {
+        let upstream = Upstream::new(53, true);
+        let listed: Vec<IpAddr> = (2..=9).map(|n| IpAddr::from([127, 0, 0, n])).collect();
+        // 8! orders: twenty draws all equal to the listed one would be a broken shuffle.
+        let shuffled = (0..20).any(|_| {
+            let mut ranked = listed.clone();
+            upstream.rank(&mut ranked);
+            ranked != listed
+        });
+        assert!(shuffled);
+    }
 }
