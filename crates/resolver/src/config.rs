@@ -62,6 +62,9 @@ pub struct ResolverConfig {
     /// the referral list them: the tour turns this off so that its story, and a fault such as
     /// "the first root server is down", is the same on every run.
     pub spread_load: bool,
+    /// The address iterative queries leave from (their ports stay random); `None` lets the
+    /// kernel choose. The lab sets the resolver's own address, as a resolver host has.
+    pub query_source: Option<std::net::IpAddr>,
 }
 
 impl Default for ResolverConfig {
@@ -73,6 +76,7 @@ impl Default for ResolverConfig {
             cache: CacheLimits::default(),
             limits: Limits::default(),
             spread_load: true,
+            query_source: None,
         }
     }
 }

@@ -155,7 +155,8 @@ impl Resolver {
     pub fn new(config: ResolverConfig, clock: Clock, reporter: Arc<dyn Reporter>) -> Self {
         Resolver {
             cache: Mutex::new(Cache::new(config.cache)),
-            upstream: Upstream::new(config.upstream_port, config.spread_load),
+            upstream: Upstream::new(config.upstream_port, config.spread_load)
+                .with_source(config.query_source),
             config,
             clock,
             reporter,

@@ -82,6 +82,7 @@ struct ServerStats {
 pub struct Upstream {
     port: u16,
     spread_load: bool,
+    source: Option<IpAddr>,
     servers: Mutex<HashMap<IpAddr, ServerStats>>,
 }
 
@@ -92,8 +93,16 @@ impl Upstream {
         Upstream {
             port,
             spread_load,
+            source: None,
             servers: Mutex::new(HashMap::new()),
         }
+    }
+
+    /// Sends every query from `source` (its port still random), as a host with its own
+    /// address does.
+    pub fn with_source(mut self, source: Option<IpAddr>) -> Self {
+        self.source = source;
+        self
     }
 
     /// The port servers are asked on.
@@ -177,7 +186,7 @@ impl Upstream {
         let addr = SocketAddr::new(server, self.port);
         let timeout = self.timeout_for(server);
         let started = Instant::now();
-        let result = ask_udp_then_tcp(addr, qname, qtype, timeout).await;
+        let result = exchange_from(self.source, addr, qname, qtype, false, timeout).await;
         self.record(
             server,
             result.as_ref().map(|_| started.elapsed()).map_err(|_| ()),
@@ -190,15 +199,6 @@ impl Upstream {
     }
 }
 
-async fn ask_udp_then_tcp(
-    addr: SocketAddr,
-    qname: &Name,
-    qtype: Rtype,
-    timeout: Duration,
-) -> Result<(Message<Bytes>, Transport), UpstreamError> {
-    exchange(addr, qname, qtype, false, timeout).await
-}
-
 /// One query to `addr` — RD as given: `false` for an iterative query, `true` for a stub's
 /// recursive query to a resolver — with the same protections as [`Upstream::ask`] (random ID
 /// and port, exact matching, EDNS0, TC -> TCP), but no server statistics.
@@ -209,12 +209,26 @@ pub async fn exchange(
     recursion_desired: bool,
     timeout: Duration,
 ) -> Result<(Message<Bytes>, Transport), UpstreamError> {
+    exchange_from(None, addr, qname, qtype, recursion_desired, timeout).await
+}
+
+/// [`exchange`] from a given source address (its port still random): a host with several
+/// addresses, like each of the lab's hosts on one loopback interface, asks from its own.
+pub async fn exchange_from(
+    source: Option<IpAddr>,
+    addr: SocketAddr,
+    qname: &Name,
+    qtype: Rtype,
+    recursion_desired: bool,
+    timeout: Duration,
+) -> Result<(Message<Bytes>, Transport), UpstreamError> {
     let id: u16 = rand::random();
     let query = build_query(id, qname, qtype, recursion_desired);
     let io = |e: std::io::Error| UpstreamError::Io(e.to_string());
-    let bind: SocketAddr = match addr {
-        SocketAddr::V4(_) => (std::net::Ipv4Addr::UNSPECIFIED, 0).into(),
-        SocketAddr::V6(_) => (std::net::Ipv6Addr::UNSPECIFIED, 0).into(),
+    let bind: SocketAddr = match (source, addr) {
+        (Some(source), _) => (source, 0).into(),
+        (None, SocketAddr::V4(_)) => (std::net::Ipv4Addr::UNSPECIFIED, 0).into(),
+        (None, SocketAddr::V6(_)) => (std::net::Ipv6Addr::UNSPECIFIED, 0).into(),
     };
     let socket = UdpSocket::bind(bind).await.map_err(io)?;
     socket.connect(addr).await.map_err(io)?;
@@ -241,13 +255,14 @@ pub async fn exchange(
     let remaining = deadline
         .saturating_duration_since(tokio::time::Instant::now())
         .max(MIN_TIMEOUT);
-    let tcp = tokio::time::timeout(remaining, ask_tcp(addr, &query, id, qname, qtype))
+    let tcp = tokio::time::timeout(remaining, ask_tcp(source, addr, &query, id, qname, qtype))
         .await
         .map_err(|_| UpstreamError::Timeout(remaining))??;
     Ok((tcp, Transport::Tcp))
 }
 
 async fn ask_tcp(
+    source: Option<IpAddr>,
     addr: SocketAddr,
     query: &[u8],
     id: u16,
@@ -255,7 +270,18 @@ async fn ask_tcp(
     qtype: Rtype,
 ) -> Result<Message<Bytes>, UpstreamError> {
     let io = |e: std::io::Error| UpstreamError::Io(e.to_string());
-    let mut stream = TcpStream::connect(addr).await.map_err(io)?;
+    let mut stream = match source {
+        None => TcpStream::connect(addr).await.map_err(io)?,
+        Some(source) => {
+            let socket = match addr {
+                SocketAddr::V4(_) => tokio::net::TcpSocket::new_v4(),
+                SocketAddr::V6(_) => tokio::net::TcpSocket::new_v6(),
+            }
+            .map_err(io)?;
+            socket.bind((source, 0).into()).map_err(io)?;
+            socket.connect(addr).await.map_err(io)?
+        }
+    };
     let mut framed = (query.len() as u16).to_be_bytes().to_vec();
     framed.extend_from_slice(query);
     stream.write_all(&framed).await.map_err(io)?;
