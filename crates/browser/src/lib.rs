@@ -1,16 +1,41 @@
-//! The browser: the client end of the journey.
+//! The browser: the client end of the journey, and `roundtrip get`'s engine.
 //!
-//! So far it is THE-FLOW.md's step 1 and the stub resolution after it: a request's host name
-//! enters at [`names::Names::resolve`], which answers from `/etc/hosts` as the operating system
-//! would ([`hosts_file`]), then from the browser's own host cache with each entry's TTL
-//! ([`host_cache`], persisted between runs like a browser profile), and only then asks DNS —
-//! the configured resolver with a recursive query (RD=1), or, with `--recursive`, the
-//! resolver crate's iterator in-process from the root hints. The answer says which of them
-//! answered. HTTP, redirects and the phase timings come next (issue 6).
+//! # Layout
+//! A visit enters at [`Browser::get`] (or [`Browser::request`]) with a URL, parsed by the
+//! WHATWG rules (the `url` crate, IDNA included), and runs one *leg* per request until a
+//! response is not a redirect ([`fetch`]):
+//!
+//! 1. **Step 1 of THE-FLOW.md, the browser's own knowledge**: [`names::Names::resolve`]
+//!    answers from `/etc/hosts` as the operating system would ([`hosts_file`]), then from the
+//!    browser's host cache with each entry's TTL ([`host_cache`], persisted between runs like
+//!    a browser profile), and only then asks DNS — the configured resolver with a recursive
+//!    query (RD=1), or, with `--recursive`, the resolver crate's iterator in-process from the
+//!    root hints. The answer says which of them answered. A reused connection skips this.
+//! 2. **Connect**: [`connect::happy_eyeballs`] races the addresses as RFC 8305 says (IPv6
+//!    first, the next attempt 250 ms later or as soon as one fails), recording every attempt.
+//! 3. **HTTP/1.1** on hyper's client over that socket ([`connection`]): the request, the
+//!    response head, the body, each instant marked ([`timing`]: curl `-w` and W3C Resource
+//!    Timing names); redirects with the Fetch standard's method rules, a limit and loop
+//!    detection; the connection kept for the next request to the same origin.
+//! 4. **Close**: [`Browser::close`] closes the idle connections in order, the client sending
+//!    the first FIN, so the browser's socket is the one left in TIME_WAIT.
+//!
+//! Only `http://` for now: `https://` is refused with a clear error (TLS comes next).
 
+pub mod connect;
+pub mod connection;
+pub mod fetch;
 pub mod host_cache;
 pub mod hosts_file;
 pub mod names;
+pub mod timing;
 
+pub use connect::{Attempt, AttemptOutcome};
+pub use connection::{ClosedConnection, Side};
+pub use fetch::{
+    Browser, BrowserConfig, ConnectionInfo, DEFAULT_MAX_REDIRECTS, FetchError, Leg, Visit,
+    status_class,
+};
 pub use host_cache::HostCache;
 pub use names::{NameError, NameService, Names, Resolved, Source};
+pub use timing::{ResourceTiming, Timings};

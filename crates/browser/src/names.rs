@@ -36,7 +36,8 @@ pub enum NameService {
 }
 
 /// Who answered.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Source {
     /// The host was an address already.
     Literal,
@@ -51,7 +52,7 @@ pub enum Source {
 }
 
 /// A host name's addresses and how they were found.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct Resolved {
     /// The host as asked (normalised: lower case, no final dot).
     pub host: String,
@@ -63,8 +64,13 @@ pub struct Resolved {
     pub source: Source,
     /// The CNAME chain from the host to the name that has the addresses.
     pub cnames: Vec<String>,
-    /// The iterative queries, for `--recursive`.
+    /// The iterative queries, for `--recursive` (in JSON: one line each, as `dig +trace`).
+    #[serde(serialize_with = "hops_as_lines")]
     pub hops: Vec<Hop>,
+}
+
+fn hops_as_lines<S: serde::Serializer>(hops: &[Hop], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(hops.iter().map(ToString::to_string))
 }
 
 /// Why a host has no addresses.
@@ -125,6 +131,11 @@ impl Names {
     /// The host cache, if there is one.
     pub fn cache(&self) -> Option<&HostCache> {
         self.cache.as_ref()
+    }
+
+    /// The host cache, to save or clear it.
+    pub fn cache_mut(&mut self) -> Option<&mut HostCache> {
+        self.cache.as_mut()
     }
 
     /// The addresses of `host` at Unix time `now`.

@@ -1,0 +1,139 @@
+//! One HTTP/1.1 connection: hyper's client over our own `TcpStream`, and its orderly close.
+//!
+//! hyper's connection task runs with `without_shutdown`, so when the connection is done hyper
+//! hands the socket back instead of closing it. That lets the browser close the way the tour
+//! wants to show: the client sends its FIN first (`shutdown(Write)`), then reads until the
+//! server's FIN (bounded by [`CLOSE_WAIT_BOUND`]), so the client's socket is the one that holds
+//! TIME_WAIT (RFC 9293 §3.6: the side that closes first waits 2×MSL).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::Full;
+use hyper::client::conn::http1::{self, SendRequest};
+use hyper_util::rt::TokioIo;
+use serde::Serialize;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::task::JoinHandle;
+
+/// How long to wait for the server's FIN after ours, and for hyper to hand the socket back.
+pub const CLOSE_WAIT_BOUND: Duration = Duration::from_millis(500);
+
+type Parts = http1::Parts<TokioIo<TcpStream>>;
+
+/// An open connection the browser can send requests on.
+pub(crate) struct Connection {
+    pub id: u64,
+    pub local: SocketAddr,
+    pub remote: SocketAddr,
+    pub requests: u64,
+    pub send: SendRequest<Full<Bytes>>,
+    task: JoinHandle<hyper::Result<Parts>>,
+}
+
+/// Which side sent the first FIN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Side {
+    Client,
+    Server,
+}
+
+/// A connection the browser has closed.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClosedConnection {
+    /// The connection's number in this run (0, 1, ...), as in `-v`'s "Connection #0".
+    pub id: u64,
+    /// Our address and port.
+    pub local: SocketAddr,
+    /// The server's address and port.
+    pub remote: SocketAddr,
+    /// Requests sent on it.
+    pub requests: u64,
+    /// Who sent the first FIN; `None` if the connection ended in an error (hyper dropped it).
+    pub first_fin: Option<Side>,
+    /// Whether the server's FIN arrived within the bound after ours (or before it).
+    pub server_fin_seen: bool,
+}
+
+impl Connection {
+    /// An HTTP/1.1 handshake on `stream` (nothing is sent: HTTP/1.1 has no preface).
+    pub async fn open(
+        id: u64,
+        stream: TcpStream,
+        local: SocketAddr,
+        remote: SocketAddr,
+    ) -> hyper::Result<Connection> {
+        let (send, conn) = http1::Builder::new()
+            // Header names on the wire as curl and browsers write them: `Host`, `User-Agent`.
+            .title_case_headers(true)
+            .handshake(TokioIo::new(stream))
+            .await?;
+        let task = tokio::spawn(conn.without_shutdown());
+        Ok(Connection {
+            id,
+            local,
+            remote,
+            requests: 0,
+            send,
+            task,
+        })
+    }
+
+    /// Closes the connection in order: hyper gives the socket back once it is idle, then the
+    /// client sends its FIN and reads to the server's.
+    pub async fn close(self) -> ClosedConnection {
+        let Connection {
+            id,
+            local,
+            remote,
+            requests,
+            send,
+            mut task,
+        } = self;
+        // Without its sender, hyper's dispatcher finishes as soon as the connection is idle.
+        drop(send);
+        let mut closed = ClosedConnection {
+            id,
+            local,
+            remote,
+            requests,
+            first_fin: None,
+            server_fin_seen: false,
+        };
+        let parts = match tokio::time::timeout(CLOSE_WAIT_BOUND, &mut task).await {
+            Ok(Ok(Ok(parts))) => parts,
+            Ok(_) => return closed,
+            Err(_) => {
+                task.abort();
+                return closed;
+            }
+        };
+        let mut stream = parts.io.into_inner();
+        let mut buf = [0u8; 4096];
+        // If the server's FIN is already here, reading returns end-of-file at once.
+        let server_first = matches!(stream.try_read(&mut buf), Ok(0));
+        let _ = stream.shutdown().await;
+        closed.first_fin = Some(if server_first {
+            Side::Server
+        } else {
+            Side::Client
+        });
+        closed.server_fin_seen = server_first
+            || tokio::time::timeout(CLOSE_WAIT_BOUND, async {
+                // Bounded by the timeout around it; whatever arrives after our FIN is dropped.
+                loop {
+                    match stream.read(&mut buf).await {
+                        Ok(0) => return true,
+                        Ok(_) => continue,
+                        Err(_) => return false,
+                    }
+                }
+            })
+            .await
+            .unwrap_or(false);
+        closed
+    }
+}
