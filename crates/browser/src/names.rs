@@ -100,32 +100,48 @@ pub struct Names {
     cache: Option<HostCache>,
     service: NameService,
     recursive: Option<Arc<Resolver>>,
+    source: Option<IpAddr>,
+}
+
+/// The in-process iterator `--recursive` needs, if the service is that.
+fn iterator_for(service: &NameService, source: Option<IpAddr>) -> Option<Arc<Resolver>> {
+    match service {
+        NameService::Recursive { hints, port } => {
+            let config = ResolverConfig {
+                root_hints: hints.clone(),
+                upstream_port: *port,
+                query_source: source,
+                ..Default::default()
+            };
+            Some(Arc::new(Resolver::new(
+                config,
+                Clock::system(),
+                Arc::new(journey::Silent),
+            )))
+        }
+        NameService::Resolver(_) => None,
+    }
 }
 
 impl Names {
     /// A lookup with this hosts file, this cache (`None`: `--no-cache`) and this name service.
     pub fn new(hosts: HostsFile, cache: Option<HostCache>, service: NameService) -> Self {
-        let recursive = match &service {
-            NameService::Recursive { hints, port } => {
-                let config = ResolverConfig {
-                    root_hints: hints.clone(),
-                    upstream_port: *port,
-                    ..Default::default()
-                };
-                Some(Arc::new(Resolver::new(
-                    config,
-                    Clock::system(),
-                    Arc::new(journey::Silent),
-                )))
-            }
-            NameService::Resolver(_) => None,
-        };
+        let recursive = iterator_for(&service, None);
         Names {
             hosts,
             cache,
             service,
             recursive,
+            source: None,
         }
+    }
+
+    /// The same lookup, its DNS queries sent from `source` (the lab's browser host speaks
+    /// from its own address, as a real host would); `None` lets the kernel choose.
+    pub fn with_source(mut self, source: Option<IpAddr>) -> Self {
+        self.source = source;
+        self.recursive = iterator_for(&self.service, source);
+        self
     }
 
     /// The host cache, if there is one.
@@ -167,7 +183,9 @@ impl Names {
             why: e.why,
         })?;
         let answer = match &self.service {
-            NameService::Resolver(server) => ask_resolver(*server, host, &name).await?,
+            NameService::Resolver(server) => {
+                ask_resolver(self.source, *server, host, &name).await?
+            }
             NameService::Recursive { .. } => {
                 let resolver = self.recursive.clone().expect("built with the service");
                 ask_iterator(&resolver, host, &name).await?
@@ -229,6 +247,7 @@ impl Gathered {
 
 /// A recursive query for A and one for AAAA, at the same time, to `server`.
 async fn ask_resolver(
+    source: Option<IpAddr>,
     server: SocketAddr,
     host: &str,
     name: &dns::Name,
@@ -240,8 +259,8 @@ async fn ask_resolver(
         why,
     };
     let (a, aaaa) = tokio::join!(
-        stub_query(server, name, Rtype::A),
-        stub_query(server, name, Rtype::AAAA)
+        stub_query(source, server, name, Rtype::A),
+        stub_query(source, server, name, Rtype::AAAA)
     );
     let mut gathered = Gathered::default();
     let mut errors = Vec::new();
@@ -259,13 +278,16 @@ async fn ask_resolver(
 }
 
 async fn stub_query(
+    source: Option<IpAddr>,
     server: SocketAddr,
     name: &dns::Name,
     qtype: Rtype,
 ) -> Result<Message<Bytes>, String> {
     let mut last = String::new();
     for _ in 0..STUB_TRIES {
-        match resolver::upstream::exchange(server, name, qtype, true, STUB_TIMEOUT).await {
+        match resolver::upstream::exchange_from(source, server, name, qtype, true, STUB_TIMEOUT)
+            .await
+        {
             Ok((message, _)) => {
                 let rcode = message.header().rcode();
                 if rcode != Rcode::NOERROR && rcode != Rcode::NXDOMAIN {

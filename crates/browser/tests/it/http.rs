@@ -428,3 +428,23 @@ fn tcp_state(local: SocketAddr, remote: SocketAddr) -> Option<u8> {
             .flatten()
     })
 }
+
+#[test]
+fn bind_sets_the_source_address_of_the_connection_and_the_dns_queries() {
+    let web = Web::start();
+    let source = web.lab.block.ip(9);
+    let names = Names::new(
+        HostsFile::default(),
+        None,
+        NameService::Resolver(web.lab.front.addr()),
+    )
+    .with_source(Some(source));
+    let config = BrowserConfig {
+        bind: Some(source),
+        ..Default::default()
+    };
+    let mut browser = Browser::new(names, config, Arc::new(journey::Silent));
+    let visit = run(browser.get(&web.url("/ok"))).unwrap();
+    assert_eq!(visit.last().connection.local.ip(), source);
+    assert_eq!(visit.last().status, 200);
+}
