@@ -1,1 +1,37 @@
-//! What crosses the wire (skeleton; see issue 6).
+//! What crosses the wire: the lab's packets captured on the loopback interface, decoded, put
+//! back together into TCP connections, checked against the kernel's socket table, and written
+//! as pcap.
+//!
+//! # Where a packet enters
+//!
+//! A frame enters at the kernel filter built by [`filter::BpfProgram::between`], which keeps
+//! only IPv4 packets whose source *and* destination are lab addresses. [`Capture::start`] opens
+//! the AF_PACKET socket on `lo` with that filter (the unsafe calls are all in `sys`) and reads
+//! frames on its own thread, each with the kernel's timestamp. [`Capture::stop`] hands them to
+//! [`Decoder::decode`], which gives a [`Packet`]: addresses, ports, TCP flags and relative
+//! sequence numbers, the DNS message ([`DnsMessageSummary`]) or HTTP line it carries. From the
+//! packets:
+//!
+//! - [`connections`] rebuilds each TCP connection: handshake, data, the FIN/ACK/FIN/ACK close
+//!   and the active closer, who should hold TIME-WAIT;
+//! - [`sockets::time_wait_between`] asks the kernel (sock_diag netlink) who does;
+//! - [`write_pcap`] saves the frames for `tshark -r` or Wireshark.
+//!
+//! Without root or CAP_NET_RAW, [`Capture::start`] returns [`CaptureError::NotPermitted`] and
+//! the caller goes on with what its own sockets report; no packet is ever made up.
+
+mod capture;
+mod connections;
+mod decode;
+mod dnsmsg;
+pub mod filter;
+mod pcap;
+pub mod sockets;
+mod sys;
+
+pub use capture::{Capture, CaptureError, CaptureFilter, CaptureReport, CaptureStats};
+pub use connections::{Segment, TcpConnection, connections};
+pub use decode::{DNS_PORT, DecodeError, Decoder, Packet, TcpFlags, Transport};
+pub use dnsmsg::{DnsMessageSummary, EdnsSummary};
+pub use pcap::{read_pcap, write_pcap};
+pub use sockets::{TcpState, TimeWaitInfo};
