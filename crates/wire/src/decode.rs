@@ -59,6 +59,9 @@ pub enum Transport {
         rel_ack: u32,
         /// The receive window as sent, not scaled.
         window: u16,
+        /// `window` shifted by the sender's window scale (RFC 7323 §2.3) when both SYNs were
+        /// seen announcing one: the bytes the sender can really take.
+        scaled_window: Option<u32>,
         /// The window scale option (SYN and SYN-ACK only).
         window_scale: Option<u8>,
         /// The maximum segment size option (SYN and SYN-ACK only).
@@ -264,6 +267,8 @@ pub struct Decoder {
     dns_port: u16,
     /// Initial sequence number of each direction, keyed (sender, receiver).
     isn: HashMap<(SocketAddr, SocketAddr), u32>,
+    /// Window scale each sender announced in its SYN, keyed (sender, receiver).
+    window_scale: HashMap<(SocketAddr, SocketAddr), u8>,
 }
 
 impl Decoder {
@@ -272,6 +277,7 @@ impl Decoder {
         Decoder {
             dns_port,
             isn: HashMap::new(),
+            window_scale: HashMap::new(),
         }
     }
 
@@ -334,6 +340,22 @@ impl Decoder {
                         Err(_) => break,
                     }
                 }
+                if flags.has(TcpFlags::SYN) {
+                    match window_scale {
+                        Some(shift) => self.window_scale.insert((src, dst), shift.min(14)),
+                        None => self.window_scale.remove(&(src, dst)),
+                    };
+                }
+                // Scaling applies only when both sides offered it, and never to SYNs.
+                let scaled_window = match (
+                    self.window_scale.get(&(src, dst)),
+                    self.window_scale.get(&(dst, src)),
+                ) {
+                    (Some(shift), Some(_)) if !flags.has(TcpFlags::SYN) => {
+                        Some(u32::from(tcp.window_size()) << shift)
+                    }
+                    _ => None,
+                };
                 let transport = Transport::Tcp {
                     flags,
                     seq: tcp.sequence_number(),
@@ -341,6 +363,7 @@ impl Decoder {
                     rel_seq,
                     rel_ack,
                     window: tcp.window_size(),
+                    scaled_window,
                     window_scale,
                     mss,
                     len: payload.len() as u32,

@@ -12,7 +12,7 @@ use socket2::Socket;
 
 /// `sll_pkttype` of a frame the host itself sent (linux/if_packet.h). On lo every packet is
 /// seen twice, once leaving and once arriving; the leaving copy is this one.
-pub const PACKET_OUTGOING: u8 = libc::PACKET_OUTGOING as u8;
+pub const PACKET_OUTGOING: u8 = libc::PACKET_OUTGOING;
 
 /// One frame as `recvmsg` gave it.
 pub struct Received {

@@ -276,3 +276,66 @@ fn mutated_and_truncated_frames_never_panic() {
     }
     assert!(decoded > 0, "some mutations still decode");
 }
+
+fn syn_with_scale(
+    from: ([u8; 4], u16),
+    to: ([u8; 4], u16),
+    ack: Option<u32>,
+    shift: u8,
+) -> Vec<u8> {
+    let mut builder = PacketBuilder::ethernet2([0; 6], [0; 6])
+        .ipv4(from.0, to.0, 64)
+        .tcp(from.1, to.1, 0, 65535)
+        .syn()
+        .options(&[
+            etherparse::TcpOptionElement::MaximumSegmentSize(65495),
+            etherparse::TcpOptionElement::Noop,
+            etherparse::TcpOptionElement::WindowScale(shift),
+        ])
+        .unwrap();
+    if let Some(ack) = ack {
+        builder = builder.ack(ack);
+    }
+    let mut frame = Vec::new();
+    builder.write(&mut frame, b"").unwrap();
+    frame
+}
+
+#[test]
+fn windows_are_scaled_once_both_syns_offered_a_scale() {
+    let frames = vec![
+        (at(0), syn_with_scale(CLIENT, SERVER, None, 7)),
+        (at(1), syn_with_scale(SERVER, CLIENT, Some(1), 10)),
+        (at(2), tcp_frame(CLIENT, SERVER, A, 1, 1, b"")),
+    ];
+    let packets = Decoder::new(53).decode_all(frames);
+    match &packets[0].transport {
+        Transport::Tcp {
+            mss,
+            window_scale,
+            scaled_window,
+            ..
+        } => {
+            assert_eq!(
+                (*mss, *window_scale, *scaled_window),
+                (Some(65495), Some(7), None)
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(
+        packets[0].summary().ends_with("mss 65495 wscale 7"),
+        "{}",
+        packets[0]
+    );
+    match &packets[2].transport {
+        Transport::Tcp {
+            window,
+            scaled_window,
+            ..
+        } => {
+            assert_eq!(*scaled_window, Some(u32::from(*window) << 7));
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -1,0 +1,11 @@
+//! The wire crate against the real kernel: one binary, one module per concern.
+
+// Capture of real TCP and UDP exchanges on a loopback block, the close and TIME-WAIT confirmed
+// by sock_diag, and the kernel filter's address set. Needs root or CAP_NET_RAW.
+mod capture;
+// Without the privilege: the distinct NotPermitted error, and no packet.
+mod not_permitted;
+// pcap files read back by tshark.
+mod pcap;
+// Helpers these modules share.
+mod support;
