@@ -1,1 +1,97 @@
-//! The web server (skeleton; see issue 5).
+//! The web server of the lab's `www.google.com`, and `roundtrip serve web`: HTTP/1.1 on hyper,
+//! serving static files itself and proxying configured path prefixes to upstreams (the WAS).
+//!
+//! A request enters at [`spawn`]'s accept loop (`server::accept_loop`), which gives each
+//! connection a task running hyper's HTTP/1.1 state machine (`server::serve_connection`, with
+//! the header-read timeout and size limits). hyper calls `handler::handle` for every request
+//! head: limits (414, 413, 400 for Content-Length with Transfer-Encoding) -> redirect hosts
+//! (301) -> the virtual host by Host header -> a proxied prefix (`proxy::forward`: pooled
+//! upstream connections, round-robin, 502/504) or the static files (`static_files`: a memory
+//! cache revalidated against the disk, 200/206/304/416). The response body (`body::Body`)
+//! carries the request's account and, once sent, writes the access log line
+//! (`access_log`, nginx's combined format plus request time) and reports
+//! [`journey::EventKind::HttpServed`].
+//!
+//! ```text
+//! client --TCP--> accept_loop --task--> hyper http1 --head--> handle
+//!                                                      |-- redirect host ----------> 301
+//!                                                      |-- prefix --> forward --> upstream (pool)
+//!                                                      '-- static --> FileCache --> file
+//! ```
+//!
+//! The caller binds the listener and the library serves on the caller's tokio runtime, so the
+//! lab runs it beside the other servers and tests bind port 0.
+
+mod access_log;
+mod body;
+mod config;
+mod handler;
+mod proxy;
+mod server;
+mod static_files;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+pub use body::Body;
+pub use config::{
+    AccessLog, ConfigError, Limits, ProxyRoute, Redirect, StaticOptions, VirtualHost, WebConfig,
+    add_proxy, parse_proxy_spec, parse_upstream, seconds,
+};
+
+/// A web server running on a tokio runtime.
+pub struct RunningWeb {
+    local_addr: SocketAddr,
+    stop: watch::Sender<bool>,
+    done: JoinHandle<()>,
+}
+
+/// Starts serving `listener` with `config` on the current tokio runtime (this must be called
+/// inside one), reporting each request to `reporter` when it is enabled. Fails if a document
+/// root does not exist or the access log cannot be opened.
+pub async fn spawn(
+    listener: std::net::TcpListener,
+    config: WebConfig,
+    reporter: Arc<dyn journey::Reporter>,
+) -> std::io::Result<RunningWeb> {
+    listener.set_nonblocking(true)?;
+    let local_addr = listener.local_addr()?;
+    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let shared = Arc::new(server::Shared::build(&config, reporter, local_addr)?);
+    let (stop, stopped) = watch::channel(false);
+    let done = tokio::spawn(server::accept_loop(
+        listener,
+        shared,
+        stopped,
+        config.shutdown_grace,
+    ));
+    Ok(RunningWeb {
+        local_addr,
+        stop,
+        done,
+    })
+}
+
+impl RunningWeb {
+    /// The address the server listens on.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// Stops accepting, lets in-flight requests finish (up to the config's `shutdown_grace`),
+    /// closes idle connections, flushes the access log, and returns.
+    pub async fn shutdown(mut self) {
+        let _ = self.stop.send(true);
+        let _ = (&mut self.done).await;
+    }
+}
+
+impl Drop for RunningWeb {
+    /// Dropped without [`RunningWeb::shutdown`]: the same shutdown starts, nobody waits for it.
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}

@@ -1,0 +1,576 @@
+//! The web server's configuration: typed values (addresses, durations, paths), built from code,
+//! from a TOML file, or by `roundtrip serve web` from its flags on top of a file.
+//!
+//! The TOML form, every key optional except where said:
+//!
+//! ```toml
+//! root = "site"                  # document root; relative paths are relative to this file
+//! access_log = "stderr"          # "off", "stderr" or a file path
+//! workers = 0                    # runtime threads for `serve web`; 0 = one per core
+//! cache_control = "no-cache"     # Cache-Control sent with static files
+//!
+//! [limits]
+//! header_timeout = 10.0          # seconds to send a whole request head, else 408 and close
+//! max_header_bytes = 16384       # request line + headers, else 431
+//! max_uri_bytes = 8192           # request target, else 414
+//! max_body_bytes = 10485760      # request body, else 413
+//! upstream_timeout = 30.0        # seconds for an upstream's response head, else 504
+//! upstream_connect_timeout = 5.0
+//! upstream_down_for = 10.0       # seconds an upstream that refused a connection is skipped
+//!
+//! [[proxy]]                      # for requests without a matching virtual host
+//! prefix = "/search"
+//! upstreams = ["127.0.0.81:8080", "http://127.0.0.82:8080"]
+//!
+//! [[vhost]]
+//! names = ["www.google.com"]
+//! root = "site"                  # default: the top-level root
+//! [[vhost.proxy]]
+//! prefix = "/search"
+//! upstreams = ["127.0.0.81:8080"]
+//!
+//! [[redirect]]
+//! host = "google.com"
+//! to = "http://www.google.com"   # the request's path and query are appended
+//! status = 301                   # 301 (default), 302, 307 or 308
+//! ```
+//!
+//! Unknown keys are refused, and every error names the file, line and column.
+
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::Deserialize;
+use toml::Spanned;
+
+/// Everything the web server needs to run.
+#[derive(Debug, Clone)]
+pub struct WebConfig {
+    /// The document root of requests that match no virtual host.
+    pub root: PathBuf,
+    /// Path prefixes proxied to upstreams, for requests that match no virtual host.
+    pub proxies: Vec<ProxyRoute>,
+    /// Virtual hosts, chosen by the Host header.
+    pub vhosts: Vec<VirtualHost>,
+    /// Hosts answered with a redirect only (checked before the virtual hosts).
+    pub redirects: Vec<Redirect>,
+    /// Limits and timeouts.
+    pub limits: Limits,
+    /// Where the access log goes.
+    pub access_log: AccessLog,
+    /// Runtime threads for `roundtrip serve web` (0 = one per core). `spawn` runs on the
+    /// caller's runtime and ignores this.
+    pub workers: usize,
+    /// How static files are cached and described.
+    pub static_files: StaticOptions,
+    /// How long shutdown waits for in-flight requests before dropping them.
+    pub shutdown_grace: Duration,
+}
+
+/// A path prefix served by one or more upstreams, balanced round-robin.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProxyRoute {
+    /// `/search` matches `/search`, `/search/x` and `/search?q=`, not `/searching`.
+    pub prefix: String,
+    /// The upstream servers (plain HTTP/1.1).
+    pub upstreams: Vec<SocketAddr>,
+}
+
+/// A site chosen by the Host header (port ignored, case-insensitive).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VirtualHost {
+    /// The host names it answers.
+    pub names: Vec<String>,
+    /// Its document root; `None` = the top-level root.
+    pub root: Option<PathBuf>,
+    /// Its proxied prefixes.
+    pub proxies: Vec<ProxyRoute>,
+}
+
+/// A host whose every request is redirected elsewhere, keeping path and query.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redirect {
+    /// The Host header it applies to.
+    pub host: String,
+    /// Scheme and authority to send the client to: `http://www.google.com`.
+    pub to: String,
+    /// 301, 302, 307 or 308.
+    pub status: u16,
+}
+
+/// Limits and timeouts; the defaults are safe for a server on the internet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Limits {
+    /// Time to send a whole request head (slowloris guard); 408 and close after.
+    pub header_timeout: Duration,
+    /// Request line plus headers, in bytes; 431 above (at least 1 KiB is enforced).
+    pub max_header_bytes: usize,
+    /// Request target, in bytes; 414 above.
+    pub max_uri_bytes: usize,
+    /// Request body, in bytes; 413 above.
+    pub max_body_bytes: u64,
+    /// Time for an upstream to send its response head; 504 after.
+    pub upstream_timeout: Duration,
+    /// Time to connect to an upstream; a timeout counts as unreachable.
+    pub upstream_connect_timeout: Duration,
+    /// How long an upstream that refused a connection is skipped.
+    pub upstream_down_for: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            header_timeout: Duration::from_secs(10),
+            max_header_bytes: 16 * 1024,
+            max_uri_bytes: 8 * 1024,
+            max_body_bytes: 10 * 1024 * 1024,
+            upstream_timeout: Duration::from_secs(30),
+            upstream_connect_timeout: Duration::from_secs(5),
+            upstream_down_for: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Where access log lines (nginx's combined format plus the request time) go.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum AccessLog {
+    /// No access log.
+    #[default]
+    Off,
+    /// Standard error.
+    Stderr,
+    /// Appended to a file.
+    File(PathBuf),
+}
+
+/// The static file path's cache and headers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StaticOptions {
+    /// The Cache-Control header of static responses (empty = none).
+    pub cache_control: String,
+    /// Files up to this size are kept in memory (with their gzip form); larger ones are streamed.
+    pub cache_max_file_bytes: u64,
+    /// The memory cache holds at most this many bytes of content.
+    pub cache_max_bytes: u64,
+    /// A cached file is checked against the disk (path, size, mtime) at most this often, as
+    /// nginx's `open_file_cache_valid`: a file changed on disk is served within this time.
+    pub revalidate_after: Duration,
+    /// Compress text types with gzip when the client accepts it and no `.gz` sibling exists.
+    pub gzip: bool,
+}
+
+impl Default for StaticOptions {
+    fn default() -> Self {
+        StaticOptions {
+            cache_control: "no-cache".to_owned(),
+            cache_max_file_bytes: 256 * 1024,
+            cache_max_bytes: 64 * 1024 * 1024,
+            revalidate_after: Duration::from_secs(1),
+            gzip: true,
+        }
+    }
+}
+
+/// A configuration file that cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{}: {source}", file.display())]
+    Read {
+        /// The file.
+        file: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file has a mistake at a place.
+    #[error("{}:{line}:{column}: {reason}", file.display())]
+    Invalid {
+        /// The file.
+        file: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong there.
+        reason: String,
+    },
+    /// A value given outside a file (a flag) is wrong.
+    #[error("{what}: {reason}")]
+    Value {
+        /// The flag or key.
+        what: String,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl WebConfig {
+    /// Static files from `root`, nothing proxied, default limits, no access log.
+    pub fn new(root: impl Into<PathBuf>) -> Self {
+        WebConfig {
+            root: root.into(),
+            proxies: Vec::new(),
+            vhosts: Vec::new(),
+            redirects: Vec::new(),
+            limits: Limits::default(),
+            access_log: AccessLog::Off,
+            workers: 0,
+            static_files: StaticOptions::default(),
+            shutdown_grace: Duration::from_secs(10),
+        }
+    }
+
+    /// Reads a TOML config file; relative paths in it are relative to its directory.
+    pub fn load_toml(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+            file: path.to_owned(),
+            source,
+        })?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        parse(&text, path, base)
+    }
+
+    /// Parses TOML text; `file_name_for_errors` names it in errors. Relative paths stay
+    /// relative to the current directory.
+    pub fn from_toml_str(text: &str, file_name_for_errors: &str) -> Result<Self, ConfigError> {
+        parse(text, Path::new(file_name_for_errors), Path::new(""))
+    }
+}
+
+/// `HOST:PORT` or `http://HOST:PORT[/]`, resolved once (an IP address needs no resolver).
+pub fn parse_upstream(text: &str) -> Result<SocketAddr, String> {
+    let authority = text
+        .strip_prefix("http://")
+        .unwrap_or(text)
+        .trim_end_matches('/');
+    if text.starts_with("https://") {
+        return Err(format!("{text}: upstreams speak plain HTTP (http://)"));
+    }
+    if authority.contains('/') {
+        return Err(format!("{text}: an upstream is HOST:PORT, without a path"));
+    }
+    if let Ok(addr) = authority.parse::<SocketAddr>() {
+        return Ok(addr);
+    }
+    authority
+        .to_socket_addrs()
+        .map_err(|err| format!("{text}: {err}"))?
+        .next()
+        .ok_or_else(|| format!("{text}: the name has no address"))
+}
+
+/// `PATH_PREFIX=http://HOST:PORT`, the `--proxy` flag's form.
+pub fn parse_proxy_spec(spec: &str) -> Result<(String, SocketAddr), String> {
+    let (prefix, upstream) = spec
+        .split_once('=')
+        .ok_or_else(|| format!("{spec}: expected PATH_PREFIX=http://HOST:PORT"))?;
+    check_prefix(prefix)?;
+    Ok((prefix.to_owned(), parse_upstream(upstream)?))
+}
+
+/// Adds `upstream` to the route for `prefix` in `routes`, creating it if needed.
+pub fn add_proxy(routes: &mut Vec<ProxyRoute>, prefix: &str, upstream: SocketAddr) {
+    match routes.iter_mut().find(|route| route.prefix == prefix) {
+        Some(route) => route.upstreams.push(upstream),
+        None => routes.push(ProxyRoute {
+            prefix: prefix.to_owned(),
+            upstreams: vec![upstream],
+        }),
+    }
+}
+
+fn check_prefix(prefix: &str) -> Result<(), String> {
+    if !prefix.starts_with('/') {
+        return Err(format!("proxy prefix {prefix:?} must start with /"));
+    }
+    if prefix.contains(['?', '#', '\\']) || prefix.split('/').any(|s| s == "..") {
+        return Err(format!("proxy prefix {prefix:?} must be a plain path"));
+    }
+    Ok(())
+}
+
+/// Seconds as a positive, finite duration.
+pub fn seconds(value: f64) -> Result<Duration, String> {
+    if value.is_finite() && value > 0.0 && value < 1e9 {
+        Ok(Duration::from_secs_f64(value))
+    } else {
+        Err(format!("{value}: expected a positive number of seconds"))
+    }
+}
+
+// ---- the file's shape -------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    root: Option<Spanned<String>>,
+    access_log: Option<String>,
+    workers: Option<usize>,
+    cache_control: Option<String>,
+    cache_max_file_bytes: Option<u64>,
+    cache_max_bytes: Option<u64>,
+    revalidate_after: Option<Spanned<f64>>,
+    gzip: Option<bool>,
+    shutdown_grace: Option<Spanned<f64>>,
+    #[serde(default)]
+    limits: FileLimits,
+    #[serde(default)]
+    proxy: Vec<FileProxy>,
+    #[serde(default)]
+    vhost: Vec<FileVhost>,
+    #[serde(default)]
+    redirect: Vec<FileRedirect>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileLimits {
+    header_timeout: Option<Spanned<f64>>,
+    max_header_bytes: Option<Spanned<usize>>,
+    max_uri_bytes: Option<Spanned<usize>>,
+    max_body_bytes: Option<u64>,
+    upstream_timeout: Option<Spanned<f64>>,
+    upstream_connect_timeout: Option<Spanned<f64>>,
+    upstream_down_for: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileProxy {
+    prefix: Spanned<String>,
+    upstreams: Vec<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileVhost {
+    names: Spanned<Vec<String>>,
+    root: Option<Spanned<String>>,
+    #[serde(default)]
+    proxy: Vec<FileProxy>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileRedirect {
+    host: String,
+    to: Spanned<String>,
+    status: Option<Spanned<u16>>,
+}
+
+fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError> {
+    let at = |span: Range<usize>, reason: String| {
+        let (line, column) = line_column(text, span.start);
+        ConfigError::Invalid {
+            file: file.to_owned(),
+            line,
+            column,
+            reason,
+        }
+    };
+    let raw: FileConfig = toml::from_str(text).map_err(|err| {
+        let span = err.span().unwrap_or(0..0);
+        at(span, err.message().trim().to_owned())
+    })?;
+    let path_of = |value: &str| {
+        let path = PathBuf::from(value);
+        if path.is_relative() {
+            base.join(path)
+        } else {
+            path
+        }
+    };
+    let secs = |value: &Spanned<f64>| seconds(*value.get_ref()).map_err(|e| at(value.span(), e));
+
+    let mut config = WebConfig::new(raw.root.as_ref().map_or(PathBuf::new(), |r| path_of(r.get_ref())));
+    if let Some(log) = raw.access_log {
+        config.access_log = match log.as_str() {
+            "off" | "" => AccessLog::Off,
+            "stderr" => AccessLog::Stderr,
+            file => AccessLog::File(path_of(file)),
+        };
+    }
+    if let Some(workers) = raw.workers {
+        config.workers = workers;
+    }
+    if let Some(value) = raw.cache_control {
+        config.static_files.cache_control = value;
+    }
+    if let Some(value) = raw.cache_max_file_bytes {
+        config.static_files.cache_max_file_bytes = value;
+    }
+    if let Some(value) = raw.cache_max_bytes {
+        config.static_files.cache_max_bytes = value;
+    }
+    if let Some(value) = &raw.revalidate_after {
+        config.static_files.revalidate_after = if *value.get_ref() == 0.0 {
+            Duration::ZERO
+        } else {
+            secs(value)?
+        };
+    }
+    if let Some(value) = raw.gzip {
+        config.static_files.gzip = value;
+    }
+    if let Some(value) = &raw.shutdown_grace {
+        config.shutdown_grace = secs(value)?;
+    }
+    let limits = &mut config.limits;
+    if let Some(value) = &raw.limits.header_timeout {
+        limits.header_timeout = secs(value)?;
+    }
+    if let Some(value) = &raw.limits.max_header_bytes {
+        if *value.get_ref() < 1024 {
+            return Err(at(value.span(), "max_header_bytes must be at least 1024".into()));
+        }
+        limits.max_header_bytes = *value.get_ref();
+    }
+    if let Some(value) = &raw.limits.max_uri_bytes {
+        if *value.get_ref() < 16 {
+            return Err(at(value.span(), "max_uri_bytes must be at least 16".into()));
+        }
+        limits.max_uri_bytes = *value.get_ref();
+    }
+    if let Some(value) = raw.limits.max_body_bytes {
+        limits.max_body_bytes = value;
+    }
+    if let Some(value) = &raw.limits.upstream_timeout {
+        limits.upstream_timeout = secs(value)?;
+    }
+    if let Some(value) = &raw.limits.upstream_connect_timeout {
+        limits.upstream_connect_timeout = secs(value)?;
+    }
+    if let Some(value) = &raw.limits.upstream_down_for {
+        limits.upstream_down_for = secs(value)?;
+    }
+
+    let routes = |proxies: &[FileProxy]| -> Result<Vec<ProxyRoute>, ConfigError> {
+        let mut routes = Vec::new();
+        for proxy in proxies {
+            check_prefix(proxy.prefix.get_ref()).map_err(|e| at(proxy.prefix.span(), e))?;
+            if proxy.upstreams.is_empty() {
+                return Err(at(proxy.prefix.span(), "a proxy needs at least one upstream".into()));
+            }
+            for upstream in &proxy.upstreams {
+                let addr = parse_upstream(upstream.get_ref()).map_err(|e| at(upstream.span(), e))?;
+                add_proxy(&mut routes, proxy.prefix.get_ref(), addr);
+            }
+        }
+        Ok(routes)
+    };
+    config.proxies = routes(&raw.proxy)?;
+    for vhost in &raw.vhost {
+        if vhost.names.get_ref().is_empty() {
+            return Err(at(vhost.names.span(), "a vhost needs at least one name".into()));
+        }
+        config.vhosts.push(VirtualHost {
+            names: vhost.names.get_ref().iter().map(|n| n.to_ascii_lowercase()).collect(),
+            root: vhost.root.as_ref().map(|r| path_of(r.get_ref())),
+            proxies: routes(&vhost.proxy)?,
+        });
+    }
+    for redirect in &raw.redirect {
+        let to = redirect.to.get_ref().trim_end_matches('/');
+        let authority = to
+            .strip_prefix("http://")
+            .or_else(|| to.strip_prefix("https://"))
+            .filter(|rest| !rest.is_empty() && !rest.contains(['/', '?', '#', ' ']));
+        if authority.is_none() {
+            return Err(at(
+                redirect.to.span(),
+                format!("{to:?}: expected http(s)://HOST[:PORT], without a path"),
+            ));
+        }
+        let status = match &redirect.status {
+            None => 301,
+            Some(status) if [301, 302, 307, 308].contains(status.get_ref()) => *status.get_ref(),
+            Some(status) => {
+                return Err(at(
+                    status.span(),
+                    format!("redirect status {} is not 301, 302, 307 or 308", status.get_ref()),
+                ));
+            }
+        };
+        config.redirects.push(Redirect {
+            host: redirect.host.to_ascii_lowercase(),
+            to: to.to_owned(),
+            status,
+        });
+    }
+    Ok(config)
+}
+
+/// 1-based line and column (in characters) of byte `offset` in `text`.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let offset = offset.min(text.len());
+    let before = &text[..text.floor_char_boundary(offset)];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_file_parses() {
+        let text = r#"
+root = "/srv/site"
+access_log = "stderr"
+[limits]
+header_timeout = 2.5
+max_header_bytes = 4096
+[[proxy]]
+prefix = "/search"
+upstreams = ["127.0.0.81:8080", "http://127.0.0.82:8080/"]
+[[vhost]]
+names = ["WWW.google.com"]
+[[redirect]]
+host = "google.com"
+to = "http://www.google.com/"
+"#;
+        let config = WebConfig::from_toml_str(text, "web.toml").unwrap();
+        assert_eq!(config.root, PathBuf::from("/srv/site"));
+        assert_eq!(config.limits.header_timeout, Duration::from_millis(2500));
+        assert_eq!(config.limits.max_header_bytes, 4096);
+        assert_eq!(config.proxies[0].upstreams.len(), 2);
+        assert_eq!(config.vhosts[0].names, ["www.google.com"]);
+        assert_eq!(config.redirects[0].to, "http://www.google.com");
+        assert_eq!(config.redirects[0].status, 301);
+        assert_eq!(config.access_log, AccessLog::Stderr);
+    }
+
+    #[test]
+    fn errors_name_file_line_and_reason() {
+        let text = "root = \"x\"\n\n[limits]\nheader_timeout = -1\n";
+        let err = WebConfig::from_toml_str(text, "web.toml").unwrap_err().to_string();
+        assert!(err.starts_with("web.toml:4:"), "{err}");
+        assert!(err.contains("positive"), "{err}");
+
+        let err = WebConfig::from_toml_str("root = \"x\"\nbogus = 1\n", "web.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("web.toml:2:1: unknown field `bogus`"), "{err}");
+
+        let text = "[[proxy]]\nprefix = \"/a\"\nupstreams = [\"nope:notaport\"]\n";
+        let err = WebConfig::from_toml_str(text, "web.toml").unwrap_err().to_string();
+        assert!(err.starts_with("web.toml:3:"), "{err}");
+
+        let err = WebConfig::from_toml_str("root = [", "web.toml").unwrap_err().to_string();
+        assert!(err.starts_with("web.toml:1:"), "{err}");
+    }
+
+    #[test]
+    fn proxy_specs() {
+        assert_eq!(
+            parse_proxy_spec("/api=http://127.0.0.1:9000").unwrap(),
+            ("/api".to_owned(), "127.0.0.1:9000".parse().unwrap())
+        );
+        assert!(parse_proxy_spec("api=http://127.0.0.1:9000").is_err());
+        assert!(parse_proxy_spec("/api=https://127.0.0.1:9000").is_err());
+        assert!(parse_proxy_spec("/api").is_err());
+    }
+}

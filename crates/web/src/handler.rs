@@ -1,0 +1,434 @@
+//! One request, from its parsed head to the response: limits, redirect hosts, the virtual host,
+//! then the proxy or the static files. Every answer gets a [`Decision`]; the [`Completion`]
+//! carried in the response body logs it and reports it to the journey once the body is sent.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Instant, SystemTime};
+
+use http::header::{self, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use hyper::body::Incoming;
+
+use crate::access_log::LogLine;
+use crate::body::Body;
+use crate::proxy::{self, Downstream, Route};
+use crate::server::Shared;
+use crate::static_files::{self, FileCache, Found};
+
+/// How the server decided, as the journey names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Decision {
+    Static,
+    Proxied,
+    Redirect,
+    NotFound,
+    /// A limit or a malformed request.
+    Refused,
+    Error,
+}
+
+impl Decision {
+    fn as_str(self) -> &'static str {
+        match self {
+            Decision::Static => "static",
+            Decision::Proxied => "proxied",
+            Decision::Redirect => "redirect",
+            Decision::NotFound => "not_found",
+            Decision::Refused => "refused",
+            Decision::Error => "error",
+        }
+    }
+}
+
+/// A site: a document root and proxied prefixes.
+pub(crate) struct Site {
+    pub(crate) files: Arc<FileCache>,
+    pub(crate) routes: Vec<Route>,
+}
+
+/// What the connection knows that a request needs.
+pub(crate) struct Connection {
+    pub(crate) client: SocketAddr,
+    /// The raw bytes of the current request head (see `server::Watched`).
+    pub(crate) head: Arc<Mutex<HeadCapture>>,
+}
+
+/// The bytes read since the last response was written: the current request's head, unless
+/// the client pipelines. Kept to see what hyper normalises away (see [`conflicting_length`]).
+pub(crate) struct HeadCapture {
+    pub(crate) bytes: Vec<u8>,
+    /// Set by a write: the next byte read starts a new head.
+    pub(crate) fresh: bool,
+    /// When the first byte of the current head arrived.
+    pub(crate) began: Instant,
+}
+
+/// The account of one request, finished when its response body is dropped.
+pub(crate) struct Completion {
+    shared: Arc<Shared>,
+    client: SocketAddr,
+    method: Method,
+    request_line: String,
+    target: String,
+    host: Option<String>,
+    referer: Option<String>,
+    user_agent: Option<String>,
+    started: Instant,
+    head_ms: f64,
+    status: u16,
+    decision: Decision,
+    file: Option<String>,
+    upstream: Option<SocketAddr>,
+}
+
+impl Completion {
+    pub(crate) fn finish(self: Box<Self>, bytes: u64) {
+        if let Some(log) = &self.shared.access_log {
+            log.write(&LogLine {
+                client: self.client,
+                request_line: &self.request_line,
+                status: self.status,
+                bytes,
+                referer: self.referer.as_deref(),
+                user_agent: self.user_agent.as_deref(),
+                request_time: self.started.elapsed(),
+            });
+        }
+        if self.shared.reporter.enabled() {
+            self.shared.reporter.report(journey::Event {
+                at: SystemTime::now(),
+                host: journey::Host {
+                    role: "web".to_owned(),
+                    addr: self.shared.local_addr,
+                },
+                source: journey::Source::Reported,
+                kind: journey::EventKind::HttpServed {
+                    client: self.client,
+                    method: self.method.to_string(),
+                    target: self.target,
+                    host_header: self.host,
+                    decision: self.decision.as_str().to_owned(),
+                    file: self.file,
+                    upstream: self.upstream,
+                    status: self.status,
+                    bytes,
+                    duration_ms: self.head_ms,
+                },
+            });
+        }
+    }
+}
+
+/// What routing produced, before the account is attached.
+struct Outcome {
+    response: Response<Body>,
+    decision: Decision,
+    file: Option<String>,
+    upstream: Option<SocketAddr>,
+}
+
+impl Outcome {
+    fn of(response: Response<Body>, decision: Decision) -> Self {
+        Outcome {
+            response,
+            decision,
+            file: None,
+            upstream: None,
+        }
+    }
+}
+
+/// hyper's service: every request of every connection enters here.
+pub(crate) async fn handle(
+    shared: Arc<Shared>,
+    connection: Arc<Connection>,
+    request: Request<Incoming>,
+) -> Result<Response<Body>, std::convert::Infallible> {
+    let started = Instant::now();
+    let observed = shared.access_log.is_some() || shared.reporter.enabled();
+    let account = observed.then(|| describe(&shared, &connection, &request, started));
+    let outcome = route(&shared, &connection, request).await;
+    let mut response = outcome.response;
+    if let Some(mut completion) = account {
+        completion.head_ms = started.elapsed().as_secs_f64() * 1000.0;
+        completion.status = response.status().as_u16();
+        completion.decision = outcome.decision;
+        completion.file = outcome.file;
+        completion.upstream = outcome.upstream;
+        response.body_mut().set_completion(completion);
+    }
+    Ok(response)
+}
+
+fn describe(
+    shared: &Arc<Shared>,
+    connection: &Connection,
+    request: &Request<Incoming>,
+    started: Instant,
+) -> Box<Completion> {
+    let header = |name| {
+        request
+            .headers()
+            .get(name)
+            .map(|v: &HeaderValue| String::from_utf8_lossy(v.as_bytes()).into_owned())
+    };
+    let target = request
+        .uri()
+        .path_and_query()
+        .map_or_else(|| request.uri().to_string(), |pq| pq.as_str().to_owned());
+    Box::new(Completion {
+        shared: shared.clone(),
+        client: connection.client,
+        method: request.method().clone(),
+        request_line: format!("{} {} {:?}", request.method(), target, request.version()),
+        target,
+        host: header(header::HOST),
+        referer: header(header::REFERER),
+        user_agent: header(header::USER_AGENT),
+        started,
+        head_ms: 0.0,
+        status: 0,
+        decision: Decision::Error,
+        file: None,
+        upstream: None,
+    })
+}
+
+async fn route(shared: &Arc<Shared>, connection: &Connection, request: Request<Incoming>) -> Outcome {
+    let limits = &shared.limits;
+
+    // Limits hyper does not apply itself (it checks header bytes, header count, and the
+    // syntax of Content-Length and Transfer-Encoding).
+    let target_len = request
+        .uri()
+        .path_and_query()
+        .map_or(0, |pq| pq.as_str().len())
+        + request.uri().authority().map_or(0, |a| a.as_str().len());
+    if target_len > limits.max_uri_bytes {
+        return refused(StatusCode::URI_TOO_LONG, true);
+    }
+    let chunked = request.headers().contains_key(header::TRANSFER_ENCODING);
+    if chunked && conflicting_length(connection) {
+        // RFC 9112 §6.1: both framings in one request is how smuggling starts; refuse it and
+        // close, so nothing after it on this connection is read with the wrong framing.
+        return refused(StatusCode::BAD_REQUEST, true);
+    }
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > limits.max_body_bytes) {
+        // Answered before the body is read, so no 100 Continue goes out for it.
+        return refused(StatusCode::PAYLOAD_TOO_LARGE, true);
+    }
+    if let Some(expect) = request.headers().get(header::EXPECT)
+        && !expect.as_bytes().eq_ignore_ascii_case(b"100-continue")
+    {
+        return refused(StatusCode::EXPECTATION_FAILED, false);
+    }
+
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| request.uri().host())
+        .map(strip_port);
+    if let Some(host) = host
+        && let Some(redirect) = shared
+            .redirects
+            .iter()
+            .find(|r| r.host.eq_ignore_ascii_case(host))
+    {
+        let pq = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+        let location = format!("{}{}", redirect.to, pq);
+        let status = StatusCode::from_u16(redirect.status).unwrap_or(StatusCode::MOVED_PERMANENTLY);
+        return redirect_to(status, &location);
+    }
+    let site = host
+        .and_then(|host| {
+            shared
+                .vhosts
+                .iter()
+                .find(|(names, _)| names.iter().any(|n| n.eq_ignore_ascii_case(host)))
+        })
+        .map_or(&shared.default_site, |(_, site)| site);
+
+    let mut outcome = if let Some(route) = site.routes.iter().find(|r| r.matches(request.uri().path())) {
+        let downstream = Downstream {
+            client: connection.client,
+            epoch: shared.epoch,
+        };
+        let proxied = proxy::forward(&shared.client, route, limits, &downstream, request).await;
+        let decision = if proxied.answered {
+            Decision::Proxied
+        } else if proxied.response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            Decision::Refused
+        } else {
+            Decision::Error
+        };
+        Outcome {
+            response: proxied.response,
+            decision,
+            file: None,
+            upstream: proxied.upstream,
+        }
+    } else {
+        serve_static(site, request).await
+    };
+    if chunked {
+        // Even a well-formed chunked request closes the connection afterwards: cheap, and it
+        // leaves no doubt about where the next request starts.
+        outcome
+            .response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    outcome
+}
+
+async fn serve_static(site: &Site, request: Request<Incoming>) -> Outcome {
+    let method = request.method();
+    if method != Method::GET && method != Method::HEAD {
+        let mut response = error_page(StatusCode::METHOD_NOT_ALLOWED);
+        response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("GET, HEAD"));
+        return Outcome::of(response, Decision::Refused);
+    }
+    let key = match static_files::request_key(request.uri().path()) {
+        Ok(key) => key,
+        Err(_) => return refused(StatusCode::BAD_REQUEST, false),
+    };
+    match site.files.find(&key).await {
+        Found::File(file) => {
+            let response = site.files.answer(&file, method, request.headers());
+            Outcome {
+                response,
+                decision: Decision::Static,
+                file: Some(file.relative.clone()),
+                upstream: None,
+            }
+        }
+        Found::Directory => {
+            let mut location = format!("{}/", request.uri().path());
+            if let Some(query) = request.uri().query() {
+                location.push('?');
+                location.push_str(query);
+            }
+            redirect_to(StatusCode::MOVED_PERMANENTLY, &location)
+        }
+        Found::NotFound => Outcome::of(error_page(StatusCode::NOT_FOUND), Decision::NotFound),
+    }
+}
+
+/// Whether the current request's raw head had both Content-Length and Transfer-Encoding
+/// (hyper drops the Content-Length and goes by Transfer-Encoding, so only the bytes tell).
+fn conflicting_length(connection: &Connection) -> bool {
+    let capture = connection.head.lock().unwrap_or_else(|e| e.into_inner());
+    let mut headers = [httparse::EMPTY_HEADER; 128];
+    let mut request = httparse::Request::new(&mut headers);
+    // A partial parse still fills the headers it has seen.
+    let _ = request.parse(&capture.bytes);
+    let has = |name: &str| {
+        request
+            .headers
+            .iter()
+            .any(|h| h.name.eq_ignore_ascii_case(name))
+    };
+    has("content-length") && has("transfer-encoding")
+}
+
+fn strip_port(host: &str) -> &str {
+    if host.starts_with('[') {
+        return host.split_once(']').map_or(host, |(v6, _)| &v6[1..]);
+    }
+    host.rsplit_once(':').map_or(host, |(name, _)| name)
+}
+
+fn refused(status: StatusCode, close: bool) -> Outcome {
+    let mut response = error_page(status);
+    if close {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    Outcome::of(response, Decision::Refused)
+}
+
+fn redirect_to(status: StatusCode, location: &str) -> Outcome {
+    let mut response = error_page(status);
+    match HeaderValue::from_str(location) {
+        Ok(value) => {
+            response.headers_mut().insert(header::LOCATION, value);
+            Outcome::of(response, Decision::Redirect)
+        }
+        Err(_) => refused(StatusCode::BAD_REQUEST, false),
+    }
+}
+
+/// A small HTML page for a status the server made itself.
+pub(crate) fn error_page(status: StatusCode) -> Response<Body> {
+    let reason = status.canonical_reason().unwrap_or("");
+    let text = format!(
+        "<!DOCTYPE html>\n<html><head><title>{code} {reason}</title></head>\n<body><h1>{code} {reason}</h1></body></html>\n",
+        code = status.as_u16()
+    );
+    let mut response = Response::new(Body::full(text));
+    *response.status_mut() = status;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    response
+}
+
+/// Writes the log line and journey event of a request hyper refused before our service ran
+/// (a head not finished in time): the connection layer calls this.
+pub(crate) fn account_refused_head(shared: &Arc<Shared>, client: SocketAddr, status: u16, started: Instant) {
+    if let Some(log) = &shared.access_log {
+        log.write(&LogLine {
+            client,
+            request_line: "-",
+            status,
+            bytes: 0,
+            referer: None,
+            user_agent: None,
+            request_time: started.elapsed(),
+        });
+    }
+    if shared.reporter.enabled() {
+        shared.reporter.report(journey::Event {
+            at: SystemTime::now(),
+            host: journey::Host {
+                role: "web".to_owned(),
+                addr: shared.local_addr,
+            },
+            source: journey::Source::Reported,
+            kind: journey::EventKind::HttpServed {
+                client,
+                method: String::new(),
+                target: String::new(),
+                host_header: None,
+                decision: Decision::Refused.as_str().to_owned(),
+                file: None,
+                upstream: None,
+                status,
+                bytes: 0,
+                duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+            },
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::strip_port;
+
+    #[test]
+    fn ports_are_stripped_from_hosts() {
+        assert_eq!(strip_port("www.google.com:8080"), "www.google.com");
+        assert_eq!(strip_port("www.google.com"), "www.google.com");
+        assert_eq!(strip_port("[::1]:80"), "::1");
+    }
+}

@@ -1,0 +1,362 @@
+//! The reverse proxy: a request whose path starts with a configured prefix goes to one of the
+//! prefix's upstreams over a pooled keep-alive HTTP/1.1 connection (hyper-util's client).
+//!
+//! Phases (pingora's chart): request read -> choose upstream -> connect (or reuse) -> upstream
+//! request -> upstream response head -> response -> log.
+//!
+//! - Choosing: round-robin from a per-route counter, skipping upstreams marked down. A refused
+//!   (or timed-out) connection marks an upstream down for `upstream_down_for` and the next one
+//!   is tried, as long as the request has no body (a body cannot be sent twice). When every
+//!   upstream is marked down they are all tried anyway: a refused connection on loopback costs
+//!   microseconds, and a restarted upstream is found at once. None reachable -> 502.
+//! - Timeout: no response head within `upstream_timeout` -> 504.
+//! - Headers: hop-by-hop ones (RFC 9110 §7.6.1, and those named in Connection) are removed both
+//!   ways; X-Forwarded-For/-Proto/-Host and Forwarded (RFC 7239) are added; a valid W3C
+//!   `traceparent` keeps its trace id with our span as the new parent, otherwise a trace starts.
+//! - `Expect: 100-continue` is forwarded; hyper answers the client's 100 as soon as the body is
+//!   read, which is when the upstream connection is ready to take it.
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::{Request, Response, StatusCode, Uri};
+use http_body_util::{Either, Empty, Limited};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+
+use crate::body::Body;
+use crate::config::{Limits, ProxyRoute};
+
+pub(crate) type UpstreamBody = Either<Limited<Incoming>, Empty<Bytes>>;
+pub(crate) type UpstreamClient = Client<HttpConnector, UpstreamBody>;
+
+/// A prefix and its upstreams, with the balancing state.
+pub(crate) struct Route {
+    pub(crate) prefix: String,
+    upstreams: Vec<Upstream>,
+    next: AtomicUsize,
+}
+
+struct Upstream {
+    addr: SocketAddr,
+    /// Milliseconds since the server's epoch until which this upstream is skipped.
+    down_until_ms: AtomicU64,
+}
+
+/// How a proxied request ended, for the log and the journey.
+pub(crate) struct Proxied {
+    pub(crate) response: Response<Body>,
+    pub(crate) upstream: Option<SocketAddr>,
+    /// Whether the upstream answered (false: 502/504/413 made here).
+    pub(crate) answered: bool,
+}
+
+/// The shared upstream client: one pool of keep-alive connections per upstream address.
+pub(crate) fn client(limits: &Limits) -> UpstreamClient {
+    let mut connector = HttpConnector::new();
+    connector.set_nodelay(true);
+    connector.set_connect_timeout(Some(limits.upstream_connect_timeout));
+    connector.set_keepalive(Some(Duration::from_secs(60)));
+    Client::builder(TokioExecutor::new())
+        .pool_timer(TokioTimer::new())
+        .pool_idle_timeout(Duration::from_secs(60))
+        .pool_max_idle_per_host(256)
+        .build(connector)
+}
+
+impl Route {
+    pub(crate) fn new(route: &ProxyRoute) -> Self {
+        Route {
+            prefix: route.prefix.trim_end_matches('/').to_owned(),
+            upstreams: route
+                .upstreams
+                .iter()
+                .map(|&addr| Upstream {
+                    addr,
+                    down_until_ms: AtomicU64::new(0),
+                })
+                .collect(),
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    /// Whether `path` is under this prefix: `/search` takes `/search` and `/search/...`.
+    pub(crate) fn matches(&self, path: &str) -> bool {
+        match path.strip_prefix(self.prefix.as_str()) {
+            Some(rest) => rest.is_empty() || rest.starts_with('/') || self.prefix.is_empty(),
+            None => false,
+        }
+    }
+
+    /// The upstreams in the order to try them: round-robin start, live ones first.
+    fn candidates(&self, now_ms: u64) -> Vec<&Upstream> {
+        let n = self.upstreams.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        let ordered = (0..n).map(|i| &self.upstreams[(start + i) % n]);
+        let (live, down): (Vec<_>, Vec<_>) =
+            ordered.partition(|u| u.down_until_ms.load(Ordering::Relaxed) <= now_ms);
+        if live.is_empty() { down } else { live }
+    }
+}
+
+/// Everything about the client connection the proxy adds to forwarded headers.
+pub(crate) struct Downstream {
+    pub(crate) client: SocketAddr,
+    pub(crate) epoch: Instant,
+}
+
+/// Forwards `request` along `route` and returns the upstream's response (or 502/504/413).
+pub(crate) async fn forward(
+    client: &UpstreamClient,
+    route: &Route,
+    limits: &Limits,
+    downstream: &Downstream,
+    request: Request<Incoming>,
+) -> Proxied {
+    let (mut parts, body) = request.into_parts();
+    let has_body = parts.headers.contains_key(header::TRANSFER_ENCODING)
+        || parts
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .is_some_and(|v| v.as_bytes() != b"0");
+    remove_hop_by_hop(&mut parts.headers);
+    add_forwarding(&mut parts.headers, downstream.client);
+    set_traceparent(&mut parts.headers);
+    let path_and_query = parts
+        .uri
+        .path_and_query()
+        .map_or("/", |pq| pq.as_str())
+        .to_owned();
+
+    let now_ms = downstream.epoch.elapsed().as_millis() as u64;
+    let candidates = route.candidates(now_ms);
+    let mut body = Some(if has_body {
+        Either::Left(Limited::new(body, limits.max_body_bytes as usize))
+    } else {
+        drop(body);
+        Either::Right(Empty::new())
+    });
+    let mut last_tried = None;
+    for (i, upstream) in candidates.iter().enumerate() {
+        let Some(this_body) = body.take() else { break };
+        let last = i + 1 == candidates.len() || has_body;
+        let headers = if last {
+            std::mem::take(&mut parts.headers)
+        } else {
+            parts.headers.clone()
+        };
+        let uri = match Uri::try_from(format!("http://{}{}", upstream.addr, path_and_query)) {
+            Ok(uri) => uri,
+            Err(_) => return made_here(StatusCode::BAD_REQUEST, None),
+        };
+        let mut outgoing = Request::new(this_body);
+        *outgoing.method_mut() = parts.method.clone();
+        *outgoing.uri_mut() = uri;
+        *outgoing.headers_mut() = headers;
+        last_tried = Some(upstream.addr);
+        let sent = tokio::time::timeout(limits.upstream_timeout, client.request(outgoing)).await;
+        match sent {
+            Err(_) => return made_here(StatusCode::GATEWAY_TIMEOUT, Some(upstream.addr)),
+            Ok(Ok(response)) => {
+                upstream.down_until_ms.store(0, Ordering::Relaxed);
+                let (mut head, incoming) = response.into_parts();
+                remove_hop_by_hop(&mut head.headers);
+                return Proxied {
+                    response: Response::from_parts(head, Body::upstream(incoming)),
+                    upstream: Some(upstream.addr),
+                    answered: true,
+                };
+            }
+            Ok(Err(err)) if err.is_connect() => {
+                let until = downstream.epoch.elapsed() + limits.upstream_down_for;
+                upstream
+                    .down_until_ms
+                    .store(until.as_millis() as u64, Ordering::Relaxed);
+                if !has_body {
+                    body = Some(Either::Right(Empty::new()));
+                }
+            }
+            Ok(Err(err)) => {
+                let too_large = std::iter::successors(
+                    Some(&err as &(dyn std::error::Error + 'static)),
+                    |e| e.source(),
+                )
+                .any(|e| e.is::<http_body_util::LengthLimitError>());
+                let status = if too_large {
+                    StatusCode::PAYLOAD_TOO_LARGE
+                } else {
+                    StatusCode::BAD_GATEWAY
+                };
+                return made_here(status, Some(upstream.addr));
+            }
+        }
+    }
+    made_here(StatusCode::BAD_GATEWAY, last_tried)
+}
+
+fn made_here(status: StatusCode, upstream: Option<SocketAddr>) -> Proxied {
+    let mut response = crate::handler::error_page(status);
+    if status == StatusCode::PAYLOAD_TOO_LARGE {
+        response
+            .headers_mut()
+            .insert(header::CONNECTION, HeaderValue::from_static("close"));
+    }
+    Proxied {
+        response,
+        upstream,
+        answered: false,
+    }
+}
+
+/// RFC 9110 §7.6.1: Connection and the fields it names, plus the classic hop-by-hop fields.
+fn remove_hop_by_hop(headers: &mut HeaderMap) {
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+        .collect();
+    for name in named {
+        headers.remove(name);
+    }
+    for name in [
+        header::CONNECTION,
+        header::TE,
+        header::TRAILER,
+        header::TRANSFER_ENCODING,
+        header::UPGRADE,
+        header::PROXY_AUTHENTICATE,
+        header::PROXY_AUTHORIZATION,
+    ] {
+        headers.remove(name);
+    }
+    headers.remove("keep-alive");
+    headers.remove("proxy-connection");
+}
+
+fn add_forwarding(headers: &mut HeaderMap, client: SocketAddr) {
+    let ip = client.ip();
+    let xff = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
+        Some(earlier) => format!("{earlier}, {ip}"),
+        None => ip.to_string(),
+    };
+    if let Ok(value) = HeaderValue::from_str(&xff) {
+        headers.insert("x-forwarded-for", value);
+    }
+    headers.insert("x-forwarded-proto", HeaderValue::from_static("http"));
+    let host = headers.get(header::HOST).cloned();
+    let node = match ip {
+        std::net::IpAddr::V4(v4) => v4.to_string(),
+        std::net::IpAddr::V6(v6) => format!("\"[{v6}]\""),
+    };
+    let mut forwarded = format!("for={node};proto=http");
+    if let Some(host) = host.as_ref().and_then(|h| h.to_str().ok())
+        && host.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+    {
+        forwarded.push_str(&format!(";host=\"{host}\""));
+    }
+    if let Some(host) = host {
+        headers.insert("x-forwarded-host", host);
+    }
+    if let Some(earlier) = headers.get(header::FORWARDED).and_then(|v| v.to_str().ok()) {
+        forwarded = format!("{earlier}, {forwarded}");
+    }
+    if let Ok(value) = HeaderValue::from_str(&forwarded) {
+        headers.insert(header::FORWARDED, value);
+    }
+}
+
+/// W3C Trace Context: `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`.
+fn set_traceparent(headers: &mut HeaderMap) {
+    let our_span = format!("{:016x}", rand::random::<u64>() | 1);
+    let incoming = headers
+        .get("traceparent")
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_traceparent);
+    let value = match incoming {
+        Some((trace_id, flags)) => format!("00-{trace_id}-{our_span}-{flags}"),
+        None => {
+            headers.remove("tracestate"); // belongs to the trace we could not continue
+            format!("00-{:032x}-{our_span}-01", rand::random::<u128>() | 1)
+        }
+    };
+    headers.insert(
+        "traceparent",
+        HeaderValue::from_str(&value).expect("hex digits"),
+    );
+}
+
+/// The trace id and flags of a valid version-00 traceparent.
+fn parse_traceparent(value: &str) -> Option<(&str, &str)> {
+    let mut parts = value.trim().split('-');
+    let (version, trace, parent, flags) =
+        (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+    let hex = |s: &str, n: usize| {
+        s.len() == n && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    let valid = version == "00"
+        && parts.next().is_none()
+        && hex(trace, 32)
+        && hex(parent, 16)
+        && hex(flags, 2)
+        && trace.bytes().any(|b| b != b'0')
+        && parent.bytes().any(|b| b != b'0');
+    valid.then_some((trace, flags))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prefixes_match_whole_segments() {
+        let route = Route::new(&ProxyRoute {
+            prefix: "/search".into(),
+            upstreams: vec!["127.0.0.1:1".parse().unwrap()],
+        });
+        assert!(route.matches("/search"));
+        assert!(route.matches("/search/x"));
+        assert!(!route.matches("/searching"));
+        assert!(!route.matches("/"));
+        let root = Route::new(&ProxyRoute {
+            prefix: "/".into(),
+            upstreams: vec!["127.0.0.1:1".parse().unwrap()],
+        });
+        assert!(root.matches("/anything"));
+    }
+
+    #[test]
+    fn traceparent_is_continued_or_started() {
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            "traceparent",
+            HeaderValue::from_static("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
+        );
+        set_traceparent(&mut headers);
+        let value = headers["traceparent"].to_str().unwrap();
+        assert!(value.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"), "{value}");
+        assert!(!value.contains("00f067aa0ba902b7"), "{value}");
+
+        let mut headers = HeaderMap::new();
+        headers.insert("traceparent", HeaderValue::from_static("garbage"));
+        set_traceparent(&mut headers);
+        assert!(parse_traceparent(headers["traceparent"].to_str().unwrap()).is_some());
+    }
+
+    #[test]
+    fn hop_by_hop_headers_go() {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::CONNECTION, HeaderValue::from_static("close, x-secret"));
+        headers.insert("x-secret", HeaderValue::from_static("1"));
+        headers.insert("keep-alive", HeaderValue::from_static("timeout=5"));
+        headers.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
+        remove_hop_by_hop(&mut headers);
+        assert_eq!(headers.len(), 1);
+    }
+}

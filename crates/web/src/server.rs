@@ -1,0 +1,276 @@
+//! Sockets and connections: the accept loop, one task per connection running hyper's HTTP/1.1
+//! state machine, the header-read timeout's 408, and graceful shutdown.
+//!
+//! hyper closes nothing by itself: without a timer and `header_read_timeout` a client that
+//! never finishes its head holds the connection for ever. With them, hyper ends the connection
+//! with a timeout error but sends nothing, so the connection task writes the 408 itself when
+//! part of a head had arrived (an idle keep-alive connection is closed silently, as nginx does).
+
+use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use hyper::server::conn::http1;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::access_log::AccessLogger;
+use crate::config::{Limits, Redirect, WebConfig};
+use crate::handler::{self, Connection, HeadCapture, Site};
+use crate::proxy::{self, Route, UpstreamClient};
+use crate::static_files::FileCache;
+
+/// What every connection and request of one server shares.
+pub(crate) struct Shared {
+    pub(crate) local_addr: SocketAddr,
+    pub(crate) reporter: Arc<dyn journey::Reporter>,
+    pub(crate) access_log: Option<Arc<AccessLogger>>,
+    pub(crate) limits: Limits,
+    pub(crate) redirects: Vec<Redirect>,
+    pub(crate) vhosts: Vec<(Vec<String>, Site)>,
+    pub(crate) default_site: Site,
+    pub(crate) client: UpstreamClient,
+    /// Time zero of the passive-health clocks.
+    pub(crate) epoch: Instant,
+    http: http1::Builder,
+}
+
+impl Shared {
+    pub(crate) fn build(
+        config: &WebConfig,
+        reporter: Arc<dyn journey::Reporter>,
+        local_addr: SocketAddr,
+    ) -> std::io::Result<Self> {
+        let mut caches: Vec<(std::path::PathBuf, Arc<FileCache>)> = Vec::new();
+        let mut cache_for = |root: &std::path::Path| -> std::io::Result<Arc<FileCache>> {
+            if let Some((_, cache)) = caches.iter().find(|(r, _)| r == root) {
+                return Ok(cache.clone());
+            }
+            let cache = Arc::new(FileCache::new(root, config.static_files.clone())?);
+            caches.push((root.to_owned(), cache.clone()));
+            Ok(cache)
+        };
+        let default_site = Site {
+            files: cache_for(&config.root)?,
+            routes: routes(&config.proxies),
+        };
+        let mut vhosts = Vec::new();
+        for vhost in &config.vhosts {
+            let site = Site {
+                files: cache_for(vhost.root.as_deref().unwrap_or(&config.root))?,
+                routes: routes(&vhost.proxies),
+            };
+            vhosts.push((vhost.names.clone(), site));
+        }
+        let mut http = http1::Builder::new();
+        http.timer(TokioTimer::new())
+            .header_read_timeout(config.limits.header_timeout)
+            .max_header_size(config.limits.max_header_bytes.max(1024));
+        Ok(Shared {
+            local_addr,
+            reporter,
+            access_log: AccessLogger::open(&config.access_log)?,
+            limits: config.limits.clone(),
+            redirects: config.redirects.clone(),
+            vhosts,
+            default_site,
+            client: proxy::client(&config.limits),
+            epoch: Instant::now(),
+            http,
+        })
+    }
+}
+
+/// Longest prefix first, so `/api/v2` wins over `/api`.
+fn routes(proxies: &[crate::config::ProxyRoute]) -> Vec<Route> {
+    let mut routes: Vec<Route> = proxies.iter().map(Route::new).collect();
+    routes.sort_by_key(|r| std::cmp::Reverse(r.prefix.len()));
+    routes
+}
+
+/// Resolves when shutdown is asked for (or its sender is gone).
+pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
+    let _ = stop.wait_for(|&stop| stop).await;
+}
+
+/// Accepts until shutdown, then waits up to `grace` for the connections to finish.
+pub(crate) async fn accept_loop(
+    listener: TcpListener,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+    grace: Duration,
+) {
+    let mut connections = JoinSet::new();
+    if let Some(log) = shared.access_log.clone() {
+        let mut stop = stop.clone();
+        connections.spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_millis(200));
+            loop {
+                tokio::select! {
+                    _ = tick.tick() => log.flush(),
+                    _ = stopped(&mut stop) => break,
+                }
+            }
+        });
+    }
+    loop {
+        tokio::select! {
+            biased;
+            _ = stopped(&mut stop) => break,
+            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            accepted = listener.accept() => match accepted {
+                Ok((stream, client)) => {
+                    let _ = stream.set_nodelay(true);
+                    connections.spawn(serve_connection(stream, client, shared.clone(), stop.clone()));
+                }
+                // Out of descriptors or a connection reset before accept: wait a little
+                // instead of spinning, then accept again.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
+        }
+    }
+    drop(listener);
+    let drained = tokio::time::timeout(grace, async {
+        while connections.join_next().await.is_some() {}
+    })
+    .await;
+    if drained.is_err() {
+        connections.abort_all();
+    }
+    if let Some(log) = &shared.access_log {
+        log.flush();
+    }
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    client: SocketAddr,
+    shared: Arc<Shared>,
+    mut stop: watch::Receiver<bool>,
+) {
+    let head = Arc::new(Mutex::new(HeadCapture {
+        bytes: Vec::new(),
+        fresh: true,
+        began: Instant::now(),
+    }));
+    let connection = Arc::new(Connection {
+        client,
+        head: head.clone(),
+    });
+    let mut io = Watched {
+        stream,
+        head,
+        cap: shared.limits.max_header_bytes,
+    };
+    let service = {
+        let shared = shared.clone();
+        hyper::service::service_fn(move |request| {
+            handler::handle(shared.clone(), connection.clone(), request)
+        })
+    };
+    let result = {
+        let conn = shared.http.serve_connection(TokioIo::new(&mut io), service);
+        tokio::pin!(conn);
+        tokio::select! {
+            result = conn.as_mut() => result,
+            _ = stopped(&mut stop) => {
+                // Finishes the response in flight, then closes; an idle connection closes now.
+                conn.as_mut().graceful_shutdown();
+                conn.await
+            }
+        }
+    };
+    let Err(err) = result else { return };
+    let (partial, began) = {
+        let capture = io.head.lock().unwrap_or_else(|e| e.into_inner());
+        (!capture.fresh && !capture.bytes.is_empty(), capture.began)
+    };
+    if err.is_timeout() && partial {
+        const TIMEOUT: &[u8] = b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
+        let _ = tokio::time::timeout(Duration::from_secs(1), io.stream.write_all(TIMEOUT)).await;
+        handler::account_refused_head(&shared, client, 408, began);
+    } else if err.is_parse_too_large() {
+        handler::account_refused_head(&shared, client, 431, began);
+    } else if err.is_parse() {
+        handler::account_refused_head(&shared, client, 400, began);
+    }
+}
+
+/// The TCP stream as hyper sees it, keeping a copy of each request head's raw bytes (up to
+/// the header limit): reads since the last write belong to the request being read.
+struct Watched {
+    stream: TcpStream,
+    head: Arc<Mutex<HeadCapture>>,
+    cap: usize,
+}
+
+impl AsyncRead for Watched {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut this.stream).poll_read(cx, buf);
+        if let Poll::Ready(Ok(())) = polled {
+            let new = &buf.filled()[before..];
+            if !new.is_empty() {
+                let mut capture = this.head.lock().unwrap_or_else(|e| e.into_inner());
+                if capture.fresh {
+                    capture.fresh = false;
+                    capture.bytes.clear();
+                    capture.began = Instant::now();
+                }
+                let room = this.cap.saturating_sub(capture.bytes.len());
+                capture.bytes.extend_from_slice(&new[..new.len().min(room)]);
+            }
+        }
+        polled
+    }
+}
+
+impl Watched {
+    fn wrote(&self) {
+        self.head.lock().unwrap_or_else(|e| e.into_inner()).fresh = true;
+    }
+}
+
+impl AsyncWrite for Watched {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        this.wrote();
+        Pin::new(&mut this.stream).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let this = self.get_mut();
+        this.wrote();
+        Pin::new(&mut this.stream).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    }
+}
