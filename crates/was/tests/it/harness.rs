@@ -1,0 +1,241 @@
+//! What every case needs: a running WAS on the test's loopback block, its database (a SQLite
+//! file in a temporary directory, or a throwaway PostgreSQL cluster) that a case can make
+//! unavailable and available again, the journey events it reported, and a raw HTTP/1.1
+//! client that shows the bytes as they came (no client library to normalise them).
+
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use test_support::LoopbackBlock;
+use test_support::pg::PgCluster;
+
+/// The database under a test's WAS.
+pub enum Db {
+    /// `dir/data/was.db`; "unavailable" renames `dir/data` away, so the file cannot be opened.
+    Sqlite { dir: PathBuf },
+    Postgres(PgCluster),
+}
+
+impl Db {
+    pub fn sqlite(block: &LoopbackBlock) -> Db {
+        let dir = std::env::temp_dir().join(format!(
+            "roundtrip-was-{}-{}-{}",
+            block.ip(1),
+            std::process::id(),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .subsec_nanos()
+        ));
+        std::fs::create_dir_all(dir.join("data")).unwrap();
+        Db::Sqlite { dir }
+    }
+
+    /// `None` (after a loud SKIPPED line) when PostgreSQL is not installed.
+    pub fn postgres(block: &LoopbackBlock) -> Option<Db> {
+        PgCluster::start(block.addr(5, 5432)).map(Db::Postgres)
+    }
+
+    pub fn url(&self) -> String {
+        match self {
+            Db::Sqlite { dir } => format!("sqlite://{}", dir.join("data/was.db").display()),
+            Db::Postgres(cluster) => cluster.url(),
+        }
+    }
+
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Db::Sqlite { .. } => "sqlite",
+            Db::Postgres(_) => "postgres",
+        }
+    }
+
+    /// Takes the database away: the SQLite file's directory is renamed (the file can no longer
+    /// be opened at its path), the PostgreSQL server is stopped.
+    pub fn make_unavailable(&mut self) {
+        match self {
+            Db::Sqlite { dir } => std::fs::rename(dir.join("data"), dir.join("data.away")).unwrap(),
+            Db::Postgres(cluster) => cluster.stop(),
+        }
+    }
+
+    pub fn make_available(&mut self) {
+        match self {
+            Db::Sqlite { dir } => std::fs::rename(dir.join("data.away"), dir.join("data")).unwrap(),
+            Db::Postgres(cluster) => cluster.start_again(),
+        }
+    }
+
+    /// For a case that starts the WAS before the database exists.
+    pub fn remove_sqlite_dir(&self) {
+        if let Db::Sqlite { dir } = self {
+            std::fs::remove_dir_all(dir.join("data")).unwrap();
+        }
+    }
+
+    pub fn create_sqlite_dir(&self) {
+        if let Db::Sqlite { dir } = self {
+            std::fs::create_dir_all(dir.join("data")).unwrap();
+        }
+    }
+}
+
+impl Drop for Db {
+    fn drop(&mut self) {
+        if let Db::Sqlite { dir } = self {
+            let _ = std::fs::remove_dir_all(dir);
+        }
+    }
+}
+
+/// A WAS running on a runtime of its own, so that the test's blocking client never stalls it.
+pub struct TestWas {
+    pub runtime: tokio::runtime::Runtime,
+    running: Option<was::RunningWas>,
+    pub addr: SocketAddr,
+    pub events: Arc<journey::Collector>,
+}
+
+impl TestWas {
+    pub fn start(addr: SocketAddr, db_url: &str) -> TestWas {
+        // The server's log, shown with a failing test's output.
+        let _ = tracing_subscriber::fmt()
+            .with_test_writer()
+            .with_max_level(tracing::Level::INFO)
+            .try_init();
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        let events = Arc::new(journey::Collector::default());
+        let listener = std::net::TcpListener::bind(addr).unwrap();
+        let config = was::WasConfig::new(db_url);
+        let running = runtime
+            .block_on(was::spawn(listener, config, events.clone()))
+            .unwrap();
+        TestWas {
+            runtime,
+            addr: running.local_addr(),
+            running: Some(running),
+            events,
+        }
+    }
+}
+
+impl Drop for TestWas {
+    fn drop(&mut self) {
+        if let Some(running) = self.running.take() {
+            self.runtime.block_on(running.shutdown());
+        }
+    }
+}
+
+/// One test's world: its block, its database, its WAS.
+pub struct Env {
+    pub db: Db,
+    pub was: TestWas,
+    /// Held so that no other test claims the addresses while this one runs.
+    _block: LoopbackBlock,
+}
+
+impl Env {
+    pub fn start(block: LoopbackBlock, db: Db) -> Env {
+        let was = TestWas::start(block.addr(81, 8080), &db.url());
+        Env {
+            db,
+            was,
+            _block: block,
+        }
+    }
+
+    pub fn get(&self, target: &str) -> Reply {
+        get(self.was.addr, target)
+    }
+
+    pub fn post(&self, content_type: &str, body: &[u8]) -> Reply {
+        post(self.was.addr, "/documents", content_type, body)
+    }
+}
+
+/// A response as it came off the socket.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: u16,
+    pub head: String,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.head.lines().skip(1).find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.trim()
+                .eq_ignore_ascii_case(name)
+                .then_some(value.trim())
+        })
+    }
+}
+
+impl std::fmt::Display for Reply {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let body: String = self.body.chars().take(2000).collect();
+        write!(f, "{}\n{}", self.head, body)
+    }
+}
+
+/// Sends `request` as it is on a new connection and reads the response until the server
+/// closes (every request here says `Connection: close`).
+pub fn exchange(addr: SocketAddr, request: &[u8]) -> Reply {
+    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    stream.write_all(request).unwrap();
+    read_reply(&mut stream)
+}
+
+pub fn read_reply(stream: &mut TcpStream) -> Reply {
+    let mut bytes = Vec::new();
+    stream
+        .read_to_end(&mut bytes)
+        .unwrap_or_else(|err| panic!("reading the response: {err} (so far {bytes:?})"));
+    parse_reply(&bytes)
+}
+
+pub fn parse_reply(bytes: &[u8]) -> Reply {
+    let text = String::from_utf8_lossy(bytes);
+    let (head, body) = text
+        .split_once("\r\n\r\n")
+        .unwrap_or_else(|| panic!("no complete response head in {text:?}"));
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or_else(|| panic!("no status in {head:?}"));
+    Reply {
+        status,
+        head: head.to_owned(),
+        body: body.to_owned(),
+    }
+}
+
+pub fn get(addr: SocketAddr, target: &str) -> Reply {
+    exchange(
+        addr,
+        format!("GET {target} HTTP/1.1\r\nHost: www.google.com\r\nConnection: close\r\n\r\n")
+            .as_bytes(),
+    )
+}
+
+pub fn post(addr: SocketAddr, target: &str, content_type: &str, body: &[u8]) -> Reply {
+    let mut request = format!(
+        "POST {target} HTTP/1.1\r\nHost: www.google.com\r\nContent-Type: {content_type}\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    request.extend_from_slice(body);
+    exchange(addr, &request)
+}
