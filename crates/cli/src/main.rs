@@ -5,10 +5,12 @@
 //! Exit codes: 0 success, 1 the request or service failed (one-line reason on stderr), 2 bad usage.
 
 mod dig;
+mod get;
 mod lab;
 mod serve;
 mod serve_was;
 mod serve_web;
+mod tour;
 mod zone;
 
 use std::process::ExitCode;
@@ -28,6 +30,8 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
+    /// Start the lab, browse a URL through it, and tell what really happened, step by step.
+    Tour(tour::TourArgs),
     /// Zone files: check them as BIND's named-checkzone does.
     #[command(subcommand)]
     Zone(zone::ZoneCommand),
@@ -39,6 +43,8 @@ enum Command {
     Serve(serve::ServeCommand),
     /// Ask a DNS server a question and print the answer in dig's layout.
     Dig(dig::DigArgs),
+    /// Fetch a URL as a browser does and show where the time went (lookup, connect, first byte).
+    Get(get::GetArgs),
 }
 
 fn main() -> ExitCode {
@@ -51,10 +57,12 @@ fn main() -> ExitCode {
         }
     };
     let result = match cli.command {
+        Command::Tour(args) => tour::run(args),
         Command::Zone(cmd) => zone::run(cmd),
         Command::Lab(cmd) => lab::run(cmd),
         Command::Serve(cmd) => serve::run(cmd),
         Command::Dig(args) => dig::run(args),
+        Command::Get(args) => get::run(args),
     };
     match result {
         Ok(code) => ExitCode::from(code),

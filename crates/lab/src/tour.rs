@@ -1,0 +1,396 @@
+//! `roundtrip tour`: start the lab, browse a URL through it, and tell what really happened.
+//!
+//! A tour enters at [`run`]. In order, it:
+//! 1. starts the packet capture on the lab's addresses (when permitted),
+//! 2. starts the lab ([`crate::start`]) with every part reporting into one
+//!    [`journey::Collector`],
+//! 3. browses the URL with the `browser` crate from the lab's browser address (and, on the lab's
+//!    home page, searches as a person would, over the same connection),
+//! 4. closes the browser's connection in order and waits until the kernel's socket table shows
+//!    its TIME_WAIT,
+//! 5. stops the capture and the lab, and
+//! 6. tells the story: [`story::build`] turns packets, the parts' reports and the browser's
+//!    own account into a [`journey::story::Story`] of THE-FLOW.md's five steps.
+//!
+//! Nothing in the story is invented: a line is either a captured packet or a part's report of
+//! its own decision, and says which. Without permission to capture, the story says so and is
+//! told from the reports alone.
+
+mod story;
+
+use std::net::{IpAddr, SocketAddr};
+use std::str::FromStr;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime};
+
+use serde::Serialize;
+
+use crate::{Faults, HostRow, LabConfig};
+
+/// A fault to inject, each showing where its symptom arises.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Fault {
+    /// The first root server is dead: the resolver retries the other.
+    RootDown,
+    /// The name does not exist: a negative answer, cached.
+    Nxdomain,
+    /// The WAS is not running: the web server answers 502.
+    WasDown,
+    /// The WAS accepts but never answers: 504.
+    WasSlow,
+    /// The WAS's database cannot be opened: 503.
+    DbDown,
+}
+
+impl Fault {
+    /// Every fault, by its `--fault` name.
+    pub const ALL: [(&'static str, Fault); 5] = [
+        ("root-down", Fault::RootDown),
+        ("nxdomain", Fault::Nxdomain),
+        ("was-down", Fault::WasDown),
+        ("was-slow", Fault::WasSlow),
+        ("db-down", Fault::DbDown),
+    ];
+
+    /// Its `--fault` name.
+    pub fn name(self) -> &'static str {
+        Fault::ALL
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map_or("?", |(n, _)| n)
+    }
+}
+
+impl FromStr for Fault {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, String> {
+        Fault::ALL
+            .iter()
+            .find(|(name, _)| *name == text)
+            .map(|(_, fault)| *fault)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Fault::ALL.iter().map(|(n, _)| *n).collect();
+                format!("unknown fault {text:?}: one of {}", names.join(", "))
+            })
+    }
+}
+
+/// What to tour.
+#[derive(Debug, Clone)]
+pub struct TourOptions {
+    /// The lab.
+    pub config: LabConfig,
+    /// The URL; default: the lab's home page (or the page a fault is seen on).
+    pub url: Option<String>,
+    /// Visits of the URL (2: the second shows the caches).
+    pub visits: usize,
+    /// The fault to inject.
+    pub fault: Option<Fault>,
+    /// What to search for on the lab's home page (a request that goes through the WAS and the
+    /// database); `None`: do not search.
+    pub search: Option<String>,
+}
+
+/// What the capture could do.
+#[derive(Debug, Clone, Serialize)]
+pub struct CaptureStatus {
+    /// Whether packets were captured.
+    pub captured: bool,
+    /// Why not, when they were not.
+    pub reason: Option<String>,
+    /// Packets the kernel passed the filter.
+    pub received: u64,
+    /// Packets the kernel dropped (socket buffer full).
+    pub dropped: u64,
+}
+
+/// The TIME_WAIT the kernel reported for one closed connection.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimeWaitSeen {
+    /// The connection's client (browser) side.
+    pub local: SocketAddr,
+    /// Its server side.
+    pub remote: SocketAddr,
+    /// The side the kernel shows in TIME_WAIT.
+    pub holder: Option<SocketAddr>,
+    /// Seconds of TIME_WAIT left when looked at.
+    pub remaining_secs: Option<f64>,
+    /// Milliseconds from the journey's start to when it was seen.
+    pub seen_at_ms: f64,
+}
+
+/// One visit's outcome: the browser's own account, or why it failed.
+#[derive(Debug, Clone, Serialize)]
+pub struct VisitRecord {
+    /// The URL asked for.
+    pub url: String,
+    /// The browser's account of each request of the visit.
+    pub visit: Option<browser::Visit>,
+    /// Why the visit failed, if it did (no response at all).
+    pub error: Option<String>,
+}
+
+/// A whole tour: the story and every fact it was told from. `--json` prints this.
+#[derive(Debug, Clone, Serialize)]
+pub struct Tour {
+    /// The URL browsed.
+    pub url: String,
+    /// The fault injected.
+    pub fault: Option<Fault>,
+    /// The lab's address table.
+    pub lab: Vec<LabHost>,
+    /// Each visit, as the browser saw it.
+    pub visits: Vec<VisitRecord>,
+    /// What the capture could do.
+    pub capture: CaptureStatus,
+    /// Every captured packet, decoded.
+    pub packets: Vec<wire::Packet>,
+    /// Each TCP connection, reconstructed from the packets.
+    pub connections: Vec<wire::TcpConnection>,
+    /// The TIME_WAIT sockets the kernel showed after the close.
+    pub time_wait: Vec<TimeWaitSeen>,
+    /// Every report the lab's parts made.
+    pub events: Vec<journey::Event>,
+    /// The story, as the renderers tell it.
+    pub story: journey::story::Story,
+    /// Wall-clock milliseconds the tour took, lab start to lab stop.
+    pub wall_ms: f64,
+}
+
+/// A row of the lab's table, for JSON.
+#[derive(Debug, Clone, Serialize)]
+pub struct LabHost {
+    pub name: String,
+    pub role: String,
+    pub addr: SocketAddr,
+    pub detail: String,
+}
+
+impl From<&HostRow> for LabHost {
+    fn from(row: &HostRow) -> Self {
+        LabHost {
+            name: row.name.clone(),
+            role: row.role.clone(),
+            addr: row.addr,
+            detail: row.detail.clone(),
+        }
+    }
+}
+
+/// Why a tour could not be told.
+#[derive(Debug, thiserror::Error)]
+pub enum TourError {
+    #[error(transparent)]
+    Lab(#[from] crate::LabError),
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// The lab's home page URL (with the port when it is not 80).
+pub fn home_url(config: &LabConfig) -> String {
+    url_on(config, &config.web.name, "/")
+}
+
+fn url_on(config: &LabConfig, host: &str, path: &str) -> String {
+    if config.http_port == 80 {
+        format!("http://{host}{path}")
+    } else {
+        format!("http://{host}:{}{path}", config.http_port)
+    }
+}
+
+/// Runs a tour: lab up, capture, browse, close, TIME_WAIT, story.
+pub fn run(options: TourOptions) -> Result<Tour, TourError> {
+    let config = options.config.clone();
+    let mut faults = Faults::default();
+    let mut search = options.search.clone();
+    let default_url = match options.fault {
+        None => home_url(&config),
+        Some(Fault::RootDown) => {
+            let first_root = config
+                .dns
+                .iter()
+                .find(|s| s.role == "root")
+                .expect("the config has a root");
+            faults.dead_dns.push(first_root.name.clone());
+            home_url(&config)
+        }
+        Some(Fault::Nxdomain) => {
+            search = None;
+            let apex = config
+                .web
+                .name
+                .split_once('.')
+                .map_or(config.web.name.as_str(), |(_, apex)| apex);
+            url_on(&config, &format!("no-such-host.{apex}"), "/")
+        }
+        Some(fault @ (Fault::WasDown | Fault::WasSlow | Fault::DbDown)) => {
+            faults.was_down = fault == Fault::WasDown;
+            faults.was_stalled = fault == Fault::WasSlow;
+            faults.db_down = fault == Fault::DbDown;
+            let query = search.take().unwrap_or_else(|| "tcp".into());
+            url_on(&config, &config.web.name, &format!("/search?q={query}"))
+        }
+    };
+    let url = options.url.clone().unwrap_or(default_url);
+    // Search only from the lab's home page, as a person would after it loaded.
+    if url != home_url(&config) {
+        search = None;
+    }
+    if options.visits == 0 {
+        return Err(TourError::Usage("--visits must be at least 1".into()));
+    }
+
+    let collector = Arc::new(journey::Collector::default());
+    let started = Instant::now();
+    let filter = wire::CaptureFilter {
+        addrs: config.addresses(),
+        dns_port: config.dns_port,
+    };
+    let (capture, capture_error) = match wire::Capture::start(filter) {
+        Ok(capture) => (Some(capture), None),
+        Err(err) => (None, Some(err.to_string())),
+    };
+
+    let lab = crate::start(&config, &faults, collector.clone())?;
+    let lab_hosts: Vec<LabHost> = lab.hosts.iter().map(LabHost::from).collect();
+
+    let t0 = SystemTime::now();
+    let browser_config = browser::BrowserConfig {
+        bind: Some(IpAddr::V4(config.browser)),
+        // A lab's faults should show in seconds, not minutes.
+        request_timeout: Duration::from_secs_f64(config.web.upstream_timeout + 5.0),
+        ..browser::BrowserConfig::default()
+    };
+    let names = browser::Names::new(
+        browser::hosts_file::HostsFile::load(std::path::Path::new("/etc/hosts")),
+        Some(browser::HostCache::in_memory()),
+        browser::NameService::Resolver(config.resolver_addr()),
+    )
+    .with_source(Some(IpAddr::V4(config.browser)));
+    let mut client = browser::Browser::new(names, browser_config, collector.clone());
+    let search_url = search.as_ref().map(|q| {
+        url_on(
+            &config,
+            &config.web.name,
+            &format!("/search?q={}", encode_query(q)),
+        )
+    });
+
+    let (visits, closed) = lab.runtime().block_on(async {
+        let mut visits = Vec::new();
+        for _ in 0..options.visits {
+            for target in std::iter::once(&url).chain(search_url.as_ref()) {
+                let record = match client.get(target).await {
+                    Ok(visit) => VisitRecord {
+                        url: target.clone(),
+                        visit: Some(visit),
+                        error: None,
+                    },
+                    Err(err) => VisitRecord {
+                        url: target.clone(),
+                        visit: None,
+                        error: Some(err.to_string()),
+                    },
+                };
+                visits.push(record);
+            }
+        }
+        let closed = client.close().await;
+        (visits, closed)
+    });
+
+    // The close is done when the browser's socket shows TIME_WAIT in the kernel's table (or,
+    // when the server closed first, on the server's side). Bounded: a second at most.
+    let mut time_wait = Vec::new();
+    for conn in &closed {
+        let deadline = Instant::now() + Duration::from_secs(1);
+        let seen = loop {
+            match wire::sockets::time_wait_between(conn.local, conn.remote) {
+                Ok(Some(tw)) => break Some(tw),
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(2))
+                }
+                _ => break None,
+            }
+        };
+        time_wait.push(TimeWaitSeen {
+            local: conn.local,
+            remote: conn.remote,
+            holder: seen.as_ref().map(|tw| tw.holder),
+            remaining_secs: seen.as_ref().map(|tw| tw.remaining.as_secs_f64()),
+            seen_at_ms: ms_between(t0, SystemTime::now()),
+        });
+    }
+
+    // The last ACK of the close is on the wire before the kernel lists TIME_WAIT; give the
+    // capture thread a moment to read it from its socket.
+    let (packets, capture_status) = match capture {
+        Some(capture) => {
+            std::thread::sleep(Duration::from_millis(20));
+            let report = capture.stop();
+            let status = CaptureStatus {
+                captured: true,
+                reason: None,
+                received: report.stats.received,
+                dropped: report.stats.dropped,
+            };
+            (report.packets, status)
+        }
+        None => (
+            Vec::new(),
+            CaptureStatus {
+                captured: false,
+                reason: capture_error,
+                received: 0,
+                dropped: 0,
+            },
+        ),
+    };
+    let resolver_cache = story::resolver_cache_lines(lab.resolver(), &visits, t0);
+    lab.stop();
+    let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
+
+    let connections = wire::connections(&packets);
+    let events = collector.events();
+    let facts = story::Facts {
+        config: &config,
+        fault: options.fault,
+        t0,
+        visits: &visits,
+        packets: &packets,
+        connections: &connections,
+        events: &events,
+        time_wait: &time_wait,
+        capture: &capture_status,
+        resolver_cache: &resolver_cache,
+    };
+    let story = story::build(&url, &facts);
+    Ok(Tour {
+        url,
+        fault: options.fault,
+        lab: lab_hosts,
+        visits,
+        capture: capture_status,
+        packets,
+        connections,
+        time_wait,
+        events,
+        story,
+        wall_ms,
+    })
+}
+
+/// Milliseconds from `t0` to `at` (negative when `at` is earlier).
+fn ms_between(t0: SystemTime, at: SystemTime) -> f64 {
+    match at.duration_since(t0) {
+        Ok(d) => d.as_secs_f64() * 1000.0,
+        Err(e) => -e.duration().as_secs_f64() * 1000.0,
+    }
+}
+
+/// A search query as a form would send it (application/x-www-form-urlencoded).
+fn encode_query(query: &str) -> String {
+    url::form_urlencoded::byte_serialize(query.as_bytes()).collect()
+}
