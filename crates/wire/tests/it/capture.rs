@@ -269,3 +269,34 @@ fn dns_over_udp_is_decoded_and_outsiders_are_filtered_in_the_kernel() {
     );
     assert!(report.packets[0].at <= report.packets[1].at);
 }
+
+/// A query to an address with no server on the port: the kernel answers "port unreachable",
+/// the symptom of a dead root server in the lab.
+#[test]
+fn a_query_to_a_dead_server_meets_icmp_port_unreachable() {
+    let block = LoopbackBlock::claim();
+    let Some(capture) = capture_or_skip(&block, &[2, 53]) else {
+        return;
+    };
+    let resolver = UdpSocket::bind(block.addr(53, 0)).unwrap();
+    resolver
+        .send_to(b"anyone there?", block.addr(2, DNS_PORT))
+        .unwrap();
+    // The kernel's ICMP error goes to the wire only (the socket is not connected, so it
+    // reports no error); the capture's stop drains what is queued, so no sleep is needed.
+    let report = capture.stop();
+    let lines: Vec<String> = report.packets.iter().map(Packet::summary).collect();
+    assert_eq!(
+        lines.last().map(String::as_str),
+        Some(
+            format!(
+                "{} > {} ICMP destination unreachable (port unreachable)",
+                block.ip(2),
+                block.ip(53)
+            )
+            .as_str()
+        ),
+        "{}",
+        lines.join("\n")
+    );
+}
