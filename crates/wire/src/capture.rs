@@ -88,7 +88,7 @@ pub struct CaptureStats {
 }
 
 /// What a capture saw.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize)]
 pub struct CaptureReport {
     /// The packets, decoded, in the order the kernel delivered them.
     pub packets: Vec<Packet>,

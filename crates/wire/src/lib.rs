@@ -17,6 +17,37 @@
 //! - [`sockets::time_wait_between`] asks the kernel (sock_diag netlink) who does;
 //! - [`write_pcap`] saves the frames for `tshark -r` or Wireshark.
 //!
+//! ```no_run
+//! use std::net::Ipv4Addr;
+//! use wire::{Capture, CaptureError, CaptureFilter};
+//!
+//! let filter = CaptureFilter {
+//!     addrs: vec![Ipv4Addr::new(127, 0, 0, 10), Ipv4Addr::new(127, 0, 0, 80)],
+//!     dns_port: 1053,
+//! };
+//! let capture = match Capture::start(filter) {
+//!     Ok(capture) => Some(capture),
+//!     Err(err @ CaptureError::NotPermitted { .. }) => {
+//!         eprintln!("{err}");
+//!         None
+//!     }
+//!     Err(err) => panic!("{err}"),
+//! };
+//! // ... the browser visits http://127.0.0.80/ from 127.0.0.10 ...
+//! if let Some(capture) = capture {
+//!     let report = capture.stop();
+//!     for packet in &report.packets {
+//!         println!("{packet}"); // 127.0.0.10:41234 > 127.0.0.80:80 [S] seq 0 win 65495 ...
+//!     }
+//!     for connection in wire::connections(&report.packets) {
+//!         let kernel = wire::sockets::time_wait_between(connection.client, connection.server);
+//!         println!("{connection}: packets say {:?} closed first, kernel: {kernel:?}",
+//!             connection.active_closer);
+//!     }
+//!     wire::write_pcap("tour.pcap".as_ref(), &report.packets).unwrap();
+//! }
+//! ```
+//!
 //! Without root or CAP_NET_RAW, [`Capture::start`] returns [`CaptureError::NotPermitted`] and
 //! the caller goes on with what its own sockets report; no packet is ever made up.
 
