@@ -280,7 +280,13 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
 
     let (visits, closed) = lab.runtime().block_on(async {
         let mut visits = Vec::new();
-        for _ in 0..options.visits {
+        let mut closed = Vec::new();
+        for visit in 0..options.visits {
+            // Between visits the browser lets its connection go, as after a tab is closed: so
+            // the next visit starts again from the name, and meets the caches.
+            if visit > 0 {
+                closed.extend(client.close().await);
+            }
             for target in std::iter::once(&url).chain(search_url.as_ref()) {
                 let record = match client.get(target).await {
                     Ok(visit) => VisitRecord {
@@ -297,7 +303,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
                 visits.push(record);
             }
         }
-        let closed = client.close().await;
+        closed.extend(client.close().await);
         (visits, closed)
     });
 
@@ -324,11 +330,9 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
         });
     }
 
-    // The last ACK of the close is on the wire before the kernel lists TIME_WAIT; give the
-    // capture thread a moment to read it from its socket.
+    // `stop` reads what the kernel has queued, so the close's last ACK is in.
     let (packets, capture_status) = match capture {
         Some(capture) => {
-            std::thread::sleep(Duration::from_millis(20));
             let report = capture.stop();
             let status = CaptureStatus {
                 captured: true,

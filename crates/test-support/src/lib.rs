@@ -347,6 +347,35 @@ impl LabZones {
     pub fn root_hints(&self) -> PathBuf {
         self.dir.join("root.hints")
     }
+
+    /// Writes `lab.toml` for the whole lab (`lab/lab.toml`) in this block: its addresses
+    /// rewritten, these zones, the repository's site, a SQLite database in this directory, and
+    /// the ports given. Returns the config's path, for `--config`.
+    pub fn write_lab_config(&self, dns_port: u16, http_port: u16) -> PathBuf {
+        let source = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../lab"));
+        let text = std::fs::read_to_string(source.join("lab.toml"))
+            .unwrap_or_else(|err| panic!("cannot read lab/lab.toml: {err}"));
+        let site = source.join("site");
+        let text = rewrite_lab_addresses(&text, self.prefix)
+            .replace("# dns = 53", &format!("dns = {dns_port}"))
+            .replace("# http = 80", &format!("http = {http_port}"))
+            .replace(
+                "zones = \"zones\"",
+                &format!("zones = {:?}", self.dir.display().to_string()),
+            )
+            .replace(
+                "site = \"site\"",
+                &format!("site = {:?}", site.display().to_string()),
+            )
+            .replace(
+                "# database = \"sqlite://lab.db\"",
+                "database = \"sqlite://lab.db\"",
+            );
+        let path = self.dir.join("lab.toml");
+        std::fs::write(&path, text)
+            .unwrap_or_else(|err| panic!("cannot write {}: {err}", path.display()));
+        path
+    }
 }
 
 impl Drop for LabZones {

@@ -2,5 +2,7 @@
 
 mod dig; // `roundtrip dig` against a real `roundtrip serve auth`, and against real dig's output
 mod dig_trace; // `roundtrip dig +trace`: the walk . -> com. -> google.com. on the lab, text and JSON
+mod get; // `roundtrip get` against a small real HTTP server: exit codes, --json, -v, the host cache
 mod resolver_interop; // `roundtrip serve resolver` against Unbound (differential) and through NSD
-mod zone_check; // `roundtrip zone check` against the lab zones and BIND's named-compilezone
+mod tour;
+mod zone_check; // `roundtrip zone check` against the lab zones and BIND's named-compilezone // `roundtrip tour`: the whole lab in a block, the journey's JSON, faults, pcap, HTML in Chromium

@@ -742,6 +742,16 @@ fn tell_server_side(story: &mut Story, facts: &Facts, hosts: &Hosts) {
                             .unwrap_or_else(|| "?".into())
                     ),
                     "redirect" => "a redirect rule of this virtual host".into(),
+                    "error" if *status == 502 => format!(
+                        "dynamic, for the WAS{}, which could not be reached (connection \
+                         refused): 502 Bad Gateway, the fault is upstream",
+                        upstream.map(|u| format!(" at {u}")).unwrap_or_default()
+                    ),
+                    "error" if *status == 504 => format!(
+                        "dynamic, for the WAS{}, which did not answer in time: 504 Gateway \
+                         Timeout",
+                        upstream.map(|u| format!(" at {u}")).unwrap_or_default()
+                    ),
                     "not_found" => "no such file under the document root".into(),
                     other => other.to_owned(),
                 };
