@@ -39,3 +39,5 @@ pub use fetch::{
 pub use host_cache::HostCache;
 pub use names::{NameError, NameService, Names, Resolved, Source};
 pub use timing::{ResourceTiming, Timings};
+/// The request method type [`Browser::request`] takes (from the `http` crate).
+pub use http::Method;
