@@ -1,0 +1,670 @@
+//! `roundtrip get URL`: a command-line browser that shows where the time of a real request went.
+//!
+//! # Layout
+//! A request enters at [`run`] with clap's [`GetArgs`] and passes through:
+//! 1. [`Setup::from_args`]: the arguments become typed settings — the host cache (the file
+//!    given by `--cache-file`, the default profile file, or none with `--no-cache`), the name
+//!    service (`--recursive`, `--resolver`, or the first `nameserver` of `/etc/resolv.conf`),
+//!    the [`browser::BrowserConfig`]. A bad value is a usage error (exit 2).
+//! 2. [`browser::Browser::request`]: lookup, Happy Eyeballs, HTTP/1.1, redirects, one leg each;
+//!    then [`browser::Browser::close`], the client sending the first FIN.
+//! 3. Output: the body on stdout (or `-o FILE`); on stderr a report of each leg (which cache or
+//!    server answered the name, the attempts, the status and its class, the timings), with
+//!    `-v` the request and response headers as curl shows them (`> GET / HTTP/1.1`,
+//!    `< HTTP/1.1 200 OK`); `-s` silences the report. `--json` prints one JSON document
+//!    instead of the body and the report.
+//!
+//! The host cache is managed with `--cache-list` and `--cache-clear` (with or without a URL).
+//!
+//! Exit codes, as curl: 0 when a response arrived, whatever its status (a 404 is the server's
+//! answer, not a failure of the request), unless `--fail` asks for 1 on a status of 400 or
+//! more; 1 when the request failed (the name, the connection, a timeout, too many redirects, a
+//! loop; one line on stderr); 2 for bad usage.
+//!
+//! # The `--json` document
+//! ```text
+//! {
+//!   "url":          the URL as given,
+//!   "final_url":    the last leg's URL (after redirects), or null on failure,
+//!   "status":       the final status code, or null,
+//!   "reason":       its reason phrase, or null,
+//!   "status_class": what the status class means ("2xx success: ..."), or null,
+//!   "body_bytes":   the final body's length,
+//!   "output":       the file the body went to (-o), or null (the body is not in the document),
+//!   "error":        null, or the one-line reason of the failure (exit code 1),
+//!   "legs": [ one per request sent, in order {
+//!       "url", "method", "request_line", "request_headers": [[name, value]...],
+//!       "resolved": null (reused connection) or { "host", "addresses", "ttl",
+//!           "source": {"kind": "literal" | "hosts_file" | "host_cache" (+ "ttl_left")
+//!                      | "resolver" (+ "server") | "recursive"},
+//!           "cnames", "hops": ["dig +trace style line"...] },
+//!       "connection": { "id", "local", "remote", "reused",
+//!           "attempts": [{ "remote", "started_ms", "ended_ms",
+//!                          "outcome": connected|refused|timed_out|unreachable|failed|cancelled|skipped,
+//!                          "error" }] },
+//!       "http_version", "status", "reason", "status_class",
+//!       "response_headers": [[name, value]...], "body_bytes",
+//!       "timings": { "time_namelookup", "time_connect", "time_appconnect",
+//!           "time_pretransfer", "time_starttransfer", "time_total" (seconds from the leg's
+//!           start, cumulative, as curl -w),
+//!           "resource_timing": { "fetchStart", "domainLookupStart", "domainLookupEnd",
+//!               "connectStart", "connectEnd", "secureConnectionStart", "requestStart",
+//!               "responseStart", "responseEnd" (ms from the leg's start, W3C names) } },
+//!       "started_at": { "secs_since_epoch", "nanos_since_epoch" },
+//!       "redirect_to": the next leg's URL, or null } ],
+//!   "closed_connections": [{ "id", "local", "remote", "requests",
+//!       "first_fin": "client" | "server" | null, "server_fin_seen" }],
+//!   "name_service": "the resolver 10.0.0.53:53" | "recursive from the root hints (port 53)",
+//!   "host_cache": the cache file, or null (--no-cache)
+//! }
+//! ```
+
+use std::io::Write as _;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use anyhow::Context as _;
+use browser::hosts_file::{HostsFile, SYSTEM_HOSTS};
+use browser::{
+    AttemptOutcome, Browser, BrowserConfig, ClosedConnection, DEFAULT_MAX_REDIRECTS, HostCache,
+    Leg, Method, NameService, Names, Side, Source, Visit,
+};
+use bytes::Bytes;
+use resolver::RootHints;
+use serde::Serialize;
+
+/// Where the system's resolvers are listed.
+const RESOLV_CONF: &str = "/etc/resolv.conf";
+/// The DNS port (RFC 1035 §4.2).
+const DNS_PORT: u16 = 53;
+
+/// Arguments of `roundtrip get`.
+#[derive(clap::Args, Debug)]
+#[command(after_help = "\
+Host cache: the browser keeps the addresses DNS gave, each for its TTL, in a file between runs \
+(default ~/.cache/roundtrip/hosts.json). --cache-list prints it, --cache-clear empties it; \
+--no-cache neither reads nor writes it.
+
+Exit codes: 0 a response arrived (whatever its status; with --fail, 1 for 400 and above), \
+1 the request failed (name, connection, timeout, redirects), 2 bad usage.")]
+pub struct GetArgs {
+    /// The URL to fetch (http://; https:// is not supported yet).
+    #[arg(required_unless_present_any = ["cache_list", "cache_clear"])]
+    pub url: Option<String>,
+    /// Show the connection attempts and the request and response headers, as curl -v.
+    #[arg(short, long)]
+    pub verbose: bool,
+    /// No report on stderr, only the body (or errors).
+    #[arg(short, long, conflicts_with = "verbose")]
+    pub silent: bool,
+    /// Print one JSON document describing every leg instead of the body and the report.
+    #[arg(long)]
+    pub json: bool,
+    /// Write the body to FILE instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Ask this recursive resolver (default: the first nameserver of /etc/resolv.conf).
+    #[arg(long, value_name = "ADDR[:PORT]")]
+    pub resolver: Option<String>,
+    /// Resolve in-process from the root hints, iteratively, instead of asking a resolver.
+    #[arg(long, conflicts_with = "resolver")]
+    pub recursive: bool,
+    /// Root hints for --recursive (named.root format; default: IANA's).
+    #[arg(long, value_name = "FILE", requires = "recursive")]
+    pub root_hints: Option<PathBuf>,
+    /// The port every name server is asked on with --recursive (the lab's is 1053 unless root).
+    #[arg(long, value_name = "PORT", default_value_t = DNS_PORT, requires = "recursive")]
+    pub dns_port: u16,
+    /// Follow at most N redirects (the Fetch standard's limit by default).
+    #[arg(long, value_name = "N", default_value_t = DEFAULT_MAX_REDIRECTS)]
+    pub max_redirs: usize,
+    /// Neither read nor write the host cache.
+    #[arg(long)]
+    pub no_cache: bool,
+    /// The host cache file.
+    #[arg(long, value_name = "PATH", conflicts_with = "no_cache")]
+    pub cache_file: Option<PathBuf>,
+    /// Print the host cache's unexpired entries.
+    #[arg(long)]
+    pub cache_list: bool,
+    /// Empty the host cache.
+    #[arg(long)]
+    pub cache_clear: bool,
+    /// The hosts file consulted before the cache and DNS.
+    #[arg(long, value_name = "FILE", default_value = SYSTEM_HOSTS)]
+    pub hosts_file: PathBuf,
+    /// The source address of the connections and the DNS queries.
+    #[arg(long, value_name = "ADDR")]
+    pub bind: Option<IpAddr>,
+    /// The request method (default GET, or POST with -d).
+    #[arg(short = 'X', long = "request", value_name = "METHOD")]
+    pub method: Option<String>,
+    /// Send DATA as the body (application/x-www-form-urlencoded, as curl -d).
+    #[arg(short, long, value_name = "DATA")]
+    pub data: Option<String>,
+    /// Exit 1 when the final status is 400 or more (the body is not written).
+    #[arg(short, long)]
+    pub fail: bool,
+    /// Seconds allowed to connect (all Happy Eyeballs attempts together).
+    #[arg(long, value_name = "SECS", default_value_t = 10.0)]
+    pub connect_timeout: f64,
+    /// Seconds allowed for each request, from sending it to the end of the body.
+    #[arg(long, value_name = "SECS", default_value_t = 30.0)]
+    pub max_time: f64,
+}
+
+/// Runs `roundtrip get`. Returns the exit code.
+pub fn run(args: GetArgs) -> anyhow::Result<u8> {
+    let setup = match Setup::from_args(&args) {
+        Ok(setup) => setup,
+        Err(usage) => {
+            eprintln!("roundtrip: get: {usage}");
+            return Ok(2);
+        }
+    };
+    let Setup {
+        mut cache,
+        cache_path,
+        service,
+        service_note,
+        config,
+        method,
+        body,
+    } = setup;
+    let now = unix_now();
+    if args.cache_list || args.cache_clear {
+        let Some(cache) = cache.as_mut() else {
+            eprintln!("roundtrip: get: --no-cache: there is no host cache to list or clear");
+            return Ok(2);
+        };
+        manage_cache(cache, &args, now)?;
+        if args.url.is_none() {
+            return Ok(0);
+        }
+    }
+    let Some(url) = args.url.clone() else {
+        return Ok(2);
+    };
+    if args.verbose
+        && let Some(note) = &service_note
+    {
+        eprintln!("* {note}");
+    }
+    let name_service = describe_service(&service);
+    let names =
+        Names::new(HostsFile::load(&args.hosts_file), cache, service).with_source(args.bind);
+    let mut client = Browser::new(names, config, Arc::new(journey::Silent));
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    let (visit, closed) = runtime.block_on(async {
+        let visit = client.request(method, &url, body).await;
+        (visit, client.close().await)
+    });
+    if let Some(cache) = client.names().cache_mut()
+        && let Err(err) = cache.save(unix_now())
+    {
+        let path = cache_path.as_ref().map(|p| p.display().to_string());
+        eprintln!(
+            "roundtrip: get: cannot save the host cache {}: {err}",
+            path.unwrap_or_default()
+        );
+    }
+
+    let visit = match visit {
+        Ok(visit) => visit,
+        Err(err) => {
+            if args.json {
+                let doc =
+                    JsonDoc::failed(&url, err.to_string(), &closed, &name_service, &cache_path);
+                print_json(&doc)?;
+            }
+            eprintln!("roundtrip: get: {err}");
+            return Ok(1);
+        }
+    };
+    let last = visit.last();
+    let failed = args.fail && last.status >= 400;
+    if args.json {
+        if !failed && let Some(path) = &args.output {
+            write_body_file(path, &visit.body)?;
+        }
+        print_json(&JsonDoc::of(
+            &url,
+            &visit,
+            &closed,
+            args.output.as_ref(),
+            &name_service,
+            &cache_path,
+        ))?;
+    } else {
+        if !args.silent {
+            let mut err = std::io::stderr().lock();
+            let _ = write_report(&mut err, &visit, &closed, args.verbose);
+        }
+        if !failed {
+            match &args.output {
+                Some(path) => write_body_file(path, &visit.body)?,
+                None => write_stdout(&visit.body)?,
+            }
+        }
+    }
+    if failed {
+        eprintln!(
+            "roundtrip: get: the server answered {} {} (--fail)",
+            last.status, last.reason
+        );
+        return Ok(1);
+    }
+    Ok(0)
+}
+
+/// The typed settings of one `roundtrip get`.
+struct Setup {
+    cache: Option<HostCache>,
+    cache_path: Option<PathBuf>,
+    service: NameService,
+    /// How the resolver was chosen, when that is worth saying.
+    service_note: Option<String>,
+    config: BrowserConfig,
+    method: Method,
+    body: Bytes,
+}
+
+impl Setup {
+    fn from_args(args: &GetArgs) -> Result<Setup, String> {
+        let (cache, cache_path) = if args.no_cache {
+            (None, None)
+        } else {
+            let path = match args.cache_file.clone().or_else(HostCache::default_path) {
+                Some(path) => path,
+                None => return Err(
+                    "no HOME or XDG_CACHE_HOME for the host cache; give --cache-file or --no-cache"
+                        .into(),
+                ),
+            };
+            let (cache, warning) = HostCache::open(&path);
+            if let Some(warning) = warning {
+                eprintln!("roundtrip: get: {warning}");
+            }
+            (Some(cache), Some(path))
+        };
+        let (service, service_note) = if args.recursive {
+            let hints = match &args.root_hints {
+                Some(path) => RootHints::load(path).map_err(|e| e.to_string())?,
+                None => RootHints::iana(),
+            };
+            (
+                NameService::Recursive {
+                    hints,
+                    port: args.dns_port,
+                },
+                None,
+            )
+        } else if let Some(text) = &args.resolver {
+            let addr = parse_server(text).ok_or_else(|| {
+                format!("--resolver {text:?}: not ADDR or ADDR:PORT ([ADDR]:PORT for IPv6)")
+            })?;
+            (NameService::Resolver(addr), None)
+        } else {
+            let (addr, note) = system_resolver();
+            (NameService::Resolver(addr), note)
+        };
+        let seconds = |value: f64, option: &str| {
+            Duration::try_from_secs_f64(value)
+                .ok()
+                .filter(|d| !d.is_zero())
+                .ok_or_else(|| format!("{option} {value}: not a positive number of seconds"))
+        };
+        let config = BrowserConfig {
+            bind: args.bind,
+            max_redirects: args.max_redirs,
+            connect_timeout: seconds(args.connect_timeout, "--connect-timeout")?,
+            request_timeout: seconds(args.max_time, "--max-time")?,
+            ..BrowserConfig::default()
+        };
+        let body = args
+            .data
+            .as_ref()
+            .map(|d| Bytes::from(d.clone().into_bytes()))
+            .unwrap_or_default();
+        let method = match &args.method {
+            Some(text) => Method::from_bytes(text.as_bytes())
+                .map_err(|_| format!("-X {text:?}: not a method token"))?,
+            None if args.data.is_some() => Method::POST,
+            None => Method::GET,
+        };
+        Ok(Setup {
+            cache,
+            cache_path,
+            service,
+            service_note,
+            config,
+            method,
+            body,
+        })
+    }
+}
+
+/// `ADDR`, `ADDR:PORT`, `[V6]` or `[V6]:PORT`; port 53 unless given.
+fn parse_server(text: &str) -> Option<SocketAddr> {
+    if let Ok(addr) = text.parse::<SocketAddr>() {
+        return Some(addr);
+    }
+    let bare = text
+        .strip_prefix('[')
+        .and_then(|t| t.strip_suffix(']'))
+        .unwrap_or(text);
+    bare.parse::<IpAddr>()
+        .ok()
+        .map(|ip| SocketAddr::new(ip, DNS_PORT))
+}
+
+/// The first `nameserver` of resolv.conf(5), or 127.0.0.1:53 (what the C library falls back
+/// to when there is none), with a note saying so.
+fn system_resolver() -> (SocketAddr, Option<String>) {
+    let text = std::fs::read_to_string(RESOLV_CONF).unwrap_or_default();
+    let first = text.lines().find_map(|line| {
+        let mut fields = line.split_whitespace();
+        if fields.next() != Some("nameserver") {
+            return None;
+        }
+        let address = fields.next()?;
+        address.split('%').next()?.parse::<IpAddr>().ok()
+    });
+    match first {
+        Some(ip) => (SocketAddr::new(ip, DNS_PORT), None),
+        None => (
+            SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), DNS_PORT),
+            Some(format!(
+                "no nameserver in {RESOLV_CONF}: asking 127.0.0.1:53, as the C library does"
+            )),
+        ),
+    }
+}
+
+fn describe_service(service: &NameService) -> String {
+    match service {
+        NameService::Resolver(addr) => format!("the resolver {addr}"),
+        NameService::Recursive { port, .. } => {
+            format!("recursive from the root hints (port {port})")
+        }
+    }
+}
+
+fn manage_cache(cache: &mut HostCache, args: &GetArgs, now: u64) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if args.cache_list {
+        let entries = cache.list(now);
+        if entries.is_empty() {
+            writeln!(out, "; the host cache is empty")?;
+        }
+        for (name, entry) in entries {
+            let addresses: Vec<String> = entry.addresses.iter().map(ToString::to_string).collect();
+            writeln!(
+                out,
+                "{name}\t{}s left\t{}",
+                entry.expires.saturating_sub(now),
+                addresses.join(" ")
+            )?;
+        }
+    }
+    if args.cache_clear {
+        let count = cache.list(now).len();
+        cache.clear();
+        cache.save(now).context("cannot write the host cache")?;
+        eprintln!("roundtrip: get: host cache cleared ({count} entries)");
+    }
+    Ok(())
+}
+
+fn write_stdout(body: &[u8]) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(body).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        // `roundtrip get URL | head`: the reader has what it wanted.
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(err) => Err(anyhow::Error::new(err).context("cannot write to stdout")),
+    }
+}
+
+fn write_body_file(path: &std::path::Path, body: &[u8]) -> anyhow::Result<()> {
+    std::fs::write(path, body).with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// The report on stderr: per leg, the lookup, the connection, (`-v`: the headers), the status
+/// and the timings; then how each connection was closed.
+fn write_report(
+    out: &mut impl std::io::Write,
+    visit: &Visit,
+    closed: &[ClosedConnection],
+    verbose: bool,
+) -> std::io::Result<()> {
+    for leg in &visit.legs {
+        write_lookup(out, leg)?;
+        write_connection(out, leg, verbose)?;
+        if verbose {
+            writeln!(out, "> {}", leg.request_line)?;
+            for (name, value) in &leg.request_headers {
+                writeln!(out, "> {name}: {value}")?;
+            }
+            writeln!(out, ">")?;
+            writeln!(out, "< {} {} {}", leg.http_version, leg.status, leg.reason)?;
+            for (name, value) in &leg.response_headers {
+                writeln!(out, "< {name}: {value}")?;
+            }
+            writeln!(out, "<")?;
+        }
+        writeln!(
+            out,
+            "* {} {} -> {} {} ({}); {} body bytes",
+            leg.method, leg.url, leg.status, leg.reason, leg.status_class, leg.body_bytes
+        )?;
+        let t = &leg.timings;
+        writeln!(
+            out,
+            "* time_namelookup {:.6}  time_connect {:.6}  time_appconnect {:.6}  \
+             time_pretransfer {:.6}  time_starttransfer {:.6}  time_total {:.6}",
+            t.time_namelookup,
+            t.time_connect,
+            t.time_appconnect,
+            t.time_pretransfer,
+            t.time_starttransfer,
+            t.time_total
+        )?;
+        if let Some(next) = &leg.redirect_to {
+            writeln!(out, "* Following the redirect to {next}")?;
+        }
+    }
+    for c in closed {
+        let how = match c.first_fin {
+            Some(Side::Client) => "the client sent the first FIN, so the client holds TIME_WAIT",
+            Some(Side::Server) => "the server sent the first FIN, so the server holds TIME_WAIT",
+            None => "ended in an error",
+        };
+        writeln!(
+            out,
+            "* Connection #{} {} -> {} closed after {} request(s): {how}",
+            c.id, c.local, c.remote, c.requests
+        )?;
+    }
+    Ok(())
+}
+
+fn write_lookup(out: &mut impl std::io::Write, leg: &Leg) -> std::io::Result<()> {
+    let Some(resolved) = &leg.resolved else {
+        return writeln!(
+            out,
+            "* No lookup: re-using connection #{} to {}",
+            leg.connection.id, leg.connection.remote
+        );
+    };
+    let by = match &resolved.source {
+        Source::Literal => "the URL (an address literal)".to_owned(),
+        Source::HostsFile => "the hosts file".to_owned(),
+        Source::HostCache { ttl_left } => format!("the host cache ({ttl_left} s of TTL left)"),
+        Source::Resolver { server } => format!("the resolver {server} (no cache had it)"),
+        Source::Recursive => "an iterative walk from the root (no cache had it)".to_owned(),
+    };
+    let ms = leg.timings.resource_timing.domain_lookup_end
+        - leg.timings.resource_timing.domain_lookup_start;
+    let addresses: Vec<String> = resolved.addresses.iter().map(ToString::to_string).collect();
+    writeln!(
+        out,
+        "* {} resolved by {by} in {ms:.3} ms: {}{}",
+        resolved.host,
+        addresses.join(", "),
+        if resolved.ttl > 0 {
+            format!(" (TTL {})", resolved.ttl)
+        } else {
+            String::new()
+        }
+    )?;
+    if !resolved.cnames.is_empty() {
+        writeln!(out, "*   via CNAME {}", resolved.cnames.join(" -> "))?;
+    }
+    for hop in &resolved.hops {
+        writeln!(out, "*   {hop}")?;
+    }
+    Ok(())
+}
+
+fn write_connection(
+    out: &mut impl std::io::Write,
+    leg: &Leg,
+    verbose: bool,
+) -> std::io::Result<()> {
+    let c = &leg.connection;
+    if c.reused {
+        return Ok(());
+    }
+    if verbose || c.attempts.len() > 1 {
+        for a in &c.attempts {
+            let outcome = match a.outcome {
+                AttemptOutcome::Connected => "connected".to_owned(),
+                AttemptOutcome::Cancelled => "cancelled (another attempt won)".to_owned(),
+                other => {
+                    let reason = a.error.clone().unwrap_or_default();
+                    format!("{other:?} {reason}").to_lowercase()
+                }
+            };
+            writeln!(
+                out,
+                "*   Trying {} at {:.3} ms ... {outcome} at {:.3} ms",
+                a.remote, a.started_ms, a.ended_ms
+            )?;
+        }
+    }
+    writeln!(
+        out,
+        "* Connected to {} from {} (connection #{})",
+        c.remote, c.local, c.id
+    )
+}
+
+/// The `--json` document (shape in the module doc).
+#[derive(Serialize)]
+struct JsonDoc<'a> {
+    url: &'a str,
+    final_url: Option<&'a str>,
+    status: Option<u16>,
+    reason: Option<&'a str>,
+    status_class: Option<&'a str>,
+    body_bytes: u64,
+    output: Option<String>,
+    error: Option<String>,
+    legs: &'a [Leg],
+    closed_connections: &'a [ClosedConnection],
+    name_service: &'a str,
+    host_cache: Option<String>,
+}
+
+impl<'a> JsonDoc<'a> {
+    fn of(
+        url: &'a str,
+        visit: &'a Visit,
+        closed: &'a [ClosedConnection],
+        output: Option<&PathBuf>,
+        name_service: &'a str,
+        cache: &Option<PathBuf>,
+    ) -> Self {
+        let last = visit.last();
+        JsonDoc {
+            url,
+            final_url: Some(&last.url),
+            status: Some(last.status),
+            reason: Some(&last.reason),
+            status_class: Some(last.status_class),
+            body_bytes: last.body_bytes,
+            output: output.map(|p| p.display().to_string()),
+            error: None,
+            legs: &visit.legs,
+            closed_connections: closed,
+            name_service,
+            host_cache: cache.as_ref().map(|p| p.display().to_string()),
+        }
+    }
+
+    fn failed(
+        url: &'a str,
+        error: String,
+        closed: &'a [ClosedConnection],
+        name_service: &'a str,
+        cache: &Option<PathBuf>,
+    ) -> Self {
+        JsonDoc {
+            url,
+            final_url: None,
+            status: None,
+            reason: None,
+            status_class: None,
+            body_bytes: 0,
+            output: None,
+            error: Some(error),
+            legs: &[],
+            closed_connections: closed,
+            name_service,
+            host_cache: cache.as_ref().map(|p| p.display().to_string()),
+        }
+    }
+}
+
+fn print_json(doc: &JsonDoc<'_>) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    serde_json::to_writer_pretty(&mut out, doc)?;
+    writeln!(out)?;
+    Ok(())
+}
+
+fn unix_now() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn resolver_addresses_take_port_53_unless_given() {
+        assert_eq!(
+            parse_server("10.0.0.53"),
+            Some("10.0.0.53:53".parse().unwrap())
+        );
+        assert_eq!(
+            parse_server("127.0.0.53:1053"),
+            Some("127.0.0.53:1053".parse().unwrap())
+        );
+        assert_eq!(
+            parse_server("[::1]:5353"),
+            Some("[::1]:5353".parse().unwrap())
+        );
+        assert_eq!(parse_server("[::1]"), Some("[::1]:53".parse().unwrap()));
+        assert_eq!(parse_server("::1"), Some("[::1]:53".parse().unwrap()));
+        assert_eq!(parse_server("resolver.example"), None);
+    }
+}

@@ -1,0 +1,243 @@
+//! `roundtrip get` end to end: the binary against a small real HTTP/1.1 server started here on
+//! a loopback block of the test's own (a thread per connection, keep-alive, real sockets):
+//! exit codes, the `--json` document's shape, `-v`'s curl-style header lines, the host cache
+//! commands.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::process::{Command, Output};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use test_support::LoopbackBlock;
+
+/// A tiny HTTP/1.1 server: `/ok` 200 `hello`, `/moved` 301 to `/ok`, anything else 404.
+struct Site {
+    addr: SocketAddr,
+    stop: Arc<AtomicBool>,
+    _block: LoopbackBlock,
+}
+
+impl Site {
+    fn start() -> Site {
+        let block = LoopbackBlock::claim();
+        let listener = TcpListener::bind(block.addr(80, 0)).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let stopped = stop.clone();
+        std::thread::spawn(move || {
+            while !stopped.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        std::thread::spawn(move || serve(stream));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        Site {
+            addr,
+            stop,
+            _block: block,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+impl Drop for Site {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Answers requests on one connection until the client closes it (or 5 s of silence).
+fn serve(stream: TcpStream) {
+    stream.set_nonblocking(false).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut writer = stream.try_clone().unwrap();
+    let mut reader = BufReader::new(stream);
+    loop {
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+            return; // the client's FIN (or silence): done
+        }
+        loop {
+            let mut header = String::new();
+            if reader.read_line(&mut header).unwrap_or(0) == 0 || header == "\r\n" {
+                break;
+            }
+        }
+        let path = request_line.split_whitespace().nth(1).unwrap_or("/");
+        let (status, extra, body) = match path {
+            "/ok" => ("200 OK", "", "hello\n"),
+            "/moved" => ("301 Moved Permanently", "Location: /ok\r\n", ""),
+            _ => ("404 Not Found", "", "not here\n"),
+        };
+        let response = format!(
+            "HTTP/1.1 {status}\r\nContent-Type: text/plain\r\n{extra}Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        if writer.write_all(response.as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+fn get(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_roundtrip"))
+        .arg("get")
+        .args(args)
+        .output()
+        .expect("roundtrip get runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn exit_codes_follow_curl_a_404_is_an_answer_unless_fail() {
+    let site = Site::start();
+    let ok = get(&["--no-cache", &site.url("/ok")]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok.stderr));
+    assert_eq!(text(&ok.stdout), "hello\n", "the body on stdout");
+    let missing = get(&["--no-cache", "-s", &site.url("/missing")]);
+    assert_eq!(missing.status.code(), Some(0));
+    assert_eq!(text(&missing.stdout), "not here\n");
+    assert!(missing.stderr.is_empty(), "-s: no report");
+    let failed = get(&["--no-cache", "--fail", &site.url("/missing")]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(failed.stdout.is_empty(), "--fail writes no body");
+
+    // Nothing listens on .81 of the block: refused, one line saying so.
+    let dead = format!("http://{}/", site._block.addr(81, 80));
+    let refused = get(&["--no-cache", &dead]);
+    assert_eq!(refused.status.code(), Some(1));
+    let stderr = text(&refused.stderr);
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.contains("connection refused"), "{stderr}");
+
+    let https = get(&["--no-cache", "https://example.com/"]);
+    assert_eq!(https.status.code(), Some(1));
+    assert!(text(&https.stderr).contains("not supported yet"));
+
+    let usage = get(&["--no-cache", "--max-redirs", "many", &site.url("/ok")]);
+    assert_eq!(usage.status.code(), Some(2));
+    let usage = get(&[
+        "--no-cache",
+        "--resolver",
+        "not-an-address",
+        &site.url("/ok"),
+    ]);
+    assert_eq!(usage.status.code(), Some(2));
+}
+
+#[test]
+fn json_describes_every_leg_and_the_close() {
+    let site = Site::start();
+    let output = get(&["--no-cache", "--json", &site.url("/moved")]);
+    assert_eq!(output.status.code(), Some(0), "{}", text(&output.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&output.stdout).expect("one JSON document");
+    assert_eq!(doc["status"], 200);
+    assert_eq!(doc["final_url"], site.url("/ok"));
+    assert!(doc["status_class"].as_str().unwrap().starts_with("2xx"));
+    assert_eq!(doc["error"], serde_json::Value::Null);
+    let legs = doc["legs"].as_array().unwrap();
+    assert_eq!(legs.len(), 2);
+    assert_eq!(legs[0]["status"], 301);
+    assert_eq!(legs[0]["redirect_to"], site.url("/ok"));
+    assert_eq!(legs[0]["resolved"]["source"]["kind"], "literal");
+    assert_eq!(legs[0]["connection"]["remote"], site.addr.to_string());
+    assert_eq!(legs[0]["connection"]["attempts"][0]["outcome"], "connected");
+    assert_eq!(legs[1]["connection"]["reused"], true);
+    assert_eq!(legs[1]["resolved"], serde_json::Value::Null);
+    for leg in legs {
+        let t = &leg["timings"];
+        for name in [
+            "time_namelookup",
+            "time_connect",
+            "time_appconnect",
+            "time_pretransfer",
+            "time_starttransfer",
+            "time_total",
+        ] {
+            assert!(t[name].is_f64(), "{name} in {t}");
+        }
+        for name in [
+            "fetchStart",
+            "domainLookupStart",
+            "domainLookupEnd",
+            "connectStart",
+            "connectEnd",
+            "secureConnectionStart",
+            "requestStart",
+            "responseStart",
+            "responseEnd",
+        ] {
+            assert!(t["resource_timing"][name].is_f64(), "{name} in {t}");
+        }
+        assert!(t["time_total"].as_f64() >= t["time_starttransfer"].as_f64());
+    }
+    let closed = doc["closed_connections"].as_array().unwrap();
+    assert_eq!(closed.len(), 1, "one connection for both legs");
+    assert_eq!(closed[0]["first_fin"], "client");
+    assert_eq!(closed[0]["requests"], 2);
+
+    let failed = get(&["--no-cache", "--json", "https://example.com/"]);
+    assert_eq!(failed.status.code(), Some(1));
+    let doc: serde_json::Value = serde_json::from_slice(&failed.stdout).unwrap();
+    assert!(doc["error"].as_str().unwrap().contains("not supported"));
+}
+
+#[test]
+fn verbose_shows_the_headers_as_curl_does() {
+    let site = Site::start();
+    let output = get(&["--no-cache", "-v", &site.url("/ok")]);
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = text(&output.stderr);
+    for line in [
+        "> GET /ok HTTP/1.1",
+        &format!("> Host: {}", site.addr),
+        "> User-Agent: roundtrip/",
+        "> Accept: */*",
+        "< HTTP/1.1 200 OK",
+        "< content-type: text/plain",
+        "<",
+    ] {
+        assert!(
+            stderr.lines().any(|l| l.starts_with(line)),
+            "{line:?} in:\n{stderr}"
+        );
+    }
+    assert!(stderr.contains("time_starttransfer"), "{stderr}");
+    assert!(stderr.contains("the client sent the first FIN"), "{stderr}");
+    assert_eq!(text(&output.stdout), "hello\n", "the body stays on stdout");
+}
+
+#[test]
+fn the_host_cache_can_be_listed_and_cleared() {
+    let dir = std::env::temp_dir().join(format!("rt-get-cache-{}", std::process::id()));
+    let file = dir.join("hosts.json");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        &file,
+        r#"{"version":1,"hosts":{"www.example":{"addresses":["192.0.2.1"],"stored":0,"expires":99999999999}}}"#,
+    )
+    .unwrap();
+    let cache = file.to_str().unwrap();
+    let listed = get(&["--cache-file", cache, "--cache-list"]);
+    assert_eq!(listed.status.code(), Some(0), "{}", text(&listed.stderr));
+    assert!(text(&listed.stdout).starts_with("www.example\t"));
+    let cleared = get(&["--cache-file", cache, "--cache-clear"]);
+    assert_eq!(cleared.status.code(), Some(0));
+    let listed = get(&["--cache-file", cache, "--cache-list"]);
+    assert!(text(&listed.stdout).contains("empty"));
+    std::fs::remove_dir_all(&dir).unwrap();
+}
