@@ -1,6 +1,12 @@
 //! `roundtrip serve was`: the application server (crate `was`) as a long-running service.
+//!
+//! Builds its own tokio runtime, binds the listener, and runs until Ctrl-C or SIGTERM, then
+//! shuts down gracefully (requests in flight finish, the pool closes).
 
 use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context;
 
 /// The application server's flags (DESIGN.md's command-line contract).
 #[derive(clap::Args, Debug)]
@@ -11,9 +17,71 @@ pub struct WasArgs {
     /// The database: `sqlite://FILE` or `postgres://USER@HOST/DB`.
     #[arg(long, default_value = "sqlite://roundtrip-was.db")]
     pub db: String,
+    /// Database connections in the pool at most.
+    #[arg(long, default_value_t = 8)]
+    pub max_connections: u32,
+    /// The largest request body, in bytes: 413 above.
+    #[arg(long, default_value_t = 64 * 1024)]
+    pub max_body_bytes: usize,
+    /// What goes to stderr: `error`, `warn`, `info` (one access line per request) or `debug`.
+    #[arg(long, default_value = "info")]
+    pub log_level: tracing::Level,
 }
 
 pub fn run(args: WasArgs) -> anyhow::Result<u8> {
-    let _ = args;
-    anyhow::bail!("serve was: being built (issue 5)")
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(args.log_level)
+        .with_target(false)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .try_init();
+    let listener = std::net::TcpListener::bind(args.listen)
+        .with_context(|| format!("cannot bind TCP {}", args.listen))?;
+    let config = was::WasConfig {
+        db_url: args.db.clone(),
+        max_connections: args.max_connections,
+        max_body_bytes: args.max_body_bytes,
+        ..was::WasConfig::default()
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the tokio runtime")?;
+    runtime.block_on(async move {
+        let running = match was::spawn(listener, config, Arc::new(journey::Silent)).await {
+            Ok(running) => running,
+            Err(err @ was::WasError::BadDbUrl { .. }) => {
+                eprintln!("roundtrip: --db: {err}");
+                return Ok(2);
+            }
+            Err(err) => return Err(err.into()),
+        };
+        eprintln!(
+            "application server on http://{} with {} ({})",
+            running.local_addr(),
+            running.db_kind().name(),
+            args.db
+        );
+        stop_signal().await;
+        eprintln!("stopping: finishing requests in flight");
+        running.shutdown().await;
+        Ok(0)
+    })
+}
+
+/// Ctrl-C (SIGINT) or SIGTERM, whichever comes first.
+async fn stop_signal() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let terminated = async {
+        match term.as_mut() {
+            Some(term) => {
+                term.recv().await;
+            }
+            None => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminated => {}
+    }
 }

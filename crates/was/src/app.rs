@@ -92,8 +92,8 @@ async fn track(State(shared): State<Shared>, mut request: Request, next: Next) -
         %method,
         target = %target,
         status,
-        app_ms,
-        db_ms,
+        app_ms = %format_args!("{app_ms:.3}"),
+        db_ms = %format_args!("{db_ms:.3}"),
         trace_id = trace_id.as_deref().unwrap_or("-"),
     );
     if shared.reporter.enabled() {
