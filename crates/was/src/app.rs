@@ -61,10 +61,10 @@ async fn track(State(shared): State<Shared>, mut request: Request, next: Next) -
     let clock = Arc::new(RequestClock::default());
     request.extensions_mut().insert(clock.clone());
     let method = request.method().clone();
-    let target = request
-        .uri()
-        .path_and_query()
-        .map_or_else(|| request.uri().path().to_owned(), |pq| pq.as_str().to_owned());
+    let target = request.uri().path_and_query().map_or_else(
+        || request.uri().path().to_owned(),
+        |pq| pq.as_str().to_owned(),
+    );
     let trace_id = request
         .headers()
         .get("traceparent")
@@ -120,7 +120,10 @@ fn trace_id_of(traceparent: &str) -> Option<&str> {
     let (version, trace_id, parent, flags) =
         (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     let hex = |s: &str, len: usize| s.len() == len && s.bytes().all(|b| b.is_ascii_hexdigit());
-    (hex(version, 2) && hex(trace_id, 32) && hex(parent, 16) && hex(flags, 2)
+    (hex(version, 2)
+        && hex(trace_id, 32)
+        && hex(parent, 16)
+        && hex(flags, 2)
         && trace_id.bytes().any(|b| b != b'0'))
     .then_some(trace_id)
 }
@@ -267,7 +270,11 @@ async fn search(
                 .await
                 .map_err(|err| Failure::from_db(err, &shared.database))?
         };
-        page(&shared, "search.html", context! { query => query, hits => minijinja::value::Serde(&hits) })
+        page(
+            &shared,
+            "search.html",
+            context! { query => query, hits => minijinja::value::Serde(&hits) },
+        )
     }
     .await;
     named("search", result)
@@ -302,7 +309,10 @@ async fn add_document(
                     format!("A document is {} bytes at most.", shared.max_body_bytes),
                 )
             } else {
-                Failure::new(StatusCode::BAD_REQUEST, "The request body could not be read.")
+                Failure::new(
+                    StatusCode::BAD_REQUEST,
+                    "The request body could not be read.",
+                )
             }
         })?;
         let new = if json {
@@ -356,7 +366,11 @@ async fn add_document(
                 title: title.to_owned(),
                 body: text.to_owned(),
             };
-            page(&shared, "document.html", context! { document => minijinja::value::Serde(&document), created => true })?
+            page(
+                &shared,
+                "document.html",
+                context! { document => minijinja::value::Serde(&document), created => true },
+            )?
         };
         *response.status_mut() = StatusCode::CREATED;
         if let Ok(value) = HeaderValue::from_str(&location) {
@@ -412,7 +426,11 @@ async fn document(
         if wants_json {
             Ok(axum::Json(document).into_response())
         } else {
-            page(&shared, "document.html", context! { document => minijinja::value::Serde(&document) })
+            page(
+                &shared,
+                "document.html",
+                context! { document => minijinja::value::Serde(&document) },
+            )
         }
     }
     .await
@@ -492,11 +510,16 @@ mod tests {
     #[test]
     fn form_values_are_decoded_strictly() {
         assert_eq!(
-            form_value(b"title=a+b%21&body=x", "title").unwrap().as_deref(),
+            form_value(b"title=a+b%21&body=x", "title")
+                .unwrap()
+                .as_deref(),
             Some("a b!")
         );
         assert_eq!(form_value(b"body=x", "title").unwrap(), None);
-        assert_eq!(form_value(b"q=%E2%9C%93", "q").unwrap().as_deref(), Some("✓"));
+        assert_eq!(
+            form_value(b"q=%E2%9C%93", "q").unwrap().as_deref(),
+            Some("✓")
+        );
         assert!(form_value(b"q=%FF%FE", "q").is_err());
         assert!(form_value(b"q=\xff", "q").is_err());
     }
@@ -508,7 +531,10 @@ mod tests {
             trace_id_of(&format!("00-{id}-00f067aa0ba902b7-01")),
             Some(id)
         );
-        assert_eq!(trace_id_of("00-00000000000000000000000000000000-00f067aa0ba902b7-01"), None);
+        assert_eq!(
+            trace_id_of("00-00000000000000000000000000000000-00f067aa0ba902b7-01"),
+            None
+        );
         assert_eq!(trace_id_of("garbage"), None);
     }
 }

@@ -228,9 +228,9 @@ impl Database {
         } else {
             return Err(bad("expected sqlite://FILE or postgres://..."));
         };
-        let pool_options: AnyConnectOptions = pool_url.parse().map_err(|err: sqlx::Error| {
-            bad(&err.to_string())
-        })?;
+        let pool_options: AnyConnectOptions = pool_url
+            .parse()
+            .map_err(|err: sqlx::Error| bad(&err.to_string()))?;
         let setup_options: AnyConnectOptions = setup_url
             .parse()
             .map_err(|err: sqlx::Error| bad(&err.to_string()))?;
@@ -256,7 +256,9 @@ impl Database {
                         Box::pin(async move {
                             // Per connection (not stored in the file): fsync the WAL at every
                             // commit, so a 201 survives a power loss, not only a process kill.
-                            sqlx::query("PRAGMA synchronous = FULL").execute(conn).await?;
+                            sqlx::query("PRAGMA synchronous = FULL")
+                                .execute(conn)
+                                .await?;
                             Ok(())
                         })
                     });
@@ -355,9 +357,13 @@ impl Database {
             .run_direct(None, &mut conn, false)
             .await
             .map_err(|err| sqlx::Error::Migrate(Box::new(err)))?;
-        let seeded = timed(self, None, SELECT_SEEDED, |rows: &Vec<AnyRow>| rows.len() as u64, async {
-            sqlx::query(SELECT_SEEDED).fetch_all(&mut conn).await
-        })
+        let seeded = timed(
+            self,
+            None,
+            SELECT_SEEDED,
+            |rows: &Vec<AnyRow>| rows.len() as u64,
+            async { sqlx::query(SELECT_SEEDED).fetch_all(&mut conn).await },
+        )
         .await?;
         if seeded.is_empty() {
             let corpus = crate::seed::corpus();
@@ -377,7 +383,12 @@ impl Database {
             tx.commit().await?;
             // One event for the whole corpus rather than one per row: the journey wants to
             // show that seeding happened, not three hundred identical lines.
-            self.report_sql(INSERT_DOCUMENT, corpus.len() as u64, started.elapsed(), None);
+            self.report_sql(
+                INSERT_DOCUMENT,
+                corpus.len() as u64,
+                started.elapsed(),
+                None,
+            );
             tracing::info!(
                 database = self.kind.name(),
                 documents = corpus.len(),
@@ -433,13 +444,19 @@ impl Database {
             return Ok(Vec::new());
         };
         let statement = self.dialect.search;
-        let rows = run(self, clock, statement, |rows: &Vec<AnyRow>| rows.len() as u64, async {
-            sqlx::query(statement)
-                .bind(argument)
-                .bind(limit)
-                .fetch_all(&self.pool)
-                .await
-        })
+        let rows = run(
+            self,
+            clock,
+            statement,
+            |rows: &Vec<AnyRow>| rows.len() as u64,
+            async {
+                sqlx::query(statement)
+                    .bind(argument)
+                    .bind(limit)
+                    .fetch_all(&self.pool)
+                    .await
+            },
+        )
         .await?;
         rows.iter()
             .map(|row| {
@@ -656,9 +673,18 @@ mod tests {
         assert_eq!(
             split_snippet(&snippet),
             vec![
-                Segment { text: "a ".into(), mark: false },
-                Segment { text: "dns".into(), mark: true },
-                Segment { text: " record".into(), mark: false },
+                Segment {
+                    text: "a ".into(),
+                    mark: false
+                },
+                Segment {
+                    text: "dns".into(),
+                    mark: true
+                },
+                Segment {
+                    text: " record".into(),
+                    mark: false
+                },
             ]
         );
     }
@@ -666,7 +692,9 @@ mod tests {
     #[test]
     fn fts5_queries_are_made_of_quoted_words() {
         assert_eq!(
-            SQLITE.search_argument("NEAR(\"dns\" OR title:x*").as_deref(),
+            SQLITE
+                .search_argument("NEAR(\"dns\" OR title:x*")
+                .as_deref(),
             Some("\"NEAR\" \"dns\" \"OR\" \"title\" \"x\"")
         );
         assert_eq!(SQLITE.search_argument("  ***  "), None);

@@ -35,7 +35,10 @@ mod tests {
             context! { status => 404, reason => "Not Found", message => "<script>alert(1)</script>", database => "sqlite" },
         )
         .unwrap();
-        assert!(page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"), "{page}");
+        assert!(
+            page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{page}"
+        );
         assert!(!page.contains("<script>"), "{page}");
         for name in ["search.html", "document.html"] {
             super::TEMPLATES.get_template(name).unwrap();

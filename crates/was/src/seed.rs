@@ -42,7 +42,10 @@ mod tests {
         assert_eq!(corpus.len(), lines, "a line without `title | body`");
         assert!(corpus.len() >= 250, "only {} documents", corpus.len());
         for document in &corpus {
-            assert!(!document.title.is_empty() && !document.body.is_empty(), "{document:?}");
+            assert!(
+                !document.title.is_empty() && !document.body.is_empty(),
+                "{document:?}"
+            );
             assert!(document.title.len() <= 200, "{document:?}");
         }
         let mut titles: Vec<&str> = corpus.iter().map(|d| d.title).collect();

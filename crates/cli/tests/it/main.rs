@@ -5,5 +5,5 @@ mod dig_trace; // `roundtrip dig +trace`: the walk . -> com. -> google.com. on t
 mod get; // `roundtrip get` against a small real HTTP server: exit codes, --json, -v, the host cache
 mod resolver_interop; // `roundtrip serve resolver` against Unbound (differential) and through NSD
 mod tour;
-mod zone_check; // `roundtrip zone check` against the lab zones and BIND's named-compilezone // `roundtrip tour`: the whole lab in a block, the journey's JSON, faults, pcap, HTML in Chromium
 mod was_crash; // `roundtrip serve was` killed (SIGKILL) mid-stream of POSTs loses no row it answered 201 for
+mod zone_check; // `roundtrip zone check` against the lab zones and BIND's named-compilezone // `roundtrip tour`: the whole lab in a block, the journey's JSON, faults, pcap, HTML in Chromium

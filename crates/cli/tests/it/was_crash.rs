@@ -132,7 +132,9 @@ fn start_was(addr: SocketAddr, db: &str, log: &Path) -> ChildGuard {
 /// One request on a new connection, raw bytes; `None` if the server is not there.
 fn exchange(addr: SocketAddr, request: &[u8]) -> Option<(u16, String)> {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(10))).ok()?;
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .ok()?;
     stream.write_all(request).ok()?;
     let mut bytes = Vec::new();
     stream.read_to_end(&mut bytes).ok()?;

@@ -65,7 +65,10 @@ fn search_finds_seeded_documents_with_highlights_and_server_timing(block: Loopba
             reply.body.contains(&format!(">{title}</a>")),
             "no result titled {title:?} for {query:?}:\n{reply}"
         );
-        assert!(reply.body.contains("<mark>"), "no highlight for {query:?}:\n{reply}");
+        assert!(
+            reply.body.contains("<mark>"),
+            "no highlight for {query:?}:\n{reply}"
+        );
         assert_eq!(
             reply.header("content-type"),
             Some("text/html; charset=utf-8")
@@ -118,7 +121,10 @@ fn titles_and_bodies_are_html_escaped(block: LoopbackBlock, db: Db) {
     let location = created.header("location").expect("Location");
     let page = env.get(location);
     assert_eq!(page.status, 200, "{page}");
-    assert!(!page.body.contains("<script>") && !page.body.contains("<img src=x"), "{page}");
+    assert!(
+        !page.body.contains("<script>") && !page.body.contains("<img src=x"),
+        "{page}"
+    );
     // The query itself is shown back, escaped.
     let reply = env.get("/search?q=%3Cscript%3E");
     assert!(!reply.body.contains("<script>"), "{reply}");
@@ -152,7 +158,10 @@ fn form_and_json_posts_answer_201_and_become_searchable(block: LoopbackBlock, db
 
     let page = env.get(&location);
     assert_eq!(page.status, 200, "{page}");
-    assert!(page.body.contains("The quokkafruit is ✓ searchable"), "{page}");
+    assert!(
+        page.body.contains("The quokkafruit is ✓ searchable"),
+        "{page}"
+    );
     let as_json = exchange(
         env.was.addr,
         format!(
@@ -170,13 +179,33 @@ fn bad_posts_are_refused_with_the_right_status(block: LoopbackBlock, db: Db) {
     let cases: &[(&str, &[u8], u16)] = &[
         ("application/json", b"{\"title\": \"x\", \"body\": ", 400),
         ("application/json", b"not json at all", 400),
-        ("application/json", b"{\"title\": \"x\", \"body\": \"\xff\xfe\"}", 400),
+        (
+            "application/json",
+            b"{\"title\": \"x\", \"body\": \"\xff\xfe\"}",
+            400,
+        ),
         ("application/json", b"{\"title\": \"only a title\"}", 422),
         ("application/json", b"{\"title\": 7, \"body\": \"x\"}", 422),
-        ("application/json", b"{\"title\": \"   \", \"body\": \"x\"}", 422),
-        ("application/json", b"{\"title\": \"nul\", \"body\": \"a\\u0000b\"}", 422),
-        ("application/x-www-form-urlencoded", b"title=%FF%FE&body=x", 400),
-        ("application/x-www-form-urlencoded", b"title=\xff&body=x", 400),
+        (
+            "application/json",
+            b"{\"title\": \"   \", \"body\": \"x\"}",
+            422,
+        ),
+        (
+            "application/json",
+            b"{\"title\": \"nul\", \"body\": \"a\\u0000b\"}",
+            422,
+        ),
+        (
+            "application/x-www-form-urlencoded",
+            b"title=%FF%FE&body=x",
+            400,
+        ),
+        (
+            "application/x-www-form-urlencoded",
+            b"title=\xff&body=x",
+            400,
+        ),
         ("application/x-www-form-urlencoded", b"title=no+body", 422),
         ("text/plain", b"title=x&body=y", 415),
     ];
@@ -190,14 +219,23 @@ fn bad_posts_are_refused_with_the_right_status(block: LoopbackBlock, db: Db) {
         );
     }
     let too_long_title = format!(r#"{{"title": "{}", "body": "x"}}"#, "t".repeat(201));
-    assert_eq!(env.post("application/json", too_long_title.as_bytes()).status, 422);
+    assert_eq!(
+        env.post("application/json", too_long_title.as_bytes())
+            .status,
+        422
+    );
 
     // Bodies past the limit (64 KiB): 413, whether the length is honest or not.
-    let huge = format!(r#"{{"title": "huge", "body": "{}"}}"#, "x".repeat(64 * 1024));
+    let huge = format!(
+        r#"{{"title": "huge", "body": "{}"}}"#,
+        "x".repeat(64 * 1024)
+    );
     let reply = env.post("application/json", huge.as_bytes());
     assert_eq!(reply.status, 413, "{reply}");
     let mut stream = TcpStream::connect(env.was.addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     stream
         .write_all(
             b"POST /documents HTTP/1.1\r\nHost: was\r\nContent-Type: application/json\r\n\
@@ -226,7 +264,12 @@ fn bad_posts_are_refused_with_the_right_status(block: LoopbackBlock, db: Db) {
 
 fn unknown_paths_and_documents_are_404_pages(block: LoopbackBlock, db: Db) {
     let env = Env::start(block, db);
-    for target in ["/nope", "/documents/999999999", "/documents/abc", "/search/extra"] {
+    for target in [
+        "/nope",
+        "/documents/999999999",
+        "/documents/abc",
+        "/search/extra",
+    ] {
         let reply = env.get(target);
         assert_eq!(reply.status, 404, "{target}: {reply}");
         assert_eq!(
@@ -252,14 +295,19 @@ fn health_reports_the_database(block: LoopbackBlock, db: Db) {
     assert_eq!(health["status"], "ok");
     assert_eq!(health["database"]["kind"], kind);
     assert_eq!(health["database"]["state"], "up");
-    assert!(health["database"]["documents"].as_i64().unwrap() >= 250, "{health}");
+    assert!(
+        health["database"]["documents"].as_i64().unwrap() >= 250,
+        "{health}"
+    );
 }
 
 fn expect_100_continue_gets_100_before_the_body(block: LoopbackBlock, db: Db) {
     let env = Env::start(block, db);
     let body = br#"{"title": "Continue", "body": "sent after the interim response"}"#;
     let mut stream = TcpStream::connect(env.was.addr).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     stream
         .write_all(
             format!(
@@ -274,7 +322,9 @@ fn expect_100_continue_gets_100_before_the_body(block: LoopbackBlock, db: Db) {
     let mut interim = Vec::new();
     let mut byte = [0u8; 1];
     while !interim.ends_with(b"\r\n\r\n") {
-        let n = stream.read(&mut byte).expect("a 100 Continue before the body");
+        let n = stream
+            .read(&mut byte)
+            .expect("a 100 Continue before the body");
         assert_eq!(n, 1, "closed after {:?}", String::from_utf8_lossy(&interim));
         interim.push(byte[0]);
     }
@@ -294,8 +344,11 @@ fn requests_and_statements_are_reported_to_the_journey(block: LoopbackBlock, db:
     let env = Env::start(block, db);
     assert_eq!(env.get("/search?q=soa").status, 200);
     assert_eq!(
-        env.post("application/json", br#"{"title": "Journey", "body": "reported"}"#)
-            .status,
+        env.post(
+            "application/json",
+            br#"{"title": "Journey", "body": "reported"}"#
+        )
+        .status,
         201
     );
     let events = env.was.events.events();
@@ -322,10 +375,18 @@ fn requests_and_statements_are_reported_to_the_journey(block: LoopbackBlock, db:
         .collect();
     assert_eq!(handled.len(), 2, "{handled:?}");
     assert_eq!(
-        (&handled[0].0[..], &handled[0].1[..], &handled[0].2[..], handled[0].3),
+        (
+            &handled[0].0[..],
+            &handled[0].1[..],
+            &handled[0].2[..],
+            handled[0].3
+        ),
         ("search", "GET", "/search?q=soa", 200)
     );
-    assert!(handled[0].5 > 0.0 && handled[0].5 <= handled[0].4, "{handled:?}");
+    assert!(
+        handled[0].5 > 0.0 && handled[0].5 <= handled[0].4,
+        "{handled:?}"
+    );
     assert_eq!(
         (&handled[1].0[..], &handled[1].1[..], handled[1].3),
         ("add_document", "POST", 201)
@@ -344,15 +405,31 @@ fn requests_and_statements_are_reported_to_the_journey(block: LoopbackBlock, db:
             _ => None,
         })
         .collect();
-    assert!(statements.iter().all(|s| s.0 == kind && s.3.is_none()), "{statements:?}");
-    let full_text = if kind == "sqlite" { "MATCH $1" } else { "websearch_to_tsquery" };
+    assert!(
+        statements.iter().all(|s| s.0 == kind && s.3.is_none()),
+        "{statements:?}"
+    );
+    let full_text = if kind == "sqlite" {
+        "MATCH $1"
+    } else {
+        "websearch_to_tsquery"
+    };
     let search = statements
         .iter()
         .find(|s| s.1.contains(full_text))
         .unwrap_or_else(|| panic!("no search statement in {statements:?}"));
     assert!(search.2 >= 1, "{search:?}");
-    assert!(!search.1.contains("soa"), "values are never in the statement: {search:?}");
-    let tail: Vec<&str> = statements.iter().rev().take(3).rev().map(|s| &s.1[..]).collect();
+    assert!(
+        !search.1.contains("soa"),
+        "values are never in the statement: {search:?}"
+    );
+    let tail: Vec<&str> = statements
+        .iter()
+        .rev()
+        .take(3)
+        .rev()
+        .map(|s| &s.1[..])
+        .collect();
     assert_eq!(
         tail,
         [
@@ -366,7 +443,10 @@ fn requests_and_statements_are_reported_to_the_journey(block: LoopbackBlock, db:
 fn a_database_that_goes_away_gives_503_then_recovers(block: LoopbackBlock, db: Db) {
     let mut env = Env::start(block, db);
     assert_eq!(env.get("/search?q=dns").status, 200);
-    let kept = env.post("application/json", br#"{"title": "Before", "body": "the outage"}"#);
+    let kept = env.post(
+        "application/json",
+        br#"{"title": "Before", "body": "the outage"}"#,
+    );
     assert_eq!(kept.status, 201, "{kept}");
 
     env.db.make_unavailable();
@@ -375,7 +455,10 @@ fn a_database_that_goes_away_gives_503_then_recovers(block: LoopbackBlock, db: D
     assert!(reply.body.contains("cannot be reached"), "{reply}");
     assert_eq!(reply.header("retry-after"), Some("2"));
     assert_eq!(env.get("/health").status, 503);
-    let refused = env.post("application/json", br#"{"title": "During", "body": "the outage"}"#);
+    let refused = env.post(
+        "application/json",
+        br#"{"title": "During", "body": "the outage"}"#,
+    );
     assert_eq!(refused.status, 503, "{refused}");
 
     env.db.make_available();
@@ -383,8 +466,14 @@ fn a_database_that_goes_away_gives_503_then_recovers(block: LoopbackBlock, db: D
     assert!(recovered, "no recovery within 20 s: {}", env.get("/health"));
     assert_eq!(env.get("/search?q=dns").status, 200);
     let page = env.get(kept.header("location").unwrap());
-    assert_eq!(page.status, 200, "the row committed before the outage: {page}");
-    let added = env.post("application/json", br#"{"title": "After", "body": "the outage"}"#);
+    assert_eq!(
+        page.status, 200,
+        "the row committed before the outage: {page}"
+    );
+    let added = env.post(
+        "application/json",
+        br#"{"title": "After", "body": "the outage"}"#,
+    );
     assert_eq!(added.status, 201, "{added}");
 }
 
@@ -399,7 +488,11 @@ fn the_server_starts_without_its_database_and_recovers(block: LoopbackBlock, mut
     let health = env.get("/health");
     assert_eq!(health.status, 503, "{health}");
     assert!(health.body.contains("\"down\""), "{health}");
-    assert_eq!(env.get("/nope").status, 404, "static answers need no database");
+    assert_eq!(
+        env.get("/nope").status,
+        404,
+        "static answers need no database"
+    );
 
     match &mut env.db {
         Db::Sqlite { .. } => env.db.create_sqlite_dir(),
@@ -408,7 +501,10 @@ fn the_server_starts_without_its_database_and_recovers(block: LoopbackBlock, mut
     let recovered = wait_until(Duration::from_secs(20), || env.get("/health").status == 200);
     assert!(recovered, "no recovery within 20 s: {}", env.get("/health"));
     let reply = env.get("/search?q=nxdomain");
-    assert!(reply.body.contains(">NXDOMAIN</a>"), "seeded on recovery: {reply}");
+    assert!(
+        reply.body.contains(">NXDOMAIN</a>"),
+        "seeded on recovery: {reply}"
+    );
 }
 
 fn a_failing_statement_is_a_500_that_leaks_nothing(block: LoopbackBlock, db: Db) {
@@ -433,7 +529,14 @@ fn a_failing_statement_is_a_500_that_leaks_nothing(block: LoopbackBlock, db: Db)
     });
     let reply: Reply = env.get("/search?q=dns");
     assert_eq!(reply.status, 500, "{reply}");
-    for secret in ["documents_fts", "search_gone", "no such", "does not exist", "sqlx", "SELECT"] {
+    for secret in [
+        "documents_fts",
+        "search_gone",
+        "no such",
+        "does not exist",
+        "sqlx",
+        "SELECT",
+    ] {
         assert!(!reply.body.contains(secret), "{secret:?} leaked:\n{reply}");
     }
     assert_eq!(env.get("/health").status, 200, "the database itself is up");

@@ -15,7 +15,9 @@ use test_support::pg::PgCluster;
 /// The database under a test's WAS.
 pub enum Db {
     /// `dir/data/was.db`; "unavailable" renames `dir/data` away, so the file cannot be opened.
-    Sqlite { dir: PathBuf },
+    Sqlite {
+        dir: PathBuf,
+    },
     Postgres(PgCluster),
 }
 
@@ -191,7 +193,9 @@ impl std::fmt::Display for Reply {
 /// closes (every request here says `Connection: close`).
 pub fn exchange(addr: SocketAddr, request: &[u8]) -> Reply {
     let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
     stream.write_all(request).unwrap();
     read_reply(&mut stream)
 }
