@@ -105,13 +105,25 @@ const MARK_END: char = '\u{E001}';
 
 /// The SQL that differs between SQLite and PostgreSQL: full-text search and nothing else.
 pub(crate) struct Dialect {
+    /// How a person's query becomes the search statement's `$1`.
+    query_syntax: QuerySyntax,
     /// `$1` the full-text query (as `search_argument` made it), `$2` the row limit.
     /// Returns `id`, `title`, `snippet` (with MARK_START/END) and `score` (higher is better).
     search: &'static str,
     migrations: &'static [(i64, &'static str, &'static str)],
 }
 
+/// What the full-text engine accepts as a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum QuerySyntax {
+    /// FTS5's MATCH expression language, in which much of what people type is a syntax error.
+    Fts5,
+    /// `websearch_to_tsquery`, made for text as people type it.
+    WebSearch,
+}
+
 const SQLITE: Dialect = Dialect {
+    query_syntax: QuerySyntax::Fts5,
     // bm25() is lower-is-better and weighs the title 10x the body; negated into a score.
     search: "SELECT d.id, d.title, \
              snippet(documents_fts, 1, char(57344), char(57345), '…', 24) AS snippet, \
@@ -126,6 +138,7 @@ const SQLITE: Dialect = Dialect {
 };
 
 const POSTGRES: Dialect = Dialect {
+    query_syntax: QuerySyntax::WebSearch,
     // websearch_to_tsquery accepts anything a person types (quotes, OR, -word) without a
     // syntax error; ts_rank is cast because the Any driver maps float8, not float4.
     search: "SELECT d.id, d.title, \
@@ -161,7 +174,7 @@ impl Dialect {
         if words.is_empty() {
             return None;
         }
-        if std::ptr::eq(self, &POSTGRES) {
+        if self.query_syntax == QuerySyntax::WebSearch {
             return Some(query.to_owned());
         }
         Some(

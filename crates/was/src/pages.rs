@@ -36,12 +36,30 @@ mod tests {
         )
         .unwrap();
         assert!(
-            page.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            page.contains("&lt;script&gt;alert(1)&lt;&#x2f;script&gt;"),
             "{page}"
         );
         assert!(!page.contains("<script>"), "{page}");
-        for name in ["search.html", "document.html"] {
-            super::TEMPLATES.get_template(name).unwrap();
-        }
+        // Render each template with data, so an unknown filter or a typo fails here.
+        let hit = context! { id => 1, title => "A <b>", snippet => vec![context! { text => "x", mark => true }] };
+        let page = super::render(
+            "search.html",
+            context! { query => "a", hits => vec![hit], database => "sqlite" },
+        )
+        .unwrap();
+        assert!(
+            page.contains("<mark>x</mark>") && page.contains("A &lt;b&gt;"),
+            "{page}"
+        );
+        let document = context! { id => 1, title => "T", body => "B & C" };
+        let page = super::render(
+            "document.html",
+            context! { document => document, created => true, database => "postgres" },
+        )
+        .unwrap();
+        assert!(
+            page.contains("B &amp; C") && page.contains("Document added"),
+            "{page}"
+        );
     }
 }
