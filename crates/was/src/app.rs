@@ -13,7 +13,7 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use axum::body::Bytes;
-use axum::extract::{DefaultBodyLimit, Path, RawQuery, Request, State};
+use axum::extract::{DefaultBodyLimit, FromRequest, Path, RawQuery, Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -290,9 +290,9 @@ struct NewDocument {
 async fn add_document(
     State(shared): State<Shared>,
     Extension(clock): Extension<Arc<RequestClock>>,
-    headers: HeaderMap,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+    request: Request,
 ) -> Response {
+    let headers = request.headers();
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
@@ -300,21 +300,42 @@ async fn add_document(
         .to_ascii_lowercase();
     let media_type = content_type.split(';').next().unwrap_or_default().trim();
     let json = media_type == "application/json" || media_type.ends_with("+json");
+    let form = media_type == "application/x-www-form-urlencoded";
+    let declared_length = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok());
+    let too_large = || {
+        Failure::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("A document is {} bytes at most.", shared.max_body_bytes),
+        )
+    };
     let result = async {
-        let body = body.map_err(|rejection| {
-            let status = rejection.status();
-            if status == StatusCode::PAYLOAD_TOO_LARGE {
-                Failure::new(
-                    status,
-                    format!("A document is {} bytes at most.", shared.max_body_bytes),
-                )
-            } else {
-                Failure::new(
-                    StatusCode::BAD_REQUEST,
-                    "The request body could not be read.",
-                )
-            }
-        })?;
+        // Refuse what can be refused from the head alone before touching the body: hyper
+        // sends `100 Continue` only when the body is first read, so a client that asked with
+        // `Expect: 100-continue` gets its 415 or 413 without having sent the body.
+        if !json && !form {
+            return Err(Failure::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "Send application/json or application/x-www-form-urlencoded.",
+            ));
+        }
+        if declared_length.is_some_and(|length| length > shared.max_body_bytes as u64) {
+            return Err(too_large());
+        }
+        let body = Bytes::from_request(request, &())
+            .await
+            .map_err(|rejection| {
+                if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    too_large()
+                } else {
+                    Failure::new(
+                        StatusCode::BAD_REQUEST,
+                        "The request body could not be read.",
+                    )
+                }
+            })?;
         let new = if json {
             serde_json::from_slice::<NewDocument>(&body).map_err(|err| {
                 use serde_json::error::Category;
@@ -327,7 +348,7 @@ async fn add_document(
                     _ => Failure::new(StatusCode::BAD_REQUEST, format!("Malformed JSON: {err}")),
                 }
             })?
-        } else if media_type == "application/x-www-form-urlencoded" {
+        } else {
             let field = |name| {
                 form_value(&body, name)
                     .map_err(|why| Failure::new(StatusCode::BAD_REQUEST, why))?
@@ -342,11 +363,6 @@ async fn add_document(
                 title: field("title")?,
                 body: field("body")?,
             }
-        } else {
-            return Err(Failure::new(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "Send application/json or application/x-www-form-urlencoded.",
-            ));
         };
         let (title, text) = (new.title.trim(), new.body.trim());
         validate("title", title, MAX_TITLE_CHARS)?;

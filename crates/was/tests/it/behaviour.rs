@@ -337,6 +337,35 @@ fn expect_100_continue_gets_100_before_the_body(block: LoopbackBlock, db: Db) {
     stream.read_to_end(&mut rest).unwrap();
     let reply = parse_reply(&rest);
     assert_eq!(reply.status, 201, "{reply}");
+
+    // What the head alone says is refused is refused without a 100: the client never has to
+    // send the body.
+    for (content_type, length, status) in [
+        ("text/plain", 10, "415"),
+        ("application/json", 10_000_000, "413"),
+    ] {
+        let mut stream = TcpStream::connect(env.was.addr).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
+        stream
+            .write_all(
+                format!(
+                    "POST /documents HTTP/1.1\r\nHost: was\r\nContent-Type: {content_type}\r\n\
+                     Content-Length: {length}\r\nExpect: 100-continue\r\n\
+                     Connection: close\r\n\r\n"
+                )
+                .as_bytes(),
+            )
+            .unwrap();
+        let mut answer = Vec::new();
+        let _ = stream.read_to_end(&mut answer);
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status} ")),
+            "{content_type}, {length} bytes announced:\n{answer}"
+        );
+    }
 }
 
 fn requests_and_statements_are_reported_to_the_journey(block: LoopbackBlock, db: Db) {
