@@ -1,7 +1,12 @@
-//! `roundtrip serve web`: the web server (crate `web`) as a long-running service.
+//! `roundtrip serve web`: the web server (crate `web`) as a long-running service. Flags are
+//! laid over the config file (flags win), the runtime is built here, and Ctrl-C or SIGTERM
+//! shuts the server down gracefully (in-flight requests finish, the access log is flushed).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
 
 /// The web server's flags (DESIGN.md's command-line contract).
 #[derive(clap::Args, Debug)]
@@ -31,9 +36,99 @@ pub struct WebArgs {
     /// Seconds an upstream has to answer a proxied request: 504 after.
     #[arg(long)]
     pub upstream_timeout: Option<f64>,
+    /// Runtime threads (0 = one per core; 1 = a single-threaded runtime, the cheapest per
+    /// request when the server is pinned to one core).
+    #[arg(long)]
+    pub workers: Option<usize>,
+    /// The access log: `off`, `stderr` or a file (default: the config's, else stderr).
+    #[arg(long)]
+    pub access_log: Option<String>,
 }
 
 pub fn run(args: WebArgs) -> anyhow::Result<u8> {
-    let _ = args;
-    anyhow::bail!("serve web: being built (issue 5)")
+    let mut config = match &args.config {
+        Some(path) => match web::WebConfig::load_toml(path) {
+            Ok(config) => config,
+            Err(err) => {
+                eprintln!("roundtrip: {err}");
+                return Ok(1);
+            }
+        },
+        None => {
+            let mut config = web::WebConfig::new(&args.root);
+            config.access_log = web::AccessLog::Stderr;
+            config
+        }
+    };
+    config.root = args.root.clone();
+    for spec in &args.proxies {
+        match web::parse_proxy_spec(spec) {
+            Ok((prefix, upstream)) => web::add_proxy(&mut config.proxies, &prefix, upstream),
+            Err(why) => {
+                eprintln!("roundtrip: --proxy {why}");
+                return Ok(2);
+            }
+        }
+    }
+    let seconds = |flag: &str, value: f64| {
+        web::seconds(value).map_err(|why| anyhow::anyhow!("--{flag} {why}"))
+    };
+    if let Some(value) = args.header_timeout {
+        config.limits.header_timeout = seconds("header-timeout", value)?;
+    }
+    if let Some(value) = args.upstream_timeout {
+        config.limits.upstream_timeout = seconds("upstream-timeout", value)?;
+    }
+    if let Some(value) = args.max_header_bytes {
+        anyhow::ensure!(value >= 1024, "--max-header-bytes must be at least 1024");
+        config.limits.max_header_bytes = value;
+    }
+    if let Some(value) = args.max_body_bytes {
+        config.limits.max_body_bytes = value;
+    }
+    if let Some(value) = args.workers {
+        config.workers = value;
+    }
+    if let Some(log) = &args.access_log {
+        config.access_log = match log.as_str() {
+            "off" => web::AccessLog::Off,
+            "stderr" => web::AccessLog::Stderr,
+            file => web::AccessLog::File(PathBuf::from(file)),
+        };
+    }
+
+    let workers = match config.workers {
+        0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
+        n => n,
+    };
+    let runtime = if workers == 1 {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()?
+    };
+    let listener = std::net::TcpListener::bind(args.listen)
+        .with_context(|| format!("cannot bind TCP {}", args.listen))?;
+    runtime.block_on(async move {
+        let server = web::spawn(listener, config, Arc::new(journey::Silent)).await?;
+        eprintln!(
+            "web: serving {} on http://{} ({workers} worker{})",
+            args.root.display(),
+            server.local_addr(),
+            if workers == 1 { "" } else { "s" }
+        );
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = terminate.recv() => {}
+        }
+        eprintln!("web: shutting down");
+        server.shutdown().await;
+        anyhow::Ok(0)
+    })
 }

@@ -384,7 +384,11 @@ fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError>
     };
     let secs = |value: &Spanned<f64>| seconds(*value.get_ref()).map_err(|e| at(value.span(), e));
 
-    let mut config = WebConfig::new(raw.root.as_ref().map_or(PathBuf::new(), |r| path_of(r.get_ref())));
+    let mut config = WebConfig::new(
+        raw.root
+            .as_ref()
+            .map_or(PathBuf::new(), |r| path_of(r.get_ref())),
+    );
     if let Some(log) = raw.access_log {
         config.access_log = match log.as_str() {
             "off" | "" => AccessLog::Off,
@@ -423,7 +427,10 @@ fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError>
     }
     if let Some(value) = &raw.limits.max_header_bytes {
         if *value.get_ref() < 1024 {
-            return Err(at(value.span(), "max_header_bytes must be at least 1024".into()));
+            return Err(at(
+                value.span(),
+                "max_header_bytes must be at least 1024".into(),
+            ));
         }
         limits.max_header_bytes = *value.get_ref();
     }
@@ -451,10 +458,14 @@ fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError>
         for proxy in proxies {
             check_prefix(proxy.prefix.get_ref()).map_err(|e| at(proxy.prefix.span(), e))?;
             if proxy.upstreams.is_empty() {
-                return Err(at(proxy.prefix.span(), "a proxy needs at least one upstream".into()));
+                return Err(at(
+                    proxy.prefix.span(),
+                    "a proxy needs at least one upstream".into(),
+                ));
             }
             for upstream in &proxy.upstreams {
-                let addr = parse_upstream(upstream.get_ref()).map_err(|e| at(upstream.span(), e))?;
+                let addr =
+                    parse_upstream(upstream.get_ref()).map_err(|e| at(upstream.span(), e))?;
                 add_proxy(&mut routes, proxy.prefix.get_ref(), addr);
             }
         }
@@ -463,10 +474,18 @@ fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError>
     config.proxies = routes(&raw.proxy)?;
     for vhost in &raw.vhost {
         if vhost.names.get_ref().is_empty() {
-            return Err(at(vhost.names.span(), "a vhost needs at least one name".into()));
+            return Err(at(
+                vhost.names.span(),
+                "a vhost needs at least one name".into(),
+            ));
         }
         config.vhosts.push(VirtualHost {
-            names: vhost.names.get_ref().iter().map(|n| n.to_ascii_lowercase()).collect(),
+            names: vhost
+                .names
+                .get_ref()
+                .iter()
+                .map(|n| n.to_ascii_lowercase())
+                .collect(),
             root: vhost.root.as_ref().map(|r| path_of(r.get_ref())),
             proxies: routes(&vhost.proxy)?,
         });
@@ -489,7 +508,10 @@ fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError>
             Some(status) => {
                 return Err(at(
                     status.span(),
-                    format!("redirect status {} is not 301, 302, 307 or 308", status.get_ref()),
+                    format!(
+                        "redirect status {} is not 301, 302, 307 or 308",
+                        status.get_ref()
+                    ),
                 ));
             }
         };
@@ -546,20 +568,29 @@ to = "http://www.google.com/"
     #[test]
     fn errors_name_file_line_and_reason() {
         let text = "root = \"x\"\n\n[limits]\nheader_timeout = -1\n";
-        let err = WebConfig::from_toml_str(text, "web.toml").unwrap_err().to_string();
+        let err = WebConfig::from_toml_str(text, "web.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("web.toml:4:"), "{err}");
         assert!(err.contains("positive"), "{err}");
 
         let err = WebConfig::from_toml_str("root = \"x\"\nbogus = 1\n", "web.toml")
             .unwrap_err()
             .to_string();
-        assert!(err.starts_with("web.toml:2:1: unknown field `bogus`"), "{err}");
+        assert!(
+            err.starts_with("web.toml:2:1: unknown field `bogus`"),
+            "{err}"
+        );
 
         let text = "[[proxy]]\nprefix = \"/a\"\nupstreams = [\"nope:notaport\"]\n";
-        let err = WebConfig::from_toml_str(text, "web.toml").unwrap_err().to_string();
+        let err = WebConfig::from_toml_str(text, "web.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("web.toml:3:"), "{err}");
 
-        let err = WebConfig::from_toml_str("root = [", "web.toml").unwrap_err().to_string();
+        let err = WebConfig::from_toml_str("root = [", "web.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("web.toml:1:"), "{err}");
     }
 

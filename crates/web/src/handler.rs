@@ -14,7 +14,7 @@ use crate::access_log::LogLine;
 use crate::body::Body;
 use crate::proxy::{self, Downstream, Route};
 use crate::server::Shared;
-use crate::static_files::{self, FileCache, Found};
+use crate::static_files::{self, FileCache, Lookup};
 
 /// How the server decided, as the journey names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -195,7 +195,11 @@ fn describe(
     })
 }
 
-async fn route(shared: &Arc<Shared>, connection: &Connection, request: Request<Incoming>) -> Outcome {
+async fn route(
+    shared: &Arc<Shared>,
+    connection: &Connection,
+    request: Request<Incoming>,
+) -> Outcome {
     let limits = &shared.limits;
 
     // Limits hyper does not apply itself (it checks header bytes, header count, and the
@@ -254,28 +258,29 @@ async fn route(shared: &Arc<Shared>, connection: &Connection, request: Request<I
         })
         .map_or(&shared.default_site, |(_, site)| site);
 
-    let mut outcome = if let Some(route) = site.routes.iter().find(|r| r.matches(request.uri().path())) {
-        let downstream = Downstream {
-            client: connection.client,
-            epoch: shared.epoch,
-        };
-        let proxied = proxy::forward(&shared.client, route, limits, &downstream, request).await;
-        let decision = if proxied.answered {
-            Decision::Proxied
-        } else if proxied.response.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            Decision::Refused
+    let mut outcome =
+        if let Some(route) = site.routes.iter().find(|r| r.matches(request.uri().path())) {
+            let downstream = Downstream {
+                client: connection.client,
+                epoch: shared.epoch,
+            };
+            let proxied = proxy::forward(&shared.client, route, limits, &downstream, request).await;
+            let decision = if proxied.answered {
+                Decision::Proxied
+            } else if proxied.response.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                Decision::Refused
+            } else {
+                Decision::Error
+            };
+            Outcome {
+                response: proxied.response,
+                decision,
+                file: None,
+                upstream: proxied.upstream,
+            }
         } else {
-            Decision::Error
+            serve_static(site, request).await
         };
-        Outcome {
-            response: proxied.response,
-            decision,
-            file: None,
-            upstream: proxied.upstream,
-        }
-    } else {
-        serve_static(site, request).await
-    };
     if chunked {
         // Even a well-formed chunked request closes the connection afterwards: cheap, and it
         // leaves no doubt about where the next request starts.
@@ -301,7 +306,7 @@ async fn serve_static(site: &Site, request: Request<Incoming>) -> Outcome {
         Err(_) => return refused(StatusCode::BAD_REQUEST, false),
     };
     match site.files.find(&key).await {
-        Found::File(file) => {
+        Lookup::File(file) => {
             let response = site.files.answer(&file, method, request.headers());
             Outcome {
                 response,
@@ -310,7 +315,7 @@ async fn serve_static(site: &Site, request: Request<Incoming>) -> Outcome {
                 upstream: None,
             }
         }
-        Found::Directory => {
+        Lookup::Directory => {
             let mut location = format!("{}/", request.uri().path());
             if let Some(query) = request.uri().query() {
                 location.push('?');
@@ -318,7 +323,7 @@ async fn serve_static(site: &Site, request: Request<Incoming>) -> Outcome {
             }
             redirect_to(StatusCode::MOVED_PERMANENTLY, &location)
         }
-        Found::NotFound => Outcome::of(error_page(StatusCode::NOT_FOUND), Decision::NotFound),
+        Lookup::NotFound => Outcome::of(error_page(StatusCode::NOT_FOUND), Decision::NotFound),
     }
 }
 
@@ -385,7 +390,12 @@ pub(crate) fn error_page(status: StatusCode) -> Response<Body> {
 
 /// Writes the log line and journey event of a request hyper refused before our service ran
 /// (a head not finished in time): the connection layer calls this.
-pub(crate) fn account_refused_head(shared: &Arc<Shared>, client: SocketAddr, status: u16, started: Instant) {
+pub(crate) fn account_refused_head(
+    shared: &Arc<Shared>,
+    client: SocketAddr,
+    status: u16,
+    started: Instant,
+) {
     if let Some(log) = &shared.access_log {
         log.write(&LogLine {
             client,

@@ -182,11 +182,11 @@ pub(crate) async fn forward(
                 }
             }
             Ok(Err(err)) => {
-                let too_large = std::iter::successors(
-                    Some(&err as &(dyn std::error::Error + 'static)),
-                    |e| e.source(),
-                )
-                .any(|e| e.is::<http_body_util::LengthLimitError>());
+                let too_large =
+                    std::iter::successors(Some(&err as &(dyn std::error::Error + 'static)), |e| {
+                        e.source()
+                    })
+                    .any(|e| e.is::<http_body_util::LengthLimitError>());
                 let status = if too_large {
                     StatusCode::PAYLOAD_TOO_LARGE
                 } else {
@@ -257,7 +257,9 @@ fn add_forwarding(headers: &mut HeaderMap, client: SocketAddr) {
     };
     let mut forwarded = format!("for={node};proto=http");
     if let Some(host) = host.as_ref().and_then(|h| h.to_str().ok())
-        && host.bytes().all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
     {
         forwarded.push_str(&format!(";host=\"{host}\""));
     }
@@ -298,7 +300,9 @@ fn parse_traceparent(value: &str) -> Option<(&str, &str)> {
     let (version, trace, parent, flags) =
         (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
     let hex = |s: &str, n: usize| {
-        s.len() == n && s.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        s.len() == n
+            && s.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
     };
     let valid = version == "00"
         && parts.next().is_none()
@@ -340,7 +344,10 @@ mod tests {
         );
         set_traceparent(&mut headers);
         let value = headers["traceparent"].to_str().unwrap();
-        assert!(value.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"), "{value}");
+        assert!(
+            value.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+            "{value}"
+        );
         assert!(!value.contains("00f067aa0ba902b7"), "{value}");
 
         let mut headers = HeaderMap::new();
@@ -352,7 +359,10 @@ mod tests {
     #[test]
     fn hop_by_hop_headers_go() {
         let mut headers = HeaderMap::new();
-        headers.insert(header::CONNECTION, HeaderValue::from_static("close, x-secret"));
+        headers.insert(
+            header::CONNECTION,
+            HeaderValue::from_static("close, x-secret"),
+        );
         headers.insert("x-secret", HeaderValue::from_static("1"));
         headers.insert("keep-alive", HeaderValue::from_static("timeout=5"));
         headers.insert(header::ACCEPT, HeaderValue::from_static("*/*"));

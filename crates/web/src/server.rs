@@ -191,7 +191,8 @@ async fn serve_connection(
         (!capture.fresh && !capture.bytes.is_empty(), capture.began)
     };
     if err.is_timeout() && partial {
-        const TIMEOUT: &[u8] = b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
+        const TIMEOUT: &[u8] =
+            b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
         let _ = tokio::time::timeout(Duration::from_secs(1), io.stream.write_all(TIMEOUT)).await;
         handler::account_refused_head(&shared, client, 408, began);
     } else if err.is_parse_too_large() {

@@ -74,7 +74,7 @@ struct Representation {
 }
 
 /// What a request path leads to.
-pub(crate) enum Found {
+pub(crate) enum Lookup {
     File(Arc<CachedFile>),
     /// A directory asked without its trailing slash: the client is sent to `path/`.
     Directory,
@@ -131,7 +131,10 @@ impl FileCache {
     /// A cache for `root`, which must exist (it is canonicalized once, here).
     pub(crate) fn new(root: &Path, options: StaticOptions) -> std::io::Result<Self> {
         let root = root.canonicalize().map_err(|err| {
-            std::io::Error::new(err.kind(), format!("document root {}: {err}", root.display()))
+            std::io::Error::new(
+                err.kind(),
+                format!("document root {}: {err}", root.display()),
+            )
         })?;
         let cache_control = (!options.cache_control.is_empty())
             .then(|| HeaderValue::from_str(&options.cache_control))
@@ -152,7 +155,7 @@ impl FileCache {
     }
 
     /// Finds what `key` (from [`request_key`]) names: from memory when fresh, else from disk.
-    pub(crate) async fn find(self: &Arc<Self>, key: &str) -> Found {
+    pub(crate) async fn find(self: &Arc<Self>, key: &str) -> Lookup {
         let cached = self
             .entries
             .read()
@@ -164,18 +167,18 @@ impl FileCache {
                 .now_ms()
                 .saturating_sub(entry.checked_ms.load(Ordering::Relaxed));
             if u128::from(age) < self.options.revalidate_after.as_millis() {
-                return Found::File(entry.clone());
+                return Lookup::File(entry.clone());
             }
         }
         let cache = self.clone();
         let key = key.to_owned();
         tokio::task::spawn_blocking(move || cache.load(&key, cached))
             .await
-            .unwrap_or(Found::NotFound)
+            .unwrap_or(Lookup::NotFound)
     }
 
     /// The file system part: resolve, check, read. Runs on the blocking pool.
-    fn load(&self, key: &str, stale: Option<Arc<CachedFile>>) -> Found {
+    fn load(&self, key: &str, stale: Option<Arc<CachedFile>>) -> Lookup {
         let found = self.resolve(key);
         let (path, meta) = match found {
             Ok(found) => found,
@@ -193,49 +196,54 @@ impl FileCache {
             && stale.mtime == mtime
         {
             stale.checked_ms.store(self.now_ms(), Ordering::Relaxed);
-            return Found::File(stale);
+            return Lookup::File(stale);
         }
         match self.read_entry(path, meta.len(), mtime) {
             Ok(entry) => {
                 let entry = Arc::new(entry);
                 self.remember(key, entry.clone());
-                Found::File(entry)
+                Lookup::File(entry)
             }
-            Err(_) => Found::NotFound,
+            Err(_) => Lookup::NotFound,
         }
     }
 
     /// The canonical file a key names, inside the root, or why not.
-    fn resolve(&self, key: &str) -> Result<(PathBuf, std::fs::Metadata), Found> {
+    fn resolve(&self, key: &str) -> Result<(PathBuf, std::fs::Metadata), Lookup> {
         let wants_directory = key.is_empty() || key.ends_with('/');
-        let inside = |path: &Path| -> Result<(PathBuf, std::fs::Metadata), Found> {
+        let inside = |path: &Path| -> Result<(PathBuf, std::fs::Metadata), Lookup> {
             // canonicalize resolves every symlink: a link pointing outside the root ends here.
-            let canonical = path.canonicalize().map_err(|_| Found::NotFound)?;
+            let canonical = path.canonicalize().map_err(|_| Lookup::NotFound)?;
             if !canonical.starts_with(&self.root) {
-                return Err(Found::NotFound);
+                return Err(Lookup::NotFound);
             }
-            let meta = std::fs::metadata(&canonical).map_err(|_| Found::NotFound)?;
+            let meta = std::fs::metadata(&canonical).map_err(|_| Lookup::NotFound)?;
             Ok((canonical, meta))
         };
         let (path, meta) = inside(&self.root.join(key.trim_end_matches('/')))?;
         if meta.is_dir() {
             if !wants_directory {
-                return Err(Found::Directory);
+                return Err(Lookup::Directory);
             }
             let (index, meta) = inside(&path.join("index.html"))?;
             return if meta.is_file() {
                 Ok((index, meta))
             } else {
-                Err(Found::NotFound)
+                Err(Lookup::NotFound)
             };
         }
         if wants_directory || !meta.is_file() {
-            return Err(Found::NotFound);
+            return Err(Lookup::NotFound);
         }
         Ok((path, meta))
     }
 
-    fn read_entry(&self, path: PathBuf, len: u64, mtime: SystemTime) -> std::io::Result<CachedFile> {
+    fn read_entry(
+        &self,
+        path: PathBuf,
+        len: u64,
+        mtime: SystemTime,
+    ) -> std::io::Result<CachedFile> {
         let since_epoch = mtime.duration_since(UNIX_EPOCH).unwrap_or_default();
         let tag = format!("{:x}-{:x}", since_epoch.as_nanos(), len);
         let etag = |suffix: &str| {
@@ -338,11 +346,7 @@ impl FileCache {
         if total > self.options.cache_max_bytes {
             // Over budget: drop other entries (in hash order, so effectively at random) until
             // under; a dropped file is read again on its next request.
-            let victims: Vec<Box<str>> = entries
-                .keys()
-                .filter(|k| &***k != key)
-                .cloned()
-                .collect();
+            let victims: Vec<Box<str>> = entries.keys().filter(|k| &***k != key).cloned().collect();
             for victim in victims {
                 if self.cached_bytes.load(Ordering::Relaxed) <= self.options.cache_max_bytes {
                     break;
@@ -362,7 +366,12 @@ impl FileCache {
     }
 
     /// The answer for a GET or HEAD of `file`.
-    pub(crate) fn answer(&self, file: &CachedFile, method: &Method, headers: &HeaderMap) -> Response<Body> {
+    pub(crate) fn answer(
+        &self,
+        file: &CachedFile,
+        method: &Method,
+        headers: &HeaderMap,
+    ) -> Response<Body> {
         let head = method == Method::HEAD;
         let range = headers.get(header::RANGE);
         // A range is served from the identity bytes only, so its offsets mean the file's.
@@ -442,14 +451,19 @@ impl FileCache {
             }
         }
         if head {
-            response
-                .headers_mut()
-                .insert(header::CONTENT_LENGTH, HeaderValue::from(span.end - span.start));
+            response.headers_mut().insert(
+                header::CONTENT_LENGTH,
+                HeaderValue::from(span.end - span.start),
+            );
             return response;
         }
         *response.body_mut() = match &representation.bytes {
             Some(bytes) => Body::full(bytes.slice(span.start as usize..span.end as usize)),
-            None => stream_file(representation.path.clone(), span.start, span.end - span.start),
+            None => stream_file(
+                representation.path.clone(),
+                span.start,
+                span.end - span.start,
+            ),
         };
         response
     }
@@ -457,12 +471,16 @@ impl FileCache {
 
 impl CachedFile {
     fn memory(&self) -> u64 {
-        [Some(&self.identity), self.gzip.as_ref(), self.brotli.as_ref()]
-            .into_iter()
-            .flatten()
-            .filter_map(|r| r.bytes.as_ref())
-            .map(|b| b.len() as u64)
-            .sum()
+        [
+            Some(&self.identity),
+            self.gzip.as_ref(),
+            self.brotli.as_ref(),
+        ]
+        .into_iter()
+        .flatten()
+        .filter_map(|r| r.bytes.as_ref())
+        .map(|b| b.len() as u64)
+        .sum()
     }
 }
 
@@ -587,7 +605,11 @@ enum RangeRequest {
 }
 
 fn parse_range(value: &HeaderValue, len: u64) -> RangeRequest {
-    let Some(spec) = value.to_str().ok().and_then(|v| v.trim().strip_prefix("bytes=")) else {
+    let Some(spec) = value
+        .to_str()
+        .ok()
+        .and_then(|v| v.trim().strip_prefix("bytes="))
+    else {
         return RangeRequest::Ignore;
     };
     if spec.contains(',') {
@@ -660,13 +682,34 @@ mod tests {
     #[test]
     fn ranges() {
         let v = |s: &'static str| HeaderValue::from_static(s);
-        assert_eq!(parse_range(&v("bytes=0-9"), 100), RangeRequest::Satisfiable(0, 9));
-        assert_eq!(parse_range(&v("bytes=90-"), 100), RangeRequest::Satisfiable(90, 99));
-        assert_eq!(parse_range(&v("bytes=-10"), 100), RangeRequest::Satisfiable(90, 99));
-        assert_eq!(parse_range(&v("bytes=-1000"), 100), RangeRequest::Satisfiable(0, 99));
-        assert_eq!(parse_range(&v("bytes=50-1000"), 100), RangeRequest::Satisfiable(50, 99));
-        assert_eq!(parse_range(&v("bytes=100-"), 100), RangeRequest::Unsatisfiable);
-        assert_eq!(parse_range(&v("bytes=-0"), 100), RangeRequest::Unsatisfiable);
+        assert_eq!(
+            parse_range(&v("bytes=0-9"), 100),
+            RangeRequest::Satisfiable(0, 9)
+        );
+        assert_eq!(
+            parse_range(&v("bytes=90-"), 100),
+            RangeRequest::Satisfiable(90, 99)
+        );
+        assert_eq!(
+            parse_range(&v("bytes=-10"), 100),
+            RangeRequest::Satisfiable(90, 99)
+        );
+        assert_eq!(
+            parse_range(&v("bytes=-1000"), 100),
+            RangeRequest::Satisfiable(0, 99)
+        );
+        assert_eq!(
+            parse_range(&v("bytes=50-1000"), 100),
+            RangeRequest::Satisfiable(50, 99)
+        );
+        assert_eq!(
+            parse_range(&v("bytes=100-"), 100),
+            RangeRequest::Unsatisfiable
+        );
+        assert_eq!(
+            parse_range(&v("bytes=-0"), 100),
+            RangeRequest::Unsatisfiable
+        );
         assert_eq!(parse_range(&v("bytes=9-1"), 100), RangeRequest::Ignore);
         assert_eq!(parse_range(&v("bytes=0-1,5-6"), 100), RangeRequest::Ignore);
         assert_eq!(parse_range(&v("items=0-1"), 100), RangeRequest::Ignore);

@@ -1,0 +1,9 @@
+//! The web server against real sockets on a loopback block of each test's own.
+
+mod harness; // the server on its own runtime, a site on disk, a small hyper upstream
+mod interop; // curl and wrk against the server
+mod limits; // timeouts and size limits, with raw bytes
+mod proxy; // the reverse proxy: 200, 502, 504, round-robin, keep-alive, headers, 100-continue
+mod server; // access log, journey events, graceful shutdown, virtual hosts and redirects
+mod static_files; // GET/HEAD, MIME, index, 304, ranges, encodings, big files
+mod traversal; // every way out of the root: 400 or 404, never the file

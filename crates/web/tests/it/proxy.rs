@@ -1,0 +1,246 @@
+//! The reverse proxy, with small hyper servers in the test standing in for the WAS.
+
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use test_support::LoopbackBlock;
+use test_support::http::{RawConnection, get, raw_request, request_bytes};
+
+use crate::harness::{Behaviour, HELLO, TestWeb, Upstream, dead_addr, route, runtime};
+
+fn header_line<'a>(echo: &'a str, name: &str) -> Option<&'a str> {
+    echo.lines()
+        .find_map(|line| line.strip_prefix(&format!("{name}: ")))
+}
+
+#[test]
+fn a_prefix_is_proxied_with_forwarding_headers() {
+    let upstreams = runtime();
+    let block = LoopbackBlock::claim();
+    let app = Upstream::start(&upstreams, block.addr(81, 0), "app", Behaviour::Echo);
+    let web = TestWeb::start_in(block, |config, _| {
+        config.proxies.push(route("/search", &[app.addr]));
+    });
+    let response = get(
+        web.addr,
+        "/search?q=dns",
+        &[
+            ("Host", "www.google.com"),
+            ("Connection", "x-secret"),
+            ("X-Secret", "hop-only"),
+            ("X-Forwarded-For", "192.0.2.1"),
+            (
+                "Traceparent",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            ),
+        ],
+    )
+    .unwrap();
+    assert_eq!(response.status, 200, "{}", response.head);
+    let echo = response.text();
+    assert!(
+        echo.starts_with("upstream app\nGET /search?q=dns\n"),
+        "{echo}"
+    );
+    let client_ip = web.block.ip(80).to_string(); // the test connects from the loopback
+    let xff = header_line(&echo, "x-forwarded-for").unwrap();
+    assert!(xff.starts_with("192.0.2.1, "), "{xff}");
+    assert_eq!(header_line(&echo, "x-forwarded-proto"), Some("http"));
+    assert_eq!(header_line(&echo, "host"), Some("www.google.com"));
+    let forwarded = header_line(&echo, "forwarded").unwrap();
+    assert!(
+        forwarded.contains("proto=http") && forwarded.contains("host=\"www.google.com\""),
+        "{forwarded}"
+    );
+    let traceparent = header_line(&echo, "traceparent").unwrap();
+    assert!(
+        traceparent.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+        "{traceparent}"
+    );
+    assert!(
+        !traceparent.contains("00f067aa0ba902b7"),
+        "our span is the new parent"
+    );
+    assert_eq!(
+        header_line(&echo, "x-secret"),
+        None,
+        "a field named in Connection passed"
+    );
+    assert_eq!(header_line(&echo, "connection"), None);
+    // And back: the upstream's hop-by-hop fields stay with the upstream.
+    assert_eq!(response.header("x-upstream"), Some("app"));
+    assert_eq!(response.header("x-hop"), None);
+    assert_eq!(response.header("keep-alive"), None);
+    let _ = client_ip;
+
+    // Without a traceparent, a trace starts here.
+    let fresh = get(web.addr, "/search", &[]).unwrap().text();
+    let traceparent = header_line(&fresh, "traceparent").unwrap();
+    assert_eq!(traceparent.len(), 55, "{traceparent}");
+    // Static files are still ours.
+    assert_eq!(get(web.addr, "/hello.txt", &[]).unwrap().text(), HELLO);
+    assert_eq!(get(web.addr, "/searching", &[]).unwrap().status, 404);
+}
+
+#[test]
+fn no_reachable_upstream_gives_502() {
+    let block = LoopbackBlock::claim();
+    let dead = dead_addr(&block, 81);
+    let web = TestWeb::start_in(block, |config, _| {
+        config.proxies.push(route("/api", &[dead]));
+    });
+    let response = get(web.addr, "/api/x", &[]).unwrap();
+    assert_eq!(response.status, 502, "{}", response.head);
+}
+
+#[test]
+fn a_stopped_upstream_gives_502() {
+    let upstreams = runtime();
+    let block = LoopbackBlock::claim();
+    let app = Upstream::start(&upstreams, block.addr(81, 0), "app", Behaviour::Echo);
+    let web = TestWeb::start_in(block, |config, _| {
+        config.proxies.push(route("/api", &[app.addr]));
+    });
+    assert_eq!(get(web.addr, "/api", &[]).unwrap().status, 200);
+    app.stop();
+    drop(upstreams); // closes its listener and every connection it had
+    let response = get(web.addr, "/api", &[]).unwrap();
+    assert_eq!(response.status, 502, "{}", response.head);
+}
+
+#[test]
+fn a_stalling_upstream_gives_504() {
+    let upstreams = runtime();
+    let block = LoopbackBlock::claim();
+    let app = Upstream::start(&upstreams, block.addr(81, 0), "stall", Behaviour::Stall);
+    let web = TestWeb::start_in(block, |config, _| {
+        config.limits.upstream_timeout = Duration::from_millis(500);
+        config.proxies.push(route("/api", &[app.addr]));
+    });
+    let started = Instant::now();
+    let response = get(web.addr, "/api", &[]).unwrap();
+    assert_eq!(response.status, 504, "{}", response.head);
+    assert!(started.elapsed() < Duration::from_secs(3));
+}
+
+#[test]
+fn requests_alternate_over_two_upstreams() {
+    let upstreams = runtime();
+    let block = LoopbackBlock::claim();
+    let a = Upstream::start(&upstreams, block.addr(81, 0), "a", Behaviour::Echo);
+    let b = Upstream::start(&upstreams, block.addr(82, 0), "b", Behaviour::Echo);
+    let web = TestWeb::start_in(block, |config, _| {
+        config.proxies.push(route("/api", &[a.addr, b.addr]));
+    });
+    let names: Vec<String> = (0..6)
+        .map(|_| {
+            get(web.addr, "/api", &[])
+                .unwrap()
+                .header("x-upstream")
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    for pair in names.windows(2) {
+        assert_ne!(pair[0], pair[1], "not round-robin: {names:?}");
+    }
+    assert_eq!(a.requests.load(Ordering::SeqCst), 3);
+    assert_eq!(b.requests.load(Ordering::SeqCst), 3);
+}
+
+#[test]
+fn a_refusing_upstream_is_skipped_and_marked_down() {
+    let upstreams = runtime();
+    let block = LoopbackBlock::claim();
+    let live = Upstream::start(&upstreams, block.addr(81, 0), "live", Behaviour::Echo);
+    let dead = dead_addr(&block, 82);
+    let web = TestWeb::start_in(block, |config, _| {
+        config.proxies.push(route("/api", &[dead, live.addr]));
+    });
+    for _ in 0..6 {
+        let response = get(web.addr, "/api", &[]).unwrap();
+        assert_eq!(response.status, 200, "{}", response.head);
+    }
+    assert_eq!(live.requests.load(Ordering::SeqCst), 6);
+    // A request with a body cannot be retried elsewhere, but the dead upstream is marked down
+    // by now, so it goes to the live one.
+    let post = raw_request(
+        web.addr,
+        b"POST /api HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi",
+    )
+    .unwrap();
+    assert_eq!(post.status, 200);
+}
+
+#[test]
+fn upstream_connections_are_kept_alive_and_reused() {
+    let upstreams = runtime();
+    let block = LoopbackBlock::claim();
+    let app = Upstream::start(&upstreams, block.addr(81, 0), "app", Behaviour::Echo);
+    let web = TestWeb::start_in(block, |config, _| {
+        config.proxies.push(route("/api", &[app.addr]));
+    });
+    for _ in 0..20 {
+        assert_eq!(get(web.addr, "/api", &[]).unwrap().status, 200);
+    }
+    let mut connection = RawConnection::connect(web.addr).unwrap();
+    for _ in 0..20 {
+        let response = connection
+            .request(request_bytes("GET", "/api/x", &[]).as_bytes())
+            .unwrap();
+        assert_eq!(response.status, 200);
+    }
+    assert_eq!(app.requests.load(Ordering::SeqCst), 40);
+    assert_eq!(
+        app.accepted.load(Ordering::SeqCst),
+        1,
+        "40 requests, one upstream connection"
+    );
+}
+
+#[test]
+fn expect_100_continue_passes_through() {
+    let upstreams = runtime();
+    let block = LoopbackBlock::claim();
+    let app = Upstream::start(&upstreams, block.addr(81, 0), "app", Behaviour::Echo);
+    let web = TestWeb::start_in(block, |config, _| {
+        config.proxies.push(route("/api", &[app.addr]));
+    });
+    let mut connection = RawConnection::connect(web.addr).unwrap();
+    connection
+        .send(b"POST /api/doc HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\nExpect: 100-continue\r\n\r\n")
+        .unwrap();
+    let interim = connection.read_response(false).unwrap();
+    assert_eq!(interim.status, 100, "{}", interim.head);
+    connection.send(b"hello world").unwrap();
+    let response = connection.read_response(false).unwrap();
+    assert_eq!(response.status, 200);
+    let echo = response.text();
+    assert!(echo.contains("POST /api/doc\nbody 11\n"), "{echo}");
+
+    let odd = raw_request(
+        web.addr,
+        b"GET /api HTTP/1.1\r\nHost: t\r\nExpect: teapot\r\n\r\n",
+    )
+    .unwrap();
+    assert_eq!(odd.status, 417);
+}
+
+#[test]
+fn a_slow_upstream_body_streams_through() {
+    let upstreams = runtime();
+    let block = LoopbackBlock::claim();
+    let app = Upstream::start(
+        &upstreams,
+        block.addr(81, 0),
+        "slow",
+        Behaviour::Delay(Duration::from_millis(200)),
+    );
+    let web = TestWeb::start_in(block, |config, _| {
+        config.limits.upstream_timeout = Duration::from_secs(5);
+        config.proxies.push(route("/", &[app.addr]));
+    });
+    let response = get(web.addr, "/anything/at/all", &[]).unwrap();
+    assert_eq!(response.status, 200);
+    assert!(response.text().contains("GET /anything/at/all"));
+}
