@@ -11,16 +11,19 @@
 //! ```
 //!
 //! Handlers never wait for a database that is known to be down: they get
-//! [`DbError::Unavailable`] without touching the pool, and only the supervisor probes.
+//! [`DbError::Unavailable`] without touching the pool, and only the supervisor probes. A
+//! request already waiting for a connection when the database is found down (by the checkout
+//! test of another connection) stops waiting at that moment too.
 
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{AnyConnection, AnyPool, Connection, Row};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Row};
 
 use crate::{WasConfig, WasError};
 
@@ -193,15 +196,49 @@ const COUNT_DOCUMENTS: &str = "SELECT COUNT(*) AS n FROM documents";
 const SELECT_SEEDED: &str = "SELECT value FROM was_meta WHERE key = 'seeded'";
 const INSERT_SEEDED: &str = "INSERT INTO was_meta (key, value) VALUES ('seeded', $1)";
 
+/// Whether the database answers, shared with the pool's checkout hook.
+struct Health {
+    /// `true` while up; a watch, so that requests waiting for a connection see it go down.
+    up: tokio::sync::watch::Sender<bool>,
+    /// Wakes the supervisor when the database goes down.
+    wake: tokio::sync::Notify,
+    kind: &'static str,
+}
+
+impl Health {
+    fn is_up(&self) -> bool {
+        *self.up.borrow()
+    }
+
+    /// Marks the database down and wakes the supervisor (once per outage).
+    fn mark_down(&self, why: &dyn std::fmt::Display) {
+        if self.up.send_replace(false) {
+            tracing::warn!(database = self.kind, "database down: {why}");
+            self.wake.notify_one();
+        }
+    }
+
+    fn mark_up(&self) {
+        self.up.send_replace(true);
+    }
+
+    /// Resolves when the database is (or goes) down.
+    async fn down(&self) {
+        let mut up = self.up.subscribe();
+        let _ = up.wait_for(|up| !*up).await;
+    }
+}
+
 /// The database, its pool and its health.
 pub(crate) struct Database {
     kind: DbKind,
     dialect: &'static Dialect,
-    pool: AnyPool,
+    /// Replaced by a fresh one each time the database comes back (see `renew_pool`).
+    pool: std::sync::RwLock<AnyPool>,
+    new_pool: Box<dyn Fn() -> AnyPool + Send + Sync>,
     /// Where the supervisor connects: for SQLite the same file, but allowed to create it.
     setup_options: AnyConnectOptions,
-    up: AtomicBool,
-    wake: Arc<tokio::sync::Notify>,
+    health: Arc<Health>,
     supervisor: Mutex<Option<tokio::task::JoinHandle<()>>>,
     reporter: Arc<dyn journey::Reporter>,
     host: journey::Host,
@@ -248,6 +285,11 @@ impl Database {
             .parse()
             .map_err(|err: sqlx::Error| bad(&err.to_string()))?;
 
+        let health = Arc::new(Health {
+            up: tokio::sync::watch::Sender::new(false),
+            wake: tokio::sync::Notify::new(),
+            kind: kind.name(),
+        });
         let mut options = AnyPoolOptions::new()
             .max_connections(config.max_connections.max(1))
             .acquire_timeout(config.acquire_timeout);
@@ -277,22 +319,57 @@ impl Database {
                     });
             }
             DbKind::Postgres => {
-                // After a server restart every pooled connection is dead: the ping finds them.
-                options = options.test_before_acquire(true);
+                // After a server stop every pooled connection is dead. The checkout ping finds
+                // them; done here rather than by sqlx's own test so that a failed ping also
+                // marks the database down at once (sqlx would silently open a new connection
+                // and, the server refusing, retry until the acquire timeout).
+                let health = health.clone();
+                options = options
+                    .test_before_acquire(false)
+                    .before_acquire(move |conn, _meta| {
+                        let health = health.clone();
+                        Box::pin(async move {
+                            match conn.ping().await {
+                                Ok(()) => Ok(true),
+                                Err(err) => {
+                                    if is_unavailable(&err) {
+                                        health.mark_down(&err);
+                                    }
+                                    Ok(false)
+                                }
+                            }
+                        })
+                    });
             }
         }
-        let pool = options.connect_lazy_with(pool_options);
+        let new_pool = Box::new(move || options.clone().connect_lazy_with(pool_options.clone()));
         Ok(Database {
             dialect: Dialect::of(&kind),
             kind,
-            pool,
+            pool: std::sync::RwLock::new(new_pool()),
+            new_pool,
             setup_options,
-            up: AtomicBool::new(false),
-            wake: Arc::new(tokio::sync::Notify::new()),
+            health,
             supervisor: Mutex::new(None),
             reporter,
             host,
         })
+    }
+
+    fn pool(&self) -> AnyPool {
+        self.pool.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    /// After an outage the pool's idle connections are dead (a PostgreSQL restart ended their
+    /// sessions): rather than let requests find them one by one, each a failed checkout that
+    /// would look like a new outage, the pool is replaced and the old one closed.
+    fn renew_pool(&self) {
+        let fresh = (self.new_pool)();
+        let old = std::mem::replace(
+            &mut *self.pool.write().unwrap_or_else(|e| e.into_inner()),
+            fresh,
+        );
+        tokio::spawn(async move { old.close().await });
     }
 
     pub(crate) fn kind(&self) -> &DbKind {
@@ -300,13 +377,13 @@ impl Database {
     }
 
     pub(crate) fn is_up(&self) -> bool {
-        self.up.load(Ordering::Acquire)
+        self.health.is_up()
     }
 
     /// Tries the database once (bounded), then leaves the supervisor watching it.
     pub(crate) async fn start(self: &Arc<Self>) {
         match tokio::time::timeout(Duration::from_secs(20), self.bring_up()).await {
-            Ok(Ok(())) => self.up.store(true, Ordering::Release),
+            Ok(Ok(())) => self.health.mark_up(),
             Ok(Err(err)) => tracing::warn!(
                 database = self.kind.name(),
                 "database unavailable at start, serving 503 until it answers: {err}"
@@ -330,7 +407,7 @@ impl Database {
         {
             task.abort();
         }
-        self.pool.close().await;
+        self.pool().close().await;
     }
 
     /// Connects on a connection of its own, applies the migrations and loads the seed corpus
@@ -412,19 +489,27 @@ impl Database {
         Ok(())
     }
 
-    /// Marks the database down and wakes the supervisor (once per outage).
-    fn mark_down(&self, err: &sqlx::Error) {
-        if self.up.swap(false, Ordering::AcqRel) {
-            tracing::warn!(database = self.kind.name(), "database down: {err}");
-            self.wake.notify_one();
+    /// A connection from the pool for one request, or `Unavailable` as soon as the database
+    /// is known to be down (before the wait, or during it). The wait counts as database time.
+    async fn connection(&self, clock: &RequestClock) -> Result<PoolConnection<Any>, DbError> {
+        if !self.is_up() {
+            return Err(DbError::Unavailable);
         }
+        let started = Instant::now();
+        let acquired = tokio::select! {
+            acquired = self.pool().acquire() => acquired,
+            () = self.health.down() => Err(sqlx::Error::PoolClosed),
+        };
+        clock.add(started.elapsed());
+        acquired.map_err(|err| self.classify(err))
     }
 
-    fn check_up(&self) -> Result<(), DbError> {
-        if self.is_up() {
-            Ok(())
+    fn classify(&self, err: sqlx::Error) -> DbError {
+        if is_unavailable(&err) {
+            self.health.mark_down(&err);
+            DbError::Unavailable
         } else {
-            Err(DbError::Unavailable)
+            DbError::Failed(err)
         }
     }
 
@@ -452,7 +537,7 @@ impl Database {
         query: &str,
         limit: i64,
     ) -> Result<Vec<Hit>, DbError> {
-        self.check_up()?;
+        let mut conn = self.connection(clock).await?;
         let Some(argument) = self.dialect.search_argument(query) else {
             return Ok(Vec::new());
         };
@@ -466,7 +551,7 @@ impl Database {
                 sqlx::query(statement)
                     .bind(argument)
                     .bind(limit)
-                    .fetch_all(&self.pool)
+                    .fetch_all(&mut *conn)
                     .await
             },
         )
@@ -491,8 +576,8 @@ impl Database {
         title: &str,
         body: &str,
     ) -> Result<i64, DbError> {
-        self.check_up()?;
-        let mut tx = run(self, clock, "BEGIN", |_| 0, self.pool.begin()).await?;
+        let mut conn = self.connection(clock).await?;
+        let mut tx = run(self, clock, "BEGIN", |_| 0, conn.begin()).await?;
         let row = run(self, clock, INSERT_DOCUMENT, |_| 1, async {
             sqlx::query(INSERT_DOCUMENT)
                 .bind(title)
@@ -512,7 +597,7 @@ impl Database {
         clock: &RequestClock,
         id: i64,
     ) -> Result<Option<Document>, DbError> {
-        self.check_up()?;
+        let mut conn = self.connection(clock).await?;
         let row = run(
             self,
             clock,
@@ -521,7 +606,7 @@ impl Database {
             async {
                 sqlx::query(SELECT_DOCUMENT)
                     .bind(id)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(&mut *conn)
                     .await
             },
         )
@@ -539,9 +624,9 @@ impl Database {
 
     /// How many documents there are: the health check's proof that the database answers.
     pub(crate) async fn count(&self, clock: &RequestClock) -> Result<i64, DbError> {
-        self.check_up()?;
+        let mut conn = self.connection(clock).await?;
         let row = run(self, clock, COUNT_DOCUMENTS, |_| 1, async {
-            sqlx::query(COUNT_DOCUMENTS).fetch_one(&self.pool).await
+            sqlx::query(COUNT_DOCUMENTS).fetch_one(&mut *conn).await
         })
         .await?;
         row.try_get("n").map_err(DbError::Failed)
@@ -558,14 +643,7 @@ async fn run<T>(
 ) -> Result<T, DbError> {
     timed(db, Some(clock), statement, rows, future)
         .await
-        .map_err(|err| {
-            if is_unavailable(&err) {
-                db.mark_down(&err);
-                DbError::Unavailable
-            } else {
-                DbError::Failed(err)
-            }
-        })
+        .map_err(|err| db.classify(err))
 }
 
 async fn timed<T>(
@@ -621,15 +699,16 @@ async fn supervise(database: std::sync::Weak<Database>) {
     loop {
         let Some(db) = database.upgrade() else { return };
         if db.is_up() {
-            let wake = db.wake.clone();
-            let notified = wake.notified();
+            let health = db.health.clone();
+            let notified = health.wake.notified();
             drop(db);
             notified.await;
             continue;
         }
         match db.bring_up().await {
             Ok(()) => {
-                db.up.store(true, Ordering::Release);
+                db.renew_pool();
+                db.health.mark_up();
                 tracing::info!(database = db.kind.name(), "database up");
                 backoff = Duration::from_millis(100);
             }
