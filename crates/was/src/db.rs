@@ -4,9 +4,10 @@
 //! Health is a small state machine, `down -> up -> down -> ...`:
 //!
 //! ```text
-//!             start (one attempt)           a statement fails: connection lost,
-//!   [down] ───────────────────────> [up] ── file gone, pool timed out ──> [down]
-//!     ^  supervisor: connect, migrate, seed      (handlers answer 503 at once while down)
+//!             start (one attempt)           a statement or a checkout ping fails because the
+//!   [down] ───────────────────────> [up] ── database is gone (file missing, connection lost,
+//!     ^                                       server refusing, pool timed out) ──> [down]
+//!     │  supervisor: connect, migrate, seed, renew the pool      (handlers: 503 at once)
 //!     └───────── retries with backoff (100 ms .. 2 s) until it succeeds
 //! ```
 //!
