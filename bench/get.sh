@@ -190,7 +190,7 @@ cat <<EOF
 
 \`roundtrip get -s --no-cache -o /dev/null $URL\` vs \`curl -s -o /dev/null\` (same URL), one
 new process and one new connection per run, alternated; server: $SERVER_DESC; $CURL_VERSION;
-roundtrip at $COMMIT.
+repository at $COMMIT (ROUNDTRIP_BIN: ${ROUNDTRIP_BIN/#$REPO\//}).
 
 | wall time per run (ms) | median | min | max |
 |---|---:|---:|---:|
