@@ -209,6 +209,18 @@ pub fn start(
         } else {
             config.was.database.clone()
         };
+        // A SQLite database's directory is the lab's state directory: made on first use.
+        if let Some(path) = database
+            .strip_prefix("sqlite://")
+            .filter(|_| !faults.db_down)
+        {
+            if let Some(dir) = std::path::Path::new(path).parent() {
+                std::fs::create_dir_all(dir).map_err(|err| LabError::Start {
+                    what: format!("the database directory {}", dir.display()),
+                    reason: err.to_string(),
+                })?;
+            }
+        }
         let was_config = was::WasConfig::new(database.clone());
         let running = runtime
             .block_on(was::spawn(listener, was_config, reporter.clone()))
@@ -291,6 +303,7 @@ fn web_config(config: &LabConfig) -> web::WebConfig {
     }
     web.limits.upstream_timeout = Duration::from_secs_f64(config.web.upstream_timeout);
     web.access_log = web::AccessLog::Off;
+    web.upstream_bind = Some(IpAddr::V4(config.web.address));
     web
 }
 

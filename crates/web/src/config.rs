@@ -67,6 +67,9 @@ pub struct WebConfig {
     pub static_files: StaticOptions,
     /// How long shutdown waits for in-flight requests before dropping them.
     pub shutdown_grace: Duration,
+    /// The address connections to upstreams leave from (nginx's `proxy_bind`); `None` lets
+    /// the kernel choose. The lab sets the web server's own address, as its host would have.
+    pub upstream_bind: Option<std::net::IpAddr>,
 }
 
 /// A path prefix served by one or more upstreams, balanced round-robin.
@@ -219,6 +222,7 @@ impl WebConfig {
             workers: 0,
             static_files: StaticOptions::default(),
             shutdown_grace: Duration::from_secs(10),
+            upstream_bind: None,
         }
     }
 

@@ -57,8 +57,9 @@ pub(crate) struct Proxied {
 }
 
 /// The shared upstream client: one pool of keep-alive connections per upstream address.
-pub(crate) fn client(limits: &Limits) -> UpstreamClient {
+pub(crate) fn client(limits: &Limits, bind: Option<std::net::IpAddr>) -> UpstreamClient {
     let mut connector = HttpConnector::new();
+    connector.set_local_address(bind);
     connector.set_nodelay(true);
     connector.set_connect_timeout(Some(limits.upstream_connect_timeout));
     connector.set_keepalive(Some(Duration::from_secs(60)));

@@ -79,7 +79,7 @@ impl Shared {
             redirects: config.redirects.clone(),
             vhosts,
             default_site,
-            client: proxy::client(&config.limits),
+            client: proxy::client(&config.limits, config.upstream_bind),
             epoch: Instant::now(),
             http,
         })

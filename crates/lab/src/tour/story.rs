@@ -218,7 +218,7 @@ fn messages(facts: &Facts, hosts: &Hosts) -> Vec<Message> {
             source: Source::Wire,
         })
         .collect();
-    for event in facts.events {
+    for event in facts.events.iter().filter(|e| e.at >= facts.t0) {
         if let EventKind::SqlRan {
             database,
             statement,
@@ -715,7 +715,9 @@ fn tell_handshake(
 
 fn tell_server_side(story: &mut Story, facts: &Facts, hosts: &Hosts) {
     let (number, title) = STEP_SERVER;
-    for event in facts.events {
+    // What the servers did while the lab started (the WAS seeding its database) is not part
+    // of this request's journey; it stays in the JSON's events.
+    for event in facts.events.iter().filter(|e| e.at >= facts.t0) {
         let at = ms_between(facts.t0, event.at);
         let text = match &event.kind {
             EventKind::HttpServed {
