@@ -4,7 +4,8 @@
 //! hands the socket back instead of closing it. That lets the browser close the way the tour
 //! wants to show: the client sends its FIN first (`shutdown(Write)`), then reads until the
 //! server's FIN (bounded by [`CLOSE_WAIT_BOUND`]), so the client's socket is the one that holds
-//! TIME_WAIT (RFC 9293 §3.6: the side that closes first waits 2×MSL).
+//! TIME_WAIT (RFC 9293 §3.6: the side that closes first waits 2×MSL). Over TLS the client's
+//! close_notify alert goes first (RFC 8446 §6.1), then the same FIN.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -18,10 +19,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::task::JoinHandle;
 
+use crate::tls::Stream;
+
 /// How long to wait for the server's FIN after ours, and for hyper to hand the socket back.
 pub const CLOSE_WAIT_BOUND: Duration = Duration::from_millis(500);
 
-type Parts = http1::Parts<TokioIo<TcpStream>>;
+type Parts = http1::Parts<TokioIo<Stream>>;
 
 /// An open connection the browser can send requests on.
 pub(crate) struct Connection {
@@ -29,6 +32,8 @@ pub(crate) struct Connection {
     pub local: SocketAddr,
     pub remote: SocketAddr,
     pub requests: u64,
+    /// What TLS agreed, for `https://`.
+    pub tls: Option<crate::tls::TlsInfo>,
     pub send: SendRequest<Full<Bytes>>,
     task: JoinHandle<hyper::Result<Parts>>,
 }
@@ -58,11 +63,40 @@ pub struct ClosedConnection {
     pub server_fin_seen: bool,
 }
 
+/// Whether the peer's FIN has arrived on `tcp` (reading returns end-of-file), waiting for it
+/// up to [`CLOSE_WAIT_BOUND`] if `wait`. Bytes still unread (a TLS alert) are read and dropped.
+async fn peer_closed(tcp: &TcpStream, wait: bool) -> bool {
+    let mut buf = [0u8; 4096];
+    let mut check = || loop {
+        match tcp.try_read(&mut buf) {
+            Ok(0) => return Some(true),
+            Ok(_) => continue,
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => return None,
+            Err(_) => return Some(false),
+        }
+    };
+    if !wait {
+        return check().unwrap_or(false);
+    }
+    tokio::time::timeout(CLOSE_WAIT_BOUND, async {
+        loop {
+            if let Some(closed) = check() {
+                return closed;
+            }
+            if tcp.readable().await.is_err() {
+                return false;
+            }
+        }
+    })
+    .await
+    .unwrap_or(false)
+}
+
 impl Connection {
     /// An HTTP/1.1 handshake on `stream` (nothing is sent: HTTP/1.1 has no preface).
     pub async fn open(
         id: u64,
-        stream: TcpStream,
+        stream: Stream,
         local: SocketAddr,
         remote: SocketAddr,
     ) -> hyper::Result<Connection> {
@@ -77,14 +111,17 @@ impl Connection {
             local,
             remote,
             requests: 0,
+            tls: None,
             send,
             task,
         })
     }
 
     /// Closes the connection in order: hyper gives the socket back once it is idle, then the
-    /// client sends its FIN and reads to the server's.
-    pub async fn close(self) -> ClosedConnection {
+    /// client sends its FIN and reads to the server's. When the server has said it will close
+    /// (`Connection: close`), `server_closes` waits (bounded) for its FIN first, so the story
+    /// told is the one that happened on the wire rather than a race between the two FINs.
+    pub async fn close(self, server_closes: bool) -> ClosedConnection {
         let Connection {
             id,
             local,
@@ -92,6 +129,7 @@ impl Connection {
             requests,
             send,
             mut task,
+            ..
         } = self;
         // Without its sender, hyper's dispatcher finishes as soon as the connection is idle.
         drop(send);
@@ -111,21 +149,36 @@ impl Connection {
                 return closed;
             }
         };
-        let mut stream = parts.io.into_inner();
-        let mut buf = [0u8; 4096];
-        // If the server's FIN is already here, reading returns end-of-file at once.
-        let server_first = matches!(stream.try_read(&mut buf), Ok(0));
-        let _ = stream.shutdown().await;
+        let (server_first, mut tcp) = match parts.io.into_inner() {
+            Stream::Plain(mut tcp) => {
+                let server_first = peer_closed(&tcp, server_closes).await;
+                let _ = tcp.shutdown().await;
+                (server_first, tcp)
+            }
+            Stream::Tls(mut tls) => {
+                let server_first = peer_closed(tls.get_ref().0, server_closes).await;
+                // close_notify, then our FIN (tokio-rustls shuts the TCP side down after it).
+                // Corked, the alert waits in the send queue and leaves in one segment with the
+                // FIN: sent apart, the server can read the alert and send its own FIN before
+                // ours leaves, and the close would be the server's.
+                let _ = socket2::SockRef::from(tls.get_ref().0).set_tcp_cork(true);
+                let _ = tls.shutdown().await;
+                let (tcp, _) = tls.into_inner();
+                (server_first, tcp)
+            }
+        };
         closed.first_fin = Some(if server_first {
             Side::Server
         } else {
             Side::Client
         });
+        let mut buf = [0u8; 4096];
         closed.server_fin_seen = server_first
             || tokio::time::timeout(CLOSE_WAIT_BOUND, async {
-                // Bounded by the timeout around it; whatever arrives after our FIN is dropped.
+                // Bounded by the timeout around it; whatever arrives after our FIN (a TLS
+                // close_notify, say) is read and dropped.
                 loop {
-                    match stream.read(&mut buf).await {
+                    match tcp.read(&mut buf).await {
                         Ok(0) => return true,
                         Ok(_) => continue,
                         Err(_) => return false,

@@ -5,8 +5,9 @@
 //!
 //! 1. a pooled connection to the same scheme, host and port is reused if it is still open
 //!    (then there is no name lookup and no connect, as in curl and browsers);
-//! 2. otherwise the host goes through [`Names::resolve`] (hosts file, host cache, DNS) and
-//!    [`happy_eyeballs`] races the addresses;
+//! 2. otherwise the host goes through [`Names::resolve`] (hosts file, host cache, DNS),
+//!    [`happy_eyeballs`] races the addresses, and for `https://` [`tls::handshake`] runs on
+//!    the connection that won;
 //! 3. the request goes out on hyper's HTTP/1.1 client, the response head and body come back,
 //!    each instant marked ([`Timings`]);
 //! 4. a 301/302/303/307/308 with a `Location` starts the next leg, with the Fetch standard's
@@ -30,6 +31,7 @@ use bytes::Bytes;
 use http::header::{self, HeaderValue};
 use http::{Method, Request, Version};
 use http_body_util::{BodyExt, Full};
+use rustls::pki_types::CertificateDer;
 use serde::Serialize;
 use tokio::time::Instant;
 use url::Url;
@@ -40,6 +42,7 @@ use crate::connect::{
 use crate::connection::{ClosedConnection, Connection};
 use crate::names::{NameError, Names, Resolved};
 use crate::timing::{Marks, Timings};
+use crate::tls::{self, Stream, TlsInfo};
 
 /// The Fetch standard's redirect limit (§4.4: "If request's redirect count is 20, return a
 /// network error"), which browsers follow. curl's default is 50; `--max-redirs` changes it.
@@ -60,6 +63,8 @@ pub struct BrowserConfig {
     pub happy_eyeballs_delay: Duration,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// Roots trusted for `https://` besides the web PKI's (the lab's own CA, `--cacert`).
+    pub extra_roots: Vec<CertificateDer<'static>>,
 }
 
 impl Default for BrowserConfig {
@@ -71,6 +76,7 @@ impl Default for BrowserConfig {
             request_timeout: Duration::from_secs(30),
             happy_eyeballs_delay: CONNECTION_ATTEMPT_DELAY,
             user_agent: concat!("roundtrip/", env!("CARGO_PKG_VERSION")).to_owned(),
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -140,6 +146,8 @@ pub struct ConnectionInfo {
     pub reused: bool,
     /// The Happy Eyeballs attempts that opened it (none when reused).
     pub attempts: Vec<Attempt>,
+    /// What TLS agreed, for `https://`.
+    pub tls: Option<TlsInfo>,
 }
 
 /// Why a visit failed.
@@ -149,7 +157,7 @@ pub enum FetchError {
     #[error("{url}: not a valid URL ({why})")]
     BadUrl { url: String, why: String },
     /// A scheme the browser does not speak.
-    #[error("{url}: {scheme}:// is not supported yet (only http://)")]
+    #[error("{url}: {scheme}:// is not supported (only http:// and https://)")]
     UnsupportedScheme { url: String, scheme: String },
     /// The name lookup failed.
     #[error(transparent)]
@@ -161,6 +169,9 @@ pub enum FetchError {
         attempts: Vec<Attempt>,
         timed_out: bool,
     },
+    /// The TLS handshake failed (an untrusted certificate, a name mismatch, ...).
+    #[error("{host}: TLS handshake failed: {why}")]
+    Tls { host: String, why: String },
     /// The exchange failed after connecting.
     #[error("{url}: {why}")]
     Http { url: String, why: String },
@@ -229,6 +240,7 @@ pub struct Browser {
     idle: HashMap<Origin, Connection>,
     next_id: u64,
     closed: Vec<ClosedConnection>,
+    tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl Browser {
@@ -241,6 +253,7 @@ impl Browser {
             idle: HashMap::new(),
             next_id: 0,
             closed: Vec::new(),
+            tls: None,
         }
     }
 
@@ -322,7 +335,7 @@ impl Browser {
     pub async fn close(&mut self) -> Vec<ClosedConnection> {
         let idle: Vec<Connection> = self.idle.drain().map(|(_, c)| c).collect();
         for connection in idle {
-            let closed = connection.close().await;
+            let closed = connection.close(false).await;
             self.closed.push(closed);
         }
         let mut closed = std::mem::take(&mut self.closed);
@@ -370,7 +383,7 @@ impl Browser {
             match sent {
                 Ok(Ok(response)) => break (connection, resolved, attempts, reused, response),
                 Ok(Err(err)) => {
-                    self.closed.push(connection.close().await);
+                    self.closed.push(connection.close(false).await);
                     // RFC 9112 §9.3.1: a request on a kept-alive connection the server had
                     // closed meanwhile may be retried on a new one if it is idempotent.
                     if reused && tries == 1 && is_idempotent(method) {
@@ -382,7 +395,7 @@ impl Browser {
                     });
                 }
                 Err(_) => {
-                    self.closed.push(connection.close().await);
+                    self.closed.push(connection.close(false).await);
                     return Err(FetchError::Timeout {
                         url: url.to_string(),
                         timeout: self.config.request_timeout,
@@ -400,14 +413,14 @@ impl Browser {
         let response_body = match collected {
             Ok(Ok(collected)) => collected.to_bytes(),
             Ok(Err(err)) => {
-                self.closed.push(connection.close().await);
+                self.closed.push(connection.close(false).await);
                 return Err(FetchError::Http {
                     url: url.to_string(),
                     why: format!("reading the body: {}", hyper_error(&err)),
                 });
             }
             Err(_) => {
-                self.closed.push(connection.close().await);
+                self.closed.push(connection.close(false).await);
                 return Err(FetchError::Timeout {
                     url: url.to_string(),
                     timeout: self.config.request_timeout,
@@ -439,11 +452,13 @@ impl Browser {
             remote: connection.remote,
             reused,
             attempts,
+            tls: connection.tls.clone(),
         };
         if keeps_alive(parts.version, &parts.headers) && !connection.send.is_closed() {
             self.idle.insert(origin, connection);
         } else {
-            self.closed.push(connection.close().await);
+            // The server said it closes (or HTTP/1.0 without keep-alive): its FIN is coming.
+            self.closed.push(connection.close(true).await);
         }
         let leg = Leg {
             url: url.to_string(),
@@ -470,7 +485,7 @@ impl Browser {
     async fn take_idle(&mut self, origin: &Origin) -> Option<Connection> {
         let mut connection = self.idle.remove(origin)?;
         if connection.send.is_closed() || connection.send.ready().await.is_err() {
-            self.closed.push(connection.close().await);
+            self.closed.push(connection.close(true).await);
             return None;
         }
         Some(connection)
@@ -501,15 +516,49 @@ impl Browser {
                 timed_out: failed.timed_out,
             })?;
         marks.connect_end = Instant::now();
+        let (stream, tls) = if origin.scheme == "https" {
+            let config = self.tls_config(origin)?;
+            let host = format!("{}:{}", origin.host, origin.port);
+            let handshake = tls::handshake(config, &origin.host, connected.stream);
+            let (stream, info) = tokio::time::timeout(self.config.connect_timeout, handshake)
+                .await
+                .map_err(|_| FetchError::Tls {
+                    host: host.clone(),
+                    why: format!(
+                        "no handshake within {} s",
+                        self.config.connect_timeout.as_secs_f64()
+                    ),
+                })?
+                .map_err(|why| FetchError::Tls { host, why })?;
+            marks.secure = Some((marks.connect_end, Instant::now()));
+            (Stream::Tls(Box::new(stream)), Some(info))
+        } else {
+            (Stream::Plain(connected.stream), None)
+        };
         let id = self.next_id;
         self.next_id += 1;
-        let connection = Connection::open(id, connected.stream, connected.local, connected.remote)
+        let mut connection = Connection::open(id, stream, connected.local, connected.remote)
             .await
             .map_err(|err| FetchError::Http {
                 url: url.to_string(),
                 why: hyper_error(&err),
             })?;
+        connection.tls = tls;
         Ok((connection, Some(resolved), connected.attempts))
+    }
+
+    /// The TLS client configuration, built on first use.
+    fn tls_config(&mut self, origin: &Origin) -> Result<Arc<rustls::ClientConfig>, FetchError> {
+        if let Some(config) = &self.tls {
+            return Ok(config.clone());
+        }
+        let config =
+            tls::client_config(&self.config.extra_roots).map_err(|err| FetchError::Tls {
+                host: format!("{}:{}", origin.host, origin.port),
+                why: format!("cannot set up TLS: {err}"),
+            })?;
+        self.tls = Some(config.clone());
+        Ok(config)
     }
 
     /// The request as it goes on the wire: the request line, the target, the headers in order.
@@ -598,20 +647,11 @@ fn to_request(
 
 /// The origin of `url`, or why the browser cannot fetch it.
 fn origin_of(url: &Url) -> Result<Origin, FetchError> {
-    match url.scheme() {
-        "http" => {}
-        "https" => {
-            return Err(FetchError::UnsupportedScheme {
-                url: url.to_string(),
-                scheme: "https".into(),
-            });
-        }
-        other => {
-            return Err(FetchError::UnsupportedScheme {
-                url: url.to_string(),
-                scheme: other.into(),
-            });
-        }
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(FetchError::UnsupportedScheme {
+            url: url.to_string(),
+            scheme: url.scheme().into(),
+        });
     }
     let host = match url.host() {
         Some(url::Host::Domain(domain)) => domain.to_owned(),
@@ -707,9 +747,11 @@ mod tests {
     }
 
     #[test]
-    fn https_is_refused_clearly_and_hosts_are_normalised() {
-        let err = origin_of(&Url::parse("https://example.com/").unwrap()).unwrap_err();
-        assert!(err.to_string().contains("not supported yet"), "{err}");
+    fn other_schemes_are_refused_clearly_and_hosts_are_normalised() {
+        let err = origin_of(&Url::parse("ftp://example.com/").unwrap()).unwrap_err();
+        assert!(err.to_string().contains("not supported"), "{err}");
+        let origin = origin_of(&Url::parse("https://example.com/").unwrap()).unwrap();
+        assert_eq!((origin.scheme.as_str(), origin.port), ("https", 443));
         let origin = origin_of(&Url::parse("http://B\u{fc}cher.EXAMPLE:8080/").unwrap()).unwrap();
         assert_eq!(
             origin.host, "xn--bcher-kva.example",

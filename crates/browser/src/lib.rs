@@ -13,14 +13,15 @@
 //!    root hints. The answer says which of them answered. A reused connection skips this.
 //! 2. **Connect**: [`connect::happy_eyeballs`] races the addresses as RFC 8305 says (IPv6
 //!    first, the next attempt 250 ms later or as soon as one fails), recording every attempt.
-//! 3. **HTTP/1.1** on hyper's client over that socket ([`connection`]): the request, the
-//!    response head, the body, each instant marked ([`timing`]: curl `-w` and W3C Resource
-//!    Timing names); redirects with the Fetch standard's method rules, a limit and loop
-//!    detection; the connection kept for the next request to the same origin.
+//! 3. **TLS** for `https://` ([`tls`]: rustls on ring, the web PKI's roots plus any the caller
+//!    adds, ALPN `http/1.1`), then **HTTP/1.1** on hyper's client over that stream
+//!    ([`connection`]): the request, the response head, the body, each instant marked
+//!    ([`timing`]: curl `-w` and W3C Resource Timing names); redirects with the Fetch
+//!    standard's method rules, a limit and loop detection; the connection kept for the next
+//!    request to the same origin.
 //! 4. **Close**: [`Browser::close`] closes the idle connections in order, the client sending
-//!    the first FIN, so the browser's socket is the one left in TIME_WAIT.
-//!
-//! Only `http://` for now: `https://` is refused with a clear error (TLS comes next).
+//!    the first FIN (over TLS, its close_notify first), so the browser's socket is the one left
+//!    in TIME_WAIT.
 
 pub mod connect;
 pub mod connection;
@@ -29,6 +30,7 @@ pub mod host_cache;
 pub mod hosts_file;
 pub mod names;
 pub mod timing;
+pub mod tls;
 
 pub use connect::{Attempt, AttemptOutcome};
 pub use connection::{ClosedConnection, Side};
@@ -37,7 +39,10 @@ pub use fetch::{
     status_class,
 };
 pub use host_cache::HostCache;
-pub use names::{NameError, NameService, Names, Resolved, Source};
-pub use timing::{ResourceTiming, Timings};
 /// The request method type [`Browser::request`] takes (from the `http` crate).
 pub use http::Method;
+pub use names::{NameError, NameService, Names, Resolved, Source};
+/// The certificate type of [`BrowserConfig::extra_roots`] (from `rustls-pki-types`).
+pub use rustls::pki_types::CertificateDer;
+pub use timing::{ResourceTiming, Timings};
+pub use tls::TlsInfo;

@@ -2,16 +2,20 @@
 //!
 //! ```text
 //!  leg start (fetchStart = 0)
-//!  |-- name lookup --|-- TCP connect --|-- request --|-- wait --|-- download --|
-//!                    ^ time_namelookup ^ time_connect             ^ time_starttransfer
-//!                                      ^ time_pretransfer                     ^ time_total
+//!  |-- name lookup --|-- TCP connect --|-- TLS --|-- request --|-- wait --|-- download --|
+//!                    ^ time_namelookup ^ time_connect              ^ time_starttransfer
+//!                                                ^ time_appconnect              ^ time_total
+//!                                                ^ time_pretransfer
 //! ```
 //!
 //! curl `-w` names ([`Timings`]) are seconds, cumulative from the leg's start, as curl prints
 //! them; W3C Resource Timing names ([`ResourceTiming`]) are milliseconds from the same start
 //! (`fetchStart` = 0). On a reused connection there is no lookup and no connect: those marks
 //! equal the leg's start, as Resource Timing specifies for a persistent connection. Without TLS
-//! `time_appconnect` and `secureConnectionStart` are 0, as in curl and Resource Timing.
+//! `time_appconnect` and `secureConnectionStart` are 0, as in curl and Resource Timing; with
+//! TLS, curl's `time_connect` ends with the TCP handshake and `time_appconnect` with the TLS
+//! one, while Resource Timing's `connectEnd` includes TLS and `secureConnectionStart` marks
+//! where it began.
 //! `responseStart`/`time_starttransfer` is when the response head has been read (hyper hands
 //! over the head whole; on one segment, as here, that is the first byte's arrival too).
 
@@ -26,6 +30,8 @@ pub(crate) struct Marks {
     pub lookup_end: Instant,
     pub connect_start: Instant,
     pub connect_end: Instant,
+    /// The TLS handshake's start and end, for `https://` on a new connection.
+    pub secure: Option<(Instant, Instant)>,
     pub request_start: Instant,
     pub response_start: Instant,
     pub response_end: Instant,
@@ -40,6 +46,7 @@ impl Marks {
             lookup_end: start,
             connect_start: start,
             connect_end: start,
+            secure: None,
             request_start: start,
             response_start: start,
             response_end: start,
@@ -52,7 +59,7 @@ impl Marks {
         Timings {
             time_namelookup: secs(self.lookup_end),
             time_connect: secs(self.connect_end),
-            time_appconnect: 0.0,
+            time_appconnect: self.secure.map_or(0.0, |(_, end)| secs(end)),
             time_pretransfer: secs(self.request_start),
             time_starttransfer: secs(self.response_start),
             time_total: secs(self.response_end),
@@ -61,8 +68,10 @@ impl Marks {
                 domain_lookup_start: ms(self.lookup_start),
                 domain_lookup_end: ms(self.lookup_end),
                 connect_start: ms(self.connect_start),
-                connect_end: ms(self.connect_end),
-                secure_connection_start: 0.0,
+                // Resource Timing's connectEnd includes the TLS handshake; curl's time_connect
+                // does not.
+                connect_end: ms(self.secure.map_or(self.connect_end, |(_, end)| end)),
+                secure_connection_start: self.secure.map_or(0.0, |(start, _)| ms(start)),
                 request_start: ms(self.request_start),
                 response_start: ms(self.response_start),
                 response_end: ms(self.response_end),
@@ -79,7 +88,7 @@ pub struct Timings {
     pub time_namelookup: f64,
     /// Until the TCP connection was established.
     pub time_connect: f64,
-    /// Until the TLS handshake was done: 0, there is no TLS yet.
+    /// Until the TLS handshake was done (0 without TLS, or on a reused connection).
     pub time_appconnect: f64,
     /// Until the request was about to be sent.
     pub time_pretransfer: f64,

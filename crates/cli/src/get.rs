@@ -39,6 +39,8 @@
 //!                      | "resolver" (+ "server") | "recursive"},
 //!           "cnames", "hops": ["dig +trace style line"...] },
 //!       "connection": { "id", "local", "remote", "reused",
+//!           "tls": null or { "server_name", "version", "cipher_suite", "alpn",
+//!                            "peer_certificates" },
 //!           "attempts": [{ "remote", "started_ms", "ended_ms",
 //!                          "outcome": connected|refused|timed_out|unreachable|failed|cancelled|skipped,
 //!                          "error" }] },
@@ -90,7 +92,7 @@ Host cache: the browser keeps the addresses DNS gave, each for its TTL, in a fil
 Exit codes: 0 a response arrived (whatever its status; with --fail, 1 for 400 and above), \
 1 the request failed (name, connection, timeout, redirects), 2 bad usage.")]
 pub struct GetArgs {
-    /// The URL to fetch (http://; https:// is not supported yet).
+    /// The URL to fetch (http:// or https://).
     #[arg(required_unless_present_any = ["cache_list", "cache_clear"])]
     pub url: Option<String>,
     /// Show the connection attempts and the request and response headers, as curl -v.
@@ -135,6 +137,10 @@ pub struct GetArgs {
     /// The hosts file consulted before the cache and DNS.
     #[arg(long, value_name = "FILE", default_value = SYSTEM_HOSTS)]
     pub hosts_file: PathBuf,
+    /// Also trust the CA certificates in this PEM file for https:// (the web PKI's roots,
+    /// Mozilla's, are always trusted; the system's store is not read).
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
     /// The source address of the connections and the DNS queries.
     #[arg(long, value_name = "ADDR")]
     pub bind: Option<IpAddr>,
@@ -319,8 +325,13 @@ impl Setup {
                 .filter(|d| !d.is_zero())
                 .ok_or_else(|| format!("{option} {value}: not a positive number of seconds"))
         };
+        let extra_roots = match &args.cacert {
+            Some(path) => browser::tls::load_pem_certificates(path)?,
+            None => Vec::new(),
+        };
         let config = BrowserConfig {
             bind: args.bind,
+            extra_roots,
             max_redirects: args.max_redirs,
             connect_timeout: seconds(args.connect_timeout, "--connect-timeout")?,
             request_timeout: seconds(args.max_time, "--max-time")?,
@@ -562,7 +573,19 @@ fn write_connection(
         out,
         "* Connected to {} from {} (connection #{})",
         c.remote, c.local, c.id
-    )
+    )?;
+    if let Some(tls) = &c.tls {
+        writeln!(
+            out,
+            "* TLS connection using {} / {}, ALPN {}, certificate for {} verified ({} in the chain)",
+            tls.version,
+            tls.cipher_suite,
+            tls.alpn.as_deref().unwrap_or("none"),
+            tls.server_name,
+            tls.peer_certificates
+        )?;
+    }
+    Ok(())
 }
 
 /// The `--json` document (shape in the module doc).

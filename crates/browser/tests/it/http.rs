@@ -62,7 +62,11 @@ fn assert_ordered(leg: &Leg) {
         curl.windows(2).all(|w| w[0] <= w[1]) && curl[0] >= 0.0,
         "curl -w timings out of order: {t:?}"
     );
-    assert_eq!(t.time_appconnect, 0.0, "no TLS");
+    if leg.connection.tls.is_none() || leg.connection.reused {
+        assert_eq!(t.time_appconnect, 0.0, "no TLS handshake in this leg");
+    } else {
+        assert!(t.time_connect <= t.time_appconnect && t.time_appconnect <= t.time_pretransfer);
+    }
     let r = &t.resource_timing;
     let w3c = [
         r.fetch_start,
@@ -358,7 +362,11 @@ fn the_client_sends_the_first_fin_and_holds_time_wait() {
     assert_eq!(closed[0].local, local);
     assert_eq!(closed[0].first_fin, Some(Side::Client));
     assert!(closed[0].server_fin_seen);
-    // The server read our end-of-file before it shut its own side down.
+    // The server read our end-of-file before it shut its own side down. (Its thread records
+    // the shutdown just after the FIN has left, so wait for the record, 1 s at most.)
+    test_support::wait_until(Duration::from_secs(1), || {
+        web.server.events_of(local).len() >= 2
+    });
     let events = web.server.events_of(local);
     assert_eq!(events, [ConnEvent::ReadEof, ConnEvent::Shutdown]);
     // And the kernel agrees: our socket is the one in TIME_WAIT.
@@ -447,4 +455,98 @@ fn bind_sets_the_source_address_of_the_connection_and_the_dns_queries() {
     let visit = run(browser.get(&web.url("/ok"))).unwrap();
     assert_eq!(visit.last().connection.local.ip(), source);
     assert_eq!(visit.last().status, 200);
+}
+
+/// A CA of the test's own and a certificate it signed for `site.example`: the CA's
+/// certificate (for the client) and the server's configuration.
+fn test_pki() -> (browser::CertificateDer<'static>, Arc<rustls::ServerConfig>) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
+    let issuer = rcgen::Issuer::new(ca_params, ca_key);
+    let leaf_key = rcgen::KeyPair::generate().unwrap();
+    let leaf = rcgen::CertificateParams::new(vec!["site.example".to_owned()])
+        .unwrap()
+        .signed_by(&leaf_key, &issuer)
+        .unwrap();
+    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let mut config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![leaf.der().clone()], key)
+        .unwrap();
+    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    (ca_cert.der().clone(), Arc::new(config))
+}
+
+#[test]
+fn https_with_a_trusted_ca_times_the_tls_handshake_and_closes_with_the_client_first() {
+    let lab = lab();
+    let (ca, server_config) = test_pki();
+    let listener = std::net::TcpListener::bind(lab.block.addr(WEB_HOST, 0)).unwrap();
+    let server = TestServer::start_tls(listener, server_config);
+    let web = Web { lab, server };
+    let url = format!("https://site.example:{}/ok", web.server.addr.port());
+
+    // Not trusted without the CA: the web PKI's roots do not know it.
+    let mut browser = web.browser(BrowserConfig::default());
+    match run(browser.get(&url)) {
+        Err(FetchError::Tls { why, .. }) => assert!(why.contains("certificate"), "{why}"),
+        other => panic!("expected a TLS failure, got {other:?}"),
+    }
+
+    let config = BrowserConfig {
+        extra_roots: vec![ca],
+        ..Default::default()
+    };
+    let mut browser = web.browser(config);
+    let before = web.server.connections();
+    let (first, second, closed) = run(async {
+        let first = browser.get(&url).await.unwrap();
+        let second = browser.get(&url).await.unwrap();
+        (first, second, browser.close().await)
+    });
+    let leg = first.last();
+    assert_eq!((leg.status, &first.body[..]), (200, &b"hello\n"[..]));
+    let tls = leg.connection.tls.as_ref().expect("TLS info");
+    assert_eq!(tls.version, "TLSv1_3");
+    assert_eq!(tls.alpn.as_deref(), Some("http/1.1"));
+    assert_eq!(tls.server_name, "site.example");
+    let t = &leg.timings;
+    assert_ordered(leg);
+    assert!(
+        t.time_connect < t.time_appconnect && t.time_appconnect <= t.time_pretransfer,
+        "the TLS handshake between connect and the request: {t:?}"
+    );
+    let r = &t.resource_timing;
+    assert!(
+        r.connect_start < r.secure_connection_start && r.secure_connection_start < r.connect_end,
+        "Resource Timing: secureConnectionStart inside the connect phase: {r:?}"
+    );
+    let again = second.last();
+    assert!(again.connection.reused && again.connection.tls.is_some());
+    assert_eq!(
+        again.timings.time_appconnect, 0.0,
+        "no handshake on a reused connection"
+    );
+    assert_eq!(
+        web.server.connections(),
+        before + 1,
+        "one connection for both"
+    );
+    assert_eq!(closed.len(), 1);
+    assert_eq!(closed[0].first_fin, Some(Side::Client));
+    assert!(closed[0].server_fin_seen);
+    let server_side = web.server.events_of(closed[0].local);
+    let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+    let port = format!(":{:04X}", closed[0].local.port());
+    let rows: Vec<&str> = table.lines().filter(|l| l.contains(&port)).collect();
+    assert_eq!(
+        tcp_state(closed[0].local, web.server.addr),
+        Some(TIME_WAIT),
+        "the client's socket in /proc/net/tcp {server_side:?} {rows:#?}"
+    );
 }

@@ -52,6 +52,21 @@ pub struct TestServer {
 impl TestServer {
     /// Serves on `listener` until dropped.
     pub fn start(listener: std::net::TcpListener) -> TestServer {
+        Self::start_with(listener, None)
+    }
+
+    /// Serves HTTPS with `tls` on `listener` until dropped.
+    pub fn start_tls(
+        listener: std::net::TcpListener,
+        tls: Arc<rustls::ServerConfig>,
+    ) -> TestServer {
+        Self::start_with(listener, Some(tokio_rustls::TlsAcceptor::from(tls)))
+    }
+
+    fn start_with(
+        listener: std::net::TcpListener,
+        tls: Option<tokio_rustls::TlsAcceptor>,
+    ) -> TestServer {
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
         let connections = Arc::new(AtomicUsize::new(0));
@@ -76,14 +91,23 @@ impl TestServer {
                     count.fetch_add(1, Ordering::SeqCst);
                     let recorded: Events = Arc::default();
                     log.lock().unwrap().push((peer, recorded.clone()));
-                    let io = TokioIo::new(Recorded {
+                    let stream = Recorded {
                         inner: stream,
                         events: recorded,
-                    });
+                    };
+                    let tls = tls.clone();
                     tokio::spawn(async move {
-                        let _ = hyper::server::conn::http1::Builder::new()
-                            .serve_connection(io, hyper::service::service_fn(route))
-                            .await;
+                        let http = hyper::server::conn::http1::Builder::new();
+                        let service = hyper::service::service_fn(route);
+                        let _ = match tls {
+                            None => http.serve_connection(TokioIo::new(stream), service).await,
+                            Some(tls) => match tls.accept(stream).await {
+                                Ok(stream) => {
+                                    http.serve_connection(TokioIo::new(stream), service).await
+                                }
+                                Err(_) => return,
+                            },
+                        };
                     });
                 }
             });

@@ -124,9 +124,9 @@ fn exit_codes_follow_curl_a_404_is_an_answer_unless_fail() {
     assert_eq!(stderr.lines().count(), 1, "{stderr}");
     assert!(stderr.contains("connection refused"), "{stderr}");
 
-    let https = get(&["--no-cache", "https://example.com/"]);
-    assert_eq!(https.status.code(), Some(1));
-    assert!(text(&https.stderr).contains("not supported yet"));
+    let ftp = get(&["--no-cache", "ftp://example.com/"]);
+    assert_eq!(ftp.status.code(), Some(1));
+    assert!(text(&ftp.stderr).contains("not supported"));
 
     let usage = get(&["--no-cache", "--max-redirs", "many", &site.url("/ok")]);
     assert_eq!(usage.status.code(), Some(2));
@@ -190,7 +190,7 @@ fn json_describes_every_leg_and_the_close() {
     assert_eq!(closed[0]["first_fin"], "client");
     assert_eq!(closed[0]["requests"], 2);
 
-    let failed = get(&["--no-cache", "--json", "https://example.com/"]);
+    let failed = get(&["--no-cache", "--json", "ftp://example.com/"]);
     assert_eq!(failed.status.code(), Some(1));
     let doc: serde_json::Value = serde_json::from_slice(&failed.stdout).unwrap();
     assert!(doc["error"].as_str().unwrap().contains("not supported"));
