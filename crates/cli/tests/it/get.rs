@@ -1,7 +1,9 @@
 //! `roundtrip get` end to end: the binary against a small real HTTP/1.1 server started here on
 //! a loopback block of the test's own (a thread per connection, keep-alive, real sockets):
 //! exit codes, the `--json` document's shape, `-v`'s curl-style header lines, the host cache
-//! commands.
+//! commands; and `--recursive` through the lab's real DNS hierarchy (`roundtrip serve auth`
+//! for the root, com. and google.com. in the same block), the second run answered by the
+//! host cache file.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -10,7 +12,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use test_support::LoopbackBlock;
+use test_support::{LabZones, LoopbackBlock, start_lab_auth};
 
 /// A tiny HTTP/1.1 server: `/ok` 200 `hello`, `/moved` 301 to `/ok`, anything else 404.
 struct Site {
@@ -21,7 +23,11 @@ struct Site {
 
 impl Site {
     fn start() -> Site {
-        let block = LoopbackBlock::claim();
+        Self::start_in(LoopbackBlock::claim())
+    }
+
+    /// The site on `.80` of `block` (the lab's www.google.com address).
+    fn start_in(block: LoopbackBlock) -> Site {
         let listener = TcpListener::bind(block.addr(80, 0)).unwrap();
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
@@ -240,4 +246,65 @@ fn the_host_cache_can_be_listed_and_cleared() {
     let listed = get(&["--cache-file", cache, "--cache-list"]);
     assert!(text(&listed.stdout).contains("empty"));
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn recursive_resolution_walks_the_lab_then_the_host_cache_file_answers() {
+    const DNS_PORT: u16 = 1053;
+    let block = LoopbackBlock::claim();
+    let zones = LabZones::in_block(&block);
+    let _servers = start_lab_auth(
+        std::path::Path::new(env!("CARGO_BIN_EXE_roundtrip")),
+        &zones,
+        &block,
+        DNS_PORT,
+    );
+    let www = block.ip(80);
+    let site = Site::start_in(block);
+    let url = format!("http://www.google.com:{}/ok", site.addr.port());
+    let cache = zones.dir.join("hosts.json");
+    let hints = zones.root_hints();
+    let args = [
+        "--recursive",
+        "--root-hints",
+        hints.to_str().unwrap(),
+        "--dns-port",
+        "1053",
+        "--cache-file",
+        cache.to_str().unwrap(),
+        "--json",
+        &url,
+    ];
+    let first = get(&args);
+    assert_eq!(first.status.code(), Some(0), "{}", text(&first.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&first.stdout).unwrap();
+    let resolved = &doc["legs"][0]["resolved"];
+    assert_eq!(resolved["source"]["kind"], "recursive", "{resolved}");
+    assert_eq!(resolved["addresses"][0], www.to_string());
+    assert_eq!(resolved["cnames"][0], "www.l.google.com");
+    let hops: Vec<&str> = resolved["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect();
+    assert!(
+        hops.iter().any(|h| h.trim_start().starts_with("com.")),
+        "the walk asked the com. servers: {hops:#?}"
+    );
+    assert_eq!(doc["status"], 200);
+
+    let second = get(&args);
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&second.stdout).unwrap();
+    let source = &doc["legs"][0]["resolved"]["source"];
+    assert_eq!(source["kind"], "host_cache", "{source}");
+    assert!(source["ttl_left"].as_u64().unwrap() <= 300);
+
+    let listed = get(&["--cache-file", cache.to_str().unwrap(), "--cache-list"]);
+    assert!(
+        text(&listed.stdout).starts_with("www.google.com\t"),
+        "{}",
+        text(&listed.stdout)
+    );
 }
