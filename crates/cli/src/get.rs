@@ -5,9 +5,11 @@
 //! 1. [`Setup::from_args`]: the arguments become typed settings — the host cache (the file
 //!    given by `--cache-file`, the default profile file, or none with `--no-cache`), the name
 //!    service (`--recursive`, `--resolver`, or the first `nameserver` of `/etc/resolv.conf`),
-//!    the [`browser::BrowserConfig`]. A bad value is a usage error (exit 2).
-//! 2. [`browser::Browser::request`]: lookup, Happy Eyeballs, HTTP/1.1, redirects, one leg each;
-//!    then [`browser::Browser::close`], the client sending the first FIN.
+//!    the [`browser::BrowserConfig`] (`--cacert` roots for `https://`). A bad value is a usage
+//!    error (exit 2).
+//! 2. [`browser::Browser::request`]: lookup, Happy Eyeballs, TLS for `https://`, HTTP/1.1,
+//!    redirects, one leg each; then [`browser::Browser::close`], the client sending the first
+//!    FIN. The host cache file is saved afterwards.
 //! 3. Output: the body on stdout (or `-o FILE`); on stderr a report of each leg (which cache or
 //!    server answered the name, the attempts, the status and its class, the timings), with
 //!    `-v` the request and response headers as curl shows them (`> GET / HTTP/1.1`,
@@ -486,6 +488,7 @@ fn write_report(
             t.time_starttransfer,
             t.time_total
         )?;
+        writeln!(out, "* {}", phases(t))?;
         if let Some(next) = &leg.redirect_to {
             writeln!(out, "* Following the redirect to {next}")?;
         }
@@ -503,6 +506,24 @@ fn write_report(
         )?;
     }
     Ok(())
+}
+
+/// Where the time went, phase by phase (httpstat's view of curl's cumulative times).
+fn phases(t: &browser::Timings) -> String {
+    let ms = |secs: f64| format!("{:.3} ms", secs * 1000.0);
+    let tls = if t.time_appconnect > 0.0 {
+        ms(t.time_appconnect - t.time_connect)
+    } else {
+        "-".to_owned()
+    };
+    format!(
+        "phases: lookup {}, TCP connect {}, TLS {tls}, waiting for the first byte {}, \
+         reading the rest {}",
+        ms(t.time_namelookup),
+        ms(t.time_connect - t.time_namelookup),
+        ms(t.time_starttransfer - t.time_pretransfer),
+        ms(t.time_total - t.time_starttransfer)
+    )
 }
 
 fn write_lookup(out: &mut impl std::io::Write, leg: &Leg) -> std::io::Result<()> {
@@ -554,13 +575,15 @@ fn write_connection(
     }
     if verbose || c.attempts.len() > 1 {
         for a in &c.attempts {
+            let error = a.error.as_deref().unwrap_or("");
             let outcome = match a.outcome {
                 AttemptOutcome::Connected => "connected".to_owned(),
                 AttemptOutcome::Cancelled => "cancelled (another attempt won)".to_owned(),
-                other => {
-                    let reason = a.error.clone().unwrap_or_default();
-                    format!("{other:?} {reason}").to_lowercase()
-                }
+                AttemptOutcome::Refused => "refused (RST: nothing listens there)".to_owned(),
+                AttemptOutcome::TimedOut => "no answer (timed out)".to_owned(),
+                AttemptOutcome::Unreachable => format!("unreachable ({error})"),
+                AttemptOutcome::Failed => format!("failed ({error})"),
+                AttemptOutcome::Skipped => format!("skipped ({error})"),
             };
             writeln!(
                 out,
