@@ -550,3 +550,33 @@ fn https_with_a_trusted_ca_times_the_tls_handshake_and_closes_with_the_client_fi
         "the client's socket in /proc/net/tcp {server_side:?} {rows:#?}"
     );
 }
+
+#[test]
+fn a_silent_address_is_a_connect_timeout_with_the_attempt_named() {
+    let web = Web::start();
+    let port = web.server.addr.port();
+    let Some(_silent) = tokio_socket_listening_v6(port) else {
+        eprintln!("SKIPPED: cannot listen on [::1]:{port}");
+        return;
+    };
+    let _filler = std::net::TcpStream::connect((Ipv6Addr::LOCALHOST, port)).unwrap();
+    let config = BrowserConfig {
+        connect_timeout: Duration::from_millis(300),
+        ..Default::default()
+    };
+    let mut browser = web.browser(config);
+    let err = run(browser.get(&format!("http://[::1]:{port}/ok"))).unwrap_err();
+    match &err {
+        FetchError::Connect {
+            attempts,
+            timed_out: true,
+            ..
+        } => {
+            assert_eq!(attempts.len(), 1);
+            assert_eq!(attempts[0].outcome, AttemptOutcome::TimedOut);
+            assert!(attempts[0].ended_ms >= 300.0, "ended at the connect timeout");
+        }
+        other => panic!("expected a connect timeout, got {other:?}"),
+    }
+    assert!(err.to_string().contains("timed out"), "{err}");
+}
