@@ -10,8 +10,11 @@
 # process, so fork and exec are included for both), and the ratio roundtrip / curl
 # (target: <= 1, no slower than curl).
 #
+# With --https (nginx only), the same over TLS: a CA made here with openssl signs the server's
+# certificate for the address, and both clients are told to trust that CA (--cacert).
+#
 # Usage: bash bench/get.sh [--runs N] [--warmup N] [--size BYTES] [--server nginx|python]
-#                          [--no-build]
+#                          [--https] [--no-build]
 # ROUNDTRIP_BIN=PATH uses another build (then nothing is built). The server listens on
 # 127.0.0.77:8088 by default (--addr, --port); the client is pinned to CPU 0 and the server to
 # CPU 1 when taskset is there. Needs curl (apt-get install curl).
@@ -24,11 +27,12 @@ SERVER=auto
 ADDR=127.0.0.77
 PORT=8088
 BUILD=1
+HTTPS=0
 CLIENT_CPU=${CLIENT_CPU:-0}
 SERVER_CPU=${SERVER_CPU:-1}
 
 usage() {
-	sed -n '2,18p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
 	exit "${1:-2}"
 }
 while [[ $# -gt 0 ]]; do
@@ -40,6 +44,7 @@ while [[ $# -gt 0 ]]; do
 	--addr) ADDR=$2; shift 2 ;;
 	--port) PORT=$2; shift 2 ;;
 	--no-build) BUILD=0; shift ;;
+	--https) HTTPS=1; shift ;;
 	-h | --help) usage 0 ;;
 	*) echo "get.sh: unknown argument $1" >&2; usage ;;
 	esac
@@ -100,6 +105,30 @@ chmod a+rx "$TMP" "$TMP/www" && chmod a+r "$TMP/www/file.bin"
 if [[ $SERVER == auto ]]; then
 	if command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]]; then SERVER=nginx; else SERVER=python; fi
 fi
+SCHEME=http
+LISTEN="$ADDR:$PORT"
+TLS_CONF=""
+CACERT=()
+if [[ $HTTPS -eq 1 ]]; then
+	[[ $SERVER == nginx ]] || { echo "get.sh: --https needs nginx" >&2; exit 2; }
+	command -v openssl >/dev/null || { echo "get.sh: --https needs openssl" >&2; exit 1; }
+	mkdir -p "$TMP/pki"
+	(
+		cd "$TMP/pki"
+		openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+			-subj /CN=roundtrip-bench-ca -keyout ca.key -out ca.pem
+		openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj /CN=bench \
+			-keyout server.key -out server.csr
+		printf 'subjectAltName=IP:%s\nbasicConstraints=critical,CA:FALSE\n' "$ADDR" >ext.cnf
+		openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 1 \
+			-extfile ext.cnf -out server.pem
+	) >"$TMP/pki/openssl.log" 2>&1 || { cat "$TMP/pki/openssl.log" >&2; exit 1; }
+	chmod a+rx "$TMP/pki" && chmod a+r "$TMP/pki/"*
+	SCHEME=https
+	LISTEN="$ADDR:$PORT ssl"
+	TLS_CONF="ssl_certificate $TMP/pki/server.pem; ssl_certificate_key $TMP/pki/server.key;"
+	CACERT=(--cacert "$TMP/pki/ca.pem")
+fi
 case $SERVER in
 nginx)
 	NGINX=$(command -v nginx || echo /usr/sbin/nginx)
@@ -113,7 +142,8 @@ events { worker_connections 256; }
 http {
     access_log off;
     server {
-        listen $ADDR:$PORT;
+        listen $LISTEN;
+        $TLS_CONF
         root $TMP/www;
         keepalive_timeout 5s;
     }
@@ -130,14 +160,14 @@ python)
 	;;
 *) echo "get.sh: --server nginx or python" >&2; exit 2 ;;
 esac
-URL="http://$ADDR:$PORT/file.bin"
+URL="$SCHEME://$ADDR:$PORT/file.bin"
 for ((i = 0; i < 100; i++)); do
-	curl -s -o /dev/null "$URL" && break
+	curl -s "${CACERT[@]}" -o /dev/null "$URL" && break
 	kill -0 "$SERVER_PID" 2>/dev/null || { cat "$TMP/server.log" >&2; exit 1; }
 	sleep 0.05
 done
-curl -s -o "$TMP/by-curl" "$URL"
-"$ROUNDTRIP_BIN" get -s --no-cache -o "$TMP/by-roundtrip" "$URL"
+curl -s "${CACERT[@]}" -o "$TMP/by-curl" "$URL"
+"$ROUNDTRIP_BIN" get -s --no-cache "${CACERT[@]}" -o "$TMP/by-roundtrip" "$URL"
 if ! cmp -s "$TMP/by-curl" "$TMP/www/file.bin" || ! cmp -s "$TMP/by-roundtrip" "$TMP/www/file.bin"; then
 	echo "get.sh: the bodies fetched differ from the file served" >&2
 	exit 1
@@ -145,8 +175,8 @@ fi
 log "server: $SERVER_DESC on $ADDR:$PORT; file $SIZE bytes; $RUNS runs each after $WARMUP warm-up runs"
 
 # -------------------------------------------------------------- measure ---
-CURL_CMD=("${PIN_CLIENT[@]}" curl -s -o /dev/null "$URL")
-RT_CMD=("${PIN_CLIENT[@]}" "$ROUNDTRIP_BIN" get -s --no-cache -o /dev/null "$URL")
+CURL_CMD=("${PIN_CLIENT[@]}" curl -s "${CACERT[@]}" -o /dev/null "$URL")
+RT_CMD=("${PIN_CLIENT[@]}" "$ROUNDTRIP_BIN" get -s --no-cache "${CACERT[@]}" -o /dev/null "$URL")
 
 once() { # $@ = command; prints its wall time in microseconds
 	local start end
@@ -186,9 +216,9 @@ CURL_VERSION=$(curl --version | head -n1 | cut -d' ' -f1-2)
 COMMIT=$(git -C "$REPO" log -1 --format='%h %s' 2>/dev/null | cut -c1-80 || echo unknown)
 cat <<EOF
 
-### $(date -u +%Y-%m-%d) \`bash bench/get.sh --runs $RUNS --size $SIZE\` ($(nproc) cores)
+### $(date -u '+%Y-%m-%d %H:%M') UTC \`bash bench/get.sh --runs $RUNS --size $SIZE$([[ $HTTPS -eq 1 ]] && echo " --https")\` ($(nproc) cores)
 
-\`roundtrip get -s --no-cache -o /dev/null $URL\` vs \`curl -s -o /dev/null\` (same URL), one
+\`roundtrip get -s --no-cache ${CACERT[*]:+--cacert CA }-o /dev/null $URL\` vs \`curl -s ${CACERT[*]:+--cacert CA }-o /dev/null\` (same URL), one
 new process and one new connection per run, alternated; server: $SERVER_DESC; $CURL_VERSION;
 repository at $COMMIT (ROUNDTRIP_BIN: ${ROUNDTRIP_BIN/#$REPO\//}).
 
