@@ -8,6 +8,7 @@
 //! access_log = "stderr"          # "off", "stderr" or a file path
 //! workers = 0                    # runtime threads for `serve web`; 0 = one per core
 //! cache_control = "no-cache"     # Cache-Control sent with static files
+//! sendfile = true                # big files by sendfile(2); false: read in 256 KiB chunks
 //!
 //! [limits]
 //! header_timeout = 10.0          # seconds to send a whole request head, else 408 and close
@@ -162,6 +163,8 @@ pub struct StaticOptions {
     pub revalidate_after: Duration,
     /// Compress text types with gzip when the client accepts it and no `.gz` sibling exists.
     pub gzip: bool,
+    /// Send files too big for the cache with `sendfile(2)` (else: read in 256 KiB chunks).
+    pub sendfile: bool,
 }
 
 impl Default for StaticOptions {
@@ -172,6 +175,7 @@ impl Default for StaticOptions {
             cache_max_bytes: 64 * 1024 * 1024,
             revalidate_after: Duration::from_secs(1),
             gzip: true,
+            sendfile: true,
         }
     }
 }
@@ -317,6 +321,7 @@ struct FileConfig {
     cache_max_bytes: Option<u64>,
     revalidate_after: Option<Spanned<f64>>,
     gzip: Option<bool>,
+    sendfile: Option<bool>,
     shutdown_grace: Option<Spanned<f64>>,
     #[serde(default)]
     limits: FileLimits,
@@ -421,6 +426,9 @@ fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError>
     }
     if let Some(value) = raw.gzip {
         config.static_files.gzip = value;
+    }
+    if let Some(value) = raw.sendfile {
+        config.static_files.sendfile = value;
     }
     if let Some(value) = &raw.shutdown_grace {
         config.shutdown_grace = secs(value)?;

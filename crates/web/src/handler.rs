@@ -62,6 +62,8 @@ pub(crate) struct HeadCapture {
     pub(crate) fresh: bool,
     /// When the first byte of the current head arrived.
     pub(crate) began: Instant,
+    /// Files being sent with sendfile on this connection (see `sendfile`).
+    pub(crate) regions: crate::sendfile::Regions,
 }
 
 /// The account of one request, finished when its response body is dropped.
@@ -279,7 +281,7 @@ async fn route(
                 upstream: proxied.upstream,
             }
         } else {
-            serve_static(site, request).await
+            serve_static(site, connection, request).await
         };
     if chunked {
         // Even a well-formed chunked request closes the connection afterwards: cheap, and it
@@ -292,7 +294,7 @@ async fn route(
     outcome
 }
 
-async fn serve_static(site: &Site, request: Request<Incoming>) -> Outcome {
+async fn serve_static(site: &Site, connection: &Connection, request: Request<Incoming>) -> Outcome {
     let method = request.method();
     if method != Method::GET && method != Method::HEAD {
         let mut response = error_page(StatusCode::METHOD_NOT_ALLOWED);
@@ -307,7 +309,13 @@ async fn serve_static(site: &Site, request: Request<Incoming>) -> Outcome {
     };
     match site.files.find(&key).await {
         Lookup::File(file) => {
-            let response = site.files.answer(&file, method, request.headers());
+            let register = |mapped: &Arc<crate::sendfile::MappedFile>| {
+                let mut state = connection.head.lock().unwrap_or_else(|e| e.into_inner());
+                state.regions.register(mapped);
+            };
+            let response = site
+                .files
+                .answer(&file, method, request.headers(), register);
             Outcome {
                 response,
                 decision: Decision::Static,

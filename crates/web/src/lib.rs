@@ -27,6 +27,7 @@ mod body;
 mod config;
 mod handler;
 mod proxy;
+mod sendfile;
 mod server;
 mod static_files;
 

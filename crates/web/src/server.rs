@@ -23,7 +23,9 @@ use crate::access_log::AccessLogger;
 use crate::config::{Limits, Redirect, WebConfig};
 use crate::handler::{self, Connection, HeadCapture, Site};
 use crate::proxy::{self, Route, UpstreamClient};
+use crate::sendfile::{self, MappedFile};
 use crate::static_files::FileCache;
+use std::os::fd::AsRawFd;
 
 /// What every connection and request of one server shares.
 pub(crate) struct Shared {
@@ -157,6 +159,7 @@ async fn serve_connection(
         bytes: Vec::new(),
         fresh: true,
         began: Instant::now(),
+        regions: Default::default(),
     }));
     let connection = Arc::new(Connection {
         client,
@@ -237,8 +240,37 @@ impl AsyncRead for Watched {
 }
 
 impl Watched {
-    fn wrote(&self) {
-        self.head.lock().unwrap_or_else(|e| e.into_inner()).fresh = true;
+    /// Notes that a response is being written, and finds the first of `bufs` that lies in a
+    /// file mapped for sendfile: its index, the mapping and the offset in the file.
+    fn wrote(&self, bufs: &[std::io::IoSlice<'_>]) -> Option<(usize, Arc<MappedFile>, usize)> {
+        let mut state = self.head.lock().unwrap_or_else(|e| e.into_inner());
+        state.fresh = true;
+        if state.regions.is_empty() {
+            return None;
+        }
+        bufs.iter().enumerate().find_map(|(i, buf)| {
+            let (mapped, offset) = state.regions.find(buf).filter(|_| !buf.is_empty())?;
+            Some((i, mapped, offset))
+        })
+    }
+
+    fn poll_sendfile(
+        &mut self,
+        cx: &mut Context<'_>,
+        mapped: &MappedFile,
+        offset: usize,
+        len: usize,
+    ) -> Poll<std::io::Result<usize>> {
+        loop {
+            std::task::ready!(self.stream.poll_write_ready(cx))?;
+            let socket = self.stream.as_raw_fd();
+            match self.stream.try_io(tokio::io::Interest::WRITABLE, || {
+                sendfile::send(socket, mapped, offset, len)
+            }) {
+                Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => continue,
+                done => return Poll::Ready(done),
+            }
+        }
     }
 }
 
@@ -249,8 +281,10 @@ impl AsyncWrite for Watched {
         buf: &[u8],
     ) -> Poll<std::io::Result<usize>> {
         let this = self.get_mut();
-        this.wrote();
-        Pin::new(&mut this.stream).poll_write(cx, buf)
+        match this.wrote(&[std::io::IoSlice::new(buf)]) {
+            Some((_, mapped, offset)) => this.poll_sendfile(cx, &mapped, offset, buf.len()),
+            None => Pin::new(&mut this.stream).poll_write(cx, buf),
+        }
     }
 
     fn poll_write_vectored(
@@ -259,8 +293,12 @@ impl AsyncWrite for Watched {
         bufs: &[std::io::IoSlice<'_>],
     ) -> Poll<std::io::Result<usize>> {
         let this = self.get_mut();
-        this.wrote();
-        Pin::new(&mut this.stream).poll_write_vectored(cx, bufs)
+        match this.wrote(bufs) {
+            None => Pin::new(&mut this.stream).poll_write_vectored(cx, bufs),
+            Some((0, mapped, offset)) => this.poll_sendfile(cx, &mapped, offset, bufs[0].len()),
+            // What comes before the file (the response head) goes out first, as usual.
+            Some((i, _, _)) => Pin::new(&mut this.stream).poll_write_vectored(cx, &bufs[..i]),
+        }
     }
 
     fn is_write_vectored(&self) -> bool {

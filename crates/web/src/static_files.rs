@@ -32,6 +32,7 @@ use http::{Method, Response, StatusCode};
 
 use crate::body::Body;
 use crate::config::StaticOptions;
+use crate::sendfile::MappedFile;
 
 /// Bytes per chunk when a file too large for the cache is streamed.
 const STREAM_CHUNK: usize = 256 * 1024;
@@ -366,11 +367,13 @@ impl FileCache {
     }
 
     /// The answer for a GET or HEAD of `file`.
+    /// `register` is given each file mapped for sendfile, for the connection's writer.
     pub(crate) fn answer(
         &self,
         file: &CachedFile,
         method: &Method,
         headers: &HeaderMap,
+        register: impl FnOnce(&Arc<MappedFile>),
     ) -> Response<Body> {
         let head = method == Method::HEAD;
         let range = headers.get(header::RANGE);
@@ -459,11 +462,23 @@ impl FileCache {
         }
         *response.body_mut() = match &representation.bytes {
             Some(bytes) => Body::full(bytes.slice(span.start as usize..span.end as usize)),
-            None => stream_file(
-                representation.path.clone(),
-                span.start,
-                span.end - span.start,
-            ),
+            None => {
+                let mapped = self.options.sendfile.then(|| {
+                    std::fs::File::open(&representation.path)
+                        .and_then(|f| MappedFile::map(f, representation.len))
+                });
+                match mapped {
+                    Some(Ok(mapped)) => {
+                        register(&mapped);
+                        Body::full(mapped.bytes(span.start as usize, span.end as usize))
+                    }
+                    _ => stream_file(
+                        representation.path.clone(),
+                        span.start,
+                        span.end - span.start,
+                    ),
+                }
+            }
         };
         response
     }
@@ -502,25 +517,18 @@ fn stream_file(path: PathBuf, offset: u64, len: u64) -> Body {
         }
         let mut left = len;
         while left > 0 {
-            let want = left.min(STREAM_CHUNK as u64) as usize;
-            let mut chunk = vec![0u8; want];
-            let mut filled = 0;
-            while filled < want {
-                match file.read(&mut chunk[filled..]) {
-                    Ok(0) => break,
-                    Ok(n) => filled += n,
-                    Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
-                    Err(err) => {
-                        let _ = sender.blocking_send(Err(err));
-                        return;
-                    }
-                }
+            let want = left.min(STREAM_CHUNK as u64);
+            // Read into uninitialised capacity: zeroing 256 KiB first would be a third pass
+            // over every byte (read copies once, the socket write once more).
+            let mut chunk = Vec::with_capacity(want as usize);
+            if let Err(err) = (&mut file).take(want).read_to_end(&mut chunk) {
+                let _ = sender.blocking_send(Err(err));
+                return;
             }
-            if filled == 0 {
+            if chunk.is_empty() {
                 return; // shorter than announced: the body reports it
             }
-            chunk.truncate(filled);
-            left -= filled as u64;
+            left -= chunk.len() as u64;
             if sender.blocking_send(Ok(Bytes::from(chunk))).is_err() {
                 return; // the client went away
             }

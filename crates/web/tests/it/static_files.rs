@@ -195,8 +195,17 @@ fn ranges_give_206_or_416() {
 }
 
 #[test]
-fn big_files_are_streamed_whole_and_in_ranges() {
-    let web = TestWeb::start(|_, _| {});
+fn big_files_are_sent_whole_and_in_ranges_with_sendfile() {
+    big_files_whole_and_in_ranges(true);
+}
+
+#[test]
+fn big_files_are_streamed_whole_and_in_ranges_in_chunks() {
+    big_files_whole_and_in_ranges(false);
+}
+
+fn big_files_whole_and_in_ranges(sendfile: bool) {
+    let web = TestWeb::start(|config, _| config.static_files.sendfile = sendfile);
     let content = big_content();
     let whole = get(web.addr, "/big.bin", &[]).unwrap();
     assert_eq!(whole.status, 200);
@@ -214,6 +223,19 @@ fn big_files_are_streamed_whole_and_in_ranges() {
     assert!(part.body == content[from..=to], "the range's bytes differ");
     let expected = format!("bytes {from}-{to}/{BIG_LEN}");
     assert_eq!(part.header("content-range"), Some(expected.as_str()));
+
+    // Several big responses on one keep-alive connection stay in step.
+    let mut connection = RawConnection::connect(web.addr).unwrap();
+    for _ in 0..3 {
+        let again = connection
+            .request(request_bytes("GET", "/big.bin", &[]).as_bytes())
+            .unwrap();
+        assert!(again.body == content);
+        let small = connection
+            .request(request_bytes("GET", "/hello.txt", &[]).as_bytes())
+            .unwrap();
+        assert_eq!(small.text(), HELLO);
+    }
 }
 
 #[test]
