@@ -686,19 +686,19 @@ fn tell_handshake(
             format!("ACK      {client} -> {server}: established{took}"),
         );
     }
+    // The browser's response belongs to step 5; the WAS's answer to the web server is still
+    // the server side's work (step 4).
+    let (answer_number, answer_title) = if conn.client.ip() == hosts.browser {
+        STEP_RESPONSE
+    } else {
+        (number, title)
+    };
     for segment in &conn.data {
         if let Some(line) = &segment.http {
+            let from_client = segment.from == conn.client;
             story.line(
-                if segment.from == conn.client {
-                    number
-                } else {
-                    STEP_RESPONSE.0
-                },
-                if segment.from == conn.client {
-                    title
-                } else {
-                    STEP_RESPONSE.1
-                },
+                if from_client { number } else { answer_number },
+                if from_client { title } else { answer_title },
                 ms_between(facts.t0, segment.at),
                 Source::Wire,
                 format!(
