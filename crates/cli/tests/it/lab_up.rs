@@ -1,0 +1,119 @@
+//! `roundtrip lab up --config` and `roundtrip lab config`: the whole lab from one TOML file in
+//! the test's own block, its address table, a real request through it, a clean stop on SIGINT,
+//! and a bad config refused with file, line, key and reason.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use test_support::{ChildGuard, LabZones, LoopbackBlock};
+
+#[test]
+fn lab_config_prints_a_config_that_lab_up_accepts() {
+    let out = Command::new(env!("CARGO_BIN_EXE_roundtrip"))
+        .args(["lab", "config"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("[resolver]") && text.contains("[[dns]]") && text.contains("[was]"));
+    // The printed paths are absolute, so a copy saved anywhere finds the zones and the site.
+    assert!(text.contains("zones = \"/"), "{text}");
+}
+
+#[test]
+fn a_bad_config_is_refused_with_its_line_and_key() {
+    let dir = std::env::temp_dir().join(format!("roundtrip-badlab-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("lab.toml");
+    let config = Command::new(env!("CARGO_BIN_EXE_roundtrip"))
+        .args(["lab", "config"])
+        .output()
+        .unwrap()
+        .stdout;
+    let text = String::from_utf8(config)
+        .unwrap()
+        .replace("address = \"127.0.0.81\"", "address = \"10.1.2.3\"");
+    let line = text
+        .lines()
+        .position(|l| l == "address = \"10.1.2.3\"")
+        .unwrap()
+        + 1;
+    std::fs::write(&path, &text).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_roundtrip"))
+        .args(["lab", "up", "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains(&format!("lab.toml:{line}: was.address: 10.1.2.3 is not a loopback address")),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn lab_up_serves_the_table_it_prints_and_stops_on_ctrl_c() {
+    let block = LoopbackBlock::claim();
+    let zones = LabZones::in_block(&block);
+    let config = zones.write_lab_config(5353, 8080);
+    let mut child = ChildGuard(
+        Command::new(env!("CARGO_BIN_EXE_roundtrip"))
+            .args(["lab", "up", "--config"])
+            .arg(&config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let mut table = String::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        table.push_str(&line);
+        table.push('\n');
+        if line.starts_with("Ctrl-C") {
+            break;
+        }
+    }
+    for (name, host) in [
+        ("a.root-servers.net", 2),
+        ("ns1.google.com", 6),
+        ("resolver", 53),
+        ("www.google.com", 80),
+        ("was.google.com", 81),
+    ] {
+        let port = if host >= 80 { 8080 } else { 5353 };
+        let addr = block.addr(host, port).to_string();
+        assert!(
+            table.lines().any(|l| l.starts_with(name) && l.contains(&addr)),
+            "{name} at {addr} in\n{table}"
+        );
+    }
+    // The web server in the table answers, and hands /health to the WAS.
+    let mut stream = TcpStream::connect(block.addr(80, 8080)).unwrap();
+    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+        .write_all(b"GET /health HTTP/1.1\r\nHost: www.google.com\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.1 503"), "{response}");
+
+    // SIGINT, as Ctrl-C: a clean stop, exit 0.
+    // SAFETY: kill on the pid of a child this test started and has not reaped.
+    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the lab did not stop on SIGINT");
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert_eq!(status.code(), Some(0));
+}
