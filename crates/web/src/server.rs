@@ -14,10 +14,11 @@ use std::time::{Duration, Instant};
 
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
 use tokio::sync::watch;
-use tokio::task::JoinSet;
 
 use crate::access_log::AccessLogger;
 use crate::config::{Limits, Redirect, WebConfig};
@@ -100,17 +101,21 @@ pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|&stop| stop).await;
 }
 
-/// Accepts until shutdown, then waits up to `grace` for the connections to finish.
+/// Accepts until shutdown, then waits up to `grace` for the connections to finish, and ends
+/// those still running after it.
 pub(crate) async fn accept_loop(
     listener: TcpListener,
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
     grace: Duration,
 ) {
-    let mut connections = JoinSet::new();
+    // Plain tasks and a counter rather than a JoinSet: a JoinSet wakes the accept loop once
+    // more for every connection that ends, which a connection-per-request load pays for.
+    let open = Arc::new(OpenConnections::default());
+    let (force, forced) = watch::channel(false);
     if let Some(log) = shared.access_log.clone() {
         let mut stop = stop.clone();
-        connections.spawn(async move {
+        tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_millis(200));
             loop {
                 tokio::select! {
@@ -124,11 +129,12 @@ pub(crate) async fn accept_loop(
         tokio::select! {
             biased;
             _ = stopped(&mut stop) => break,
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
             accepted = listener.accept() => match accepted {
                 Ok((stream, client)) => {
                     let _ = stream.set_nodelay(true);
-                    connections.spawn(serve_connection(stream, client, shared.clone(), stop.clone()));
+                    let guard = open.enter();
+                    let ends = Ends { stop: stop.clone(), force: forced.clone() };
+                    tokio::spawn(serve_connection(stream, client, shared.clone(), ends, guard));
                 }
                 // Out of descriptors or a connection reset before accept: wait a little
                 // instead of spinning, then accept again.
@@ -137,23 +143,67 @@ pub(crate) async fn accept_loop(
         }
     }
     drop(listener);
-    let drained = tokio::time::timeout(grace, async {
-        while connections.join_next().await.is_some() {}
-    })
-    .await;
-    if drained.is_err() {
-        connections.abort_all();
+    if tokio::time::timeout(grace, open.all_closed())
+        .await
+        .is_err()
+    {
+        let _ = force.send(true);
+        let _ = tokio::time::timeout(Duration::from_secs(1), open.all_closed()).await;
     }
     if let Some(log) = &shared.access_log {
         log.flush();
     }
 }
 
+/// How many connection tasks are running, and a way to wait until none is.
+#[derive(Default)]
+struct OpenConnections {
+    count: AtomicUsize,
+    closed: Notify,
+}
+
+/// Held by a connection task; counts it out when dropped.
+struct OpenGuard(Arc<OpenConnections>);
+
+impl OpenConnections {
+    fn enter(self: &Arc<Self>) -> OpenGuard {
+        self.count.fetch_add(1, Ordering::AcqRel);
+        OpenGuard(self.clone())
+    }
+
+    async fn all_closed(&self) {
+        loop {
+            let notified = self.closed.notified();
+            tokio::pin!(notified);
+            notified.as_mut().enable();
+            if self.count.load(Ordering::Acquire) == 0 {
+                return;
+            }
+            notified.await;
+        }
+    }
+}
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        if self.0.count.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.0.closed.notify_waiters();
+        }
+    }
+}
+
+/// The two ways a connection is told to end: gracefully, then (after the grace) at once.
+struct Ends {
+    stop: watch::Receiver<bool>,
+    force: watch::Receiver<bool>,
+}
+
 async fn serve_connection(
     stream: TcpStream,
     client: SocketAddr,
     shared: Arc<Shared>,
-    mut stop: watch::Receiver<bool>,
+    mut ends: Ends,
+    _open: OpenGuard,
 ) {
     let head = Arc::new(Mutex::new(HeadCapture {
         bytes: Vec::new(),
@@ -181,10 +231,13 @@ async fn serve_connection(
         tokio::pin!(conn);
         tokio::select! {
             result = conn.as_mut() => result,
-            _ = stopped(&mut stop) => {
+            _ = stopped(&mut ends.stop) => {
                 // Finishes the response in flight, then closes; an idle connection closes now.
                 conn.as_mut().graceful_shutdown();
-                conn.await
+                tokio::select! {
+                    result = conn.as_mut() => result,
+                    _ = stopped(&mut ends.force) => return,
+                }
             }
         }
     };
@@ -309,7 +362,10 @@ impl AsyncWrite for Watched {
         Pin::new(&mut self.get_mut().stream).poll_flush(cx)
     }
 
-    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    /// hyper shuts the write side down just before the connection is dropped, and dropping
+    /// it closes the socket, which sends the same FIN: `shutdown(2)` would be one more system
+    /// call per connection for nothing.
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
     }
 }
