@@ -115,6 +115,8 @@ pub(crate) struct Dialect {
     /// Returns `id`, `title`, `snippet` (with MARK_START/END) and `score` (higher is better).
     search: &'static str,
     migrations: &'static [(i64, &'static str, &'static str)],
+    /// Run once after the seed corpus is loaded.
+    after_seed: &'static str,
 }
 
 /// What the full-text engine accepts as a query.
@@ -139,6 +141,9 @@ const SQLITE: Dialect = Dialect {
         "documents",
         include_str!("../migrations/sqlite/0001_documents.sql"),
     )],
+    // Three hundred single-row inserts leave the FTS5 index in many small segments, which
+    // every query then merges on the fly: merged once into one, searches spend less time.
+    after_seed: "INSERT INTO documents_fts (documents_fts) VALUES ('optimize')",
 };
 
 const POSTGRES: Dialect = Dialect {
@@ -157,6 +162,8 @@ const POSTGRES: Dialect = Dialect {
         "documents",
         include_str!("../migrations/postgres/0001_documents.sql"),
     )],
+    // Statistics for the planner, so that it uses the GIN index from the first query on.
+    after_seed: "ANALYZE documents",
 };
 
 impl Dialect {
@@ -472,6 +479,9 @@ impl Database {
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
+            sqlx::query(self.dialect.after_seed)
+                .execute(&mut conn)
+                .await?;
             // One event for the whole corpus rather than one per row: the journey wants to
             // show that seeding happened, not three hundred identical lines.
             self.report_sql(
