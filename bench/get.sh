@@ -126,7 +126,8 @@ if [[ $HTTPS -eq 1 ]]; then
 	chmod a+rx "$TMP/pki" && chmod a+r "$TMP/pki/"*
 	SCHEME=https
 	LISTEN="$ADDR:$PORT ssl"
-	TLS_CONF="ssl_certificate $TMP/pki/server.pem; ssl_certificate_key $TMP/pki/server.key;"
+	# nginx 1.22 offers only up to TLS 1.2 unless told (TLS 1.3 joined its default in 1.23.4)
+	TLS_CONF="ssl_protocols TLSv1.2 TLSv1.3; ssl_certificate $TMP/pki/server.pem; ssl_certificate_key $TMP/pki/server.key;"
 	CACERT=(--cacert "$TMP/pki/ca.pem")
 fi
 case $SERVER in
