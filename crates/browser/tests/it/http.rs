@@ -574,7 +574,10 @@ fn a_silent_address_is_a_connect_timeout_with_the_attempt_named() {
         } => {
             assert_eq!(attempts.len(), 1);
             assert_eq!(attempts[0].outcome, AttemptOutcome::TimedOut);
-            assert!(attempts[0].ended_ms >= 300.0, "ended at the connect timeout");
+            assert!(
+                attempts[0].ended_ms >= 300.0,
+                "ended at the connect timeout"
+            );
         }
         other => panic!("expected a connect timeout, got {other:?}"),
     }
