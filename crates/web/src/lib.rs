@@ -59,6 +59,7 @@ pub async fn spawn(
     reporter: Arc<dyn journey::Reporter>,
 ) -> std::io::Result<RunningWeb> {
     listener.set_nonblocking(true)?;
+    server::nodelay_for_accepted(&listener);
     let local_addr = listener.local_addr()?;
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let shared = Arc::new(server::Shared::build(&config, reporter, local_addr)?);

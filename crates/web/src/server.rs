@@ -131,6 +131,9 @@ pub(crate) async fn accept_loop(
             _ = stopped(&mut stop) => break,
             accepted = listener.accept() => match accepted {
                 Ok((stream, client)) => {
+                    // On Linux an accepted socket inherits TCP_NODELAY from the listener
+                    // (set in `nodelay_for_accepted`): one system call less per connection.
+                    #[cfg(not(target_os = "linux"))]
                     let _ = stream.set_nodelay(true);
                     let guard = open.enter();
                     let ends = Ends { stop: stop.clone(), force: forced.clone() };
@@ -152,6 +155,23 @@ pub(crate) async fn accept_loop(
     }
     if let Some(log) = &shared.access_log {
         log.flush();
+    }
+}
+
+/// Sets TCP_NODELAY on the listening socket, which Linux copies to every accepted socket:
+/// responses leave at once instead of waiting for the client's ACK of the previous segment.
+pub(crate) fn nodelay_for_accepted(listener: &std::net::TcpListener) {
+    use std::os::fd::AsRawFd;
+    let on: libc::c_int = 1;
+    // SAFETY: setsockopt on an open socket with a c_int option value of the right size.
+    unsafe {
+        libc::setsockopt(
+            listener.as_raw_fd(),
+            libc::IPPROTO_TCP,
+            libc::TCP_NODELAY,
+            (&on as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        );
     }
 }
 
