@@ -2,8 +2,7 @@
 //! document it answered 201 for: the answer comes only after the commit, and the commit is in
 //! SQLite's write-ahead log (synchronous=FULL) before that.
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -131,17 +130,8 @@ fn start_was(addr: SocketAddr, db: &str, log: &Path) -> ChildGuard {
 
 /// One request on a new connection, raw bytes; `None` if the server is not there.
 fn exchange(addr: SocketAddr, request: &[u8]) -> Option<(u16, String)> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(2)).ok()?;
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .ok()?;
-    stream.write_all(request).ok()?;
-    let mut bytes = Vec::new();
-    stream.read_to_end(&mut bytes).ok()?;
-    let text = String::from_utf8_lossy(&bytes);
-    let (head, body) = text.split_once("\r\n\r\n")?;
-    let status = head.split(' ').nth(1)?.parse().ok()?;
-    Some((status, body.to_owned()))
+    let response = test_support::http::raw_request(addr, request).ok()?;
+    Some((response.status, response.text()))
 }
 
 fn post_json(addr: SocketAddr, body: &str) -> Option<(u16, String)> {

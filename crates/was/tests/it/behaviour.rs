@@ -8,7 +8,9 @@ use std::time::Duration;
 use journey::EventKind;
 use test_support::{LoopbackBlock, wait_until};
 
-use crate::harness::{Db, Env, Reply, exchange, parse_reply};
+use test_support::http::RawConnection;
+
+use crate::harness::{Db, Env, Reply, exchange};
 
 /// `sqlite::case` and `postgres::case` for every case: each test claims its own block and
 /// starts its own database and WAS.
@@ -304,40 +306,30 @@ fn health_reports_the_database(block: LoopbackBlock, db: Db) {
 fn expect_100_continue_gets_100_before_the_body(block: LoopbackBlock, db: Db) {
     let env = Env::start(block, db);
     let body = br#"{"title": "Continue", "body": "sent after the interim response"}"#;
-    let mut stream = TcpStream::connect(env.was.addr).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(10)))
-        .unwrap();
-    stream
-        .write_all(
+    let mut connection = RawConnection::connect(env.was.addr).unwrap();
+    connection
+        .send(
             format!(
                 "POST /documents HTTP/1.1\r\nHost: was\r\nContent-Type: application/json\r\n\
-                 Content-Length: {}\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n",
+                 Content-Length: {}\r\nExpect: 100-continue\r\n\r\n",
                 body.len()
             )
             .as_bytes(),
         )
         .unwrap();
     // Nothing of the body is sent until the interim response is on the socket.
-    let mut interim = Vec::new();
-    let mut byte = [0u8; 1];
-    while !interim.ends_with(b"\r\n\r\n") {
-        let n = stream
-            .read(&mut byte)
-            .expect("a 100 Continue before the body");
-        assert_eq!(n, 1, "closed after {:?}", String::from_utf8_lossy(&interim));
-        interim.push(byte[0]);
-    }
+    let interim = connection
+        .read_response(false)
+        .expect("a 100 Continue before the body");
     assert_eq!(
-        String::from_utf8_lossy(&interim),
-        "HTTP/1.1 100 Continue\r\n\r\n"
+        interim.head.trim_end(),
+        "HTTP/1.1 100 Continue",
+        "{interim:?}"
     );
-    stream.write_all(body).unwrap();
-    let mut rest = Vec::new();
-    stream.read_to_end(&mut rest).unwrap();
-    let reply = parse_reply(&rest);
+    assert!(interim.body.is_empty());
+    connection.send(body).unwrap();
+    let reply = Reply::from(connection.read_response(false).unwrap());
     assert_eq!(reply.status, 201, "{reply}");
-
     // What the head alone says is refused is refused without a 100: the client never has to
     // send the body.
     for (content_type, length, status) in [

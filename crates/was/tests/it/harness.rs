@@ -3,11 +3,9 @@
 //! unavailable and available again, the journey events it reported, and a raw HTTP/1.1
 //! client that shows the bytes as they came (no client library to normalise them).
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use test_support::LoopbackBlock;
 use test_support::pg::PgCluster;
@@ -189,39 +187,21 @@ impl std::fmt::Display for Reply {
     }
 }
 
-/// Sends `request` as it is on a new connection and reads the response until the server
-/// closes (every request here says `Connection: close`).
+/// Sends `request` as it is on a new connection and reads one response (test-support's raw
+/// client: no client library normalises anything).
 pub fn exchange(addr: SocketAddr, request: &[u8]) -> Reply {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(5)).unwrap();
-    stream
-        .set_read_timeout(Some(Duration::from_secs(20)))
-        .unwrap();
-    stream.write_all(request).unwrap();
-    read_reply(&mut stream)
+    let response = test_support::http::raw_request(addr, request)
+        .unwrap_or_else(|err| panic!("exchange with {addr}: {err}"));
+    Reply::from(response)
 }
 
-pub fn read_reply(stream: &mut TcpStream) -> Reply {
-    let mut bytes = Vec::new();
-    stream
-        .read_to_end(&mut bytes)
-        .unwrap_or_else(|err| panic!("reading the response: {err} (so far {bytes:?})"));
-    parse_reply(&bytes)
-}
-
-pub fn parse_reply(bytes: &[u8]) -> Reply {
-    let text = String::from_utf8_lossy(bytes);
-    let (head, body) = text
-        .split_once("\r\n\r\n")
-        .unwrap_or_else(|| panic!("no complete response head in {text:?}"));
-    let status = head
-        .split(' ')
-        .nth(1)
-        .and_then(|code| code.parse().ok())
-        .unwrap_or_else(|| panic!("no status in {head:?}"));
-    Reply {
-        status,
-        head: head.to_owned(),
-        body: body.to_owned(),
+impl From<test_support::http::RawResponse> for Reply {
+    fn from(response: test_support::http::RawResponse) -> Reply {
+        Reply {
+            status: response.status,
+            body: response.text(),
+            head: response.head,
+        }
     }
 }
 
