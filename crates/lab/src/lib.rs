@@ -15,7 +15,6 @@ pub mod config;
 pub mod tour;
 
 use std::net::{IpAddr, SocketAddr};
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -210,16 +209,15 @@ pub fn start(
             config.was.database.clone()
         };
         // A SQLite database's directory is the lab's state directory: made on first use.
-        if let Some(path) = database
+        if let Some(dir) = database
             .strip_prefix("sqlite://")
             .filter(|_| !faults.db_down)
+            .and_then(|path| std::path::Path::new(path).parent())
         {
-            if let Some(dir) = std::path::Path::new(path).parent() {
-                std::fs::create_dir_all(dir).map_err(|err| LabError::Start {
-                    what: format!("the database directory {}", dir.display()),
-                    reason: err.to_string(),
-                })?;
-            }
+            std::fs::create_dir_all(dir).map_err(|err| LabError::Start {
+                what: format!("the database directory {}", dir.display()),
+                reason: err.to_string(),
+            })?;
         }
         let was_config = was::WasConfig::new(database.clone());
         let running = runtime
@@ -313,7 +311,7 @@ fn unreachable_database(url: &str) -> String {
     if url.starts_with("sqlite://") {
         let dir =
             std::env::temp_dir().join(format!("roundtrip-no-such-dir-{}", std::process::id()));
-        format!("sqlite://{}", PathBuf::from(dir).join("lab.db").display())
+        format!("sqlite://{}", dir.join("lab.db").display())
     } else {
         // Port 1 on loopback: nothing listens there, so connections are refused.
         match url.rsplit_once('@') {

@@ -3,8 +3,8 @@
 mod dig; // `roundtrip dig` against a real `roundtrip serve auth`, and against real dig's output
 mod dig_trace; // `roundtrip dig +trace`: the walk . -> com. -> google.com. on the lab, text and JSON
 mod get; // `roundtrip get` against a small real HTTP server: exit codes, --json, -v, the host cache
-mod resolver_interop; // `roundtrip serve resolver` against Unbound (differential) and through NSD
 mod lab_up; // `roundtrip lab up --config` / `lab config`: the table, a request through it, SIGINT, a bad config
-mod tour;
+mod resolver_interop; // `roundtrip serve resolver` against Unbound (differential) and through NSD
+mod tour; // `roundtrip tour`: the whole lab in a block, the journey's JSON, faults, pcap, HTML in Chromium
 mod was_crash; // `roundtrip serve was` killed (SIGKILL) mid-stream of POSTs loses no row it answered 201 for
-mod zone_check; // `roundtrip zone check` against the lab zones and BIND's named-compilezone // `roundtrip tour`: the whole lab in a block, the journey's JSON, faults, pcap, HTML in Chromium
+mod zone_check; // `roundtrip zone check` against the lab zones and BIND's named-compilezone
