@@ -23,6 +23,9 @@ pub struct WasArgs {
     /// The largest request body, in bytes: 413 above.
     #[arg(long, default_value_t = 64 * 1024)]
     pub max_body_bytes: usize,
+    /// Seconds a client has to send a whole request head; the connection is closed after.
+    #[arg(long, default_value_t = 10.0)]
+    pub header_timeout: f64,
     /// What goes to stderr: `error`, `warn`, `info` (one access line per request) or `debug`.
     #[arg(long, default_value = "info")]
     pub log_level: tracing::Level,
@@ -37,8 +40,16 @@ pub fn run(args: WasArgs) -> anyhow::Result<u8> {
         .try_init();
     let listener = std::net::TcpListener::bind(args.listen)
         .with_context(|| format!("cannot bind TCP {}", args.listen))?;
+    let header_read_timeout = match std::time::Duration::try_from_secs_f64(args.header_timeout) {
+        Ok(timeout) if !timeout.is_zero() => timeout,
+        _ => {
+            eprintln!("roundtrip: --header-timeout must be a positive number of seconds");
+            return Ok(2);
+        }
+    };
     let config = was::WasConfig {
         db_url: args.db.clone(),
+        header_read_timeout,
         max_connections: args.max_connections,
         max_body_bytes: args.max_body_bytes,
         ..was::WasConfig::default()

@@ -56,6 +56,9 @@ pub struct WasConfig {
     pub acquire_timeout: Duration,
     /// The largest request body accepted (`POST /documents`); larger ones get 413.
     pub max_body_bytes: usize,
+    /// How long a client has to send a whole request head before the connection is closed
+    /// (a slowloris guard: hyper enforces it only when it is given a timer, as here).
+    pub header_read_timeout: Duration,
 }
 
 impl WasConfig {
@@ -75,6 +78,7 @@ impl Default for WasConfig {
             max_connections: 8,
             acquire_timeout: Duration::from_secs(3),
             max_body_bytes: 64 * 1024,
+            header_read_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -151,14 +155,7 @@ pub async fn spawn(
         max_body_bytes: config.max_body_bytes,
     });
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(async move {
-        let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
-            let _ = stopped.await;
-        });
-        if let Err(err) = serve.await {
-            tracing::error!(%err, "the application server stopped");
-        }
-    });
+    let server = tokio::spawn(serve(listener, router, config.header_read_timeout, stopped));
     tracing::info!(%local_addr, database = database.kind().name(), "application server listening");
     Ok(RunningWas {
         local_addr,
@@ -166,4 +163,54 @@ pub async fn spawn(
         server,
         database,
     })
+}
+
+/// The accept loop: each connection is served by hyper's HTTP/1.1 server with a timer (so the
+/// header read timeout applies) and watched for graceful shutdown. On `stopped` the listener
+/// closes, connections finish their request in flight (10 s at most) and are closed.
+async fn serve(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    header_read_timeout: Duration,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+) {
+    use tower::ServiceExt;
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    loop {
+        let (stream, _peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(err) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    tracing::warn!(%err, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+            _ = &mut stopped => break,
+        };
+        let _ = stream.set_nodelay(true);
+        let router = router.clone();
+        let service =
+            hyper::service::service_fn(move |request: http::Request<hyper::body::Incoming>| {
+                router.clone().oneshot(request.map(axum::body::Body::new))
+            });
+        let connection = hyper::server::conn::http1::Builder::new()
+            .timer(hyper_util::rt::TokioTimer::new())
+            .header_read_timeout(header_read_timeout)
+            .serve_connection(hyper_util::rt::TokioIo::new(stream), service);
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(err) = connection.await {
+                tracing::debug!(%err, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(Duration::from_secs(10), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open 10 s after shutdown began; closing them");
+    }
 }

@@ -101,6 +101,10 @@ pub struct TestWas {
 
 impl TestWas {
     pub fn start(addr: SocketAddr, db_url: &str) -> TestWas {
+        TestWas::start_with(addr, was::WasConfig::new(db_url))
+    }
+
+    pub fn start_with(addr: SocketAddr, config: was::WasConfig) -> TestWas {
         // The server's log, shown with a failing test's output.
         let _ = tracing_subscriber::fmt()
             .with_test_writer()
@@ -113,7 +117,6 @@ impl TestWas {
             .unwrap();
         let events = Arc::new(journey::Collector::default());
         let listener = std::net::TcpListener::bind(addr).unwrap();
-        let config = was::WasConfig::new(db_url);
         let running = runtime
             .block_on(was::spawn(listener, config, events.clone()))
             .unwrap();
