@@ -7,9 +7,10 @@
 //!
 //! # Layout
 //!
-//! A request enters at [`spawn`]'s listener and goes
-//! `axum::serve -> app::track (timing, Server-Timing, journey) -> app::{search, add_document,
-//! document, health, not_found} -> db::Database (health check, timed statements) -> pages`:
+//! A request enters at [`spawn`]'s listener and goes `serve` (the accept loop: hyper's
+//! HTTP/1.1 server with a header read timeout) -> the axum router -> `app::track` (timing,
+//! Server-Timing, journey) -> `app::{search, add_document, document, health, not_found}` ->
+//! `db::Database` (health check, timed statements) -> `pages`:
 //!
 //! ```text
 //! client ──HTTP──> app::track ──> handler ──> Database::{search, add_document, ...}
