@@ -3,7 +3,7 @@
 //! The web server serves the lab's static pages itself and hands the dynamic paths to this
 //! server, which builds each page from the database. It is an axum application on one sqlx
 //! `Any` pool, so SQLite (the default, a file) and PostgreSQL run the same code; the only SQL
-//! that differs, full-text search, lives in one place ([`db::Dialect`]).
+//! that differs, full-text search, lives in one place (`db::Dialect`).
 //!
 //! # Layout
 //!
