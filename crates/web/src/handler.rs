@@ -214,6 +214,11 @@ async fn route(
     if target_len > limits.max_uri_bytes {
         return refused(StatusCode::URI_TOO_LONG, true);
     }
+    // RFC 9112 §3.2: an HTTP/1.1 request without exactly one Host, or any request with two.
+    let hosts = request.headers().get_all(header::HOST).iter().count();
+    if hosts > 1 || (hosts == 0 && request.version() == http::Version::HTTP_11) {
+        return refused(StatusCode::BAD_REQUEST, false);
+    }
     let chunked = request.headers().contains_key(header::TRANSFER_ENCODING);
     if chunked && conflicting_length(connection) {
         // RFC 9112 §6.1: both framings in one request is how smuggling starts; refuse it and

@@ -7,7 +7,8 @@
 //! head: limits (414, 413, 400 for Content-Length with Transfer-Encoding) -> redirect hosts
 //! (301) -> the virtual host by Host header -> a proxied prefix (`proxy::forward`: pooled
 //! upstream connections, round-robin, 502/504) or the static files (`static_files`: a memory
-//! cache revalidated against the disk, 200/206/304/416). The response body (`body::Body`)
+//! cache revalidated against the disk, 200/206/304/416; big files by `sendfile`). The response
+//! body (`body::Body`)
 //! carries the request's account and, once sent, writes the access log line
 //! (`access_log`, nginx's combined format plus request time) and reports
 //! [`journey::EventKind::HttpServed`].
@@ -37,7 +38,6 @@ use std::sync::Arc;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-pub use body::Body;
 pub use config::{
     AccessLog, ConfigError, Limits, ProxyRoute, Redirect, StaticOptions, VirtualHost, WebConfig,
     add_proxy, parse_proxy_spec, parse_upstream, seconds,

@@ -179,6 +179,8 @@ fn malformed_request_lines_get_400() {
         &b"GET /hello world HTTP/1.1\r\nHost: t\r\n\r\n"[..],
         &b"GET /hello.txt HTTP/9.9\r\nHost: t\r\n\r\n"[..],
         &b"GET /hello.txt HTTP/1.1\r\nBad Header: x\r\n\r\n"[..],
+        &b"GET /hello.txt HTTP/1.1\r\n\r\n"[..],
+        &b"GET /hello.txt HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"[..],
         &b"\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\r\n\r\n"[..],
     ] {
         let response = raw_request(web.addr, raw).unwrap();
