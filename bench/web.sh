@@ -57,7 +57,9 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 if [[ -n "${ROUNDTRIP_BIN:-}" ]]; then BUILD=0; else ROUNDTRIP_BIN="$REPO/target/release/roundtrip"; fi
 
 log() { printf '[web %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
-CG_NAME=roundtrip-web # shellcheck disable=SC2034  # read by lib.sh (the cgroup is not used here: taskset pins)
+# lib.sh reads CG_NAME; this script pins with taskset and sets no cgroup quota.
+# shellcheck disable=SC2034
+CG_NAME=roundtrip-web
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
