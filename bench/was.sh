@@ -60,13 +60,10 @@ fi
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 TARGET_DIR=${CARGO_TARGET_DIR:-$REPO/target}
 ROUNDTRIP_BIN="$TARGET_DIR/release/roundtrip"
-CG_NAME=roundtrip-bench-was
-QUOTA_US=100000
-PERIOD_US=100000
 
 log() { printf '[was %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
-# shellcheck source=bench/lib.sh
+# shellcheck source=bench/lib.sh disable=SC1091
 source "$REPO/bench/lib.sh"
 
 TMP=$(mktemp -d /tmp/roundtrip-bench-was.XXXXXX)
