@@ -80,8 +80,8 @@ pub struct RunningLab {
     pub config: LabConfig,
     /// The address table, in config order.
     pub hosts: Vec<HostRow>,
-    // Held for their Drop, which stops them.
-    _dns_servers: Vec<RunningServer>,
+    // Both stop when dropped (the name servers are told first, in `stop`).
+    dns_servers: Vec<RunningServer>,
     _resolver_front: resolver::RunningResolver,
     resolver: Arc<resolver::Resolver>,
     web: Option<web::RunningWeb>,
@@ -266,7 +266,7 @@ pub fn start(
     Ok(RunningLab {
         config: config.clone(),
         hosts,
-        _dns_servers: dns_servers,
+        dns_servers,
         _resolver_front: resolver_front,
         resolver: engine,
         web: Some(web),
@@ -369,6 +369,10 @@ impl RunningLab {
             });
             runtime.shutdown_timeout(Duration::from_secs(1));
         }
-        // The DNS servers and the resolver stop when dropped, with `self`.
+        // Every name server is told first, so their workers' stop polls run side by side;
+        // they (and the resolver) are joined when dropped, with `self`.
+        for server in &self.dns_servers {
+            server.signal_stop();
+        }
     }
 }
