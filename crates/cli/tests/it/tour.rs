@@ -488,3 +488,76 @@ fn render(chromium: &Path, html: &Path, scratch: &Path) -> String {
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
+
+#[test]
+fn without_permission_to_capture_the_tour_says_so_and_invents_no_packet() {
+    if !is_root() {
+        eprintln!("\n!!! SKIPPED: this test drops root to `nobody` with setpriv; run as root\n");
+        return;
+    }
+    let Some(setpriv) = Peer::find("setpriv", "util-linux") else {
+        return;
+    };
+    let lab = Lab::new();
+    // Unprivileged ports, and a database where `nobody` may write.
+    let db_dir = std::env::temp_dir().join(format!("roundtrip-nobody-{}", std::process::id()));
+    let text = std::fs::read_to_string(&lab.config)
+        .unwrap()
+        .replace("dns = 53", "dns = 5353")
+        .replace("http = 80", "http = 8080")
+        .replace(
+            "database = \"sqlite://lab.db\"",
+            &format!("database = \"sqlite://{}/lab.db\"", db_dir.display()),
+        );
+    std::fs::write(&lab.config, text).unwrap();
+    let output = Command::new(setpriv)
+        .args([
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            "--inh-caps=-all",
+        ])
+        .arg(env!("CARGO_BIN_EXE_roundtrip"))
+        .args(["tour", "--json", "--config"])
+        .arg(&lab.config)
+        .output()
+        .unwrap();
+    let _ = std::fs::remove_dir_all(&db_dir);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let tour: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(tour["capture"]["captured"], false);
+    assert!(
+        tour["capture"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("CAP_NET_RAW"),
+        "{}",
+        tour["capture"]
+    );
+    assert_eq!(tour["packets"].as_array().unwrap().len(), 0);
+    assert!(
+        tour["story"]["messages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|m| m["source"] == "reported"),
+        "no arrow claims to be captured"
+    );
+    assert!(
+        tour["story"]["notes"][0]
+            .as_str()
+            .unwrap()
+            .contains("no packets were captured")
+    );
+    assert_eq!(statuses(&tour), vec![200, 200]);
+    // The sockets' own account still holds: the browser connected and the kernel (sock_diag,
+    // unprivileged) shows its TIME_WAIT.
+    let text = story_text(&tour);
+    assert!(text.contains("its packets were not captured"), "{text}");
+    let tw = &tour["time_wait"][0];
+    assert_eq!(tw["holder"], tw["local"], "{tw}");
+}
