@@ -262,7 +262,19 @@ impl LabConfig {
                     out
                 }
             },
-            upstream_timeout: raw.web.upstream_timeout.unwrap_or(5.0),
+            upstream_timeout: match raw.web.upstream_timeout {
+                None => 5.0,
+                Some(secs) if secs.get_ref().is_finite() && *secs.get_ref() > 0.0 => {
+                    *secs.get_ref()
+                }
+                Some(secs) => {
+                    return Err(error(
+                        Some(secs.span()),
+                        "web.upstream_timeout",
+                        format!("{} is not a positive number of seconds", secs.get_ref()),
+                    ));
+                }
+            },
         };
         let was_address = address(&raw.was.address, "was.address")?;
         let database = match raw.was.database {
@@ -419,7 +431,7 @@ struct RawWeb {
     address: Spanned<String>,
     proxy: Option<Vec<String>>,
     redirects: Option<Spanned<Vec<String>>>,
-    upstream_timeout: Option<f64>,
+    upstream_timeout: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -504,6 +516,18 @@ mod tests {
         let err = parse(&text).unwrap_err();
         assert_eq!(err.key, "dns[4].zones");
         assert!(err.reason.contains("does not exist"), "{err}");
+    }
+
+    #[test]
+    fn a_timeout_that_is_not_positive_is_refused() {
+        for bad in ["-1.0", "0.0", "nan"] {
+            let text = DEFAULT_CONFIG.replace(
+                "upstream_timeout = 2.0",
+                &format!("upstream_timeout = {bad}"),
+            );
+            let err = parse(&text).unwrap_err();
+            assert_eq!(err.key, "web.upstream_timeout", "{bad}: {err}");
+        }
     }
 
     #[test]

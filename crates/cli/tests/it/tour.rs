@@ -32,7 +32,7 @@ impl Lab {
         let text = std::fs::read_to_string(&config).unwrap();
         std::fs::write(
             &config,
-            text.replace("upstream_timeout = 5.0", "upstream_timeout = 1.0"),
+            text.replace("upstream_timeout = 2.0", "upstream_timeout = 1.0"),
         )
         .unwrap();
         Lab {

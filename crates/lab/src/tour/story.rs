@@ -772,7 +772,13 @@ fn tell_server_side(story: &mut Story, facts: &Facts, hosts: &Hosts) {
                 db_ms,
             } => format!(
                 "WAS: {method} {target} -> handler `{handler}`: {status} in {app_ms:.3} ms, of \
-                 which {db_ms:.3} ms in the database"
+                 which {db_ms:.3} ms in the database{}",
+                if *status == 503 {
+                    " (503 Service Unavailable: its database cannot be reached, so the WAS \
+                     answers at once instead of failing the request later)"
+                } else {
+                    ""
+                }
             ),
             EventKind::SqlRan {
                 database,
