@@ -50,7 +50,9 @@ fn a_bad_config_is_refused_with_its_line_and_key() {
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(
-        stderr.contains(&format!("lab.toml:{line}: was.address: 10.1.2.3 is not a loopback address")),
+        stderr.contains(&format!(
+            "lab.toml:{line}: was.address: 10.1.2.3 is not a loopback address"
+        )),
         "{stderr}"
     );
 }
@@ -90,19 +92,26 @@ fn lab_up_serves_the_table_it_prints_and_stops_on_ctrl_c() {
         let port = if host >= 80 { 8080 } else { 5353 };
         let addr = block.addr(host, port).to_string();
         assert!(
-            table.lines().any(|l| l.starts_with(name) && l.contains(&addr)),
+            table
+                .lines()
+                .any(|l| l.starts_with(name) && l.contains(&addr)),
             "{name} at {addr} in\n{table}"
         );
     }
     // The web server in the table answers, and hands /health to the WAS.
     let mut stream = TcpStream::connect(block.addr(80, 8080)).unwrap();
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     stream
         .write_all(b"GET /health HTTP/1.1\r\nHost: www.google.com\r\nConnection: close\r\n\r\n")
         .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
-    assert!(response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.1 503"), "{response}");
+    assert!(
+        response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.1 503"),
+        "{response}"
+    );
 
     // SIGINT, as Ctrl-C: a clean stop, exit 0.
     // SAFETY: kill on the pid of a child this test started and has not reaped.
