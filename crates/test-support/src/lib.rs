@@ -7,8 +7,8 @@
 //! - [`Peer`] and [`ChildGuard`]: third-party programs (dig, kdig, nsd, named-checkzone) found on
 //!   the PATH or skipped with a loud message, and killed — only the ones we started — on drop.
 
-pub mod pg; // a throwaway PostgreSQL cluster per test (the WAS's tests)
-pub mod http; // a raw HTTP/1.1 client: exact bytes out, responses read field by field (web tests)
+pub mod http;
+pub mod pg; // a throwaway PostgreSQL cluster per test (the WAS's tests) // a raw HTTP/1.1 client: exact bytes out, responses read field by field (web tests)
 
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream, UdpSocket};
