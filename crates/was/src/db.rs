@@ -117,6 +117,8 @@ pub(crate) struct Dialect {
     migrations: &'static [(i64, &'static str, &'static str)],
     /// Run once after the seed corpus is loaded.
     after_seed: &'static str,
+    /// How a transaction that writes begins.
+    begin_write: &'static str,
 }
 
 /// What the full-text engine accepts as a query.
@@ -130,6 +132,10 @@ enum QuerySyntax {
 
 const SQLITE: Dialect = Dialect {
     query_syntax: QuerySyntax::Fts5,
+    // A deferred BEGIN starts as a reader; in WAL mode its upgrade to writer fails at once
+    // with SQLITE_BUSY (no busy wait) when another connection committed in between, which
+    // concurrent POSTs do. IMMEDIATE takes the write lock up front, waiting busy_timeout.
+    begin_write: "BEGIN IMMEDIATE",
     // bm25() is lower-is-better and weighs the title 10x the body; negated into a score.
     search: "SELECT d.id, d.title, \
              snippet(documents_fts, 1, char(57344), char(57345), '…', 24) AS snippet, \
@@ -148,6 +154,7 @@ const SQLITE: Dialect = Dialect {
 
 const POSTGRES: Dialect = Dialect {
     query_syntax: QuerySyntax::WebSearch,
+    begin_write: "BEGIN",
     // websearch_to_tsquery accepts anything a person types (quotes, OR, -word) without a
     // syntax error; ts_rank is cast because the Any driver maps float8, not float4.
     search: "SELECT d.id, d.title, \
@@ -588,7 +595,8 @@ impl Database {
         body: &str,
     ) -> Result<i64, DbError> {
         let mut conn = self.connection(clock).await?;
-        let mut tx = run(self, clock, "BEGIN", |_| 0, conn.begin()).await?;
+        let begin = self.dialect.begin_write;
+        let mut tx = run(self, clock, begin, |_| 0, conn.begin_with(begin)).await?;
         let row = run(self, clock, INSERT_DOCUMENT, |_| 1, async {
             sqlx::query(INSERT_DOCUMENT)
                 .bind(title)
