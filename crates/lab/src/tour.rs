@@ -15,6 +15,37 @@
 //! Nothing in the story is invented: a line is either a captured packet or a part's report of
 //! its own decision, and says which. Without permission to capture, the story says so and is
 //! told from the reports alone.
+//!
+//! # The `--json` document ([`Tour`])
+//! ```text
+//! {
+//!   "url":        the URL browsed,
+//!   "fault":      null or "root-down" | "nxdomain" | "was-down" | "was-slow" | "db-down",
+//!   "lab":        [{ "name", "role", "addr", "detail" }...]   the address table,
+//!   "visits":     [{ "url", "visit": null or { "legs": [browser::Leg...] }, "error" }...]
+//!                 one per page asked for (the home page, then the search), per visit; a leg is
+//!                 `roundtrip get --json`'s: resolved, connection, request, status, timings,
+//!   "capture":    { "captured", "reason", "received", "dropped" },
+//!   "packets":    [wire::Packet...]  { "at": {secs_since_epoch, nanos_since_epoch}, "src",
+//!                 "dst", "transport": { "protocol": "tcp" | "udp" | "icmp", flags, seq, ack,
+//!                 rel_seq, rel_ack, window, len... }, "dns": null or the decoded message,
+//!                 "http": null or the request/status line },
+//!   "connections": [wire::TcpConnection...]  client, server, syn, syn_ack, ack, data,
+//!                 first_fin, second_fin (and their ACKs), reset, active_closer,
+//!   "time_wait":  [{ "local", "remote", "holder", "remaining_secs", "seen_at_ms" }...]
+//!                 the kernel's socket table after each close (holder null: none seen),
+//!   "events":     [journey::Event...]  every report: { "at", "host": {role, addr},
+//!                 "source": "reported", "kind": "dns_answered" | "resolver_hop" |
+//!                 "http_served" | "was_handled" | "sql_ran", ...the kind's fields },
+//!   "story":      journey::story::Story  { "url", "started_at_unix_ms", "lanes", "steps":
+//!                 [{ "number", "title", "lines": [{ "at_ms", "source", "text" }] }],
+//!                 "messages": [{ "at_ms", "from", "to", "protocol", "label", "detail",
+//!                 "source" }], "phases": [{ "name", "start_ms", "end_ms" }], "notes",
+//!                 "status" },
+//!   "wall_ms":    the tour's own wall time, lab start to lab stop
+//! }
+//! ```
+//! Times in `story` are milliseconds from the first visit's start; fields are only added.
 
 mod story;
 
