@@ -9,7 +9,7 @@
 //! 4. closes the browser's connection in order and waits until the kernel's socket table shows
 //!    its TIME_WAIT,
 //! 5. stops the capture and the lab, and
-//! 6. tells the story: [`story::build`] turns packets, the parts' reports and the browser's
+//! 6. tells the story: `story::build` turns packets, the parts' reports and the browser's
 //!    own account into a [`journey::story::Story`] of THE-FLOW.md's five steps.
 //!
 //! Nothing in the story is invented: a line is either a captured packet or a part's report of
