@@ -72,7 +72,6 @@ pub fn run(cmd: LabCommand) -> anyhow::Result<u8> {
                 .find(|s| s.role == "root")
                 .map(|s| s.address)
                 .expect("the config has a root");
-            let web = config.web_addr();
             let running = lab::start(
                 &config,
                 &lab::Faults::default(),
@@ -91,8 +90,8 @@ pub fn run(cmd: LabCommand) -> anyhow::Result<u8> {
                 "     roundtrip dig www.google.com +trace @{root}:{port} (the iterative walk, hop by hop)"
             );
             println!(
-                "     roundtrip get http://www.google.com:{}/ --resolver {resolver} -v",
-                web.port()
+                "     roundtrip get {}search?q=dns --resolver {resolver} -v   (the web server, the WAS, the database)",
+                lab::tour::home_url(&config)
             );
             println!("Ctrl-C stops the lab.");
             running.run_until_interrupted();
