@@ -62,7 +62,7 @@ pub struct Faults {
 }
 
 /// One row of the lab's address table.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct HostRow {
     /// The host's name.
     pub name: String,

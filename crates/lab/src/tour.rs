@@ -22,7 +22,7 @@
 //!   "url":        the URL browsed,
 //!   "fault":      null or "root-down" | "nxdomain" | "was-down" | "was-slow" | "db-down",
 //!   "lab":        [{ "name", "role", "addr", "detail" }...]   the address table,
-//!   "visits":     [{ "url", "visit": null or { "legs": [browser::Leg...] }, "error" }...]
+//!   "visits":     [{ "number", "url", "visit": null or { "legs": [browser::Leg...] }, "error" }...]
 //!                 one per page asked for (the home page, then the search), per visit; a leg is
 //!                 `roundtrip get --json`'s: resolved, connection, request, status, timings,
 //!   "capture":    { "captured", "reason", "received", "dropped" },
@@ -154,6 +154,8 @@ pub struct TimeWaitSeen {
 /// One visit's outcome: the browser's own account, or why it failed.
 #[derive(Debug, Clone, Serialize)]
 pub struct VisitRecord {
+    /// Which visit it belongs to: 1, 2, ... (`--visits`).
+    pub number: usize,
     /// The URL asked for.
     pub url: String,
     /// The browser's account of each request of the visit.
@@ -170,7 +172,7 @@ pub struct Tour {
     /// The fault injected.
     pub fault: Option<Fault>,
     /// The lab's address table.
-    pub lab: Vec<LabHost>,
+    pub lab: Vec<HostRow>,
     /// Each visit, as the browser saw it.
     pub visits: Vec<VisitRecord>,
     /// What the capture could do.
@@ -187,26 +189,6 @@ pub struct Tour {
     pub story: journey::story::Story,
     /// Wall-clock milliseconds the tour took, lab start to lab stop.
     pub wall_ms: f64,
-}
-
-/// A row of the lab's table, for JSON.
-#[derive(Debug, Clone, Serialize)]
-pub struct LabHost {
-    pub name: String,
-    pub role: String,
-    pub addr: SocketAddr,
-    pub detail: String,
-}
-
-impl From<&HostRow> for LabHost {
-    fn from(row: &HostRow) -> Self {
-        LabHost {
-            name: row.name.clone(),
-            role: row.role.clone(),
-            addr: row.addr,
-            detail: row.detail.clone(),
-        }
-    }
 }
 
 /// Why a tour could not be told.
@@ -285,7 +267,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
     };
 
     let lab = crate::start(&config, &faults, collector.clone())?;
-    let lab_hosts: Vec<LabHost> = lab.hosts.iter().map(LabHost::from).collect();
+    let lab_hosts = lab.hosts.clone();
 
     let t0 = SystemTime::now();
     let browser_config = browser::BrowserConfig {
@@ -312,20 +294,22 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
     let (visits, closed) = lab.runtime().block_on(async {
         let mut visits = Vec::new();
         let mut closed = Vec::new();
-        for visit in 0..options.visits {
+        for number in 1..=options.visits {
             // Between visits the browser lets its connection go, as after a tab is closed: so
             // the next visit starts again from the name, and meets the caches.
-            if visit > 0 {
+            if number > 1 {
                 closed.extend(client.close().await);
             }
             for target in std::iter::once(&url).chain(search_url.as_ref()) {
                 let record = match client.get(target).await {
                     Ok(visit) => VisitRecord {
+                        number,
                         url: target.clone(),
                         visit: Some(visit),
                         error: None,
                     },
                     Err(err) => VisitRecord {
+                        number,
                         url: target.clone(),
                         visit: None,
                         error: Some(err.to_string()),

@@ -45,7 +45,6 @@ pub(super) struct Facts<'a> {
 struct Hosts {
     by_ip: HashMap<IpAddr, String>,
     browser: IpAddr,
-    resolver: IpAddr,
     web: IpAddr,
     was: IpAddr,
 }
@@ -66,7 +65,6 @@ impl Hosts {
         Hosts {
             by_ip,
             browser: IpAddr::V4(config.browser),
-            resolver: IpAddr::V4(config.resolver.address),
             web: IpAddr::V4(config.web.address),
             was: IpAddr::V4(config.was.address),
         }
@@ -91,9 +89,7 @@ pub(super) fn build(url: &str, facts: &Facts) -> Story {
             .map_or(0, |d| d.as_millis() as u64),
         ..Story::default()
     };
-    let at = |t: SystemTime| ms_between(facts.t0, t);
-
-    story.lanes = lanes(facts, &hosts);
+    story.lanes = lanes(facts);
     story.messages = messages(facts, &hosts);
     if let Some(fault) = facts.fault {
         story.notes.push(format!(
@@ -139,7 +135,6 @@ pub(super) fn build(url: &str, facts: &Facts) -> Story {
         .iter()
         .rev()
         .find_map(|v| v.visit.as_ref().map(|v| v.last().status));
-    let _ = at;
     story
 }
 
@@ -153,7 +148,7 @@ fn fault_meaning(fault: Fault) -> &'static str {
     }
 }
 
-fn lanes(facts: &Facts, hosts: &Hosts) -> Vec<Lane> {
+fn lanes(facts: &Facts) -> Vec<Lane> {
     let config = facts.config;
     let seen: std::collections::HashSet<IpAddr> = facts
         .packets
@@ -199,7 +194,6 @@ fn lanes(facts: &Facts, hosts: &Hosts) -> Vec<Lane> {
         role: "db".into(),
         addr: config.was.database.clone(),
     });
-    let _ = hosts;
     lanes
 }
 
@@ -415,13 +409,13 @@ fn packet_detail(p: &Packet) -> String {
 }
 
 fn tell_cache_checks(story: &mut Story, facts: &Facts) {
-    for (n, record) in facts.visits.iter().enumerate() {
+    for record in facts.visits {
         let Some(visit) = &record.visit else {
             continue;
         };
         for leg in &visit.legs {
             let at = ms_between(facts.t0, leg.started_at);
-            let prefix = visit_prefix(facts, n);
+            let prefix = visit_prefix(facts, record);
             let text = match &leg.resolved {
                 None => format!(
                     "{prefix}{}: the connection to {} is still open (keep-alive): no lookup",
@@ -465,22 +459,13 @@ fn tell_cache_checks(story: &mut Story, facts: &Facts) {
     }
 }
 
-fn visit_prefix(facts: &Facts, record_index: usize) -> String {
-    let per_visit = facts.visits.len() / visit_count(facts).max(1);
-    if visit_count(facts) > 1 {
-        format!("visit {}: ", record_index / per_visit.max(1) + 1)
+/// "visit N: " when the tour visited more than once, so each line says which visit it is of.
+fn visit_prefix(facts: &Facts, record: &VisitRecord) -> String {
+    if facts.visits.iter().any(|v| v.number > 1) {
+        format!("visit {}: ", record.number)
     } else {
         String::new()
     }
-}
-
-fn visit_count(facts: &Facts) -> usize {
-    let first = facts.visits.first().map(|v| v.url.as_str());
-    facts
-        .visits
-        .iter()
-        .filter(|v| Some(v.url.as_str()) == first)
-        .count()
 }
 
 fn tell_dns(story: &mut Story, facts: &Facts, hosts: &Hosts) {
@@ -581,7 +566,6 @@ fn tell_dns(story: &mut Story, facts: &Facts, hosts: &Hosts) {
     for (at, text) in facts.resolver_cache {
         story.line(number, title, *at, Source::Reported, text.clone());
     }
-    let _ = hosts.resolver;
 }
 
 fn tell_tcp_and_request(story: &mut Story, facts: &Facts, hosts: &Hosts) {
@@ -593,11 +577,11 @@ fn tell_tcp_and_request(story: &mut Story, facts: &Facts, hosts: &Hosts) {
     {
         tell_handshake(story, facts, hosts, conn, number, title);
     }
-    for (n, record) in facts.visits.iter().enumerate() {
+    for record in facts.visits {
         let Some(visit) = &record.visit else { continue };
         for leg in &visit.legs {
             let start = ms_between(facts.t0, leg.started_at);
-            let prefix = visit_prefix(facts, n);
+            let prefix = visit_prefix(facts, record);
             if !facts.capture.captured && !leg.connection.reused {
                 story.line(
                     number,
@@ -811,8 +795,8 @@ fn tell_server_side(story: &mut Story, facts: &Facts, hosts: &Hosts) {
 
 fn tell_response_and_close(story: &mut Story, facts: &Facts, hosts: &Hosts) {
     let (number, title) = STEP_RESPONSE;
-    for (n, record) in facts.visits.iter().enumerate() {
-        let prefix = visit_prefix(facts, n);
+    for record in facts.visits {
+        let prefix = visit_prefix(facts, record);
         let Some(visit) = &record.visit else {
             story.line(
                 number,
@@ -945,15 +929,14 @@ fn tell_response_and_close(story: &mut Story, facts: &Facts, hosts: &Hosts) {
 
 fn phases(facts: &Facts) -> Vec<Phase> {
     let mut out = Vec::new();
-    let legs: Vec<(usize, &browser::Leg)> = facts
+    let legs: Vec<(&VisitRecord, &browser::Leg)> = facts
         .visits
         .iter()
-        .enumerate()
-        .filter_map(|(n, r)| r.visit.as_ref().map(|v| (n, v)))
-        .flat_map(|(n, v)| v.legs.iter().map(move |leg| (n, leg)))
+        .filter_map(|r| r.visit.as_ref().map(|v| (r, v)))
+        .flat_map(|(r, v)| v.legs.iter().map(move |leg| (r, leg)))
         .collect();
     let many = legs.len() > 1;
-    for (n, leg) in legs {
+    for (record, leg) in legs {
         let start = ms_between(facts.t0, leg.started_at);
         let t = &leg.timings;
         let label = |name: &str| {
@@ -964,7 +947,7 @@ fn phases(facts: &Facts) -> Vec<Phase> {
                     .nth(1)
                     .unwrap_or("/")
                     .to_owned();
-                format!("{}{name} {path}", visit_prefix(facts, n))
+                format!("{}{name} {path}", visit_prefix(facts, record))
             } else {
                 name.to_owned()
             }
@@ -1002,17 +985,16 @@ pub(super) fn resolver_cache_lines(
     visits: &[VisitRecord],
     t0: SystemTime,
 ) -> Vec<(f64, String)> {
-    let repeated = visits.len() > 1
-        && visits.iter().skip(1).any(|v| {
-            v.visit.as_ref().is_some_and(|visit| {
-                visit.legs.iter().any(|leg| {
-                    matches!(
-                        leg.resolved.as_ref().map(|r| &r.source),
-                        Some(browser::Source::HostCache { .. })
-                    )
-                })
+    let repeated = visits.iter().filter(|v| v.number > 1).any(|v| {
+        v.visit.as_ref().is_some_and(|visit| {
+            visit.legs.iter().any(|leg| {
+                matches!(
+                    leg.resolved.as_ref().map(|r| &r.source),
+                    Some(browser::Source::HostCache { .. })
+                )
             })
-        });
+        })
+    });
     if !repeated {
         return Vec::new();
     }
