@@ -251,6 +251,18 @@ impl Peer {
 /// A child process this test started; killed and reaped on drop (and only it).
 pub struct ChildGuard(pub Child);
 
+impl ChildGuard {
+    /// Its exit status once it has exited, or `None` if it is still running after `within`.
+    pub fn exited_within(&mut self, within: Duration) -> Option<std::process::ExitStatus> {
+        let mut status = None;
+        wait_until(within, || {
+            status = self.0.try_wait().ok().flatten();
+            status.is_some()
+        });
+        status
+    }
+}
+
 impl Drop for ChildGuard {
     fn drop(&mut self) {
         let _ = self.0.kill();

@@ -116,13 +116,8 @@ fn lab_up_serves_the_table_it_prints_and_stops_on_ctrl_c() {
     // SIGINT, as Ctrl-C: a clean stop, exit 0.
     // SAFETY: kill on the pid of a child this test started and has not reaped.
     unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let status = loop {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "the lab did not stop on SIGINT");
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = child
+        .exited_within(Duration::from_secs(15))
+        .expect("the lab did not stop on SIGINT");
     assert_eq!(status.code(), Some(0));
 }

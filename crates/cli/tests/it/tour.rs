@@ -5,7 +5,7 @@
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::Value;
 use test_support::{ChildGuard, LabZones, LoopbackBlock, Peer};
@@ -80,14 +80,9 @@ impl Lab {
             let _ = stderr.read_to_string(&mut text);
             text
         });
-        let deadline = Instant::now() + Duration::from_secs(60);
-        let status = loop {
-            if let Some(status) = child.0.try_wait().unwrap() {
-                break status;
-            }
-            assert!(Instant::now() < deadline, "the tour did not finish in 60 s");
-            std::thread::sleep(Duration::from_millis(20));
-        };
+        let status = child
+            .exited_within(Duration::from_secs(60))
+            .expect("the tour did not finish in 60 s");
         (
             status.code().unwrap_or(-1),
             out.join().unwrap(),
