@@ -83,8 +83,7 @@ impl RunningServer {
 
 impl Drop for RunningServer {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        let _ = self.stop_tcp.send(true);
+        self.signal_stop();
         for thread in self.threads.drain(..) {
             let _ = thread.join();
         }

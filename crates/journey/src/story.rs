@@ -183,8 +183,8 @@ pub fn render_html(story: &Story) -> String {
         .replace("{{DATA}}", &data)
 }
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape_html(text: &str) -> String {
+/// Escapes text for HTML element content and attribute values (the page title).
+fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
