@@ -1,5 +1,5 @@
-//! `roundtrip lab up` and `roundtrip lab config`: the lab internet on loopback until Ctrl-C, and
-//! the config it starts from.
+//! `roundtrip lab up`, `lab exec` and `lab config`: the lab internet until Ctrl-C, a command run
+//! inside one of its hosts, and the config it starts from.
 
 use std::path::PathBuf;
 
@@ -14,6 +14,15 @@ pub enum LabCommand {
         /// 1053 otherwise).
         #[arg(long)]
         dns_port: Option<u16>,
+    },
+    /// Run a command inside a running lab's host (default: the browser's machine), as a
+    /// program on that host: its network, and the lab's resolver in /etc/resolv.conf.
+    Exec {
+        /// The host (`roundtrip lab up` lists them).
+        host: Option<String>,
+        /// The command and its arguments, after `--`.
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
     },
     /// Print the default lab config (TOML), to save and edit.
     Config,
@@ -30,24 +39,39 @@ pub fn load_config(path: Option<&PathBuf>) -> Result<lab::LabConfig, u8> {
     }
 }
 
-/// Prints the address table of a running lab.
+/// Prints where the lab's hosts live and its address table.
 pub fn print_table(running: &lab::RunningLab) {
-    println!("{:<20} {:<20} {:<14} serves", "host", "address", "role");
+    let placement = &running.placement;
+    println!("The lab's hosts: {}.", placement.how);
+    if let Some(reason) = &placement.fallback_reason {
+        println!("Not in namespaces: {reason}.");
+    }
+    println!();
+    println!(
+        "{:<20} {:<14} {:<22} {:<24} serves",
+        "host", "role", "address", "IPv6"
+    );
+    let config = &running.config;
+    let browser_v6 = config.browser6.map_or("-".into(), |a| a.to_string());
+    println!(
+        "{:<20} {:<14} {:<22} {:<24} the tour's browser; `roundtrip lab exec -- COMMAND` runs here",
+        config.browser_name,
+        "browser",
+        config.browser.to_string(),
+        browser_v6
+    );
     for row in &running.hosts {
+        let v6 = row.addr6.map_or("-".into(), |a| a.ip().to_string());
+        let addr = if row.addr.port() == 0 {
+            row.addr.ip().to_string()
+        } else {
+            row.addr.to_string()
+        };
         println!(
-            "{:<20} {:<20} {:<14} {}",
-            row.name,
-            row.addr.to_string(),
-            row.role,
-            row.detail
+            "{:<20} {:<14} {:<22} {:<24} {}",
+            row.name, row.role, addr, v6, row.detail
         );
     }
-    println!(
-        "{:<20} {:<20} {:<14} source address of `roundtrip get --bind` and the tour",
-        "browser",
-        running.config.browser.to_string(),
-        "browser"
-    );
 }
 
 pub fn run(cmd: LabCommand) -> anyhow::Result<u8> {
@@ -56,6 +80,7 @@ pub fn run(cmd: LabCommand) -> anyhow::Result<u8> {
             print!("{}", lab::LabConfig::default_text());
             Ok(0)
         }
+        LabCommand::Exec { host, command } => exec(host, command),
         LabCommand::Up { config, dns_port } => {
             let mut config = match load_config(config.as_ref()) {
                 Ok(config) => config,
@@ -64,21 +89,49 @@ pub fn run(cmd: LabCommand) -> anyhow::Result<u8> {
             if let Some(port) = dns_port {
                 config.dns_port = port;
             }
-            let port = config.dns_port;
-            let resolver = config.resolver_addr();
+            let running = lab::start(
+                &config,
+                &lab::Faults::default(),
+                std::sync::Arc::new(journey::Silent),
+            )?;
+            // On loopback the lab runs its config moved there: show those addresses.
+            let config = &running.config;
+            let (port, resolver) = (config.dns_port, config.resolver_addr());
             let root = config
                 .dns
                 .iter()
                 .find(|s| s.role == "root")
                 .map(|s| s.address)
                 .expect("the config has a root");
-            let running = lab::start(
-                &config,
-                &lab::Faults::default(),
-                std::sync::Arc::new(journey::Silent),
-            )?;
+            let home = lab::tour::home_url(config);
             print_table(&running);
+            let published = match lab::state::publish(&running) {
+                Ok(published) => published,
+                Err(err) => {
+                    eprintln!("roundtrip: cannot publish the lab for `lab exec`: {err}");
+                    None
+                }
+            };
             println!();
+            if published.is_some() {
+                println!(
+                    "Try: roundtrip lab exec -- dig www.google.com            (the laptop asks the ISP's resolver)"
+                );
+                println!(
+                    "     roundtrip lab exec -- curl -v http://www.google.com/  (any tool, from the laptop)"
+                );
+                println!(
+                    "     roundtrip lab exec -- roundtrip get http://www.google.com/search?q=dns -v"
+                );
+                println!(
+                    "     roundtrip lab exec resolver -- dig @{root} www.google.com +norec  (from the resolver's host)"
+                );
+                println!("Ctrl-C stops the lab.");
+                running.run_until_interrupted();
+                drop(published);
+                eprintln!("lab stopped");
+                return Ok(0);
+            }
             println!(
                 "Try: dig @{} -p {port} www.google.com              (a recursive query to the ISP's resolver)",
                 resolver.ip()
@@ -91,7 +144,7 @@ pub fn run(cmd: LabCommand) -> anyhow::Result<u8> {
             );
             println!(
                 "     roundtrip get {}search?q=dns --resolver {resolver} -v   (the web server, the WAS, the database)",
-                lab::tour::home_url(&config)
+                home
             );
             println!("Ctrl-C stops the lab.");
             running.run_until_interrupted();
@@ -99,4 +152,39 @@ pub fn run(cmd: LabCommand) -> anyhow::Result<u8> {
             Ok(0)
         }
     }
+}
+
+/// `roundtrip lab exec [HOST] -- COMMAND...`: joins the host of the newest running lab and
+/// executes the command there (it replaces this process, so its exit code is the command's).
+fn exec(host: Option<String>, command: Vec<String>) -> anyhow::Result<u8> {
+    use std::os::unix::process::CommandExt;
+    let state = match lab::state::find_running() {
+        Ok(state) => state,
+        Err(why) => {
+            eprintln!("roundtrip: {why}");
+            return Ok(1);
+        }
+    };
+    let name = host.unwrap_or_else(|| state.browser.clone());
+    let Some(target) = state.hosts.iter().find(|h| h.name == name) else {
+        let names: Vec<&str> = state.hosts.iter().map(|h| h.name.as_str()).collect();
+        eprintln!(
+            "roundtrip: the lab has no host {name:?}; its hosts: {}",
+            names.join(", ")
+        );
+        return Ok(2);
+    };
+    if let Err(err) = lab::netns::join_lab_host(state.pid, target.tid, &state.resolv_conf) {
+        eprintln!("roundtrip: cannot enter {name}: {err}");
+        return Ok(1);
+    }
+    let err = std::process::Command::new(&command[0])
+        .args(&command[1..])
+        .exec();
+    eprintln!("roundtrip: cannot run {}: {err}", command[0]);
+    Ok(if err.kind() == std::io::ErrorKind::NotFound {
+        127
+    } else {
+        126
+    })
 }

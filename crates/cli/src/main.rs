@@ -35,7 +35,7 @@ enum Command {
     /// Zone files: check them as BIND's named-checkzone does.
     #[command(subcommand)]
     Zone(zone::ZoneCommand),
-    /// The lab internet on loopback.
+    /// The lab internet: its hosts, links and servers, on this machine.
     #[command(subcommand)]
     Lab(lab::LabCommand),
     /// Run one of the lab's servers on its own.
@@ -47,6 +47,15 @@ enum Command {
     Get(get::GetArgs),
 }
 
+impl Command {
+    fn builds_a_lab(&self) -> bool {
+        matches!(
+            self,
+            Command::Tour(_) | Command::Lab(lab::LabCommand::Up { .. })
+        )
+    }
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
@@ -56,6 +65,12 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    // The lab's hosts are network namespaces; an ordinary user may make them only inside a
+    // user namespace of their own, which the kernel lets a process enter only while it has
+    // one thread: now, before anything starts a thread.
+    if cli.command.builds_a_lab() {
+        ::lab::netns::enter_user_namespace();
+    }
     let result = match cli.command {
         Command::Tour(args) => tour::run(args),
         Command::Zone(cmd) => zone::run(cmd),

@@ -18,6 +18,7 @@
 pub mod name;
 pub mod query;
 pub mod record;
+pub mod relocate;
 pub mod zone;
 pub mod zonefile;
 

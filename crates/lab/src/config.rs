@@ -3,17 +3,20 @@
 //!
 //! A config enters at [`LabConfig::load`] (or [`LabConfig::parse`]). It is read in two passes:
 //! serde checks the shape (unknown keys are refused, so a typo is not silently ignored), then
-//! [`LabConfig::parse`] checks the meaning: loopback addresses, one address per host, known
-//! roles, zones that exist, at least one root. Every refusal names the file, the line and the
+//! [`LabConfig::parse`] checks the meaning: addresses from the documentation ranges (a lab of
+//! namespaces) or all on loopback (the single-host lab), one address per host, known roles,
+//! zones that exist, at least one root, links and routers that join every host. Every refusal names the file, the line and the
 //! key, and says why.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 use toml::Spanned;
+
+use crate::network::{Link, Node, Topology};
 
 /// The default config, as shipped in `lab/lab.toml`.
 pub const DEFAULT_CONFIG: &str = include_str!("../../../lab/lab.toml");
@@ -32,9 +35,31 @@ pub struct ConfigError {
     pub reason: String,
 }
 
+/// Where the lab's hosts live.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Each host its own network namespace, on the documentation ranges.
+    Namespaces,
+    /// Every host an address on the loopback interface of this machine.
+    Loopback,
+}
+
 /// The lab, checked.
 #[derive(Debug, Clone)]
 pub struct LabConfig {
+    /// Namespaces or loopback.
+    pub placement: Placement,
+    /// The links of the lab's network (namespaces only).
+    pub links: Vec<Link>,
+    /// The routers (namespaces only).
+    pub routers: Vec<Node>,
+    /// The browser's machine's host name.
+    pub browser_name: String,
+    /// The browser's IPv6 address (namespaces only).
+    pub browser6: Option<Ipv6Addr>,
+    /// On loopback from a namespace config: the prefix the zones' addresses move to.
+    pub zones_on_loopback: Option<[u8; 3]>,
+    ports_given: (Option<u16>, Option<u16>),
     /// The port every lab DNS server (and the resolver) listens on.
     pub dns_port: u16,
     /// The web server's port.
@@ -62,6 +87,8 @@ pub struct ResolverHost {
     pub name: String,
     /// Its address.
     pub address: Ipv4Addr,
+    /// Its IPv6 address (namespaces only).
+    pub address6: Option<Ipv6Addr>,
     /// RFC 9156 QNAME minimisation.
     pub qname_minimisation: bool,
 }
@@ -75,6 +102,8 @@ pub struct DnsServer {
     pub role: String,
     /// Its address.
     pub address: Ipv4Addr,
+    /// Its IPv6 address (namespaces only).
+    pub address6: Option<Ipv6Addr>,
     /// Its zones: (origin, file).
     pub zones: Vec<(String, PathBuf)>,
 }
@@ -86,6 +115,8 @@ pub struct WebHost {
     pub name: String,
     /// Its address.
     pub address: Ipv4Addr,
+    /// Its IPv6 address (namespaces only).
+    pub address6: Option<Ipv6Addr>,
     /// Path prefixes handed to the WAS.
     pub proxy: Vec<String>,
     /// Hosts that only redirect: (host, target base URL).
@@ -101,6 +132,8 @@ pub struct WasHost {
     pub name: String,
     /// Its address.
     pub address: Ipv4Addr,
+    /// Its IPv6 address (namespaces only).
+    pub address6: Option<Ipv6Addr>,
     /// `sqlite://FILE` or `postgres://...`.
     pub database: String,
 }
@@ -152,7 +185,10 @@ impl LabConfig {
             error(err.span(), &key_of(&reason), reason)
         })?;
 
-        let mut seen: HashMap<Ipv4Addr, String> = HashMap::new();
+        let mut seen: HashMap<IpAddr, String> = HashMap::new();
+        // The first host decides: documentation ranges (namespaces) or loopback; the rest
+        // must follow.
+        let mut placement: Option<Placement> = None;
         let mut address = |value: &Spanned<String>, key: &str| -> Result<Ipv4Addr, ConfigError> {
             let span = Some(value.span());
             let addr: Ipv4Addr = value.get_ref().parse().map_err(|_| {
@@ -162,14 +198,36 @@ impl LabConfig {
                     format!("{:?} is not an IPv4 address", value.get_ref()),
                 )
             })?;
-            if !addr.is_loopback() {
+            let here = if addr.is_loopback() {
+                Placement::Loopback
+            } else if is_documentation_v4(addr) {
+                Placement::Namespaces
+            } else {
                 return Err(error(
                     span,
                     key,
-                    format!("{addr} is not a loopback address: the lab lives in 127.0.0.0/8"),
+                    format!(
+                        "{addr} is neither in the documentation ranges (192.0.2.0/24, \
+                         198.51.100.0/24, 203.0.113.0/24) nor on loopback (127.0.0.0/8): the \
+                         lab never uses addresses of the real internet"
+                    ),
                 ));
+            };
+            match placement {
+                None => placement = Some(here),
+                Some(first) if first != here => {
+                    return Err(error(
+                        span,
+                        key,
+                        format!(
+                            "{addr} mixes loopback and documentation addresses: a lab is either \
+                             a network of namespaces or all on loopback"
+                        ),
+                    ));
+                }
+                Some(_) => {}
             }
-            if let Some(other) = seen.insert(addr, key.to_owned()) {
+            if let Some(other) = seen.insert(IpAddr::V4(addr), key.to_owned()) {
                 return Err(error(
                     span,
                     key,
@@ -179,10 +237,41 @@ impl LabConfig {
             Ok(addr)
         };
 
+        let mut seen6: HashMap<Ipv6Addr, String> = HashMap::new();
+        let mut address6 =
+            |value: &Option<Spanned<String>>, key: &str| -> Result<Option<Ipv6Addr>, ConfigError> {
+                let Some(value) = value else { return Ok(None) };
+                let span = Some(value.span());
+                let addr: Ipv6Addr = value.get_ref().parse().map_err(|_| {
+                    error(
+                        span.clone(),
+                        key,
+                        format!("{:?} is not an IPv6 address", value.get_ref()),
+                    )
+                })?;
+                if u128::from(addr) >> 96 != 0x2001_0db8 {
+                    return Err(error(
+                        span,
+                        key,
+                        format!("{addr} is not in the documentation range 2001:db8::/32"),
+                    ));
+                }
+                if let Some(other) = seen6.insert(addr, key.to_owned()) {
+                    return Err(error(
+                        span,
+                        key,
+                        format!("{addr} is already {other}'s: every host has its own address"),
+                    ));
+                }
+                Ok(Some(addr))
+            };
+
         let browser = address(&raw.browser.address, "browser.address")?;
+        let browser6 = address6(&raw.browser.address6, "browser.address6")?;
         let resolver = ResolverHost {
             name: raw.resolver.name.unwrap_or_else(|| "resolver".into()),
             address: address(&raw.resolver.address, "resolver.address")?,
+            address6: address6(&raw.resolver.address6, "resolver.address6")?,
             qname_minimisation: raw.resolver.qname_minimisation.unwrap_or(true),
         };
         let zones_dir = base.join(raw.paths.zones.unwrap_or_else(|| "zones".into()));
@@ -199,6 +288,7 @@ impl LabConfig {
                     format!("{role:?} is not one of root, tld, authoritative"),
                 ));
             }
+            let address6 = address6(&server.address6, &key("address6"))?;
             let address = address(&server.address, &key("address"))?;
             let mut zones = Vec::new();
             for zone in server.zones.get_ref() {
@@ -230,6 +320,7 @@ impl LabConfig {
                 name: server.name.clone(),
                 role: role.clone(),
                 address,
+                address6,
                 zones,
             });
         }
@@ -244,6 +335,7 @@ impl LabConfig {
         let web = WebHost {
             name: raw.web.name,
             address: address(&raw.web.address, "web.address")?,
+            address6: address6(&raw.web.address6, "web.address6")?,
             proxy: raw.web.proxy.unwrap_or_default(),
             redirects: match raw.web.redirects {
                 None => Vec::new(),
@@ -277,6 +369,7 @@ impl LabConfig {
             },
         };
         let was_address = address(&raw.was.address, "was.address")?;
+        let was_address6 = address6(&raw.was.address6, "was.address6")?;
         let database = match raw.was.database {
             None => format!("sqlite://{}", default_database_path().display()),
             Some(url) => match url.strip_prefix("sqlite://") {
@@ -297,12 +390,80 @@ impl LabConfig {
         let was = WasHost {
             name: raw.was.name,
             address: was_address,
+            address6: was_address6,
             database,
         };
+        let placement = placement.expect("the browser has an address");
 
-        Ok(LabConfig {
-            dns_port: raw.ports.dns.unwrap_or_else(crate::default_dns_port),
-            http_port: raw.ports.http.unwrap_or_else(default_http_port),
+        let mut links = Vec::new();
+        let mut routers = Vec::new();
+        if placement == Placement::Namespaces {
+            for (i, link) in raw.link.iter().enumerate() {
+                let key = format!("link[{i}]");
+                let v4 = parse_subnet(link.ipv4.get_ref())
+                    .and_then(|(net, len)| match net {
+                        IpAddr::V4(v4) if is_documentation_v4(v4) => Ok((v4, len)),
+                        _ => Err("not an IPv4 subnet of the documentation ranges".into()),
+                    })
+                    .map_err(|reason| {
+                        error(Some(link.ipv4.span()), &format!("{key}.ipv4"), reason)
+                    })?;
+                let Some(ipv6) = &link.ipv6 else {
+                    return Err(error(
+                        Some(link.ipv4.span()),
+                        &format!("{key}.ipv6"),
+                        "missing: every link has an IPv6 subnet too (the lab is dual-stack)".into(),
+                    ));
+                };
+                let v6 = parse_subnet(ipv6.get_ref())
+                    .and_then(|(net, len)| match net {
+                        IpAddr::V6(v6) if u128::from(v6) >> 96 == 0x2001_0db8 => Ok((v6, len)),
+                        _ => Err("not an IPv6 subnet of 2001:db8::/32".into()),
+                    })
+                    .map_err(|reason| error(Some(ipv6.span()), &format!("{key}.ipv6"), reason))?;
+                links.push(Link {
+                    name: link.name.clone(),
+                    ipv4: v4,
+                    ipv6: v6,
+                });
+            }
+            for (i, router) in raw.router.iter().enumerate() {
+                let Some(listed) = &router.addresses else {
+                    return Err(error(
+                        None,
+                        &format!("router[{i}].addresses"),
+                        "missing: a router needs its addresses".into(),
+                    ));
+                };
+                let mut addresses = Vec::new();
+                for text in listed.get_ref() {
+                    let addr: IpAddr = text.parse().map_err(|_| {
+                        error(
+                            Some(listed.span()),
+                            &format!("router[{i}].addresses"),
+                            format!("{text:?} is not an IP address"),
+                        )
+                    })?;
+                    addresses.push(addr);
+                }
+                routers.push(Node {
+                    name: router.name.clone(),
+                    role: "router".into(),
+                    addresses,
+                });
+            }
+        }
+
+        let mut config = LabConfig {
+            placement,
+            links,
+            routers,
+            browser_name: raw.browser.name.unwrap_or_else(|| "browser".into()),
+            browser6,
+            zones_on_loopback: None,
+            ports_given: (raw.ports.dns, raw.ports.http),
+            dns_port: 0,
+            http_port: 0,
             zones_dir,
             site_dir,
             browser,
@@ -310,7 +471,103 @@ impl LabConfig {
             dns,
             web,
             was,
-        })
+        };
+        config.set_ports();
+        if placement == Placement::Namespaces
+            && let Err(reason) = config.topology().check()
+        {
+            return Err(error(None, "link", reason));
+        }
+        Ok(config)
+    }
+
+    /// The ports: as given, else 53 and 80 in namespaces (each host's own ports) and on
+    /// loopback as root, 1053 and 8080 on loopback otherwise.
+    fn set_ports(&mut self) {
+        let (dns, http) = match self.placement {
+            Placement::Namespaces => (53, 80),
+            Placement::Loopback => (crate::default_dns_port(), default_http_port()),
+        };
+        self.dns_port = self.ports_given.0.unwrap_or(dns);
+        self.http_port = self.ports_given.1.unwrap_or(http);
+    }
+
+    /// The same lab on loopback, for when namespaces are refused: `A.B.C.N` becomes
+    /// `127.0.0.N` ([`dns::relocate`]), IPv4 only, no links or routers, and the zones are
+    /// rewritten the same way when they are loaded.
+    pub fn on_loopback(&self) -> LabConfig {
+        if self.placement == Placement::Loopback {
+            return self.clone();
+        }
+        let to_lo = |a: Ipv4Addr| Ipv4Addr::new(127, 0, 0, a.octets()[3]);
+        let mut lab = self.clone();
+        lab.placement = Placement::Loopback;
+        lab.links.clear();
+        lab.routers.clear();
+        lab.zones_on_loopback = Some([127, 0, 0]);
+        lab.browser = to_lo(lab.browser);
+        lab.browser6 = None;
+        lab.resolver.address = to_lo(lab.resolver.address);
+        lab.resolver.address6 = None;
+        for server in &mut lab.dns {
+            server.address = to_lo(server.address);
+            server.address6 = None;
+        }
+        lab.web.address = to_lo(lab.web.address);
+        lab.web.address6 = None;
+        lab.was.address = to_lo(lab.was.address);
+        lab.was.address6 = None;
+        lab.set_ports();
+        lab
+    }
+
+    /// The lab's network: the browser's machine, the routers, then every server, in config
+    /// order.
+    pub fn topology(&self) -> Topology {
+        let host = |name: &str, role: &str, v4: Ipv4Addr, v6: Option<Ipv6Addr>| Node {
+            name: name.to_owned(),
+            role: role.to_owned(),
+            addresses: std::iter::once(IpAddr::V4(v4))
+                .chain(v6.map(IpAddr::V6))
+                .collect(),
+        };
+        let mut nodes = vec![host(
+            &self.browser_name,
+            "browser",
+            self.browser,
+            self.browser6,
+        )];
+        nodes.extend(self.routers.iter().cloned());
+        nodes.push(host(
+            &self.resolver.name,
+            "resolver",
+            self.resolver.address,
+            self.resolver.address6,
+        ));
+        for server in &self.dns {
+            nodes.push(host(
+                &server.name,
+                &server.role,
+                server.address,
+                server.address6,
+            ));
+        }
+        nodes.push(host(
+            &self.web.name,
+            "web",
+            self.web.address,
+            self.web.address6,
+        ));
+        nodes.push(host(
+            &self.was.name,
+            "was",
+            self.was.address,
+            self.was.address6,
+        ));
+        Topology {
+            links: self.links.clone(),
+            nodes,
+        }
     }
 
     /// The resolver's socket address.
@@ -336,6 +593,32 @@ impl LabConfig {
         out.push(self.was.address);
         out
     }
+}
+
+/// Whether `addr` is in one of the IPv4 documentation ranges (RFC 5737).
+pub fn is_documentation_v4(addr: Ipv4Addr) -> bool {
+    matches!(
+        addr.octets(),
+        [192, 0, 2, _] | [198, 51, 100, _] | [203, 0, 113, _]
+    )
+}
+
+/// `ADDRESS/PREFIX`, with the prefix no longer than the family allows.
+fn parse_subnet(text: &str) -> Result<(IpAddr, u8), String> {
+    let (addr, len) = text
+        .split_once('/')
+        .ok_or_else(|| format!("{text:?} is not ADDRESS/PREFIX"))?;
+    let addr: IpAddr = addr
+        .parse()
+        .map_err(|_| format!("{addr:?} is not an IP address"))?;
+    let len: u8 = len
+        .parse()
+        .map_err(|_| format!("{len:?} is not a prefix length"))?;
+    let max = if addr.is_ipv4() { 32 } else { 128 };
+    if len > max || len == 0 {
+        return Err(format!("/{len} is not a prefix length for {addr}"));
+    }
+    Ok((addr, len))
 }
 
 /// The web server's port: 80 as root, 8080 otherwise (DESIGN.md).
@@ -380,6 +663,10 @@ struct RawConfig {
     ports: RawPorts,
     #[serde(default)]
     paths: RawPaths,
+    #[serde(default)]
+    link: Vec<RawLink>,
+    #[serde(default)]
+    router: Vec<RawRouter>,
     browser: RawBrowser,
     resolver: RawResolver,
     dns: Vec<RawDns>,
@@ -404,7 +691,26 @@ struct RawPaths {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawBrowser {
+    name: Option<String>,
     address: Spanned<String>,
+    address6: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawLink {
+    name: String,
+    ipv4: Spanned<String>,
+    // Optional for serde only: a loopback lab ignores links (and test configs moved onto
+    // loopback lose their IPv6 lines); a lab of namespaces requires it.
+    ipv6: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRouter {
+    name: String,
+    addresses: Option<Spanned<Vec<String>>>,
 }
 
 #[derive(Deserialize)]
@@ -412,6 +718,7 @@ struct RawBrowser {
 struct RawResolver {
     name: Option<String>,
     address: Spanned<String>,
+    address6: Option<Spanned<String>>,
     qname_minimisation: Option<bool>,
 }
 
@@ -421,6 +728,7 @@ struct RawDns {
     name: String,
     role: Spanned<String>,
     address: Spanned<String>,
+    address6: Option<Spanned<String>>,
     zones: Spanned<Vec<String>>,
 }
 
@@ -429,6 +737,7 @@ struct RawDns {
 struct RawWeb {
     name: String,
     address: Spanned<String>,
+    address6: Option<Spanned<String>>,
     proxy: Option<Vec<String>>,
     redirects: Option<Spanned<Vec<String>>>,
     upstream_timeout: Option<Spanned<f64>>,
@@ -439,6 +748,7 @@ struct RawWeb {
 struct RawWas {
     name: String,
     address: Spanned<String>,
+    address6: Option<Spanned<String>>,
     database: Option<String>,
 }
 
@@ -454,9 +764,25 @@ mod tests {
     fn the_default_lab_is_the_design_table() {
         let lab = LabConfig::default_lab();
         assert_eq!(lab.dns.len(), 6);
-        assert_eq!(lab.resolver.address, Ipv4Addr::new(127, 0, 0, 53));
-        assert_eq!(lab.web.address, Ipv4Addr::new(127, 0, 0, 80));
-        assert_eq!(lab.was.address, Ipv4Addr::new(127, 0, 0, 81));
+        assert_eq!(lab.placement, Placement::Namespaces);
+        assert_eq!((lab.dns_port, lab.http_port), (53, 80));
+        assert_eq!(lab.resolver.address, Ipv4Addr::new(198, 51, 100, 53));
+        assert_eq!(lab.web.address, Ipv4Addr::new(203, 0, 113, 80));
+        assert_eq!(
+            lab.web.address6,
+            Some("2001:db8:1ab:4::80".parse().unwrap())
+        );
+        assert_eq!(lab.was.address, Ipv4Addr::new(203, 0, 113, 81));
+        assert_eq!(lab.routers.len(), 3);
+        lab.topology()
+            .check()
+            .expect("the default network joins every host");
+        let lo = lab.on_loopback();
+        assert_eq!(lo.placement, Placement::Loopback);
+        assert_eq!(lo.web.address, Ipv4Addr::new(127, 0, 0, 80));
+        assert_eq!(lo.resolver.address, Ipv4Addr::new(127, 0, 0, 53));
+        assert_eq!(lo.zones_on_loopback, Some([127, 0, 0]));
+        assert!(lo.web.address6.is_none() && lo.links.is_empty());
         assert_eq!(lab.dns.iter().filter(|s| s.role == "root").count(), 2);
         assert_eq!(
             lab.web.redirects,
@@ -474,26 +800,30 @@ mod tests {
 
     #[test]
     fn a_typo_is_refused_with_its_line_and_key() {
-        let text = DEFAULT_CONFIG.replace("[browser]\naddress", "[browser]\nadress");
+        let text = DEFAULT_CONFIG.replace("[browser]\nname", "[browser]\nnmae");
         let err = parse(&text).unwrap_err();
         let line = DEFAULT_CONFIG
             .lines()
             .position(|l| l == "[browser]")
             .unwrap()
             + 2;
-        assert_eq!((err.line, err.key.as_str()), (line, "adress"), "{err}");
+        assert_eq!((err.line, err.key.as_str()), (line, "nmae"), "{err}");
         assert!(
             err.to_string()
-                .starts_with(&format!("lab.toml:{line}: adress: "))
+                .starts_with(&format!("lab.toml:{line}: nmae: "))
         );
     }
 
     #[test]
     fn a_public_address_is_refused() {
-        let text = DEFAULT_CONFIG.replace("address = \"127.0.0.80\"", "address = \"8.8.8.8\"");
+        let text = DEFAULT_CONFIG.replace("address = \"203.0.113.80\"", "address = \"8.8.8.8\"");
         let err = parse(&text).unwrap_err();
         assert_eq!(err.key, "web.address");
-        assert!(err.reason.contains("not a loopback address"), "{err}");
+        assert!(
+            err.reason
+                .contains("never uses addresses of the real internet"),
+            "{err}"
+        );
         assert_eq!(
             text.lines().nth(err.line - 1).unwrap(),
             "address = \"8.8.8.8\""
@@ -502,10 +832,31 @@ mod tests {
 
     #[test]
     fn two_hosts_on_one_address_are_refused() {
-        let text = DEFAULT_CONFIG.replace("address = \"127.0.0.81\"", "address = \"127.0.0.80\"");
+        let text =
+            DEFAULT_CONFIG.replace("address = \"203.0.113.81\"", "address = \"203.0.113.80\"");
         let err = parse(&text).unwrap_err();
         assert_eq!(err.key, "was.address");
         assert!(err.reason.contains("already web.address's"), "{err}");
+    }
+
+    #[test]
+    fn a_host_off_every_link_is_refused() {
+        let text =
+            DEFAULT_CONFIG.replace("address = \"203.0.113.81\"", "address = \"203.0.113.181\"");
+        let err = parse(&text).unwrap_err();
+        assert_eq!(err.key, "link");
+        assert!(err.reason.contains("203.0.113.181 is on 0 links"), "{err}");
+    }
+
+    #[test]
+    fn loopback_and_documentation_addresses_do_not_mix() {
+        let text = DEFAULT_CONFIG.replace("address = \"203.0.113.81\"", "address = \"127.0.0.81\"");
+        let err = parse(&text).unwrap_err();
+        assert_eq!(err.key, "was.address");
+        assert!(
+            err.reason.contains("mixes loopback and documentation"),
+            "{err}"
+        );
     }
 
     #[test]

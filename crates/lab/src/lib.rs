@@ -1,17 +1,23 @@
-//! The lab internet: every server of DESIGN.md's default lab on its own loopback address, in
-//! one process.
+//! The lab internet: every host of DESIGN.md's default lab a real host — a network namespace
+//! of its own, joined to the others by links and routers — or, where namespaces are refused,
+//! an address on this machine's loopback interface.
 //!
 //! The topology comes from one TOML file ([`config::LabConfig`], `lab/lab.toml` by default): the
-//! root, TLD and authoritative name servers that a resolver walks `.` -> `com.` ->
-//! `google.com.`, the ISP's resolver, the web server `www.google.com` and the WAS behind it with
-//! its database. A lab enters at [`start`], which binds every host's address (so a port in use
-//! is refused before anything runs), starts the DNS servers on their own threads
-//! ([`authdns::spawn`], [`resolver::spawn`]) and the web server and WAS on the lab's tokio
-//! runtime, each reporting into the one [`journey::Reporter`] it is given. [`Faults`] break one
-//! part for real — a server that is not there, a WAS that never answers, a database that cannot
-//! be opened — so that each status code has its real cause.
+//! browser's machine behind a home router, the ISP's resolver, the root, TLD and authoritative
+//! name servers that a resolver walks `.` -> `com.` -> `google.com.`, and the web server
+//! `www.google.com` with the WAS behind it. A lab enters at [`start`], which builds the network
+//! ([`network::Network::build`], namespaces from [`netns`]), then binds every server's sockets
+//! inside its own host (so a port in use is refused before anything runs), starts the DNS
+//! servers on their own threads ([`authdns::spawn`], [`resolver::spawn`]) and the web server
+//! and WAS each on a runtime whose threads live in its host, all reporting into the one
+//! [`journey::Reporter`] they are given. [`Faults`] break one part for real — a server that is
+//! not there, a WAS that never answers, a database that cannot be opened — so that each status
+//! code has its real cause.
 
 pub mod config;
+pub mod netns;
+pub mod network;
+pub mod state;
 pub mod tour;
 
 use std::net::{IpAddr, SocketAddr};
@@ -68,27 +74,45 @@ pub struct HostRow {
     pub name: String,
     /// Its role in the journey.
     pub role: String,
-    /// Where it listens.
+    /// Where it listens (IPv4; a router: its first address, port 0).
     pub addr: SocketAddr,
+    /// Where it listens on IPv6, when it does.
+    pub addr6: Option<SocketAddr>,
     /// What it serves, or why it is down.
     pub detail: String,
 }
 
 /// A running lab; [`RunningLab::stop`] (or dropping it) stops every server.
 pub struct RunningLab {
-    /// The config it runs.
+    /// The config it runs (on loopback: the config moved there).
     pub config: LabConfig,
-    /// The address table, in config order.
+    /// Namespaces or loopback, and why.
+    pub placement: Placement,
+    /// The address table, in config order, then the routers.
     pub hosts: Vec<HostRow>,
     // Both stop when dropped (the name servers are told first, in `stop`).
     dns_servers: Vec<RunningServer>,
-    _resolver_front: resolver::RunningResolver,
+    _resolver_fronts: Vec<resolver::RunningResolver>,
     resolver: Arc<resolver::Resolver>,
-    web: Option<web::RunningWeb>,
+    webs: Vec<web::RunningWeb>,
     was: Option<was::RunningWas>,
     // A listener nobody accepts on: the stalled WAS of `Faults::was_stalled`.
     _stalled_was: Option<std::net::TcpListener>,
-    runtime: Option<tokio::runtime::Runtime>,
+    // The web server's and the WAS's, each with its threads in its host.
+    runtimes: Vec<tokio::runtime::Runtime>,
+    // Dropped last: every namespace, link and route goes with it.
+    network: Option<network::Network>,
+}
+
+/// Where a running lab's hosts live, and why.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Placement {
+    /// Each host a network namespace of its own.
+    pub namespaces: bool,
+    /// How the namespaces were made: `root`, or `user namespace (uid N)`.
+    pub how: String,
+    /// When on loopback although the config asked for namespaces: why.
+    pub fallback_reason: Option<String>,
 }
 
 /// Starts the lab of `config` with `faults`, every part reporting into `reporter`.
@@ -97,16 +121,85 @@ pub fn start(
     faults: &Faults,
     reporter: Arc<dyn journey::Reporter>,
 ) -> Result<RunningLab, LabError> {
+    let isolation = netns::isolation();
+    let (config, network, placement) = match config.placement {
+        config::Placement::Loopback => (
+            config.clone(),
+            None,
+            Placement {
+                namespaces: false,
+                how: "loopback addresses of this machine".into(),
+                fallback_reason: None,
+            },
+        ),
+        config::Placement::Namespaces => {
+            let fallback = |reason: String| {
+                (
+                    config.on_loopback(),
+                    None,
+                    Placement {
+                        namespaces: false,
+                        how: "loopback addresses of this machine".into(),
+                        fallback_reason: Some(reason),
+                    },
+                )
+            };
+            match isolation {
+                netns::Isolation::Refused { reason } => fallback(reason.clone()),
+                _ => match network::Network::build(&config.topology()) {
+                    Ok(network) => (
+                        config.clone(),
+                        Some(network),
+                        Placement {
+                            namespaces: true,
+                            how: match isolation {
+                                netns::Isolation::UserNamespace { uid, .. } => {
+                                    format!(
+                                        "network namespaces in a user namespace (uid {uid} as root inside)"
+                                    )
+                                }
+                                _ => "network namespaces (as root)".into(),
+                            },
+                            fallback_reason: None,
+                        },
+                    ),
+                    Err(err) => fallback(format!("the lab's network could not be built: {err}")),
+                },
+            }
+        }
+    };
+    let config = &config;
+    let on_host = |name: &str| {
+        network
+            .as_ref()
+            .and_then(|n| n.host(name))
+            .map(|h| h.netns.clone())
+    };
+    // Runs `work` inside host `name`'s namespace (or here, on loopback).
+    fn inside<T: Send>(
+        host: &Option<Arc<netns::Netns>>,
+        work: impl FnOnce() -> T + Send,
+    ) -> Result<T, LabError> {
+        match host {
+            None => Ok(work()),
+            Some(netns) => netns.run(work).map_err(|err| LabError::Start {
+                what: "entering a host's namespace".into(),
+                reason: err.to_string(),
+            }),
+        }
+    }
+
     let mut hosts = Vec::new();
     let mut dns_servers = Vec::new();
     for server in &config.dns {
-        let addr = SocketAddr::new(IpAddr::V4(server.address), config.dns_port);
+        let addrs = listen_addrs(server.address, server.address6, config.dns_port);
         let zones: Vec<&str> = server.zones.iter().map(|(o, _)| o.as_str()).collect();
         if faults.dead_dns.iter().any(|n| n == &server.name) {
             hosts.push(HostRow {
                 name: server.name.clone(),
                 role: server.role.clone(),
-                addr,
+                addr: addrs[0],
+                addr6: addrs.get(1).copied(),
                 detail: "DOWN (fault): nothing listens".into(),
             });
             continue;
@@ -114,24 +207,45 @@ pub fn start(
         let mut catalog = Catalog::new();
         for (origin, file) in &server.zones {
             let origin = dns::parse_name(origin).expect("origins are checked by the config");
-            let parsed = dns::parse_file(file, Some(&origin))?;
+            let parsed = match config.zones_on_loopback {
+                None => dns::parse_file(file, Some(&origin))?,
+                Some(prefix) => {
+                    let text = std::fs::read_to_string(file).map_err(|err| LabError::Start {
+                        what: format!("the zone file {}", file.display()),
+                        reason: err.to_string(),
+                    })?;
+                    dns::parse_str(
+                        &dns::relocate::to_loopback(&text, prefix),
+                        file,
+                        Some(&origin),
+                    )?
+                }
+            };
             catalog.insert(dns::Zone::build(parsed)?.0);
         }
-        let bind_error = |source| LabError::Bind { addr, source };
-        let udp = std::net::UdpSocket::bind(addr).map_err(bind_error)?;
-        let tcp = std::net::TcpListener::bind(addr).map_err(bind_error)?;
-        let server_config = ServerConfig {
-            role: server.role.clone(),
-            ..ServerConfig::default()
-        };
-        dns_servers.push(
-            authdns::spawn(udp, tcp, Arc::new(catalog), reporter.clone(), server_config)
-                .map_err(bind_error)?,
-        );
+        let catalog = Arc::new(catalog);
+        let host = on_host(&server.name);
+        for addr in &addrs {
+            let addr = *addr;
+            let bind_error = |source| LabError::Bind { addr, source };
+            let server_config = ServerConfig {
+                role: server.role.clone(),
+                ..ServerConfig::default()
+            };
+            let (catalog, reporter) = (catalog.clone(), reporter.clone());
+            let running = inside(&host, move || -> std::io::Result<RunningServer> {
+                let udp = std::net::UdpSocket::bind(addr)?;
+                let tcp = std::net::TcpListener::bind(addr)?;
+                authdns::spawn(udp, tcp, catalog, reporter, server_config)
+            })?
+            .map_err(bind_error)?;
+            dns_servers.push(running);
+        }
         hosts.push(HostRow {
             name: server.name.clone(),
             role: server.role.clone(),
-            addr,
+            addr: addrs[0],
+            addr6: addrs.get(1).copied(),
             detail: zones.join(" "),
         });
     }
@@ -144,7 +258,9 @@ pub fn start(
         .map(|s| {
             (
                 dns::parse_name(&s.name).expect("host names are checked by the config"),
-                vec![IpAddr::V4(s.address)],
+                std::iter::once(IpAddr::V4(s.address))
+                    .chain(s.address6.map(IpAddr::V6))
+                    .collect(),
             )
         })
         .collect();
@@ -153,9 +269,12 @@ pub fn start(
         upstream_port: config.dns_port,
         qname_minimisation: config.resolver.qname_minimisation,
         // The lab's stories are the same on every run: equal servers are asked in the order
-        // listed (a.root before b.root), and queries leave from the resolver's own address.
+        // listed (a.root before b.root). On loopback, queries leave from the resolver's own
+        // address; in its namespace the host has no other.
         spread_load: false,
-        query_source: Some(IpAddr::V4(config.resolver.address)),
+        query_source: network
+            .is_none()
+            .then_some(IpAddr::V4(config.resolver.address)),
         ..Default::default()
     };
     let engine = Arc::new(resolver::Resolver::new(
@@ -163,35 +282,77 @@ pub fn start(
         resolver::Clock::system(),
         reporter.clone(),
     ));
-    let addr = config.resolver_addr();
-    let bind_error = |source| LabError::Bind { addr, source };
-    let udp = std::net::UdpSocket::bind(addr).map_err(bind_error)?;
-    let tcp = std::net::TcpListener::bind(addr).map_err(bind_error)?;
-    let resolver_front =
-        resolver::spawn(udp, tcp, engine.clone(), resolver::FrontConfig::default())
-            .map_err(bind_error)?;
+    let mut front = resolver::FrontConfig::default();
+    if network.is_some() {
+        // The ISP serves its customers: every subnet of the lab.
+        front.allow = resolver::Allow::nobody();
+        for link in &config.links {
+            let (v4, l4) = link.ipv4;
+            let (v6, l6) = link.ipv6;
+            for cidr in [format!("{v4}/{l4}"), format!("{v6}/{l6}")] {
+                front.allow.add(&cidr).map_err(|reason| LabError::Start {
+                    what: "the resolver's access list".into(),
+                    reason,
+                })?;
+            }
+        }
+    }
+    let resolver_addrs = listen_addrs(
+        config.resolver.address,
+        config.resolver.address6,
+        config.dns_port,
+    );
+    let resolver_host = on_host(&config.resolver.name);
+    let mut resolver_fronts = Vec::new();
+    for addr in &resolver_addrs {
+        let addr = *addr;
+        let (engine, front) = (engine.clone(), front.clone());
+        let running = inside(
+            &resolver_host,
+            move || -> std::io::Result<resolver::RunningResolver> {
+                let udp = std::net::UdpSocket::bind(addr)?;
+                let tcp = std::net::TcpListener::bind(addr)?;
+                resolver::spawn(udp, tcp, engine, front)
+            },
+        )?
+        .map_err(|source| LabError::Bind { addr, source })?;
+        resolver_fronts.push(running);
+    }
     hosts.push(HostRow {
         name: config.resolver.name.clone(),
         role: "resolver".into(),
-        addr,
+        addr: resolver_addrs[0],
+        addr6: resolver_addrs.get(1).copied(),
         detail: "recursive, from the lab's root hints".into(),
     });
 
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .thread_name("lab")
-        .enable_all()
-        .build()
-        .map_err(|err| LabError::Start {
-            what: "the lab's runtime".into(),
-            reason: err.to_string(),
-        })?;
+    let runtime_error = |err: std::io::Error| LabError::Start {
+        what: "the lab's runtime".into(),
+        reason: err.to_string(),
+    };
+    let runtime_in = |host: &Option<Arc<netns::Netns>>, name: &'static str| {
+        let host = host.clone();
+        inside(&host.clone(), move || {
+            let mut builder = tokio::runtime::Builder::new_multi_thread();
+            builder.worker_threads(1).thread_name(name).enable_all();
+            if let Some(netns) = host {
+                // Threads the runtime starts later (its blocking pool) join the host too.
+                builder.on_thread_start(move || {
+                    let _ = netns.enter();
+                });
+            }
+            builder.build()
+        })?
+        .map_err(runtime_error)
+    };
 
     // The WAS first, so that the web server's first proxied request finds it.
+    let was_host = on_host(&config.was.name);
+    let was_runtime = runtime_in(&was_host, "lab-was")?;
     let was_addr = config.was_addr();
     let mut was = None;
     let mut stalled_was = None;
-    let bind_was = || std::net::TcpListener::bind(was_addr);
+    let bind_was = || inside(&was_host, || std::net::TcpListener::bind(was_addr));
     let was_bind_error = |source| LabError::Bind {
         addr: was_addr,
         source,
@@ -199,10 +360,10 @@ pub fn start(
     let was_detail = if faults.was_down {
         "DOWN (fault): nothing listens".to_owned()
     } else if faults.was_stalled {
-        stalled_was = Some(bind_was().map_err(was_bind_error)?);
+        stalled_was = Some(bind_was()?.map_err(was_bind_error)?);
         "STALLED (fault): accepts connections, never answers".to_owned()
     } else {
-        let listener = bind_was().map_err(was_bind_error)?;
+        let listener = bind_was()?.map_err(was_bind_error)?;
         let database = if faults.db_down {
             unreachable_database(&config.was.database)
         } else {
@@ -220,7 +381,7 @@ pub fn start(
             })?;
         }
         let was_config = was::WasConfig::new(database.clone());
-        let running = runtime
+        let running = was_runtime
             .block_on(was::spawn(listener, was_config, reporter.clone()))
             .map_err(|err| LabError::Start {
                 what: format!("the WAS on {was_addr}"),
@@ -237,48 +398,85 @@ pub fn start(
         name: config.was.name.clone(),
         role: "was".into(),
         addr: was_addr,
+        addr6: None,
         detail: was_detail,
     });
 
-    let web_addr = config.web_addr();
-    let listener = std::net::TcpListener::bind(web_addr).map_err(|source| LabError::Bind {
-        addr: web_addr,
-        source,
-    })?;
-    let web_config = web_config(config);
-    let web = runtime
-        .block_on(web::spawn(listener, web_config, reporter))
-        .map_err(|source| LabError::Bind {
-            addr: web_addr,
-            source,
-        })?;
+    let web_host = on_host(&config.web.name);
+    let web_runtime = runtime_in(&web_host, "lab-web")?;
+    let web_addrs = listen_addrs(config.web.address, config.web.address6, config.http_port);
+    let mut webs = Vec::new();
+    for addr in &web_addrs {
+        let addr = *addr;
+        let listener = inside(&web_host, || std::net::TcpListener::bind(addr))?
+            .map_err(|source| LabError::Bind { addr, source })?;
+        let web_config = web_config(config, network.is_some());
+        let web = web_runtime
+            .block_on(web::spawn(listener, web_config, reporter.clone()))
+            .map_err(|source| LabError::Bind { addr, source })?;
+        webs.push(web);
+    }
     hosts.push(HostRow {
         name: config.web.name.clone(),
         role: "web".into(),
-        addr: web_addr,
+        addr: web_addrs[0],
+        addr6: web_addrs.get(1).copied(),
         detail: format!(
             "static {}; {} -> WAS",
             config.site_dir.display(),
             config.web.proxy.join(" ")
         ),
     });
+    if let Some(network) = &network {
+        for host in &network.hosts {
+            if host.node.is_router() {
+                let addresses: Vec<String> = host
+                    .node
+                    .addresses
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect();
+                hosts.push(HostRow {
+                    name: host.node.name.clone(),
+                    role: "router".into(),
+                    addr: SocketAddr::new(host.node.addresses[0], 0),
+                    addr6: None,
+                    detail: format!("forwards between {}", addresses.join(" ")),
+                });
+            }
+        }
+    }
 
     Ok(RunningLab {
         config: config.clone(),
+        placement,
         hosts,
         dns_servers,
-        _resolver_front: resolver_front,
+        _resolver_fronts: resolver_fronts,
         resolver: engine,
-        web: Some(web),
+        webs,
         was,
         _stalled_was: stalled_was,
-        runtime: Some(runtime),
+        runtimes: vec![web_runtime, was_runtime],
+        network,
     })
+}
+
+/// The addresses a server listens on: its IPv4 address, and its IPv6 address when it has one.
+fn listen_addrs(
+    v4: std::net::Ipv4Addr,
+    v6: Option<std::net::Ipv6Addr>,
+    port: u16,
+) -> Vec<SocketAddr> {
+    std::iter::once(IpAddr::V4(v4))
+        .chain(v6.map(IpAddr::V6))
+        .map(|ip| SocketAddr::new(ip, port))
+        .collect()
 }
 
 /// The web server's config in the lab: the site, the WAS behind the proxied prefixes, the
 /// redirecting virtual hosts.
-fn web_config(config: &LabConfig) -> web::WebConfig {
+fn web_config(config: &LabConfig, in_namespace: bool) -> web::WebConfig {
     let mut web = web::WebConfig::new(config.site_dir.clone());
     for prefix in &config.web.proxy {
         web.proxies.push(web::ProxyRoute {
@@ -301,7 +499,9 @@ fn web_config(config: &LabConfig) -> web::WebConfig {
     }
     web.limits.upstream_timeout = Duration::from_secs_f64(config.web.upstream_timeout);
     web.access_log = web::AccessLog::Off;
-    web.upstream_bind = Some(IpAddr::V4(config.web.address));
+    // On loopback the capture tells the web server's connections to the WAS by their source
+    // address; in its namespace the host has no other.
+    web.upstream_bind = (!in_namespace).then_some(IpAddr::V4(config.web.address));
     web
 }
 
@@ -330,14 +530,38 @@ impl RunningLab {
         &self.resolver
     }
 
-    /// The lab's runtime, for work that should run beside its servers.
-    pub fn runtime(&self) -> &tokio::runtime::Runtime {
-        self.runtime.as_ref().expect("the runtime lives until stop")
+    /// The lab's network, when its hosts are namespaces.
+    pub fn network(&self) -> Option<&network::Network> {
+        self.network.as_ref()
+    }
+
+    /// The namespace of host `name`, when the lab has namespaces.
+    pub fn netns(&self, name: &str) -> Option<Arc<netns::Netns>> {
+        self.network
+            .as_ref()
+            .and_then(|n| n.host(name))
+            .map(|h| h.netns.clone())
+    }
+
+    /// Runs `work` inside host `name` (on loopback: here), as a program on that host would.
+    pub fn on_host<T: Send>(
+        &self,
+        name: &str,
+        work: impl FnOnce() -> T + Send,
+    ) -> std::io::Result<T> {
+        match self.netns(name) {
+            Some(netns) => netns.run(work),
+            None => Ok(work()),
+        }
     }
 
     /// Runs until Ctrl-C (SIGINT) or SIGTERM, then stops cleanly.
     pub fn run_until_interrupted(self) {
-        self.runtime().block_on(async {
+        let waiter = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a runtime for the signal");
+        waiter.block_on(async {
             let mut term =
                 tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
             tokio::select! {
@@ -356,17 +580,19 @@ impl RunningLab {
     /// Stops every server: the web server and WAS finish their in-flight requests first.
     pub fn stop(mut self) {
         // Threads of the DNS servers are joined when `self` drops at the end.
-        if let Some(runtime) = self.runtime.take() {
-            let web = self.web.take();
-            let was = self.was.take();
+        let webs = std::mem::take(&mut self.webs);
+        let was = self.was.take();
+        if let Some(runtime) = self.runtimes.first() {
             runtime.block_on(async {
-                if let Some(web) = web {
+                for web in webs {
                     web.shutdown().await;
                 }
-                if let Some(was) = was {
-                    was.shutdown().await;
-                }
             });
+        }
+        if let (Some(was), Some(runtime)) = (was, self.runtimes.get(1)) {
+            runtime.block_on(was.shutdown());
+        }
+        for runtime in self.runtimes.drain(..) {
             runtime.shutdown_timeout(Duration::from_secs(1));
         }
         // Every name server is told first, so their workers' stop polls run side by side;
@@ -374,5 +600,16 @@ impl RunningLab {
         for server in &self.dns_servers {
             server.signal_stop();
         }
+    }
+}
+
+impl Drop for RunningLab {
+    fn drop(&mut self) {
+        // The servers' threads hold sockets in the namespaces; stop them before the network
+        // goes (field order would drop the network last anyway; this makes it explicit).
+        self.dns_servers.clear();
+        self._resolver_fronts.clear();
+        self.runtimes.clear();
+        self.network.take();
     }
 }

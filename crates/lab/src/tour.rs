@@ -47,6 +47,7 @@
 //! ```
 //! Times in `story` are milliseconds from the first visit's start; fields are only added.
 
+mod capture;
 mod story;
 
 use std::net::{IpAddr, SocketAddr};
@@ -149,6 +150,13 @@ pub struct TimeWaitSeen {
     pub remaining_secs: Option<f64>,
     /// Milliseconds from the journey's start to when it was seen.
     pub seen_at_ms: f64,
+    /// The host whose socket table was read (namespaces only; on loopback there is one table).
+    pub host: Option<String>,
+    /// The server's host, whose table was read too (namespaces only).
+    pub server_host: Option<String>,
+    /// What the server's host holds in TIME_WAIT for the connection: `Some(None)` nothing
+    /// (it went LAST-ACK -> CLOSED), `None` not looked at (loopback).
+    pub on_server_host: Option<Option<SocketAddr>>,
 }
 
 /// One visit's outcome: the browser's own account, or why it failed.
@@ -173,6 +181,8 @@ pub struct Tour {
     pub fault: Option<Fault>,
     /// The lab's address table.
     pub lab: Vec<HostRow>,
+    /// Namespaces or loopback, and why.
+    pub placement: crate::Placement,
     /// Each visit, as the browser saw it.
     pub visits: Vec<VisitRecord>,
     /// What the capture could do.
@@ -257,21 +267,21 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
 
     let collector = Arc::new(journey::Collector::default());
     let started = Instant::now();
-    let filter = wire::CaptureFilter {
-        addrs: config.addresses(),
-        dns_port: config.dns_port,
-    };
-    let (capture, capture_error) = match wire::Capture::start(filter) {
-        Ok(capture) => (Some(capture), None),
-        Err(err) => (None, Some(err.to_string())),
-    };
-
     let lab = crate::start(&config, &faults, collector.clone())?;
+    // On loopback, the lab runs the config moved there: its addresses are the ones to use.
+    let config = lab.config.clone();
     let lab_hosts = lab.hosts.clone();
+    let (capture, capture_error) = capture::start(&lab);
 
     let t0 = SystemTime::now();
+    // On loopback the browser's traffic is told apart by its own source address; on its own
+    // host it has no other.
+    let source = lab
+        .network()
+        .is_none()
+        .then_some(IpAddr::V4(config.browser));
     let browser_config = browser::BrowserConfig {
-        bind: Some(IpAddr::V4(config.browser)),
+        bind: source,
         // A lab's faults should show in seconds, not minutes.
         request_timeout: Duration::from_secs_f64(config.web.upstream_timeout + 5.0),
         ..browser::BrowserConfig::default()
@@ -281,7 +291,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
         Some(browser::HostCache::in_memory()),
         browser::NameService::Resolver(config.resolver_addr()),
     )
-    .with_source(Some(IpAddr::V4(config.browser)));
+    .with_source(source);
     let mut client = browser::Browser::new(names, browser_config, collector.clone());
     let search_url = search.as_ref().map(|q| {
         url_on(
@@ -291,7 +301,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
         )
     });
 
-    let (visits, closed) = lab.runtime().block_on(async {
+    let browsing = async {
         let mut visits = Vec::new();
         let mut closed = Vec::new();
         for number in 1..=options.visits {
@@ -320,21 +330,40 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
         }
         closed.extend(client.close().await);
         (visits, closed)
-    });
+    };
+    // The browser runs on its own host: the laptop's namespace (or here, on loopback).
+    let (visits, closed) = lab
+        .on_host(&config.browser_name, || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map(|runtime| runtime.block_on(browsing))
+        })
+        .and_then(|made| made)
+        .map_err(|err| TourError::Usage(format!("the browser's runtime: {err}")))?;
 
     // The close is done when the browser's socket shows TIME_WAIT in the kernel's table (or,
     // when the server closed first, on the server's side). Bounded: a second at most.
+    // Each host's own socket table: the browser's host is asked first (and waited on), then
+    // the web server's, which should hold nothing for the connection.
     let mut time_wait = Vec::new();
     for conn in &closed {
-        let deadline = Instant::now() + Duration::from_secs(1);
-        let seen = loop {
-            match wire::sockets::time_wait_between(conn.local, conn.remote) {
-                Ok(Some(tw)) => break Some(tw),
-                Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(2))
-                }
-                _ => break None,
-            }
+        let seen = lab
+            .on_host(&config.browser_name, || {
+                wire::sockets::wait_for_time_wait(conn.local, conn.remote, Duration::from_secs(1))
+            })
+            .ok()
+            .and_then(Result::ok)
+            .flatten();
+        let on_server = match lab.network() {
+            None => None,
+            Some(_) => lab
+                .on_host(&config.web.name, || {
+                    wire::sockets::time_wait_between(conn.local, conn.remote)
+                })
+                .ok()
+                .and_then(Result::ok)
+                .map(|found| found.map(|tw| tw.holder)),
         };
         time_wait.push(TimeWaitSeen {
             local: conn.local,
@@ -342,6 +371,9 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
             holder: seen.as_ref().map(|tw| tw.holder),
             remaining_secs: seen.as_ref().map(|tw| tw.remaining.as_secs_f64()),
             seen_at_ms: ms_between(t0, SystemTime::now()),
+            host: lab.network().map(|_| config.browser_name.clone()),
+            server_host: lab.network().map(|_| config.web.name.clone()),
+            on_server_host: on_server,
         });
     }
 
@@ -368,6 +400,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
         ),
     };
     let resolver_cache = story::resolver_cache_lines(lab.resolver(), &visits, t0);
+    let placement = lab.placement.clone();
     lab.stop();
     let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
 
@@ -390,6 +423,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
         url,
         fault: options.fault,
         lab: lab_hosts,
+        placement,
         visits,
         capture: capture_status,
         packets,

@@ -159,7 +159,13 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../lab/zones/root.hints");
         let hints = RootHints::load(&path).unwrap();
         assert_eq!(hints.servers.len(), 2);
-        assert_eq!(hints.servers[0].1, vec![IpAddr::from([127, 0, 0, 2])]);
+        assert_eq!(
+            hints.servers[0].1,
+            vec![
+                IpAddr::from([203, 0, 113, 2]),
+                "2001:db8:1ab:3::2".parse().unwrap()
+            ]
+        );
     }
 
     #[test]

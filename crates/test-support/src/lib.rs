@@ -271,8 +271,8 @@ impl Drop for ChildGuard {
 }
 
 /// The lab's zone files (`lab/zones/`), copied for one test into a fresh temporary directory
-/// with every `127.0.0.N` rewritten to the test's own `127.x.y.N`: glue, A records and
-/// `root.hints`. So a test can run the whole lab hierarchy in its [`LoopbackBlock`], in parallel
+/// with every lab address `A.B.C.N` rewritten to the test's own `127.x.y.N` (glue, A records
+/// and `root.hints`; the lab's AAAA records left out, see [`dns::relocate`]). So a test can run the whole lab hierarchy in its [`LoopbackBlock`], in parallel
 /// with others. The directory is removed on drop.
 pub struct LabZones {
     /// The directory holding the rewritten copies (and anything else the test puts there).
@@ -397,36 +397,9 @@ impl Drop for LabZones {
     }
 }
 
-/// `text` with every address `127.0.0.N` replaced by `PREFIX.N`; only whole dotted quads, not
-/// part of a longer word or number (`10.127.0.0.5`, `127.0.0.300`, `127.0.0.5.6` stay).
+/// `text` with the lab's addresses moved into the block `prefix` ([`dns::relocate`]).
 fn rewrite_lab_addresses(text: &str, prefix: [u8; 3]) -> String {
-    const LAB: &str = "127.0.0.";
-    let [a, b, c] = prefix;
-    let part_of_word = |ch: char| ch.is_ascii_alphanumeric() || ch == '.';
-    let mut out = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(at) = rest.find(LAB) {
-        out.push_str(&rest[..at]);
-        let after = &rest[at + LAB.len()..];
-        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
-        let (host, tail) = after.split_at(digits);
-        let starts_inside = out.chars().next_back().is_some_and(part_of_word);
-        // A sentence may end with an address: "127.0.0.2." is still one.
-        let ends_inside = tail.starts_with(|ch: char| ch.is_ascii_alphanumeric())
-            || tail.starts_with('.') && tail[1..].starts_with(|ch: char| part_of_word(ch));
-        match host.parse::<u8>() {
-            Ok(host) if digits <= 3 && !starts_inside && !ends_inside => {
-                out.push_str(&format!("{a}.{b}.{c}.{host}"));
-                rest = tail;
-            }
-            _ => {
-                out.push_str(LAB);
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    dns::relocate::to_loopback(text, prefix)
 }
 
 /// Starts the lab's authoritative servers, one `roundtrip serve auth` per host of `zones`
@@ -517,40 +490,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn lab_addresses_are_rewritten_into_the_block() {
-        let rewrite = |text: &str| rewrite_lab_addresses(text, [127, 70, 3]);
-        assert_eq!(
-            rewrite("ns1  IN  A  127.0.0.6   ; glue"),
-            "ns1  IN  A  127.70.3.6   ; glue"
-        );
-        assert_eq!(
-            rewrite("@ TXT \"v=spf1 ip4:127.0.0.25 -all\"\nrefused A 127.0.0.254\n"),
-            "@ TXT \"v=spf1 ip4:127.70.3.25 -all\"\nrefused A 127.70.3.254\n"
-        );
-        assert_eq!(rewrite("(127.0.0.2/.3)"), "(127.70.3.2/.3)");
-    }
-
-    #[test]
-    fn other_numbers_that_contain_a_lab_address_stay() {
-        for text in [
-            "10.127.0.0.5",
-            "1127.0.0.5",
-            "127.0.0.300",
-            "127.0.0.1234",
-            "127.0.0.5.6",
-            "127.0.0.5x",
-            "127.0.0.",
-            "127.0.0.x",
-        ] {
-            assert_eq!(
-                rewrite_lab_addresses(text, [127, 70, 3]),
-                text,
-                "rewriting {text:?}"
-            );
-        }
-    }
-
-    #[test]
     fn lab_zones_are_copied_rewritten_and_removed_on_drop() {
         let block = LoopbackBlock::claim();
         let zones = LabZones::in_block(&block);
@@ -572,11 +511,13 @@ mod tests {
             for (origin, file) in served {
                 let text = std::fs::read_to_string(&file)
                     .unwrap_or_else(|err| panic!("{origin} in {}: {err}", file.display()));
-                assert!(
-                    !text.contains("127.0.0."),
-                    "{} still has a 127.0.0.N address",
-                    file.display()
-                );
+                for lab in ["203.0.113.", "198.51.100.", "2001:db8:1ab:"] {
+                    assert!(
+                        !text.contains(lab),
+                        "{} still has a lab address {lab}",
+                        file.display()
+                    );
+                }
             }
         }
         let dir = zones.dir.clone();

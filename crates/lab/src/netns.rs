@@ -1,0 +1,431 @@
+//! Network namespaces for the lab's hosts, and the user namespace that lets an ordinary user
+//! make them.
+//!
+//! Each lab host is a network namespace of its own: its own interfaces, addresses, routes,
+//! neighbour cache and socket table (`ip netns` without the mounts). A [`Netns`] is held by a
+//! parked "anchor" thread that created it and stays in it, so the namespace lives exactly as
+//! long as the [`Netns`] value (nothing is left on the host when the process ends) and another
+//! process of the same user can find it at `/proc/PID/task/TID/ns/net` (`roundtrip lab exec`).
+//!
+//! `setns` moves only the calling thread, and a thread inherits its creator's namespace. So
+//! work for a host runs through [`Netns::run`]: a fresh thread enters the namespace, and the
+//! sockets, threads and runtimes it makes belong to that host for life.
+//!
+//! An ordinary user may create network namespaces only inside a user namespace of their own.
+//! [`enter_user_namespace`] must run first thing in `main`, while the process still has one
+//! thread (the kernel refuses `unshare(CLONE_NEWUSER)` to a multi-threaded process): the user
+//! becomes root inside it, with capabilities over the namespaces it owns and nothing else.
+//! Where that is refused (a sysctl, AppArmor, a container's seccomp profile), [`isolation`]
+//! says which check refused and the lab falls back to loopback addresses.
+
+use std::fs::File;
+use std::io;
+use std::os::fd::{AsRawFd, OwnedFd};
+use std::sync::OnceLock;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+
+/// Set to force the loopback fallback, as if user namespaces were refused (for tests, and for
+/// users who want the old single-host lab).
+pub const NO_NAMESPACES_ENV: &str = "ROUNDTRIP_LAB_NO_NAMESPACES";
+
+/// What the process may do to build a lab of namespaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Isolation {
+    /// Running as root: network namespaces directly.
+    Root,
+    /// An ordinary user (`uid` outside) mapped to root inside a user namespace of its own.
+    UserNamespace {
+        /// The user's id outside.
+        uid: u32,
+        /// The user's group outside.
+        gid: u32,
+    },
+    /// No namespaces: the lab runs on loopback addresses. `reason` says which check refused
+    /// and which setting allows it.
+    Refused {
+        /// Why, in one sentence.
+        reason: String,
+    },
+}
+
+impl Isolation {
+    /// Whether the lab can build its hosts as namespaces.
+    pub fn namespaces(&self) -> bool {
+        !matches!(self, Isolation::Refused { .. })
+    }
+}
+
+static ISOLATION: OnceLock<Isolation> = OnceLock::new();
+
+/// Enters a user namespace when the process is not root, so that it may build the lab's
+/// network. Call it first thing in `main`, before any thread starts; later calls return the
+/// first answer.
+pub fn enter_user_namespace() -> &'static Isolation {
+    ISOLATION.get_or_init(decide)
+}
+
+/// What [`enter_user_namespace`] decided, or — when it was never called — what this process can
+/// do without it: namespaces as root, the loopback fallback otherwise.
+pub fn isolation() -> &'static Isolation {
+    ISOLATION.get_or_init(|| {
+        if forced_off() {
+            return forced_refusal();
+        }
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } == 0 {
+            Isolation::Root
+        } else {
+            Isolation::Refused {
+                reason: "this process did not enter a user namespace at its start (only the \
+                         roundtrip command does), so it cannot make network namespaces"
+                    .into(),
+            }
+        }
+    })
+}
+
+fn forced_off() -> bool {
+    std::env::var_os(NO_NAMESPACES_ENV).is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+fn forced_refusal() -> Isolation {
+    Isolation::Refused {
+        reason: format!("{NO_NAMESPACES_ENV} is set, so the lab does not use namespaces"),
+    }
+}
+
+fn decide() -> Isolation {
+    if forced_off() {
+        return forced_refusal();
+    }
+    // SAFETY: getuid, geteuid and getgid have no preconditions.
+    let (uid, euid, gid) = unsafe { (libc::getuid(), libc::geteuid(), libc::getgid()) };
+    if euid == 0 {
+        return Isolation::Root;
+    }
+    // SAFETY: unshare has no memory preconditions; it fails with EINVAL when threaded.
+    if unsafe { libc::unshare(libc::CLONE_NEWUSER) } != 0 {
+        let err = io::Error::last_os_error();
+        return Isolation::Refused {
+            reason: explain_refusal("unshare(CLONE_NEWUSER)", &err),
+        };
+    }
+    // The order the kernel requires: setgroups must be denied before an unprivileged gid_map.
+    let maps = [
+        ("/proc/self/setgroups", "deny".to_owned()),
+        ("/proc/self/uid_map", format!("0 {uid} 1")),
+        ("/proc/self/gid_map", format!("0 {gid} 1")),
+    ];
+    for (path, text) in maps {
+        if let Err(err) = std::fs::write(path, text) {
+            return Isolation::Refused {
+                reason: explain_refusal(&format!("writing {path}"), &err),
+            };
+        }
+    }
+    Isolation::UserNamespace { uid, gid }
+}
+
+/// Which setting refused a user namespace, and how to allow it; read from the sysctls that do.
+fn explain_refusal(step: &str, err: &io::Error) -> String {
+    let read = |path: &str| {
+        std::fs::read_to_string(path)
+            .ok()
+            .map(|s| s.trim().to_owned())
+    };
+    let setting =
+        if read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns").as_deref() == Some("1") {
+            "AppArmor restricts unprivileged user namespaces \
+         (kernel.apparmor_restrict_unprivileged_userns=1); an AppArmor profile for roundtrip \
+         with `userns,` allows it, or `sysctl kernel.apparmor_restrict_unprivileged_userns=0`"
+                .to_owned()
+        } else if read("/proc/sys/kernel/unprivileged_userns_clone").as_deref() == Some("0") {
+            "kernel.unprivileged_userns_clone=0 forbids them; `sysctl \
+         kernel.unprivileged_userns_clone=1` allows it"
+                .to_owned()
+        } else if read("/proc/sys/user/max_user_namespaces").as_deref() == Some("0") {
+            "user.max_user_namespaces=0 forbids them; `sysctl user.max_user_namespaces=15000` \
+         allows it"
+                .to_owned()
+        } else if err.raw_os_error() == Some(libc::EINVAL) {
+            "the process already had several threads (a user namespace must be entered first \
+         thing)"
+                .to_owned()
+        } else if err.raw_os_error() == Some(libc::EPERM) {
+            "no sysctl forbids them, so a seccomp profile (a container's) or a security module \
+         does; run the lab outside the container or allow unshare(CLONE_NEWUSER)"
+                .to_owned()
+        } else {
+            "the kernel gave no further reason".to_owned()
+        };
+    format!("user namespaces are refused ({step}: {err}): {setting}")
+}
+
+/// One network namespace, held open by its anchor thread.
+pub struct Netns {
+    fd: OwnedFd,
+    tid: i32,
+    anchor: Option<(mpsc::Sender<()>, JoinHandle<()>)>,
+}
+
+impl std::fmt::Debug for Netns {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Netns")
+            .field("fd", &self.fd.as_raw_fd())
+            .field("tid", &self.tid)
+            .finish()
+    }
+}
+
+impl Netns {
+    /// A new, empty network namespace (only `lo`, down), owned by this process's user
+    /// namespace.
+    pub fn create(name: &str) -> io::Result<Netns> {
+        let (ready_tx, ready_rx) = mpsc::channel::<io::Result<(OwnedFd, i32)>>();
+        let (stop_tx, stop_rx) = mpsc::channel::<()>();
+        let anchor = std::thread::Builder::new()
+            .name(format!("netns-{name}"))
+            .stack_size(64 * 1024)
+            .spawn(move || {
+                let made = (|| {
+                    // SAFETY: unshare on this thread only (CLONE_NEWNET is per thread).
+                    if unsafe { libc::unshare(libc::CLONE_NEWNET) } != 0 {
+                        return Err(io::Error::last_os_error());
+                    }
+                    let file = File::open("/proc/thread-self/ns/net")?;
+                    // SAFETY: gettid has no preconditions.
+                    let tid = unsafe { libc::gettid() };
+                    Ok((OwnedFd::from(file), tid))
+                })();
+                let ok = made.is_ok();
+                let _ = ready_tx.send(made);
+                if ok {
+                    // Parked until the Netns drops: its /proc/PID/task/TID/ns/net is the
+                    // namespace's address for other processes.
+                    let _ = stop_rx.recv();
+                }
+            })?;
+        let (fd, tid) = ready_rx
+            .recv()
+            .map_err(|_| io::Error::other("the namespace's thread ended early"))??;
+        let netns = Netns {
+            fd,
+            tid,
+            anchor: Some((stop_tx, anchor)),
+        };
+        netns.run(|| set_link_up_by_name("lo"))??;
+        Ok(netns)
+    }
+
+    /// The thread id that holds the namespace: `/proc/PID/task/TID/ns/net`.
+    pub fn anchor_tid(&self) -> i32 {
+        self.tid
+    }
+
+    /// A file descriptor of the namespace (for netlink's IFLA_NET_NS_FD).
+    pub fn raw_fd(&self) -> i32 {
+        self.fd.as_raw_fd()
+    }
+
+    /// Moves the calling thread into this namespace. Prefer [`Netns::run`], which leaves the
+    /// caller where it was.
+    pub fn enter(&self) -> io::Result<()> {
+        // SAFETY: the fd is a namespace fd we own; setns affects only this thread.
+        if unsafe { libc::setns(self.fd.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    }
+
+    /// Runs `work` on a new thread inside this namespace and returns its result. Sockets,
+    /// threads and runtimes made by `work` belong to this namespace.
+    pub fn run<T: Send>(&self, work: impl FnOnce() -> T + Send) -> io::Result<T> {
+        std::thread::scope(|scope| {
+            let handle = std::thread::Builder::new()
+                .name("netns-run".into())
+                .spawn_scoped(scope, || {
+                    self.enter()?;
+                    Ok(work())
+                })?;
+            handle
+                .join()
+                .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+        })
+    }
+
+    /// Writes a sysctl of this namespace (`net/ipv4/ip_forward`), as `sysctl -w` run inside it.
+    pub fn sysctl(&self, key: &str, value: &str) -> io::Result<()> {
+        let path = format!("/proc/sys/{key}");
+        self.run(|| std::fs::write(&path, value))?
+            .map_err(|err| io::Error::new(err.kind(), format!("{path}: {err}")))
+    }
+}
+
+impl Drop for Netns {
+    fn drop(&mut self) {
+        if let Some((stop, anchor)) = self.anchor.take() {
+            drop(stop);
+            let _ = anchor.join();
+        }
+    }
+}
+
+/// Joins host `tid` of the lab run by process `pid`, as `ip netns exec` does, so that the
+/// command this process then executes talks to the lab as that host: its network namespace
+/// (entered through the lab's user namespace when the lab runs in one), and a mount namespace
+/// of its own where `/etc/resolv.conf` is `resolv_conf` (the lab's resolver). Must be called
+/// while the process has one thread; nothing outside this process changes.
+pub fn join_lab_host(pid: i32, tid: i32, resolv_conf: &std::path::Path) -> io::Result<()> {
+    let open = |path: String| {
+        File::open(&path).map_err(|err| io::Error::new(err.kind(), format!("{path}: {err}")))
+    };
+    let netns = open(format!("/proc/{pid}/task/{tid}/ns/net"))?;
+    let own_user = std::fs::read_link("/proc/self/ns/user")?;
+    let lab_user = std::fs::read_link(format!("/proc/{pid}/ns/user"))?;
+    if own_user != lab_user {
+        let userns = open(format!("/proc/{pid}/ns/user"))?;
+        // SAFETY: a namespace fd we own; the process is single-threaded (the caller's duty).
+        if unsafe { libc::setns(userns.as_raw_fd(), libc::CLONE_NEWUSER) } != 0 {
+            let err = io::Error::last_os_error();
+            return Err(io::Error::new(
+                err.kind(),
+                format!("cannot join the lab's user namespace: {err}"),
+            ));
+        }
+    }
+    // SAFETY: as above, for the network namespace.
+    if unsafe { libc::setns(netns.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
+        let err = io::Error::last_os_error();
+        return Err(io::Error::new(
+            err.kind(),
+            format!("cannot join the host's network namespace: {err}"),
+        ));
+    }
+    // SAFETY: unshare/mount with valid NUL-terminated strings; they affect only this process's
+    // new mount namespace (made private first, so nothing propagates back to the host).
+    unsafe {
+        if libc::unshare(libc::CLONE_NEWNS) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let root = c"/";
+        if libc::mount(
+            std::ptr::null(),
+            root.as_ptr(),
+            std::ptr::null(),
+            libc::MS_REC | libc::MS_PRIVATE,
+            std::ptr::null(),
+        ) != 0
+        {
+            return Err(io::Error::last_os_error());
+        }
+        let source = std::ffi::CString::new(resolv_conf.as_os_str().as_encoded_bytes())
+            .map_err(io::Error::other)?;
+        let target = c"/etc/resolv.conf";
+        if libc::mount(
+            source.as_ptr(),
+            target.as_ptr(),
+            std::ptr::null(),
+            libc::MS_BIND,
+            std::ptr::null(),
+        ) != 0
+        {
+            let err = io::Error::last_os_error();
+            return Err(io::Error::new(
+                err.kind(),
+                format!("cannot put the lab's resolv.conf on /etc/resolv.conf: {err}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Brings an interface of the calling thread's namespace up (SIOCSIFFLAGS), as `ip link set
+/// NAME up`.
+pub(crate) fn set_link_up_by_name(name: &str) -> io::Result<()> {
+    interface_flags(name, Some(libc::IFF_UP as libc::c_short)).map(drop)
+}
+
+/// Waits (up to `within`) until interface `name` of the calling thread's namespace is
+/// running: the kernel has seen its carrier and given it a queue. Until then a veth drops
+/// what it is asked to send, so a lab that is used at once would lose its first packets.
+pub(crate) fn wait_running(name: &str, within: std::time::Duration) -> io::Result<()> {
+    let deadline = std::time::Instant::now() + within;
+    loop {
+        let flags = interface_flags(name, None)?;
+        if flags & libc::IFF_RUNNING as libc::c_short != 0 {
+            return Ok(());
+        }
+        if std::time::Instant::now() >= deadline {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("{name} did not come up"),
+            ));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+/// An interface's flags (SIOCGIFFLAGS), after setting `add` when given (SIOCSIFFLAGS).
+fn interface_flags(name: &str, add: Option<libc::c_short>) -> io::Result<libc::c_short> {
+    // SAFETY: a plain datagram socket used only for the interface ioctls below.
+    let fd = unsafe { libc::socket(libc::AF_INET, libc::SOCK_DGRAM | libc::SOCK_CLOEXEC, 0) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: fd was just returned by socket and is owned here.
+    let socket = unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(fd) };
+    // SAFETY: ifreq is plain data; all-zero is a valid value.
+    let mut request: libc::ifreq = unsafe { std::mem::zeroed() };
+    if name.len() >= request.ifr_name.len() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "interface name too long",
+        ));
+    }
+    for (slot, byte) in request.ifr_name.iter_mut().zip(name.bytes()) {
+        *slot = byte as libc::c_char;
+    }
+    // SAFETY: SIOCGIFFLAGS/SIOCSIFFLAGS read and write the ifreq we own.
+    unsafe {
+        if libc::ioctl(socket.as_raw_fd(), libc::SIOCGIFFLAGS, &mut request) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if let Some(add) = add {
+            request.ifr_ifru.ifru_flags |= add;
+            if libc::ioctl(socket.as_raw_fd(), libc::SIOCSIFFLAGS, &request) != 0 {
+                return Err(io::Error::last_os_error());
+            }
+        }
+        Ok(request.ifr_ifru.ifru_flags)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_namespace_has_its_own_socket_table() {
+        if !isolation().namespaces() {
+            eprintln!("SKIP: no namespaces here: {:?}", isolation());
+            return;
+        }
+        let a = Netns::create("a").expect("a namespace");
+        let b = Netns::create("b").expect("another");
+        // The same address and port in both: two hosts, two socket tables.
+        let bind = || std::net::TcpListener::bind("127.0.0.1:80").map(drop);
+        a.run(bind).unwrap().expect("port 80 in a");
+        let kept = a
+            .run(|| std::net::TcpListener::bind("127.0.0.1:80"))
+            .unwrap()
+            .expect("port 80 in a again");
+        b.run(bind)
+            .unwrap()
+            .expect("port 80 in b, while a holds its own");
+        drop(kept);
+        assert!(
+            std::path::Path::new(&format!("/proc/self/task/{}/ns/net", a.anchor_tid())).exists()
+        );
+    }
+}
