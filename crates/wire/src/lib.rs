@@ -56,13 +56,17 @@ mod connections;
 mod decode;
 mod dnsmsg;
 pub mod filter;
+mod paths;
 mod pcap;
 pub mod sockets;
 mod sys;
 
-pub use capture::{Capture, CaptureError, CaptureFilter, CaptureReport, CaptureStats};
+pub use capture::{Capture, CaptureError, CaptureFilter, CaptureReport, CaptureStats, Captures};
 pub use connections::{Segment, TcpConnection, connections};
-pub use decode::{DNS_PORT, DecodeError, Decoder, Packet, TcpFlags, Transport};
+pub use decode::{
+    ArpOp, DNS_PORT, DecodeError, Decoder, Hop, Mac, Ndp, Packet, TcpFlags, Transport,
+};
+pub use paths::{MERGE_WINDOW, Observation, merge_paths};
 pub use dnsmsg::{DnsMessageSummary, EdnsSummary};
 pub use pcap::{read_pcap, write_pcap};
 pub use sockets::{TcpState, TimeWaitInfo};
