@@ -18,10 +18,18 @@
 //! - B's TTL is exactly A's minus one, B was captured by another host than A, and no more than
 //!   [`MERGE_WINDOW`] after A.
 //!
-//! Of several paths B could continue, the one whose last hop is latest wins. A copy with the
-//! same TTL as the first hop is never a continuation, so a retransmission (the same bytes sent
-//! again by the same host) starts a new packet. ARP and neighbour discovery (ICMPv6 133-137)
+//! The window is seconds, not milliseconds: a router that must first resolve its next hop
+//! (ARP, neighbour solicitation) holds the packet until the answer comes, and on a fresh lab
+//! that took two seconds (the router-in-namespaces test saw it: three SYNs held, then sent
+//! together). Of several paths B could continue, the one whose last hop is oldest wins: a
+//! router forwards, and releases what it held, in the order it came. A copy with the same TTL
+//! as the first hop is never a continuation, so a retransmission (the same bytes sent again by
+//! the same host) starts a new packet; retransmissions rarely have the same bytes anyway (a new
+//! IPv4 identification, a new TCP timestamp). ARP and neighbour discovery (ICMPv6 133-137)
 //! never cross a router: each such frame is a packet with a path of one hop.
+//!
+//! What this cannot tell apart: two packets with the same bytes both waiting at the same TTL,
+//! one of them then lost. The copy that goes on is given to the older one.
 //!
 //! Decoding (relative sequence numbers, DNS, HTTP lines) is done once per merged packet, in the
 //! order of the first hops' times, from the first hop's frame.
@@ -34,8 +42,9 @@ use std::time::{Duration, SystemTime};
 use crate::decode::{Decoder, Hop, LinkFacts, Packet};
 
 /// How long after its previous hop a packet's next copy may be captured and still be the same
-/// packet: far more than a lab router takes to forward it.
-pub const MERGE_WINDOW: Duration = Duration::from_millis(100);
+/// packet: longer than a router may hold it while resolving its next hop (Linux gives up on
+/// ARP or neighbour discovery after 3 tries a second apart).
+pub const MERGE_WINDOW: Duration = Duration::from_secs(5);
 
 /// One frame as one capture saw it, before decoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -140,7 +149,7 @@ pub(crate) fn merge_counting(
                         .is_ok_and(|gap| gap <= MERGE_WINDOW)
                     && same_packet(&last.frame, &observation.frame)
             })
-            .max_by_key(|&chain| chains[chain].last().map(|(o, _)| o.at));
+            .min_by_key(|&chain| chains[chain].last().map(|(o, _)| o.at));
         match continues {
             Some(chain) => chains[chain].push((observation, Some(id.ttl))),
             None => {
