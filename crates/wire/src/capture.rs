@@ -444,12 +444,11 @@ fn read_frames(
                     stats.truncated += 1;
                 }
                 if frames.len() < MAX_FRAMES {
-                    if !names.contains_key(&received.ifindex) {
-                        // An interface made after the start: the socket knows its namespace.
-                        let name = sys::interface_name(socket, received.ifindex)
-                            .unwrap_or_else(|_| format!("if{}", received.ifindex));
-                        names.insert(received.ifindex, name);
-                    }
+                    // An interface made after the start: the socket knows its namespace.
+                    names.entry(received.ifindex).or_insert_with(|| {
+                        sys::interface_name(socket, received.ifindex)
+                            .unwrap_or_else(|_| format!("if{}", received.ifindex))
+                    });
                     frames.push(RawFrame {
                         at,
                         ifindex: received.ifindex,

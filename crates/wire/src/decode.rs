@@ -622,8 +622,7 @@ impl Decoder {
                 (src, dst, transport, dns, None)
             }
             Some(TransportSlice::Icmpv6(icmp)) => {
-                let (meaning, ndp) =
-                    icmpv6_meaning(icmp.type_u8(), icmp.code_u8(), icmp.slice());
+                let (meaning, ndp) = icmpv6_meaning(icmp.type_u8(), icmp.code_u8(), icmp.slice());
                 let transport = Transport::Icmpv6 {
                     icmp_type: icmp.type_u8(),
                     code: icmp.code_u8(),

@@ -249,7 +249,11 @@ mod tests {
     fn labels_name_host_and_interface() {
         for (host, interface) in [("r1", "eth0"), ("", "lo"), ("", ""), ("laptop", "")] {
             let label = interface_label(host, interface);
-            assert_eq!(parse_label(&label), (host.into(), interface.into()), "{label}");
+            assert_eq!(
+                parse_label(&label),
+                (host.into(), interface.into()),
+                "{label}"
+            );
         }
     }
 }

@@ -416,11 +416,17 @@ pub(crate) fn ndp_frame(advertisement: bool) -> Vec<u8> {
     } else {
         body.extend_from_slice(&[1, 1]);
         body.extend_from_slice(&MAC_A);
-        let solicited_node = [
-            0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0, 0, 1,
-        ];
+        let solicited_node = [0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0xff, 0, 0, 1];
         let multicast_mac = [0x33, 0x33, 0xff, 0, 0, 1];
-        icmpv6_frame(MAC_A, multicast_mac, v6(10), solicited_node, 135, [0; 4], &body)
+        icmpv6_frame(
+            MAC_A,
+            multicast_mac,
+            v6(10),
+            solicited_node,
+            135,
+            [0; 4],
+            &body,
+        )
     }
 }
 
@@ -523,7 +529,10 @@ fn neighbour_solicitation_and_advertisement_say_who_has_and_is_at() {
     let Transport::Icmpv6 { ndp: Some(ndp), .. } = &na.transport else {
         panic!("{na:?}")
     };
-    assert_eq!((ndp.flags.as_str(), ndp.target_mac), ("SO", Some(Mac(MAC_B))));
+    assert_eq!(
+        (ndp.flags.as_str(), ndp.target_mac),
+        ("SO", Some(Mac(MAC_B)))
+    );
     assert!(na.is_neighbour_discovery());
     let json = serde_json::to_value(&na).unwrap();
     assert_eq!(json["transport"]["protocol"], "icmpv6");
@@ -536,11 +545,29 @@ fn router_discovery_and_multicast_listener_reports_are_named() {
     let all_routers = std::net::Ipv6Addr::new(0xff02, 0, 0, 0, 0, 0, 0, 2).octets();
     let mut rs_body = vec![1, 1];
     rs_body.extend_from_slice(&MAC_A);
-    let rs = icmpv6_frame(MAC_A, [0x33, 0x33, 0, 0, 0, 2], v6(10), all_routers, 133, [0; 4], &rs_body);
+    let rs = icmpv6_frame(
+        MAC_A,
+        [0x33, 0x33, 0, 0, 0, 2],
+        v6(10),
+        all_routers,
+        133,
+        [0; 4],
+        &rs_body,
+    );
     let mut ra_body = vec![0; 8]; // reachable time, retrans timer
-    ra_body.extend_from_slice(&[3, 4, 64, 0xc0, 0, 0, 0x1c, 0x20, 0, 0, 0x0e, 0x10, 0, 0, 0, 0]);
+    ra_body.extend_from_slice(&[
+        3, 4, 64, 0xc0, 0, 0, 0x1c, 0x20, 0, 0, 0x0e, 0x10, 0, 0, 0, 0,
+    ]);
     ra_body.extend_from_slice(&v6(0));
-    let ra = icmpv6_frame(MAC_B, MAC_A, v6(1), v6(10), 134, [64, 0, 0x07, 0x08], &ra_body);
+    let ra = icmpv6_frame(
+        MAC_B,
+        MAC_A,
+        v6(1),
+        v6(10),
+        134,
+        [64, 0, 0x07, 0x08],
+        &ra_body,
+    );
     let report = icmpv6_frame(
         MAC_A,
         [0x33, 0x33, 0, 0, 0, 0x16],
@@ -553,10 +580,12 @@ fn router_discovery_and_multicast_listener_reports_are_named() {
     let mut decoder = Decoder::new(53);
     let meanings: Vec<String> = [rs, ra, report]
         .into_iter()
-        .map(|frame| match decoder.decode(at(0), frame).unwrap().transport {
-            Transport::Icmpv6 { meaning, .. } => meaning,
-            other => panic!("{other:?}"),
-        })
+        .map(
+            |frame| match decoder.decode(at(0), frame).unwrap().transport {
+                Transport::Icmpv6 { meaning, .. } => meaning,
+                other => panic!("{other:?}"),
+            },
+        )
         .collect();
     assert_eq!(
         meanings,
@@ -594,9 +623,15 @@ fn ipv6_tcp_has_relative_numbers_http_lines_and_a_connection() {
     assert_eq!(packets.len(), 8);
     assert_eq!(
         packets[3].summary(),
-        format!("[2001:db8::a]:50000 > [2001:db8::50]:80 [P.] seq 1:{} ack 1 win 64800 length {rq} \"GET / HTTP/1.1\"", 1 + rq)
+        format!(
+            "[2001:db8::a]:50000 > [2001:db8::50]:80 [P.] seq 1:{} ack 1 win 64800 length {rq} \"GET / HTTP/1.1\"",
+            1 + rq
+        )
     );
-    assert_eq!(packets[1].summary(), "[2001:db8::50]:80 > [2001:db8::a]:50000 [S.] seq 0 ack 1 win 64800");
+    assert_eq!(
+        packets[1].summary(),
+        "[2001:db8::50]:80 > [2001:db8::a]:50000 [S.] seq 0 ack 1 win 64800"
+    );
     assert_eq!(packets[0].ttl, Some(64));
     let connections = crate::connections(&packets);
     assert_eq!(connections.len(), 1);
@@ -655,7 +690,12 @@ fn ttl_and_macs_are_read_from_the_frame() {
 
 #[test]
 fn truncated_link_frames_never_panic() {
-    let frames = [arp_frame(false), arp_frame(true), ndp_frame(false), ndp_frame(true)];
+    let frames = [
+        arp_frame(false),
+        arp_frame(true),
+        ndp_frame(false),
+        ndp_frame(true),
+    ];
     let mut decoder = Decoder::new(53);
     for frame in frames {
         for len in 0..frame.len() {

@@ -1,7 +1,5 @@
 use super::*;
-use crate::decode::tests::{
-    MAC_A, MAC_B, V4_A, V4_B, arp_frame, at, ndp_frame, tcp6_frame, v6,
-};
+use crate::decode::tests::{MAC_A, MAC_B, V4_A, V4_B, arp_frame, at, ndp_frame, tcp6_frame, v6};
 use crate::decode::{Mac, TcpFlags, Transport};
 use etherparse::{IpHeaders, Ipv4Header, PacketBuilder, ip_number};
 
@@ -104,16 +102,27 @@ fn a_retransmission_is_a_second_packet() {
     for (packet, start) in packets.iter().zip([0, 20_000]) {
         assert_eq!(packet.path.len(), 3);
         assert_eq!(packet.at, at(0) + Duration::from_micros(start));
-        assert_eq!(
-            packet.path[2].at,
-            at(0) + Duration::from_micros(start + 90)
-        );
+        assert_eq!(packet.path[2].at, at(0) + Duration::from_micros(start + 90));
     }
 
     // Held by r1 while it resolves its next hop, then both sent together two seconds later:
     // the first copy out goes with the first packet in.
-    let laptop = |micros| seen("laptop", "eth0", micros, udp_copy(MAC_A, ROUTER1, 64, 7, b"held"));
-    let r1 = |micros| seen("r1", "eth1", micros, udp_copy(ROUTER1, MAC_B, 63, 7, b"held"));
+    let laptop = |micros| {
+        seen(
+            "laptop",
+            "eth0",
+            micros,
+            udp_copy(MAC_A, ROUTER1, 64, 7, b"held"),
+        )
+    };
+    let r1 = |micros| {
+        seen(
+            "r1",
+            "eth1",
+            micros,
+            udp_copy(ROUTER1, MAC_B, 63, 7, b"held"),
+        )
+    };
     let packets = merge_paths(
         vec![laptop(0), laptop(1_000_000), r1(2_000_000), r1(2_000_010)],
         53,
@@ -140,7 +149,12 @@ fn what_differs_or_comes_too_late_is_not_merged() {
         seen("r1", "eth1", 20, udp_copy(ROUTER1, MAC_B, 63, 1, b"y")),
         seen("laptop", "eth1", 30, udp_copy(MAC_A, MAC_B, 63, 1, b"x")),
         seen("r2", "eth1", 40, udp_copy(ROUTER2, MAC_B, 62, 1, b"x")),
-        seen("r3", "eth1", 5_100_000, udp_copy(ROUTER2, MAC_B, 61, 1, b"x")),
+        seen(
+            "r3",
+            "eth1",
+            5_100_000,
+            udp_copy(ROUTER2, MAC_B, 61, 1, b"x"),
+        ),
     ];
     let packets = merge_paths(observations, 53);
     let paths: Vec<Vec<(&str, &str, Option<u8>)>> = packets.iter().map(hosts).collect();

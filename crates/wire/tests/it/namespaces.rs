@@ -14,9 +14,7 @@ use std::os::fd::AsRawFd;
 use std::process::Command;
 use std::time::Duration;
 
-use wire::{
-    ArpOp, Capture, Captures, Mac, Packet, Transport, connections, read_pcap, write_pcap,
-};
+use wire::{ArpOp, Capture, Captures, Mac, Packet, Transport, connections, read_pcap, write_pcap};
 
 const MAC_A: &str = "02:00:00:00:00:0a";
 const MAC_B: &str = "02:00:00:00:00:0b";
@@ -175,7 +173,12 @@ fn two_namespaces_on_a_veth_pair_see_each_frame_once() {
     assert_eq!(&buf[..n], b"one datagram");
 
     let mut stream = b
-        .run(|| TcpStream::connect_timeout(&"[2001:db8::1]:8080".parse().unwrap(), Duration::from_secs(5)))
+        .run(|| {
+            TcpStream::connect_timeout(
+                &"[2001:db8::1]:8080".parse().unwrap(),
+                Duration::from_secs(5),
+            )
+        })
         .unwrap();
     let (mut accepted, client_addr) = tcp_server.accept().unwrap();
     stream.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
@@ -204,17 +207,43 @@ fn two_namespaces_on_a_veth_pair_see_each_frame_once() {
         .collect();
     let request = arp
         .iter()
-        .find(|p| matches!(p.transport, Transport::Arp { op: ArpOp::Request, .. }))
+        .find(|p| {
+            matches!(
+                p.transport,
+                Transport::Arp {
+                    op: ArpOp::Request,
+                    ..
+                }
+            )
+        })
         .unwrap_or_else(|| panic!("no ARP request:\n{all}"));
     assert_eq!(route(request), ["b/veth-b"]);
-    assert!(request.to_string().ends_with("who-has 192.0.2.1 tell 192.0.2.2"), "{request}");
+    assert!(
+        request
+            .to_string()
+            .ends_with("who-has 192.0.2.1 tell 192.0.2.2"),
+        "{request}"
+    );
     assert_eq!(request.dst_mac, Mac::BROADCAST);
     let reply = arp
         .iter()
-        .find(|p| matches!(p.transport, Transport::Arp { op: ArpOp::Reply, .. }))
+        .find(|p| {
+            matches!(
+                p.transport,
+                Transport::Arp {
+                    op: ArpOp::Reply,
+                    ..
+                }
+            )
+        })
         .unwrap_or_else(|| panic!("no ARP reply:\n{all}"));
     assert_eq!(route(reply), ["a/veth-a"]);
-    assert!(reply.to_string().ends_with(&format!("192.0.2.1 is-at {MAC_A}")), "{reply}");
+    assert!(
+        reply
+            .to_string()
+            .ends_with(&format!("192.0.2.1 is-at {MAC_A}")),
+        "{reply}"
+    );
 
     // Neighbour discovery: b solicits 2001:db8::1, a advertises it.
     let ndp_meanings: Vec<(String, String)> = packets
@@ -250,7 +279,10 @@ fn two_namespaces_on_a_veth_pair_see_each_frame_once() {
         .collect();
     assert_eq!(udp.len(), 1, "{all}");
     assert_eq!(route(udp[0]), ["b/veth-b"]);
-    assert_eq!((udp[0].ttl, udp[0].src_mac.to_string()), (Some(64), MAC_B.into()));
+    assert_eq!(
+        (udp[0].ttl, udp[0].src_mac.to_string()),
+        (Some(64), MAC_B.into())
+    );
 
     // The handshake over IPv6, each segment once, from its sender.
     let connection = connections(packets)
@@ -275,10 +307,21 @@ fn two_namespaces_on_a_veth_pair_see_each_frame_once() {
         let output = Command::new(tshark)
             .arg("-r")
             .arg(&path)
-            .args(["-T", "fields", "-e", "frame.interface_name", "-e", "arp.opcode"])
+            .args([
+                "-T",
+                "fields",
+                "-e",
+                "frame.interface_name",
+                "-e",
+                "arp.opcode",
+            ])
             .output()
             .unwrap();
-        assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let stdout = String::from_utf8(output.stdout).unwrap();
         assert_eq!(stdout.lines().count(), packets.len(), "{stdout}");
         assert!(stdout.lines().any(|l| l == "b/veth-b\t1"), "{stdout}");
@@ -324,7 +367,9 @@ fn a_router_between_two_namespaces_gives_each_packet_two_hops() {
     let udp_server = b.run(|| UdpSocket::bind("198.51.100.2:5300")).unwrap();
     let tcp_server = b.run(|| TcpListener::bind("[2001:db8:2::2]:8080")).unwrap();
     let client = a.run(|| UdpSocket::bind("192.0.2.2:0")).unwrap();
-    client.send_to(b"across a router", "198.51.100.2:5300").unwrap();
+    client
+        .send_to(b"across a router", "198.51.100.2:5300")
+        .unwrap();
     udp_server
         .set_read_timeout(Some(Duration::from_secs(5)))
         .unwrap();
@@ -363,7 +408,10 @@ fn a_router_between_two_namespaces_gives_each_packet_two_hops() {
     assert_eq!(route(syn_ack), ["b/eth0", "r/r-a"], "{all}");
     // A SYN the router held while it asked for b's address may have been sent again: each one,
     // held or not, is one packet with both hops.
-    for segment in packets.iter().filter(|p| p.src == client_addr || p.dst == client_addr) {
+    for segment in packets
+        .iter()
+        .filter(|p| p.src == client_addr || p.dst == client_addr)
+    {
         let expected = if segment.src == client_addr {
             ["a/eth0", "r/r-b"]
         } else {
