@@ -1,14 +1,27 @@
-//! Capture on `lo`: an AF_PACKET socket with the kernel filter of [`crate::filter`], read on
-//! its own thread until [`Capture::stop`].
+//! Capture: an AF_PACKET socket read on its own thread until [`Capture::stop`], in one of two
+//! ways.
 //!
-//! The socket is set up in the order CRATES.md's AF_PACKET traps require:
+//! **On `lo`** ([`Capture::start`]): the whole lab in one namespace, on loopback addresses. The
+//! kernel filter of [`crate::filter`] keeps only lab addresses. The socket is set up in the
+//! order CRATES.md's AF_PACKET traps require:
 //! 1. `socket(AF_PACKET, SOCK_RAW, 0)`: protocol 0, so nothing is queued yet;
 //! 2. attach the filter, set a 4 MiB receive buffer and kernel timestamps;
 //! 3. only then `bind` to `lo` with `ETH_P_ALL`, so no unfiltered frame slips in between.
 //!
 //! On `lo` every packet is delivered twice, leaving (`PACKET_OUTGOING`) and arriving; the
 //! leaving copy is dropped, as libpcap does.
+//!
+//! **In a host's namespace** ([`Capture::start_outgoing`]): every interface but loopback, and
+//! only what the host *sends* (`PACKET_OUTGOING`). There is no address filter: everything in
+//! the lab's namespaces is lab traffic. The socket is created on the calling thread, which must
+//! already be in the host's namespace; the socket keeps that namespace for life, so the reading
+//! thread can be anywhere. Interface names are those of that namespace: all of them are read
+//! at start on the calling thread (`if_nameindex`), and one that appears later is asked of the
+//! socket itself (`SIOCGIFNAME`). Since every frame on a link has exactly one sender, a
+//! capture in every host and router sees each frame exactly once per link; [`Captures`] stops
+//! them together and [`crate::merge_paths`] makes one packet of a packet's copies.
 
+use std::collections::{BTreeMap, HashMap};
 use std::io;
 use std::net::Ipv4Addr;
 use std::sync::Arc;
@@ -19,8 +32,9 @@ use std::time::{Duration, Instant, SystemTime};
 use serde::Serialize;
 use socket2::{Domain, SockFilter, Socket, Type};
 
-use crate::decode::{Decoder, Packet};
+use crate::decode::Packet;
 use crate::filter::{BpfProgram, FilterError, SNAPLEN};
+use crate::paths::{Observation, merge_counting};
 use crate::sys;
 
 /// The receive buffer asked for: enough for a burst of full 64 KiB lo frames.
@@ -61,7 +75,7 @@ pub enum CaptureError {
     /// Another step of setting the socket up failed.
     #[error("capture: cannot {step}: {source}")]
     Socket {
-        /// What was being done: `attach the filter`, `bind to lo`, ...
+        /// What was being done: `attach the filter`, `bind to lo`, `list the interfaces`...
         step: &'static str,
         /// The kernel's error.
         source: io::Error,
@@ -77,9 +91,13 @@ pub struct CaptureStats {
     /// Frames the kernel dropped because the receive buffer was full (`tp_drops`). Non-zero
     /// means the capture is missing packets.
     pub dropped: u64,
-    /// Leaving copies of lo packets skipped (`PACKET_OUTGOING`).
+    /// Leaving copies of lo packets skipped (`PACKET_OUTGOING`; `lo` capture only).
     pub outgoing_duplicates: u64,
-    /// Frames kept that did not decode as IPv4 TCP, UDP or ICMP.
+    /// Frames the host received rather than sent, skipped (namespace capture only).
+    pub incoming: u64,
+    /// Frames on the loopback interface, skipped (namespace capture only).
+    pub loopback: u64,
+    /// Frames kept that did not decode (see [`crate::DecodeError`]).
     pub undecoded: u64,
     /// Frames longer than the capture buffer, kept cut short.
     pub truncated: u64,
@@ -87,14 +105,32 @@ pub struct CaptureStats {
     pub user_space_timestamps: u64,
 }
 
+impl CaptureStats {
+    fn add(&mut self, other: &CaptureStats) {
+        self.received += other.received;
+        self.dropped += other.dropped;
+        self.outgoing_duplicates += other.outgoing_duplicates;
+        self.incoming += other.incoming;
+        self.loopback += other.loopback;
+        self.undecoded += other.undecoded;
+        self.truncated += other.truncated;
+        self.user_space_timestamps += other.user_space_timestamps;
+    }
+}
+
 /// What a capture saw.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaptureReport {
-    /// The packets, decoded, in the order the kernel delivered them.
+    /// The packets, decoded, in the time order of their first hop. From [`Captures`], each
+    /// packet once, with every link it crossed in its `path`.
     pub packets: Vec<Packet>,
-    /// The kernel's and the capture's counters.
+    /// The kernel's and the capture's counters (from [`Captures`]: summed over the hosts).
     pub stats: CaptureStats,
-    /// An error that ended the capture thread early, if one did.
+    /// Each host's counters, by host label (namespace captures only; the `lo` capture's host
+    /// label is empty).
+    pub by_host: BTreeMap<String, CaptureStats>,
+    /// An error that ended a capture thread early, if one did (from [`Captures`]: each, as
+    /// `host: error`, joined by `; `).
     pub error: Option<String>,
 }
 
@@ -103,10 +139,28 @@ pub struct Capture {
     stop: Arc<AtomicBool>,
     thread: Option<JoinHandle<ThreadResult>>,
     dns_port: u16,
+    host: String,
+}
+
+/// Which frames a capture keeps.
+#[derive(Debug, Clone, Copy)]
+enum Keep {
+    /// `lo`: the arriving copy of each packet.
+    LoopbackArriving,
+    /// A host's namespace: what it sends, on every interface but `lo` (whose index is given).
+    Outgoing { lo: Option<i32> },
+}
+
+struct RawFrame {
+    at: SystemTime,
+    ifindex: i32,
+    data: Vec<u8>,
 }
 
 struct ThreadResult {
-    frames: Vec<(SystemTime, Vec<u8>)>,
+    frames: Vec<RawFrame>,
+    /// Interface names by index, in the socket's namespace.
+    names: HashMap<i32, String>,
     stats: CaptureStats,
     error: Option<io::Error>,
 }
@@ -114,47 +168,182 @@ struct ThreadResult {
 impl Capture {
     /// Opens the packet socket on `lo` with the kernel filter for `filter.addrs`, and starts
     /// reading on a thread. Returns [`CaptureError::NotPermitted`] without root or CAP_NET_RAW.
+    /// The packets' hops have an empty host label and the interface `lo`.
     pub fn start(filter: CaptureFilter) -> Result<Capture, CaptureError> {
         let program = BpfProgram::between(&filter.addrs)?;
-        let socket = open_socket(&program)?;
+        let socket = open_socket(Some(&program))?;
+        let lo = sys::interface_index("lo").map_err(step("find the lo interface"))?;
+        sys::bind_all_protocols(&socket, lo).map_err(step("bind to lo"))?;
+        let names = HashMap::from([(lo as i32, "lo".to_owned())]);
+        Capture::spawn(
+            socket,
+            Keep::LoopbackArriving,
+            names,
+            String::new(),
+            filter.dns_port,
+        )
+    }
+
+    /// Captures what the host labelled `host` sends, on every interface but loopback. Must be
+    /// called on a thread that is in the host's network namespace (see the module doc): the
+    /// socket and the interface names are that namespace's; the reading thread can be
+    /// anywhere. Payloads to or from `dns_port` (and 53) are decoded as DNS. Returns
+    /// [`CaptureError::NotPermitted`] without CAP_NET_RAW in the namespace.
+    pub fn start_outgoing(host: impl Into<String>, dns_port: u16) -> Result<Capture, CaptureError> {
+        let socket = open_socket(None)?;
+        let names: HashMap<i32, String> = sys::interface_names()
+            .map_err(step("list the interfaces"))?
+            .into_iter()
+            .map(|(index, name)| (index as i32, name))
+            .collect();
+        let lo = names
+            .iter()
+            .find(|(_, name)| name.as_str() == "lo")
+            .map(|(index, _)| *index);
+        // ifindex 0: every interface, including those created after this call.
+        sys::bind_all_protocols(&socket, 0).map_err(step("bind to all interfaces"))?;
+        Capture::spawn(socket, Keep::Outgoing { lo }, names, host.into(), dns_port)
+    }
+
+    fn spawn(
+        socket: Socket,
+        keep: Keep,
+        names: HashMap<i32, String>,
+        host: String,
+        dns_port: u16,
+    ) -> Result<Capture, CaptureError> {
         let stop = Arc::new(AtomicBool::new(false));
         let thread = std::thread::Builder::new()
             .name("wire-capture".into())
             .spawn({
                 let stop = stop.clone();
-                move || read_frames(&socket, &stop)
+                move || read_frames(&socket, &stop, keep, names)
             })
-            .map_err(|source| CaptureError::Socket {
-                step: "start the capture thread",
-                source,
-            })?;
+            .map_err(step("start the capture thread"))?;
         Ok(Capture {
             stop,
             thread: Some(thread),
-            dns_port: filter.dns_port,
+            dns_port,
+            host,
         })
+    }
+
+    /// The host label given to [`Capture::start_outgoing`] (empty for the `lo` capture).
+    pub fn host(&self) -> &str {
+        &self.host
     }
 
     /// Stops reading (after draining what the kernel already queued), decodes the frames and
     /// returns them with the kernel's counters.
-    pub fn stop(mut self) -> CaptureReport {
+    pub fn stop(self) -> CaptureReport {
+        Captures::from(vec![self]).stop()
+    }
+
+    /// Asks the thread to stop, without waiting.
+    fn ask_stop(&self) {
         self.stop.store(true, Ordering::SeqCst);
+    }
+
+    /// Waits for the thread (asked to stop) and gives its frames as observations.
+    fn observations(mut self) -> (Vec<Observation>, CaptureStats, Option<io::Error>) {
+        self.ask_stop();
         let result = match self.thread.take().map(JoinHandle::join) {
             Some(Ok(result)) => result,
             _ => ThreadResult {
                 frames: Vec::new(),
+                names: HashMap::new(),
                 stats: CaptureStats::default(),
                 error: Some(io::Error::other("the capture thread panicked")),
             },
         };
-        let kept = result.frames.len() as u64;
-        let packets = Decoder::new(self.dns_port).decode_all(result.frames);
-        let mut stats = result.stats;
-        stats.undecoded = kept - packets.len() as u64;
+        let observations = result
+            .frames
+            .into_iter()
+            .map(|frame| Observation {
+                host: self.host.clone(),
+                interface: result
+                    .names
+                    .get(&frame.ifindex)
+                    .cloned()
+                    .unwrap_or_else(|| format!("if{}", frame.ifindex)),
+                at: frame.at,
+                frame: frame.data,
+            })
+            .collect();
+        (observations, result.stats, result.error)
+    }
+}
+
+/// Several captures stopped together: typically one per host and router namespace, each from
+/// [`Capture::start_outgoing`]. Their frames are merged in time order, and the copies of each
+/// packet made into one packet with its path ([`crate::merge_paths`]).
+#[derive(Default)]
+pub struct Captures {
+    captures: Vec<Capture>,
+}
+
+impl From<Vec<Capture>> for Captures {
+    fn from(captures: Vec<Capture>) -> Captures {
+        Captures { captures }
+    }
+}
+
+impl Captures {
+    /// No capture yet.
+    pub fn new() -> Captures {
+        Captures::default()
+    }
+
+    /// Adds a running capture.
+    pub fn push(&mut self, capture: Capture) {
+        self.captures.push(capture);
+    }
+
+    /// How many captures are running.
+    pub fn len(&self) -> usize {
+        self.captures.len()
+    }
+
+    /// Whether there is none.
+    pub fn is_empty(&self) -> bool {
+        self.captures.is_empty()
+    }
+
+    /// Stops every capture (all are asked at once, then each drained), puts the copies of each
+    /// packet together and decodes the packets once, in time order. DNS is decoded on the
+    /// first capture's `dns_port` (and 53).
+    pub fn stop(self) -> CaptureReport {
+        for capture in &self.captures {
+            capture.ask_stop();
+        }
+        let dns_port = self.captures.first().map_or(0, |c| c.dns_port);
+        let mut observations = Vec::new();
+        let mut stats = CaptureStats::default();
+        let mut by_host: BTreeMap<String, CaptureStats> = BTreeMap::new();
+        let mut errors = Vec::new();
+        for capture in self.captures {
+            let host = capture.host.clone();
+            let (seen, host_stats, error) = capture.observations();
+            observations.extend(seen);
+            stats.add(&host_stats);
+            by_host.entry(host.clone()).or_default().add(&host_stats);
+            if let Some(error) = error {
+                errors.push(if host.is_empty() {
+                    error.to_string()
+                } else {
+                    format!("{host}: {error}")
+                });
+            }
+        }
+        let (packets, undecoded) = merge_counting(observations, dns_port);
+        stats.undecoded = undecoded;
+        // Each host's undecoded frames are not told apart after merging: the total is in
+        // `stats`.
         CaptureReport {
             packets,
             stats,
-            error: result.error.map(|e| e.to_string()),
+            by_host,
+            error: (!errors.is_empty()).then(|| errors.join("; ")),
         }
     }
 }
@@ -168,8 +357,12 @@ impl Drop for Capture {
     }
 }
 
-fn open_socket(program: &BpfProgram) -> Result<Socket, CaptureError> {
-    let step = |step: &'static str| move |source: io::Error| CaptureError::Socket { step, source };
+fn step(step: &'static str) -> impl Fn(io::Error) -> CaptureError {
+    move |source: io::Error| CaptureError::Socket { step, source }
+}
+
+/// A packet socket with its options set, not yet bound: it receives nothing until it is.
+fn open_socket(program: Option<&BpfProgram>) -> Result<Socket, CaptureError> {
     // Protocol 0: the socket receives nothing until it is bound with a protocol.
     let socket = Socket::new(Domain::PACKET, Type::RAW, None).map_err(|source| {
         if matches!(
@@ -184,26 +377,31 @@ fn open_socket(program: &BpfProgram) -> Result<Socket, CaptureError> {
             }
         }
     })?;
-    let filter: Vec<SockFilter> = program
-        .instructions
-        .iter()
-        .map(|i| SockFilter::new(i.code, i.jt, i.jf, i.k))
-        .collect();
-    socket
-        .attach_filter(&filter)
-        .map_err(step("attach the filter"))?;
+    if let Some(program) = program {
+        let filter: Vec<SockFilter> = program
+            .instructions
+            .iter()
+            .map(|i| SockFilter::new(i.code, i.jt, i.jf, i.k))
+            .collect();
+        socket
+            .attach_filter(&filter)
+            .map_err(step("attach the filter"))?;
+    }
     sys::set_receive_buffer(&socket, RECEIVE_BUFFER).map_err(step("set the receive buffer"))?;
     sys::enable_kernel_timestamps(&socket).map_err(step("enable kernel timestamps"))?;
     socket
         .set_read_timeout(Some(POLL_INTERVAL))
         .map_err(step("set a read timeout"))?;
-    let lo = sys::interface_index("lo").map_err(step("find the lo interface"))?;
-    sys::bind_all_protocols(&socket, lo).map_err(step("bind to lo"))?;
     Ok(socket)
 }
 
 /// The capture thread: reads frames until asked to stop and the queue is empty.
-fn read_frames(socket: &Socket, stop: &AtomicBool) -> ThreadResult {
+fn read_frames(
+    socket: &Socket,
+    stop: &AtomicBool,
+    keep: Keep,
+    mut names: HashMap<i32, String>,
+) -> ThreadResult {
     let mut buf = vec![0u8; SNAPLEN as usize];
     let mut frames = Vec::new();
     let mut stats = CaptureStats::default();
@@ -218,9 +416,25 @@ fn read_frames(socket: &Socket, stop: &AtomicBool) -> ThreadResult {
         }
         match sys::receive_frame(socket, &mut buf) {
             Ok(received) => {
-                if received.packet_type == sys::PACKET_OUTGOING {
-                    stats.outgoing_duplicates += 1;
-                    continue;
+                let outgoing = received.packet_type == sys::PACKET_OUTGOING;
+                match keep {
+                    Keep::LoopbackArriving if outgoing => {
+                        stats.outgoing_duplicates += 1;
+                        continue;
+                    }
+                    Keep::LoopbackArriving => {}
+                    Keep::Outgoing { lo } => {
+                        if received.hardware_type == sys::ARPHRD_LOOPBACK
+                            || Some(received.ifindex) == lo
+                        {
+                            stats.loopback += 1;
+                            continue;
+                        }
+                        if !outgoing {
+                            stats.incoming += 1;
+                            continue;
+                        }
+                    }
                 }
                 let at = received.kernel_time.unwrap_or_else(|| {
                     stats.user_space_timestamps += 1;
@@ -230,7 +444,16 @@ fn read_frames(socket: &Socket, stop: &AtomicBool) -> ThreadResult {
                     stats.truncated += 1;
                 }
                 if frames.len() < MAX_FRAMES {
-                    frames.push((at, buf[..received.len].to_vec()));
+                    // An interface made after the start: the socket knows its namespace.
+                    names.entry(received.ifindex).or_insert_with(|| {
+                        sys::interface_name(socket, received.ifindex)
+                            .unwrap_or_else(|_| format!("if{}", received.ifindex))
+                    });
+                    frames.push(RawFrame {
+                        at,
+                        ifindex: received.ifindex,
+                        data: buf[..received.len].to_vec(),
+                    });
                 }
             }
             Err(err)
@@ -262,6 +485,7 @@ fn read_frames(socket: &Socket, stop: &AtomicBool) -> ThreadResult {
     }
     ThreadResult {
         frames,
+        names,
         stats,
         error,
     }

@@ -1,6 +1,7 @@
-//! What crosses the wire: the lab's packets captured on the loopback interface, decoded, put
+//! What crosses the wire: the lab's packets captured on the loopback interface or in every
+//! host's network namespace, decoded, each packet told once with the links it crossed, put
 //! back together into TCP connections, checked against the kernel's socket table, and written
-//! as pcap.
+//! as pcapng.
 //!
 //! # Where a packet enters
 //!
@@ -15,7 +16,7 @@
 //! - [`connections`] rebuilds each TCP connection: handshake, data, the FIN/ACK/FIN/ACK close
 //!   and the active closer, who should hold TIME-WAIT;
 //! - [`sockets::time_wait_between`] asks the kernel (sock_diag netlink) who does;
-//! - [`write_pcap`] saves the frames for `tshark -r` or Wireshark.
+//! - [`write_pcap`] saves the frames (every hop's) as pcapng for `tshark -r` or Wireshark.
 //!
 //! ```no_run
 //! use std::net::Ipv4Addr;
@@ -50,19 +51,80 @@
 //!
 //! Without root or CAP_NET_RAW, [`Capture::start`] returns [`CaptureError::NotPermitted`] and
 //! the caller goes on with what its own sockets report; no packet is ever made up.
+//!
+//! # In the lab's namespaces: every host captures what it sends
+//!
+//! When each host and router is its own network namespace, [`Capture::start_outgoing`] is
+//! called once per namespace, on a thread inside it; the captures go into one [`Captures`],
+//! stopped together. Each frame on a link has one sender, so each is seen once per link, and
+//! [`merge_paths`] makes the k copies of a packet routed across k links into one [`Packet`]
+//! whose [`Packet::path`] lists the [`Hop`]s (host, interface, time, TTL, MACs) in order.
+//!
+//! ```no_run
+//! # fn in_namespace<T>(host: &str, f: impl FnOnce() -> T) -> T { f() }
+//! use wire::{Capture, Captures};
+//!
+//! let mut captures = Captures::new();
+//! for host in ["laptop", "r1", "resolver", "web"] {
+//!     // in_namespace: run on a thread that has setns'd into the host's namespace
+//!     let capture = in_namespace(host, || Capture::start_outgoing(host, 53)).unwrap();
+//!     captures.push(capture);
+//! }
+//! // ... the laptop browses ...
+//! let report = captures.stop();
+//! for packet in &report.packets {
+//!     let hops: Vec<String> = packet.path.iter().map(|h| format!("{}/{}", h.host, h.interface)).collect();
+//!     println!("{packet}  via {}", hops.join(" -> "));
+//! }
+//! wire::write_pcap("tour.pcapng".as_ref(), &report.packets).unwrap(); // every hop's frame
+//! ```
+//!
+//! # A packet in JSON
+//!
+//! ```text
+//! {
+//!   "at":        { "secs_since_epoch", "nanos_since_epoch" }   the first hop's time
+//!   "src", "dst": "192.0.2.10:41234" | "[2001:db8::a]:41234"   port 0 for ICMP, ICMPv6, ARP;
+//!                                                              ARP: sender and target address
+//!   "ttl":       64 | null                  TTL / hop limit on the first link; null for ARP
+//!   "src_mac", "dst_mac": "02:00:00:00:00:0a"                  on the first link
+//!   "transport": { "protocol": "tcp", flags, seq, ack, rel_seq, rel_ack, window,
+//!                                     scaled_window, window_scale, mss, len }
+//!              | { "protocol": "udp", len }
+//!              | { "protocol": "icmp", icmp_type, code, meaning }
+//!              | { "protocol": "icmpv6", icmp_type, code, meaning,
+//!                  "ndp": null | { target, source_mac, target_mac, flags, prefixes } }
+//!              | { "protocol": "arp", "op": "request" | "reply" | "op N", sender_mac,
+//!                  sender_ip, target_mac, target_ip, meaning }
+//!   "dns":       null | the decoded message,
+//!   "http":      null | "GET / HTTP/1.1",
+//!   "path":      [{ "host", "interface", "at", "ttl", "src_mac", "dst_mac" }...]
+//!                one per link, in order; `host` is empty for the `lo` capture
+//! }
+//! ```
+//!
+//! Meanings read as tcpdump's: `who-has 192.0.2.1 tell 192.0.2.2`, `192.0.2.1 is-at
+//! 02:00:00:00:00:0a`, `neighbour solicitation: who has 2001:db8::1`, `neighbour
+//! advertisement: 2001:db8::1 is at 02:00:00:00:00:0a`, `router solicitation`, `router
+//! advertisement: prefix 2001:db8::/64`; MLD's start with `multicast listener` so a story can
+//! skip them.
 
 mod capture;
 mod connections;
 mod decode;
 mod dnsmsg;
 pub mod filter;
+mod paths;
 mod pcap;
 pub mod sockets;
 mod sys;
 
-pub use capture::{Capture, CaptureError, CaptureFilter, CaptureReport, CaptureStats};
+pub use capture::{Capture, CaptureError, CaptureFilter, CaptureReport, CaptureStats, Captures};
 pub use connections::{Segment, TcpConnection, connections};
-pub use decode::{DNS_PORT, DecodeError, Decoder, Packet, TcpFlags, Transport};
+pub use decode::{
+    ArpOp, DNS_PORT, DecodeError, Decoder, Hop, Mac, Ndp, Packet, TcpFlags, Transport,
+};
 pub use dnsmsg::{DnsMessageSummary, EdnsSummary};
+pub use paths::{MERGE_WINDOW, Observation, merge_paths};
 pub use pcap::{read_pcap, write_pcap};
 pub use sockets::{TcpState, TimeWaitInfo};

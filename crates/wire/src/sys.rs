@@ -1,6 +1,7 @@
 //! The few calls into the kernel that need `unsafe`: the AF_PACKET socket's options, its bind
-//! to one interface, and `recvmsg` with the packet type and the kernel's timestamp. Everything
-//! else goes through `socket2`'s safe wrappers.
+//! to one interface (or all), `recvmsg` with the packet type, interface and the kernel's
+//! timestamp, and interface names (`if_nameindex`, `SIOCGIFNAME`). Everything else goes through
+//! `socket2`'s safe wrappers.
 
 use std::ffi::CString;
 use std::io;
@@ -14,6 +15,9 @@ use socket2::Socket;
 /// seen twice, once leaving and once arriving; the leaving copy is this one.
 pub const PACKET_OUTGOING: u8 = libc::PACKET_OUTGOING;
 
+/// `sll_hatype` of a loopback interface (linux/if_arp.h).
+pub const ARPHRD_LOOPBACK: u16 = libc::ARPHRD_LOOPBACK;
+
 /// One frame as `recvmsg` gave it.
 pub struct Received {
     /// Bytes copied into the buffer.
@@ -22,6 +26,10 @@ pub struct Received {
     pub wire_len: usize,
     /// `sll_pkttype`: host, outgoing, broadcast...
     pub packet_type: u8,
+    /// `sll_ifindex`: the interface the frame was seen on.
+    pub ifindex: i32,
+    /// `sll_hatype`: the interface's hardware type (ARPHRD_ETHER, ARPHRD_LOOPBACK...).
+    pub hardware_type: u16,
     /// When the kernel received the frame (`SCM_TIMESTAMPNS`), if it said.
     pub kernel_time: Option<SystemTime>,
 }
@@ -36,6 +44,50 @@ pub fn interface_index(name: &str) -> io::Result<u32> {
     } else {
         Ok(index)
     }
+}
+
+/// Every interface of the calling thread's network namespace, as (index, name)
+/// (`if_nameindex`, which asks the kernel over a netlink socket opened on this thread).
+pub fn interface_names() -> io::Result<Vec<(u32, String)>> {
+    // SAFETY: no arguments; a null return means failure, with errno set.
+    let list = unsafe { libc::if_nameindex() };
+    if list.is_null() {
+        return Err(io::Error::last_os_error());
+    }
+    let mut names = Vec::new();
+    // SAFETY: the array ends with an entry whose index is 0 and name null; every entry before it
+    // has a NUL-terminated name. The array is freed once, after the last read.
+    unsafe {
+        let mut entry = list;
+        while (*entry).if_index != 0 && !(*entry).if_name.is_null() {
+            let name = std::ffi::CStr::from_ptr((*entry).if_name);
+            names.push(((*entry).if_index, name.to_string_lossy().into_owned()));
+            entry = entry.add(1);
+        }
+        libc::if_freenameindex(list);
+    }
+    Ok(names)
+}
+
+/// The name of interface `index` in the network namespace of `socket` (`SIOCGIFNAME` on the
+/// socket itself, so the answer is the socket's namespace whichever thread asks).
+pub fn interface_name(socket: &Socket, index: i32) -> io::Result<String> {
+    // SAFETY: `ifreq` is plain old data; all-zero is a valid value.
+    let mut request: libc::ifreq = unsafe { zeroed() };
+    request.ifr_ifru.ifru_ifindex = index;
+    // SAFETY: SIOCGIFNAME reads `ifr_ifindex` and writes a NUL-terminated name of at most
+    // IFNAMSIZ bytes into `ifr_name`; `request` lives through the call.
+    let rc = unsafe { libc::ioctl(socket.as_raw_fd(), libc::SIOCGIFNAME, &mut request) };
+    if rc != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let bytes: Vec<u8> = request
+        .ifr_name
+        .iter()
+        .take_while(|c| **c != 0)
+        .map(|c| *c as u8)
+        .collect();
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
 }
 
 /// Sets an `int` socket option.
@@ -71,8 +123,9 @@ pub fn enable_kernel_timestamps(socket: &Socket) -> io::Result<()> {
     set_int_option(socket, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1)
 }
 
-/// Binds the packet socket to every protocol (`ETH_P_ALL`) on one interface. Only from here on
-/// does the kernel queue frames, which is why the filter is attached before.
+/// Binds the packet socket to every protocol (`ETH_P_ALL`) on one interface (`ifindex` 0: on
+/// every interface of the socket's namespace). Only from here on does the kernel queue frames,
+/// which is why the filter is attached before.
 pub fn bind_all_protocols(socket: &Socket, ifindex: u32) -> io::Result<()> {
     // SAFETY: `sockaddr_ll` is plain old data; all-zero is a valid value.
     let mut addr: libc::sockaddr_ll = unsafe { zeroed() };
@@ -140,6 +193,8 @@ pub fn receive_frame(socket: &Socket, buf: &mut [u8]) -> io::Result<Received> {
         len: wire_len.min(buf.len()),
         wire_len,
         packet_type: from.sll_pkttype,
+        ifindex: from.sll_ifindex,
+        hardware_type: from.sll_hatype,
         kernel_time,
     })
 }

@@ -7,5 +7,7 @@ mod capture;
 mod not_permitted;
 // pcap files read back by tshark.
 mod pcap;
+// Capture in network namespaces of the test's own, joined by veth pairs (and a router). Root.
+mod namespaces;
 // Helpers these modules share.
 mod support;
