@@ -1,45 +1,38 @@
 //! The tour's capture: on loopback, one AF_PACKET socket on `lo` filtered to the lab's
-//! addresses; in namespaces, one socket per host (routers included), each keeping the frames
-//! its host sends, so every frame on every link is seen once, by its sender.
+//! addresses; in namespaces, one socket in every host and router, each keeping the frames its
+//! host sends, so every frame on every link is seen once, by its sender, and a packet that
+//! crossed routers is merged into one with its path ([`wire::Captures`]).
 
 use crate::RunningLab;
 
-/// The captures of one tour.
-pub enum Capture {
-    /// On `lo`.
-    Loopback(wire::Capture),
-}
-
-/// What the captures saw, merged.
-pub struct Report {
-    pub packets: Vec<wire::Packet>,
-    pub stats: wire::CaptureStats,
-}
-
-impl Capture {
-    /// Stops every capture and merges what they saw.
-    pub fn stop(self) -> Report {
-        match self {
-            Capture::Loopback(capture) => {
-                let report = capture.stop();
-                Report {
-                    packets: report.packets,
-                    stats: report.stats,
+/// Starts capturing the lab's traffic, or says why it cannot.
+pub fn start(lab: &RunningLab) -> (Option<wire::Captures>, Option<String>) {
+    let config = &lab.config;
+    let mut captures = wire::Captures::new();
+    match lab.network() {
+        None => {
+            let filter = wire::CaptureFilter {
+                addrs: config.addresses(),
+                dns_port: config.dns_port,
+            };
+            match wire::Capture::start(filter) {
+                Ok(capture) => captures.push(capture),
+                Err(err) => return (None, Some(err.to_string())),
+            }
+        }
+        Some(network) => {
+            for host in &network.hosts {
+                let name = host.node.name.clone();
+                let started = host
+                    .netns
+                    .run(|| wire::Capture::start_outgoing(name, config.dns_port));
+                match started {
+                    Ok(Ok(capture)) => captures.push(capture),
+                    Ok(Err(err)) => return (None, Some(err.to_string())),
+                    Err(err) => return (None, Some(err.to_string())),
                 }
             }
         }
     }
-}
-
-/// Starts capturing the lab's traffic, or says why it cannot.
-pub fn start(lab: &RunningLab) -> (Option<Capture>, Option<String>) {
-    let config = &lab.config;
-    let filter = wire::CaptureFilter {
-        addrs: config.addresses(),
-        dns_port: config.dns_port,
-    };
-    match wire::Capture::start(filter) {
-        Ok(capture) => (Some(Capture::Loopback(capture)), None),
-        Err(err) => (None, Some(err.to_string())),
-    }
+    (Some(captures), None)
 }

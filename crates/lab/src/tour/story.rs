@@ -44,29 +44,47 @@ pub(super) struct Facts<'a> {
 /// Who is who: lane names by address.
 struct Hosts {
     by_ip: HashMap<IpAddr, String>,
-    browser: IpAddr,
-    web: IpAddr,
-    was: IpAddr,
+    browser: Vec<IpAddr>,
+    web: Vec<IpAddr>,
+    was: Vec<IpAddr>,
+}
+
+/// A host's addresses: IPv4, and IPv6 when it has one.
+fn both(v4: std::net::Ipv4Addr, v6: Option<std::net::Ipv6Addr>) -> Vec<IpAddr> {
+    std::iter::once(IpAddr::V4(v4))
+        .chain(v6.map(IpAddr::V6))
+        .collect()
 }
 
 impl Hosts {
     fn new(config: &LabConfig) -> Hosts {
         let mut by_ip = HashMap::new();
-        by_ip.insert(IpAddr::V4(config.browser), "browser".to_owned());
-        by_ip.insert(
-            IpAddr::V4(config.resolver.address),
-            config.resolver.name.clone(),
+        let mut name = |addrs: &[IpAddr], name: &str| {
+            for addr in addrs {
+                by_ip.insert(*addr, name.to_owned());
+            }
+        };
+        let browser = both(config.browser, config.browser6);
+        name(&browser, "browser");
+        name(
+            &both(config.resolver.address, config.resolver.address6),
+            &config.resolver.name,
         );
         for server in &config.dns {
-            by_ip.insert(IpAddr::V4(server.address), server.name.clone());
+            name(&both(server.address, server.address6), &server.name);
         }
-        by_ip.insert(IpAddr::V4(config.web.address), config.web.name.clone());
-        by_ip.insert(IpAddr::V4(config.was.address), config.was.name.clone());
+        let web = both(config.web.address, config.web.address6);
+        name(&web, &config.web.name);
+        let was = both(config.was.address, config.was.address6);
+        name(&was, &config.was.name);
+        for router in &config.routers {
+            name(&router.addresses, &router.name);
+        }
         Hosts {
             by_ip,
-            browser: IpAddr::V4(config.browser),
-            web: IpAddr::V4(config.web.address),
-            was: IpAddr::V4(config.was.address),
+            browser,
+            web,
+            was,
         }
     }
 
@@ -121,6 +139,7 @@ pub(super) fn build(url: &str, facts: &Facts) -> Story {
     tell_tcp_and_request(&mut story, facts, &hosts);
     tell_server_side(&mut story, facts, &hosts);
     tell_response_and_close(&mut story, facts, &hosts);
+    tell_links(&mut story, facts, &hosts);
     for step in &mut story.steps {
         step.lines.sort_by(|a, b| {
             a.at_ms
@@ -279,6 +298,8 @@ fn protocol_of(p: &Packet) -> &'static str {
             Transport::Tcp { .. } => "tcp",
             Transport::Udp { .. } => "udp",
             Transport::Icmp { .. } => "icmp",
+            Transport::Icmpv6 { .. } => "icmpv6",
+            Transport::Arp { .. } => "arp",
         }
     }
 }
@@ -366,6 +387,8 @@ fn packet_label(p: &Packet) -> String {
         }
         Transport::Udp { len } => format!("UDP len {len}"),
         Transport::Icmp { meaning, .. } => format!("ICMP {meaning}"),
+        Transport::Icmpv6 { meaning, .. } => format!("ICMPv6 {meaning}"),
+        Transport::Arp { meaning, .. } => format!("ARP {meaning}"),
     }
 }
 
@@ -573,7 +596,7 @@ fn tell_tcp_and_request(story: &mut Story, facts: &Facts, hosts: &Hosts) {
     for conn in facts
         .connections
         .iter()
-        .filter(|c| c.client.ip() == hosts.browser && c.server.ip() == hosts.web)
+        .filter(|c| hosts.browser.contains(&c.client.ip()) && hosts.web.contains(&c.server.ip()))
     {
         tell_handshake(story, facts, hosts, conn, number, title);
     }
@@ -672,7 +695,7 @@ fn tell_handshake(
     }
     // The browser's response belongs to step 5; the WAS's answer to the web server is still
     // the server side's work (step 4).
-    let (answer_number, answer_title) = if conn.client.ip() == hosts.browser {
+    let (answer_number, answer_title) = if hosts.browser.contains(&conn.client.ip()) {
         STEP_RESPONSE
     } else {
         (number, title)
@@ -787,7 +810,7 @@ fn tell_server_side(story: &mut Story, facts: &Facts, hosts: &Hosts) {
     for conn in facts
         .connections
         .iter()
-        .filter(|c| c.client.ip() == hosts.web && c.server.ip() == hosts.was)
+        .filter(|c| hosts.web.contains(&c.client.ip()) && hosts.was.contains(&c.server.ip()))
     {
         tell_handshake(story, facts, hosts, conn, number, title);
     }
@@ -849,7 +872,7 @@ fn tell_response_and_close(story: &mut Story, facts: &Facts, hosts: &Hosts) {
     for conn in facts
         .connections
         .iter()
-        .filter(|c| c.client.ip() == hosts.browser && c.server.ip() == hosts.web)
+        .filter(|c| hosts.browser.contains(&c.client.ip()) && hosts.web.contains(&c.server.ip()))
     {
         for segment in conn.close_sequence() {
             let meaning = if Some(segment) == conn.first_fin.as_ref() {
@@ -1028,4 +1051,144 @@ pub(super) fn resolver_cache_lines(
         }
     }
     vec![(at, text)]
+}
+
+/// The link and IP layers, from the packets: each neighbour lookup (ARP, or IPv6 neighbour
+/// discovery) told in the step of the packet that needed it; the path of the browser's first
+/// packet to the web server, router by router, with its TTL going down; which address family
+/// Happy Eyeballs chose; and the web server's own socket table after the close.
+fn tell_links(story: &mut Story, facts: &Facts, hosts: &Hosts) {
+    let step_of = |at: SystemTime| -> (u8, &'static str) {
+        // The step of the first packet that is not a neighbour lookup, sent at or after `at`.
+        let next = facts
+            .packets
+            .iter()
+            .find(|q| q.at >= at && !q.is_neighbour_discovery() && !is_mld(q));
+        match next {
+            Some(q) if q.dns.is_some() => STEP_DNS,
+            Some(q) if hosts.was.contains(&q.dst.ip()) || hosts.was.contains(&q.src.ip()) => {
+                STEP_SERVER
+            }
+            _ => STEP_TCP,
+        }
+    };
+    let (mut arp_told, mut nd_told) = (false, false);
+    for p in facts.packets.iter().filter(|p| p.is_neighbour_discovery()) {
+        let hop = p.path.first();
+        let on = hop.map_or(String::new(), |h| format!(" on {}/{}", h.host, h.interface));
+        // Why, once per protocol; then only what happened.
+        let text = match &p.transport {
+            Transport::Arp { meaning, .. } if !arp_told => {
+                arp_told = true;
+                format!(
+                    "ARP{on}: {meaning}. A host knows its neighbours' IP addresses, not their \
+                     Ethernet (MAC) addresses: the first packet to a neighbour waits for this \
+                     answer, which is then kept in the host's neighbour cache"
+                )
+            }
+            Transport::Arp { meaning, .. } => format!("ARP{on}: {meaning}"),
+            Transport::Icmpv6 { meaning, .. } if !nd_told => {
+                nd_told = true;
+                format!("IPv6 neighbour discovery{on}: {meaning} (IPv6's ARP, over ICMPv6)")
+            }
+            Transport::Icmpv6 { meaning, .. } => format!("IPv6 neighbour discovery{on}: {meaning}"),
+            _ => continue,
+        };
+        let (number, title) = step_of(p.at);
+        story.line(
+            number,
+            title,
+            ms_between(facts.t0, p.at),
+            Source::Wire,
+            text,
+        );
+    }
+
+    let (number, title) = STEP_TCP;
+    let first_syn = facts.packets.iter().find(|p| {
+        hosts.browser.contains(&p.src.ip())
+            && hosts.web.contains(&p.dst.ip())
+            && p.tcp_flags().is_some_and(|f| f.is_syn())
+    });
+    if let Some(syn) = first_syn {
+        if syn.path.len() > 1 {
+            let routers: Vec<&str> = syn.path[1..].iter().map(|h| h.host.as_str()).collect();
+            let ttls: Vec<String> = syn
+                .path
+                .iter()
+                .filter_map(|h| h.ttl.map(|t| t.to_string()))
+                .collect();
+            let family = if syn.dst.is_ipv6() {
+                "hop limit"
+            } else {
+                "TTL"
+            };
+            story.line(
+                number,
+                title,
+                ms_between(facts.t0, syn.at),
+                Source::Wire,
+                format!(
+                    "the SYN crossed {} links through {}: each router took one from its {family} \
+                     ({}), so a packet caught in a routing loop dies instead of circling forever",
+                    syn.path.len(),
+                    routers.join(", "),
+                    ttls.join(" -> ")
+                ),
+            );
+        }
+        let resolved: Vec<IpAddr> = facts
+            .visits
+            .iter()
+            .filter_map(|v| v.visit.as_ref())
+            .flat_map(|v| v.legs.iter())
+            .filter_map(|leg| leg.resolved.as_ref())
+            .flat_map(|r| r.addresses.iter().copied())
+            .collect();
+        let has_v6 = resolved.iter().any(IpAddr::is_ipv6);
+        let has_v4 = resolved.iter().any(IpAddr::is_ipv4);
+        if has_v6 && has_v4 {
+            let text = if syn.dst.is_ipv6() {
+                "Happy Eyeballs (RFC 8305): the name has IPv6 and IPv4 addresses; the browser \
+                 tries IPv6 first and would start IPv4 250 ms later, but IPv6 answered first, so \
+                 this connection is IPv6"
+            } else {
+                "Happy Eyeballs (RFC 8305): the name has IPv6 and IPv4 addresses; the browser \
+                 tried IPv6 first, IPv6 did not answer in time and IPv4 did, so this connection \
+                 is IPv4"
+            };
+            story.line(
+                number,
+                title,
+                ms_between(facts.t0, syn.at),
+                Source::Wire,
+                text.into(),
+            );
+        }
+    }
+
+    let (number, title) = STEP_RESPONSE;
+    for tw in facts.time_wait {
+        let (Some(server_host), Some(on_server)) = (&tw.server_host, &tw.on_server_host) else {
+            continue;
+        };
+        let browser_host = tw.host.as_deref().unwrap_or("the browser's host");
+        let text = match on_server {
+            None => format!(
+                "{server_host}'s own socket table holds nothing for {} <-> {}: it closed second \
+                 (LAST-ACK -> CLOSED), so only {browser_host}, which closed first, keeps \
+                 TIME_WAIT. Each host has its own table: TIME_WAIT lives where the close began",
+                tw.local, tw.remote
+            ),
+            Some(holder) => format!(
+                "{server_host}'s own socket table also shows TIME_WAIT ({holder}): it closed first"
+            ),
+        };
+        story.line(number, title, tw.seen_at_ms, Source::Reported, text);
+    }
+}
+
+/// Multicast listener messages: set-up chatter of IPv6, not part of the journey.
+fn is_mld(p: &Packet) -> bool {
+    matches!(&p.transport, Transport::Icmpv6 { icmp_type, .. } if matches!(icmp_type, 130..=132 | 143))
 }
