@@ -225,20 +225,39 @@ fn url_on(config: &LabConfig, host: &str, path: &str) -> String {
 
 /// Runs a tour: lab up, capture, browse, close, TIME_WAIT, story.
 pub fn run(options: TourOptions) -> Result<Tour, TourError> {
-    let config = options.config.clone();
     let mut faults = Faults::default();
     let mut search = options.search.clone();
-    let default_url = match options.fault {
-        None => home_url(&config),
+    // What to break first; the URL is made once the lab runs, with the ports it really has
+    // (on the loopback fallback, an ordinary user's are 1053 and 8080).
+    let planned = &options.config;
+    match options.fault {
+        None | Some(Fault::Nxdomain) => {}
         Some(Fault::RootDown) => {
-            let first_root = config
+            let first_root = planned
                 .dns
                 .iter()
                 .find(|s| s.role == "root")
                 .expect("the config has a root");
             faults.dead_dns.push(first_root.name.clone());
-            home_url(&config)
         }
+        Some(fault @ (Fault::WasDown | Fault::WasSlow | Fault::DbDown)) => {
+            faults.was_down = fault == Fault::WasDown;
+            faults.was_stalled = fault == Fault::WasSlow;
+            faults.db_down = fault == Fault::DbDown;
+        }
+    }
+    if options.visits == 0 {
+        return Err(TourError::Usage("--visits must be at least 1".into()));
+    }
+
+    let collector = Arc::new(journey::Collector::default());
+    let started = Instant::now();
+    let lab = crate::start(planned, &faults, collector.clone())?;
+    // On loopback, the lab runs the config moved there: its addresses are the ones to use.
+    let config = lab.config.clone();
+    let lab_hosts = lab.hosts.clone();
+    let default_url = match options.fault {
+        None | Some(Fault::RootDown) => home_url(&config),
         Some(Fault::Nxdomain) => {
             search = None;
             let apex = config
@@ -248,10 +267,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
                 .map_or(config.web.name.as_str(), |(_, apex)| apex);
             url_on(&config, &format!("no-such-host.{apex}"), "/")
         }
-        Some(fault @ (Fault::WasDown | Fault::WasSlow | Fault::DbDown)) => {
-            faults.was_down = fault == Fault::WasDown;
-            faults.was_stalled = fault == Fault::WasSlow;
-            faults.db_down = fault == Fault::DbDown;
+        Some(Fault::WasDown | Fault::WasSlow | Fault::DbDown) => {
             let query = search.take().unwrap_or_else(|| "tcp".into());
             url_on(&config, &config.web.name, &format!("/search?q={query}"))
         }
@@ -261,16 +277,6 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
     if url != home_url(&config) {
         search = None;
     }
-    if options.visits == 0 {
-        return Err(TourError::Usage("--visits must be at least 1".into()));
-    }
-
-    let collector = Arc::new(journey::Collector::default());
-    let started = Instant::now();
-    let lab = crate::start(&config, &faults, collector.clone())?;
-    // On loopback, the lab runs the config moved there: its addresses are the ones to use.
-    let config = lab.config.clone();
-    let lab_hosts = lab.hosts.clone();
     let (capture, capture_error) = capture::start(&lab);
 
     let t0 = SystemTime::now();

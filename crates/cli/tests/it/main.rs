@@ -3,6 +3,7 @@
 mod dig; // `roundtrip dig` against a real `roundtrip serve auth`, and against real dig's output
 mod dig_trace; // `roundtrip dig +trace`: the walk . -> com. -> google.com. on the lab, text and JSON
 mod get; // `roundtrip get` against a small real HTTP server: exit codes, --json, -v, the host cache
+mod lab_network; // the lab as a network of namespaces, as `nobody`: capture, two at once, exec, the fallback
 mod lab_up; // `roundtrip lab up --config` / `lab config`: the table, a request through it, SIGINT, a bad config
 mod resolver_interop; // `roundtrip serve resolver` against Unbound (differential) and through NSD
 mod tour; // `roundtrip tour`: the whole lab in a block, the journey's JSON, faults, pcap, HTML in Chromium
