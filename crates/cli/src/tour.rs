@@ -6,8 +6,8 @@ use std::path::PathBuf;
 /// `roundtrip tour [URL] [--json] [--html FILE] [--pcap FILE] [--visits N] [--fault SPEC]`.
 #[derive(clap::Args, Debug)]
 pub struct TourArgs {
-    /// The URL to browse (default: the lab's home page, http://www.google.com/, with :8080
-    /// when not run as root).
+    /// The URL to browse (default: the lab's home page, http://www.google.com/; on the
+    /// loopback fallback an ordinary user's is on port 8080).
     pub url: Option<String>,
     /// Print the whole journey as one JSON document (its shape: `lab::tour::Tour`).
     #[arg(long)]
@@ -15,7 +15,8 @@ pub struct TourArgs {
     /// Also write the journey as a self-contained HTML page with a sequence diagram.
     #[arg(long)]
     pub html: Option<PathBuf>,
-    /// Also write the captured packets as a pcap file (Wireshark, tshark -r).
+    /// Also write the captured frames as a pcapng file, one interface per host and link
+    /// (Wireshark, tshark -r).
     #[arg(long)]
     pub pcap: Option<PathBuf>,
     /// Browse this many times: the second visit shows the caches at work.
