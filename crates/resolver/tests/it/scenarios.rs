@@ -220,4 +220,5 @@ scenarios!(
     ns_in_sibling_zone,
     ns_in_sibling_zone_glueless_twice,
     ns_in_sibling_zone_on_the_parents_server,
+    any_is_answered,
 );
