@@ -29,6 +29,7 @@
 //! - **An RRset whose records have different TTLs** (RFC 2181 §5.2 forbids it) keeps the TTL of
 //!   its first record, with a warning — as BIND does ("TTL set to prior TTL"); see [`crate::zone`].
 //! - **Data outside the zone** is refused (BIND only warns and drops it).
+//! - **MD and MF** (RFC 1035, obsoleted by MX in RFC 973) are refused, as BIND refuses them.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -147,6 +148,8 @@ pub enum ZoneErrorReason {
     UnknownType(String),
     #[error("record has no type")]
     MissingType,
+    #[error("type {0} is obsolete (RFC 973: use MX)")]
+    ObsoleteType(String),
     #[error("bad {rtype} data: {why}")]
     BadRdata { rtype: String, why: String },
     #[error("{owner} is outside the zone {origin}")]
@@ -536,6 +539,9 @@ impl Parser {
             }
         };
 
+        if matches!(rtype, Rtype::MD | Rtype::MF) {
+            return Err(fail(ZoneErrorReason::ObsoleteType(rtype.to_string())));
+        }
         let class = class.unwrap_or(self.class.unwrap_or(Class::IN));
         match self.class {
             None => self.class = Some(class),

@@ -505,3 +505,12 @@ fn character_strings_longer_than_255_octets_are_refused() {
         );
     }
 }
+
+#[test]
+fn error_obsolete_md_and_mf() {
+    assert_eq!(
+        error("$TTL 60\nold MD mail\n"),
+        "t.zone:2: type MD is obsolete (RFC 973: use MX)"
+    );
+    assert!(error("$TTL 60\nold MF mail\n").starts_with("t.zone:2: type MF is obsolete"));
+}
