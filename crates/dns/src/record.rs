@@ -67,9 +67,62 @@ pub fn present(data: &RecordData) -> impl fmt::Display + '_ {
                     }
                     Ok(())
                 }
+                RecordData::Rrsig(_) => {
+                    // RFC 4034 §3.2: the expiration and inception are written YYYYMMDDHHmmSS,
+                    // as BIND writes them (`domain` writes seconds, which §3.2 also reads).
+                    let text = self.0.display_zonefile(DisplayKind::Simple).to_string();
+                    let mut fields: Vec<String> = text.split(' ').map(str::to_owned).collect();
+                    for field in fields.iter_mut().skip(4).take(2) {
+                        if let Ok(seconds) = field.parse::<u32>() {
+                            *field = rrsig_time(seconds);
+                        }
+                    }
+                    f.write_str(&fields.join(" "))
+                }
                 known => write!(f, "{}", known.display_zonefile(DisplayKind::Simple)),
             }
         }
     }
     Present(data)
+}
+
+/// Seconds since 1970 (UTC) as RFC 4034 §3.2's YYYYMMDDHHmmSS.
+fn rrsig_time(seconds: u32) -> String {
+    let (days, in_day) = (i64::from(seconds / 86_400), seconds % 86_400);
+    // The civil date of a day count, with years starting in March so that the leap day is
+    // the last day of the year: 146097 days are 400 Gregorian years.
+    let shifted = days + 719_468;
+    let era = shifted / 146_097;
+    let day_of_era = shifted - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_from_march = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
+    let month = if month_from_march < 10 {
+        month_from_march + 3
+    } else {
+        month_from_march - 9
+    };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}{month:02}{day:02}{:02}{:02}{:02}",
+        in_day / 3600,
+        in_day / 60 % 60,
+        in_day % 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rrsig_time;
+
+    #[test]
+    fn rrsig_times_are_calendar_dates() {
+        assert_eq!(rrsig_time(0), "19700101000000");
+        assert_eq!(rrsig_time(951_782_400), "20000229000000"); // a leap day
+        assert_eq!(rrsig_time(1_767_225_600), "20260101000000");
+        assert_eq!(rrsig_time(1_893_456_000), "20300101000000");
+        assert_eq!(rrsig_time(u32::MAX), "21060207062815");
+    }
 }

@@ -13,11 +13,23 @@
 //! - **A relative `$ORIGIN`** is taken relative to the current origin (as BIND does).
 //! - **`$INCLUDE FILE [ORIGIN]`**: FILE is relative to the directory of the including file, so a
 //!   zone directory can be moved whole; the included file starts with the includer's origin (or
-//!   the one given), `$TTL` and owner, and when it ends, all three are restored (RFC 1035 §5.1
-//!   "does not change the origin in the parent file"). Includes nest at most 8 deep.
+//!   the one given), `$TTL` and owner. When it ends, the origin and the owner are restored
+//!   (RFC 1035 §5.1 "does not change the origin in the parent file"), but a `$TTL` (or a TTL
+//!   written on a record) inside the included file stays in force, as BIND does: RFC 1035 names
+//!   only the origin, and BIND's reader restores only the origin and the owner. Includes nest
+//!   at most 8 deep.
+//! - **Durations**: `$TTL`, a record's TTL and the SOA's REFRESH, RETRY, EXPIRE and MINIMUM
+//!   take seconds or BIND's units (`1w2d3h4m5s`, any case, in any order, each part with its
+//!   number: `1h30` is refused, as BIND refuses it). These four are the only RDATA fields BIND
+//!   reads as durations (its RRSIG original TTL, for one, takes plain seconds); a TTL is at most
+//!   2^31 - 1 (RFC 2181 §8; BIND warns and uses 0, we refuse), an SOA timer at most 2^32 - 1.
+//! - **Character strings** (TXT, HINFO, NAPTR's flags, services and regexp) are at most 255
+//!   octets after escapes are decoded (`\DDD` and `\X` count one octet each); a longer one,
+//!   quoted or not, is refused with its line, as BIND refuses it, rather than split.
 //! - **An RRset whose records have different TTLs** (RFC 2181 §5.2 forbids it) keeps the TTL of
 //!   its first record, with a warning — as BIND does ("TTL set to prior TTL"); see [`crate::zone`].
 //! - **Data outside the zone** is refused (BIND only warns and drops it).
+//! - **MD and MF** (RFC 1035, obsoleted by MX in RFC 973) are refused, as BIND refuses them.
 
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -136,6 +148,8 @@ pub enum ZoneErrorReason {
     UnknownType(String),
     #[error("record has no type")]
     MissingType,
+    #[error("type {0} is obsolete (RFC 973: use MX)")]
+    ObsoleteType(String),
     #[error("bad {rtype} data: {why}")]
     BadRdata { rtype: String, why: String },
     #[error("{owner} is outside the zone {origin}")]
@@ -176,9 +190,9 @@ fn parse_text(text: &str, file: &Path, origin: Option<&Name>) -> Result<ParsedZo
     let mut parser = Parser {
         state: Scope {
             origin: origin.cloned(),
-            default_ttl: None,
             last_owner: None,
         },
+        default_ttl: None,
         last_explicit_ttl: None,
         class: None,
         first_origin: origin.cloned(),
@@ -383,16 +397,18 @@ pub fn lex(text: &str) -> Result<Vec<Entry>, (usize, ZoneErrorReason)> {
 // ---------------------------------------------------------------------------------------------
 // Parser: entries -> records.
 
-/// What `$INCLUDE` saves and restores.
+/// What `$INCLUDE` saves and restores: the origin and the owner, as BIND does (a `$TTL` set in
+/// an included file stays in force after it).
 #[derive(Debug, Clone)]
 struct Scope {
     origin: Option<Name>,
-    default_ttl: Option<u32>,
     last_owner: Option<Name>,
 }
 
 struct Parser {
     state: Scope,
+    /// The last `$TTL`, wherever it was written.
+    default_ttl: Option<u32>,
     last_explicit_ttl: Option<u32>,
     class: Option<Class>,
     /// The first origin known: the caller's, or the first `$ORIGIN` of the top file.
@@ -453,7 +469,7 @@ impl Parser {
                         what: "exactly one TTL",
                     }));
                 };
-                self.state.default_ttl = Some(parse_ttl(&ttl.text).map_err(fail)?);
+                self.default_ttl = Some(parse_ttl(&ttl.text).map_err(fail)?);
             }
             "$INCLUDE" => {
                 let (file_token, origin_token) = match tokens {
@@ -523,6 +539,9 @@ impl Parser {
             }
         };
 
+        if matches!(rtype, Rtype::MD | Rtype::MF) {
+            return Err(fail(ZoneErrorReason::ObsoleteType(rtype.to_string())));
+        }
         let class = class.unwrap_or(self.class.unwrap_or(Class::IN));
         match self.class {
             None => self.class = Some(class),
@@ -535,6 +554,12 @@ impl Parser {
             Some(_) => {}
         }
 
+        // BIND reads the SOA's four timers as durations (`1d`, `2h30m`); `domain` takes seconds.
+        let soa_tokens;
+        if rtype == Rtype::SOA && rest.first().is_none_or(|t| t.text != "\\#") {
+            soa_tokens = soa_timers_in_seconds(rest).map_err(fail)?;
+            rest = &soa_tokens;
+        }
         let origin = self.state.origin.clone();
         let mut scanner = TokenScanner {
             tokens: rest,
@@ -560,7 +585,7 @@ impl Parser {
                 self.last_explicit_ttl = Some(ttl);
                 ttl
             }
-            None => match (self.state.default_ttl, self.last_explicit_ttl, &data) {
+            None => match (self.default_ttl, self.last_explicit_ttl, &data) {
                 (Some(ttl), _, _) | (None, Some(ttl), _) => ttl,
                 (None, None, RecordData::Soa(soa)) => soa.minimum().as_secs(),
                 (None, None, _) => return Err(fail(ZoneErrorReason::NoTtl)),
@@ -645,17 +670,54 @@ fn resolve_name(text: &str, origin: Option<&Name>) -> Result<Name, ZoneErrorReas
 
 /// A TTL: seconds, or BIND's units (`1w2d3h4m5s`, any case), at most 2^31 - 1 (RFC 2181 §8).
 pub fn parse_ttl(text: &str) -> Result<u32, ZoneErrorReason> {
-    let bad = |why| ZoneErrorReason::BadTtl {
+    parse_duration(text, MAX_TTL).map_err(|why| ZoneErrorReason::BadTtl {
         text: text.to_owned(),
         why,
+    })
+}
+
+/// The SOA's REFRESH, RETRY, EXPIRE and MINIMUM, in the order they are written.
+const SOA_TIMERS: [&str; 4] = ["refresh", "retry", "expire", "minimum"];
+
+/// The SOA's RDATA tokens with its four timers (after MNAME, RNAME, SERIAL) rewritten in
+/// seconds, as BIND reads them: durations up to 2^32 - 1. Other tokens are left for `domain`.
+fn soa_timers_in_seconds(tokens: &[Token]) -> Result<Vec<Token>, ZoneErrorReason> {
+    let mut tokens = tokens.to_vec();
+    for (token, field) in tokens.iter_mut().skip(3).zip(SOA_TIMERS) {
+        if token.quoted {
+            continue;
+        }
+        let seconds =
+            parse_duration(&token.text, u32::MAX).map_err(|why| ZoneErrorReason::BadRdata {
+                rtype: "SOA".to_owned(),
+                why: format!("{field} {:?}: {why}", token.text),
+            })?;
+        token.text = seconds.to_string();
+    }
+    Ok(tokens)
+}
+
+/// A duration as BIND reads one: a number of seconds, or numbers each followed by a unit (`s`,
+/// `m`, `h`, `d`, `w`, any case) and summed (`1h30m`, `1w1w`); at most `max`.
+fn parse_duration(text: &str, max: u32) -> Result<u32, &'static str> {
+    const TOO_LARGE_TTL: &str = "larger than 2147483647 (RFC 2181 §8)";
+    const TOO_LARGE: &str = "larger than 4294967295";
+    let too_large = if max == MAX_TTL {
+        TOO_LARGE_TTL
+    } else {
+        TOO_LARGE
     };
+    if text.is_empty() {
+        return Err("empty");
+    }
     let mut total: u64 = 0;
     let mut number: Option<u64> = None;
+    let mut had_unit = false;
     for c in text.chars() {
         if let Some(digit) = c.to_digit(10) {
             number = Some(number.unwrap_or(0) * 10 + u64::from(digit));
-            if number > Some(u64::from(MAX_TTL)) {
-                return Err(bad("larger than 2147483647 (RFC 2181 §8)"));
+            if number > Some(u64::from(max)) {
+                return Err(too_large);
             }
             continue;
         }
@@ -665,21 +727,24 @@ pub fn parse_ttl(text: &str) -> Result<u32, ZoneErrorReason> {
             'h' => 3600,
             'd' => 86400,
             'w' => 604800,
-            _ => return Err(bad("not a number of seconds or a duration like 1h30m")),
+            _ => return Err("not a number of seconds or a duration like 1h30m"),
         };
-        total += number
-            .take()
-            .ok_or_else(|| bad("a unit without a number"))?
-            * unit;
+        total += number.take().ok_or("a unit without a number")? * unit;
+        had_unit = true;
+        if total > u64::from(max) {
+            return Err(too_large);
+        }
     }
-    total += number.unwrap_or(0);
-    if text.is_empty() {
-        return Err(bad("empty"));
+    if let Some(number) = number {
+        if had_unit {
+            return Err("a number without a unit after one with a unit (write 1h30m, not 1h30)");
+        }
+        total = number;
     }
     u32::try_from(total)
         .ok()
-        .filter(|&t| t <= MAX_TTL)
-        .ok_or_else(|| bad("larger than 2147483647 (RFC 2181 §8)"))
+        .filter(|&t| t <= max)
+        .ok_or(too_large)
 }
 
 fn parse_class(word: &str) -> Option<Class> {
@@ -928,15 +993,12 @@ impl DomainScanner for TokenScanner<'_> {
                         .map_err(|_| ScanError::Custom("bad symbol"))?,
                 );
             }
-            // A long unquoted or quoted string is split into 255-octet character strings, as
-            // BIND does; an empty one is one empty character string.
-            if content.is_empty() {
-                out.extend_from_slice(&[0]);
-            }
-            for chunk in content.chunks(255) {
-                out.extend_from_slice(&[chunk.len() as u8]);
-                out.extend_from_slice(chunk);
-            }
+            // Each token is one character string, quoted or not; one longer than 255 octets is
+            // refused, as BIND refuses it (it is not split).
+            let len = u8::try_from(content.len())
+                .map_err(|_| ScanError::Custom("character string longer than 255 octets"))?;
+            out.extend_from_slice(&[len]);
+            out.extend_from_slice(&content);
         }
         Ok(out.freeze())
     }

@@ -16,6 +16,14 @@
 //!
 //! With QNAME minimisation (RFC 9156) each server is asked only for the name one label below
 //! its zone (`com.` at the root, `google.com.` at `com.`), type A, until the full name is asked.
+//!
+//! **ANY** (RFC 8482) is resolved as Unbound resolves it by default (`deny-any: no`): asked of
+//! the authoritative servers as ANY, and answered with every RRset they give for the name —
+//! which may be one RRset, or the HINFO "RFC8482" that §4.2 lets them synthesise, since RFC
+//! 8482 lets a server give a subset. A CNAME at the name is part of that answer and is not
+//! followed. The cache keeps RRsets by type, so it cannot know it holds all of a name's: a
+//! positive ANY answer always comes from upstream; NXDOMAIN and NODATA for ANY come from the
+//! cache like any other. ANY is never REFUSED to an allowed client.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -214,7 +222,8 @@ impl Resolver {
                 }
                 None => {}
             }
-            if qtype == Rtype::CNAME {
+            if matches!(qtype, Rtype::CNAME | Rtype::ANY) {
+                // A CNAME is itself an answer to ANY; positive ANY answers are not cached whole.
                 return None;
             }
             let cname = match cache.lookup(&current, Rtype::CNAME, now) {
@@ -317,7 +326,7 @@ impl Resolver {
                     let now = self.clock.now();
                     let cache = self.lock_cache();
                     let known = cache.lookup(&current, qtype, now);
-                    let cname = if qtype == Rtype::CNAME || known.is_some() {
+                    let cname = if matches!(qtype, Rtype::CNAME | Rtype::ANY) || known.is_some() {
                         None
                     } else {
                         cache.lookup(&current, Rtype::CNAME, now)
@@ -382,6 +391,20 @@ impl Resolver {
                                     && !answer.contains(s)
                             }) {
                                 answer.push(dname.clone());
+                            }
+                            if qtype == Rtype::ANY {
+                                // Every RRset the server gave for the name is the answer (RFC
+                                // 8482 lets it give one, or a synthesised HINFO); a CNAME
+                                // among them is not followed: it is what the name has.
+                                let owned: Vec<RrsetOut> = rrsets
+                                    .iter()
+                                    .filter(|s| s.owner.name_eq(&current))
+                                    .cloned()
+                                    .collect();
+                                if !owned.is_empty() {
+                                    answer.extend(owned);
+                                    return done(Rcode::NOERROR, answer, Vec::new(), false);
+                                }
                             }
                             if let Some(found) = rrsets
                                 .iter()

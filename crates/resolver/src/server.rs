@@ -421,10 +421,9 @@ fn answer_now(
         Err(_) => return Now::Drop,
     };
     let qtype = question.qtype();
-    if question.qclass() != Class::IN
-        || matches!(qtype, Rtype::AXFR | Rtype::IXFR | Rtype::OPT | Rtype::ANY)
-    {
-        // ANY is refused rather than answered partially (RFC 8482 allows either).
+    if question.qclass() != Class::IN || matches!(qtype, Rtype::AXFR | Rtype::IXFR | Rtype::OPT) {
+        // Zone transfers are for secondaries, not through a resolver. ANY is answered (see
+        // `iterate`'s module doc: as Unbound does, with what the authority gives, RFC 8482).
         return refuse(out);
     }
     let name: Name = question.qname().to_name();

@@ -378,3 +378,139 @@ fn ttl_units() {
     assert!(parse_ttl("2147483648").is_err());
     assert!(parse_ttl("h").is_err());
 }
+
+#[test]
+fn ttl_units_each_need_their_number() {
+    // BIND refuses a bare number after a unit (`1h30`); `1w1w` and `1H30M` it sums.
+    assert_eq!(parse_ttl("1H30M").unwrap(), 5400);
+    assert_eq!(parse_ttl("1w1w").unwrap(), 1_209_600);
+    assert_eq!(parse_ttl("30M").unwrap(), 1800);
+    assert!(parse_ttl("1h30").is_err());
+    assert!(
+        error("$TTL 1h30\n").starts_with("t.zone:1: bad TTL \"1h30\": a number without a unit")
+    );
+}
+
+#[test]
+fn soa_timers_take_ttl_units() {
+    // The four timers are durations to BIND; the serial is not.
+    let got = lines("$TTL 1h\n@ IN SOA ns1 hm ( 1 1d 2h 4w 1h )\n");
+    assert_eq!(
+        got,
+        ["example.com.\t3600\tIN\tSOA\tns1.example.com. hm.example.com. 1 86400 7200 2419200 3600"]
+    );
+    let got = lines("$TTL 1h\n@ SOA ns1 hm 2026 1h30m 30M 2w 1D\n");
+    assert!(got[0].ends_with(" 2026 5400 1800 1209600 86400"), "{got:?}");
+    // Up to 2^32 - 1 (BIND's limit for these fields), not the TTL's 2^31 - 1.
+    let got = lines("$TTL 1h\n@ SOA ns1 hm 1 4294967295 5000w 1 1\n");
+    assert!(got[0].ends_with(" 1 4294967295 3024000000 1 1"), "{got:?}");
+    // Without $TTL, the SOA's TTL is its MINIMUM, read with its unit.
+    let got = lines("@ SOA ns1 hm 1 1 1 1 5m\n");
+    assert!(got[0].starts_with("example.com.\t300\tIN\tSOA"), "{got:?}");
+}
+
+#[test]
+fn error_soa_timer_names_the_field() {
+    assert_eq!(
+        error("$TTL 1h\n@ SOA ns1 hm ( 1\n 1d\n 1x 1 1 )\n"),
+        "t.zone:2: bad SOA data: retry \"1x\": not a number of seconds or a duration like 1h30m"
+    );
+    assert!(
+        error("$TTL 1h\n@ SOA ns1 hm 1 1 1 10000w 1\n")
+            .starts_with("t.zone:2: bad SOA data: expire \"10000w\": larger than 4294967295")
+    );
+    assert!(error("$TTL 1h\n@ SOA ns1 hm 1h 1 1 1 1\n").starts_with("t.zone:2: bad SOA data:"));
+    assert!(error("$TTL 1h\n@ SOA ns1 hm 1 1 1 1h30 1\n").starts_with("t.zone:2: bad SOA data:"));
+}
+
+#[test]
+fn soa_in_rfc3597_form_is_not_rewritten() {
+    // \# data is octets; the timers are not tokens of their own there.
+    let got = lines(
+        "$TTL 1h\n@ SOA \\# 29 036e733100 02686d00 00000001 00000e10 00000708 00093a80 00000e10\n",
+    );
+    assert_eq!(
+        got,
+        ["example.com.\t3600\tIN\tSOA\tns1. hm. 1 3600 1800 604800 3600"]
+    );
+}
+
+#[test]
+fn ttl_set_in_an_include_stays_after_it_and_the_owner_is_restored() {
+    let dir = std::env::temp_dir().join(format!("rt-include-ttl-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("inner.zone"), "$TTL 120\nhost A 192.0.2.9\n").unwrap();
+    std::fs::write(
+        dir.join("outer.zone"),
+        "$TTL 1h\nbefore A 192.0.2.1\n$INCLUDE inner.zone sub.example.com.\n AAAA 2001:db8::1\nafter A 192.0.2.10\n",
+    )
+    .unwrap();
+    let parsed = parse_file(
+        &dir.join("outer.zone"),
+        Some(&parse_name("example.com.").unwrap()),
+    )
+    .unwrap();
+    let got: Vec<String> = parsed
+        .records
+        .iter()
+        .map(|r| r.record.to_string())
+        .collect();
+    // As named-compilezone prints it: the blank owner is the includer's last owner again, and
+    // the included $TTL 120 is the TTL from there on.
+    assert_eq!(
+        got,
+        [
+            "before.example.com.\t3600\tIN\tA\t192.0.2.1",
+            "host.sub.example.com.\t120\tIN\tA\t192.0.2.9",
+            "before.example.com.\t120\tIN\tAAAA\t2001:db8::1",
+            "after.example.com.\t120\tIN\tA\t192.0.2.10",
+        ]
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn character_strings_longer_than_255_octets_are_refused() {
+    let a255 = "a".repeat(255);
+    let a256 = "a".repeat(256);
+    let escaped255 = "\\065".repeat(255);
+    // 255 octets is the limit, however written: quoted, unquoted, or as \DDD escapes.
+    for ok in [
+        format!("t TXT \"{a255}\""),
+        format!("t TXT {a255}"),
+        format!("t TXT \"{escaped255}\""),
+        format!("t TXT \"{a255}\" \"{a255}\""),
+        format!("t HINFO \"{a255}\" x"),
+        format!("t NAPTR 1 1 \"{a255}\" \"\" \"\" ."),
+        // CAA's value is the rest of the RDATA, not a character string (RFC 8659 §4.1).
+        format!("t CAA 0 issue \"{a256}\""),
+    ] {
+        assert!(parse(&format!("$TTL 60\n{ok}\n")).is_ok(), "{ok}");
+    }
+    let got = lines(&format!("$TTL 60\nt TXT \"{escaped255}\"\n"));
+    assert!(got[0].ends_with(&format!("TXT\t\"{}\"", "A".repeat(255))));
+    for (rtype, bad) in [
+        ("TXT", format!("t TXT \"{a256}\"")),
+        ("TXT", format!("t TXT {a256}")),
+        ("TXT", format!("t TXT ok \"{escaped255}b\"")),
+        ("TXT", format!("t TXT \"{}\"", "\\\\".repeat(256))),
+        ("HINFO", format!("t HINFO x \"{a256}\"")),
+        ("NAPTR", format!("t NAPTR 1 1 \"\" \"{a256}\" \"\" .")),
+        ("NAPTR", format!("t NAPTR 1 1 \"\" \"\" \"{a256}\" .")),
+    ] {
+        assert_eq!(
+            error(&format!("$TTL 60\n\n{bad}\n")),
+            format!("t.zone:3: bad {rtype} data: character string longer than 255 octets"),
+            "{bad}"
+        );
+    }
+}
+
+#[test]
+fn error_obsolete_md_and_mf() {
+    assert_eq!(
+        error("$TTL 60\nold MD mail\n"),
+        "t.zone:2: type MD is obsolete (RFC 973: use MX)"
+    );
+    assert!(error("$TTL 60\nold MF mail\n").starts_with("t.zone:2: type MF is obsolete"));
+}

@@ -254,3 +254,47 @@ fn identical_concurrent_questions_share_one_resolution_and_report_each_hop() {
     );
     drop(servers);
 }
+
+/// RFC 8482: ANY from an allowed client is answered (here with the one RRset the authoritative
+/// server chose), over UDP and over TCP; never REFUSED.
+#[test]
+fn any_is_answered_over_udp_and_tcp() {
+    let lab = lab(Allow::loopback());
+    for tcp in [false, true] {
+        let options = QueryOptions { tcp, ..recursive() };
+        let m = dns_query(lab.front.addr(), "www.example", Rtype::ANY, options).unwrap();
+        assert_eq!(m.header().rcode(), Rcode::NOERROR, "tcp={tcp}");
+        assert!(m.header().ra() && !m.header().tc(), "tcp={tcp}");
+        assert_eq!(a_records(&m), ["192.0.2.1"], "tcp={tcp}");
+        let m = dns_query(lab.front.addr(), "nope.example", Rtype::ANY, options).unwrap();
+        assert_eq!(m.header().rcode(), Rcode::NXDOMAIN, "tcp={tcp}");
+    }
+    // What dig sends (its own bytes: EDNS, cookie), when dig is installed.
+    let Some(dig) = test_support::Peer::find("dig", "bind9-dnsutils") else {
+        return;
+    };
+    let addr = lab.front.addr();
+    for transport in ["+notcp", "+tcp"] {
+        let out = std::process::Command::new(&dig)
+            .args([
+                &format!("@{}", addr.ip()),
+                "-p",
+                &addr.port().to_string(),
+                "example.",
+                "ANY",
+                transport,
+                "+tries=1",
+                "+time=5",
+            ])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(text.contains("status: NOERROR"), "dig {transport}:\n{text}");
+        // The apex's lowest type, NS, is the RRset our authoritative server picks for ANY.
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with("example.") && l.contains("\tNS\t")),
+            "dig {transport}:\n{text}"
+        );
+    }
+}

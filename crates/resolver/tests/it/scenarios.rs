@@ -217,4 +217,8 @@ scenarios!(
     ttl_expiry,
     qname_minimisation_off,
     nxns_attack_is_bounded,
+    ns_in_sibling_zone,
+    ns_in_sibling_zone_glueless_twice,
+    ns_in_sibling_zone_on_the_parents_server,
+    any_is_answered,
 );
