@@ -25,9 +25,13 @@
 
 mod access_log;
 mod body;
+#[doc(hidden)]
+pub mod chunked; // pub for the fuzz targets
 mod config;
 mod handler;
 mod proxy;
+#[doc(hidden)]
+pub mod request_line; // pub for the fuzz targets
 mod sendfile;
 mod server;
 mod static_files;
