@@ -116,8 +116,10 @@ enum Iterated {
 }
 
 /// How one server's response is read, relative to the zone it was asked as (its bailiwick).
+/// Public (hidden) only for the fuzz target, through [`classify_response`].
+#[doc(hidden)]
 #[derive(Debug)]
-enum Reading {
+pub enum Reading {
     Answer {
         rrsets: Vec<RrsetOut>,
         authoritative: bool,
@@ -964,6 +966,21 @@ fn group(records: Vec<Owned>) -> Vec<RrsetOut> {
         }
     }
     sets
+}
+
+/// The whole of what the resolver does with a server's response bytes, for the fuzz target:
+/// accepted as the answer to our query (`upstream::accept`: ID, QR, our question, every record
+/// parseable), then read relative to `zone` ([`read_response`]).
+#[doc(hidden)]
+pub fn classify_response(
+    bytes: &[u8],
+    id: u16,
+    zone: &Name,
+    ask_name: &Name,
+    ask_type: Rtype,
+) -> Result<Reading, crate::upstream::UpstreamError> {
+    let message = crate::upstream::accept(bytes, id, ask_name, ask_type)?;
+    Ok(read_response(&message, zone, ask_name, ask_type))
 }
 
 /// Reads a response from a server asked as an authority for `zone`. Only data inside `zone`

@@ -294,7 +294,7 @@ async fn ask_tcp(
 
 /// The response if it answers our query: QR=1, our ID, our question exactly (name compared
 /// without regard to case), and every record in it parseable.
-fn accept(
+pub(crate) fn accept(
     bytes: &[u8],
     id: u16,
     qname: &Name,

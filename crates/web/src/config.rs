@@ -15,6 +15,7 @@
 //! max_header_bytes = 16384       # request line + headers, else 431
 //! max_uri_bytes = 8192           # request target, else 414
 //! max_body_bytes = 10485760      # request body, else 413
+//! body_timeout = 60.0            # seconds between two reads of a request body, else 408 and close
 //! upstream_timeout = 30.0        # seconds for an upstream's response head, else 504
 //! upstream_connect_timeout = 5.0
 //! upstream_down_for = 10.0       # seconds an upstream that refused a connection is skipped
@@ -115,6 +116,9 @@ pub struct Limits {
     pub max_uri_bytes: usize,
     /// Request body, in bytes; 413 above.
     pub max_body_bytes: u64,
+    /// Longest wait for the next part of a request body (nginx's `client_body_timeout`: between
+    /// two reads, not for the whole body); 408 and close after.
+    pub body_timeout: Duration,
     /// Time for an upstream to send its response head; 504 after.
     pub upstream_timeout: Duration,
     /// Time to connect to an upstream; a timeout counts as unreachable.
@@ -130,6 +134,7 @@ impl Default for Limits {
             max_header_bytes: 16 * 1024,
             max_uri_bytes: 8 * 1024,
             max_body_bytes: 10 * 1024 * 1024,
+            body_timeout: Duration::from_secs(60),
             upstream_timeout: Duration::from_secs(30),
             upstream_connect_timeout: Duration::from_secs(5),
             upstream_down_for: Duration::from_secs(10),
@@ -340,6 +345,7 @@ struct FileLimits {
     max_header_bytes: Option<Spanned<usize>>,
     max_uri_bytes: Option<Spanned<usize>>,
     max_body_bytes: Option<u64>,
+    body_timeout: Option<Spanned<f64>>,
     upstream_timeout: Option<Spanned<f64>>,
     upstream_connect_timeout: Option<Spanned<f64>>,
     upstream_down_for: Option<Spanned<f64>>,
@@ -455,6 +461,9 @@ fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError>
     if let Some(value) = raw.limits.max_body_bytes {
         limits.max_body_bytes = value;
     }
+    if let Some(value) = &raw.limits.body_timeout {
+        limits.body_timeout = secs(value)?;
+    }
     if let Some(value) = &raw.limits.upstream_timeout {
         limits.upstream_timeout = secs(value)?;
     }
@@ -557,6 +566,7 @@ access_log = "stderr"
 [limits]
 header_timeout = 2.5
 max_header_bytes = 4096
+body_timeout = 0.5
 [[proxy]]
 prefix = "/search"
 upstreams = ["127.0.0.81:8080", "http://127.0.0.82:8080/"]
@@ -569,6 +579,7 @@ to = "http://www.google.com/"
         let config = WebConfig::from_toml_str(text, "web.toml").unwrap();
         assert_eq!(config.root, PathBuf::from("/srv/site"));
         assert_eq!(config.limits.header_timeout, Duration::from_millis(2500));
+        assert_eq!(config.limits.body_timeout, Duration::from_millis(500));
         assert_eq!(config.limits.max_header_bytes, 4096);
         assert_eq!(config.proxies[0].upstreams.len(), 2);
         assert_eq!(config.vhosts[0].names, ["www.google.com"]);

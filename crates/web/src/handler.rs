@@ -13,6 +13,7 @@ use hyper::body::Incoming;
 use crate::access_log::LogLine;
 use crate::body::Body;
 use crate::proxy::{self, Downstream, Route};
+use crate::request_line;
 use crate::server::Shared;
 use crate::static_files::{self, FileCache, Lookup};
 
@@ -64,6 +65,75 @@ pub(crate) struct HeadCapture {
     pub(crate) began: Instant,
     /// Files being sent with sendfile on this connection (see `sendfile`).
     pub(crate) regions: crate::sendfile::Regions,
+    /// Follows the request line to rewrite HTTP/1.2 .. 1.9 (see `request_line`).
+    pub(crate) line: crate::request_line::VersionPatch,
+    /// The raw chunked body checked against the grammar (see `chunked`).
+    pub(crate) body: BodyCheck,
+}
+
+/// Where the check of the current request's raw body stands.
+pub(crate) enum BodyCheck {
+    /// The head is not complete yet.
+    Head,
+    /// Not chunked (or not checkable): hyper's framing alone.
+    NotChunked,
+    Chunked(crate::chunked::ChunkedChecker),
+}
+
+impl HeadCapture {
+    /// Called with each read: `new` are the bytes read, of which those kept start at `start`
+    /// in `bytes`. When they complete a head declaring a chunked body, the checker starts on
+    /// the bytes after the head, and goes on with every later read.
+    pub(crate) fn observe_body(&mut self, start: usize, new: &[u8], cap: usize) {
+        match &mut self.body {
+            BodyCheck::NotChunked => {}
+            BodyCheck::Chunked(checker) => {
+                checker.feed(new);
+            }
+            BodyCheck::Head => {
+                // Cheap test first: has the head ended (an empty line) in what was kept?
+                let from = start.saturating_sub(3);
+                let ended = self.bytes[from..]
+                    .windows(2)
+                    .any(|w| w == b"\n\n" || w == b"\n\r");
+                if !ended {
+                    if self.bytes.len() >= cap {
+                        self.body = BodyCheck::NotChunked;
+                    }
+                    return;
+                }
+                self.body = BodyCheck::NotChunked;
+                if !self
+                    .bytes
+                    .windows(7)
+                    .any(|w| w.eq_ignore_ascii_case(b"chunked"))
+                {
+                    return;
+                }
+                let mut headers = [httparse::EMPTY_HEADER; 128];
+                let mut request = httparse::Request::new(&mut headers);
+                let Ok(httparse::Status::Complete(head_len)) = request.parse(&self.bytes) else {
+                    return;
+                };
+                let chunked = request.headers.iter().any(|h| {
+                    h.name.eq_ignore_ascii_case("transfer-encoding")
+                        && h.value
+                            .windows(7)
+                            .any(|w| w.eq_ignore_ascii_case(b"chunked"))
+                });
+                if chunked && head_len >= start && head_len - start <= new.len() {
+                    let mut checker = crate::chunked::ChunkedChecker::new();
+                    checker.feed(&new[head_len - start..]);
+                    self.body = BodyCheck::Chunked(checker);
+                }
+            }
+        }
+    }
+
+    /// Whether the current request's chunked body broke the grammar (so far).
+    pub(crate) fn chunked_invalid(&self) -> bool {
+        matches!(&self.body, BodyCheck::Chunked(c) if c.verdict() == crate::chunked::Verdict::Invalid)
+    }
 }
 
 /// The account of one request, finished when its response body is dropped.
@@ -219,6 +289,22 @@ async fn route(
     if hosts > 1 || (hosts == 0 && request.version() == http::Version::HTTP_11) {
         return refused(StatusCode::BAD_REQUEST, false);
     }
+    // RFC 9110 §7.2: Host is uri-host [":" port]; RFC 3986 §2.1: `%` starts two hex digits.
+    if request
+        .headers()
+        .get(header::HOST)
+        .is_some_and(|h| !request_line::valid_host(h.as_bytes()))
+    {
+        return refused(StatusCode::BAD_REQUEST, false);
+    }
+    if !request_line::valid_target(
+        request
+            .uri()
+            .path_and_query()
+            .map_or(&b""[..], |pq| pq.as_str().as_bytes()),
+    ) {
+        return refused(StatusCode::BAD_REQUEST, false);
+    }
     let chunked = request.headers().contains_key(header::TRANSFER_ENCODING);
     if chunked && conflicting_length(connection) {
         // RFC 9112 §6.1: both framings in one request is how smuggling starts; refuse it and
@@ -264,30 +350,34 @@ async fn route(
                 .find(|(names, _)| names.iter().any(|n| n.eq_ignore_ascii_case(host)))
         })
         .map_or(&shared.default_site, |(_, site)| site);
+    let proxied = site.routes.iter().find(|r| r.matches(request.uri().path()));
+    if let Some(refusal) = method_refusal(request.method(), proxied.is_some()) {
+        return refusal;
+    }
 
-    let mut outcome =
-        if let Some(route) = site.routes.iter().find(|r| r.matches(request.uri().path())) {
-            let downstream = Downstream {
-                client: connection.client,
-                epoch: shared.epoch,
-            };
-            let proxied = proxy::forward(&shared.client, route, limits, &downstream, request).await;
-            let decision = if proxied.answered {
-                Decision::Proxied
-            } else if proxied.response.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                Decision::Refused
-            } else {
-                Decision::Error
-            };
-            Outcome {
-                response: proxied.response,
-                decision,
-                file: None,
-                upstream: proxied.upstream,
-            }
-        } else {
-            serve_static(site, connection, request).await
+    let mut outcome = if let Some(route) = proxied {
+        let downstream = Downstream {
+            client: connection.client,
+            epoch: shared.epoch,
+            raw: connection.head.clone(),
         };
+        let proxied = proxy::forward(&shared.client, route, limits, &downstream, request).await;
+        let decision = if proxied.answered {
+            Decision::Proxied
+        } else if proxied.response.status().is_client_error() {
+            Decision::Refused
+        } else {
+            Decision::Error
+        };
+        Outcome {
+            response: proxied.response,
+            decision,
+            file: None,
+            upstream: proxied.upstream,
+        }
+    } else {
+        serve_static(site, connection, request).await
+    };
     if chunked {
         // Even a well-formed chunked request closes the connection afterwards: cheap, and it
         // leaves no doubt about where the next request starts.
@@ -297,6 +387,44 @@ async fn route(
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     outcome
+}
+
+/// Methods the server knows (RFC 9110 §9.3, and PATCH, RFC 5789): proxied paths forward them
+/// all, static files answer GET and HEAD (405 for the others, in `serve_static`).
+const PROXIED_METHODS: &str = "GET, HEAD, POST, PUT, DELETE, OPTIONS, PATCH";
+
+/// The answer to a method no path here takes, before routing: TRACE and CONNECT get 405 (as
+/// nginx answers TRACE): TRACE would have the upstream reflect the request's cookies and
+/// credentials back, and this server tunnels nothing. Any other method it does not know gets
+/// 501 (RFC 9110 §9.1, §15.6.2). Methods are case-sensitive, so `get` is such a method
+/// (nginx's parser refuses lower case with 400; hyper takes any token as a method).
+fn method_refusal(method: &Method, proxied: bool) -> Option<Outcome> {
+    let allow = if proxied {
+        PROXIED_METHODS
+    } else {
+        "GET, HEAD"
+    };
+    let (status, close) = match *method {
+        Method::GET
+        | Method::HEAD
+        | Method::POST
+        | Method::PUT
+        | Method::DELETE
+        | Method::OPTIONS
+        | Method::PATCH => return None,
+        Method::TRACE => (StatusCode::METHOD_NOT_ALLOWED, false),
+        // A client that asked for a tunnel may already be sending its bytes: close.
+        Method::CONNECT => (StatusCode::METHOD_NOT_ALLOWED, true),
+        _ => (StatusCode::NOT_IMPLEMENTED, false),
+    };
+    let mut outcome = refused(status, close);
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        outcome
+            .response
+            .headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static(allow));
+    }
+    Some(outcome)
 }
 
 async fn serve_static(site: &Site, connection: &Connection, request: Request<Incoming>) -> Outcome {

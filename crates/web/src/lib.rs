@@ -4,9 +4,11 @@
 //! A request enters at [`spawn`]'s accept loop (`server::accept_loop`), which gives each
 //! connection a task running hyper's HTTP/1.1 state machine (`server::serve_connection`, with
 //! the header-read timeout and size limits). hyper calls `handler::handle` for every request
-//! head: limits (414, 413, 400 for Content-Length with Transfer-Encoding) -> redirect hosts
-//! (301) -> the virtual host by Host header -> a proxied prefix (`proxy::forward`: pooled
-//! upstream connections, round-robin, 502/504) or the static files (`static_files`: a memory
+//! head: limits (414, 413, 400 for Content-Length with Transfer-Encoding, for a Host that is
+//! not host[:port] and for bad percent-encoding: `request_line`) -> redirect hosts (301) ->
+//! the virtual host by Host header -> the method (TRACE and CONNECT 405, unknown 501) -> a
+//! proxied prefix (`proxy::forward`: the body read whole first, 400/408/413 for the client's
+//! faults, pooled upstream connections, round-robin, 502/504) or the static files (`static_files`: a memory
 //! cache revalidated against the disk, 200/206/304/416; big files by `sendfile`). The response
 //! body (`body::Body`)
 //! carries the request's account and, once sent, writes the access log line
@@ -20,14 +22,22 @@
 //!                                                      '-- static --> FileCache --> file
 //! ```
 //!
+//! Below hyper, `server::Watched` sees the raw bytes: it keeps the request head (for what
+//! hyper normalises away), rewrites HTTP/1.2..1.9 to 1.1 (`request_line`), and checks a
+//! chunked body against RFC 9112's grammar (`chunked`), stricter than hyper's decoder.
+//!
 //! The caller binds the listener and the library serves on the caller's tokio runtime, so the
 //! lab runs it beside the other servers and tests bind port 0.
 
 mod access_log;
 mod body;
+#[doc(hidden)]
+pub mod chunked; // pub for the fuzz targets
 mod config;
 mod handler;
 mod proxy;
+#[doc(hidden)]
+pub mod request_line; // pub for the fuzz targets
 mod sendfile;
 mod server;
 mod static_files;

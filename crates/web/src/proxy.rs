@@ -4,26 +4,42 @@
 //! Phases (pingora's chart): request read -> choose upstream -> connect (or reuse) -> upstream
 //! request -> upstream response head -> response -> log.
 //!
+//! - Request body: read whole, into memory, before any upstream is chosen ([`read_body`],
+//!   nginx's default `proxy_request_buffering on`, without its spill to a temporary file).
+//!   Whose fault an error is then follows from when it happened: anything wrong while reading
+//!   the body — a chunk size that is not hex, negative, `0x`-prefixed or overflowing, a chunk
+//!   without its CRLF, a bare LF, a bad chunk extension or trailer (see `crate::chunked`), a
+//!   client that closes or stalls mid-body — is the client's: 400 (408 for a stall longer than
+//!   `body_timeout`, 413 past `max_body_bytes`), the connection closed, and no upstream has
+//!   seen the request. 502 and 504 are left for what an upstream did.
+//!   The trade-off against streaming the body through: memory up to `max_body_bytes` per
+//!   request in flight (10 MiB by default; nginx would spill to disk instead), and an upload
+//!   reaches the upstream only once it is complete, so the upstream cannot answer early
+//!   (a 401 before a large upload) nor process it as it arrives. In exchange nothing is ever
+//!   half-forwarded, a request with a body can be retried on the next upstream when the first
+//!   refuses the connection, and the upstream gets a clean `Content-Length` body whatever the
+//!   client's chunking was (no chunk extensions or trailers pass; nothing to smuggle).
 //! - Choosing: round-robin from a per-route counter, skipping upstreams marked down. A refused
 //!   (or timed-out) connection marks an upstream down for `upstream_down_for` and the next one
-//!   is tried, as long as the request has no body (a body cannot be sent twice). When every
-//!   upstream is marked down they are all tried anyway: a refused connection on loopback costs
-//!   microseconds, and a restarted upstream is found at once. None reachable -> 502.
+//!   is tried (nothing of the request was sent). When every upstream is marked down they are
+//!   all tried anyway: a refused connection on loopback costs microseconds, and a restarted
+//!   upstream is found at once. None reachable -> 502.
 //! - Timeout: no response head within `upstream_timeout` -> 504.
 //! - Headers: hop-by-hop ones (RFC 9110 §7.6.1, and those named in Connection) are removed both
 //!   ways; X-Forwarded-For/-Proto/-Host and Forwarded (RFC 7239) are added; a valid W3C
 //!   `traceparent` keeps its trace id with our span as the new parent, otherwise a trace starts.
-//! - `Expect: 100-continue` is forwarded; hyper answers the client's 100 as soon as the body is
-//!   read, which is when the upstream connection is ready to take it.
+//! - `Expect: 100-continue` is answered by hyper (100 Continue) when the body is first read,
+//!   which is at once: the upstream gets the header but the body is already here.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
+use bytes::{Bytes, BytesMut};
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode, Uri};
-use http_body_util::{Either, Empty, Limited};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 use hyper_util::client::legacy::Client;
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -31,8 +47,9 @@ use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use crate::body::Body;
 use crate::config::{Limits, ProxyRoute};
+use crate::handler::HeadCapture;
 
-pub(crate) type UpstreamBody = Either<Limited<Incoming>, Empty<Bytes>>;
+pub(crate) type UpstreamBody = Full<Bytes>;
 pub(crate) type UpstreamClient = Client<HttpConnector, UpstreamBody>;
 
 /// A prefix and its upstreams, with the balancing state.
@@ -52,7 +69,7 @@ struct Upstream {
 pub(crate) struct Proxied {
     pub(crate) response: Response<Body>,
     pub(crate) upstream: Option<SocketAddr>,
-    /// Whether the upstream answered (false: 502/504/413 made here).
+    /// Whether the upstream answered (false: 400/408/413/502/504 made here).
     pub(crate) answered: bool,
 }
 
@@ -109,9 +126,12 @@ impl Route {
 pub(crate) struct Downstream {
     pub(crate) client: SocketAddr,
     pub(crate) epoch: Instant,
+    /// The connection's raw request bytes, with the chunked grammar check.
+    pub(crate) raw: Arc<Mutex<HeadCapture>>,
 }
 
-/// Forwards `request` along `route` and returns the upstream's response (or 502/504/413).
+/// Forwards `request` along `route` and returns the upstream's response (or 400/408/413 for
+/// a request body the client got wrong, 502/504 for what the upstream did).
 pub(crate) async fn forward(
     client: &UpstreamClient,
     route: &Route,
@@ -125,7 +145,25 @@ pub(crate) async fn forward(
             .headers
             .get(header::CONTENT_LENGTH)
             .is_some_and(|v| v.as_bytes() != b"0");
+    // The whole body first: a framing error, a timeout or an oversized body is the client's
+    // fault and is answered here, before any upstream sees a byte of the request.
+    let body = if has_body {
+        match read_body(body, limits, &downstream.raw).await {
+            Ok(bytes) => bytes,
+            Err(status) => return made_here(status, None),
+        }
+    } else {
+        drop(body);
+        Bytes::new()
+    };
     remove_hop_by_hop(&mut parts.headers);
+    if has_body {
+        // The body goes on with the length it turned out to have (a chunked request is sent
+        // with Content-Length: the client's chunk boundaries and extensions stay here).
+        parts
+            .headers
+            .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    }
     add_forwarding(&mut parts.headers, downstream.client);
     set_traceparent(&mut parts.headers);
     let path_and_query = parts
@@ -136,17 +174,9 @@ pub(crate) async fn forward(
 
     let now_ms = downstream.epoch.elapsed().as_millis() as u64;
     let candidates = route.candidates(now_ms);
-    let mut body = Some(if has_body {
-        Either::Left(Limited::new(body, limits.max_body_bytes as usize))
-    } else {
-        drop(body);
-        Either::Right(Empty::new())
-    });
     let mut last_tried = None;
     for (i, upstream) in candidates.iter().enumerate() {
-        let Some(this_body) = body.take() else { break };
-        let last = i + 1 == candidates.len() || has_body;
-        let headers = if last {
+        let headers = if i + 1 == candidates.len() {
             std::mem::take(&mut parts.headers)
         } else {
             parts.headers.clone()
@@ -155,7 +185,7 @@ pub(crate) async fn forward(
             Ok(uri) => uri,
             Err(_) => return made_here(StatusCode::BAD_REQUEST, None),
         };
-        let mut outgoing = Request::new(this_body);
+        let mut outgoing = Request::new(Full::new(body.clone()));
         *outgoing.method_mut() = parts.method.clone();
         *outgoing.uri_mut() = uri;
         *outgoing.headers_mut() = headers;
@@ -173,36 +203,57 @@ pub(crate) async fn forward(
                     answered: true,
                 };
             }
+            // Nothing was sent: the next upstream gets the request (the body is in memory).
             Ok(Err(err)) if err.is_connect() => {
                 let until = downstream.epoch.elapsed() + limits.upstream_down_for;
                 upstream
                     .down_until_ms
                     .store(until.as_millis() as u64, Ordering::Relaxed);
-                if !has_body {
-                    body = Some(Either::Right(Empty::new()));
-                }
             }
-            Ok(Err(err)) => {
-                let too_large =
-                    std::iter::successors(Some(&err as &(dyn std::error::Error + 'static)), |e| {
-                        e.source()
-                    })
-                    .any(|e| e.is::<http_body_util::LengthLimitError>());
-                let status = if too_large {
-                    StatusCode::PAYLOAD_TOO_LARGE
-                } else {
-                    StatusCode::BAD_GATEWAY
-                };
-                return made_here(status, Some(upstream.addr));
-            }
+            Ok(Err(_)) => return made_here(StatusCode::BAD_GATEWAY, Some(upstream.addr)),
         }
     }
     made_here(StatusCode::BAD_GATEWAY, last_tried)
 }
 
+/// Reads a request body whole: at most `max_body_bytes` (else 413), each part within
+/// `body_timeout` of the one before (else 408), well framed (else 400: hyper's decoder refused
+/// a chunk size, a chunk's CRLF, a trailer, or the client closed before the end; or
+/// `crate::chunked` found the raw chunked body off the grammar). Trailer fields are read and
+/// dropped.
+pub(crate) async fn read_body(
+    mut body: Incoming,
+    limits: &Limits,
+    raw: &Mutex<HeadCapture>,
+) -> Result<Bytes, StatusCode> {
+    let invalid = || {
+        raw.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .chunked_invalid()
+    };
+    let mut collected = BytesMut::new();
+    loop {
+        let frame = match tokio::time::timeout(limits.body_timeout, body.frame()).await {
+            // A grammar error seen on the raw bytes wins over what hyper made of them.
+            _ if invalid() => return Err(StatusCode::BAD_REQUEST),
+            Err(_) => return Err(StatusCode::REQUEST_TIMEOUT),
+            Ok(None) => return Ok(collected.freeze()),
+            Ok(Some(Err(_))) => return Err(StatusCode::BAD_REQUEST),
+            Ok(Some(Ok(frame))) => frame,
+        };
+        if let Ok(data) = frame.into_data() {
+            if (collected.len() + data.len()) as u64 > limits.max_body_bytes {
+                return Err(StatusCode::PAYLOAD_TOO_LARGE);
+            }
+            collected.extend_from_slice(&data);
+        }
+    }
+}
+
 fn made_here(status: StatusCode, upstream: Option<SocketAddr>) -> Proxied {
     let mut response = crate::handler::error_page(status);
-    if status == StatusCode::PAYLOAD_TOO_LARGE {
+    // The client's fault: what is left of its request on the connection cannot be trusted.
+    if status.is_client_error() {
         response
             .headers_mut()
             .insert(header::CONNECTION, HeaderValue::from_static("close"));

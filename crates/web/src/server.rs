@@ -22,7 +22,7 @@ use tokio::sync::watch;
 
 use crate::access_log::AccessLogger;
 use crate::config::{Limits, Redirect, WebConfig};
-use crate::handler::{self, Connection, HeadCapture, Site};
+use crate::handler::{self, BodyCheck, Connection, HeadCapture, Site};
 use crate::proxy::{self, Route, UpstreamClient};
 use crate::sendfile::{self, MappedFile};
 use crate::static_files::FileCache;
@@ -230,6 +230,8 @@ async fn serve_connection(
         fresh: true,
         began: Instant::now(),
         regions: Default::default(),
+        line: Default::default(),
+        body: BodyCheck::Head,
     }));
     let connection = Arc::new(Connection {
         client,
@@ -296,16 +298,22 @@ impl AsyncRead for Watched {
         let before = buf.filled().len();
         let polled = Pin::new(&mut this.stream).poll_read(cx, buf);
         if let Poll::Ready(Ok(())) = polled {
-            let new = &buf.filled()[before..];
+            let new = &mut buf.filled_mut()[before..];
             if !new.is_empty() {
                 let mut capture = this.head.lock().unwrap_or_else(|e| e.into_inner());
                 if capture.fresh {
                     capture.fresh = false;
                     capture.bytes.clear();
                     capture.began = Instant::now();
+                    capture.line.reset();
+                    capture.body = BodyCheck::Head;
                 }
-                let room = this.cap.saturating_sub(capture.bytes.len());
+                // HTTP/1.2 .. 1.9 -> 1.1 before hyper's parser sees it (`request_line`).
+                capture.line.patch(new);
+                let start = capture.bytes.len();
+                let room = this.cap.saturating_sub(start);
                 capture.bytes.extend_from_slice(&new[..new.len().min(room)]);
+                capture.observe_body(start, new, this.cap);
             }
         }
         polled
@@ -317,7 +325,14 @@ impl Watched {
     /// file mapped for sendfile: its index, the mapping and the offset in the file.
     fn wrote(&self, bufs: &[std::io::IoSlice<'_>]) -> Option<(usize, Arc<MappedFile>, usize)> {
         let mut state = self.head.lock().unwrap_or_else(|e| e.into_inner());
-        state.fresh = true;
+        // An interim response (100 Continue) is not the end of the request: its body follows.
+        let interim = bufs
+            .iter()
+            .find(|b| !b.is_empty())
+            .is_some_and(|b| b.starts_with(b"HTTP/1.1 1"));
+        if !interim {
+            state.fresh = true;
+        }
         if state.regions.is_empty() {
             return None;
         }

@@ -265,3 +265,67 @@ pub fn route(prefix: &str, upstreams: &[SocketAddr]) -> web::ProxyRoute {
 pub fn path_of(site: &SiteDir, name: &str) -> PathBuf {
     Path::new(&site.root).join(name)
 }
+
+/// A raw upstream that records every byte it receives, on every connection, and answers each
+/// complete request head with a small 200 (for the requests that should get through).
+pub struct RecordingUpstream {
+    pub addr: SocketAddr,
+    pub received: Arc<std::sync::Mutex<Vec<u8>>>,
+    stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl RecordingUpstream {
+    pub fn start(addr: SocketAddr) -> RecordingUpstream {
+        use std::io::{Read, Write};
+        let listener = std::net::TcpListener::bind(addr).unwrap();
+        listener.set_nonblocking(true).unwrap();
+        let addr = listener.local_addr().unwrap();
+        let received = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let (received2, stop2) = (received.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !stop2.load(Ordering::Relaxed) {
+                let Ok((mut stream, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(5));
+                    continue;
+                };
+                let received = received2.clone();
+                std::thread::spawn(move || {
+                    let _ = stream.set_nonblocking(false);
+                    let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
+                    let mut mine = Vec::new();
+                    let mut chunk = [0u8; 4096];
+                    while let Ok(n) = stream.read(&mut chunk) {
+                        if n == 0 {
+                            break;
+                        }
+                        received.lock().unwrap().extend_from_slice(&chunk[..n]);
+                        mine.extend_from_slice(&chunk[..n]);
+                        // One answer per request head seen (bodies here are short and whole).
+                        while let Some(end) = mine.windows(4).position(|w| w == b"\r\n\r\n") {
+                            mine.drain(..end + 4);
+                            let _ = stream
+                                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\nrecorded");
+                        }
+                    }
+                });
+            }
+        });
+        RecordingUpstream {
+            addr,
+            received,
+            stop,
+        }
+    }
+
+    /// What it received so far, as text.
+    pub fn received(&self) -> String {
+        String::from_utf8_lossy(&self.received.lock().unwrap()).into_owned()
+    }
+}
+
+impl Drop for RecordingUpstream {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}

@@ -1,5 +1,6 @@
 //! The web server against real sockets on a loopback block of each test's own.
 
+mod conformance; // whose fault: malformed bodies, TRACE, methods, targets, Host, HTTP/1.2
 mod harness; // the server on its own runtime, a site on disk, a small hyper upstream
 mod interop; // curl and wrk against the server
 mod limits; // timeouts and size limits, with raw bytes
