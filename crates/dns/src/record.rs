@@ -88,29 +88,35 @@ pub fn present(data: &RecordData) -> impl fmt::Display + '_ {
 
 /// Seconds since 1970 (UTC) as RFC 4034 §3.2's YYYYMMDDHHmmSS.
 fn rrsig_time(seconds: u32) -> String {
-    let (days, in_day) = (i64::from(seconds / 86_400), seconds % 86_400);
-    // The civil date of a day count, with years starting in March so that the leap day is
-    // the last day of the year: 146097 days are 400 Gregorian years.
-    let shifted = days + 719_468;
-    let era = shifted / 146_097;
-    let day_of_era = shifted - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_from_march = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_from_march + 2) / 5 + 1;
-    let month = if month_from_march < 10 {
-        month_from_march + 3
-    } else {
-        month_from_march - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    let in_day = seconds % 86_400;
+    let (year, month, day) = civil_from_days(u64::from(seconds / 86_400));
     format!(
         "{year:04}{month:02}{day:02}{:02}{:02}{:02}",
         in_day / 3600,
         in_day / 60 % 60,
         in_day % 60
     )
+}
+
+/// Year, month (1-12) and day (1-31) of the proleptic Gregorian calendar for a day count since
+/// 1970-01-01 (Howard Hinnant's `civil_from_days`): years start in March so that the leap day
+/// is the last day of the year, and 146097 days are 400 Gregorian years.
+pub fn civil_from_days(days_since_epoch: u64) -> (u64, u64, u64) {
+    let z = days_since_epoch + 719_468;
+    let era = z / 146_097;
+    let day_of_era = z - era * 146_097;
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
+    let year = year_of_era + era * 400 + u64::from(month <= 2);
+    (year, month, day)
 }
 
 #[cfg(test)]

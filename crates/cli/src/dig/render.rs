@@ -280,7 +280,7 @@ pub fn dig_date(now: SystemTime) -> String {
         .map_or(0, |since| since.as_secs());
     let days = seconds / 86_400;
     let second_of_day = seconds % 86_400;
-    let (year, month, day) = civil_from_days(days);
+    let (year, month, day) = dns::record::civil_from_days(days);
     format!(
         "{} {} {day:02} {:02}:{:02}:{:02} UTC {year}",
         WEEKDAYS[(days % 7) as usize],
@@ -289,26 +289,6 @@ pub fn dig_date(now: SystemTime) -> String {
         second_of_day / 60 % 60,
         second_of_day % 60,
     )
-}
-
-/// Year, month (1-12) and day (1-31) of the proleptic Gregorian calendar for a day count since
-/// 1970-01-01 (Howard Hinnant's `civil_from_days`).
-fn civil_from_days(days_since_epoch: u64) -> (u64, u64, u64) {
-    let z = days_since_epoch + 719_468;
-    let era = z / 146_097;
-    let day_of_era = z - era * 146_097;
-    let year_of_era =
-        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + u64::from(month <= 2);
-    (year, month, day)
 }
 
 /// The `--json` document: one object describing one query's response.
