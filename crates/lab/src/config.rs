@@ -527,9 +527,7 @@ impl LabConfig {
         let host = |name: &str, role: &str, v4: Ipv4Addr, v6: Option<Ipv6Addr>| Node {
             name: name.to_owned(),
             role: role.to_owned(),
-            addresses: std::iter::once(IpAddr::V4(v4))
-                .chain(v6.map(IpAddr::V6))
-                .collect(),
+            addresses: dual_stack(v4, v6),
         };
         let mut nodes = vec![host(
             &self.browser_name,
@@ -593,6 +591,13 @@ impl LabConfig {
         out.push(self.was.address);
         out
     }
+}
+
+/// A host's addresses: its IPv4 address, then its IPv6 address when it has one.
+pub fn dual_stack(v4: Ipv4Addr, v6: Option<Ipv6Addr>) -> Vec<IpAddr> {
+    std::iter::once(IpAddr::V4(v4))
+        .chain(v6.map(IpAddr::V6))
+        .collect()
 }
 
 /// Whether `addr` is in one of the IPv4 documentation ranges (RFC 5737).

@@ -100,7 +100,8 @@ pub struct RunningLab {
     _stalled_was: Option<std::net::TcpListener>,
     // The web server's and the WAS's, each with its threads in its host.
     runtimes: Vec<tokio::runtime::Runtime>,
-    // Dropped last: every namespace, link and route goes with it.
+    // Declared last, so dropped last (fields drop in declaration order): every namespace,
+    // link and route goes with it, after the servers holding sockets in them have stopped.
     network: Option<network::Network>,
 }
 
@@ -258,9 +259,7 @@ pub fn start(
         .map(|s| {
             (
                 dns::parse_name(&s.name).expect("host names are checked by the config"),
-                std::iter::once(IpAddr::V4(s.address))
-                    .chain(s.address6.map(IpAddr::V6))
-                    .collect(),
+                config::dual_stack(s.address, s.address6),
             )
         })
         .collect();
@@ -468,8 +467,8 @@ fn listen_addrs(
     v6: Option<std::net::Ipv6Addr>,
     port: u16,
 ) -> Vec<SocketAddr> {
-    std::iter::once(IpAddr::V4(v4))
-        .chain(v6.map(IpAddr::V6))
+    config::dual_stack(v4, v6)
+        .into_iter()
         .map(|ip| SocketAddr::new(ip, port))
         .collect()
 }
@@ -600,16 +599,5 @@ impl RunningLab {
         for server in &self.dns_servers {
             server.signal_stop();
         }
-    }
-}
-
-impl Drop for RunningLab {
-    fn drop(&mut self) {
-        // The servers' threads hold sockets in the namespaces; stop them before the network
-        // goes (field order would drop the network last anyway; this makes it explicit).
-        self.dns_servers.clear();
-        self._resolver_fronts.clear();
-        self.runtimes.clear();
-        self.network.take();
     }
 }

@@ -69,41 +69,32 @@ pub fn enter_user_namespace() -> &'static Isolation {
 /// do without it: namespaces as root, the loopback fallback otherwise.
 pub fn isolation() -> &'static Isolation {
     ISOLATION.get_or_init(|| {
-        if forced_off() {
-            return forced_refusal();
-        }
-        // SAFETY: geteuid has no preconditions.
-        if unsafe { libc::geteuid() } == 0 {
-            Isolation::Root
-        } else {
-            Isolation::Refused {
-                reason: "this process did not enter a user namespace at its start (only the \
-                         roundtrip command does), so it cannot make network namespaces"
-                    .into(),
-            }
-        }
+        decided_without_entering().unwrap_or_else(|| Isolation::Refused {
+            reason: "this process did not enter a user namespace at its start (only the \
+                     roundtrip command does), so it cannot make network namespaces"
+                .into(),
+        })
     })
 }
 
-fn forced_off() -> bool {
-    std::env::var_os(NO_NAMESPACES_ENV).is_some_and(|v| !v.is_empty() && v != "0")
-}
-
-fn forced_refusal() -> Isolation {
-    Isolation::Refused {
-        reason: format!("{NO_NAMESPACES_ENV} is set, so the lab does not use namespaces"),
+/// What is decided before any namespace is entered: the refusal forced by
+/// [`NO_NAMESPACES_ENV`], or root, which needs no user namespace. `None`: an ordinary user.
+fn decided_without_entering() -> Option<Isolation> {
+    if std::env::var_os(NO_NAMESPACES_ENV).is_some_and(|v| !v.is_empty() && v != "0") {
+        return Some(Isolation::Refused {
+            reason: format!("{NO_NAMESPACES_ENV} is set, so the lab does not use namespaces"),
+        });
     }
+    // SAFETY: geteuid has no preconditions.
+    (unsafe { libc::geteuid() } == 0).then_some(Isolation::Root)
 }
 
 fn decide() -> Isolation {
-    if forced_off() {
-        return forced_refusal();
+    if let Some(decided) = decided_without_entering() {
+        return decided;
     }
-    // SAFETY: getuid, geteuid and getgid have no preconditions.
-    let (uid, euid, gid) = unsafe { (libc::getuid(), libc::geteuid(), libc::getgid()) };
-    if euid == 0 {
-        return Isolation::Root;
-    }
+    // SAFETY: getuid and getgid have no preconditions.
+    let (uid, gid) = unsafe { (libc::getuid(), libc::getgid()) };
     // SAFETY: unshare has no memory preconditions; it fails with EINVAL when threaded.
     if unsafe { libc::unshare(libc::CLONE_NEWUSER) } != 0 {
         let err = io::Error::last_os_error();

@@ -14,6 +14,7 @@ use wire::{Packet, TcpConnection, Transport};
 
 use super::{CaptureStatus, Fault, TimeWaitSeen, VisitRecord, ms_between};
 use crate::LabConfig;
+use crate::config::dual_stack;
 
 const STEP_CACHE: (u8, &str) = (1, "The browser checks its own DNS cache");
 const STEP_DNS: (u8, &str) = (
@@ -49,13 +50,6 @@ struct Hosts {
     was: Vec<IpAddr>,
 }
 
-/// A host's addresses: IPv4, and IPv6 when it has one.
-fn both(v4: std::net::Ipv4Addr, v6: Option<std::net::Ipv6Addr>) -> Vec<IpAddr> {
-    std::iter::once(IpAddr::V4(v4))
-        .chain(v6.map(IpAddr::V6))
-        .collect()
-}
-
 impl Hosts {
     fn new(config: &LabConfig) -> Hosts {
         let mut by_ip = HashMap::new();
@@ -64,18 +58,18 @@ impl Hosts {
                 by_ip.insert(*addr, name.to_owned());
             }
         };
-        let browser = both(config.browser, config.browser6);
+        let browser = dual_stack(config.browser, config.browser6);
         name(&browser, "browser");
         name(
-            &both(config.resolver.address, config.resolver.address6),
+            &dual_stack(config.resolver.address, config.resolver.address6),
             &config.resolver.name,
         );
         for server in &config.dns {
-            name(&both(server.address, server.address6), &server.name);
+            name(&dual_stack(server.address, server.address6), &server.name);
         }
-        let web = both(config.web.address, config.web.address6);
+        let web = dual_stack(config.web.address, config.web.address6);
         name(&web, &config.web.name);
-        let was = both(config.was.address, config.was.address6);
+        let was = dual_stack(config.was.address, config.was.address6);
         name(&was, &config.was.name);
         for router in &config.routers {
             name(&router.addresses, &router.name);
