@@ -223,6 +223,33 @@ pub fn wait_until(within: Duration, mut probe: impl FnMut() -> bool) -> bool {
     false
 }
 
+/// Whether the test runs as root (CI does).
+pub fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    unsafe { libc::geteuid() == 0 }
+}
+
+/// `program` to be run as `nobody` (setpriv: its uid and group, no supplementary groups, no
+/// inheritable capabilities), for tests of what an ordinary user gets. `None`, said loudly,
+/// when the test is not root (it cannot drop to nobody) or setpriv is missing.
+pub fn as_nobody(program: &std::path::Path) -> Option<std::process::Command> {
+    if !is_root() {
+        eprintln!("\n!!! SKIPPED: this test drops root to `nobody` with setpriv; run as root\n");
+        return None;
+    }
+    let setpriv = Peer::find("setpriv", "util-linux")?;
+    let mut command = std::process::Command::new(setpriv);
+    command
+        .args([
+            "--reuid=nobody",
+            "--regid=nogroup",
+            "--clear-groups",
+            "--inh-caps=-all",
+        ])
+        .arg(program);
+    Some(command)
+}
+
 /// A third-party program the test needs (dig, kdig, nsd, named-checkzone...).
 pub struct Peer;
 

@@ -11,11 +11,6 @@ use std::time::Duration;
 use serde_json::Value;
 use test_support::{ChildGuard, Peer};
 
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
-
 /// A scratch directory `nobody` may write: the lab's database and state, the pcap.
 struct Scratch(PathBuf);
 
@@ -48,20 +43,8 @@ impl Drop for Scratch {
 /// `roundtrip ARGS` as `nobody`, with its state and database in `scratch`; `None` (said
 /// loudly) when this test cannot drop to nobody.
 fn as_nobody(scratch: &Path) -> Option<Command> {
-    if !is_root() {
-        eprintln!("\n!!! SKIPPED: this test drops root to `nobody` with setpriv; run as root\n");
-        return None;
-    }
-    let setpriv = Peer::find("setpriv", "util-linux")?;
-    let mut command = Command::new(setpriv);
+    let mut command = test_support::as_nobody(Path::new(env!("CARGO_BIN_EXE_roundtrip")))?;
     command
-        .args([
-            "--reuid=nobody",
-            "--regid=nogroup",
-            "--clear-groups",
-            "--inh-caps=-all",
-        ])
-        .arg(env!("CARGO_BIN_EXE_roundtrip"))
         .env("XDG_STATE_HOME", scratch.join("state"))
         .env("XDG_RUNTIME_DIR", scratch.join("run"))
         .env_remove(lab::netns::NO_NAMESPACES_ENV);

@@ -8,12 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use serde_json::Value;
-use test_support::{ChildGuard, LabZones, LoopbackBlock, Peer};
-
-fn is_root() -> bool {
-    // SAFETY: geteuid has no preconditions.
-    unsafe { libc::geteuid() == 0 }
-}
+use test_support::{ChildGuard, LabZones, LoopbackBlock, Peer, is_root};
 
 /// A lab config in a block of its own; the WAS's slowness bound is short so a 504 comes fast.
 struct Lab {
@@ -486,11 +481,8 @@ fn render(chromium: &Path, html: &Path, scratch: &Path) -> String {
 
 #[test]
 fn without_permission_to_capture_the_tour_says_so_and_invents_no_packet() {
-    if !is_root() {
-        eprintln!("\n!!! SKIPPED: this test drops root to `nobody` with setpriv; run as root\n");
-        return;
-    }
-    let Some(setpriv) = Peer::find("setpriv", "util-linux") else {
+    let Some(mut nobody) = test_support::as_nobody(Path::new(env!("CARGO_BIN_EXE_roundtrip")))
+    else {
         return;
     };
     let lab = Lab::new();
@@ -505,14 +497,7 @@ fn without_permission_to_capture_the_tour_says_so_and_invents_no_packet() {
             &format!("database = \"sqlite://{}/lab.db\"", db_dir.display()),
         );
     std::fs::write(&lab.config, text).unwrap();
-    let output = Command::new(setpriv)
-        .args([
-            "--reuid=nobody",
-            "--regid=nogroup",
-            "--clear-groups",
-            "--inh-caps=-all",
-        ])
-        .arg(env!("CARGO_BIN_EXE_roundtrip"))
+    let output = nobody
         .args(["tour", "--json", "--config"])
         .arg(&lab.config)
         .output()

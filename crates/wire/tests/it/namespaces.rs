@@ -89,8 +89,7 @@ impl Netns {
 
 /// Root (or skip loudly), `ip`, and two namespaces.
 fn privileged() -> bool {
-    // SAFETY: no arguments, cannot fail.
-    if unsafe { libc::geteuid() } != 0 {
+    if !test_support::is_root() {
         eprintln!("\n!!! SKIPPED: namespaces and veth pairs need root\n");
         return false;
     }
