@@ -349,6 +349,15 @@ impl Network {
 
         let mut interfaces: Vec<Vec<Interface>> = vec![Vec::new(); topology.nodes.len()];
         let mut switches = Vec::new();
+        // Every veth end gets an interface index of its own across the whole lab. The kernel
+        // brings a veth's carrier up at once only when its index differs from its peer's
+        // (linkwatch's "urgent" test); two fresh namespaces both numbering their first
+        // interface 2 would otherwise wait out linkwatch's one-second rate limit.
+        let mut next_index = 100u32..;
+        let mut indexes = || {
+            let a = next_index.next().expect("an unbounded range");
+            (a, next_index.next().expect("an unbounded range"))
+        };
         for (l, link) in topology.links.iter().enumerate() {
             let members = topology.members(l);
             let mac = |n: usize| format!("02:00:{:02x}:{:02x}:00:00", l + 1, n + 1);
@@ -370,8 +379,9 @@ impl Network {
                 let b_name = named(*b, b_addrs);
                 let peer_fd = spaces[*b].raw_fd();
                 let (a_mac, b_mac) = (mac_bytes(*a), mac_bytes(*b));
+                let ends = indexes();
                 spaces[*a]
-                    .run(|| new_veth(&a_name, a_mac, &b_name, b_mac, peer_fd))?
+                    .run(|| new_veth((&a_name, a_mac), (&b_name, b_mac), ends, peer_fd))?
                     .map_err(context(format!("link {}: veth", link.name)))?;
             } else {
                 let switch = Netns::create(&link.name)?;
@@ -387,9 +397,10 @@ impl Network {
                     let peer_fd = spaces[*n].raw_fd();
                     let port_mac = [0x02, 0x01, (l + 1) as u8, (n + 1) as u8, 0, 0];
                     let node_mac = mac_bytes(*n);
+                    let ends = indexes();
                     switch
                         .run(|| -> io::Result<()> {
-                            new_veth(&port_name, port_mac, &name, node_mac, peer_fd)?;
+                            new_veth((&port_name, port_mac), (&name, node_mac), ends, peer_fd)?;
                             set_master(&port_name, "br0")?;
                             set_link_up_by_name(&port_name)
                         })?
@@ -516,21 +527,23 @@ fn request(message: RouteNetlinkMessage, flags: u16) -> io::Result<()> {
     }
 }
 
-/// `ip link add NAME address MAC type veth peer name PEER address PEER_MAC netns PEER_NS`.
+/// `ip link add NAME address MAC index I type veth peer name PEER address PEER_MAC index J
+/// netns PEER_NS`.
 fn new_veth(
-    name: &str,
-    mac: [u8; 6],
-    peer: &str,
-    peer_mac: [u8; 6],
+    (name, mac): (&str, [u8; 6]),
+    (peer, peer_mac): (&str, [u8; 6]),
+    (index, peer_index): (u32, u32),
     peer_netns_fd: i32,
 ) -> io::Result<()> {
     let mut peer_message = LinkMessage::default();
+    peer_message.header.index = peer_index;
     peer_message.attributes = vec![
         LinkAttribute::IfName(peer.to_owned()),
         LinkAttribute::Address(peer_mac.to_vec()),
         LinkAttribute::NetNsFd(peer_netns_fd),
     ];
     let mut message = LinkMessage::default();
+    message.header.index = index;
     message.attributes = vec![
         LinkAttribute::IfName(name.to_owned()),
         LinkAttribute::Address(mac.to_vec()),
