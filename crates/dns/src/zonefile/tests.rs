@@ -189,26 +189,34 @@ fn known_type_in_rfc3597_form_reads() {
     assert!(error("$TTL 60\nh A \\# 3 c00002\n").starts_with("t.zone:2: bad A data:"));
 }
 
-#[test]
-fn include_reads_relative_to_the_including_file_and_restores_the_origin() {
-    let dir = std::env::temp_dir().join(format!("rt-include-{}", std::process::id()));
+/// `outer.zone` (origin example.com.) that includes `inner.zone`, both written to a new
+/// directory, parsed; the records and their printed form. The directory is removed.
+fn parse_with_include(tag: &str, inner: &str, outer: &str) -> (ParsedZone, Vec<String>) {
+    let dir = std::env::temp_dir().join(format!("rt-{tag}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("inner.zone"), "host A 192.0.2.9\n").unwrap();
-    std::fs::write(
-        dir.join("outer.zone"),
-        "$TTL 60\n$INCLUDE inner.zone sub.example.com.\nafter A 192.0.2.10\n",
-    )
-    .unwrap();
+    std::fs::write(dir.join("inner.zone"), inner).unwrap();
+    std::fs::write(dir.join("outer.zone"), outer).unwrap();
     let parsed = parse_file(
         &dir.join("outer.zone"),
         Some(&parse_name("example.com.").unwrap()),
-    )
-    .unwrap();
-    let got: Vec<String> = parsed
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+    let parsed = parsed.unwrap();
+    let printed = parsed
         .records
         .iter()
         .map(|r| r.record.to_string())
         .collect();
+    (parsed, printed)
+}
+
+#[test]
+fn include_reads_relative_to_the_including_file_and_restores_the_origin() {
+    let (parsed, got) = parse_with_include(
+        "include",
+        "host A 192.0.2.9\n",
+        "$TTL 60\n$INCLUDE inner.zone sub.example.com.\nafter A 192.0.2.10\n",
+    );
     assert_eq!(
         got,
         [
@@ -219,7 +227,6 @@ fn include_reads_relative_to_the_including_file_and_restores_the_origin() {
     assert!(parsed.records[0].at.file.ends_with("inner.zone"));
     assert_eq!(parsed.records[0].at.line, 1);
     assert_eq!(parsed.records[1].at.line, 3);
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
@@ -437,24 +444,11 @@ fn soa_in_rfc3597_form_is_not_rewritten() {
 
 #[test]
 fn ttl_set_in_an_include_stays_after_it_and_the_owner_is_restored() {
-    let dir = std::env::temp_dir().join(format!("rt-include-ttl-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("inner.zone"), "$TTL 120\nhost A 192.0.2.9\n").unwrap();
-    std::fs::write(
-        dir.join("outer.zone"),
+    let (_, got) = parse_with_include(
+        "include-ttl",
+        "$TTL 120\nhost A 192.0.2.9\n",
         "$TTL 1h\nbefore A 192.0.2.1\n$INCLUDE inner.zone sub.example.com.\n AAAA 2001:db8::1\nafter A 192.0.2.10\n",
-    )
-    .unwrap();
-    let parsed = parse_file(
-        &dir.join("outer.zone"),
-        Some(&parse_name("example.com.").unwrap()),
-    )
-    .unwrap();
-    let got: Vec<String> = parsed
-        .records
-        .iter()
-        .map(|r| r.record.to_string())
-        .collect();
+    );
     // As named-compilezone prints it: the blank owner is the includer's last owner again, and
     // the included $TTL 120 is the TTL from there on.
     assert_eq!(
@@ -466,7 +460,6 @@ fn ttl_set_in_an_include_stays_after_it_and_the_owner_is_restored() {
             "after.example.com.\t120\tIN\tA\t192.0.2.10",
         ]
     );
-    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]
