@@ -14,9 +14,19 @@ pub(crate) fn tcp_frame(
     ack: u32,
     payload: &[u8],
 ) -> Vec<u8> {
-    let mut builder = PacketBuilder::ethernet2([0; 6], [0; 6])
+    let builder = PacketBuilder::ethernet2([0; 6], [0; 6])
         .ipv4(from.0, to.0, 64)
         .tcp(from.1, to.1, seq, 65483);
+    tcp_with_flags(builder, flags, ack, payload)
+}
+
+/// A TCP segment of either family with `flags` (SYN, ACK, FIN, RST, PSH) set, written out.
+fn tcp_with_flags(
+    mut builder: etherparse::PacketBuilderStep<etherparse::TcpHeader>,
+    flags: u8,
+    ack: u32,
+    payload: &[u8],
+) -> Vec<u8> {
     if flags & TcpFlags::SYN != 0 {
         builder = builder.syn();
     }
@@ -439,24 +449,10 @@ pub(crate) fn tcp6_frame(
     ack: u32,
     payload: &[u8],
 ) -> Vec<u8> {
-    let mut builder = PacketBuilder::ethernet2(MAC_A, MAC_B)
+    let builder = PacketBuilder::ethernet2(MAC_A, MAC_B)
         .ipv6(from.0, to.0, 64)
         .tcp(from.1, to.1, seq, 64800);
-    if flags & TcpFlags::SYN != 0 {
-        builder = builder.syn();
-    }
-    if flags & TcpFlags::ACK != 0 {
-        builder = builder.ack(ack);
-    }
-    if flags & TcpFlags::FIN != 0 {
-        builder = builder.fin();
-    }
-    if flags & TcpFlags::PSH != 0 {
-        builder = builder.psh();
-    }
-    let mut frame = Vec::new();
-    builder.write(&mut frame, payload).unwrap();
-    frame
+    tcp_with_flags(builder, flags, ack, payload)
 }
 
 #[test]
