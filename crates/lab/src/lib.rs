@@ -15,6 +15,7 @@
 //! code has its real cause.
 
 pub mod config;
+pub mod filter;
 pub mod netns;
 pub mod network;
 pub mod state;

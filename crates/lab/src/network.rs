@@ -487,6 +487,19 @@ impl Network {
     pub fn host(&self, name: &str) -> Option<&NetHost> {
         self.hosts.iter().find(|h| h.node.name == name)
     }
+
+    /// The router host `name` sends through — the first router on its first link, as
+    /// [`Topology::routes`] chooses — and that router's interface on the link.
+    pub fn gateway(&self, name: &str) -> Option<(&NetHost, &Interface)> {
+        let link = &self.host(name)?.interfaces.first()?.link;
+        self.hosts
+            .iter()
+            .filter(|h| h.node.is_router())
+            .find_map(|router| {
+                let interface = router.interfaces.iter().find(|i| &i.link == link)?;
+                Some((router, interface))
+            })
+    }
 }
 
 /// The index of interface `name` in the calling thread's namespace.
@@ -649,7 +662,7 @@ fn add_route(destination: Option<(IpAddr, u8)>, via: IpAddr) -> io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn ip(text: &str) -> IpAddr {
@@ -675,7 +688,7 @@ mod tests {
     }
 
     /// laptop - r1 - r2 - server: the routers find each other's links.
-    fn chain() -> Topology {
+    pub(crate) fn chain() -> Topology {
         Topology {
             links: vec![
                 link("home", "192.0.2.0/24", "2001:db8:1::/64"),
