@@ -22,7 +22,8 @@ pub struct TourArgs {
     /// Browse this many times: the second visit shows the caches at work.
     #[arg(long, default_value_t = 1)]
     pub visits: usize,
-    /// Break one part of the lab: root-down, nxdomain, was-down, was-slow, db-down.
+    /// Break one part of the lab: root-down, nxdomain, was-down, was-slow, db-down, loss (a
+    /// router loses a request segment and a resolver query; needs the lab's own network).
     #[arg(long)]
     pub fault: Option<lab::tour::Fault>,
     /// The lab's config (default: `roundtrip lab config`).

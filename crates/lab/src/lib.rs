@@ -66,6 +66,10 @@ pub struct Faults {
     pub was_stalled: bool,
     /// The WAS starts with a database it cannot open.
     pub db_down: bool,
+    /// Routers lose one packet each ([`filter`]): the browser's gateway the first data segment
+    /// towards the web server's port, the resolver's gateway the resolver's first upstream
+    /// query. Needs the lab's own network.
+    pub loss: bool,
 }
 
 /// One row of the lab's address table.
@@ -170,6 +174,19 @@ pub fn start(
             }
         }
     };
+    if faults.loss && network.is_none() {
+        return Err(LabError::Start {
+            what: "the loss fault".into(),
+            reason: format!(
+                "it drops packets in a router of the lab's own network, and this lab runs on \
+                 loopback ({})",
+                placement
+                    .fallback_reason
+                    .as_deref()
+                    .unwrap_or("placement = \"loopback\" in the config")
+            ),
+        });
+    }
     let config = &config;
     let on_host = |name: &str| {
         network
@@ -427,6 +444,48 @@ pub fn start(
             config.web.proxy.join(" ")
         ),
     });
+    let mut losing: Vec<(String, String)> = Vec::new();
+    // Without a network the loss fault was refused above, before anything started.
+    if let (true, Some(network)) = (faults.loss, &network) {
+        for (host, rule, what) in [
+            (
+                &config.browser_name,
+                filter::Protocol::TcpData,
+                format!("the first TCP data segment to port {}", config.http_port),
+            ),
+            (
+                &config.resolver.name,
+                filter::Protocol::Udp,
+                format!("the first UDP query to port {}", config.dns_port),
+            ),
+        ] {
+            let (router, interface) = network.gateway(host).ok_or_else(|| LabError::Start {
+                what: "the loss fault".into(),
+                reason: format!("{host} has no router to lose its packets"),
+            })?;
+            let port = match rule {
+                filter::Protocol::TcpData => config.http_port,
+                filter::Protocol::Udp => config.dns_port,
+            };
+            let rules = [filter::DropFirst {
+                in_interface: interface.name.clone(),
+                protocol: rule,
+                port,
+            }];
+            router
+                .netns
+                .run(|| filter::drop_first(&rules))
+                .and_then(|loaded| loaded)
+                .map_err(|err| LabError::Start {
+                    what: format!("the loss fault's filter in {}", router.node.name),
+                    reason: err.to_string(),
+                })?;
+            losing.push((
+                router.node.name.clone(),
+                format!("LOSES (fault) {what} from {host} ({})", interface.name),
+            ));
+        }
+    }
     if let Some(network) = &network {
         for host in &network.hosts {
             if host.node.is_router() {
@@ -441,7 +500,15 @@ pub fn start(
                     role: "router".into(),
                     addr: SocketAddr::new(host.node.addresses[0], 0),
                     addr6: None,
-                    detail: format!("forwards between {}", addresses.join(" ")),
+                    detail: std::iter::once(format!("forwards between {}", addresses.join(" ")))
+                        .chain(
+                            losing
+                                .iter()
+                                .filter(|(router, _)| *router == host.node.name)
+                                .map(|(_, what)| what.clone()),
+                        )
+                        .collect::<Vec<_>>()
+                        .join("; "),
                 });
             }
         }

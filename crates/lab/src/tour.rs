@@ -20,7 +20,8 @@
 //! ```text
 //! {
 //!   "url":        the URL browsed,
-//!   "fault":      null or "root-down" | "nxdomain" | "was-down" | "was-slow" | "db-down",
+//!   "fault":      null or "root-down" | "nxdomain" | "was-down" | "was-slow" | "db-down" |
+//!                 "loss",
 //!   "lab":        [{ "name", "role", "addr", "detail" }...]   the address table,
 //!   "visits":     [{ "number", "url", "visit": null or { "legs": [browser::Leg...] }, "error" }...]
 //!                 one per page asked for (the home page, then the search), per visit; a leg is
@@ -73,16 +74,20 @@ pub enum Fault {
     WasSlow,
     /// The WAS's database cannot be opened: 503.
     DbDown,
+    /// Routers lose the browser's first request segment and the resolver's first query: TCP
+    /// retransmits by itself, the resolver retries by itself.
+    Loss,
 }
 
 impl Fault {
     /// Every fault, by its `--fault` name.
-    pub const ALL: [(&'static str, Fault); 5] = [
+    pub const ALL: [(&'static str, Fault); 6] = [
         ("root-down", Fault::RootDown),
         ("nxdomain", Fault::Nxdomain),
         ("was-down", Fault::WasDown),
         ("was-slow", Fault::WasSlow),
         ("db-down", Fault::DbDown),
+        ("loss", Fault::Loss),
     ];
 
     /// Its `--fault` name.
@@ -232,6 +237,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
     let planned = &options.config;
     match options.fault {
         None | Some(Fault::Nxdomain) => {}
+        Some(Fault::Loss) => faults.loss = true,
         Some(Fault::RootDown) => {
             let first_root = planned
                 .dns
@@ -257,7 +263,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
     let config = lab.config.clone();
     let lab_hosts = lab.hosts.clone();
     let default_url = match options.fault {
-        None | Some(Fault::RootDown) => home_url(&config),
+        None | Some(Fault::RootDown | Fault::Loss) => home_url(&config),
         Some(Fault::Nxdomain) => {
             search = None;
             let apex = config

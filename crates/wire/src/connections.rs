@@ -41,6 +41,9 @@ pub struct Segment {
     pub len: u32,
     /// The HTTP request or status line the payload starts with.
     pub http: Option<String>,
+    /// The payload starts at bytes its sender had sent before: a retransmission (RFC 9293
+    /// §3.8.1), the sender's kernel sending again what no ACK had confirmed.
+    pub retransmission: bool,
 }
 
 impl Segment {
@@ -230,12 +233,22 @@ impl TcpConnection {
             self.ack = Some(segment.clone());
         }
         if segment.len > 0 {
+            let mut segment = segment.clone();
+            // Earlier than the end of data the same side already sent (modulo 2^32).
+            segment.retransmission = self.data.iter().any(|earlier| {
+                earlier.from == segment.from
+                    && (earlier
+                        .seq
+                        .wrapping_add(earlier.len)
+                        .wrapping_sub(segment.seq) as i32)
+                        > 0
+            });
             if from_client {
                 self.bytes_from_client += u64::from(segment.len);
             } else {
                 self.bytes_from_server += u64::from(segment.len);
             }
-            self.data.push(segment.clone());
+            self.data.push(segment);
         }
         self.track_close(segment);
     }
@@ -321,6 +334,7 @@ pub fn connections(packets: &[Packet]) -> Vec<TcpConnection> {
             rel_ack,
             len,
             http: packet.http.clone(),
+            retransmission: false,
         };
         let key = if packet.src <= packet.dst {
             (packet.src, packet.dst)
@@ -419,6 +433,66 @@ mod tests {
             conn.inferred_states(),
             (TcpState::Closed, TcpState::TimeWait)
         );
+    }
+
+    #[test]
+    fn a_segment_sent_again_is_a_retransmission_and_new_data_is_not() {
+        let (c, s) = (u32::MAX - 5, 500u32);
+        let (a, p) = (TcpFlags::ACK, TcpFlags::PSH);
+        let frames = vec![
+            tcp_frame(CLIENT, SERVER, TcpFlags::SYN, c, 0, b""),
+            tcp_frame(SERVER, CLIENT, TcpFlags::SYN | a, s, c.wrapping_add(1), b""),
+            tcp_frame(CLIENT, SERVER, a, c.wrapping_add(1), s + 1, b""),
+            // Ten bytes across the wrap of the sequence space, lost, then sent again.
+            tcp_frame(
+                CLIENT,
+                SERVER,
+                p | a,
+                c.wrapping_add(1),
+                s + 1,
+                b"GET / HTTP",
+            ),
+            tcp_frame(
+                CLIENT,
+                SERVER,
+                p | a,
+                c.wrapping_add(1),
+                s + 1,
+                b"GET / HTTP",
+            ),
+            tcp_frame(SERVER, CLIENT, a, s + 1, c.wrapping_add(11), b""),
+            // The next bytes are new; the server's first bytes are new too.
+            tcp_frame(
+                CLIENT,
+                SERVER,
+                p | a,
+                c.wrapping_add(11),
+                s + 1,
+                b"/1.1\r\n",
+            ),
+            tcp_frame(
+                SERVER,
+                CLIENT,
+                p | a,
+                s + 1,
+                c.wrapping_add(17),
+                b"HTTP/1.1",
+            ),
+        ];
+        let packets = Decoder::new(53).decode_all(
+            frames
+                .into_iter()
+                .enumerate()
+                .map(|(i, f)| (at(i as u64), f)),
+        );
+        let conn = &connections(&packets)[0];
+        let flags: Vec<(usize, bool)> = conn
+            .data
+            .iter()
+            .map(|d| (d.index, d.retransmission))
+            .collect();
+        assert_eq!(flags, [(3, false), (4, true), (6, false), (7, false)]);
+        assert_eq!(conn.bytes_from_client, 26, "a retransmission counts again");
     }
 
     #[test]

@@ -158,6 +158,10 @@ fn fault_meaning(fault: Fault) -> &'static str {
         Fault::WasDown => "the WAS is not running; the web server cannot reach it",
         Fault::WasSlow => "the WAS accepts connections but never answers",
         Fault::DbDown => "the WAS's database cannot be opened",
+        Fault::Loss => {
+            "a router loses the browser's first request segment, and another the resolver's \
+             first query: TCP must retransmit, and the resolver must ask again"
+        }
     }
 }
 
@@ -513,7 +517,37 @@ fn tell_dns(story: &mut Story, facts: &Facts, hosts: &Hosts) {
             .map(question_label)
             .unwrap_or_default();
         let mut text = if !dns.response {
-            format!("{from} -> {to} ({}): {} {question}", p.dst, dns_kind(dns))
+            let mut text = format!("{from} -> {to} ({}): {} {question}", p.dst, dns_kind(dns));
+            if let Some(lost) = lost_query(facts.packets, p) {
+                text.push_str(&format!(
+                    "\n  LOST: no answer ever came. The query was seen leaving {from} and never \
+                     leaving {}: it was lost there{}. UDP has no acknowledgement and no \
+                     retransmission: the sender is not told",
+                    lost.router,
+                    if facts.fault == Some(Fault::Loss) {
+                        " (this tour's fault: the router's packet filter drops it)"
+                    } else {
+                        ""
+                    }
+                ));
+            }
+            if let Some(original) = retry_of(facts, p) {
+                text.push_str(&format!(
+                    "\n  a RETRY by the resolver itself: {:.1} ms after the lost query, with no \
+                     answer in that time (the resolver's timeout), it asks again{}",
+                    ms_between(original.at, p.at),
+                    if original.dst == p.dst {
+                        String::new()
+                    } else {
+                        format!(
+                            ", this time at {} instead of {}",
+                            p.dst.ip(),
+                            original.dst.ip()
+                        )
+                    }
+                ));
+            }
+            text
         } else {
             format!(
                 "{from} -> {to}: {} for {question}{}",
@@ -694,24 +728,211 @@ fn tell_handshake(
     } else {
         (number, title)
     };
-    for segment in &conn.data {
-        if let Some(line) = &segment.http {
-            let from_client = segment.from == conn.client;
+    for (i, segment) in conn.data.iter().enumerate() {
+        let from_client = segment.from == conn.client;
+        let (step, step_title) = if from_client {
+            (number, title)
+        } else {
+            (answer_number, answer_title)
+        };
+        let (from, to) = (hosts.name(segment.from), hosts.name(segment.to));
+        let first_copy = conn.data[..i]
+            .iter()
+            .find(|d| d.from == segment.from && d.seq == segment.seq);
+        let mut text = match (segment.retransmission, first_copy) {
+            (true, Some(first)) => format!(
+                "RETRANSMISSION {from} -> {to}: the same {} bytes again (seq {}), {:.3} ms after \
+                 the first copy. No ACK had come for them, so {from}'s kernel sent them again by \
+                 itself (its retransmission timer); the application wrote them once",
+                segment.len,
+                segment.rel_seq,
+                ms_between(first.at, segment.at)
+            ),
+            _ => match &segment.http {
+                Some(line) => format!(
+                    "{from} -> {to}: {line} ({} bytes in this segment, seq {})",
+                    segment.len, segment.rel_seq
+                ),
+                None => continue,
+            },
+        };
+        let later_copy = conn.data[i + 1..]
+            .iter()
+            .find(|d| d.from == segment.from && d.seq == segment.seq);
+        if let Some(lost) =
+            later_copy.and_then(|d| lost_at(&facts.packets[segment.index], &facts.packets[d.index]))
+        {
+            text.push_str(&format!(
+                "\n  LOST: seen leaving {}, never leaving {}: the segment was lost there{}. IP \
+                 delivers at best effort and tells no one; TCP will notice the missing ACK",
+                lost.from,
+                lost.router,
+                if facts.fault == Some(Fault::Loss) {
+                    " (this tour's fault: the router's packet filter drops it)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        story.line(
+            step,
+            step_title,
+            ms_between(facts.t0, segment.at),
+            Source::Wire,
+            text,
+        );
+        // What finally confirmed a retransmitted segment: the first ACK that covers it.
+        if segment.retransmission
+            && let Some(ack) = acknowledgement_of(facts.packets, conn, segment)
+        {
             story.line(
-                if from_client { number } else { answer_number },
-                if from_client { title } else { answer_title },
-                ms_between(facts.t0, segment.at),
+                step,
+                step_title,
+                ms_between(facts.t0, ack.at),
                 Source::Wire,
                 format!(
-                    "{} -> {}: {line} ({} bytes in this segment, seq {})",
-                    hosts.name(segment.from),
-                    hosts.name(segment.to),
-                    segment.len,
-                    segment.rel_seq
+                    "ACK      {to} -> {from}: ack {}: every byte before it has arrived, so the \
+                     retransmitted bytes got through{}",
+                    ack.rel_ack,
+                    first_copy
+                        .map(|first| format!(
+                            ", {:.3} ms after their first copy was sent",
+                            ms_between(first.at, ack.at)
+                        ))
+                        .unwrap_or_default()
                 ),
             );
         }
     }
+}
+
+/// Where a packet was lost, judged from a later copy of it that went further.
+struct Lost<'a> {
+    /// The last host that was seen sending it.
+    from: &'a str,
+    /// The next host on the later copy's path: the one that never sent it on.
+    router: &'a str,
+}
+
+/// `lost` was captured along a path that `later` (a copy sent again) continued: so it was lost
+/// at the next host of `later`'s path.
+fn lost_at<'a>(lost: &'a Packet, later: &'a Packet) -> Option<Lost<'a>> {
+    let seen = lost.path.len();
+    let prefix = lost
+        .path
+        .iter()
+        .zip(&later.path)
+        .all(|(a, b)| a.host == b.host);
+    (seen > 0 && seen < later.path.len() && prefix).then(|| Lost {
+        from: &lost.path[seen - 1].host,
+        router: &later.path[seen].host,
+    })
+}
+
+/// A DNS query that no response answered, lost on the way (its retry went further).
+fn lost_query<'a>(packets: &'a [Packet], query: &'a Packet) -> Option<Lost<'a>> {
+    let dns = query.dns.as_ref().filter(|d| !d.response)?;
+    let answered = packets.iter().any(|p| {
+        p.src == query.dst
+            && p.dst == query.src
+            && p.dns
+                .as_ref()
+                .is_some_and(|r| r.response && r.id == dns.id && r.question == dns.question)
+    });
+    if answered {
+        return None;
+    }
+    let retry = packets.iter().find(|p| {
+        p.at > query.at
+            && same_sender(p, query)
+            && p.dns
+                .as_ref()
+                .is_some_and(|d| !d.response && d.question == dns.question)
+    })?;
+    lost_at(query, retry)
+}
+
+/// Whether two packets left the same host (by either of its addresses: a retry may change
+/// family).
+fn same_sender(a: &Packet, b: &Packet) -> bool {
+    match (a.path.first(), b.path.first()) {
+        (Some(a), Some(b)) => a.host == b.host,
+        _ => a.src.ip() == b.src.ip(),
+    }
+}
+
+/// The lost query that `query` asks again, if it is such a retry: the resolver reported a
+/// timeout after the lost query, and `query` is the first query for the same question sent
+/// after that report. (A query for the same question sent meanwhile belongs to another lookup
+/// running at the same time, such as the AAAA beside the A.)
+fn retry_of<'a>(facts: &Facts<'a>, query: &Packet) -> Option<&'a Packet> {
+    let dns = query.dns.as_ref().filter(|d| !d.response)?;
+    let same_question = |p: &Packet| {
+        same_sender(p, query)
+            && p.dns
+                .as_ref()
+                .is_some_and(|d| !d.response && d.question == dns.question)
+    };
+    // The report is made just before the retry is sent; allow for the two clocks' reading.
+    let slack = std::time::Duration::from_millis(1);
+    facts
+        .packets
+        .iter()
+        .filter(|p| p.at < query.at && same_question(p))
+        .filter(|p| lost_query(facts.packets, p).is_some())
+        .find(|lost| {
+            let Some(timed_out) = facts
+                .events
+                .iter()
+                .filter(|e| {
+                    e.at > lost.at
+                        && matches!(&e.kind, EventKind::ResolverHop { outcome, .. } if outcome == "timeout")
+                })
+                .map(|e| e.at)
+                .min()
+            else {
+                return false;
+            };
+            facts
+                .packets
+                .iter()
+                .find(|p| p.at + slack >= timed_out && same_question(p))
+                .is_some_and(|retry| std::ptr::eq(retry, query))
+        })
+}
+
+/// The first segment of `conn` from the receiver of `segment` that acknowledges all of it.
+fn acknowledgement_of(
+    packets: &[Packet],
+    conn: &TcpConnection,
+    segment: &wire::Segment,
+) -> Option<AckSeen> {
+    let end = segment.seq.wrapping_add(segment.len);
+    conn.segments
+        .iter()
+        .filter(|&&index| index > segment.index)
+        .find_map(|&index| {
+            let p = &packets[index];
+            let Transport::Tcp {
+                flags,
+                ack,
+                rel_ack,
+                ..
+            } = p.transport
+            else {
+                return None;
+            };
+            (p.src == segment.to
+                && flags.has(wire::TcpFlags::ACK)
+                && (ack.wrapping_sub(end) as i32) >= 0)
+                .then_some(AckSeen { at: p.at, rel_ack })
+        })
+}
+
+/// An acknowledgement, as captured.
+struct AckSeen {
+    at: SystemTime,
+    rel_ack: u32,
 }
 
 fn tell_server_side(story: &mut Story, facts: &Facts, hosts: &Hosts) {
