@@ -14,6 +14,11 @@ pub enum LabCommand {
         /// 1053 otherwise).
         #[arg(long)]
         dns_port: Option<u16>,
+        /// Also forward the resolver and the web server to loopback addresses of this machine
+        /// (the config's [publish]: 127.0.0.1:1053 and 127.0.0.1:8080 by default), for tools
+        /// that cannot run inside the lab.
+        #[arg(long)]
+        publish: bool,
     },
     /// Run a command inside a running lab's host (default: the browser's machine), as a
     /// program on that host: its network, and the lab's resolver in /etc/resolv.conf.
@@ -81,7 +86,11 @@ pub fn run(cmd: LabCommand) -> anyhow::Result<u8> {
             Ok(0)
         }
         LabCommand::Exec { host, command } => exec(host, command),
-        LabCommand::Up { config, dns_port } => {
+        LabCommand::Up {
+            config,
+            dns_port,
+            publish,
+        } => {
             let mut config = match load_config(config.as_ref()) {
                 Ok(config) => config,
                 Err(code) => return Ok(code),
@@ -105,6 +114,15 @@ pub fn run(cmd: LabCommand) -> anyhow::Result<u8> {
                 .expect("the config has a root");
             let home = lab::tour::home_url(config);
             print_table(&running);
+            // Kept until the lab stops.
+            let _forwards = if publish || config.publish.enabled {
+                match publish_ports(&running) {
+                    Ok(forwards) => forwards,
+                    Err(code) => return Ok(code),
+                }
+            } else {
+                None
+            };
             let published = match lab::state::publish(&running) {
                 Ok(published) => published,
                 Err(err) => {
@@ -152,6 +170,55 @@ pub fn run(cmd: LabCommand) -> anyhow::Result<u8> {
             Ok(0)
         }
     }
+}
+
+/// Forwards the resolver and the web server to this machine's loopback (the config's
+/// `[publish]`), and says where; nothing to do when the lab already runs on loopback.
+fn publish_ports(running: &lab::RunningLab) -> Result<Option<lab::publish::Published>, u8> {
+    let config = &running.config;
+    let Some(laptop) = running.netns(&config.browser_name) else {
+        println!();
+        println!(
+            "Publish: nothing to forward, the lab already runs on this machine's loopback \
+             (the resolver on {}, the web server on {}).",
+            config.resolver_addr(),
+            config.web_addr()
+        );
+        return Ok(None);
+    };
+    let published = lab::publish::Published::start(
+        laptop,
+        (config.publish.dns, config.resolver_addr()),
+        (config.publish.http, config.web_addr()),
+    )
+    .map_err(|err| {
+        eprintln!("roundtrip: cannot publish the lab: {err}");
+        1u8
+    })?;
+    println!();
+    println!(
+        "Published on this machine (each connection enters the lab from {}):",
+        config.browser_name
+    );
+    for forward in &published.forwards {
+        println!(
+            "  {:<5} {:<22} -> {} ({})",
+            forward.service, forward.local, forward.target, forward.protocols
+        );
+    }
+    let (dns, http) = (config.publish.dns, config.publish.http);
+    println!(
+        "  dig @{} -p {} {}    curl --resolve {}:{}:{} http://{}:{}/",
+        dns.ip(),
+        dns.port(),
+        config.web.name,
+        config.web.name,
+        http.port(),
+        http.ip(),
+        config.web.name,
+        http.port()
+    );
+    Ok(Some(published))
 }
 
 /// `roundtrip lab exec [HOST] -- COMMAND...`: joins the host of the newest running lab and

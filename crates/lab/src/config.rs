@@ -78,6 +78,30 @@ pub struct LabConfig {
     pub web: WebHost,
     /// The application server.
     pub was: WasHost,
+    /// Where `lab up` forwards the resolver's and the web server's ports on this machine.
+    pub publish: Publish,
+}
+
+/// `[publish]`: the lab's resolver and web server forwarded to loopback addresses of this
+/// machine, for tools that cannot run inside the lab (`lab up --publish`, or `enabled`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Publish {
+    /// Whether `lab up` publishes without `--publish`.
+    pub enabled: bool,
+    /// Where the resolver is published (UDP and TCP).
+    pub dns: SocketAddr,
+    /// Where the web server is published (TCP).
+    pub http: SocketAddr,
+}
+
+impl Default for Publish {
+    fn default() -> Publish {
+        Publish {
+            enabled: false,
+            dns: SocketAddr::from(([127, 0, 0, 1], 1053)),
+            http: SocketAddr::from(([127, 0, 0, 1], 8080)),
+        }
+    }
 }
 
 /// The recursive resolver of the lab.
@@ -454,7 +478,45 @@ impl LabConfig {
             }
         }
 
+        let defaults = Publish::default();
+        let published = |value: &Option<Spanned<String>>,
+                         key: &str,
+                         default: SocketAddr|
+         -> Result<SocketAddr, ConfigError> {
+            let Some(value) = value else {
+                return Ok(default);
+            };
+            let span = Some(value.span());
+            let addr: SocketAddr = value.get_ref().parse().map_err(|_| {
+                error(
+                    span.clone(),
+                    key,
+                    format!(
+                        "{:?} is not an address and port (127.0.0.1:1053)",
+                        value.get_ref()
+                    ),
+                )
+            })?;
+            if !addr.ip().is_loopback() {
+                return Err(error(
+                    span,
+                    key,
+                    format!(
+                        "{} is not a loopback address: the lab is published to this machine \
+                         only, never to a network",
+                        addr.ip()
+                    ),
+                ));
+            }
+            Ok(addr)
+        };
+        let publish = Publish {
+            enabled: raw.publish.enabled.unwrap_or(false),
+            dns: published(&raw.publish.dns, "publish.dns", defaults.dns)?,
+            http: published(&raw.publish.http, "publish.http", defaults.http)?,
+        };
         let mut config = LabConfig {
+            publish,
             placement,
             links,
             routers,
@@ -677,6 +739,16 @@ struct RawConfig {
     dns: Vec<RawDns>,
     web: RawWeb,
     was: RawWas,
+    #[serde(default)]
+    publish: RawPublish,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct RawPublish {
+    enabled: Option<bool>,
+    dns: Option<Spanned<String>>,
+    http: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -872,6 +944,21 @@ mod tests {
         let err = parse(&text).unwrap_err();
         assert_eq!(err.key, "dns[4].zones");
         assert!(err.reason.contains("does not exist"), "{err}");
+    }
+
+    #[test]
+    fn a_published_address_must_be_loopback() {
+        let text = DEFAULT_CONFIG.replace("dns = \"127.0.0.1:1053\"", "dns = \"192.0.2.1:53\"");
+        let err = parse(&text).unwrap_err();
+        assert_eq!(err.key, "publish.dns");
+        assert!(err.reason.contains("not a loopback address"), "{err}");
+        let line = DEFAULT_CONFIG
+            .lines()
+            .position(|l| l.starts_with("dns = \"127.0.0.1:1053\""))
+            .unwrap();
+        assert_eq!(err.line, line + 1);
+        let defaults = parse(DEFAULT_CONFIG).unwrap().publish;
+        assert_eq!(defaults, Publish::default());
     }
 
     #[test]

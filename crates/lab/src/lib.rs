@@ -18,6 +18,7 @@ pub mod config;
 pub mod filter;
 pub mod netns;
 pub mod network;
+pub mod publish;
 pub mod state;
 pub mod tour;
 

@@ -490,3 +490,95 @@ fn the_loss_fault_on_loopback_is_refused_before_anything_starts() {
         "{stderr}"
     );
 }
+
+#[test]
+fn lab_up_publish_forwards_the_resolver_and_the_web_server_to_loopback() {
+    let scratch = Scratch::new("publish");
+    let Some(mut up) = as_nobody(&scratch.0) else {
+        return;
+    };
+    let (Some(_dig), Some(_curl)) = (
+        Peer::find("dig", "bind9-dnsutils"),
+        Peer::find("curl", "curl"),
+    ) else {
+        return;
+    };
+    // Addresses of this test's own, so no port on the host is assumed free.
+    let block = test_support::LoopbackBlock::claim();
+    let (dns, http) = (block.addr(1, 1053), block.addr(1, 8080));
+    let config = lab::LabConfig::default_text()
+        .replace("dns = \"127.0.0.1:1053\"", &format!("dns = \"{dns}\""))
+        .replace("http = \"127.0.0.1:8080\"", &format!("http = \"{http}\""));
+    let config_file = scratch.0.join("lab.toml");
+    std::fs::write(&config_file, config).unwrap();
+    let mut lab = ChildGuard(
+        up.args(["lab", "up", "--publish", "--config"])
+            .arg(&config_file)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let dig = |tcp: bool| {
+        let out = Command::new("dig")
+            .arg(format!("@{}", dns.ip()))
+            .args([
+                "-p",
+                &dns.port().to_string(),
+                "+short",
+                "+time=1",
+                "+tries=1",
+                if tcp { "+tcp" } else { "+notcp" },
+                "www.google.com",
+                "A",
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let answered = test_support::wait_until(Duration::from_secs(20), || {
+        dig(false).contains("203.0.113.80")
+    });
+    if !answered {
+        // SAFETY: kill on the pid of a child this test started.
+        unsafe { libc::kill(lab.0.id() as i32, libc::SIGINT) };
+        let _ = lab.exited_within(Duration::from_secs(10));
+        let mut err = String::new();
+        use std::io::Read;
+        let _ = lab.0.stderr.take().unwrap().read_to_string(&mut err);
+        panic!("no answer on the published {dns}: {err}");
+    }
+    assert!(
+        dig(true).contains("203.0.113.80"),
+        "DNS over TCP, published"
+    );
+    let curl = Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code}",
+            "--resolve",
+            &format!("www.google.com:{}:{}", http.port(), http.ip()),
+            &format!("http://www.google.com:{}/", http.port()),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&curl.stdout), "200");
+    // SAFETY: kill on the pid of a child this test started.
+    unsafe { libc::kill(lab.0.id() as i32, libc::SIGINT) };
+    assert!(lab.exited_within(Duration::from_secs(10)).is_some());
+    let mut out = String::new();
+    use std::io::Read;
+    lab.0
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut out)
+        .unwrap();
+    assert!(
+        out.contains(&format!("dns   {dns}")) && out.contains("-> 198.51.100.53:53 (udp, tcp)"),
+        "{out}"
+    );
+}
