@@ -273,6 +273,22 @@ fi
 ZONES="$TMP/zones"
 mkdir -p "$ZONES"
 cp "$LAB_ZONES"/*.zone "$LAB_ZONES/root.hints" "$ZONES/"
+# The lab's own addresses (lab/zones/README.md) are 203.0.113.N and 2001:db8:1ab:3::N, which
+# only exist inside `roundtrip lab up`'s network namespaces; from this host they would be
+# sent out of its real interface. In the copy every 203.0.113.N becomes 127.0.0.N (so the
+# root's servers are 127.0.0.2 and .3, com.'s .4 and .5, and so on, the servers started
+# below, and www.l.google.com is 127.0.0.80), and the name servers' IPv6 addresses are
+# dropped: no query can leave loopback.
+sed -i -E -e 's/(^|[^0-9.])203\.0\.113\.([0-9]{1,3})([^0-9]|$)/\1127.0.0.\2\3/g' \
+	-e '/AAAA[[:space:]]+2001:db8:1ab:3::/d' "$ZONES"/*.zone "$ZONES/root.hints"
+if grep -nE '203\.0\.113\.|2001:db8:1ab:3::' "$ZONES"/*.zone "$ZONES/root.hints" >&2; then
+	echo "resolver.sh: the copy of the lab's zones still holds the addresses above: not run (queries would leave loopback)" >&2
+	exit 1
+fi
+if awk '$3 == "A" && $4 !~ /^127\./ { bad = 1 } $3 == "AAAA" { bad = 1 } END { exit !bad }' "$ZONES/root.hints"; then
+	echo "resolver.sh: the root hints name servers outside 127/8: not run" >&2
+	exit 1
+fi
 cat >>"$ZONES/com.zone" <<'EOF'
 
 ; -----------------------------------------------------------------------------
