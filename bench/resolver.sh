@@ -1061,6 +1061,10 @@ print("per run (rounds in order):")
 for s in cols:
     if s not in data:
         continue
+    if s == "echo":
+        print("- %s: lost %% %s, throttled %% %s; threads %s; UDP receive buffer %s bytes" % (
+            names[s], detail(s, "cached_lost"), detail(s, "cached_thr"), detail(s, "threads"), detail(s, "rcvbuf")))
+        continue
     print("- %s: cached: lost %% %s, throttled %% %s, upstream queries in the second pass over the names %s; "
           "misses: dnsperf lost %% %s, throttled %% %s; resperf loss at max %% %s, throttled %% %s%s; "
           "first pass over the %d names (uncapped) qps %s, lost %% %s; threads %s; UDP receive buffer %s bytes; cold answer right %s, dig ms %s, over TCP %s" % (
@@ -1102,7 +1106,7 @@ CPU_MODEL=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 	echo "- versions: $ver_unbound; $ver_dnsperf; $ver_tcpdump; $ver_rt"
 	echo "- lab: lab/zones copied, plus bulk.com. (delegated from the copy of com.zone to 127.0.0.8): $NAMES names hN.bulk.com A (md5 $ZONE_SUM) and a wildcard for never-asked names; each lab host its own \`roundtrip serve auth\` on 127.0.0.2-8 port $AUTH_PORT, on CPU $AUTH_CPU; $ver_rtbin"
 	echo "- resolver on $ADDR:$PORT, CPU $SERVER_CPU, capped: $CG_KIND $QUOTA_US/$PERIOD_US us (resperf: $RESPERF_QUOTA_US/$RESPERF_PERIOD_US us); per core = raw / $QUOTA_FRACTION; uncapped while it starts, for the cold query and while the cache is filled"
-	echo "- Unbound, tuned as its performance guide says for one core: num-threads 1, so-reuseport yes, msg/rrset/infra/key-cache-slabs 1, msg-cache-size 256m, rrset-cache-size 512m, outgoing-range 8192, num-queries-per-thread 4096 (libevent), so-rcvbuf 4m, so-sndbuf 4m; and for the lab: module-config iterator, qname-minimisation yes, root-hints = lab/zones/root.hints, do-not-query-localhost no, local-zone test. nodefault, harden-referral-path no, prefetch no, minimal-responses yes, cache-max-ttl 86400; roundtrip: serve resolver --root-hints lab/zones/root.hints --upstream-port $AUTH_PORT ${ROUNDTRIP_EXTRA[*]}"
+	echo "- Unbound, tuned as its performance guide says for one core: num-threads 1, so-reuseport yes, msg/rrset/infra/key-cache-slabs 1, msg-cache-size 256m, rrset-cache-size 512m, outgoing-range 8192, num-queries-per-thread 4096 (libevent), so-rcvbuf 4m, so-sndbuf 4m; and for the lab: module-config iterator, qname-minimisation yes, root-hints = lab/zones/root.hints (addresses mapped to 127/8), do-not-query-localhost no, local-zone test. nodefault, harden-referral-path no, prefetch no, minimal-responses yes, cache-max-ttl 86400; roundtrip: serve resolver --root-hints lab/zones/root.hints --upstream-port $AUTH_PORT ${ROUNDTRIP_EXTRA[*]}"
 	echo "- floor: bench/echo.c (gcc -O2; each query sent straight back with QR set), capped like the resolvers, the cached run's dnsperf command over the same names, alternating with them"
 	echo "- CPU per answered query: utime and stime of the resolver's processes (/proc/PID/stat) over the measured run / queries completed"
 	echo "- cached: the $NAMES names (md5 $NAMES_SUM) resolved twice uncapped, then \`taskset -c $LOADGEN_CPU dnsperf ${DNSPERF_ARGS[*]} -d NAMES -t 2 -l $SECONDS_PER_RUN\` after ${WARMUP_SECONDS}s warm-up; RSS (VmRSS) before and after the two passes"
