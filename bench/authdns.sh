@@ -44,7 +44,7 @@ SEED=${SEED:-20240601}
 ORIG_ARGS=("$@")
 
 usage() {
-	sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while [[ $# -gt 0 ]]; do

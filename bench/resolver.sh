@@ -67,7 +67,7 @@ SEED=${SEED:-20240601}
 ORIG_ARGS=("$@")
 
 usage() {
-	sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while [[ $# -gt 0 ]]; do
