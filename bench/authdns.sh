@@ -7,10 +7,14 @@
 # capped by a cgroup CPU quota (a quarter of a core by default) so that the
 # server, not dnsperf (pinned to CPU 0), is the bottleneck; QPS per core is the
 # measured QPS divided by the quota fraction. Servers alternate over several
-# rounds; the table gives median, min and max per server and the ratios.
+# rounds; the table gives median, min and max per server and the ratios, and
+# the server's user-space CPU per answered query (utime alone, from /proc) beside
+# its system CPU. The no-work floor (bench/echo.c: recvmmsg, set QR, sendmmsg)
+# runs in the same rounds, so what a server costs above the kernel's UDP path
+# shows apart from what the kernel costs.
 #
 # Usage: bash bench/authdns.sh [--quick] [--runs N] [--seconds S]
-#                              [--servers "roundtrip knot nsd"] [--no-build]
+#                              [--servers "roundtrip knot nsd echo"] [--no-build]
 # Runs as root (it installs packages, creates a cgroup, starts servers).
 # All traffic stays on loopback: 127.0.0.250:5353 by default (--addr, --port).
 # See bench/README.md.
@@ -22,7 +26,7 @@ SECONDS_PER_RUN=10
 WARMUP_SECONDS=1
 ADDR=127.0.0.250
 PORT=5353
-SERVERS="roundtrip knot nsd"
+SERVERS="roundtrip knot nsd echo"
 BUILD=1
 QUICK=0
 # dnsperf load: enough outstanding queries that the capped server never idles,
@@ -40,7 +44,7 @@ SEED=${SEED:-20240601}
 ORIG_ARGS=("$@")
 
 usage() {
-	sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while [[ $# -gt 0 ]]; do
@@ -75,7 +79,12 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-ROUNDTRIP_BIN="$REPO/target/release/roundtrip"
+# ROUNDTRIP_BIN=PATH: another build (not rebuilt); else cargo's target dir (CARGO_TARGET_DIR too)
+ROUNDTRIP_OVERRIDE=0
+if [[ -n "${ROUNDTRIP_BIN:-}" ]]; then BUILD=0; ROUNDTRIP_OVERRIDE=1; else ROUNDTRIP_BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/roundtrip"; fi
+GIT_AT_START=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo '?')
+LOAD_AT_START=$(awk '{ print $1, $2, $3 }' /proc/loadavg)
+HZ=$(getconf CLK_TCK)
 
 log() { printf '[authdns %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 warn() { printf '\n!!!!!!!! WARNING: %s\n\n' "$*" >&2; }
@@ -314,6 +323,7 @@ server:
 	do-ip6: no
 	port: $PORT
 	server-count: 1
+	reuseport: yes
 	username: ""
 	chroot: ""
 	zonesdir: "$TMP"
@@ -504,12 +514,13 @@ run_dnsperf() { # $1 = seconds, $2 = output file
 	return "$rc"
 }
 
-parse_dnsperf() { # prints: qps lost% rcodes
+parse_dnsperf() { # prints: qps lost% rcodes completed
 	awk '
 		/Queries per second:/ { qps = $4 }
+		/Queries completed:/ { done = $3 }
 		/Queries lost:/ { lost = $4; gsub(/[()%]/, "", lost) }
 		/Response codes:/ { sub(/^.*Response codes: */, ""); rc = $0; gsub(/ /, "_", rc) }
-		END { if (qps == "") exit 1; print qps, lost, rc }' "$1"
+		END { if (qps == "") exit 1; if (rc == "") rc = "-"; print qps, lost, rc, done }' "$1"
 }
 
 if [[ " $SERVERS " == *" roundtrip "* ]]; then
@@ -538,25 +549,30 @@ for ((round = 1; round <= RUNS; round++)); do
 		if ! start_server "$s"; then
 			log "$s: failed to start (round $round)"
 			stop_server
-			printf '%s\t%s\tFAIL\t-\t-\t-\t-\n' "$s" "$round" >>"$RESULTS"
+			printf '%s\t%s\tFAIL\t-\t-\t-\t-\t-\t-\t-\t-\n' "$s" "$round" >>"$RESULTS"
 			continue
 		fi
 		nthreads=$(threads_of)
 		run_dnsperf "$WARMUP_SECONDS" "$TMP/warmup.out" || true
 		out="$TMP/dnsperf.$s.$round.out"
+		rcvbuf=$(ss -Hulnm "sport = :$PORT" 2>/dev/null | grep -o 'rb[0-9]*' | head -n1 | tr -d rb) || rcvbuf=""
 		read -r p0 t0 < <(cg_throttle)
+		read -r u0 s0 < <(cpu_ticks)
 		if run_dnsperf "$SECONDS_PER_RUN" "$out" && parsed=$(parse_dnsperf "$out"); then
+			read -r u1 s1 < <(cpu_ticks)
 			read -r p1 t1 < <(cg_throttle)
 			# share of the quota periods in which the server used up its quota:
 			# near 100% means the server, not dnsperf, was the bottleneck
 			thr=$(awk -v p=$((p1 - p0)) -v t=$((t1 - t0)) 'BEGIN { if (p > 0) printf "%.0f", 100 * t / p; else print "-" }')
-			read -r qps lost rcodes <<<"$parsed"
-			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$round" "$qps" "$lost" "$nthreads" "$thr" "$rcodes" >>"$RESULTS"
-			log "round $round $s: $qps qps raw, $(awk -v q="$qps" -v f="$QUOTA_FRACTION" 'BEGIN { printf "%.0f", q / f }') per core, lost $lost%, threads $nthreads, throttled in $thr% of periods"
+			read -r qps lost rcodes completed <<<"$parsed"
+			# CPU of the server over the measured run, in clock ticks: user, system; and the answers
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$s" "$round" "$qps" "$lost" "$nthreads" "$thr" "$rcodes" \
+				"$completed" $((u1 - u0)) $((s1 - s0)) "${rcvbuf:--}" >>"$RESULTS"
+			log "round $round $s: $qps qps raw, $(awk -v q="$qps" -v f="$QUOTA_FRACTION" 'BEGIN { printf "%.0f", q / f }') per core, lost $lost%, threads $nthreads, throttled in $thr% of periods; $(awk -v u=$((u1 - u0)) -v k=$((s1 - s0)) -v n="$completed" -v hz="$HZ" 'BEGIN { if (n > 0) printf "%.2f us user + %.2f us system", u / hz * 1e6 / n, k / hz * 1e6 / n }') per answered query"
 		else
 			log "$s: dnsperf failed (round $round):"
 			tail -n 5 "$out" >&2 || true
-			printf '%s\t%s\tFAIL\t-\t-\t-\t-\n' "$s" "$round" >>"$RESULTS"
+			printf '%s\t%s\tFAIL\t-\t-\t-\t-\t-\t-\t-\t-\n' "$s" "$round" >>"$RESULTS"
 		fi
 		stop_server
 	done
@@ -570,19 +586,23 @@ ver_knot=$(first_line knotd -V)
 ver_dnsperf=$(dnsperf -h 2>&1 || true)
 ver_dnsperf="dnsperf $(awk '/^Version/ { print $2 }' <<<"$ver_dnsperf")"
 ver_rt="roundtrip: not available"
-if [[ $ROUNDTRIP_OK -eq 1 ]]; then
-	ver_rt="roundtrip $(git -C "$REPO" rev-parse --short HEAD 2>/dev/null || echo '?') (target/release/roundtrip built $(date -r "$ROUNDTRIP_BIN" '+%Y-%m-%d %H:%M'))"
+if [[ $ROUNDTRIP_OK -eq 1 && $ROUNDTRIP_OVERRIDE -eq 1 ]]; then
+	ver_rt="roundtrip ROUNDTRIP_BIN=$ROUNDTRIP_BIN (built $(date -r "$ROUNDTRIP_BIN" '+%Y-%m-%d %H:%M'); work tree $GIT_AT_START at the start of the run)"
+elif [[ $ROUNDTRIP_OK -eq 1 ]]; then
+	ver_rt="roundtrip $GIT_AT_START ($ROUNDTRIP_BIN built $(date -r "$ROUNDTRIP_BIN" '+%Y-%m-%d %H:%M'))"
 fi
+LOAD_AT_END=$(awk '{ print $1, $2, $3 }' /proc/loadavg)
 cmdline="bash bench/authdns.sh"
 for a in "${ORIG_ARGS[@]}"; do cmdline+=" $(printf '%q' "$a")"; done
 
-TABLE=$(python3 - "$RESULTS" "$QUOTA_FRACTION" "$SERVERS" "$ROUNDTRIP_OK" "$ROUNDTRIP_NOTE" <<'PY'
+TABLE=$(python3 - "$RESULTS" "$QUOTA_FRACTION" "$SERVERS" "$ROUNDTRIP_OK" "$ROUNDTRIP_NOTE" "$HZ" <<'PY'
 import statistics, sys
 path, frac, servers, rt_ok, rt_note = sys.argv[1], float(sys.argv[2]), sys.argv[3].split(), sys.argv[4] == "1", sys.argv[5]
+hz = float(sys.argv[6])
 rows = {}
 for line in open(path):
-    s, rnd, qps, lost, thr, thrott, rc = line.rstrip("\n").split("\t")
-    rows.setdefault(s, []).append((qps, lost, thr, rc, thrott))
+    s, rnd, qps, lost, thr, thrott, rc, done, uticks, sticks, rcvbuf = line.rstrip("\n").split("\t")
+    rows.setdefault(s, []).append((qps, lost, thr, rc, thrott, done, uticks, sticks, rcvbuf))
 names = {"roundtrip": "roundtrip", "roundtrip-nocache": "roundtrip --no-packet-cache", "knot": "Knot DNS", "nsd": "NSD",
          "echo": "echo floor (bench/echo.c)"}
 print("| server | QPS per core, median | min | max | raw QPS, median | runs | lost %, max | throttled %, min | threads |")
@@ -611,10 +631,10 @@ def ratio(a, b):
     return "%.2f" % (med[a] / med[b]) if a in med and b in med and med[b] else "n/a"
 if "roundtrip" in med:
     best = max((s for s in ("knot", "nsd") if s in med), key=lambda s: med[s], default=None)
-    print("ratios of medians: roundtrip/knot %s, roundtrip/nsd %s, roundtrip/max(knot,nsd) %s (target >= 1.2)" % (
+    print("ratios of medians: roundtrip/knot %s, roundtrip/nsd %s, roundtrip/max(knot,nsd) %s (target: > 1, ahead of the faster)" % (
         ratio("roundtrip", "knot"), ratio("roundtrip", "nsd"), ratio("roundtrip", best) if best else "n/a"))
     if "echo" in med:
-        print("share of the floor: roundtrip/echo %s, knot/echo %s, nsd/echo %s" % (
+        print("share of the floor: roundtrip/echo %s (target >= 0.95), knot/echo %s, nsd/echo %s" % (
             ratio("roundtrip", "echo"), ratio("knot", "echo"), ratio("nsd", "echo")))
     if "roundtrip-nocache" in med:
         print("without the packet cache: roundtrip-nocache/knot %s, roundtrip-nocache/nsd %s" % (
@@ -646,6 +666,40 @@ for s in mix:
             if worst > 1.0:
                 print("WARNING: %s and %s answer with different response codes (up to %.1f points apart): "
                       "one of them does not serve the same zone" % (names[s], names[t], worst))
+print()
+# CPU per answered query, from the server's own /proc/PID/stat (utime, stime) over each measured run
+print("CPU per answered query (us; utime and stime of the server's processes over the measured run / queries completed; "
+      "median of the runs (min-max), and pooled: all runs' ticks / all runs' answers):")
+print()
+print("| server | user, median (min-max) | user, pooled | system, median | user + system, median | above the floor (user + system) | UDP receive buffer (bytes) |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+cpu = {}
+for s in servers:
+    ok = [x for x in rows.get(s, []) if x[0] != "FAIL" and x[5] not in ("", "-") and int(x[5]) > 0]
+    if not ok:
+        continue
+    u = [int(x[6]) / hz * 1e6 / int(x[5]) for x in ok]
+    k = [int(x[7]) / hz * 1e6 / int(x[5]) for x in ok]
+    t = [a + b for a, b in zip(u, k)]
+    pooled = sum(int(x[6]) for x in ok) / hz * 1e6 / sum(int(x[5]) for x in ok)
+    cpu[s] = (statistics.median(u), pooled, statistics.median(k), statistics.median(t))
+for s in servers:
+    if s not in cpu:
+        continue
+    r = [x for x in rows.get(s, []) if x[0] != "FAIL" and x[5] not in ("", "-") and int(x[5]) > 0]
+    u = [int(x[6]) / hz * 1e6 / int(x[5]) for x in r]
+    above = "%.2f" % (cpu[s][3] - cpu["echo"][3]) if "echo" in cpu and s != "echo" else "-"
+    print("| %s | %.2f (%.2f-%.2f) | %.2f | %.2f | %.2f | %s | %s |" % (
+        names[s], cpu[s][0], min(u), max(u), cpu[s][1], cpu[s][2], cpu[s][3], above, "/".join(sorted(set(x[8] for x in r)))))
+print()
+if "roundtrip" in cpu:
+    parts = ["roundtrip/%s %.2f" % (p, cpu["roundtrip"][1] / cpu[p][1]) for p in ("knot", "nsd") if p in cpu and cpu[p][1]]
+    if parts:
+        print("user-space CPU per answered query, pooled: " + ", ".join(parts) + " (lower is better)")
+    if "echo" in cpu:
+        print("above the floor (user + system minus the echo's): " + ", ".join(
+            "%s %.2f us" % (names[s], cpu[s][3] - cpu["echo"][3]) for s in servers if s in cpu and s != "echo"))
+print("(user and system are split by the kernel's tick sampling at CONFIG_HZ: per-run figures scatter by several percent; the pooled figure is the steadier one)")
 PY
 )
 
@@ -656,12 +710,12 @@ CPU_MODEL=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 	echo "### $(date -u '+%Y-%m-%d %H:%M UTC') authdns: roundtrip vs Knot DNS vs NSD"
 	echo
 	echo "- command: \`$cmdline\`"
-	echo "- machine: $(nproc) cores ($CPU_MODEL), kernel $(uname -r)"
+	echo "- machine: $(nproc) cores ($CPU_MODEL), kernel $(uname -r); load average (1/5/15 min) $LOAD_AT_START at the start, $LOAD_AT_END at the end (the machine is shared)"
 	echo "- versions: $ver_knot; $ver_nsd; $ver_dnsperf; $ver_rt"
 	echo "- zone: bench.test., $ZONE_RECORDS records (md5 $ZONE_SUM); queries: $(wc -l <"$QUERYFILE") (md5 $QUERY_SUM; 70% hits A/AAAA/TXT/MX, 10% NXDOMAIN, 10% NODATA, 10% referrals; seed $SEED)"
 	echo "- server on CPU $SERVER_CPU, capped: $CG_KIND $QUOTA_US/$PERIOD_US us; QPS per core = raw QPS / $QUOTA_FRACTION"
 	echo "- load: \`taskset -c $LOADGEN_CPU dnsperf ${DNSPERF_ARGS[*]/#"$QUERYFILE"/QUERYFILE} -l $SECONDS_PER_RUN\` on $ADDR:$PORT, $RUNS rounds alternating ($SERVERS), each server restarted per run, ${WARMUP_SECONDS}s warm-up"
-	echo "- one UDP worker each: knot udp-workers 1, tcp-workers 1, background-workers 1; nsd server-count 1, RRL off; roundtrip ${ROUNDTRIP_EXTRA[*]:-default workers} (threads column: all threads of the server's processes)"
+	echo "- one UDP worker each (production tuning sets one worker per core; here the server gets one core): knot udp-workers 1, tcp-workers 1, background-workers 1, zonefile-load whole, journal off, no modules (no RRL); nsd server-count 1, reuseport yes, RRL off (rrl-ratelimit 0), database \"\" (no nsd.db); roundtrip ${ROUNDTRIP_EXTRA[*]:-default workers}; the echo floor: bench/echo.c, gcc -O2 (threads column: all threads of the server's processes)"
 	[[ $QUICK -eq 1 ]] && echo "- QUICK smoke run: not a measurement"
 	[[ -z "$CG" ]] && echo "- **WARNING: no CPU quota: these figures are load-generator bound, not per server core**"
 	echo

@@ -101,3 +101,23 @@ cg_throttle() { # "periods throttled" from the cgroup's cpu.stat (v1 and v2 alik
 		echo 0 0
 	fi
 }
+
+cpu_ticks() { # "UTIME STIME": user and system CPU of the server's processes (all their threads), in clock ticks
+	# From /proc/PID/stat, fields 14 and 15 (12 and 13 after the ")" that ends comm). The kernel
+	# measures the total exactly and splits it between user and system by where its timer ticks
+	# (CONFIG_HZ) found the process, so over a short run the split is a sample: quote it over
+	# several runs. server_pids is the sourcing script's (the server it started, or its cgroup).
+	local u=0 s=0 pid fields
+	local -a f
+	for pid in $(server_pids); do
+		fields=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
+		read -r -a f <<<"$fields"
+		u=$((u + ${f[11]:-0}))
+		s=$((s + ${f[12]:-0}))
+	done
+	echo "$u $s"
+}
+
+load_average() { # "1-min 5-min 15-min" from /proc/loadavg: how busy the shared machine was
+	awk '{ print $1, $2, $3 }' /proc/loadavg
+}

@@ -8,10 +8,15 @@
 # resolution of www.google.com A (upstream queries seen by tcpdump, wall time)
 # and the memory grown by caching 100,000 names. The resolver is pinned to
 # CPU 1 and capped by a cgroup CPU quota (a quarter of a core); dnsperf and
-# resperf run on CPU 0. The table gives median, min and max, and the ratios.
+# resperf run on CPU 0. The table gives median, min and max, and the ratios,
+# with the user-space CPU (utime alone, from /proc) and system CPU per answered
+# query. The no-work floor (bench/echo.c, which sends each query straight back)
+# is measured in the same rounds as the cached answers, alternating, so what a
+# resolver costs above the kernel's UDP path shows apart. Unbound is tuned as
+# its performance guide says (see write_unbound_conf).
 #
 # Usage: bash bench/resolver.sh [--quick] [--runs N] [--seconds S]
-#                               [--servers "roundtrip unbound"] [--no-build]
+#                               [--servers "roundtrip unbound echo"] [--no-build]
 # Runs as root (installs packages, creates a cgroup, binds port 53 on the lab's
 # addresses 127.0.0.2-8, captures on lo). The resolvers listen on
 # 127.0.0.253:5353 by default (--addr, --port). See bench/README.md.
@@ -23,7 +28,7 @@ SECONDS_PER_RUN=10
 WARMUP_SECONDS=1
 ADDR=127.0.0.253
 PORT=5353
-SERVERS="roundtrip unbound"
+SERVERS="roundtrip unbound echo"
 BUILD=1
 QUICK=0
 # The lab's authoritative servers. Their addresses are fixed by the glue in
@@ -62,7 +67,7 @@ SEED=${SEED:-20240601}
 ORIG_ARGS=("$@")
 
 usage() {
-	sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'
+	sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'
 }
 
 while [[ $# -gt 0 ]]; do
@@ -93,7 +98,7 @@ case "$ADDR" in
 *) echo "--addr must be a loopback address (127.0.0.0/8)" >&2; exit 2 ;;
 esac
 for s in $SERVERS; do
-	case "$s" in roundtrip | unbound) ;; *) echo "unknown server $s (roundtrip, unbound)" >&2; exit 2 ;; esac
+	case "$s" in roundtrip | unbound | echo) ;; *) echo "unknown server $s (roundtrip, unbound, echo)" >&2; exit 2 ;; esac
 done
 
 if [[ $(id -u) -ne 0 ]]; then
@@ -104,7 +109,9 @@ fi
 REPO=$(cd "$(dirname "$0")/.." && pwd)
 # ROUNDTRIP_BIN=PATH: another build of roundtrip (then it is not rebuilt)
 ROUNDTRIP_OVERRIDE=0
-if [[ -n "${ROUNDTRIP_BIN:-}" ]]; then BUILD=0; ROUNDTRIP_OVERRIDE=1; else ROUNDTRIP_BIN="$REPO/target/release/roundtrip"; fi
+if [[ -n "${ROUNDTRIP_BIN:-}" ]]; then BUILD=0; ROUNDTRIP_OVERRIDE=1; else ROUNDTRIP_BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/roundtrip"; fi
+LOAD_AT_START=$(awk '{ print $1, $2, $3 }' /proc/loadavg)
+HZ=$(getconf CLK_TCK)
 LAB_ZONES="$REPO/lab/zones"
 
 log() { printf '[resolver %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
@@ -266,6 +273,22 @@ fi
 ZONES="$TMP/zones"
 mkdir -p "$ZONES"
 cp "$LAB_ZONES"/*.zone "$LAB_ZONES/root.hints" "$ZONES/"
+# The lab's own addresses (lab/zones/README.md) are 203.0.113.N and 2001:db8:1ab:3::N, which
+# only exist inside `roundtrip lab up`'s network namespaces; from this host they would be
+# sent out of its real interface. In the copy every 203.0.113.N becomes 127.0.0.N (so the
+# root's servers are 127.0.0.2 and .3, com.'s .4 and .5, and so on, the servers started
+# below, and www.l.google.com is 127.0.0.80), and the name servers' IPv6 addresses are
+# dropped: no query can leave loopback.
+sed -i -E -e 's/(^|[^0-9.])203\.0\.113\.([0-9]{1,3})([^0-9]|$)/\1127.0.0.\2\3/g' \
+	-e '/AAAA[[:space:]]+2001:db8:1ab:3::/d' "$ZONES"/*.zone "$ZONES/root.hints"
+if grep -nE '203\.0\.113\.|2001:db8:1ab:3::' "$ZONES"/*.zone "$ZONES/root.hints" >&2; then
+	echo "resolver.sh: the copy of the lab's zones still holds the addresses above: not run (queries would leave loopback)" >&2
+	exit 1
+fi
+if awk '$3 == "A" && $4 !~ /^127\./ { bad = 1 } $3 == "AAAA" { bad = 1 } END { exit !bad }' "$ZONES/root.hints"; then
+	echo "resolver.sh: the root hints name servers outside 127/8: not run" >&2
+	exit 1
+fi
 cat >>"$ZONES/com.zone" <<'EOF'
 
 ; -----------------------------------------------------------------------------
@@ -428,6 +451,13 @@ write_unbound_conf() {
 	# The lab's root hints as they are: Unbound reads IANA's named.root format.
 	# Caches large enough for the 100,000 names (Unbound's defaults, 4 MB
 	# each, would evict most of them); they grow only as they fill.
+	# Tuned as Unbound's "Performance Tuning" guide (unbound.docs.nlnetlabs.nl,
+	# topics/core/performance) tells a busy installation: num-threads = the
+	# cores it gets (1 here), so-reuseport yes, *-slabs a power of 2 close to
+	# num-threads (1), rrset cache twice the msg cache, outgoing-range as large
+	# as possible with libevent (Debian's unbound links it) and
+	# num-queries-per-thread half of it, so-rcvbuf and so-sndbuf 4m (as root
+	# Unbound forces them past net.core.rmem_max/wmem_max).
 	cat >"$TMP/unbound/unbound.conf" <<EOF
 server:
 	interface: $ADDR
@@ -437,7 +467,15 @@ server:
 	do-udp: yes
 	do-tcp: yes
 	num-threads: 1
-	so-reuseport: no
+	so-reuseport: yes
+	msg-cache-slabs: 1
+	rrset-cache-slabs: 1
+	infra-cache-slabs: 1
+	key-cache-slabs: 1
+	outgoing-range: 8192
+	num-queries-per-thread: 4096
+	so-rcvbuf: 4m
+	so-sndbuf: 4m
 	chroot: ""
 	username: ""
 	directory: "$TMP/unbound"
@@ -471,6 +509,8 @@ server_cmd() { # fills CMD for resolver $1
 	case "$1" in
 	roundtrip) CMD=("$ROUNDTRIP_BIN" serve resolver --listen "$ADDR:$PORT" --root-hints "$ZONES/root.hints" --upstream-port "$AUTH_PORT" "${ROUNDTRIP_EXTRA[@]}") ;;
 	unbound) CMD=(unbound -d -c "$TMP/unbound/unbound.conf") ;;
+	# the floor: bench/echo.c sends each query straight back (QR set), no DNS work at all
+	echo) CMD=("$TMP/echo" "$ADDR" "$PORT") ;;
 	esac
 }
 
@@ -639,6 +679,17 @@ RESULTS="$TMP/results.tsv" # server round key value
 : >"$RESULTS"
 record() { printf '%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4" >>"$RESULTS"; }
 per_core() { awk -v q="$1" -v f="$2" 'BEGIN { printf "%.0f", q / f }'; }
+record_cpu() { # $1 server, $2 round, $3 run (cached, miss), $4 answers, $5 user ticks, $6 system ticks
+	record "$1" "$2" "$3_done" "$4"
+	record "$1" "$2" "$3_uticks" "$5"
+	record "$1" "$2" "$3_sticks" "$6"
+	log "round $2 $1: $3: $(awk -v u="$5" -v k="$6" -v n="$4" -v hz="$HZ" 'BEGIN { if (n > 0) printf "%.2f us user + %.2f us system", u / hz * 1e6 / n, k / hz * 1e6 / n }') per answered query"
+}
+udp_rcvbuf() { # the receive buffer of the UDP socket on ADDR:PORT (bytes), as ss reports it
+	local v
+	v=$(ss -Hulnm "sport = :$PORT" 2>/dev/null | grep -o 'rb[0-9]*' | head -n1) || v=""
+	echo "${v#rb}"
+}
 
 # ------------------------------------------------------------ 4. measures ---
 # Instance A, cold: (c) www.google.com A, captured; (d) RSS before, the bulk
@@ -653,6 +704,7 @@ measure_cached() { # $1 = server, $2 = round
 		return 0
 	fi
 	record "$s" "$r" threads "$(threads_of)"
+	record "$s" "$r" rcvbuf "$(udp_rcvbuf)"
 
 	# (c) the cold resolution: the first query this resolver ever gets
 	pcap="$TMP/cold.$s.$r.pcap"
@@ -733,11 +785,14 @@ measure_cached() { # $1 = server, $2 = round
 	run_load $((WARMUP_SECONDS + 30)) "$TMP/warm3.$s.$r.out" dnsperf "${DNSPERF_ARGS[@]}" -d "$NAMES_FILE" -t 2 -l "$WARMUP_SECONDS" || true
 	out="$TMP/cached.$s.$r.out"
 	read -r p0 t0 < <(cg_throttle)
+	read -r u0 s0 < <(cpu_ticks)
 	if run_load $((SECONDS_PER_RUN + 30)) "$out" dnsperf "${DNSPERF_ARGS[@]}" -d "$NAMES_FILE" -t 2 -l "$SECONDS_PER_RUN" &&
 		parsed=$(parse_dnsperf "$out"); then
+		read -r u1 s1 < <(cpu_ticks)
 		read -r p1 t1 < <(cg_throttle)
 		thr=$(throttled_pct "$p0" "$t0" "$p1" "$t1")
-		read -r qps lost _ sent rc <<<"$parsed"
+		read -r qps lost answered sent rc <<<"$parsed"
+		record_cpu "$s" "$r" cached "$answered" $((u1 - u0)) $((s1 - s0))
 		record "$s" "$r" cached_qps "$qps"
 		record "$s" "$r" cached_lost "$lost"
 		record "$s" "$r" cached_thr "$thr"
@@ -769,11 +824,14 @@ measure_misses() { # $1 = server, $2 = round
 	quota_on
 	out="$TMP/miss.$s.$r.out"
 	read -r p0 t0 < <(cg_throttle)
+	read -r u0 s0 < <(cpu_ticks)
 	if run_load $((SECONDS_PER_RUN + 30)) "$out" dnsperf "${DNSPERF_ARGS[@]}" -d "$MISS_FILE" -n 1 -t 5 -l "$SECONDS_PER_RUN" &&
 		parsed=$(parse_dnsperf "$out"); then
+		read -r u1 s1 < <(cpu_ticks)
 		read -r p1 t1 < <(cg_throttle)
 		thr=$(throttled_pct "$p0" "$t0" "$p1" "$t1")
-		read -r qps lost _ sent rc <<<"$parsed"
+		read -r qps lost answered sent rc <<<"$parsed"
+		record_cpu "$s" "$r" miss "$answered" $((u1 - u0)) $((s1 - s0))
 		record "$s" "$r" miss_qps "$qps"
 		record "$s" "$r" miss_lost "$lost"
 		record "$s" "$r" miss_thr "$thr"
@@ -813,6 +871,46 @@ measure_misses() { # $1 = server, $2 = round
 	stop_resolver
 }
 
+# The floor: bench/echo.c, capped like a resolver, over the same names with the
+# same dnsperf command as the cached run. It answers each query with the query
+# itself: what is left is the kernel's UDP path and the socket calls.
+measure_floor() { # $1 = server (echo), $2 = round
+	local s=$1 r=$2 out parsed p0 t0 p1 t1 u0 s0 u1 s1 thr qps lost answered sent rc
+	if ! start_resolver "$s"; then
+		record "$s" "$r" cached_qps FAIL
+		stop_resolver
+		return 0
+	fi
+	record "$s" "$r" threads "$(threads_of)"
+	record "$s" "$r" rcvbuf "$(udp_rcvbuf)"
+	quota_on
+	run_load $((WARMUP_SECONDS + 30)) "$TMP/warm3.$s.$r.out" dnsperf "${DNSPERF_ARGS[@]}" -d "$NAMES_FILE" -t 2 -l "$WARMUP_SECONDS" || true
+	out="$TMP/cached.$s.$r.out"
+	read -r p0 t0 < <(cg_throttle)
+	read -r u0 s0 < <(cpu_ticks)
+	if run_load $((SECONDS_PER_RUN + 30)) "$out" dnsperf "${DNSPERF_ARGS[@]}" -d "$NAMES_FILE" -t 2 -l "$SECONDS_PER_RUN" &&
+		parsed=$(parse_dnsperf "$out"); then
+		read -r u1 s1 < <(cpu_ticks)
+		read -r p1 t1 < <(cg_throttle)
+		thr=$(throttled_pct "$p0" "$t0" "$p1" "$t1")
+		read -r qps lost answered sent rc <<<"$parsed"
+		record_cpu "$s" "$r" cached "$answered" $((u1 - u0)) $((s1 - s0))
+		record "$s" "$r" cached_qps "$qps"
+		record "$s" "$r" cached_lost "$lost"
+		record "$s" "$r" cached_thr "$thr"
+		log "round $r $s: floor: $(per_core "$qps" 1) qps raw, $(per_core "$qps" "$QUOTA_FRACTION") per core, lost $lost%, throttled in $thr% of periods"
+	else
+		log "$s: floor dnsperf failed (round $r):"
+		tail -n 5 "$out" >&2 || true
+		record "$s" "$r" cached_qps FAIL
+	fi
+	quota_off
+	stop_resolver
+}
+if [[ " $SERVERS " == *" echo "* ]]; then
+	gcc -O2 -o "$TMP/echo" "$REPO/bench/echo.c" || { echo "resolver.sh: cannot build bench/echo.c" >&2; exit 1; }
+fi
+
 if port_busy; then
 	echo "resolver.sh: $ADDR:$PORT is already in use; pick another with --addr/--port" >&2
 	bound_by "$ADDR" "$PORT" u >&2 || true
@@ -823,6 +921,7 @@ log "runs: $RUNS rounds; cached and miss runs ${SECONDS_PER_RUN}s, resperf ramp 
 for ((round = 1; round <= RUNS; round++)); do
 	for s in $SERVERS; do
 		if [[ $s == roundtrip && $ROUNDTRIP_OK -ne 1 ]]; then continue; fi
+		if [[ $s == echo ]]; then measure_floor "$s" "$round"; continue; fi
 		measure_cached "$s" "$round"
 		measure_misses "$s" "$round"
 	done
@@ -851,15 +950,29 @@ for s in $SERVERS; do
 	[[ -n "$f" ]] && printf '%s\t%s\n' "$s" "$(sed 's/; $//' "$f")" >>"$SEQS"
 done
 
-TABLE=$(python3 - "$RESULTS" "$QUOTA_FRACTION" "$RESPERF_FRACTION" "$SERVERS" "$ROUNDTRIP_OK" "$ROUNDTRIP_NOTE" "$SEQS" "$NAMES" <<'PY'
+TABLE=$(python3 - "$RESULTS" "$QUOTA_FRACTION" "$RESPERF_FRACTION" "$SERVERS" "$ROUNDTRIP_OK" "$ROUNDTRIP_NOTE" "$SEQS" "$NAMES" "$HZ" <<'PY'
 import statistics, sys
 path, frac, rfrac, servers, rt_ok, rt_note, seqs, nnames = sys.argv[1:9]
+hz = float(sys.argv[9])
 frac, rfrac, servers, rt_ok, nnames = float(frac), float(rfrac), servers.split(), rt_ok == "1", int(nnames)
 data = {}  # server -> key -> [values]
 for line in open(path):
     s, rnd, k, v = line.rstrip("\n").split("\t")
     data.setdefault(s, {}).setdefault(k, []).append(v)
-names = {"roundtrip": "roundtrip", "unbound": "Unbound"}
+names = {"roundtrip": "roundtrip", "unbound": "Unbound", "echo": "echo floor"}
+# CPU per answered query, per run: ticks of the resolver's processes over the measured run / answers
+pooled = {}
+for s, keys in data.items():
+    for run in ("cached", "miss"):
+        done, ut, st = keys.get(run + "_done", []), keys.get(run + "_uticks", []), keys.get(run + "_sticks", [])
+        rows = [(int(d), int(u), int(k)) for d, u, k in zip(done, ut, st) if d.isdigit() and int(d) > 0]
+        if not rows:
+            continue
+        keys[run + "_user_us"] = ["%.4f" % (u / hz * 1e6 / d) for d, u, k in rows]
+        keys[run + "_sys_us"] = ["%.4f" % (k / hz * 1e6 / d) for d, u, k in rows]
+        keys[run + "_cpu_us"] = ["%.4f" % ((u + k) / hz * 1e6 / d) for d, u, k in rows]
+        pooled[(s, run)] = (sum(u for _, u, _ in rows) / hz * 1e6 / sum(d for d, _, _ in rows),
+                            sum(u + k for _, u, k in rows) / hz * 1e6 / sum(d for d, _, _ in rows))
 
 def nums(s, k, scale=1.0):
     out = []
@@ -877,7 +990,12 @@ def fails(s, k):
 MB = 1.0 / 1024
 measures = [
     ("cached answers per core (qps)", "cached_qps", 1 / frac, "%.0f", ">= 1.25"),
+    ("cached: user-space CPU per answered query (us)", "cached_user_us", 1, "%.2f", "-"),
+    ("cached: system CPU per answered query (us)", "cached_sys_us", 1, "%.2f", "-"),
+    ("cached: user + system per answered query (us)", "cached_cpu_us", 1, "%.2f", "-"),
     ("cache misses per core, dnsperf closed loop (qps)", "miss_qps", 1 / frac, "%.0f", ">= 1"),
+    ("misses (dnsperf): user-space CPU per answered query (us)", "miss_user_us", 1, "%.2f", "-"),
+    ("misses (dnsperf): system CPU per answered query (us)", "miss_sys_us", 1, "%.2f", "-"),
     ("cache misses per core, resperf: highest rate without loss (qps)", "resperf_qps", 1 / rfrac, "%.0f", ">= 1"),
     ("cold www.google.com A: upstream queries", "cold_queries", 1, "%.0f", "<= 1 (no more)"),
     ("cold www.google.com A: wall time (ms, on the wire)", "cold_wall_ms", 1, "%.2f", "-"),
@@ -915,6 +1033,21 @@ print()
 if not rt_ok:
     print("roundtrip: not available%s; the Unbound figures stand alone." % ((" (" + rt_note + ")") if rt_note else ""))
     print()
+for run, label in (("cached", "cached answers"), ("miss", "misses (dnsperf)")):
+    have = [s for s in cols if (s, run) in pooled]
+    if have:
+        print("%s, CPU per answered query pooled over all runs (all ticks / all answers): %s" % (label, "; ".join(
+            "%s %.2f us user, %.2f us user + system" % (names[s], pooled[(s, run)][0], pooled[(s, run)][1]) for s in have)))
+fl = med.get(("echo", "cached_qps"))
+if fl:
+    print("share of the floor, cached answers per core: " + ", ".join(
+        "%s/echo %.2f" % (names[s], med[(s, "cached_qps")] / fl) for s in cols if s != "echo" and (s, "cached_qps") in med))
+    fc = med.get(("echo", "cached_cpu_us"))
+    if fc:
+        print("above the floor, cached (user + system per answer minus the echo's): " + ", ".join(
+            "%s %.2f us" % (names[s], med[(s, "cached_cpu_us")] - fc) for s in cols if s != "echo" and (s, "cached_cpu_us") in med))
+print("(user and system are split by the kernel's tick sampling: per-run figures scatter by several percent; the pooled figures are the steadier ones)")
+print()
 
 def detail(s, key):
     def short(v):  # 22692.970240 -> 22693
@@ -928,13 +1061,17 @@ print("per run (rounds in order):")
 for s in cols:
     if s not in data:
         continue
+    if s == "echo":
+        print("- %s: lost %% %s, throttled %% %s; threads %s; UDP receive buffer %s bytes" % (
+            names[s], detail(s, "cached_lost"), detail(s, "cached_thr"), detail(s, "threads"), detail(s, "rcvbuf")))
+        continue
     print("- %s: cached: lost %% %s, throttled %% %s, upstream queries in the second pass over the names %s; "
           "misses: dnsperf lost %% %s, throttled %% %s; resperf loss at max %% %s, throttled %% %s%s; "
-          "first pass over the %d names (uncapped) qps %s, lost %% %s; threads %s; cold answer right %s, dig ms %s, over TCP %s" % (
+          "first pass over the %d names (uncapped) qps %s, lost %% %s; threads %s; UDP receive buffer %s bytes; cold answer right %s, dig ms %s, over TCP %s" % (
         names[s], detail(s, "cached_lost"), detail(s, "cached_thr"), detail(s, "pass2_upstream"),
         detail(s, "miss_lost"), detail(s, "miss_thr"), detail(s, "resperf_lost"), detail(s, "resperf_thr"),
         ("; resperf " + detail(s, "resperf_note")) if "resperf_note" in data[s] else "",
-        nnames, detail(s, "warm_qps"), detail(s, "warm_lost"), detail(s, "threads"),
+        nnames, detail(s, "warm_qps"), detail(s, "warm_lost"), detail(s, "threads"), detail(s, "rcvbuf"),
         detail(s, "cold_ok"), detail(s, "cold_dig_ms"), detail(s, "cold_tcp")))
 print()
 print("response codes (last run of each):")
@@ -965,11 +1102,13 @@ CPU_MODEL=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
 	echo "### $(date -u '+%Y-%m-%d %H:%M UTC') resolver: roundtrip vs Unbound"
 	echo
 	echo "- command: \`$cmdline\`"
-	echo "- machine: $(nproc) cores ($CPU_MODEL), kernel $(uname -r)"
+	echo "- machine: $(nproc) cores ($CPU_MODEL), kernel $(uname -r); load average (1/5/15 min) $LOAD_AT_START at the start, $(awk '{ print $1, $2, $3 }' /proc/loadavg) at the end (the machine is shared)"
 	echo "- versions: $ver_unbound; $ver_dnsperf; $ver_tcpdump; $ver_rt"
 	echo "- lab: lab/zones copied, plus bulk.com. (delegated from the copy of com.zone to 127.0.0.8): $NAMES names hN.bulk.com A (md5 $ZONE_SUM) and a wildcard for never-asked names; each lab host its own \`roundtrip serve auth\` on 127.0.0.2-8 port $AUTH_PORT, on CPU $AUTH_CPU; $ver_rtbin"
 	echo "- resolver on $ADDR:$PORT, CPU $SERVER_CPU, capped: $CG_KIND $QUOTA_US/$PERIOD_US us (resperf: $RESPERF_QUOTA_US/$RESPERF_PERIOD_US us); per core = raw / $QUOTA_FRACTION; uncapped while it starts, for the cold query and while the cache is filled"
-	echo "- Unbound: num-threads 1, module-config iterator, qname-minimisation yes, root-hints = lab/zones/root.hints, do-not-query-localhost no, local-zone test. nodefault, harden-referral-path no, prefetch no, minimal-responses yes, cache-max-ttl 86400, msg-cache-size 256m, rrset-cache-size 512m; roundtrip: serve resolver --root-hints lab/zones/root.hints --upstream-port $AUTH_PORT ${ROUNDTRIP_EXTRA[*]}"
+	echo "- Unbound, tuned as its performance guide says for one core: num-threads 1, so-reuseport yes, msg/rrset/infra/key-cache-slabs 1, msg-cache-size 256m, rrset-cache-size 512m, outgoing-range 8192, num-queries-per-thread 4096 (libevent), so-rcvbuf 4m, so-sndbuf 4m; and for the lab: module-config iterator, qname-minimisation yes, root-hints = lab/zones/root.hints (addresses mapped to 127/8), do-not-query-localhost no, local-zone test. nodefault, harden-referral-path no, prefetch no, minimal-responses yes, cache-max-ttl 86400; roundtrip: serve resolver --root-hints lab/zones/root.hints --upstream-port $AUTH_PORT ${ROUNDTRIP_EXTRA[*]}"
+	echo "- floor: bench/echo.c (gcc -O2; each query sent straight back with QR set), capped like the resolvers, the cached run's dnsperf command over the same names, alternating with them"
+	echo "- CPU per answered query: utime and stime of the resolver's processes (/proc/PID/stat) over the measured run / queries completed"
 	echo "- cached: the $NAMES names (md5 $NAMES_SUM) resolved twice uncapped, then \`taskset -c $LOADGEN_CPU dnsperf ${DNSPERF_ARGS[*]} -d NAMES -t 2 -l $SECONDS_PER_RUN\` after ${WARMUP_SECONDS}s warm-up; RSS (VmRSS) before and after the two passes"
 	echo "- misses: a fresh resolver, one query to learn bulk.com., then \`dnsperf ${DNSPERF_ARGS[*]} -d MISS -n 1 -t 5 -l $SECONDS_PER_RUN\` over never-asked pN.bulk.com, then \`resperf -s $ADDR -p $PORT -d RESPERF -m $RESPERF_MAX_QPS -r $RESPERF_RAMP -c 0 -t 2 -L $RESPERF_LOSS\` over never-asked rN.bulk.com (max response rate while loss <= $RESPERF_LOSS%)"
 	echo "- cold: a fresh resolver's first query, \`dig www.google.com A\`; tcpdump on lo counts the queries to 127.0.0.2-8 port $AUTH_PORT (UDP datagrams + TCP segments with data) until ${COLD_SETTLE}s after the answer; wall time from the query to the answer on the wire"

@@ -6,15 +6,20 @@
 # second nginx answering `return 200`, shared by both proxies). Servers alternate over
 # several rounds. For each case the table gives requests per second and the server's CPU
 # time per request (utime + stime of all its processes from /proc over the measured run,
-# divided by the requests wrk completed): median, min and max, and the ratio.
+# divided by the requests wrk completed), and its user-space part (utime alone): median,
+# min and max, and the ratio. nginx runs as its users run it for static files and as a
+# proxy: open_file_cache (min_uses 1), sendfile, tcp_nopush, access log off, proxy_pass to
+# an upstream with keepalive; roundtrip with --workers 1 --access-log off.
 #
 # Cases: 1 KB over keep-alive; 1 KB with a new connection per request (wrk -H 'Connection:
 # close'); a 10 MB file over keep-alive; a proxied request (upstream keep-alive on both).
 #
 # Usage: bash bench/web.sh [--quick] [--runs N] [--seconds S] [--servers "roundtrip nginx"]
 #                          [--cases "1k 1k-close 10m proxy"] [--no-build]
+#                          [--addr A --port P] [--upstream-addr A --upstream-port P]
 # Runs as root (installs nginx and wrk if missing). Traffic stays on loopback:
-# 127.0.0.241:8080 for the servers, 127.0.0.242:8081 for the upstream. See bench/README.md.
+# 127.0.0.241:8080 for the servers, 127.0.0.242:8081 for the upstream (it stops if either is
+# taken: pick others with the options). See bench/README.md.
 set -euo pipefail
 
 RUNS=5
@@ -29,11 +34,11 @@ CASES="1k 1k-close 10m proxy"
 BUILD=1
 SERVER_CPU=${SERVER_CPU:-1}
 LOADGEN_CPU=${LOADGEN_CPU:-0}
-CONNECTIONS=${CONNECTIONS:-32}
+CONNECTIONS=${CONNECTIONS:-50}
 BIG_CONNECTIONS=${BIG_CONNECTIONS:-4}
 ORIG_ARGS=("$@")
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
 
 while [[ $# -gt 0 ]]; do
 	case "$1" in
@@ -43,6 +48,10 @@ while [[ $# -gt 0 ]]; do
 	--servers) SERVERS=${2:?--servers needs a list}; shift 2 ;;
 	--cases) CASES=${2:?--cases needs a list}; shift 2 ;;
 	--no-build) BUILD=0; shift ;;
+	--addr) ADDR=${2:?--addr needs an address}; shift 2 ;;
+	--port) PORT=${2:?--port needs a number}; shift 2 ;;
+	--upstream-addr) UP_ADDR=${2:?--upstream-addr needs an address}; shift 2 ;;
+	--upstream-port) UP_PORT=${2:?--upstream-port needs a number}; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "web.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
 	esac
@@ -51,10 +60,16 @@ done
 [[ "$SECONDS_PER_RUN" =~ ^[1-9][0-9]*$ && "$SECONDS_PER_RUN" -le 120 ]] || { echo "--seconds must be 1..120" >&2; exit 2; }
 for s in $SERVERS; do case "$s" in roundtrip | nginx) ;; *) echo "unknown server $s" >&2; exit 2 ;; esac; done
 for c in $CASES; do case "$c" in 1k | 1k-close | 10m | proxy) ;; *) echo "unknown case $c" >&2; exit 2 ;; esac; done
+for a in "$ADDR" "$UP_ADDR"; do case "$a" in 127.*) ;; *) echo "addresses must be loopback (127.0.0.0/8)" >&2; exit 2 ;; esac; done
+for p in "$PORT" "$UP_PORT"; do [[ "$p" =~ ^[1-9][0-9]*$ && "$p" -le 65535 ]] || { echo "ports must be 1..65535" >&2; exit 2; }; done
 if [[ $(id -u) -ne 0 ]]; then echo "web.sh: run as root (installs packages)" >&2; exit 2; fi
 
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-if [[ -n "${ROUNDTRIP_BIN:-}" ]]; then BUILD=0; else ROUNDTRIP_BIN="$REPO/target/release/roundtrip"; fi
+# ROUNDTRIP_BIN=PATH: another build (not rebuilt); else cargo's target dir (CARGO_TARGET_DIR too)
+ROUNDTRIP_OVERRIDE=0
+if [[ -n "${ROUNDTRIP_BIN:-}" ]]; then BUILD=0; ROUNDTRIP_OVERRIDE=1; else ROUNDTRIP_BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/roundtrip"; fi
+GIT_AT_START=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo '?')
+LOAD_AT_START=$(awk '{ print $1, $2, $3 }' /proc/loadavg)
 
 log() { printf '[web %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 # lib.sh reads CG_NAME; this script pins with taskset and sets no cgroup quota.
@@ -128,6 +143,12 @@ http {
     sendfile on;
     tcp_nopush on;
     tcp_nodelay on;
+    # as nginx's users serve static files: descriptors, sizes and mtimes cached, and
+    # revalidated every 30 s (roundtrip's memory cache checks the disk at most once a second)
+    open_file_cache max=1000 inactive=20s;
+    open_file_cache_valid 30s;
+    open_file_cache_min_uses 1;
+    open_file_cache_errors on;
     keepalive_timeout 75s;
     keepalive_requests 10000000;
     client_body_temp_path $1/body;
@@ -163,18 +184,26 @@ server_pids() { # the server's processes: the one started and its children (ngin
 	ps -o pid= --ppid "$SERVER_PID" 2>/dev/null || true
 }
 
-cpu_ticks() { # utime + stime of the server's processes, in clock ticks
-	local total=0 pid fields
-	for pid in $(server_pids); do
-		# fields after the ")" of comm: 12 = utime, 13 = stime (14 and 15 of the whole line)
-		fields=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null) || continue
-		read -r -a f <<<"$fields"
-		total=$((total + f[11] + f[12]))
-	done
-	echo "$total"
+tcp_busy() { # $1 addr, $2 port: is something listening there (or on the wildcard)?
+	ss -Hltn "sport = :$2" 2>/dev/null | awk -v a="$1:$2" -v p="$2" \
+		'$4 == a || $4 == "0.0.0.0:" p || $4 == "*:" p || $4 == "[::]:" p { f = 1 } END { exit !f }'
+}
+owns_port() { # is every listener on ADDR:PORT one of the server's processes?
+	local mine owners p
+	mine=" $(server_pids | tr '\n' ' ') "
+	owners=$(ss -Hltnp "sport = :$PORT" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u) || true
+	[[ -n "$owners" ]] || return 0 # ss could not tell: trust wait_http
+	for p in $owners; do [[ "$mine" == *" $p "* ]] || return 1; done
 }
 
 start_server() { # $1 roundtrip | nginx
+	local i
+	for ((i = 0; i < 50; i++)); do tcp_busy "$ADDR" "$PORT" || break; sleep 0.1; done
+	if tcp_busy "$ADDR" "$PORT"; then
+		echo "web.sh: $ADDR:$PORT is in use by something else; pick another with --addr/--port" >&2
+		ss -Hltnp "sport = :$PORT" >&2 || true
+		return 1
+	fi
 	case "$1" in
 	roundtrip)
 		taskset -c "$SERVER_CPU" "$ROUNDTRIP_BIN" serve web --listen "$ADDR:$PORT" --root "$SITE" \
@@ -188,6 +217,7 @@ start_server() { # $1 roundtrip | nginx
 		;;
 	esac
 	wait_http "http://$ADDR:$PORT/1k.html"
+	owns_port || { echo "web.sh: something other than the $1 we started listens on $ADDR:$PORT" >&2; ss -Hltnp "sport = :$PORT" >&2; return 1; }
 }
 
 url_of() {
@@ -213,6 +243,13 @@ RESULTS=$TMP/results.tsv
 HZ=$(getconf CLK_TCK)
 
 log "upstream: nginx on $UP_ADDR:$UP_PORT, CPU $LOADGEN_CPU"
+for hp in "$ADDR:$PORT" "$UP_ADDR:$UP_PORT"; do
+	if tcp_busy "${hp%:*}" "${hp##*:}"; then
+		echo "web.sh: $hp is already in use; pick another with --addr/--port or --upstream-addr/--upstream-port" >&2
+		ss -Hltnp "sport = :${hp##*:}" >&2 || true
+		exit 1
+	fi
+done
 taskset -c "$LOADGEN_CPU" "$NGINX" -c "$TMP/upstream/nginx.conf" -p "$TMP/upstream" 2>"$TMP/upstream.log" &
 UPSTREAM_PID=$!
 wait_http "http://$UP_ADDR:$UP_PORT/"
@@ -224,51 +261,87 @@ for ((round = 1; round <= RUNS; round++)); do
 		start_server "$server"
 		for case in $CASES; do
 			run_wrk "$case" "$WARMUP_SECONDS" >/dev/null
-			before=$(cpu_ticks)
+			read -r u0 s0 < <(cpu_ticks)
 			out=$(run_wrk "$case" "$SECONDS_PER_RUN")
-			after=$(cpu_ticks)
+			read -r u1 s1 < <(cpu_ticks)
 			requests=$(awk '/ requests in / { print $1 }' <<<"$out")
 			rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
 			errors=$(awk '/Socket errors|Non-2xx/ { printf "%s; ", $0 }' <<<"$out")
-			us=$(python3 -c "print(f'{($after - $before) / $HZ * 1e6 / max($requests, 1):.2f}')")
-			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$server" "$case" "$requests" "$rps" "$us" "${errors:-none}" >>"$RESULTS"
-			log "round $round $server $case: $rps req/s, $us us CPU/request, errors: ${errors:-none}"
+			# server CPU per request: user + system, and user alone
+			read -r us uus < <(python3 -c "n = max($requests, 1); print(f'{($u1 - $u0 + $s1 - $s0) / $HZ * 1e6 / n:.2f} {($u1 - $u0) / $HZ * 1e6 / n:.2f}')")
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$server" "$case" "$requests" "$rps" "$us" "${errors:-none}" "$uus" >>"$RESULTS"
+			log "round $round $server $case: $rps req/s, $us us CPU/request ($uus us user), errors: ${errors:-none}"
 		done
 		stop_pid "$SERVER_PID"
 		SERVER_PID=""
 	done
 done
 
-python3 - "$RESULTS" <<'EOF'
+TABLE=$(python3 - "$RESULTS" "$CONNECTIONS" "$BIG_CONNECTIONS" <<'EOF'
 import statistics, sys
 rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]
+conns, big = sys.argv[2], sys.argv[3]
 data = {}
-for rnd, server, case, requests, rps, us, errors in rows:
-    data.setdefault((case, server), []).append((float(rps), float(us), errors))
+for rnd, server, case, requests, rps, us, errors, uus in rows:
+    data.setdefault((case, server), []).append((float(rps), float(us), errors, float(uus)))
 cases = []
 for rnd, server, case, *_ in rows:
     if case not in cases:
         cases.append(case)
-names = {"1k": "1 KB, keep-alive", "1k-close": "1 KB, new connection per request",
-         "10m": "10 MB file, keep-alive", "proxy": "reverse proxy (upstream keep-alive)"}
+names = {"1k": "1 KB, keep-alive (%s conns)" % conns, "1k-close": "1 KB, new connection per request (%s conns)" % conns,
+         "10m": "10 MB file, keep-alive (%s conns)" % big, "proxy": "reverse proxy, upstream keep-alive (%s conns)" % conns}
+targets = {"1k": "CPU <= 0.8x nginx", "1k-close": "CPU <= nginx", "10m": "CPU <= nginx", "proxy": "CPU <= 0.8x nginx"}
+limits = {"1k": 0.8, "1k-close": 1.0, "10m": 1.0, "proxy": 0.8}
 def fmt(values, digits):
     return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
-print("| case | roundtrip req/s | nginx req/s | ratio | roundtrip CPU us/req | nginx CPU us/req | CPU ratio (nginx/roundtrip) |")
-print("|---|---:|---:|---:|---:|---:|---:|")
+def med(series, idx):
+    return statistics.median(x[idx] for x in series)
+print("| case | roundtrip req/s | nginx req/s | roundtrip CPU us/req | nginx CPU us/req | CPU ratio roundtrip/nginx | roundtrip user us/req | nginx user us/req | user ratio | target |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 for case in cases:
     r = data.get((case, "roundtrip"), [])
     n = data.get((case, "nginx"), [])
-    cells = [names.get(case, case)]
-    for series, idx, digits in ((r, 0, 0), (n, 0, 0)):
-        cells.append(fmt([x[idx] for x in series], digits) if series else "-")
-    cells.append(f"{statistics.median(x[0] for x in r) / statistics.median(x[0] for x in n):.2f}" if r and n else "-")
     digits = 0 if case == "10m" else 1
+    cells = [names.get(case, case)]
+    for series in (r, n):
+        cells.append(fmt([x[0] for x in series], 0) if series else "-")
     for series in (r, n):
         cells.append(fmt([x[1] for x in series], digits) if series else "-")
-    cells.append(f"{statistics.median(x[1] for x in n) / statistics.median(x[1] for x in r):.2f}" if r and n else "-")
+    ratio = med(r, 1) / med(n, 1) if r and n and med(n, 1) else None
+    cells.append(f"{ratio:.2f}" if ratio is not None else "-")
+    for series in (r, n):
+        cells.append(fmt([x[3] for x in series], digits) if series else "-")
+    cells.append(f"{med(r, 3) / med(n, 3):.2f}" if r and n and med(n, 3) else "-")
+    met = "" if ratio is None else (": met" if ratio <= limits[case] else ": not met")
+    cells.append(targets.get(case, "-") + met)
     print("| " + " | ".join(cells) + " |")
-errors = sorted({f"{server} {case}: {e}" for rnd, server, case, _, _, _, e in rows if e != "none"})
+errors = sorted({f"{server} {case}: {e}" for rnd, server, case, _, _, _, e, _ in rows if e != "none"})
 print()
 print("errors reported by wrk: " + ("; ".join(errors) if errors else "none"))
 EOF
-log "done: ${ORIG_ARGS[*]:-defaults}; versions: $("$NGINX" -v 2>&1 | tr -d '\n'); $(wrk -v 2>&1 | head -1); roundtrip $(cd "$REPO" && git rev-parse --short HEAD)"
+)
+LOAD_AT_END=$(awk '{ print $1, $2, $3 }' /proc/loadavg)
+cmdline="bash bench/web.sh"
+for a in "${ORIG_ARGS[@]}"; do cmdline+=" $(printf '%q' "$a")"; done
+if [[ $ROUNDTRIP_OVERRIDE -eq 1 ]]; then
+	ver_rt="roundtrip ROUNDTRIP_BIN=$ROUNDTRIP_BIN (built $(date -r "$ROUNDTRIP_BIN" '+%Y-%m-%d %H:%M'); work tree $GIT_AT_START at the start)"
+else
+	ver_rt="roundtrip $GIT_AT_START (${ROUNDTRIP_BIN} built $(date -r "$ROUNDTRIP_BIN" '+%Y-%m-%d %H:%M'))"
+fi
+{
+	echo
+	echo "===================== paste into bench/RESULTS.md ====================="
+	echo "### $(date -u '+%Y-%m-%d %H:%M UTC') web: roundtrip vs nginx"
+	echo
+	echo "- command: \`$cmdline\`"
+	echo "- machine: $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), kernel $(uname -r); load average (1/5/15 min) $LOAD_AT_START at the start, $LOAD_AT_END at the end"
+	echo "- versions: $("$NGINX" -v 2>&1 | tr -d '\n'); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2); $ver_rt"
+	echo "- server on $ADDR:$PORT, CPU $SERVER_CPU (taskset); wrk -t1 on CPU $LOADGEN_CPU, ${SECONDS_PER_RUN} s measured after ${WARMUP_SECONDS} s warm-up per case; $RUNS rounds, the order of the servers alternating"
+	echo "- nginx: worker_processes 1, open_file_cache max=1000 inactive=20s, open_file_cache_valid 30s, open_file_cache_min_uses 1, open_file_cache_errors on, sendfile on, tcp_nopush on, tcp_nodelay on, access_log off, keepalive_requests 10000000; proxy: proxy_pass to upstream { keepalive 64 }, proxy_http_version 1.1, Connection \"\""
+	echo "- roundtrip: serve web --workers 1 --access-log off --proxy /proxy=http://$UP_ADDR:$UP_PORT"
+	echo "- upstream of the proxy case: a second nginx on $UP_ADDR:$UP_PORT (CPU $LOADGEN_CPU, return 200 \"ok\\n\"), shared by both"
+	echo "- CPU per request: utime + stime of the server's processes (nginx: master + worker) from /proc/PID/stat over the measured run / requests wrk completed; user = utime alone"
+	echo
+	echo "$TABLE"
+	echo "======================================================================="
+}
