@@ -1,19 +1,26 @@
-//! One HTTP/1.1 connection: hyper's client over our own `TcpStream`, and its orderly close.
+//! One connection, HTTP/1.1 or HTTP/2 (as ALPN chose): hyper's client over our own `TcpStream`,
+//! and its orderly close.
 //!
-//! hyper's connection task runs with `without_shutdown`, so when the connection is done hyper
-//! hands the socket back instead of closing it. That lets the browser close the way the tour
-//! wants to show: the client sends its FIN first (`shutdown(Write)`), then reads until the
-//! server's FIN (bounded by [`CLOSE_WAIT_BOUND`]), so the client's socket is the one that holds
-//! TIME_WAIT (RFC 9293 §3.6: the side that closes first waits 2×MSL). Over TLS the client's
-//! close_notify alert goes first (RFC 8446 §6.1), then the same FIN.
+//! HTTP/1.1: hyper's connection task runs with `without_shutdown`, so when the connection is
+//! done hyper hands the socket back instead of closing it. That lets the browser close the way
+//! the tour wants to show: the client sends its FIN first (`shutdown(Write)`), then reads until
+//! the server's FIN (bounded by [`CLOSE_WAIT_BOUND`]), so the client's socket is the one that
+//! holds TIME_WAIT (RFC 9293 §3.6: the side that closes first waits 2×MSL). Over TLS the
+//! client's close_notify alert goes first (RFC 8446 §6.1), then the same FIN.
+//!
+//! HTTP/2 (RFC 9113): hyper's connection ends by itself once its last sender is dropped — a
+//! GOAWAY, then the stream's shutdown: close_notify and the FIN — and does not hand the socket
+//! back. So the browser keeps a second descriptor of the same socket (`dup`): the kernel socket
+//! outlives hyper's, and the browser reads the server's FIN on it as for HTTP/1.1.
 
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::Full;
-use hyper::client::conn::http1::{self, SendRequest};
-use hyper_util::rt::TokioIo;
+use hyper::body::Incoming;
+use hyper::client::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo};
 use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -34,8 +41,52 @@ pub(crate) struct Connection {
     pub requests: u64,
     /// What TLS agreed, for `https://`.
     pub tls: Option<crate::tls::TlsInfo>,
-    pub send: SendRequest<Full<Bytes>>,
-    task: JoinHandle<hyper::Result<Parts>>,
+    pub send: Sender,
+    task: Task,
+}
+
+/// Where requests go: hyper's HTTP/1.1 or HTTP/2 client.
+pub(crate) enum Sender {
+    Http1(http1::SendRequest<Full<Bytes>>),
+    Http2(http2::SendRequest<Full<Bytes>>),
+}
+
+impl Sender {
+    pub async fn send_request(
+        &mut self,
+        request: http::Request<Full<Bytes>>,
+    ) -> hyper::Result<http::Response<Incoming>> {
+        match self {
+            Sender::Http1(send) => send.send_request(request).await,
+            Sender::Http2(send) => send.send_request(request).await,
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        match self {
+            Sender::Http1(send) => send.is_closed(),
+            Sender::Http2(send) => send.is_closed(),
+        }
+    }
+
+    pub async fn ready(&mut self) -> hyper::Result<()> {
+        match self {
+            Sender::Http1(send) => send.ready().await,
+            Sender::Http2(send) => send.ready().await,
+        }
+    }
+
+    /// Whether requests go as HTTP/2.
+    pub fn is_http2(&self) -> bool {
+        matches!(self, Sender::Http2(_))
+    }
+}
+
+/// hyper's connection task.
+enum Task {
+    Http1(JoinHandle<hyper::Result<Parts>>),
+    /// With a second descriptor of the socket, to see the close through (module doc).
+    Http2(JoinHandle<hyper::Result<()>>, Option<socket2::Socket>),
 }
 
 /// Which side sent the first FIN.
@@ -93,19 +144,37 @@ async fn peer_closed(tcp: &TcpStream, wait: bool) -> bool {
 }
 
 impl Connection {
-    /// An HTTP/1.1 handshake on `stream` (nothing is sent: HTTP/1.1 has no preface).
+    /// An HTTP/1.1 handshake on `stream` (nothing is sent: HTTP/1.1 has no preface), or with
+    /// `http2` the HTTP/2 one (the client's preface and SETTINGS).
     pub async fn open(
         id: u64,
         stream: Stream,
         local: SocketAddr,
         remote: SocketAddr,
+        http2: bool,
     ) -> hyper::Result<Connection> {
-        let (send, conn) = http1::Builder::new()
-            // Header names on the wire as curl and browsers write them: `Host`, `User-Agent`.
-            .title_case_headers(true)
-            .handshake(TokioIo::new(stream))
-            .await?;
-        let task = tokio::spawn(conn.without_shutdown());
+        let (send, task) = if http2 {
+            let tcp = match &stream {
+                Stream::Plain(tcp) => tcp,
+                Stream::Tls(tls) => tls.get_ref().0,
+            };
+            // Failing to dup (out of descriptors) only loses the close's last word.
+            let watch = socket2::SockRef::from(tcp).try_clone().ok();
+            let (send, conn) = http2::Builder::new(TokioExecutor::new())
+                .handshake(TokioIo::new(stream))
+                .await?;
+            (Sender::Http2(send), Task::Http2(tokio::spawn(conn), watch))
+        } else {
+            let (send, conn) = http1::Builder::new()
+                // Header names on the wire as curl and browsers write them: `Host`, `User-Agent`.
+                .title_case_headers(true)
+                .handshake(TokioIo::new(stream))
+                .await?;
+            (
+                Sender::Http1(send),
+                Task::Http1(tokio::spawn(conn.without_shutdown())),
+            )
+        };
         Ok(Connection {
             id,
             local,
@@ -128,7 +197,7 @@ impl Connection {
             remote,
             requests,
             send,
-            mut task,
+            task,
             ..
         } = self;
         // Without its sender, hyper's dispatcher finishes as soon as the connection is idle.
@@ -140,6 +209,10 @@ impl Connection {
             requests,
             first_fin: None,
             server_fin_seen: false,
+        };
+        let mut task = match task {
+            Task::Http1(task) => task,
+            Task::Http2(task, watch) => return close_http2(closed, task, watch).await,
         };
         let parts = match tokio::time::timeout(CLOSE_WAIT_BOUND, &mut task).await {
             Ok(Ok(Ok(parts))) => parts,
@@ -189,4 +262,38 @@ impl Connection {
             .unwrap_or(false);
         closed
     }
+}
+
+/// The HTTP/2 close: hyper sends GOAWAY, close_notify and the FIN once its sender is gone (the
+/// caller dropped it); then the server's FIN is read on the second descriptor.
+async fn close_http2(
+    mut closed: ClosedConnection,
+    mut task: JoinHandle<hyper::Result<()>>,
+    watch: Option<socket2::Socket>,
+) -> ClosedConnection {
+    // Corked, GOAWAY, the alert and the FIN leave together, as for HTTP/1.1 over TLS.
+    if let Some(watch) = &watch {
+        let _ = watch.set_tcp_cork(true);
+    }
+    let ended = tokio::time::timeout(CLOSE_WAIT_BOUND, &mut task).await;
+    if !matches!(ended, Ok(Ok(Ok(())))) {
+        task.abort();
+        return closed;
+    }
+    closed.first_fin = Some(Side::Client);
+    let Some(watch) = watch else {
+        return closed;
+    };
+    let _ = watch.set_tcp_cork(false);
+    let Ok(std_tcp) = watch
+        .set_nonblocking(true)
+        .map(|()| std::net::TcpStream::from(watch))
+    else {
+        return closed;
+    };
+    let Ok(tcp) = TcpStream::from_std(std_tcp) else {
+        return closed;
+    };
+    closed.server_fin_seen = peer_closed(&tcp, true).await;
+    closed
 }

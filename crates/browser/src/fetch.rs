@@ -65,6 +65,21 @@ pub struct BrowserConfig {
     pub user_agent: String,
     /// Roots trusted for `https://` besides the web PKI's (the lab's own CA, `--cacert`).
     pub extra_roots: Vec<CertificateDer<'static>>,
+    /// What `https://` offers in ALPN: HTTP/2 and HTTP/1.1 (as curl and browsers do), or
+    /// HTTP/1.1 only. `http://` is always HTTP/1.1 (no cleartext h2c).
+    pub http: HttpVersions,
+    /// Where the TLS secrets go, for decrypting a capture (SSLKEYLOGFILE, the tour's memory).
+    pub key_log: Option<Arc<dyn rustls::KeyLog>>,
+}
+
+/// The HTTP versions `https://` offers (ALPN, RFC 7301).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HttpVersions {
+    /// `h2`, then `http/1.1`: the server chooses (curl's default, `--http2`).
+    #[default]
+    Http2AndHttp11,
+    /// `http/1.1` only (`--http1.1`).
+    Http11Only,
 }
 
 impl Default for BrowserConfig {
@@ -77,6 +92,8 @@ impl Default for BrowserConfig {
             happy_eyeballs_delay: CONNECTION_ATTEMPT_DELAY,
             user_agent: concat!("roundtrip/", env!("CARGO_PKG_VERSION")).to_owned(),
             extra_roots: Vec::new(),
+            http: HttpVersions::default(),
+            key_log: None,
         }
     }
 }
@@ -354,9 +371,8 @@ impl Browser {
         let started_at = SystemTime::now();
         let start = Instant::now();
         let mut marks = Marks::new(start);
-        let (request_line, target, request_headers) = self.request_head(method, url, body);
         let mut tries = 0;
-        let (connection, resolved, attempts, reused, response) = loop {
+        let (connection, resolved, attempts, reused, response, request_line, request_headers) = loop {
             tries += 1;
             let pooled = self.take_idle(&origin).await;
             let reused = pooled.is_some();
@@ -367,6 +383,9 @@ impl Browser {
                     self.connect(url, &origin, &mut marks).await?
                 }
             };
+            let http2 = connection.send.is_http2();
+            let (request_line, target, request_headers) =
+                self.request_head(method, url, body, http2);
             marks.request_start = Instant::now();
             connection.requests += 1;
             let sent = tokio::time::timeout(
@@ -381,7 +400,17 @@ impl Browser {
             )
             .await;
             match sent {
-                Ok(Ok(response)) => break (connection, resolved, attempts, reused, response),
+                Ok(Ok(response)) => {
+                    break (
+                        connection,
+                        resolved,
+                        attempts,
+                        reused,
+                        response,
+                        request_line,
+                        request_headers,
+                    );
+                }
                 Ok(Err(err)) => {
                     self.closed.push(connection.close(false).await);
                     // RFC 9112 §9.3.1: a request on a kept-alive connection the server had
@@ -537,7 +566,10 @@ impl Browser {
         };
         let id = self.next_id;
         self.next_id += 1;
-        let mut connection = Connection::open(id, stream, connected.local, connected.remote)
+        let http2 = tls
+            .as_ref()
+            .is_some_and(|info| info.alpn.as_deref() == Some("h2"));
+        let mut connection = Connection::open(id, stream, connected.local, connected.remote, http2)
             .await
             .map_err(|err| FetchError::Http {
                 url: url.to_string(),
@@ -552,47 +584,68 @@ impl Browser {
         if let Some(config) = &self.tls {
             return Ok(config.clone());
         }
-        let config =
-            tls::client_config(&self.config.extra_roots).map_err(|err| FetchError::Tls {
-                host: format!("{}:{}", origin.host, origin.port),
-                why: format!("cannot set up TLS: {err}"),
-            })?;
+        let config = tls::client_config(
+            &self.config.extra_roots,
+            self.config.http,
+            self.config.key_log.clone(),
+        )
+        .map_err(|err| FetchError::Tls {
+            host: format!("{}:{}", origin.host, origin.port),
+            why: format!("cannot set up TLS: {err}"),
+        })?;
         self.tls = Some(config.clone());
         Ok(config)
     }
 
     /// The request as it goes on the wire: the request line, the target, the headers in order.
+    /// HTTP/2 names the host in `:authority` (RFC 9113 §8.3.1), made from the target, which is
+    /// then the absolute URL, so there is no `Host` header; header names go in lower case.
     fn request_head(
         &self,
         method: &Method,
         url: &Url,
         body: &Bytes,
+        http2: bool,
     ) -> (String, String, Vec<(String, String)>) {
-        let mut target = url.path().to_owned();
+        let mut path = url.path().to_owned();
         if let Some(query) = url.query() {
-            target.push('?');
-            target.push_str(query);
+            path.push('?');
+            path.push_str(query);
         }
         let host = match url.port() {
             Some(port) => format!("{}:{port}", url.host_str().unwrap_or_default()),
             None => url.host_str().unwrap_or_default().to_owned(),
         };
-        let mut headers = vec![
-            ("Host".to_owned(), host),
-            ("User-Agent".to_owned(), self.config.user_agent.clone()),
-            ("Accept".to_owned(), "*/*".to_owned()),
-        ];
+        let name = |title: &str| {
+            if http2 {
+                title.to_ascii_lowercase()
+            } else {
+                title.to_owned()
+            }
+        };
+        let mut headers = Vec::new();
+        if !http2 {
+            headers.push(("Host".to_owned(), host.clone()));
+        }
+        headers.push((name("User-Agent"), self.config.user_agent.clone()));
+        headers.push((name("Accept"), "*/*".to_owned()));
         if !body.is_empty() || *method == Method::POST || *method == Method::PUT {
-            headers.push(("Content-Length".to_owned(), body.len().to_string()));
+            headers.push((name("Content-Length"), body.len().to_string()));
         }
         if !body.is_empty() {
             headers.push((
-                "Content-Type".to_owned(),
+                name("Content-Type"),
                 "application/x-www-form-urlencoded".to_owned(),
             ));
         }
-        let request_line = format!("{method} {target} HTTP/1.1");
-        (request_line, target, headers)
+        if http2 {
+            let request_line = format!("{method} {path} HTTP/2");
+            let target = format!("{}://{host}{path}", url.scheme());
+            (request_line, target, headers)
+        } else {
+            let request_line = format!("{method} {path} HTTP/1.1");
+            (request_line, path, headers)
+        }
     }
 
     /// The iterative queries of a `--recursive` lookup, for the journey.
@@ -684,6 +737,8 @@ fn keeps_alive(version: Version, headers: &http::HeaderMap) -> bool {
     match version {
         Version::HTTP_11 => !tokens("close"),
         Version::HTTP_10 => tokens("keep-alive"),
+        // One connection for many streams, until GOAWAY (the sender then says it is closed).
+        Version::HTTP_2 => true,
         _ => false,
     }
 }

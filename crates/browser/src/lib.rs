@@ -35,8 +35,8 @@ pub mod tls;
 pub use connect::{Attempt, AttemptOutcome};
 pub use connection::{ClosedConnection, Side};
 pub use fetch::{
-    Browser, BrowserConfig, ConnectionInfo, DEFAULT_MAX_REDIRECTS, FetchError, Leg, Visit,
-    status_class,
+    Browser, BrowserConfig, ConnectionInfo, DEFAULT_MAX_REDIRECTS, FetchError, HttpVersions, Leg,
+    Visit, status_class,
 };
 pub use host_cache::HostCache;
 /// The request method type [`Browser::request`] takes (from the `http` crate).

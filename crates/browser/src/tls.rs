@@ -1,7 +1,7 @@
 //! `https://`: TLS on rustls with the ring provider (one provider for the whole project, see
 //! CRATES.md), trusting the web PKI's roots (Mozilla's, from `webpki-roots`, so no system trust
 //! store is read or touched) and any extra roots the caller gives — the lab's own CA, say,
-//! which only this client then trusts. ALPN offers `http/1.1` only: HTTP/2 comes later.
+//! which only this client then trusts. ALPN offers `h2` and `http/1.1` (or `http/1.1` only).
 //!
 //! [`Stream`] is what hyper runs on: the TCP stream as it is, or inside TLS.
 
@@ -25,15 +25,144 @@ pub struct TlsInfo {
     pub version: String,
     /// The cipher suite, by its IANA name.
     pub cipher_suite: String,
-    /// The protocol agreed by ALPN (`http/1.1`), if the server took part.
+    /// The key exchange group: `X25519`, `secp256r1`.
+    pub key_exchange_group: Option<String>,
+    /// The protocol agreed by ALPN (`h2`, `http/1.1`), if the server took part.
     pub alpn: Option<String>,
     /// The certificate chain's length as the server sent it.
     pub peer_certificates: usize,
+    /// The server's own certificate (the chain's first), as curl -v summarises it.
+    pub certificate: Option<CertificateSummary>,
 }
 
-/// The client configuration: web PKI roots plus `extra_roots`.
+/// What a certificate says about itself.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CertificateSummary {
+    /// Its subject: `CN=www.google.com`.
+    pub subject: String,
+    /// Who issued it: `CN=roundtrip lab intermediate CA`.
+    pub issuer: String,
+    /// Valid from (RFC 3339, UTC).
+    pub not_before: String,
+    /// Valid until (RFC 3339, UTC).
+    pub not_after: String,
+    /// The names it is valid for (subjectAltName): `DNS:www.google.com`, `IP:203.0.113.80`.
+    pub subject_alt_names: Vec<String>,
+}
+
+impl CertificateSummary {
+    /// The summary of a DER certificate, or `None` if it does not parse as X.509.
+    pub fn of(der: &[u8]) -> Option<CertificateSummary> {
+        use x509_parser::prelude::{FromDer, GeneralName, X509Certificate};
+        let (_, cert) = X509Certificate::from_der(der).ok()?;
+        let subject_alt_names = cert
+            .subject_alternative_name()
+            .ok()
+            .flatten()
+            .map(|san| {
+                san.value
+                    .general_names
+                    .iter()
+                    .map(|name| match name {
+                        GeneralName::DNSName(dns) => format!("DNS:{dns}"),
+                        GeneralName::IPAddress(bytes) => match bytes.len() {
+                            4 => format!(
+                                "IP:{}",
+                                std::net::Ipv4Addr::from(
+                                    <[u8; 4]>::try_from(*bytes).unwrap_or_default()
+                                )
+                            ),
+                            16 => format!(
+                                "IP:{}",
+                                std::net::Ipv6Addr::from(
+                                    <[u8; 16]>::try_from(*bytes).unwrap_or_default()
+                                )
+                            ),
+                            _ => "IP:?".to_owned(),
+                        },
+                        other => other.to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(CertificateSummary {
+            subject: cert.subject().to_string(),
+            issuer: cert.issuer().to_string(),
+            not_before: rfc3339(cert.validity().not_before),
+            not_after: rfc3339(cert.validity().not_after),
+            subject_alt_names,
+        })
+    }
+}
+
+/// `2026-12-01T23:34:19Z`.
+fn rfc3339(t: x509_parser::time::ASN1Time) -> String {
+    let d = t.to_datetime();
+    format!(
+        "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}Z",
+        d.year(),
+        u8::from(d.month()),
+        d.day(),
+        d.hour(),
+        d.minute(),
+        d.second()
+    )
+}
+
+/// Why a handshake failed, in one line a person can act on (curl's and browsers' wording).
+pub fn explain_failure(err: &io::Error, host: &str) -> String {
+    use rustls::{CertificateError, Error};
+    let Some(tls) = err.get_ref().and_then(|e| e.downcast_ref::<Error>()) else {
+        return err.to_string();
+    };
+    match tls {
+        Error::InvalidCertificate(CertificateError::Expired) => {
+            "the server's certificate has expired".to_owned()
+        }
+        Error::InvalidCertificate(CertificateError::ExpiredContext { time, not_after }) => format!(
+            "the server's certificate expired at {} (now {})",
+            unix_text(not_after.as_secs()),
+            unix_text(time.as_secs())
+        ),
+        Error::InvalidCertificate(CertificateError::NotValidYet) => {
+            "the server's certificate is not valid yet".to_owned()
+        }
+        Error::InvalidCertificate(
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. },
+        ) => format!("the server's certificate is not valid for the name {host}"),
+        Error::InvalidCertificate(CertificateError::UnknownIssuer) => {
+            "the server's certificate was issued by an authority this client does not trust \
+             (--cacert FILE adds one)"
+                .to_owned()
+        }
+        Error::InvalidCertificate(CertificateError::Revoked) => {
+            "the server's certificate has been revoked".to_owned()
+        }
+        Error::InvalidCertificate(other) => {
+            format!("the server's certificate is refused: {other:?}")
+        }
+        Error::AlertReceived(alert) => format!("the server refused the handshake: alert {alert:?}"),
+        Error::PeerIncompatible(why) => {
+            format!("the server and this client share no TLS version or cipher suite ({why:?})")
+        }
+        Error::NoApplicationProtocol => {
+            "the server accepts none of the offered application protocols (ALPN)".to_owned()
+        }
+        other => other.to_string(),
+    }
+}
+
+fn unix_text(secs: u64) -> String {
+    x509_parser::time::ASN1Time::from_timestamp(secs as i64)
+        .map_or_else(|_| format!("{secs} s after 1970"), rfc3339)
+}
+
+/// The client configuration: web PKI roots plus `extra_roots`; ALPN as `http` says; the
+/// secrets to `key_log` when given.
 pub fn client_config(
     extra_roots: &[CertificateDer<'static>],
+    http: crate::fetch::HttpVersions,
+    key_log: Option<Arc<dyn rustls::KeyLog>>,
 ) -> Result<Arc<rustls::ClientConfig>, rustls::Error> {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
@@ -47,7 +176,13 @@ pub fn client_config(
         .with_safe_default_protocol_versions()?
         .with_root_certificates(roots)
         .with_no_client_auth();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = match http {
+        crate::fetch::HttpVersions::Http2AndHttp11 => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+        crate::fetch::HttpVersions::Http11Only => vec![b"http/1.1".to_vec()],
+    };
+    if let Some(key_log) = key_log {
+        config.key_log = key_log;
+    }
     Ok(Arc::new(config))
 }
 
@@ -77,7 +212,7 @@ pub async fn handshake(
     let stream = connector
         .connect(server_name, tcp)
         .await
-        .map_err(|err| err.to_string())?;
+        .map_err(|err| explain_failure(&err, host))?;
     let (_, session) = stream.get_ref();
     let info = TlsInfo {
         server_name: host.to_owned(),
@@ -89,10 +224,17 @@ pub async fn handshake(
             .negotiated_cipher_suite()
             .map(|s| format!("{:?}", s.suite()))
             .unwrap_or_default(),
+        key_exchange_group: session
+            .negotiated_key_exchange_group()
+            .map(|g| format!("{:?}", g.name())),
         alpn: session
             .alpn_protocol()
             .map(|p| String::from_utf8_lossy(p).into_owned()),
         peer_certificates: session.peer_certificates().map_or(0, <[_]>::len),
+        certificate: session
+            .peer_certificates()
+            .and_then(|chain| chain.first())
+            .and_then(|leaf| CertificateSummary::of(leaf)),
     };
     Ok((stream, info))
 }

@@ -161,6 +161,13 @@ pub struct GetArgs {
     /// Seconds allowed for each request, from sending it to the end of the body.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub max_time: f64,
+    /// For https://, offer HTTP/1.1 only in ALPN.
+    #[arg(long = "http1.1", conflicts_with = "http2")]
+    pub http1_1: bool,
+    /// For https://, offer HTTP/2 and HTTP/1.1 in ALPN, the server choosing (the default, as
+    /// curl's; http:// stays HTTP/1.1).
+    #[arg(long = "http2")]
+    pub http2: bool,
 }
 
 /// Runs `roundtrip get`. Returns the exit code.
@@ -331,9 +338,20 @@ impl Setup {
             Some(path) => browser::tls::load_pem_certificates(path)?,
             None => Vec::new(),
         };
+        // As curl does: the TLS secrets appended to the file SSLKEYLOGFILE names (NSS format),
+        // for Wireshark to decrypt a capture.
+        let key_log: Option<std::sync::Arc<dyn rustls::KeyLog>> = std::env::var_os("SSLKEYLOGFILE")
+            .filter(|path| !path.is_empty())
+            .map(|_| std::sync::Arc::new(rustls::KeyLogFile::new()) as _);
         let config = BrowserConfig {
             bind: args.bind,
             extra_roots,
+            key_log,
+            http: if args.http1_1 {
+                browser::HttpVersions::Http11Only
+            } else {
+                browser::HttpVersions::Http2AndHttp11
+            },
             max_redirects: args.max_redirs,
             connect_timeout: seconds(args.connect_timeout, "--connect-timeout")?,
             request_timeout: seconds(args.max_time, "--max-time")?,
@@ -600,12 +618,31 @@ fn write_connection(
     if let Some(tls) = &c.tls {
         writeln!(
             out,
-            "* TLS connection using {} / {}, ALPN {}, certificate for {} verified ({} in the chain)",
+            "* TLS connection using {} / {} / {}",
             tls.version,
             tls.cipher_suite,
-            tls.alpn.as_deref().unwrap_or("none"),
-            tls.server_name,
-            tls.peer_certificates
+            tls.key_exchange_group.as_deref().unwrap_or("?")
+        )?;
+        match &tls.alpn {
+            Some(alpn) => writeln!(out, "* ALPN: server accepted {alpn}")?,
+            None => writeln!(out, "* ALPN: the server chose no protocol (HTTP/1.1)")?,
+        }
+        if let Some(cert) = &tls.certificate {
+            writeln!(out, "* Server certificate:")?;
+            writeln!(out, "*  subject: {}", cert.subject)?;
+            writeln!(out, "*  start date: {}", cert.not_before)?;
+            writeln!(out, "*  expire date: {}", cert.not_after)?;
+            writeln!(
+                out,
+                "*  subjectAltName: {}",
+                cert.subject_alt_names.join(", ")
+            )?;
+            writeln!(out, "*  issuer: {}", cert.issuer)?;
+        }
+        writeln!(
+            out,
+            "*  certificate verify ok: the chain of {} leads to a trusted root and names {}",
+            tls.peer_certificates, tls.server_name
         )?;
     }
     Ok(())

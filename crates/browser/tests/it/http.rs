@@ -22,9 +22,9 @@ use crate::lab::{Lab, SITE_TTL, WEB_HOST, lab, run};
 use crate::server::{ConnEvent, SLOW_FIRST_BYTE, TestServer};
 
 /// The lab's DNS and an HTTP server on its .80.
-struct Web {
-    lab: Lab,
-    server: TestServer,
+pub(crate) struct Web {
+    pub lab: Lab,
+    pub server: TestServer,
 }
 
 impl Web {
@@ -39,7 +39,7 @@ impl Web {
         format!("http://site.example:{}{path}", self.server.addr.port())
     }
 
-    fn browser(&self, config: BrowserConfig) -> Browser {
+    pub fn browser(&self, config: BrowserConfig) -> Browser {
         let names = Names::new(
             HostsFile::default(),
             Some(HostCache::in_memory()),
@@ -49,7 +49,7 @@ impl Web {
     }
 }
 
-fn assert_ordered(leg: &Leg) {
+pub(crate) fn assert_ordered(leg: &Leg) {
     let t = &leg.timings;
     let curl = [
         t.time_namelookup,
@@ -457,35 +457,10 @@ fn bind_sets_the_source_address_of_the_connection_and_the_dns_queries() {
     assert_eq!(visit.last().status, 200);
 }
 
-/// A CA of the test's own and a certificate it signed for `site.example`: the CA's
-/// certificate (for the client) and the server's configuration.
-fn test_pki() -> (browser::CertificateDer<'static>, Arc<rustls::ServerConfig>) {
-    let ca_key = rcgen::KeyPair::generate().unwrap();
-    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
-    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
-    let ca_cert = ca_params.self_signed(&ca_key).unwrap();
-    let issuer = rcgen::Issuer::new(ca_params, ca_key);
-    let leaf_key = rcgen::KeyPair::generate().unwrap();
-    let leaf = rcgen::CertificateParams::new(vec!["site.example".to_owned()])
-        .unwrap()
-        .signed_by(&leaf_key, &issuer)
-        .unwrap();
-    let key = rustls::pki_types::PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .unwrap()
-        .with_no_client_auth()
-        .with_single_cert(vec![leaf.der().clone()], key)
-        .unwrap();
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
-    (ca_cert.der().clone(), Arc::new(config))
-}
-
 #[test]
 fn https_with_a_trusted_ca_times_the_tls_handshake_and_closes_with_the_client_first() {
     let lab = lab();
-    let (ca, server_config) = test_pki();
+    let (ca, server_config) = crate::https::test_pki(&[b"http/1.1"], crate::https::Validity::Now);
     let listener = std::net::TcpListener::bind(lab.block.addr(WEB_HOST, 0)).unwrap();
     let server = TestServer::start_tls(listener, server_config);
     let web = Web { lab, server };
@@ -494,7 +469,11 @@ fn https_with_a_trusted_ca_times_the_tls_handshake_and_closes_with_the_client_fi
     // Not trusted without the CA: the web PKI's roots do not know it.
     let mut browser = web.browser(BrowserConfig::default());
     match run(browser.get(&url)) {
-        Err(FetchError::Tls { why, .. }) => assert!(why.contains("certificate"), "{why}"),
+        Err(FetchError::Tls { why, .. }) => assert!(
+            why.contains("issued by an authority this client does not trust")
+                && why.contains("--cacert"),
+            "{why}"
+        ),
         other => panic!("expected a TLS failure, got {other:?}"),
     }
 

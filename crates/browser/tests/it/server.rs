@@ -1,4 +1,5 @@
-//! A small real HTTP/1.1 server for the browser's tests: hyper's server on a real socket, in a
+//! A small real HTTP/1.1 (and, over TLS when ALPN picks `h2`, HTTP/2) server for the browser's
+//! tests: hyper's server on a real socket, in a
 //! thread of its own, with a route for every case the tests need. It counts connections and
 //! records, per connection, when it read the client's end-of-file and when it shut down its
 //! own side — which is how a test sees who sent the first FIN without capturing packets.
@@ -102,6 +103,14 @@ impl TestServer {
                         let _ = match tls {
                             None => http.serve_connection(TokioIo::new(stream), service).await,
                             Some(tls) => match tls.accept(stream).await {
+                                // HTTP/2 when ALPN chose it.
+                                Ok(stream) if stream.get_ref().1.alpn_protocol() == Some(b"h2") => {
+                                    hyper::server::conn::http2::Builder::new(
+                                        hyper_util::rt::TokioExecutor::new(),
+                                    )
+                                    .serve_connection(TokioIo::new(stream), service)
+                                    .await
+                                }
                                 Ok(stream) => {
                                     http.serve_connection(TokioIo::new(stream), service).await
                                 }
