@@ -427,6 +427,23 @@ fn the_loss_fault_shows_tcps_retransmission_and_the_resolvers_retry() {
     assert!(answered(retry));
 
     let text = story_text(&tour);
+    // What the story was told from, for a failure to be read.
+    let dns_packets: Vec<String> = packets
+        .iter()
+        .filter(|p| !p["dns"].is_null())
+        .map(|p| {
+            format!(
+                "{} {} -> {} id {} response {} {} path {:?}",
+                at(p),
+                p["src"],
+                p["dst"],
+                p["dns"]["id"],
+                p["dns"]["response"],
+                p["dns"]["question"],
+                hosts(p)
+            )
+        })
+        .collect();
     for said in [
         "LOST: seen leaving laptop, never leaving home-router",
         "RETRANSMISSION browser",
@@ -434,7 +451,12 @@ fn the_loss_fault_shows_tcps_retransmission_and_the_resolvers_retry() {
         "LOST: no answer ever came",
         "a RETRY by the resolver itself",
     ] {
-        assert!(text.contains(said), "{said:?} in:\n{text}");
+        assert!(
+            text.contains(said),
+            "{said:?} in:\n{text}\nDNS packets:\n{}\nevents: {}",
+            dns_packets.join("\n"),
+            tour["events"]
+        );
     }
     let routers: Vec<&Value> = tour["lab"]
         .as_array()
