@@ -184,7 +184,9 @@ mod tests {
         let mut b = PacketBuilder::ethernet2([0; 6], [0; 6])
             .ipv4(from.0, to.0, 64)
             .tcp(from.1, to.1, seq, 65000);
-        if syn {
+        if syn && from == S {
+            b = b.syn().ack(1001);
+        } else if syn {
             b = b.syn();
         } else {
             b = b.ack(1);
