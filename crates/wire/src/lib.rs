@@ -133,5 +133,5 @@ pub use decode::{
 pub use dnsmsg::{DnsMessageSummary, EdnsSummary};
 pub use paths::{MERGE_WINDOW, Observation, merge_paths};
 pub use pcap::{read_pcap, write_pcap, write_pcap_with_keylog};
-pub use tls::{KeyLog, TlsSession, tls_session, tls_sessions, write_keylog};
 pub use sockets::{TcpState, TimeWaitInfo};
+pub use tls::{KeyLog, TlsSession, tls_session, tls_sessions, write_keylog};

@@ -111,7 +111,13 @@ pub fn write_pcap_with_keylog(
         // Secrets Type, Secrets Length, then the secrets; the writer pads the block to 32
         // bits. Fields in the section's byte order.
         let big = writer.section().endianness == pcap_file::Endianness::Big;
-        let word = |v: u32| if big { v.to_be_bytes() } else { v.to_le_bytes() };
+        let word = |v: u32| {
+            if big {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            }
+        };
         let mut body = Vec::with_capacity(8 + text.len());
         body.extend_from_slice(&word(TLS_KEY_LOG));
         body.extend_from_slice(&word(len));

@@ -72,8 +72,18 @@ impl ByteStream {
 /// The client's and the server's streams of `connection` (in that order).
 pub fn byte_streams(connection: &TcpConnection, packets: &[Packet]) -> (ByteStream, ByteStream) {
     (
-        one_way(connection, packets, connection.client, connection.client_isn),
-        one_way(connection, packets, connection.server, connection.server_isn),
+        one_way(
+            connection,
+            packets,
+            connection.client,
+            connection.client_isn,
+        ),
+        one_way(
+            connection,
+            packets,
+            connection.server,
+            connection.server_isn,
+        ),
     )
 }
 
@@ -148,11 +158,8 @@ fn one_way(
         if stream.gaps.is_empty() {
             let start = offset as usize;
             let known = &stream.bytes[start..start + seen as usize];
-            stream.conflicting_bytes += known
-                .iter()
-                .zip(payload)
-                .filter(|(a, b)| a != b)
-                .count() as u64;
+            stream.conflicting_bytes +=
+                known.iter().zip(payload).filter(|(a, b)| a != b).count() as u64;
             if seen < len {
                 stream.chunks.push(Chunk {
                     offset: end,
@@ -180,7 +187,13 @@ mod tests {
     const C: ([u8; 4], u16) = ([127, 0, 0, 10], 41234);
     const S: ([u8; 4], u16) = ([127, 0, 0, 80], 443);
 
-    fn frame(from: ([u8; 4], u16), to: ([u8; 4], u16), syn: bool, seq: u32, data: &[u8]) -> Vec<u8> {
+    fn frame(
+        from: ([u8; 4], u16),
+        to: ([u8; 4], u16),
+        syn: bool,
+        seq: u32,
+        data: &[u8],
+    ) -> Vec<u8> {
         let mut b = PacketBuilder::ethernet2([0; 6], [0; 6])
             .ipv4(from.0, to.0, 64)
             .tcp(from.1, to.1, seq, 65000);
@@ -215,10 +228,10 @@ mod tests {
         let (client, server) = streams(vec![
             frame(C, S, true, 1000, b""),
             frame(S, C, true, 5000, b""),
-            frame(C, S, false, 1006, b"world"),  // ahead of its turn
+            frame(C, S, false, 1006, b"world"), // ahead of its turn
             frame(C, S, false, 1001, b"hello"),
-            frame(C, S, false, 1001, b"hello"),  // retransmitted
-            frame(C, S, false, 1009, b"LDxyz"),  // overlaps "ld" with different bytes
+            frame(C, S, false, 1001, b"hello"), // retransmitted
+            frame(C, S, false, 1009, b"LDxyz"), // overlaps "ld" with different bytes
             frame(S, C, false, 5001, b"ok"),
         ]);
         assert_eq!(client.bytes, b"helloworldxyz");

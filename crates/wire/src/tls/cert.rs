@@ -63,8 +63,14 @@ pub fn summarize(der: &[u8]) -> CertificateSummary {
             summary.san.push(match name {
                 x509_parser::extensions::GeneralName::DNSName(name) => format!("DNS:{name}"),
                 x509_parser::extensions::GeneralName::IPAddress(bytes) => match bytes.len() {
-                    4 => format!("IP:{}", std::net::Ipv4Addr::from(<[u8; 4]>::try_from(*bytes).unwrap_or_default())),
-                    16 => format!("IP:{}", std::net::Ipv6Addr::from(<[u8; 16]>::try_from(*bytes).unwrap_or_default())),
+                    4 => format!(
+                        "IP:{}",
+                        std::net::Ipv4Addr::from(<[u8; 4]>::try_from(*bytes).unwrap_or_default())
+                    ),
+                    16 => format!(
+                        "IP:{}",
+                        std::net::Ipv6Addr::from(<[u8; 16]>::try_from(*bytes).unwrap_or_default())
+                    ),
                     _ => format!("IP:{bytes:02x?}"),
                 },
                 other => other.to_string(),

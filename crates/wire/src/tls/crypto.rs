@@ -75,7 +75,9 @@ pub(crate) struct RecordKeys {
 
 impl std::fmt::Debug for RecordKeys {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("RecordKeys").field("seq", &self.seq).finish()
+        f.debug_struct("RecordKeys")
+            .field("seq", &self.seq)
+            .finish()
     }
 }
 

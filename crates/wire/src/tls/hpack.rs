@@ -613,13 +613,13 @@ mod tests {
     fn malformed_blocks_are_errors() {
         let mut decoder = Decoder::new();
         for bad in [
-            &[0x3f][..],                        // a size update cut short
+            &[0x3f][..],                                 // a size update cut short
             &[0x3f, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], // an endless integer
-            &[0xff, 0x80],                      // index cut short
-            &[0xbe],                            // index 62, empty dynamic table
-            &[0x80],                            // index 0
-            &[0x40, 0x85, 0xff],                // literal name cut short
-            &[0x40, 0x81, 0x00, 0x00],          // Huffman code for a zero byte with bad padding
+            &[0xff, 0x80],                               // index cut short
+            &[0xbe],                                     // index 62, empty dynamic table
+            &[0x80],                                     // index 0
+            &[0x40, 0x85, 0xff],                         // literal name cut short
+            &[0x40, 0x81, 0x00, 0x00], // Huffman code for a zero byte with bad padding
             &[0x40, 0x84, 0xff, 0xff, 0xff, 0xff, 0x00], // EOS in a string
         ] {
             assert!(decoder.decode(bad).is_err(), "{bad:02x?}");

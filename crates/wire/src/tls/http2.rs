@@ -236,13 +236,15 @@ impl Http2Reader {
         }
         while self.buffer.len() - at >= 9 {
             let header = &self.buffer[at..at + 9];
-            let len = usize::from(header[0]) << 16 | usize::from(header[1]) << 8 | usize::from(header[2]);
+            let len =
+                usize::from(header[0]) << 16 | usize::from(header[1]) << 8 | usize::from(header[2]);
             if len > MAX_FRAME || self.buffer.len() - at - 9 < len {
                 break;
             }
             let frame_type = header[3];
             let flags = header[4];
-            let stream = u32::from_be_bytes([header[5], header[6], header[7], header[8]]) & 0x7fff_ffff;
+            let stream =
+                u32::from_be_bytes([header[5], header[6], header[7], header[8]]) & 0x7fff_ffff;
             let payload = self.buffer[at + 9..at + 9 + len].to_vec();
             at += 9 + len;
             let payload = self.frame(frame_type, flags, &payload);

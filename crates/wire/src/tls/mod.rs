@@ -768,11 +768,11 @@ impl<'k> Direction<'k> {
                             generation: generation + 1,
                         };
                         self.keys = match self.keys.take() {
-                            Some(Ok(keys)) => Some(keys.next_generation().ok_or(
-                                Undecryptable::NoSecret {
+                            Some(Ok(keys)) => {
+                                Some(keys.next_generation().ok_or(Undecryptable::NoSecret {
                                     label: "traffic upd".to_owned(),
-                                },
-                            )),
+                                }))
+                            }
                             other => other,
                         };
                     }
@@ -811,7 +811,10 @@ fn read_application_data(session: &mut TlsSession, application: Vec<(usize, Vec<
         }
         return;
     }
-    let mut readers = [http2::Http2Reader::new(true), http2::Http2Reader::new(false)];
+    let mut readers = [
+        http2::Http2Reader::new(true),
+        http2::Http2Reader::new(false),
+    ];
     for (position, data) in application {
         let record = &session.records[position];
         let side = record.from;
@@ -832,9 +835,7 @@ fn read_application_data(session: &mut TlsSession, application: Vec<(usize, Vec<
 
 /// The handshake's time and round trips (see [`HandshakeTiming`]).
 fn handshake_timing(records: &[TlsRecord]) -> Option<HandshakeTiming> {
-    let is = |r: &TlsRecord, name: &str| {
-        matches!(&r.content, RecordContent::Handshake { messages } if messages.iter().any(|m| m.name() == name))
-    };
+    let is = |r: &TlsRecord, name: &str| matches!(&r.content, RecordContent::Handshake { messages } if messages.iter().any(|m| m.name() == name));
     let start = records
         .iter()
         .position(|r| r.from == Side::Client && is(r, "ClientHello"))?;
@@ -859,9 +860,9 @@ fn handshake_timing(records: &[TlsRecord]) -> Option<HandshakeTiming> {
             ),
         }
     } else {
-        let ccs = records.iter().position(|r| {
-            r.from == Side::Server && r.content == RecordContent::ChangeCipherSpec
-        })?;
+        let ccs = records
+            .iter()
+            .position(|r| r.from == Side::Server && r.content == RecordContent::ChangeCipherSpec)?;
         let end = records
             .iter()
             .enumerate()

@@ -157,11 +157,24 @@ impl Garble {
     }
 }
 
-fn frame(from: ([u8; 4], u16), to: ([u8; 4], u16), seq: u32, ack: u32, syn: bool, data: &[u8]) -> Vec<u8> {
+fn frame(
+    from: ([u8; 4], u16),
+    to: ([u8; 4], u16),
+    seq: u32,
+    ack: u32,
+    syn: bool,
+    data: &[u8],
+) -> Vec<u8> {
     let mut b = PacketBuilder::ethernet2([0; 6], [0; 6])
         .ipv4(from.0, to.0, 64)
         .tcp(from.1, to.1, seq, 65000);
-    b = if syn && ack == 0 { b.syn() } else if syn { b.syn().ack(ack) } else { b.ack(ack) };
+    b = if syn && ack == 0 {
+        b.syn()
+    } else if syn {
+        b.syn().ack(ack)
+    } else {
+        b.ack(ack)
+    };
     let mut out = Vec::new();
     b.write(&mut out, data).unwrap();
     out
@@ -197,7 +210,12 @@ fn a_plaintext_handshake_from_packets() {
     assert_eq!(sessions.len(), 1);
     let session = &sessions[0];
     assert_eq!(
-        session.client_hello.as_ref().unwrap().server_name.as_deref(),
+        session
+            .client_hello
+            .as_ref()
+            .unwrap()
+            .server_name
+            .as_deref(),
         Some("www.google.com")
     );
     assert_eq!(session.version, Some(TlsVersion(0x0304)));
@@ -243,7 +261,9 @@ fn garbled_http2_never_panics() {
     let mut bytes = PREFACE.to_vec();
     // SETTINGS with two values, HEADERS (":method GET" indexed, a literal), WINDOW_UPDATE,
     // GOAWAY.
-    bytes.extend([0, 0, 12, 4, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 100, 0, 4, 0, 1, 0, 0]);
+    bytes.extend([
+        0, 0, 12, 4, 0, 0, 0, 0, 0, 0, 3, 0, 0, 0, 100, 0, 4, 0, 1, 0, 0,
+    ]);
     bytes.extend([0, 0, 5, 1, 5, 0, 0, 0, 1, 0x82, 0x41, 0x02, 0x61, 0x62]);
     bytes.extend([0, 0, 4, 8, 0, 0, 0, 0, 0, 0, 1, 0, 0]);
     bytes.extend([0, 0, 8, 7, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]);
