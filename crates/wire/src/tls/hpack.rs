@@ -117,6 +117,9 @@ impl Default for Decoder {
     }
 }
 
+/// A literal's name and value, and the bytes after it.
+type Literal<'a> = (Vec<u8>, Vec<u8>, &'a [u8]);
+
 /// A header as (name, value), bytes shown lossily as UTF-8.
 pub type Header = (String, String);
 
@@ -161,11 +164,7 @@ impl Decoder {
         Ok(headers)
     }
 
-    fn literal<'a>(
-        &self,
-        block: &'a [u8],
-        prefix: u8,
-    ) -> Result<(Vec<u8>, Vec<u8>, &'a [u8]), HpackError> {
+    fn literal<'a>(&self, block: &'a [u8], prefix: u8) -> Result<Literal<'a>, HpackError> {
         let (index, rest) = integer(block, prefix)?;
         let (name, rest) = if index == 0 {
             string(rest)?

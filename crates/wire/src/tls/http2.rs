@@ -167,13 +167,12 @@ pub(crate) struct RawFrame {
 /// Reads one direction's frames.
 #[derive(Debug)]
 pub(crate) struct Http2Reader {
-    client: bool,
     buffer: Vec<u8>,
     /// Offset in the application data of `buffer[0]`.
     consumed: u64,
     preface_done: bool,
     hpack: hpack::Decoder,
-    /// The header block being collected: (kind: HEADERS or PUSH_PROMISE, fragments).
+    /// The header block being collected (HEADERS or PUSH_PROMISE, then CONTINUATIONs).
     block: Option<Vec<u8>>,
     /// Set after a malformed frame or preface: nothing after it is read.
     stopped: bool,
@@ -189,7 +188,6 @@ impl Http2Reader {
     /// A reader of the client's (`client`) or the server's frames.
     pub(crate) fn new(client: bool) -> Http2Reader {
         Http2Reader {
-            client,
             buffer: Vec::new(),
             consumed: 0,
             preface_done: !client,
@@ -258,12 +256,6 @@ impl Http2Reader {
         self.buffer.drain(..at);
         self.consumed += at as u64;
         frames
-    }
-
-    /// Whether this reader reads the client's side.
-    #[allow(dead_code)]
-    pub(crate) fn is_client(&self) -> bool {
-        self.client
     }
 
     fn frame(&mut self, frame_type: u8, flags: u8, payload: &[u8]) -> Http2Payload {

@@ -703,13 +703,8 @@ impl<'k> Direction<'k> {
             None => return Err(Undecryptable::NoHello),
         };
         match result {
-            Ok((seq, content_type, plaintext)) => {
-                let epoch = self.epoch;
-                if content_type == content::HANDSHAKE {
-                    // Handled by the caller; key changes follow the messages it parses.
-                }
-                Ok((epoch, seq, content_type, plaintext))
-            }
+            // Key changes follow the handshake messages the caller parses.
+            Ok((seq, content_type, plaintext)) => Ok((self.epoch, seq, content_type, plaintext)),
             Err(OpenError::NoContentType) => Err(Undecryptable::NoContentType),
             Err(OpenError::BadTag) if self.epoch == KeyEpoch::Handshake => {
                 let application = KeyEpoch::Application { generation: 0 };
@@ -754,13 +749,13 @@ impl<'k> Direction<'k> {
                 HandshakeMessage::Certificate { chain } if self.side == Side::Server => {
                     self.certificates = chain.clone();
                 }
-                HandshakeMessage::Finished { .. } if self.tls13() => {
-                    // RFC 8446 §7.1: after its Finished, a side sends with its application
-                    // traffic secret.
-                    if self.epoch == KeyEpoch::Handshake && self.keys.is_some() {
-                        self.epoch = KeyEpoch::Application { generation: 0 };
-                        self.keys = Some(self.keys_for(self.epoch));
-                    }
+                // RFC 8446 §7.1: after its Finished, a side sends with its application
+                // traffic secret.
+                HandshakeMessage::Finished { .. }
+                    if self.tls13() && self.epoch == KeyEpoch::Handshake && self.keys.is_some() =>
+                {
+                    self.epoch = KeyEpoch::Application { generation: 0 };
+                    self.keys = Some(self.keys_for(self.epoch));
                 }
                 HandshakeMessage::KeyUpdate { .. } => {
                     if let KeyEpoch::Application { generation } = self.epoch {
