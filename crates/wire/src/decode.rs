@@ -317,6 +317,15 @@ impl Serialize for TcpFlags {
 }
 
 impl Packet {
+    /// The bytes a TCP segment carries, read again from the captured frame (`None` for other
+    /// transports or a frame that no longer parses).
+    pub fn tcp_payload(&self) -> Option<&[u8]> {
+        match SlicedPacket::from_ethernet(&self.frame).ok()?.transport? {
+            TransportSlice::Tcp(tcp) => Some(tcp.payload()),
+            _ => None,
+        }
+    }
+
     /// One line, as tcpdump prints a packet:
     /// `127.0.0.10:41234 > 127.0.0.80:80 [S] seq 0 win 65495 mss 65495 wscale 7`.
     pub fn summary(&self) -> String {
@@ -703,7 +712,7 @@ fn tcp_dns(payload: &[u8]) -> Option<DnsMessageSummary> {
 }
 
 /// The HTTP/1 request line or status line a segment starts with (RFC 9112 §3, §4).
-fn http_line(payload: &[u8]) -> Option<String> {
+pub(crate) fn http_line(payload: &[u8]) -> Option<String> {
     const METHODS: [&str; 9] = [
         "GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE",
     ];

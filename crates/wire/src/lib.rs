@@ -16,7 +16,11 @@
 //! - [`connections`] rebuilds each TCP connection: handshake, data, the FIN/ACK/FIN/ACK close
 //!   and the active closer, who should hold TIME-WAIT;
 //! - [`sockets::time_wait_between`] asks the kernel (sock_diag netlink) who does;
-//! - [`write_pcap`] saves the frames (every hop's) as pcapng for `tshark -r` or Wireshark.
+//! - [`write_pcap`] saves the frames (every hop's) as pcapng for `tshark -r` or Wireshark;
+//!   [`write_pcap_with_keylog`] adds the TLS secrets so that they open decrypted;
+//! - [`streams`] puts each direction's TCP bytes back in order, and [`tls`] reads the TLS in
+//!   them ([`tls_sessions`]): the hellos, and with a [`KeyLog`] the decrypted TLS 1.3
+//!   handshake, alerts and HTTP/2 frames, and the handshake's time and round trips.
 //!
 //! ```no_run
 //! use std::net::Ipv4Addr;
@@ -117,7 +121,9 @@ pub mod filter;
 mod paths;
 mod pcap;
 pub mod sockets;
+pub mod streams;
 mod sys;
+pub mod tls;
 
 pub use capture::{Capture, CaptureError, CaptureFilter, CaptureReport, CaptureStats, Captures};
 pub use connections::{Segment, TcpConnection, connections};
@@ -126,5 +132,6 @@ pub use decode::{
 };
 pub use dnsmsg::{DnsMessageSummary, EdnsSummary};
 pub use paths::{MERGE_WINDOW, Observation, merge_paths};
-pub use pcap::{read_pcap, write_pcap};
+pub use pcap::{read_pcap, write_pcap, write_pcap_with_keylog};
 pub use sockets::{TcpState, TimeWaitInfo};
+pub use tls::{KeyLog, TlsSession, tls_session, tls_sessions, write_keylog};

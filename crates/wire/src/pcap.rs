@@ -8,6 +8,11 @@
 //! each copy was seen (`frame.interface_name`). pcap-file 2.0 writes enhanced-packet
 //! timestamps in nanoseconds, so every interface declares `if_tsresol = 9`.
 //!
+//! [`write_pcap_with_keylog`] also puts a Decryption Secrets Block (pcapng §4.7, block type
+//! 0x0000000A, secrets type 0x544c534b "TLSK": an NSS key log) right after the section header,
+//! before any packet: Wireshark 4.0 ignores secrets that arrive after the ServerHello they
+//! would decrypt. `tshark -r FILE -Y http2` then shows the decrypted HTTP/2 with no setup.
+//!
 //! [`read_pcap`] reads such a file (or a classic pcap file of Ethernet frames) back into
 //! observations and puts them together with [`crate::merge_paths`], as a capture would.
 
@@ -24,11 +29,19 @@ use pcap_file::pcapng::blocks::enhanced_packet::EnhancedPacketBlock;
 use pcap_file::pcapng::blocks::interface_description::{
     InterfaceDescriptionBlock, InterfaceDescriptionOption,
 };
+use pcap_file::pcapng::blocks::unknown::UnknownBlock;
 use pcap_file::pcapng::{Block, PcapNgReader, PcapNgWriter};
 
 use crate::decode::{Hop, Packet};
 use crate::filter::SNAPLEN;
 use crate::paths::{Observation, merge_paths};
+use crate::tls::KeyLog;
+
+/// pcapng Decryption Secrets Block type.
+const DECRYPTION_SECRETS_BLOCK: u32 = 0x0000_000A;
+
+/// Secrets type of a TLS key log in the NSS format ("TLSK").
+const TLS_KEY_LOG: u32 = 0x544c_534b;
 
 /// The first four bytes of a pcapng file (a Section Header Block's type).
 const PCAPNG_MAGIC: [u8; 4] = [0x0a, 0x0d, 0x0d, 0x0a];
@@ -64,6 +77,16 @@ fn parse_label(label: &str) -> (String, String) {
 /// `path`, in time order, one interface per (host, interface). A packet without a path is
 /// written once, from its own frame and time.
 pub fn write_pcap(path: &Path, packets: &[Packet]) -> io::Result<()> {
+    write_pcap_with_keylog(path, packets, None)
+}
+
+/// [`write_pcap`], with the TLS secrets of `keylog` (when given and not empty) in a Decryption
+/// Secrets Block before the first packet, so that Wireshark decrypts the TLS in the file.
+pub fn write_pcap_with_keylog(
+    path: &Path,
+    packets: &[Packet],
+    keylog: Option<&KeyLog>,
+) -> io::Result<()> {
     let mut lone = Vec::new();
     for packet in packets.iter().filter(|p| p.path.is_empty()) {
         lone.push(Hop {
@@ -81,6 +104,33 @@ pub fn write_pcap(path: &Path, packets: &[Packet]) -> io::Result<()> {
 
     let file = BufWriter::new(File::create(path)?);
     let mut writer = PcapNgWriter::new(file).map_err(to_io)?;
+    if let Some(keylog) = keylog.filter(|k| !k.is_empty()) {
+        let text = keylog.to_nss();
+        let len = u32::try_from(text.len())
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidInput, "key log over 4 GiB"))?;
+        // Secrets Type, Secrets Length, then the secrets; the writer pads the block to 32
+        // bits. Fields in the section's byte order.
+        let big = writer.section().endianness == pcap_file::Endianness::Big;
+        let word = |v: u32| {
+            if big {
+                v.to_be_bytes()
+            } else {
+                v.to_le_bytes()
+            }
+        };
+        let mut body = Vec::with_capacity(8 + text.len());
+        body.extend_from_slice(&word(TLS_KEY_LOG));
+        body.extend_from_slice(&word(len));
+        body.extend_from_slice(text.as_bytes());
+        let block_len = u32::try_from(12 + body.len().next_multiple_of(4)).unwrap_or(u32::MAX);
+        writer
+            .write_block(&Block::Unknown(UnknownBlock::new(
+                DECRYPTION_SECRETS_BLOCK,
+                block_len,
+                &body,
+            )))
+            .map_err(to_io)?;
+    }
     let mut interfaces: HashMap<(&str, &str), u32> = HashMap::new();
     for hop in hops {
         let key = (hop.host.as_str(), hop.interface.as_str());

@@ -9,5 +9,8 @@ mod not_permitted;
 mod pcap;
 // Capture in network namespaces of the test's own, joined by veth pairs (and a router). Root.
 mod namespaces;
+// TLS from real packets: curl against nginx (TLS 1.3 + HTTP/2 decrypted with curl's key log,
+// and TLS 1.2 in the clear), and tshark decrypting our pcapng. Root, nginx, curl, tshark.
+mod tls;
 // Helpers these modules share.
 mod support;
