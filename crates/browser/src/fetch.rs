@@ -148,6 +148,31 @@ pub struct Leg {
     pub started_at: SystemTime,
     /// Where a redirect leads (the `Location` resolved against this URL), when followed.
     pub redirect_to: Option<String>,
+    /// The `http://` URL this leg was asked for, when HSTS made it `https://` before any packet
+    /// (RFC 6797 §8.3), and why.
+    pub hsts_upgrade: Option<HstsUpgrade>,
+    /// What the response's `Strict-Transport-Security` header did (https:// only).
+    pub hsts_header: Option<HstsHeader>,
+}
+
+/// An `http://` URL made `https://` by HSTS.
+#[derive(Debug, Clone, Serialize)]
+pub struct HstsUpgrade {
+    /// The URL as asked for.
+    pub from: String,
+    /// Why the host is HTTPS-only.
+    pub because: crate::hsts::HstsMatch,
+}
+
+/// A `Strict-Transport-Security` header received, and what it did.
+#[derive(Debug, Clone, Serialize)]
+pub struct HstsHeader {
+    /// The header's value.
+    pub value: String,
+    /// What it did to the store; `None` when it was ignored, with `ignored` saying why.
+    pub observed: Option<crate::hsts::Observed>,
+    /// Why it was ignored.
+    pub ignored: Option<String>,
 }
 
 /// The connection a leg used.
@@ -258,6 +283,7 @@ pub struct Browser {
     next_id: u64,
     closed: Vec<ClosedConnection>,
     tls: Option<Arc<rustls::ClientConfig>>,
+    hsts: Option<crate::hsts::Hsts>,
 }
 
 impl Browser {
@@ -271,7 +297,20 @@ impl Browser {
             next_id: 0,
             closed: Vec::new(),
             tls: None,
+            hsts: None,
         }
+    }
+
+    /// The same browser with HSTS: `http://` to a host of the preload list or the store goes
+    /// to `https://`, and `https://` responses' `Strict-Transport-Security` headers are stored.
+    pub fn with_hsts(mut self, hsts: crate::hsts::Hsts) -> Self {
+        self.hsts = Some(hsts);
+        self
+    }
+
+    /// The HSTS store, when the browser has one (to list, clear or save it).
+    pub fn hsts(&mut self) -> Option<&mut crate::hsts::Hsts> {
+        self.hsts.as_mut()
     }
 
     /// The name lookup (for its host cache, say).
@@ -306,7 +345,10 @@ impl Browser {
                     url: url.into(),
                 });
             }
+            let upgrade = self.hsts_upgrade(&mut url);
             let (mut leg, response_body) = self.leg(&method, &url, &body).await?;
+            leg.hsts_upgrade = upgrade;
+            leg.hsts_header = self.hsts_header(&url, &leg.response_headers);
             let location = match leg.status {
                 301 | 302 | 303 | 307 | 308 => header_value(&leg.response_headers, "location"),
                 _ => None,
@@ -345,6 +387,53 @@ impl Browser {
             }
             url = next;
         }
+    }
+
+    /// Makes `url` `https://` when HSTS says its host is HTTPS-only (RFC 6797 §8.3: an explicit
+    /// port 80 becomes 443, any other port stays), saying why.
+    fn hsts_upgrade(&self, url: &mut Url) -> Option<HstsUpgrade> {
+        let hsts = self.hsts.as_ref()?;
+        if url.scheme() != "http" {
+            return None;
+        }
+        let because = hsts.lookup(url.host_str()?, unix_now())?;
+        let from = url.to_string();
+        let port = url.port();
+        url.set_scheme("https").ok()?;
+        if port == Some(80) {
+            url.set_port(None).ok()?;
+        }
+        Some(HstsUpgrade { from, because })
+    }
+
+    /// Takes in the response's `Strict-Transport-Security` header, received over `https://`
+    /// (a verified connection: the leg would have failed otherwise).
+    fn hsts_header(&mut self, url: &Url, headers: &[(String, String)]) -> Option<HstsHeader> {
+        let value = header_value(headers, "strict-transport-security")?;
+        let Some(hsts) = self.hsts.as_mut() else {
+            return Some(HstsHeader {
+                value,
+                observed: None,
+                ignored: Some("this browser keeps no HSTS store".into()),
+            });
+        };
+        if url.scheme() != "https" {
+            return Some(HstsHeader {
+                value,
+                observed: None,
+                ignored: Some(
+                    "received over plain http://, where anyone on the path could have added it \
+                     (RFC 6797 §8.1)"
+                        .into(),
+                ),
+            });
+        }
+        let observed = hsts.observe(url.host_str()?, &value, unix_now());
+        Some(HstsHeader {
+            value,
+            ignored: observed.as_ref().err().cloned(),
+            observed: observed.ok(),
+        })
     }
 
     /// Closes every idle connection in order, the client's FIN first; returns them with the
@@ -505,6 +594,8 @@ impl Browser {
             timings: marks.timings(),
             started_at,
             redirect_to: None,
+            hsts_upgrade: None,
+            hsts_header: None,
         };
         Ok((leg, response_body))
     }

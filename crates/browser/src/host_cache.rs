@@ -1,10 +1,8 @@
 //! The browser's own DNS cache (THE-FLOW.md step 1): host name -> addresses, each entry until
 //! its TTL runs out, kept in a file between runs as a browser keeps its profile.
 //!
-//! Times are Unix seconds, because the file outlives the process. The file is JSON, written to
-//! a temporary file and renamed into place, so a crash never leaves half a cache; a file that
-//! cannot be read as a cache is set aside (renamed `*.corrupt`) and the browser starts empty,
-//! saying so — a cache is never worth refusing to browse for.
+//! Times are Unix seconds, because the file outlives the process; the file is a profile file
+//! ([`crate::profile`]: written atomically, a corrupt one set aside).
 
 use std::collections::BTreeMap;
 use std::io;
@@ -29,12 +27,6 @@ pub struct CacheEntry {
     pub expires: u64,
 }
 
-#[derive(Serialize, Deserialize)]
-struct CacheFile {
-    version: u32,
-    hosts: BTreeMap<String, CacheEntry>,
-}
-
 /// The host cache, in memory and (when it has a path) on disk.
 #[derive(Debug, Default)]
 pub struct HostCache {
@@ -51,58 +43,20 @@ impl HostCache {
     /// Where the cache lives by default: `$XDG_CACHE_HOME/roundtrip/hosts.json`, or
     /// `~/.cache/roundtrip/hosts.json`.
     pub fn default_path() -> Option<PathBuf> {
-        let base = std::env::var_os("XDG_CACHE_HOME")
-            .map(PathBuf::from)
-            .or_else(|| std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache")))?;
-        Some(base.join("roundtrip").join("hosts.json"))
+        crate::profile::default_path("hosts.json")
     }
 
     /// Opens the cache at `path`: empty if there is no file; a file that is not a cache is
     /// moved aside, and the second value says so.
     pub fn open(path: &Path) -> (Self, Option<String>) {
-        let mut cache = HostCache {
-            path: Some(path.to_path_buf()),
-            hosts: BTreeMap::new(),
-        };
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(err) if err.kind() == io::ErrorKind::NotFound => return (cache, None),
-            Err(err) => {
-                return (
-                    cache,
-                    Some(format!(
-                        "{}: cannot read the host cache: {err}",
-                        path.display()
-                    )),
-                );
-            }
-        };
-        match serde_json::from_str::<CacheFile>(&text) {
-            Ok(file) if file.version == VERSION => {
-                cache.hosts = file.hosts;
-                (cache, None)
-            }
-            Ok(file) => (
-                cache,
-                Some(format!(
-                    "{}: host cache version {} is not {VERSION}; starting empty",
-                    path.display(),
-                    file.version
-                )),
-            ),
-            Err(err) => {
-                let aside = path.with_extension("json.corrupt");
-                let _ = std::fs::rename(path, &aside);
-                (
-                    cache,
-                    Some(format!(
-                        "{}: not a host cache ({err}); moved to {} and starting empty",
-                        path.display(),
-                        aside.display()
-                    )),
-                )
-            }
-        }
+        let (hosts, warning) = crate::profile::load(path, "host cache", VERSION);
+        (
+            HostCache {
+                path: Some(path.to_path_buf()),
+                hosts,
+            },
+            warning,
+        )
     }
 
     /// The unexpired addresses of `host` and the seconds they have left.
@@ -146,23 +100,13 @@ impl HostCache {
         let Some(path) = &self.path else {
             return Ok(());
         };
-        if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir)?;
-        }
         let hosts = self
             .hosts
             .iter()
             .filter(|(_, e)| e.expires > now)
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
-        let text = serde_json::to_string_pretty(&CacheFile {
-            version: VERSION,
-            hosts,
-        })
-        .map_err(io::Error::other)?;
-        let temporary = path.with_extension(format!("json.{}.tmp", std::process::id()));
-        std::fs::write(&temporary, text)?;
-        std::fs::rename(&temporary, path)
+        crate::profile::save(path, VERSION, hosts)
     }
 }
 

@@ -28,15 +28,17 @@ pub mod connection;
 pub mod fetch;
 pub mod host_cache;
 pub mod hosts_file;
+pub mod hsts;
 pub mod names;
+mod profile;
 pub mod timing;
 pub mod tls;
 
 pub use connect::{Attempt, AttemptOutcome};
 pub use connection::{ClosedConnection, Side};
 pub use fetch::{
-    Browser, BrowserConfig, ConnectionInfo, DEFAULT_MAX_REDIRECTS, FetchError, HttpVersions, Leg,
-    Visit, status_class,
+    Browser, BrowserConfig, ConnectionInfo, DEFAULT_MAX_REDIRECTS, FetchError, HstsHeader,
+    HstsUpgrade, HttpVersions, Leg, Visit, status_class,
 };
 pub use host_cache::HostCache;
 /// The request method type [`Browser::request`] takes (from the `http` crate).

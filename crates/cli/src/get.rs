@@ -95,7 +95,7 @@ Exit codes: 0 a response arrived (whatever its status; with --fail, 1 for 400 an
 1 the request failed (name, connection, timeout, redirects), 2 bad usage.")]
 pub struct GetArgs {
     /// The URL to fetch (http:// or https://).
-    #[arg(required_unless_present_any = ["cache_list", "cache_clear"])]
+    #[arg(required_unless_present_any = ["cache_list", "cache_clear", "hsts_list", "hsts_clear"])]
     pub url: Option<String>,
     /// Show the connection attempts and the request and response headers, as curl -v.
     #[arg(short, long)]
@@ -161,6 +161,19 @@ pub struct GetArgs {
     /// Seconds allowed for each request, from sending it to the end of the body.
     #[arg(long, value_name = "SECS", default_value_t = 30.0)]
     pub max_time: f64,
+    /// No HSTS: neither the preload list nor the store turns http:// into https://, and
+    /// Strict-Transport-Security headers are not remembered.
+    #[arg(long)]
+    pub no_hsts: bool,
+    /// The HSTS store file (default: hsts.json beside the host cache).
+    #[arg(long, value_name = "PATH", conflicts_with = "no_hsts")]
+    pub hsts_file: Option<PathBuf>,
+    /// Print the HSTS store's unexpired entries and the built-in preload list.
+    #[arg(long, conflicts_with = "no_hsts")]
+    pub hsts_list: bool,
+    /// Empty the HSTS store (the preload list is built in and stays).
+    #[arg(long, conflicts_with = "no_hsts")]
+    pub hsts_clear: bool,
     /// For https://, offer HTTP/1.1 only in ALPN.
     #[arg(long = "http1.1", conflicts_with = "http2")]
     pub http1_1: bool,
@@ -189,6 +202,32 @@ pub fn run(args: GetArgs) -> anyhow::Result<u8> {
         body,
     } = setup;
     let now = unix_now();
+    let mut hsts = if args.no_hsts {
+        None
+    } else {
+        match args
+            .hsts_file
+            .clone()
+            .or_else(browser::hsts::Hsts::default_path)
+        {
+            Some(path) => {
+                let (hsts, warning) = browser::hsts::Hsts::open(&path);
+                if let Some(warning) = warning {
+                    eprintln!("roundtrip: get: {warning}");
+                }
+                Some(hsts)
+            }
+            None => Some(browser::hsts::Hsts::in_memory()),
+        }
+    };
+    if args.hsts_list || args.hsts_clear {
+        if let Some(hsts) = hsts.as_mut() {
+            manage_hsts(hsts, &args, now)?;
+        }
+        if args.url.is_none() && !args.cache_list && !args.cache_clear {
+            return Ok(0);
+        }
+    }
     if args.cache_list || args.cache_clear {
         let Some(cache) = cache.as_mut() else {
             eprintln!("roundtrip: get: --no-cache: there is no host cache to list or clear");
@@ -211,6 +250,9 @@ pub fn run(args: GetArgs) -> anyhow::Result<u8> {
     let names =
         Names::new(HostsFile::load(&args.hosts_file), cache, service).with_source(args.bind);
     let mut client = Browser::new(names, config, Arc::new(journey::Silent));
+    if let Some(hsts) = hsts {
+        client = client.with_hsts(hsts);
+    }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -227,6 +269,12 @@ pub fn run(args: GetArgs) -> anyhow::Result<u8> {
             "roundtrip: get: cannot save the host cache {}: {err}",
             path.unwrap_or_default()
         );
+    }
+
+    if let Some(hsts) = client.hsts()
+        && let Err(err) = hsts.save(unix_now())
+    {
+        eprintln!("roundtrip: get: cannot save the HSTS store: {err}");
     }
 
     let visit = match visit {
@@ -452,6 +500,39 @@ fn manage_cache(cache: &mut HostCache, args: &GetArgs, now: u64) -> anyhow::Resu
     Ok(())
 }
 
+fn manage_hsts(hsts: &mut browser::hsts::Hsts, args: &GetArgs, now: u64) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if args.hsts_list {
+        for (domain, subdomains) in browser::hsts::PRELOAD {
+            let scope = if *subdomains {
+                "and its subdomains"
+            } else {
+                "only"
+            };
+            writeln!(out, "{domain}	preloaded	https only, {scope}")?;
+        }
+        for (name, entry) in hsts.list(now) {
+            let scope = if entry.include_subdomains {
+                "and its subdomains"
+            } else {
+                "only"
+            };
+            writeln!(
+                out,
+                "{name}	{}s left	https only, {scope}",
+                entry.expires.saturating_sub(now)
+            )?;
+        }
+    }
+    if args.hsts_clear {
+        let count = hsts.list(now).len();
+        hsts.clear();
+        hsts.save(now).context("cannot write the HSTS store")?;
+        eprintln!("roundtrip: get: HSTS store cleared ({count} entries; the preload list stays)");
+    }
+    Ok(())
+}
+
 fn write_stdout(body: &[u8]) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(body).and_then(|()| out.flush()) {
@@ -475,6 +556,23 @@ fn write_report(
     verbose: bool,
 ) -> std::io::Result<()> {
     for leg in &visit.legs {
+        if let Some(upgrade) = &leg.hsts_upgrade {
+            let why = match &upgrade.because {
+                browser::hsts::HstsMatch::Preload { domain, .. } => {
+                    format!("{domain} is on the browser's HSTS preload list")
+                }
+                browser::hsts::HstsMatch::Stored {
+                    domain, expires_in, ..
+                } => format!(
+                    "{domain} said Strict-Transport-Security on an earlier visit ({expires_in} s left)"
+                ),
+            };
+            writeln!(
+                out,
+                "* HSTS: {} becomes {} before any packet: {why}",
+                upgrade.from, leg.url
+            )?;
+        }
         write_lookup(out, leg)?;
         write_connection(out, leg, verbose)?;
         if verbose {
@@ -507,6 +605,20 @@ fn write_report(
             t.time_total
         )?;
         writeln!(out, "* {}", phases(t))?;
+        if let Some(header) = &leg.hsts_header {
+            match (&header.observed, &header.ignored) {
+                (Some(browser::hsts::Observed::Stored { max_age, .. }), _) => writeln!(
+                    out,
+                    "* HSTS: remembered: this host is https only for {max_age} s ({})",
+                    header.value
+                )?,
+                (Some(browser::hsts::Observed::Removed), _) => {
+                    writeln!(out, "* HSTS: max-age=0: this host is forgotten")?
+                }
+                (None, Some(why)) => writeln!(out, "* HSTS: header ignored: {why}")?,
+                (None, None) => {}
+            }
+        }
         if let Some(next) = &leg.redirect_to {
             writeln!(out, "* Following the redirect to {next}")?;
         }

@@ -28,14 +28,14 @@ pub(crate) struct Web {
 }
 
 impl Web {
-    fn start() -> Web {
+    pub fn start() -> Web {
         let lab = lab();
         let listener = std::net::TcpListener::bind(lab.block.addr(WEB_HOST, 0)).unwrap();
         let server = TestServer::start(listener);
         Web { lab, server }
     }
 
-    fn url(&self, path: &str) -> String {
+    pub fn url(&self, path: &str) -> String {
         format!("http://site.example:{}{path}", self.server.addr.port())
     }
 

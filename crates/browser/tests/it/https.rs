@@ -218,3 +218,64 @@ fn the_tls_secrets_go_to_the_key_log() {
             .all(|(_, r, s)| r.len() == 32 && s.len() >= 32)
     );
 }
+
+#[test]
+fn a_strict_transport_security_header_sends_the_next_http_visit_to_https() {
+    let (web, ca) = https(&[b"h2", b"http/1.1"], Validity::Now);
+    let port = web.server.addr.port();
+    let mut browser = web
+        .browser(trusting(&ca))
+        .with_hsts(browser::hsts::Hsts::in_memory());
+    let first = run(browser.get(&format!("https://site.example:{port}/hsts"))).unwrap();
+    let header = first
+        .last()
+        .hsts_header
+        .clone()
+        .expect("the header is seen");
+    assert_eq!(
+        header.observed,
+        Some(browser::hsts::Observed::Stored {
+            max_age: 600,
+            include_subdomains: true
+        })
+    );
+    // The same host over http://: rewritten before any packet, one leg, over TLS.
+    let http_url = format!("http://site.example:{port}/ok");
+    let second = run(browser.get(&http_url)).unwrap();
+    assert_eq!(
+        second.legs.len(),
+        1,
+        "no redirect leg: HSTS acts before the request"
+    );
+    let leg = second.last();
+    let upgrade = leg.hsts_upgrade.as_ref().expect("upgraded");
+    assert_eq!(upgrade.from, http_url);
+    assert!(
+        matches!(&upgrade.because, browser::hsts::HstsMatch::Stored { domain, .. } if domain == "site.example"),
+        "{upgrade:?}"
+    );
+    assert_eq!(leg.url, format!("https://site.example:{port}/ok"));
+    assert!(leg.connection.tls.is_some());
+    let stored = browser.hsts().unwrap().list(0);
+    assert_eq!(stored.len(), 1);
+}
+
+#[test]
+fn a_strict_transport_security_header_over_plain_http_is_ignored() {
+    let web = Web::start();
+    let mut browser = web
+        .browser(BrowserConfig::default())
+        .with_hsts(browser::hsts::Hsts::in_memory());
+    let visit = run(browser.get(&web.url("/hsts"))).unwrap();
+    let header = visit
+        .last()
+        .hsts_header
+        .clone()
+        .expect("the header is seen");
+    assert_eq!(header.observed, None);
+    assert!(
+        header.ignored.as_deref().unwrap().contains("plain http://"),
+        "{header:?}"
+    );
+    assert!(browser.hsts().unwrap().list(0).is_empty());
+}

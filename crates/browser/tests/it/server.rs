@@ -5,7 +5,7 @@
 //! own side — which is how a test sees who sent the first FIN without capturing packets.
 //!
 //! Routes:
-//! - `/ok` 200 `hello`; `/missing` 404; `/close` 200 with `Connection: close`
+//! - `/ok` 200 `hello`; `/hsts` 200 with `Strict-Transport-Security`; `/missing` 404; `/close` 200 with `Connection: close`
 //! - `/status/CODE?to=PATH` CODE with `Location: PATH`
 //! - `/echo` 200, body `METHOD LENGTH BODY` of the request it got
 //! - `/loop/a` -> `/loop/b` -> `/loop/a` (302s); `/chain/N` 302 to `/chain/N-1`, `/chain/0` 200
@@ -185,6 +185,14 @@ async fn route(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infa
     let parts: Vec<&str> = path.trim_start_matches('/').split('/').collect();
     let response = match parts.as_slice() {
         ["ok"] => reply(200, "hello\n".into()),
+        ["hsts"] => {
+            let mut response = reply(200, "https only\n".into());
+            response.headers_mut().insert(
+                "strict-transport-security",
+                hyper::header::HeaderValue::from_static("max-age=600; includeSubDomains"),
+            );
+            response
+        }
         ["close"] => {
             let mut response = reply(200, "bye\n".into());
             response

@@ -1,0 +1,399 @@
+//! HTTP Strict Transport Security (RFC 6797): the hosts the browser reaches over `https://`
+//! only, kept beside its host cache (step 1 of THE-FLOW.md: what the browser knows before any
+//! packet).
+//!
+//! Two sources, as in every browser:
+//! - the **preload list** built into the browser ([`PRELOAD`]): names known to be HTTPS-only
+//!   before the first visit. It holds `google.com` with its subdomains, as Chromium's does — and
+//!   so the lab's `google.com`;
+//! - the **store**: what `Strict-Transport-Security` headers said (§6.1), each entry until its
+//!   `max-age` runs out, kept in a profile file between runs ([`crate::profile`]).
+//!
+//! A lookup enters at [`Hsts::lookup`] (§8.2: the host itself, or a superdomain whose entry has
+//! `includeSubDomains`; never an IP literal); a header enters at [`Hsts::observe`], which the
+//! browser calls only for responses over `https://` with a valid certificate (§8.1: a header over
+//! plain HTTP is ignored). `max-age=0` forgets the host (§6.1.1).
+
+use std::collections::BTreeMap;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::hosts_file::normalise;
+
+const VERSION: u32 = 1;
+
+/// The built-in preload list: (domain, includeSubDomains).
+pub const PRELOAD: &[(&str, bool)] = &[("google.com", true)];
+
+/// One remembered host.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HstsEntry {
+    /// Whether its subdomains are HTTPS-only too.
+    pub include_subdomains: bool,
+    /// When the header was received (Unix seconds).
+    pub stored: u64,
+    /// When the entry expires (Unix seconds): `stored` + max-age.
+    pub expires: u64,
+}
+
+/// Why a host is HTTPS-only.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "source", rename_all = "snake_case")]
+pub enum HstsMatch {
+    /// The built-in preload list names `domain` (the host, or a superdomain of it).
+    Preload {
+        domain: String,
+        include_subdomains: bool,
+    },
+    /// A `Strict-Transport-Security` header from `domain`, `expires_in` seconds left.
+    Stored {
+        domain: String,
+        include_subdomains: bool,
+        expires_in: u64,
+    },
+}
+
+/// A `Strict-Transport-Security` header's directives (RFC 6797 §6.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StsDirectives {
+    /// `max-age`, in seconds.
+    pub max_age: u64,
+    /// `includeSubDomains` was present.
+    pub include_subdomains: bool,
+}
+
+/// What a header did to the store.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Observed {
+    /// The host is remembered as HTTPS-only for `max_age` seconds.
+    Stored {
+        max_age: u64,
+        include_subdomains: bool,
+    },
+    /// `max-age=0`: the host is forgotten.
+    Removed,
+}
+
+/// The preload list and the store.
+#[derive(Debug, Default)]
+pub struct Hsts {
+    path: Option<PathBuf>,
+    hosts: BTreeMap<String, HstsEntry>,
+}
+
+impl Hsts {
+    /// A store that lives only as long as the process (the preload list still applies).
+    pub fn in_memory() -> Hsts {
+        Hsts::default()
+    }
+
+    /// Where the store lives by default: `$XDG_CACHE_HOME/roundtrip/hsts.json`, or
+    /// `~/.cache/roundtrip/hsts.json`.
+    pub fn default_path() -> Option<PathBuf> {
+        crate::profile::default_path("hsts.json")
+    }
+
+    /// Opens the store at `path` (empty without a file); a file that is not a store is moved
+    /// aside, and the second value says so.
+    pub fn open(path: &Path) -> (Hsts, Option<String>) {
+        let (hosts, warning) = crate::profile::load(path, "HSTS store", VERSION);
+        (
+            Hsts {
+                path: Some(path.to_path_buf()),
+                hosts,
+            },
+            warning,
+        )
+    }
+
+    /// Why `host` must be reached over https, if it must (§8.2). The store is asked first: a
+    /// header is the site's own latest word.
+    pub fn lookup(&self, host: &str, now: u64) -> Option<HstsMatch> {
+        let host = normalise(host);
+        if is_ip_literal(&host) {
+            return None;
+        }
+        for (i, domain) in superdomains(&host).enumerate() {
+            let own = i == 0;
+            if let Some(entry) = self.hosts.get(domain).filter(|e| e.expires > now)
+                && (own || entry.include_subdomains)
+            {
+                return Some(HstsMatch::Stored {
+                    domain: domain.to_owned(),
+                    include_subdomains: entry.include_subdomains,
+                    expires_in: entry.expires - now,
+                });
+            }
+        }
+        for (i, domain) in superdomains(&host).enumerate() {
+            if let Some((name, subdomains)) = PRELOAD.iter().find(|(name, _)| *name == domain)
+                && (i == 0 || *subdomains)
+            {
+                return Some(HstsMatch::Preload {
+                    domain: (*name).to_owned(),
+                    include_subdomains: *subdomains,
+                });
+            }
+        }
+        None
+    }
+
+    /// Takes in a `Strict-Transport-Security` header `value` received from `host` over a secure
+    /// connection (§8.1). A header that does not parse is ignored, as §8.1 says, and the reason
+    /// returned; an IP literal host is never stored.
+    pub fn observe(&mut self, host: &str, value: &str, now: u64) -> Result<Observed, String> {
+        let host = normalise(host);
+        if is_ip_literal(&host) {
+            return Err(format!(
+                "{host} is an IP address: HSTS applies to names only"
+            ));
+        }
+        let directives = parse_sts(value)?;
+        if directives.max_age == 0 {
+            self.hosts.remove(&host);
+            return Ok(Observed::Removed);
+        }
+        self.hosts.insert(
+            host,
+            HstsEntry {
+                include_subdomains: directives.include_subdomains,
+                stored: now,
+                expires: now.saturating_add(directives.max_age),
+            },
+        );
+        Ok(Observed::Stored {
+            max_age: directives.max_age,
+            include_subdomains: directives.include_subdomains,
+        })
+    }
+
+    /// Every unexpired stored entry, by name.
+    pub fn list(&self, now: u64) -> Vec<(&str, &HstsEntry)> {
+        self.hosts
+            .iter()
+            .filter(|(_, e)| e.expires > now)
+            .map(|(name, e)| (name.as_str(), e))
+            .collect()
+    }
+
+    /// Forgets every stored entry (the preload list stays: it is built in).
+    pub fn clear(&mut self) {
+        self.hosts.clear();
+    }
+
+    /// Writes the unexpired entries to the store's file (if it has one), atomically.
+    pub fn save(&self, now: u64) -> io::Result<()> {
+        let Some(path) = &self.path else {
+            return Ok(());
+        };
+        let hosts = self
+            .hosts
+            .iter()
+            .filter(|(_, e)| e.expires > now)
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        crate::profile::save(path, VERSION, hosts)
+    }
+}
+
+/// `a.b.c`, `b.c`, `c`.
+fn superdomains(host: &str) -> impl Iterator<Item = &str> {
+    std::iter::successors(Some(host), |h| h.split_once('.').map(|(_, rest)| rest))
+        .filter(|h| !h.is_empty())
+}
+
+fn is_ip_literal(host: &str) -> bool {
+    host.trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<std::net::IpAddr>()
+        .is_ok()
+}
+
+/// Parses a `Strict-Transport-Security` value (RFC 6797 §6.1): directives separated by `;`,
+/// names case-insensitive, values a token or a quoted-string; `max-age` required, once; a
+/// directive given twice makes the header invalid (§6.1); unknown directives are ignored.
+pub fn parse_sts(value: &str) -> Result<StsDirectives, String> {
+    let mut max_age = None;
+    let mut include_subdomains = false;
+    let mut seen: Vec<String> = Vec::new();
+    for directive in value.split(';') {
+        let directive = directive.trim_matches([' ', '\t']);
+        if directive.is_empty() {
+            continue;
+        }
+        let (name, raw_value) = match directive.split_once('=') {
+            Some((name, value)) => (
+                name.trim_matches([' ', '\t']),
+                Some(value.trim_matches([' ', '\t'])),
+            ),
+            None => (directive, None),
+        };
+        let name = name.to_ascii_lowercase();
+        if name.is_empty() || !name.bytes().all(is_token_byte) {
+            return Err(format!("{directive:?} is not a directive"));
+        }
+        if seen.contains(&name) {
+            return Err(format!("the directive {name} appears twice"));
+        }
+        seen.push(name.clone());
+        let value = raw_value.map(unquote).transpose()?;
+        match name.as_str() {
+            "max-age" => {
+                let digits = value.ok_or("max-age has no value")?;
+                if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+                    return Err(format!("max-age={digits:?} is not a number of seconds"));
+                }
+                // A longer max-age than u64 seconds is as good as forever.
+                max_age = Some(digits.parse::<u64>().unwrap_or(u64::MAX));
+            }
+            "includesubdomains" => {
+                if value.is_some() {
+                    return Err("includeSubDomains takes no value".into());
+                }
+                include_subdomains = true;
+            }
+            _ => {}
+        }
+    }
+    Ok(StsDirectives {
+        max_age: max_age.ok_or("no max-age directive")?,
+        include_subdomains,
+    })
+}
+
+/// A token as it is, or a quoted-string's content (backslash escapes undone).
+fn unquote(value: &str) -> Result<String, String> {
+    let Some(inner) = value.strip_prefix('"') else {
+        if value.bytes().all(is_token_byte) {
+            return Ok(value.to_owned());
+        }
+        return Err(format!("{value:?} is neither a token nor a quoted string"));
+    };
+    let inner = inner
+        .strip_suffix('"')
+        .ok_or_else(|| format!("{value:?}: the quoted string is not closed"))?;
+    let mut out = String::new();
+    let mut chars = inner.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => out.push(chars.next().ok_or("a quoted string ends in a backslash")?),
+            '"' => return Err(format!("{value:?}: a quote inside the quoted string")),
+            c => out.push(c),
+        }
+    }
+    Ok(out)
+}
+
+/// RFC 9110 §5.6.2 tchar.
+fn is_token_byte(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_header_grammar_of_rfc_6797() {
+        let d = parse_sts("max-age=31536000; includeSubDomains").unwrap();
+        assert_eq!((d.max_age, d.include_subdomains), (31_536_000, true));
+        let d = parse_sts("MAX-AGE=\"60\";preload").unwrap();
+        assert_eq!(
+            (d.max_age, d.include_subdomains),
+            (60, false),
+            "quoted, unknown ignored"
+        );
+        assert_eq!(parse_sts("  max-age=0 ; ").unwrap().max_age, 0);
+        for bad in [
+            "",
+            "includeSubDomains",
+            "max-age=abc",
+            "max-age=-1",
+            "max-age=",
+            "max-age=1; max-age=2",
+            "max-age=1; includeSubDomains; includesubdomains",
+            "max-age=1; includeSubDomains=yes",
+            "max-age=\"1",
+            "max age=1",
+        ] {
+            assert!(parse_sts(bad).is_err(), "{bad:?} accepted");
+        }
+        assert_eq!(
+            parse_sts("max-age=99999999999999999999999")
+                .unwrap()
+                .max_age,
+            u64::MAX
+        );
+    }
+
+    #[test]
+    fn the_preload_list_covers_google_and_its_subdomains_not_its_lookalikes() {
+        let hsts = Hsts::in_memory();
+        let preload = |domain: &str| HstsMatch::Preload {
+            domain: domain.into(),
+            include_subdomains: true,
+        };
+        assert_eq!(
+            hsts.lookup("www.google.com", 0),
+            Some(preload("google.com"))
+        );
+        assert_eq!(hsts.lookup("Google.COM.", 0), Some(preload("google.com")));
+        assert_eq!(hsts.lookup("notgoogle.com", 0), None);
+        assert_eq!(hsts.lookup("google.com.example", 0), None);
+        assert_eq!(hsts.lookup("example.com", 0), None);
+        assert_eq!(hsts.lookup("203.0.113.80", 0), None, "never an IP literal");
+    }
+
+    #[test]
+    fn a_header_is_remembered_for_its_max_age_with_or_without_subdomains() {
+        let mut hsts = Hsts::in_memory();
+        assert_eq!(
+            hsts.observe("example.com", "max-age=100", 1000),
+            Ok(Observed::Stored {
+                max_age: 100,
+                include_subdomains: false
+            })
+        );
+        assert!(matches!(
+            hsts.lookup("example.com", 1050),
+            Some(HstsMatch::Stored { expires_in: 50, .. })
+        ));
+        assert_eq!(
+            hsts.lookup("www.example.com", 1050),
+            None,
+            "no includeSubDomains"
+        );
+        assert_eq!(hsts.lookup("example.com", 1100), None, "expired");
+        hsts.observe("example.com", "max-age=100; includeSubDomains", 1000)
+            .unwrap();
+        assert!(hsts.lookup("a.b.example.com", 1050).is_some());
+        assert_eq!(
+            hsts.observe("example.com", "max-age=0", 1060),
+            Ok(Observed::Removed)
+        );
+        assert_eq!(hsts.lookup("example.com", 1061), None);
+        assert!(hsts.observe("192.0.2.1", "max-age=100", 0).is_err());
+        assert!(hsts.observe("example.org", "max-age=x", 0).is_err());
+        assert!(hsts.list(0).is_empty(), "a bad header changes nothing");
+    }
+
+    #[test]
+    fn the_store_survives_the_process_and_clearing_keeps_the_preload_list() {
+        let dir = std::env::temp_dir().join(format!("rt-hsts-{}", std::process::id()));
+        let path = dir.join("hsts.json");
+        let (mut hsts, warning) = Hsts::open(&path);
+        assert!(warning.is_none());
+        hsts.observe("example.com", "max-age=600; includeSubDomains", 100)
+            .unwrap();
+        hsts.save(100).unwrap();
+        let (mut reopened, _) = Hsts::open(&path);
+        assert_eq!(reopened.list(200).len(), 1);
+        reopened.clear();
+        assert!(reopened.list(200).is_empty());
+        assert!(reopened.lookup("www.google.com", 200).is_some(), "built in");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
