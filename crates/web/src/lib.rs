@@ -41,6 +41,7 @@ pub mod request_line; // pub for the fuzz targets
 mod sendfile;
 mod server;
 mod static_files;
+mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -52,6 +53,7 @@ pub use config::{
     AccessLog, ConfigError, Limits, ProxyRoute, Redirect, StaticOptions, VirtualHost, WebConfig,
     add_proxy, parse_proxy_spec, parse_upstream, seconds,
 };
+pub use tls::{DEFAULT_HSTS, Http2Limits, IdentityError, TlsFileError, TlsIdentity};
 
 /// A web server running on a tokio runtime.
 pub struct RunningWeb {

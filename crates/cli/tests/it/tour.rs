@@ -495,7 +495,8 @@ fn without_permission_to_capture_the_tour_says_so_and_invents_no_packet() {
         .replace(
             "database = \"sqlite://lab.db\"",
             &format!("database = \"sqlite://{}/lab.db\"", db_dir.display()),
-        );
+        )
+        .replace("ca = \"ca\"", &format!("ca = \"{}/ca\"", db_dir.display()));
     std::fs::write(&lab.config, text).unwrap();
     let output = nobody
         .args(["tour", "--json", "--config"])
