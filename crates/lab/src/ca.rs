@@ -393,7 +393,7 @@ fn pem_block(label: &str, der: &[u8]) -> String {
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {
-                text.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+                text.push(ALPHABET[((n >> (18 - 6 * i)) & 63) as usize] as char);
             } else {
                 text.push('=');
             }

@@ -455,6 +455,7 @@ fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError>
             .as_ref()
             .map_or(PathBuf::new(), |r| path_of(r.get_ref())),
     );
+    tls_settings(&raw, &mut config, &at, &path_of)?;
     if let Some(log) = raw.access_log {
         config.access_log = match log.as_str() {
             "off" | "" => AccessLog::Off,
@@ -490,7 +491,6 @@ fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError>
     if let Some(value) = &raw.shutdown_grace {
         config.shutdown_grace = secs(value)?;
     }
-    tls_settings(&raw, &mut config, &at, &path_of)?;
     let limits = &mut config.limits;
     if let Some(value) = &raw.limits.header_timeout {
         limits.header_timeout = secs(value)?;

@@ -377,6 +377,7 @@ async fn route(
             client: connection.client,
             epoch: shared.epoch,
             raw: connection.head.clone(),
+            secure: connection.secure,
         };
         let proxied = proxy::forward(&shared.client, route, limits, &downstream, request).await;
         let decision = if proxied.answered {

@@ -376,7 +376,11 @@ async fn serve_http1(
     if err.is_timeout() && partial {
         const TIMEOUT: &[u8] =
             b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
-        let _ = tokio::time::timeout(Duration::from_secs(1), io.stream.write_all(TIMEOUT)).await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), async {
+            io.stream.write_all(TIMEOUT).await?;
+            io.stream.flush().await
+        })
+        .await;
         handler::account_refused_head(&shared, client, 408, began);
     } else if err.is_parse_too_large() {
         handler::account_refused_head(&shared, client, 431, began);
