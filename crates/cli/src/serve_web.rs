@@ -113,7 +113,11 @@ pub fn run(args: WebArgs) -> anyhow::Result<u8> {
             }
         }
     }
-    let scheme = if config.tls.is_some() { "https" } else { "http" };
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
 
     let workers = match config.workers {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),

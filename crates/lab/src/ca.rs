@@ -151,7 +151,12 @@ impl LabCa {
         let inter_issuer = Issuer::new(intermediate_params(now, &names), &inter_key);
         let leaf_key = KeyPair::generate()?;
         let leaf = leaf_params(now, &names)?.signed_by(&leaf_key, &inter_issuer)?;
-        write(dir, "intermediate.key", inter_key.serialize_pem().as_bytes(), true)?;
+        write(
+            dir,
+            "intermediate.key",
+            inter_key.serialize_pem().as_bytes(),
+            true,
+        )?;
         write(dir, "intermediate.pem", inter.pem().as_bytes(), false)?;
         write(dir, "leaf.key", leaf_key.serialize_pem().as_bytes(), true)?;
         write(
@@ -166,18 +171,18 @@ impl LabCa {
         });
         record.names = names.clone();
         write_record(dir, &record)?;
-        let root = CertificateDer::from_pem_slice(root_pem.as_bytes()).map_err(|e| {
-            CaError::File {
+        let root =
+            CertificateDer::from_pem_slice(root_pem.as_bytes()).map_err(|e| CaError::File {
                 path: dir.join("root.pem"),
                 reason: e.to_string(),
-            }
-        })?;
-        let key = PrivateKeyDer::from_pem_slice(leaf_key.serialize_pem().as_bytes()).map_err(
-            |e| CaError::File {
-                path: dir.join("leaf.key"),
-                reason: e.to_string(),
-            },
-        )?;
+            })?;
+        let key =
+            PrivateKeyDer::from_pem_slice(leaf_key.serialize_pem().as_bytes()).map_err(|e| {
+                CaError::File {
+                    path: dir.join("leaf.key"),
+                    reason: e.to_string(),
+                }
+            })?;
         Ok(LabCa {
             dir: dir.to_owned(),
             root,
@@ -195,6 +200,8 @@ impl LabCa {
         if record.root_not_after < unix(now + RENEW_BEFORE) || record.names != names {
             return None;
         }
+        // The root's key too: a CA that could not issue the next leaf is repaired now.
+        Self::stored_root(dir, now)?;
         let root = CertificateDer::from_pem_file(dir.join("root.pem")).ok()?;
         let chain = CertificateDer::pem_file_iter(dir.join("leaf.pem"))
             .ok()?
@@ -328,7 +335,10 @@ fn date(at: SystemTime) -> time::OffsetDateTime {
 
 fn dn(common_name: &str) -> DistinguishedName {
     let mut dn = DistinguishedName::new();
-    dn.push(DnType::OrganizationName, "roundtrip lab (not for any system trust store)");
+    dn.push(
+        DnType::OrganizationName,
+        "roundtrip lab (not for any system trust store)",
+    );
     dn.push(DnType::CommonName, common_name);
     dn
 }
@@ -372,7 +382,10 @@ fn intermediate_params(now: SystemTime, names: &[String]) -> CertificateParams {
 fn leaf_params(now: SystemTime, names: &[String]) -> Result<CertificateParams, rcgen::Error> {
     let mut params = CertificateParams::new(names.to_vec())?;
     let mut dn = DistinguishedName::new();
-    dn.push(DnType::CommonName, names.first().map_or("lab", String::as_str));
+    dn.push(
+        DnType::CommonName,
+        names.first().map_or("lab", String::as_str),
+    );
     params.distinguished_name = dn;
     params.is_ca = IsCa::ExplicitNoCa;
     params.key_usages = vec![KeyUsagePurpose::DigitalSignature];
@@ -385,11 +398,14 @@ fn leaf_params(now: SystemTime, names: &[String]) -> Result<CertificateParams, r
 
 fn pem_block(label: &str, der: &[u8]) -> String {
     // The base64 of RFC 7468, 64 columns.
-    const ALPHABET: &[u8; 64] =
-        b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     let mut text = String::new();
     for chunk in der.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
         let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
         for i in 0..4 {
             if i <= chunk.len() {

@@ -431,7 +431,10 @@ pub fn start(
         }
     })?;
     let identity = ca.web_identity().map_err(|err| LabError::Start {
-        what: format!("the web server's certificate in {}", ca.leaf_chain_path().display()),
+        what: format!(
+            "the web server's certificate in {}",
+            ca.leaf_chain_path().display()
+        ),
         reason: err.to_string(),
     })?;
     let web_host = on_host(&config.web.name);

@@ -9,8 +9,8 @@
 
 pub mod h2; // HTTP/2 frames written and read by hand, for abusive clients
 pub mod http;
-pub mod tls; // a throwaway CA and leaf on disk; a blocking TLS client with ALPN
-pub mod pg; // a throwaway PostgreSQL cluster per test (the WAS's tests) // a raw HTTP/1.1 client: exact bytes out, responses read field by field (web tests)
+pub mod pg;
+pub mod tls; // a throwaway CA and leaf on disk; a blocking TLS client with ALPN // a throwaway PostgreSQL cluster per test (the WAS's tests) // a raw HTTP/1.1 client: exact bytes out, responses read field by field (web tests)
 
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream, UdpSocket};

@@ -615,8 +615,8 @@ fn tls_settings(
         }
         (Some(cert), Some(key)) => {
             let (cert_path, key_path) = (path_of(cert.get_ref()), path_of(key.get_ref()));
-            let identity = crate::TlsIdentity::from_pem_files(&cert_path, &key_path)
-                .map_err(|err| {
+            let identity =
+                crate::TlsIdentity::from_pem_files(&cert_path, &key_path).map_err(|err| {
                     let span = if err.path == key_path && err.path != cert_path {
                         key.span()
                     } else {
@@ -631,9 +631,7 @@ fn tls_settings(
         let text = value.get_ref().trim();
         if text.is_empty() {
             config.hsts = None;
-        } else if !text.starts_with("max-age=")
-            || http::HeaderValue::from_str(text).is_err()
-        {
+        } else if !text.starts_with("max-age=") || http::HeaderValue::from_str(text).is_err() {
             return Err(at(
                 value.span(),
                 format!("{text:?}: expected max-age=SECONDS[; includeSubDomains][; preload]"),
@@ -644,7 +642,10 @@ fn tls_settings(
     }
     if let Some(port) = &raw.https_redirect {
         if *port.get_ref() == 0 {
-            return Err(at(port.span(), "https_redirect is a port, 1 to 65535".into()));
+            return Err(at(
+                port.span(),
+                "https_redirect is a port, 1 to 65535".into(),
+            ));
         }
         config.https_redirect = Some(*port.get_ref());
     }
@@ -668,8 +669,7 @@ fn tls_settings(
         limits.max_concurrent_streams = in_range(value, "max_concurrent_streams", 1, 10_000)?;
     }
     if let Some(value) = &h2.max_header_list_size {
-        limits.max_header_list_size =
-            Some(in_range(value, "max_header_list_size", 1024, 1 << 24)?);
+        limits.max_header_list_size = Some(in_range(value, "max_header_list_size", 1024, 1 << 24)?);
     }
     // RFC 9113 §6.5.2: windows up to 2^31-1, frames between 2^14 and 2^24-1.
     if let Some(value) = &h2.initial_stream_window {

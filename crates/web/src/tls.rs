@@ -64,7 +64,10 @@ impl TlsIdentity {
             .collect::<Result<Vec<_>, _>>()
             .map_err(|err| at(cert, format!("not a PEM certificate file: {err}")))?;
         if chain.is_empty() {
-            return Err(at(cert, "no certificate (BEGIN CERTIFICATE) in the file".into()));
+            return Err(at(
+                cert,
+                "no certificate (BEGIN CERTIFICATE) in the file".into(),
+            ));
         }
         let bytes = std::fs::read(key).map_err(|err| at(key, err.to_string()))?;
         let key_der = PrivateKeyDer::from_pem_slice(&bytes).map_err(|err| {
@@ -97,9 +100,9 @@ impl TlsIdentity {
             Err(rustls::Error::InconsistentKeys(_)) => Err(IdentityError::Key(
                 "the private key does not match the certificate's public key".into(),
             )),
-            Err(rustls::Error::InvalidCertificate(err)) => {
-                Err(IdentityError::Certificate(format!("bad certificate: {err}")))
-            }
+            Err(rustls::Error::InvalidCertificate(err)) => Err(IdentityError::Certificate(
+                format!("bad certificate: {err}"),
+            )),
             Err(err) => Err(IdentityError::Key(format!("unusable private key: {err}"))),
         }
     }

@@ -37,11 +37,17 @@ fn a_new_ca_is_a_three_certificate_chain_for_the_lab_names() {
     web::TlsIdentity::from_pem_files(&ca.leaf_chain_path(), &ca.leaf_key_path()).unwrap();
     assert!(ca.root_pem().starts_with("-----BEGIN CERTIFICATE-----\n"));
     assert_eq!(
-        std::fs::read_to_string(ca.root_path()).unwrap().replace("\r\n", "\n"),
+        std::fs::read_to_string(ca.root_path())
+            .unwrap()
+            .replace("\r\n", "\n"),
         ca.root_pem()
     );
     for key in ["root.key", "intermediate.key", "leaf.key"] {
-        let mode = std::fs::metadata(dir.join(key)).unwrap().permissions().mode() & 0o777;
+        let mode = std::fs::metadata(dir.join(key))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777;
         assert_eq!(mode, 0o600, "{key}");
     }
     let mode = std::fs::metadata(&dir).unwrap().permissions().mode() & 0o777;
@@ -71,7 +77,13 @@ fn the_ca_is_reused_while_valid_and_renewed_before_it_expires() {
     let other = LabCa::load_or_create(&dir, &more).unwrap();
     assert_eq!(other.made(), Made::Reissued);
     assert_eq!(other.root_der(), first.root_der());
-    verify(other.root_der(), other.leaf_chain(), &more, SystemTime::now()).unwrap();
+    verify(
+        other.root_der(),
+        other.leaf_chain(),
+        &more,
+        SystemTime::now(),
+    )
+    .unwrap();
 
     // Eleven years on, the root itself is past its end: everything new.
     let much_later = SystemTime::now() + Duration::from_secs(11 * 365 * 86_400);
@@ -92,6 +104,12 @@ fn a_damaged_file_is_made_again() {
     std::fs::write(dir.join("root.key"), "not a key").unwrap();
     let again = LabCa::load_or_create(&dir, &names()).unwrap();
     assert_eq!(again.made(), Made::Created);
-    verify(again.root_der(), again.leaf_chain(), &names(), SystemTime::now()).unwrap();
+    verify(
+        again.root_der(),
+        again.leaf_chain(),
+        &names(),
+        SystemTime::now(),
+    )
+    .unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }

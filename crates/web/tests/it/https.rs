@@ -52,10 +52,9 @@ fn curl_gets_http2_or_http11_as_alpn_chooses_with_hsts() {
     let upstream_addr = upstream.addr;
     let web = TestWeb::start_in(block, move |config, _| {
         config.tls = Some(identity);
-        config.access_log = web::AccessLog::File(std::env::temp_dir().join(format!(
-            "roundtrip-https-log-{}",
-            std::process::id()
-        )));
+        config.access_log = web::AccessLog::File(
+            std::env::temp_dir().join(format!("roundtrip-https-log-{}", std::process::id())),
+        );
         web::add_proxy(&mut config.proxies, "/search", upstream_addr);
     });
     let url = |path: &str| format!("https://{NAME}:{}{path}", web.addr.port());
@@ -64,7 +63,14 @@ fn curl_gets_http2_or_http11_as_alpn_chooses_with_hsts() {
             &curl_path,
             &web,
             &certs,
-            &[flag, "-D", "-", "-w", "\n%{http_version}", &url("/hello.txt")],
+            &[
+                flag,
+                "-D",
+                "-",
+                "-w",
+                "\n%{http_version}",
+                &url("/hello.txt"),
+            ],
         );
         assert!(out.ends_with(&format!("\n{version}")), "{flag}: {out}");
         assert!(out.contains(HELLO), "{out}");
@@ -88,7 +94,8 @@ fn curl_gets_http2_or_http11_as_alpn_chooses_with_hsts() {
         );
         assert!(out.contains(" 404"), "{out}");
         assert!(
-            out.to_ascii_lowercase().contains("strict-transport-security"),
+            out.to_ascii_lowercase()
+                .contains("strict-transport-security"),
             "{out}"
         );
     }
@@ -119,7 +126,12 @@ fn curl_gets_http2_or_http11_as_alpn_chooses_with_hsts() {
                 status,
                 host_header,
                 ..
-            } => Some((target.clone(), decision.clone(), *status, host_header.clone())),
+            } => Some((
+                target.clone(),
+                decision.clone(),
+                *status,
+                host_header.clone(),
+            )),
             _ => None,
         })
         .collect();
@@ -194,7 +206,10 @@ fn openssl_negotiates_tls13_and_tls12_with_alpn() {
     assert!(text.contains("ALPN protocol: h2"), "{text}");
     assert!(text.contains("Verify return code: 0 (ok)"), "{text}");
     let text = run("-tls1_2", "http/1.1");
-    assert!(text.contains("New, TLSv1.2, Cipher is ECDHE-ECDSA"), "{text}");
+    assert!(
+        text.contains("New, TLSv1.2, Cipher is ECDHE-ECDSA"),
+        "{text}"
+    );
     assert!(text.contains("ALPN protocol: http/1.1"), "{text}");
     assert!(text.contains("Verify return code: 0 (ok)"), "{text}");
 }
@@ -217,9 +232,18 @@ fn nghttp_sees_the_hardened_settings_and_h2load_completes() {
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     assert!(output.status.success(), "{text}");
     assert!(text.contains(":status: 200"), "{text}");
-    assert!(text.contains("SETTINGS_MAX_CONCURRENT_STREAMS(0x03):128"), "{text}");
-    assert!(text.contains("SETTINGS_MAX_HEADER_LIST_SIZE(0x06):16384"), "{text}");
-    assert!(text.contains("SETTINGS_INITIAL_WINDOW_SIZE(0x04):262144"), "{text}");
+    assert!(
+        text.contains("SETTINGS_MAX_CONCURRENT_STREAMS(0x03):128"),
+        "{text}"
+    );
+    assert!(
+        text.contains("SETTINGS_MAX_HEADER_LIST_SIZE(0x06):16384"),
+        "{text}"
+    );
+    assert!(
+        text.contains("SETTINGS_INITIAL_WINDOW_SIZE(0x04):262144"),
+        "{text}"
+    );
     assert!(text.contains("strict-transport-security"), "{text}");
     assert!(text.contains(HELLO.trim()), "{text}");
 
@@ -259,7 +283,12 @@ fn rapid_reset_ends_the_connection_with_goaway_and_others_are_served() {
     for i in 0..1000u32 {
         let stream = 2 * i + 1;
         let block = h2::get_block(NAME, "/hello.txt", &[]);
-        burst.extend(h2::frame(h2::HEADERS, h2::END_HEADERS | h2::END_STREAM, stream, &block));
+        burst.extend(h2::frame(
+            h2::HEADERS,
+            h2::END_HEADERS | h2::END_STREAM,
+            stream,
+            &block,
+        ));
         burst.extend(h2::rst_stream(stream, h2::CANCEL));
     }
     // The server may close before it has read it all: a write error is part of the answer.
@@ -293,7 +322,11 @@ fn a_continuation_flood_is_cut_off_and_others_are_served() {
     // reading), or 64 MiB: the bytes sent bound what the server buffered.
     let mut sent = 0usize;
     while sent < 64 * 1024 * 1024 {
-        if tls.write_all(&continuation).and_then(|_| tls.flush()).is_err() {
+        if tls
+            .write_all(&continuation)
+            .and_then(|_| tls.flush())
+            .is_err()
+        {
             break;
         }
         sent += continuation.len();
@@ -329,7 +362,9 @@ fn a_continuation_flood_is_cut_off_and_others_are_served() {
     // h2 ends such a connection with GOAWAY (PROTOCOL_ERROR or ENHANCE_YOUR_CALM) when the
     // reset did not cut it short.
     assert!(goaway != Some(0), "GOAWAY NO_ERROR for a flood");
-    eprintln!("CONTINUATION flood: {sent} bytes written before the server ended it; GOAWAY {goaway:?}");
+    eprintln!(
+        "CONTINUATION flood: {sent} bytes written before the server ended it; GOAWAY {goaway:?}"
+    );
     still_serves(&web, &certs);
 }
 
@@ -339,7 +374,11 @@ fn bad_certificate_and_key_files_are_refused_with_path_and_reason() {
     let missing = certs.dir.join("missing.pem");
     let err = web::TlsIdentity::from_pem_files(&missing, &certs.key_pem).unwrap_err();
     assert_eq!(err.path, missing);
-    assert!(err.to_string().starts_with(&format!("{}: ", missing.display())), "{err}");
+    assert!(
+        err.to_string()
+            .starts_with(&format!("{}: ", missing.display())),
+        "{err}"
+    );
 
     // A key file given as the certificate: no certificate in it.
     let err = web::TlsIdentity::from_pem_files(&certs.key_pem, &certs.key_pem).unwrap_err();
@@ -367,11 +406,17 @@ fn bad_certificate_and_key_files_are_refused_with_path_and_reason() {
         .unwrap_err()
         .to_string();
     assert!(err.starts_with("web.toml:3:"), "{err}");
-    assert!(err.contains(&arg(&stray)) && err.contains("does not match"), "{err}");
+    assert!(
+        err.contains(&arg(&stray)) && err.contains("does not match"),
+        "{err}"
+    );
     let err = web::WebConfig::from_toml_str("tls_cert = \"x.pem\"\n", "web.toml")
         .unwrap_err()
         .to_string();
-    assert!(err.starts_with("web.toml:1:") && err.contains("tls_key"), "{err}");
+    assert!(
+        err.starts_with("web.toml:1:") && err.contains("tls_key"),
+        "{err}"
+    );
     let err = web::WebConfig::from_toml_str("[http2]\nmax_frame_size = 10\n", "web.toml")
         .unwrap_err()
         .to_string();
