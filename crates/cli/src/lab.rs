@@ -114,6 +114,23 @@ pub fn run(cmd: LabCommand) -> anyhow::Result<u8> {
                 .expect("the config has a root");
             let home = lab::tour::home_url(config);
             print_table(&running);
+            let ca = &running.ca;
+            let root_ca = ca.root_path();
+            println!();
+            println!(
+                "HTTPS: {} on port {} with a certificate for {} from the lab's own CA ({:?}); \
+                 nothing on this machine trusts it: give its root to a client yourself, \
+                 e.g. curl --cacert {}",
+                config.web.name,
+                config.https_port,
+                ca.names().join(", "),
+                ca.made(),
+                root_ca.display()
+            );
+            let https_home = match config.https_port {
+                443 => format!("https://{}/", config.web.name),
+                port => format!("https://{}:{port}/", config.web.name),
+            };
             // Kept until the lab stops.
             let _forwards = if publish || config.publish.enabled {
                 match publish_ports(&running) {
@@ -137,6 +154,10 @@ pub fn run(cmd: LabCommand) -> anyhow::Result<u8> {
                 );
                 println!(
                     "     roundtrip lab exec -- curl -v http://www.google.com/  (any tool, from the laptop)"
+                );
+                println!(
+                    "     roundtrip lab exec -- curl -v --cacert {} {https_home}  (TLS 1.3, HTTP/2)",
+                    root_ca.display()
                 );
                 println!(
                     "     roundtrip lab exec -- roundtrip get http://www.google.com/search?q=dns -v"
@@ -163,6 +184,13 @@ pub fn run(cmd: LabCommand) -> anyhow::Result<u8> {
             println!(
                 "     roundtrip get {}search?q=dns --resolver {resolver} -v   (the web server, the WAS, the database)",
                 home
+            );
+            println!(
+                "     curl -v --cacert {} --resolve {}:{}:{} {https_home}   (HTTPS, HTTP/2)",
+                root_ca.display(),
+                config.web.name,
+                config.https_port,
+                config.web.address,
             );
             println!("Ctrl-C stops the lab.");
             running.run_until_interrupted();

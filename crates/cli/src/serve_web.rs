@@ -21,6 +21,13 @@ pub struct WebArgs {
     /// prefix given twice balances over both upstreams.
     #[arg(long = "proxy")]
     pub proxies: Vec<String>,
+    /// HTTPS: the certificate chain (PEM, leaf first); needs --tls-key. TLS 1.3 and 1.2, and
+    /// HTTP/2 when the client's ALPN chooses it.
+    #[arg(long, requires = "tls_key", value_name = "FILE")]
+    pub tls_cert: Option<PathBuf>,
+    /// HTTPS: the certificate's private key (PEM); needs --tls-cert.
+    #[arg(long, requires = "tls_cert", value_name = "FILE")]
+    pub tls_key: Option<PathBuf>,
     /// A TOML config (virtual hosts, redirects, limits); flags override it.
     #[arg(long)]
     pub config: Option<PathBuf>,
@@ -97,6 +104,21 @@ pub fn run(args: WebArgs) -> anyhow::Result<u8> {
         };
     }
 
+    if let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) {
+        match web::TlsIdentity::from_pem_files(cert, key) {
+            Ok(identity) => config.tls = Some(identity),
+            Err(err) => {
+                eprintln!("roundtrip: {err}");
+                return Ok(1);
+            }
+        }
+    }
+    let scheme = if config.tls.is_some() {
+        "https"
+    } else {
+        "http"
+    };
+
     let workers = match config.workers {
         0 => std::thread::available_parallelism().map_or(1, |n| n.get()),
         n => n,
@@ -116,7 +138,7 @@ pub fn run(args: WebArgs) -> anyhow::Result<u8> {
     runtime.block_on(async move {
         let server = web::spawn(listener, config, Arc::new(journey::Silent)).await?;
         eprintln!(
-            "web: serving {} on http://{} ({workers} worker{})",
+            "web: serving {} on {scheme}://{} ({workers} worker{})",
             args.root.display(),
             server.local_addr(),
             if workers == 1 { "" } else { "s" }

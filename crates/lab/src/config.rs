@@ -59,11 +59,15 @@ pub struct LabConfig {
     pub browser6: Option<Ipv6Addr>,
     /// On loopback from a namespace config: the prefix the zones' addresses move to.
     pub zones_on_loopback: Option<[u8; 3]>,
-    ports_given: (Option<u16>, Option<u16>),
+    ports_given: (Option<u16>, Option<u16>, Option<u16>),
     /// The port every lab DNS server (and the resolver) listens on.
     pub dns_port: u16,
     /// The web server's port.
     pub http_port: u16,
+    /// The web server's HTTPS port.
+    pub https_port: u16,
+    /// The lab CA's directory ([`crate::ca`]): `[paths] ca`, else the user's state directory.
+    pub ca_dir: PathBuf,
     /// The directory of the zone files.
     pub zones_dir: PathBuf,
     /// The web server's document root.
@@ -147,6 +151,10 @@ pub struct WebHost {
     pub redirects: Vec<(String, String)>,
     /// Seconds the WAS has to answer.
     pub upstream_timeout: f64,
+    /// Plain HTTP answers only 301 to https:// (same host and path), as www.google.com does.
+    pub https_redirect: bool,
+    /// The Strict-Transport-Security value of HTTPS responses (`None`: not sent).
+    pub hsts: Option<String>,
 }
 
 /// The application server of the lab.
@@ -300,6 +308,10 @@ impl LabConfig {
         };
         let zones_dir = base.join(raw.paths.zones.unwrap_or_else(|| "zones".into()));
         let site_dir = base.join(raw.paths.site.unwrap_or_else(|| "site".into()));
+        let ca_dir = raw
+            .paths
+            .ca
+            .map_or_else(crate::ca::LabCa::default_dir, |dir| base.join(dir));
 
         let mut dns = Vec::new();
         for (i, server) in raw.dns.iter().enumerate() {
@@ -388,6 +400,24 @@ impl LabConfig {
                         Some(secs.span()),
                         "web.upstream_timeout",
                         format!("{} is not a positive number of seconds", secs.get_ref()),
+                    ));
+                }
+            },
+            https_redirect: raw.web.https_redirect.unwrap_or(true),
+            hsts: match raw.web.hsts {
+                None => Some(web::DEFAULT_HSTS.to_owned()),
+                Some(value) if value.get_ref().trim().is_empty() => None,
+                Some(value) if value.get_ref().trim().starts_with("max-age=") => {
+                    Some(value.get_ref().trim().to_owned())
+                }
+                Some(value) => {
+                    return Err(error(
+                        Some(value.span()),
+                        "web.hsts",
+                        format!(
+                            "{:?}: expected max-age=SECONDS[; includeSubDomains]",
+                            value.get_ref()
+                        ),
                     ));
                 }
             },
@@ -523,9 +553,11 @@ impl LabConfig {
             browser_name: raw.browser.name.unwrap_or_else(|| "browser".into()),
             browser6,
             zones_on_loopback: None,
-            ports_given: (raw.ports.dns, raw.ports.http),
+            ports_given: (raw.ports.dns, raw.ports.http, raw.ports.https),
             dns_port: 0,
             http_port: 0,
+            https_port: 0,
+            ca_dir,
             zones_dir,
             site_dir,
             browser,
@@ -543,15 +575,20 @@ impl LabConfig {
         Ok(config)
     }
 
-    /// The ports: as given, else 53 and 80 in namespaces (each host's own ports) and on
-    /// loopback as root, 1053 and 8080 on loopback otherwise.
+    /// The ports: as given, else 53, 80 and 443 in namespaces (each host's own ports) and on
+    /// loopback as root, 1053, 8080 and 8443 on loopback otherwise.
     fn set_ports(&mut self) {
-        let (dns, http) = match self.placement {
-            Placement::Namespaces => (53, 80),
-            Placement::Loopback => (crate::default_dns_port(), default_http_port()),
+        let (dns, http, https) = match self.placement {
+            Placement::Namespaces => (53, 80, 443),
+            Placement::Loopback => (
+                crate::default_dns_port(),
+                default_http_port(),
+                default_https_port(),
+            ),
         };
         self.dns_port = self.ports_given.0.unwrap_or(dns);
         self.http_port = self.ports_given.1.unwrap_or(http);
+        self.https_port = self.ports_given.2.unwrap_or(https);
     }
 
     /// The same lab on loopback, for when namespaces are refused: `A.B.C.N` becomes
@@ -640,6 +677,23 @@ impl LabConfig {
         SocketAddr::new(IpAddr::V4(self.web.address), self.http_port)
     }
 
+    /// The web server's HTTPS socket address.
+    pub fn web_https_addr(&self) -> SocketAddr {
+        SocketAddr::new(IpAddr::V4(self.web.address), self.https_port)
+    }
+
+    /// The names the web server's certificate must hold: its own and the redirecting hosts'.
+    pub fn web_names(&self) -> Vec<String> {
+        let mut names = vec![self.web.name.to_ascii_lowercase()];
+        for (host, _) in &self.web.redirects {
+            let host = host.to_ascii_lowercase();
+            if !names.contains(&host) {
+                names.push(host);
+            }
+        }
+        names
+    }
+
     /// The WAS's socket address (it shares the HTTP port, on its own host).
     pub fn was_addr(&self) -> SocketAddr {
         SocketAddr::new(IpAddr::V4(self.was.address), self.http_port)
@@ -694,6 +748,15 @@ pub fn default_http_port() -> u16 {
         80
     } else {
         8080
+    }
+}
+
+/// The web server's HTTPS port: 443 as root, 8443 otherwise.
+pub fn default_https_port() -> u16 {
+    if crate::default_dns_port() == 53 {
+        443
+    } else {
+        8443
     }
 }
 
@@ -756,6 +819,7 @@ struct RawPublish {
 struct RawPorts {
     dns: Option<u16>,
     http: Option<u16>,
+    https: Option<u16>,
 }
 
 #[derive(Deserialize, Default)]
@@ -763,6 +827,7 @@ struct RawPorts {
 struct RawPaths {
     zones: Option<String>,
     site: Option<String>,
+    ca: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -818,6 +883,8 @@ struct RawWeb {
     proxy: Option<Vec<String>>,
     redirects: Option<Spanned<Vec<String>>>,
     upstream_timeout: Option<Spanned<f64>>,
+    https_redirect: Option<bool>,
+    hsts: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize)]

@@ -14,6 +14,7 @@
 //! not there, a WAS that never answers, a database that cannot be opened — so that each status
 //! code has its real cause.
 
+pub mod ca;
 pub mod config;
 pub mod filter;
 pub mod netns;
@@ -96,6 +97,8 @@ pub struct RunningLab {
     pub placement: Placement,
     /// The address table, in config order, then the routers.
     pub hosts: Vec<HostRow>,
+    /// The lab's certificate authority: its root is what the lab's browser trusts.
+    pub ca: ca::LabCa,
     // Both stop when dropped (the name servers are told first, in `stop`).
     dns_servers: Vec<RunningServer>,
     _resolver_fronts: Vec<resolver::RunningResolver>,
@@ -420,15 +423,33 @@ pub fn start(
         detail: was_detail,
     });
 
+    // The lab's CA: made on the first start, reused while valid ([`ca`]).
+    let ca = ca::LabCa::load_or_create(&config.ca_dir, &config.web_names()).map_err(|err| {
+        LabError::Start {
+            what: "the lab's certificate authority".into(),
+            reason: err.to_string(),
+        }
+    })?;
+    let identity = ca.web_identity().map_err(|err| LabError::Start {
+        what: format!(
+            "the web server's certificate in {}",
+            ca.leaf_chain_path().display()
+        ),
+        reason: err.to_string(),
+    })?;
     let web_host = on_host(&config.web.name);
     let web_runtime = runtime_in(&web_host, "lab-web")?;
     let web_addrs = listen_addrs(config.web.address, config.web.address6, config.http_port);
+    let https_addrs = listen_addrs(config.web.address, config.web.address6, config.https_port);
     let mut webs = Vec::new();
-    for addr in &web_addrs {
-        let addr = *addr;
+    for (addr, tls) in web_addrs
+        .iter()
+        .map(|a| (*a, None))
+        .chain(https_addrs.iter().map(|a| (*a, Some(identity.clone()))))
+    {
         let listener = inside(&web_host, || std::net::TcpListener::bind(addr))?
             .map_err(|source| LabError::Bind { addr, source })?;
-        let web_config = web_config(config, network.is_some());
+        let web_config = web_config(config, network.is_some(), tls);
         let web = web_runtime
             .block_on(web::spawn(listener, web_config, reporter.clone()))
             .map_err(|source| LabError::Bind { addr, source })?;
@@ -440,9 +461,18 @@ pub fn start(
         addr: web_addrs[0],
         addr6: web_addrs.get(1).copied(),
         detail: format!(
-            "static {}; {} -> WAS",
+            "static {}; {} -> WAS; https on port {} (TLS 1.3/1.2, h2) with the lab CA's \
+             certificate for {}; port {} {}",
             config.site_dir.display(),
-            config.web.proxy.join(" ")
+            config.web.proxy.join(" "),
+            config.https_port,
+            ca.names().join(" "),
+            config.http_port,
+            if config.web.https_redirect {
+                "answers 301 to https://"
+            } else {
+                "serves plain HTTP too"
+            },
         ),
     });
     let mut losing: Vec<(String, String)> = Vec::new();
@@ -519,6 +549,7 @@ pub fn start(
         config: config.clone(),
         placement,
         hosts,
+        ca,
         dns_servers,
         _resolver_fronts: resolver_fronts,
         resolver: engine,
@@ -543,8 +574,13 @@ fn listen_addrs(
 }
 
 /// The web server's config in the lab: the site, the WAS behind the proxied prefixes, the
-/// redirecting virtual hosts.
-fn web_config(config: &LabConfig, in_namespace: bool) -> web::WebConfig {
+/// redirecting virtual hosts; with `tls` the HTTPS listener, without it the plain one (which
+/// only redirects to https:// when the config says so).
+fn web_config(
+    config: &LabConfig,
+    in_namespace: bool,
+    tls: Option<web::TlsIdentity>,
+) -> web::WebConfig {
     let mut web = web::WebConfig::new(config.site_dir.clone());
     for prefix in &config.web.proxy {
         web.proxies.push(web::ProxyRoute {
@@ -553,11 +589,17 @@ fn web_config(config: &LabConfig, in_namespace: bool) -> web::WebConfig {
         });
     }
     for (host, to) in &config.web.redirects {
-        // Off port 80 the redirect must keep the lab's port, or the browser would leave the lab.
-        let to = match config.http_port {
-            80 => to.clone(),
+        // Over HTTPS the redirect stays on https://.
+        let (to, port, default_port) = match (&tls, to.strip_prefix("http://")) {
+            (Some(_), Some(rest)) => (format!("https://{rest}"), config.https_port, 443),
+            (Some(_), None) => (to.clone(), config.https_port, 443),
+            (None, _) => (to.clone(), config.http_port, 80),
+        };
+        // Off the usual port the redirect must keep the lab's, or the browser would leave the lab.
+        let to = match port {
+            port if port == default_port => to,
             port if to.matches(':').count() == 1 => format!("{to}:{port}"),
-            _ => to.clone(),
+            _ => to,
         };
         web.redirects.push(web::Redirect {
             host: host.clone(),
@@ -566,6 +608,11 @@ fn web_config(config: &LabConfig, in_namespace: bool) -> web::WebConfig {
         });
     }
     web.limits.upstream_timeout = Duration::from_secs_f64(config.web.upstream_timeout);
+    web.hsts = config.web.hsts.clone();
+    if tls.is_none() && config.web.https_redirect {
+        web.https_redirect = Some(config.https_port);
+    }
+    web.tls = tls;
     web.access_log = web::AccessLog::Off;
     // On loopback the capture tells the web server's connections to the WAS by their source
     // address; in its namespace the host has no other.

@@ -234,7 +234,11 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
     let mut search = options.search.clone();
     // What to break first; the URL is made once the lab runs, with the ports it really has
     // (on the loopback fallback, an ordinary user's are 1053 and 8080).
-    let planned = &options.config;
+    // Port 80 keeps serving plain HTTP in the tour until the browser follows http -> https
+    // with its HSTS store and tells the TLS story (issue 12's browser and capture sides).
+    let mut planned = options.config.clone();
+    planned.web.https_redirect = false;
+    let planned = &planned;
     match options.fault {
         None | Some(Fault::Nxdomain) => {}
         Some(Fault::Loss) => faults.loss = true,

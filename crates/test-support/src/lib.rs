@@ -7,8 +7,10 @@
 //! - [`Peer`] and [`ChildGuard`]: third-party programs (dig, kdig, nsd, named-checkzone) found on
 //!   the PATH or skipped with a loud message, and killed — only the ones we started — on drop.
 
+pub mod h2; // HTTP/2 frames written and read by hand, for abusive clients
 pub mod http;
-pub mod pg; // a throwaway PostgreSQL cluster per test (the WAS's tests) // a raw HTTP/1.1 client: exact bytes out, responses read field by field (web tests)
+pub mod pg;
+pub mod tls; // a throwaway CA and leaf on disk; a blocking TLS client with ALPN // a throwaway PostgreSQL cluster per test (the WAS's tests) // a raw HTTP/1.1 client: exact bytes out, responses read field by field (web tests)
 
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream, UdpSocket};
@@ -390,7 +392,7 @@ impl LabZones {
 
     /// Writes `lab.toml` for the whole lab (`lab/lab.toml`) in this block: its addresses
     /// rewritten, these zones, the repository's site, a SQLite database in this directory, and
-    /// the ports given. Returns the config's path, for `--config`.
+    /// the ports given, the lab CA in `ca/` here. Returns the config's path, for `--config`.
     pub fn write_lab_config(&self, dns_port: u16, http_port: u16) -> PathBuf {
         let source = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../lab"));
         let text = std::fs::read_to_string(source.join("lab.toml"))
@@ -410,7 +412,9 @@ impl LabZones {
             .replace(
                 "# database = \"sqlite://lab.db\"",
                 "database = \"sqlite://lab.db\"",
-            );
+            )
+            // The lab's CA in this directory, not in the user's state directory.
+            .replace("# ca = \"ca\"", "ca = \"ca\"");
         let path = self.dir.join("lab.toml");
         std::fs::write(&path, text)
             .unwrap_or_else(|err| panic!("cannot write {}: {err}", path.display()));

@@ -9,6 +9,22 @@
 //! workers = 0                    # runtime threads for `serve web`; 0 = one per core
 //! cache_control = "no-cache"     # Cache-Control sent with static files
 //! sendfile = true                # big files by sendfile(2); false: read in 256 KiB chunks
+//! tls_cert = "cert.pem"          # HTTPS: the PEM chain, leaf first (tls_key is then required)
+//! tls_key = "key.pem"            # its PEM private key (PKCS#8, PKCS#1 or SEC1)
+//! hsts = "max-age=31536000; includeSubDomains"   # Strict-Transport-Security on https; "" = none
+//! https_redirect = 443           # plain HTTP only answers 301 to https://HOST[:443]/PATH
+//!
+//! [http2]                        # over TLS when ALPN chooses h2
+//! enabled = true
+//! max_concurrent_streams = 128
+//! max_header_list_size = 16384   # default: limits.max_header_bytes
+//! initial_stream_window = 262144
+//! initial_connection_window = 1048576
+//! max_frame_size = 16384
+//! max_pending_accept_reset_streams = 20    # rapid reset: more, and GOAWAY
+//! max_local_error_reset_streams = 256
+//! keep_alive_interval = 60.0
+//! keep_alive_timeout = 20.0
 //!
 //! [limits]
 //! header_timeout = 10.0          # seconds to send a whole request head, else 408 and close
@@ -72,6 +88,16 @@ pub struct WebConfig {
     /// The address connections to upstreams leave from (nginx's `proxy_bind`); `None` lets
     /// the kernel choose. The lab sets the web server's own address, as its host would have.
     pub upstream_bind: Option<std::net::IpAddr>,
+    /// HTTPS: when set, every connection starts with a TLS handshake (see [`crate::tls`]).
+    pub tls: Option<crate::TlsIdentity>,
+    /// The `Strict-Transport-Security` value of HTTPS responses (`None`: not sent). Never sent
+    /// over plain HTTP (RFC 6797 §7.2).
+    pub hsts: Option<String>,
+    /// Plain HTTP answers nothing but `301` to `https://` on this port (same host, path and
+    /// query); ignored on a TLS listener.
+    pub https_redirect: Option<u16>,
+    /// HTTP/2's limits.
+    pub http2: crate::Http2Limits,
 }
 
 /// A path prefix served by one or more upstreams, balanced round-robin.
@@ -232,6 +258,10 @@ impl WebConfig {
             static_files: StaticOptions::default(),
             shutdown_grace: Duration::from_secs(10),
             upstream_bind: None,
+            tls: None,
+            hsts: Some(crate::tls::DEFAULT_HSTS.to_owned()),
+            https_redirect: None,
+            http2: crate::Http2Limits::default(),
         }
     }
 
@@ -328,6 +358,12 @@ struct FileConfig {
     gzip: Option<bool>,
     sendfile: Option<bool>,
     shutdown_grace: Option<Spanned<f64>>,
+    tls_cert: Option<Spanned<String>>,
+    tls_key: Option<Spanned<String>>,
+    hsts: Option<Spanned<String>>,
+    https_redirect: Option<Spanned<u16>>,
+    #[serde(default)]
+    http2: FileHttp2,
     #[serde(default)]
     limits: FileLimits,
     #[serde(default)]
@@ -349,6 +385,21 @@ struct FileLimits {
     upstream_timeout: Option<Spanned<f64>>,
     upstream_connect_timeout: Option<Spanned<f64>>,
     upstream_down_for: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct FileHttp2 {
+    enabled: Option<bool>,
+    max_concurrent_streams: Option<Spanned<u32>>,
+    max_header_list_size: Option<Spanned<u32>>,
+    initial_stream_window: Option<Spanned<u32>>,
+    initial_connection_window: Option<Spanned<u32>>,
+    max_frame_size: Option<Spanned<u32>>,
+    max_pending_accept_reset_streams: Option<usize>,
+    max_local_error_reset_streams: Option<usize>,
+    keep_alive_interval: Option<Spanned<f64>>,
+    keep_alive_timeout: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -404,6 +455,7 @@ fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError>
             .as_ref()
             .map_or(PathBuf::new(), |r| path_of(r.get_ref())),
     );
+    tls_settings(&raw, &mut config, &at, &path_of)?;
     if let Some(log) = raw.access_log {
         config.access_log = match log.as_str() {
             "off" | "" => AccessLog::Off,
@@ -543,6 +595,108 @@ fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError>
         });
     }
     Ok(config)
+}
+
+/// The HTTPS keys and `[http2]`: a certificate or key that cannot be used is refused at the
+/// line that names it, with the file and the reason.
+fn tls_settings(
+    raw: &FileConfig,
+    config: &mut WebConfig,
+    at: &impl Fn(Range<usize>, String) -> ConfigError,
+    path_of: &impl Fn(&str) -> PathBuf,
+) -> Result<(), ConfigError> {
+    match (&raw.tls_cert, &raw.tls_key) {
+        (None, None) => {}
+        (Some(cert), None) => {
+            return Err(at(cert.span(), "tls_cert needs tls_key too".into()));
+        }
+        (None, Some(key)) => {
+            return Err(at(key.span(), "tls_key needs tls_cert too".into()));
+        }
+        (Some(cert), Some(key)) => {
+            let (cert_path, key_path) = (path_of(cert.get_ref()), path_of(key.get_ref()));
+            let identity =
+                crate::TlsIdentity::from_pem_files(&cert_path, &key_path).map_err(|err| {
+                    let span = if err.path == key_path && err.path != cert_path {
+                        key.span()
+                    } else {
+                        cert.span()
+                    };
+                    at(span, err.to_string())
+                })?;
+            config.tls = Some(identity);
+        }
+    }
+    if let Some(value) = &raw.hsts {
+        let text = value.get_ref().trim();
+        if text.is_empty() {
+            config.hsts = None;
+        } else if !text.starts_with("max-age=") || http::HeaderValue::from_str(text).is_err() {
+            return Err(at(
+                value.span(),
+                format!("{text:?}: expected max-age=SECONDS[; includeSubDomains][; preload]"),
+            ));
+        } else {
+            config.hsts = Some(text.to_owned());
+        }
+    }
+    if let Some(port) = &raw.https_redirect {
+        if *port.get_ref() == 0 {
+            return Err(at(
+                port.span(),
+                "https_redirect is a port, 1 to 65535".into(),
+            ));
+        }
+        config.https_redirect = Some(*port.get_ref());
+    }
+    let h2 = &raw.http2;
+    let limits = &mut config.http2;
+    if let Some(enabled) = h2.enabled {
+        limits.enabled = enabled;
+    }
+    let in_range = |value: &Spanned<u32>, name: &str, min: u32, max: u32| {
+        let v = *value.get_ref();
+        if (min..=max).contains(&v) {
+            Ok(v)
+        } else {
+            Err(at(
+                value.span(),
+                format!("http2.{name} must be between {min} and {max}"),
+            ))
+        }
+    };
+    if let Some(value) = &h2.max_concurrent_streams {
+        limits.max_concurrent_streams = in_range(value, "max_concurrent_streams", 1, 10_000)?;
+    }
+    if let Some(value) = &h2.max_header_list_size {
+        limits.max_header_list_size = Some(in_range(value, "max_header_list_size", 1024, 1 << 24)?);
+    }
+    // RFC 9113 §6.5.2: windows up to 2^31-1, frames between 2^14 and 2^24-1.
+    if let Some(value) = &h2.initial_stream_window {
+        limits.initial_stream_window =
+            in_range(value, "initial_stream_window", 1024, (1 << 31) - 1)?;
+    }
+    if let Some(value) = &h2.initial_connection_window {
+        limits.initial_connection_window =
+            in_range(value, "initial_connection_window", 65_535, (1 << 31) - 1)?;
+    }
+    if let Some(value) = &h2.max_frame_size {
+        limits.max_frame_size = in_range(value, "max_frame_size", 1 << 14, (1 << 24) - 1)?;
+    }
+    if let Some(value) = h2.max_pending_accept_reset_streams {
+        limits.max_pending_accept_reset_streams = value;
+    }
+    if let Some(value) = h2.max_local_error_reset_streams {
+        limits.max_local_error_reset_streams = value;
+    }
+    let secs = |value: &Spanned<f64>| seconds(*value.get_ref()).map_err(|e| at(value.span(), e));
+    if let Some(value) = &h2.keep_alive_interval {
+        limits.keep_alive_interval = secs(value)?;
+    }
+    if let Some(value) = &h2.keep_alive_timeout {
+        limits.keep_alive_timeout = secs(value)?;
+    }
+    Ok(())
 }
 
 /// 1-based line and column (in characters) of byte `offset` in `text`.

@@ -51,8 +51,13 @@ pub(crate) struct Site {
 /// What the connection knows that a request needs.
 pub(crate) struct Connection {
     pub(crate) client: SocketAddr,
-    /// The raw bytes of the current request head (see `server::Watched`).
+    /// The raw bytes of the current request head (see `server::Watched`); over HTTP/2 it
+    /// stays empty (h2 frames carry no HTTP/1 framing to check).
     pub(crate) head: Arc<Mutex<HeadCapture>>,
+    /// Over TLS: responses carry Strict-Transport-Security.
+    pub(crate) secure: bool,
+    /// Big static files may go by sendfile(2) (plain TCP under HTTP/1.1 only).
+    pub(crate) sendfile: bool,
 }
 
 /// The bytes read since the last response was written: the current request's head, unless
@@ -220,8 +225,19 @@ pub(crate) async fn handle(
     let started = Instant::now();
     let observed = shared.access_log.is_some() || shared.reporter.enabled();
     let account = observed.then(|| describe(&shared, &connection, &request, started));
-    let outcome = route(&shared, &connection, request).await;
+    let outcome = match shared.https_redirect.filter(|_| !connection.secure) {
+        Some(port) => to_https(&request, port),
+        None => route(&shared, &connection, request).await,
+    };
     let mut response = outcome.response;
+    if connection.secure
+        && let Some(hsts) = &shared.hsts
+    {
+        // RFC 6797 §7.1: on every response over a secure transport, whatever its status.
+        response
+            .headers_mut()
+            .insert(header::STRICT_TRANSPORT_SECURITY, hsts.clone());
+    }
     if let Some(mut completion) = account {
         completion.head_ms = started.elapsed().as_secs_f64() * 1000.0;
         completion.status = response.status().as_u16();
@@ -255,7 +271,8 @@ fn describe(
         method: request.method().clone(),
         request_line: format!("{} {} {:?}", request.method(), target, request.version()),
         target,
-        host: header(header::HOST),
+        // HTTP/2 carries the host in :authority (RFC 9113 §8.3.1), which hyper puts in the URI.
+        host: header(header::HOST).or_else(|| request.uri().authority().map(|a| a.to_string())),
         referer: header(header::REFERER),
         user_agent: header(header::USER_AGENT),
         started,
@@ -360,6 +377,7 @@ async fn route(
             client: connection.client,
             epoch: shared.epoch,
             raw: connection.head.clone(),
+            secure: connection.secure,
         };
         let proxied = proxy::forward(&shared.client, route, limits, &downstream, request).await;
         let decision = if proxied.answered {
@@ -387,6 +405,32 @@ async fn route(
             .insert(header::CONNECTION, HeaderValue::from_static("close"));
     }
     outcome
+}
+
+/// Plain HTTP on a server that only redirects to HTTPS: 301 to the same host (its port
+/// replaced by `port`, left out when 443) and the same path and query. A request without a
+/// usable Host has nowhere to go: 400.
+fn to_https(request: &Request<Incoming>, port: u16) -> Outcome {
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .filter(|h| request_line::valid_host(h.as_bytes()))
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| request.uri().host());
+    let Some(host) = host.map(strip_port).filter(|h| !h.is_empty()) else {
+        return refused(StatusCode::BAD_REQUEST, false);
+    };
+    let host = if host.contains(':') {
+        format!("[{host}]")
+    } else {
+        host.to_owned()
+    };
+    let pq = request.uri().path_and_query().map_or("/", |pq| pq.as_str());
+    let location = match port {
+        443 => format!("https://{host}{pq}"),
+        port => format!("https://{host}:{port}{pq}"),
+    };
+    redirect_to(StatusCode::MOVED_PERMANENTLY, &location)
 }
 
 /// Methods the server knows (RFC 9110 §9.3, and PATCH, RFC 5789): proxied paths forward them
@@ -443,8 +487,10 @@ async fn serve_static(site: &Site, connection: &Connection, request: Request<Inc
     match site.files.find(&key).await {
         Lookup::File(file) => {
             let register = |mapped: &Arc<crate::sendfile::MappedFile>| {
-                let mut state = connection.head.lock().unwrap_or_else(|e| e.into_inner());
-                state.regions.register(mapped);
+                if connection.sendfile {
+                    let mut state = connection.head.lock().unwrap_or_else(|e| e.into_inner());
+                    state.regions.register(mapped);
+                }
             };
             let response = site
                 .files

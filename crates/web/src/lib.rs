@@ -1,9 +1,13 @@
-//! The web server of the lab's `www.google.com`, and `roundtrip serve web`: HTTP/1.1 on hyper,
-//! serving static files itself and proxying configured path prefixes to upstreams (the WAS).
+//! The web server of the lab's `www.google.com`, and `roundtrip serve web`: HTTP/1.1 and, over
+//! TLS (rustls on ring, TLS 1.3 and 1.2), HTTP/2 on hyper, serving static files itself and
+//! proxying configured path prefixes to upstreams (the WAS) over HTTP/1.1 with keep-alive.
 //!
 //! A request enters at [`spawn`]'s accept loop (`server::accept_loop`), which gives each
-//! connection a task running hyper's HTTP/1.1 state machine (`server::serve_connection`, with
-//! the header-read timeout and size limits). hyper calls `handler::handle` for every request
+//! connection a task (`server::serve_connection`): the TLS handshake when the config has a
+//! [`TlsIdentity`], then hyper's HTTP/2 connection when ALPN chose `h2` (with the limits of
+//! [`Http2Limits`]), else its HTTP/1.1 state machine (with the header-read timeout and size
+//! limits). Over TLS every response carries `Strict-Transport-Security`; a plain listener with
+//! `https_redirect` answers only 301 to https://. hyper calls `handler::handle` for every request
 //! head: limits (414, 413, 400 for Content-Length with Transfer-Encoding, for a Host that is
 //! not host[:port] and for bad percent-encoding: `request_line`) -> redirect hosts (301) ->
 //! the virtual host by Host header -> the method (TRACE and CONNECT 405, unknown 501) -> a
@@ -41,6 +45,7 @@ pub mod request_line; // pub for the fuzz targets
 mod sendfile;
 mod server;
 mod static_files;
+mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -52,6 +57,7 @@ pub use config::{
     AccessLog, ConfigError, Limits, ProxyRoute, Redirect, StaticOptions, VirtualHost, WebConfig,
     add_proxy, parse_proxy_spec, parse_upstream, seconds,
 };
+pub use tls::{DEFAULT_HSTS, Http2Limits, IdentityError, TlsFileError, TlsIdentity};
 
 /// A web server running on a tokio runtime.
 pub struct RunningWeb {

@@ -128,6 +128,8 @@ pub(crate) struct Downstream {
     pub(crate) epoch: Instant,
     /// The connection's raw request bytes, with the chunked grammar check.
     pub(crate) raw: Arc<Mutex<HeadCapture>>,
+    /// The client came over TLS: `X-Forwarded-Proto: https`.
+    pub(crate) secure: bool,
 }
 
 /// Forwards `request` along `route` and returns the upstream's response (or 400/408/413 for
@@ -140,11 +142,15 @@ pub(crate) async fn forward(
     request: Request<Incoming>,
 ) -> Proxied {
     let (mut parts, body) = request.into_parts();
+    // HTTP/2 frames a body with DATA frames and may send no Content-Length (RFC 9113 §8.1).
     let has_body = parts.headers.contains_key(header::TRANSFER_ENCODING)
         || parts
             .headers
             .get(header::CONTENT_LENGTH)
-            .is_some_and(|v| v.as_bytes() != b"0");
+            .is_some_and(|v| v.as_bytes() != b"0")
+        || (parts.version == http::Version::HTTP_2
+            && !http_body::Body::is_end_stream(&body)
+            && !parts.headers.contains_key(header::CONTENT_LENGTH));
     // The whole body first: a framing error, a timeout or an oversized body is the client's
     // fault and is answered here, before any upstream sees a byte of the request.
     let body = if has_body {
@@ -164,7 +170,14 @@ pub(crate) async fn forward(
             .headers
             .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
     }
-    add_forwarding(&mut parts.headers, downstream.client);
+    // HTTP/2's :authority is the upstream's Host (RFC 9113 §8.3.1), as HTTP/1.1's Host is.
+    if !parts.headers.contains_key(header::HOST)
+        && let Some(authority) = parts.uri.authority()
+        && let Ok(host) = HeaderValue::from_str(authority.as_str())
+    {
+        parts.headers.insert(header::HOST, host);
+    }
+    add_forwarding(&mut parts.headers, downstream.client, downstream.secure);
     set_traceparent(&mut parts.headers);
     let path_and_query = parts
         .uri
@@ -292,7 +305,8 @@ fn remove_hop_by_hop(headers: &mut HeaderMap) {
     headers.remove("proxy-connection");
 }
 
-fn add_forwarding(headers: &mut HeaderMap, client: SocketAddr) {
+fn add_forwarding(headers: &mut HeaderMap, client: SocketAddr, secure: bool) {
+    let proto = if secure { "https" } else { "http" };
     let ip = client.ip();
     let xff = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
         Some(earlier) => format!("{earlier}, {ip}"),
@@ -301,13 +315,13 @@ fn add_forwarding(headers: &mut HeaderMap, client: SocketAddr) {
     if let Ok(value) = HeaderValue::from_str(&xff) {
         headers.insert("x-forwarded-for", value);
     }
-    headers.insert("x-forwarded-proto", HeaderValue::from_static("http"));
+    headers.insert("x-forwarded-proto", HeaderValue::from_static(proto));
     let host = headers.get(header::HOST).cloned();
     let node = match ip {
         std::net::IpAddr::V4(v4) => v4.to_string(),
         std::net::IpAddr::V6(v6) => format!("\"[{v6}]\""),
     };
-    let mut forwarded = format!("for={node};proto=http");
+    let mut forwarded = format!("for={node};proto={proto}");
     if let Some(host) = host.as_ref().and_then(|h| h.to_str().ok())
         && host
             .bytes()

@@ -1,5 +1,6 @@
-//! Sockets and connections: the accept loop, one task per connection running hyper's HTTP/1.1
-//! state machine, the header-read timeout's 408, and graceful shutdown.
+//! Sockets and connections: the accept loop, one task per connection — the TLS handshake when
+//! the server speaks HTTPS, then hyper's HTTP/2 connection when ALPN chose `h2`, else its
+//! HTTP/1.1 state machine — the header-read timeout's 408, and graceful shutdown.
 //!
 //! hyper closes nothing by itself: without a timer and `header_read_timeout` a client that
 //! never finishes its head holds the connection for ever. With them, hyper ends the connection
@@ -12,8 +13,8 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use hyper::server::conn::http1;
-use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper::server::conn::{http1, http2};
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
@@ -40,7 +41,13 @@ pub(crate) struct Shared {
     pub(crate) client: UpstreamClient,
     /// Time zero of the passive-health clocks.
     pub(crate) epoch: Instant,
+    /// The `Strict-Transport-Security` value sent on HTTPS responses.
+    pub(crate) hsts: Option<http::HeaderValue>,
+    /// Plain HTTP answers 301 to https:// on this port.
+    pub(crate) https_redirect: Option<u16>,
     http: http1::Builder,
+    h2: http2::Builder<TokioExecutor>,
+    tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 impl Shared {
@@ -74,6 +81,27 @@ impl Shared {
         http.timer(TokioTimer::new())
             .header_read_timeout(config.limits.header_timeout)
             .max_header_size(config.limits.max_header_bytes.max(1024));
+        let limits = &config.http2;
+        let mut h2 = http2::Builder::new(TokioExecutor::new());
+        h2.timer(TokioTimer::new())
+            .max_concurrent_streams(limits.max_concurrent_streams)
+            .max_header_list_size(limits.max_header_list_size.unwrap_or(
+                u32::try_from(config.limits.max_header_bytes.max(1024)).unwrap_or(u32::MAX),
+            ))
+            .initial_stream_window_size(limits.initial_stream_window)
+            .initial_connection_window_size(limits.initial_connection_window)
+            .max_frame_size(limits.max_frame_size)
+            .max_pending_accept_reset_streams(limits.max_pending_accept_reset_streams)
+            .max_local_error_reset_streams(limits.max_local_error_reset_streams)
+            .keep_alive_interval(limits.keep_alive_interval)
+            .keep_alive_timeout(limits.keep_alive_timeout);
+        let tls = config.tls.as_ref().map(|identity| {
+            tokio_rustls::TlsAcceptor::from(identity.server_config(limits.enabled))
+        });
+        let hsts = config
+            .hsts
+            .as_deref()
+            .and_then(|value| http::HeaderValue::from_str(value).ok());
         Ok(Shared {
             local_addr,
             reporter,
@@ -84,7 +112,11 @@ impl Shared {
             default_site,
             client: proxy::client(&config.limits, config.upstream_bind),
             epoch: Instant::now(),
+            hsts,
+            https_redirect: config.https_redirect,
             http,
+            h2,
+            tls,
         })
     }
 }
@@ -218,24 +250,97 @@ struct Ends {
     force: watch::Receiver<bool>,
 }
 
-async fn serve_connection(
-    stream: TcpStream,
-    client: SocketAddr,
-    shared: Arc<Shared>,
-    mut ends: Ends,
-    _open: OpenGuard,
-) {
-    let head = Arc::new(Mutex::new(HeadCapture {
+fn new_head() -> Arc<Mutex<HeadCapture>> {
+    Arc::new(Mutex::new(HeadCapture {
         bytes: Vec::new(),
         fresh: true,
         began: Instant::now(),
         regions: Default::default(),
         line: Default::default(),
         body: BodyCheck::Head,
-    }));
+    }))
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    client: SocketAddr,
+    shared: Arc<Shared>,
+    mut ends: Ends,
+    open: OpenGuard,
+) {
+    let stream = match &shared.tls {
+        None => Io::Plain(stream),
+        Some(acceptor) => {
+            // The handshake has the head's time: a client that stalls in it is dropped (the
+            // slowloris guard of TLS), as is one whose handshake fails (rustls sent the alert).
+            let accepted = tokio::select! {
+                accepted = tokio::time::timeout(
+                    shared.limits.header_timeout,
+                    acceptor.accept(stream),
+                ) => accepted,
+                _ = stopped(&mut ends.stop) => return,
+            };
+            let Ok(Ok(tls)) = accepted else { return };
+            if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
+                return serve_h2(tls, client, shared, ends, open).await;
+            }
+            Io::Tls(Box::new(tls))
+        }
+    };
+    serve_http1(stream, client, shared, ends, open).await;
+}
+
+/// One HTTP/2 connection (over TLS, ALPN `h2`): hyper's h2 runs the streams, each request
+/// entering `handler::handle` as over HTTP/1.1. The limits are the builder's (`Shared::build`).
+async fn serve_h2(
+    tls: tokio_rustls::server::TlsStream<TcpStream>,
+    client: SocketAddr,
+    shared: Arc<Shared>,
+    mut ends: Ends,
+    _open: OpenGuard,
+) {
+    let connection = Arc::new(Connection {
+        client,
+        head: new_head(),
+        secure: true,
+        sendfile: false,
+    });
+    let service = {
+        let shared = shared.clone();
+        hyper::service::service_fn(move |request| {
+            handler::handle(shared.clone(), connection.clone(), request)
+        })
+    };
+    let conn = shared.h2.serve_connection(TokioIo::new(tls), service);
+    tokio::pin!(conn);
+    tokio::select! {
+        _ = conn.as_mut() => {}
+        _ = stopped(&mut ends.stop) => {
+            // GOAWAY: the streams in flight finish, no new one starts.
+            conn.as_mut().graceful_shutdown();
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = stopped(&mut ends.force) => {}
+            }
+        }
+    }
+}
+
+async fn serve_http1(
+    stream: Io,
+    client: SocketAddr,
+    shared: Arc<Shared>,
+    mut ends: Ends,
+    _open: OpenGuard,
+) {
+    let head = new_head();
+    let plain = matches!(stream, Io::Plain(_));
     let connection = Arc::new(Connection {
         client,
         head: head.clone(),
+        secure: !plain,
+        // sendfile(2) writes file pages to the socket itself: not through TLS.
+        sendfile: plain,
     });
     let mut io = Watched {
         stream,
@@ -271,7 +376,11 @@ async fn serve_connection(
     if err.is_timeout() && partial {
         const TIMEOUT: &[u8] =
             b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
-        let _ = tokio::time::timeout(Duration::from_secs(1), io.stream.write_all(TIMEOUT)).await;
+        let _ = tokio::time::timeout(Duration::from_secs(1), async {
+            io.stream.write_all(TIMEOUT).await?;
+            io.stream.flush().await
+        })
+        .await;
         handler::account_refused_head(&shared, client, 408, began);
     } else if err.is_parse_too_large() {
         handler::account_refused_head(&shared, client, 431, began);
@@ -280,10 +389,74 @@ async fn serve_connection(
     }
 }
 
-/// The TCP stream as hyper sees it, keeping a copy of each request head's raw bytes (up to
-/// the header limit): reads since the last write belong to the request being read.
+/// The connection under HTTP/1.1: plain TCP, or TLS over it.
+enum Io {
+    Plain(TcpStream),
+    Tls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+}
+
+impl AsyncRead for Io {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Io::Plain(stream) => Pin::new(stream).poll_read(cx, buf),
+            Io::Tls(stream) => Pin::new(stream.as_mut()).poll_read(cx, buf),
+        }
+    }
+}
+
+impl AsyncWrite for Io {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Io::Plain(stream) => Pin::new(stream).poll_write(cx, buf),
+            Io::Tls(stream) => Pin::new(stream.as_mut()).poll_write(cx, buf),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        match self.get_mut() {
+            Io::Plain(stream) => Pin::new(stream).poll_write_vectored(cx, bufs),
+            Io::Tls(stream) => Pin::new(stream.as_mut()).poll_write_vectored(cx, bufs),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        match self {
+            Io::Plain(stream) => stream.is_write_vectored(),
+            Io::Tls(stream) => stream.is_write_vectored(),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Io::Plain(stream) => Pin::new(stream).poll_flush(cx),
+            Io::Tls(stream) => Pin::new(stream.as_mut()).poll_flush(cx),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match self.get_mut() {
+            Io::Plain(stream) => Pin::new(stream).poll_shutdown(cx),
+            Io::Tls(stream) => Pin::new(stream.as_mut()).poll_shutdown(cx),
+        }
+    }
+}
+
+/// The connection as hyper's HTTP/1.1 sees it, keeping a copy of each request head's raw bytes
+/// (up to the header limit): reads since the last write belong to the request being read.
 struct Watched {
-    stream: TcpStream,
+    stream: Io,
     head: Arc<Mutex<HeadCapture>>,
     cap: usize,
 }
@@ -333,7 +506,7 @@ impl Watched {
         if !interim {
             state.fresh = true;
         }
-        if state.regions.is_empty() {
+        if state.regions.is_empty() || !matches!(self.stream, Io::Plain(_)) {
             return None;
         }
         bufs.iter().enumerate().find_map(|(i, buf)| {
@@ -349,10 +522,14 @@ impl Watched {
         offset: usize,
         len: usize,
     ) -> Poll<std::io::Result<usize>> {
+        let Io::Plain(stream) = &mut self.stream else {
+            // `wrote` finds no region on a TLS connection.
+            return Poll::Ready(Err(std::io::Error::other("sendfile through TLS")));
+        };
         loop {
-            std::task::ready!(self.stream.poll_write_ready(cx))?;
-            let socket = self.stream.as_raw_fd();
-            match self.stream.try_io(tokio::io::Interest::WRITABLE, || {
+            std::task::ready!(stream.poll_write_ready(cx))?;
+            let socket = stream.as_raw_fd();
+            match stream.try_io(tokio::io::Interest::WRITABLE, || {
                 sendfile::send(socket, mapped, offset, len)
             }) {
                 Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => continue,
@@ -399,8 +576,11 @@ impl AsyncWrite for Watched {
 
     /// hyper shuts the write side down just before the connection is dropped, and dropping
     /// it closes the socket, which sends the same FIN: `shutdown(2)` would be one more system
-    /// call per connection for nothing.
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-        Poll::Ready(Ok(()))
+    /// call per connection for nothing. Over TLS the shutdown sends close_notify first.
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        match &mut self.get_mut().stream {
+            Io::Plain(_) => Poll::Ready(Ok(())),
+            tls => Pin::new(tls).poll_shutdown(cx),
+        }
     }
 }

@@ -336,11 +336,29 @@ fn lab_exec_runs_dig_and_curl_inside_a_running_lab() {
         "-o",
         "/dev/null",
         "-w",
-        "%{http_code} %{remote_ip}",
+        "%{http_code} %{remote_ip} %{redirect_url}",
         "http://www.google.com/",
     ]);
     assert_eq!(code, Some(0), "{err}");
-    assert!(out.starts_with("200 "), "curl from the laptop: {out}{err}");
+    // Port 80 sends the browser to https://, where the lab CA's certificate is served.
+    assert!(
+        out.starts_with("301 ") && out.ends_with(" https://www.google.com/"),
+        "curl from the laptop: {out}{err}"
+    );
+    let root_ca = scratch.0.join("state/roundtrip/ca/root.pem");
+    let (code, out, err) = exec(&[
+        "curl",
+        "-s",
+        "--cacert",
+        &root_ca.display().to_string(),
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code} %{http_version}",
+        "https://www.google.com/",
+    ]);
+    assert_eq!(code, Some(0), "{err}");
+    assert_eq!(out, "200 2", "curl https from the laptop: {err}");
     // SIGINT stops the lab, and it removes what it published.
     // SAFETY: kill on the pid of a child this test started.
     unsafe { libc::kill(lab.0.id() as i32, libc::SIGINT) };
@@ -587,7 +605,9 @@ fn lab_up_publish_forwards_the_resolver_and_the_web_server_to_loopback() {
         ])
         .output()
         .unwrap();
-    assert_eq!(String::from_utf8_lossy(&curl.stdout), "200");
+    // The published port is the lab's port 80, which answers 301 to https:// (only the
+    // resolver and port 80 are published so far).
+    assert_eq!(String::from_utf8_lossy(&curl.stdout), "301");
     // SAFETY: kill on the pid of a child this test started.
     unsafe { libc::kill(lab.0.id() as i32, libc::SIGINT) };
     assert!(lab.exited_within(Duration::from_secs(10)).is_some());

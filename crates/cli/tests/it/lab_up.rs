@@ -98,7 +98,7 @@ fn lab_up_serves_the_table_it_prints_and_stops_on_ctrl_c() {
             "{name} at {addr} in\n{table}"
         );
     }
-    // The web server in the table answers, and hands /health to the WAS.
+    // Port 80 of the web server in the table sends the browser to https://, path kept.
     let mut stream = TcpStream::connect(block.addr(80, 8080)).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(10)))
@@ -108,10 +108,16 @@ fn lab_up_serves_the_table_it_prints_and_stops_on_ctrl_c() {
         .unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 301"), "{response}");
     assert!(
-        response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.1 503"),
+        response
+            .to_ascii_lowercase()
+            .lines()
+            .any(|l| l.starts_with("location: https://www.google.com")
+                && l.trim_end().ends_with("/health")),
         "{response}"
     );
+    assert!(table.contains("HTTPS: www.google.com on port"), "{table}");
 
     // SIGINT, as Ctrl-C: a clean stop, exit 0.
     // SAFETY: kill on the pid of a child this test started and has not reaped.

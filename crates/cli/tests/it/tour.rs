@@ -492,10 +492,13 @@ fn without_permission_to_capture_the_tour_says_so_and_invents_no_packet() {
         .unwrap()
         .replace("dns = 53", "dns = 5353")
         .replace("http = 80", "http = 8080")
+        // Inside its user namespace the lab is root: the unprivileged HTTPS port is given.
+        .replace("# https = 443", "https = 8443")
         .replace(
             "database = \"sqlite://lab.db\"",
             &format!("database = \"sqlite://{}/lab.db\"", db_dir.display()),
-        );
+        )
+        .replace("ca = \"ca\"", &format!("ca = \"{}/ca\"", db_dir.display()));
     std::fs::write(&lab.config, text).unwrap();
     let output = nobody
         .args(["tour", "--json", "--config"])

@@ -2,6 +2,7 @@
 
 mod conformance; // whose fault: malformed bodies, TRACE, methods, targets, Host, HTTP/1.2
 mod harness; // the server on its own runtime, a site on disk, a small hyper upstream
+mod https; // TLS 1.3/1.2 and HTTP/2 with curl, openssl, nghttp, h2load; HSTS, 301, abuse
 mod interop; // curl and wrk against the server
 mod limits; // timeouts and size limits, with raw bytes
 mod proxy; // the reverse proxy: 200, 502, 504, round-robin, keep-alive, headers, 100-continue
