@@ -26,6 +26,10 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The language of every sentence: en or ko (default: from LC_ALL, LC_MESSAGES or LANG;
+    /// ko_KR.UTF-8 gives Korean; otherwise English).
+    #[arg(long, global = true, value_name = "en|ko")]
+    lang: Option<text::Lang>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -71,8 +75,9 @@ fn main() -> ExitCode {
     if cli.command.builds_a_lab() {
         ::lab::netns::enter_user_namespace();
     }
+    let lang = text::Lang::from_env(cli.lang);
     let result = match cli.command {
-        Command::Tour(args) => tour::run(args),
+        Command::Tour(args) => tour::run(args, lang),
         Command::Zone(cmd) => zone::run(cmd),
         Command::Lab(cmd) => lab::run(cmd),
         Command::Serve(cmd) => serve::run(cmd),

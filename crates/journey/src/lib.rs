@@ -23,6 +23,9 @@ pub enum Source {
     Wire,
     /// A part's own account of its decision.
     Reported,
+    /// A conclusion drawn from captured packets that no single packet says (who closed first,
+    /// and so who holds TIME_WAIT).
+    Inferred,
 }
 
 /// A host of the lab (or the real internet), named as the person would name it.

@@ -122,6 +122,8 @@ pub struct TourOptions {
     /// What to search for on the lab's home page (a request that goes through the WAS and the
     /// database); `None`: do not search.
     pub search: Option<String>,
+    /// The language the story is told in.
+    pub lang: text::Lang,
 }
 
 /// What the capture could do.
@@ -195,8 +197,11 @@ pub struct Tour {
     pub time_wait: Vec<TimeWaitSeen>,
     /// Every report the lab's parts made.
     pub events: Vec<journey::Event>,
-    /// The story, as the renderers tell it.
+    /// The story, as the renderers tell it, in the tour's language.
     pub story: journey::story::Story,
+    /// The same story in every language, the tour's first (for the HTML page's switch).
+    #[serde(skip)]
+    pub tellings: Vec<journey::story::Story>,
     /// Wall-clock milliseconds the tour took, lab start to lab stop.
     pub wall_ms: f64,
 }
@@ -405,7 +410,9 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
             },
         ),
     };
-    let resolver_cache = story::resolver_cache_lines(lab.resolver(), &visits, t0);
+    // In each language: the story is told in the tour's, and the HTML page has both.
+    let resolver_cache =
+        text::Lang::ALL.map(|lang| story::resolver_cache_lines(lang, lab.resolver(), &visits, t0));
     let placement = lab.placement.clone();
     lab.stop();
     let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -413,6 +420,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
     let connections = wire::connections(&packets);
     let events = collector.events();
     let facts = story::Facts {
+        lang: options.lang,
         config: &config,
         fault: options.fault,
         t0,
@@ -422,9 +430,21 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
         events: &events,
         time_wait: &time_wait,
         capture: &capture_status,
-        resolver_cache: &resolver_cache,
+        resolver_cache: &resolver_cache[options.lang.index()],
     };
     let story = story::build(&url, &facts);
+    let mut tellings = vec![story.clone()];
+    for lang in text::Lang::ALL.into_iter().filter(|l| *l != options.lang) {
+        let resolver_cache = &resolver_cache[lang.index()];
+        tellings.push(story::build(
+            &url,
+            &story::Facts {
+                lang,
+                resolver_cache,
+                ..facts
+            },
+        ));
+    }
     Ok(Tour {
         url,
         fault: options.fault,
@@ -437,6 +457,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
         time_wait,
         events,
         story,
+        tellings,
         wall_ms,
     })
 }

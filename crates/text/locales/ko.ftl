@@ -1,0 +1,213 @@
+# roundtrip의 문장들, 한국어판. en.ftl과 같은 id, 같은 변수를 씁니다(text 크레이트의 테스트가
+# 확인합니다). 프로토콜 토큰(SYN, A?, NXDOMAIN, HTTP/1.1 200 OK, 헤더 줄, SQL)은 선 위에 있던
+# 그대로 변수로 들어옵니다.
+
+## 언어 고르기
+
+lang-unknown = 알 수 없는 언어 "{ $value }": en 또는 ko를 쓰세요
+
+## THE-FLOW.md의 다섯 단계
+
+step-1 = 브라우저가 자신의 DNS 캐시를 확인한다
+step-2 = 가장 가까운 DNS 서버가 이름을 찾는다 (재귀적 질의, 그 뒤는 반복적 질의)
+step-3 = 브라우저가 TCP/IP 위에서 HTTP 요청을 보낸다
+step-4 = 웹 서버와 WAS, 데이터베이스가 일을 한다
+step-5 = 상태 코드와 함께 응답이 돌아오고, 연결을 닫는다
+
+## 이야기의 틀: 제목, 범례, 참고, 워터폴, 용어 정리
+
+story-title = { $url } 요청의 여정
+story-legend = 각 줄을 어떻게 알았는지: { $wire } = 캡처한 패킷에 그렇게 적혀 있습니다. { $said } = 랩의 구성 요소(브라우저, 서버, 커널의 소켓 테이블)가 자기 일을 스스로 보고했습니다. { $inferred } = 패킷 하나가 말해 주지는 않지만, 캡처한 패킷들에서 이끌어 낸 결론입니다. 한 단계 안의 줄은 시간 순서이고, 단계끼리는 시간이 겹칩니다(첫 페이지의 연결이 아직 열려 있는 동안 검색 요청이 벌써 3~5단계를 지나갑니다).
+tag-wire = 패킷
+tag-said = 보고
+tag-inferred = 추론
+waterfall-title = 워터폴 (구간별 시간)
+note = 참고: { $note }
+note-no-capture = 패킷을 캡처하지 못했습니다({ $reason }). 그래서 이 이야기는 브라우저와 서버들이 스스로 보고한 내용으로만 전하고, 보지 못한 패킷은 하나도 보여 주지 않습니다. 패킷까지 보려면 root로(또는 CAP_NET_RAW 권한을 주고) 실행하세요.
+note-capture-unavailable = 캡처를 쓸 수 없음
+note-dropped = 커널이 캡처한 패킷 중 { $count }개를 버렸습니다. 빠진 메시지가 있을 수 있습니다
+host-browser = 브라우저
+host-database = 데이터베이스
+visit-prefix = { $n }번째 방문
+
+## 장애 주입 (--fault)
+
+fault-injected = 주입한 장애: { $fault } ({ $meaning })
+fault-root-down = 첫 번째 루트 서버가 꺼져 있어서, 리졸버는 다른 루트 서버에 다시 물어야 합니다
+fault-nxdomain = 존재하지 않는 이름입니다. 부정 응답이 돌아오고, 그 응답도 캐시에 남습니다
+fault-was-down = WAS가 실행되고 있지 않아서 웹 서버가 WAS에 닿지 못합니다
+fault-was-slow = WAS가 연결은 받지만 끝내 응답하지 않습니다
+fault-db-down = WAS가 데이터베이스를 열 수 없습니다
+
+## 1단계: 브라우저의 캐시
+
+cache-keep-alive = { $prefix }{ $url }: { $remote }와의 연결이 아직 열려 있어서(keep-alive) 이름을 다시 찾지 않습니다
+cache-hit = { $prefix }브라우저 DNS 캐시 히트(HIT): { $host } -> { $addrs }, TTL이 { $ttl }초 남아 있어서 DNS 질의를 보내지 않습니다
+cache-miss = { $prefix }브라우저 DNS 캐시 미스(MISS): { $host }: /etc/hosts에도 브라우저 캐시에도 없어서, 브라우저가 자기 DNS 서버 { $server }에 묻습니다
+cache-hosts-file = { $prefix }/etc/hosts에 { $host } -> { $addrs }가 있습니다. 운영체제가 답하므로 DNS 질의는 보내지 않습니다
+cache-literal = { $prefix }{ $host }: 이미 IP 주소라서 찾아볼 것이 없습니다
+cache-recursive = { $prefix }브라우저 DNS 캐시 미스(MISS): { $host }: 프로세스 안에서 루트 힌트부터 직접 찾았습니다
+
+## 2단계: DNS
+
+dns-recursive-query = 재귀적 질의 (RD=1)
+dns-iterative-query = 반복적 질의 (RD=0)
+dns-nxdomain = 부정 응답: 그런 이름이 없습니다
+dns-error = 오류
+dns-answer = 응답
+dns-cname-only = 별칭(CNAME)은 있지만 그 뒤에 물어본 타입의 레코드가 없습니다 (NODATA)
+dns-referral = 위임(referral)
+dns-nodata = 이름은 있지만 그 타입의 레코드가 없습니다 (NODATA)
+label-referral = 위임: { $zone }
+dns-query-line = { $from } -> { $to } ({ $addr }): { $kind } { $question }
+dns-response-line = { $from } -> { $to }: { $question }에 대한 { $kind }
+dns-response-line-aa = { $from } -> { $to }: { $question }에 대한 { $kind } (권한 있는 응답, AA)
+dns-section-answer = 응답
+dns-section-authority = 권한
+dns-section-glue = 글루
+dns-negative-cache = 위의 SOA가 이 부정 응답을 얼마 동안 캐시해도 되는지 알려 줍니다 (RFC 2308: SOA의 TTL과 MINIMUM 중 작은 값)
+dns-icmp-unreachable = { $from } -> { $to }: { $icmp }: 그곳에서 기다리는 프로그램이 없으므로, 보낸 쪽은 이 서버가 죽어 있다는 것을 곧바로 압니다
+resolver-cached-delegation = 리졸버: { $layer }의 위임 정보가 캐시에 있어서, 그 계층에는 묻지 않습니다
+resolver-some-server = 어떤 서버
+resolver-asked = 리졸버가 { $server }({ $layer } 영역 담당)에 { $question } 질의: { $outcome }
+resolver-asked-rtt = 리졸버가 { $server }({ $layer } 영역 담당)에 { $question } 질의: { $outcome }, { $ms } ms
+outcome-referral = 위임
+outcome-answer = 응답
+outcome-nxdomain = 그런 이름 없음 (NXDOMAIN)
+outcome-nodata = 그 타입의 레코드 없음 (NODATA)
+outcome-lame = 레임 위임 (위임받은 영역에 대해 권한이 없는 서버)
+outcome-timeout = 제때 응답이 없음
+outcome-error = 오류
+resolver-cache-expired = 리졸버의 캐시에는 { $host }에 대한 온전한 응답이 없습니다 (TTL이 지났습니다)
+resolver-cache-would-answer = 브라우저 자신의 캐시가 답했기 때문에 리졸버에게는 묻지 않았습니다. 물었더라도 리졸버는 반복적 질의를 한 번도 하지 않고 캐시만으로 { $host }에 답했을 것입니다:
+resolver-cache-ttl = TTL 줄어드는 중
+
+## ICMP, ICMPv6, 이웃 탐색
+
+icmp-port-unreachable = 목적지 도달 불가 (포트 도달 불가)
+icmp-host-unreachable = 목적지 도달 불가 (호스트 도달 불가)
+icmp-net-unreachable = 목적지 도달 불가 (네트워크 도달 불가)
+icmp-time-exceeded = 시간 초과 (TTL 소진)
+nd-router-solicitation = 라우터 요청
+nd-router-advertisement = 라우터 광고
+nd-solicitation = 이웃 요청: { $target } 주소를 가진 호스트는 누구인가요?
+nd-advertisement = 이웃 광고: { $target }의 MAC 주소는 { $mac }입니다
+nd-advertisement-bare = 이웃 광고: { $target }
+link-arp-first = { $what }{ $on }: 호스트는 이웃의 IP 주소는 알아도 이더넷(MAC) 주소는 모릅니다. 그래서 이웃에게 가는 첫 패킷은 이 응답을 기다리고, 받은 응답은 호스트의 이웃 캐시(ARP 캐시)에 보관합니다
+link-nd-first = { $what }{ $on }: IPv6의 이웃 탐색(neighbour discovery)으로, ICMPv6 위에서 하는 IPv6판 ARP입니다
+link-path = SYN이 { $routers }를 거쳐 링크 { $links }개를 지났습니다. 라우터마다 { $field } 값을 하나씩 줄였는데({ $ttls }), 라우팅 루프에 빠진 패킷이 영원히 돌지 않고 사라지게 하기 위해서입니다
+link-happy-eyeballs-v6 = Happy Eyeballs (RFC 8305): 이 이름에는 IPv6와 IPv4 주소가 모두 있습니다. 브라우저는 IPv6를 먼저 시도하고 250 ms 뒤에 IPv4를 시작하려 했지만, IPv6가 먼저 답해서 이 연결은 IPv6입니다
+link-happy-eyeballs-v4 = Happy Eyeballs (RFC 8305): 이 이름에는 IPv6와 IPv4 주소가 모두 있습니다. 브라우저는 IPv6를 먼저 시도했지만 IPv6는 제때 답하지 않고 IPv4가 답해서, 이 연결은 IPv4입니다
+link-browser-host = 브라우저의 호스트
+link-server-no-time-wait = { $server } 자신의 소켓 테이블에는 { $local } <-> { $remote }가 남아 있지 않습니다. 나중에 닫았기 때문입니다(LAST-ACK -> CLOSED). 그래서 TIME_WAIT는 먼저 닫은 { $browser }에만 남습니다. 호스트마다 소켓 테이블이 따로 있고, TIME_WAIT는 종료를 시작한 쪽에 생깁니다
+link-server-time-wait = { $server } 자신의 소켓 테이블에도 TIME_WAIT가 있습니다({ $holder }). 이쪽이 먼저 닫았습니다
+
+## 3단계: TCP와 요청
+
+tcp-connected-uncaptured = { $prefix }{ $local } -> { $remote } 연결, { $ms } ms (커널이 한 3 way handshake입니다. 그 패킷들은 캡처하지 못했습니다)
+tcp-syn = SYN      { $client } { $client_addr } -> { $server } { $server_addr }: "연결하자". 초기 순서 번호(ISN) { $isn } (상대값으로는 0)
+tcp-syn-ack = SYN-ACK  { $server } -> { $client }: "좋아, 나도 연결하자". 서버 자신의 ISN { $isn }, ack { $ack } (상대값 1: SYN도 1바이트로 칩니다)
+tcp-ack = ACK      { $client } -> { $server }: seq { $seq } ack { $ack }: 연결 수립(ESTABLISHED)
+tcp-ack-took = ACK      { $client } -> { $server }: seq { $seq } ack { $ack }: 연결 수립(ESTABLISHED). 세 패킷이 선 위에서 { $ms } ms 걸렸습니다 (워터폴의 "연결" 구간이 더 긴 것은 SYN 전과 SYN-ACK 뒤의 커널 작업까지 재기 때문입니다)
+tcp-http-segment = { $from } -> { $to }: { $line } (이 세그먼트에 { $bytes }바이트, seq { $seq })
+request-sends = { $prefix }브라우저가 연결 { $local } -> { $remote }로 보내는 요청:
+request-sends-reused = { $prefix }브라우저가 다시 쓰는 연결 { $local } -> { $remote }(keep-alive)로 보내는 요청:
+
+## 4단계: 웹 서버, WAS, 데이터베이스
+
+web-served = 웹 서버: { $request } (Host: { $host }) -> { $what }; { $status }, { $bytes }바이트, { $ms } ms
+web-static = 정적 파일이라 웹 서버가 직접 보냅니다: { $file }
+web-proxied = 동적인 요청이라 { $upstream }의 WAS에 넘깁니다
+web-redirect = 이 가상 호스트의 리다이렉트 규칙입니다
+web-502 = { $upstream }의 WAS에 넘길 동적인 요청인데 WAS에 닿지 못했습니다(연결 거부): 502 Bad Gateway, 잘못은 뒤쪽(업스트림)에 있습니다
+web-504 = { $upstream }의 WAS에 넘길 동적인 요청인데 WAS가 제때 답하지 않았습니다: 504 Gateway Timeout
+web-not-found = 문서 루트 아래에 그런 파일이 없습니다
+was-handled = WAS: { $request } -> 핸들러 `{ $handler }`: { $status }, { $ms } ms. 그중 { $db_ms } ms는 데이터베이스를 기다린 시간입니다 (풀에서 연결을 받아 오는 시간 포함)
+was-503 = WAS: { $request } -> 핸들러 `{ $handler }`: 503 Service Unavailable, { $ms } ms. 데이터베이스를 열 수 없어서 WAS는 데이터베이스까지 가지 않고 곧바로 답합니다. 요청을 붙잡고 있다가 나중에 실패하는 것보다 낫기 때문입니다
+sql-database = 데이터베이스({ $database }):
+sql-rows-in = { $rows }행, { $ms } ms
+sql-failed = { $ms } ms 만에 실패: { $error }
+sql-error = 오류: { $error }
+sql-label-error = 오류
+sql-label-rows = { $rows }행
+
+## 5단계: 응답과 연결 종료
+
+response-none = { $prefix }{ $url }에 대한 응답이 없습니다: { $why }
+response-failed = 실패
+response-timing = 본문 { $bytes }바이트. 요청을 보내고 { $first } ms 뒤에 첫 바이트가, { $all } ms 뒤에 전부가 도착했습니다
+response-follows-redirect = 브라우저가 리다이렉트를 따라 { $to }로 갑니다
+response-redirect-why = 왜 그럴까요: 사이트는 호스트 이름 하나(여기서는 www)로만 답해야 링크와 쿠키, 캐시가 두 이름으로 갈라지지 않습니다. 새 이름은 주소가 다를 수 있으니, 브라우저는 그 이름을 다시 찾고(다시 1단계부터) 새로 연결합니다
+status-class =
+    { $class ->
+        [1] 1xx: 정보
+        [2] 2xx: 성공
+        [3] 3xx: 리다이렉션, 클라이언트를 다른 URL로 보냅니다
+        [4] 4xx: 클라이언트 쪽 오류
+        [5] 5xx: 서버 쪽 오류
+       *[other] 알 수 없는 부류의 상태 코드
+    }
+close-first-fin = FIN: "더 보낼 것이 없습니다" (먼저 닫기, active close)
+close-ack-of-fin = FIN에 대한 ACK
+close-second-fin = FIN: 상대편도 보낼 것을 다 보냈습니다
+close-ack-and-fin = FIN에 대한 ACK과 서버 자신의 FIN을 한 세그먼트에 실었습니다. 서버도 더 보낼 것이 없었습니다
+close-last-ack = 마지막 ACK: FIN을 확인했고, 먼저 닫은 쪽은 이제 TIME_WAIT에 들어갑니다
+close-three-for-four = 글에서 말하는 4 way handshake가 여기서는 패킷 세 개로 끝났습니다. 서버가 더 보낼 것이 없어서 2단계(ACK)와 3단계(FIN)가 한 세그먼트에 함께 실려 갔기 때문입니다. 네 단계는 모두 일어났습니다
+close-reset = { $from } -> { $to }: RST: 연결이 순서대로 닫히지 않고 리셋되었습니다
+close-active-closer = 첫 FIN을 보낸 쪽이 { $host }이므로, 먼저 닫은 쪽(active close)이자 TIME_WAIT를 지켜야 하는 쪽입니다
+time-wait-seen = 커널의 소켓 테이블(sock_diag): { $host } { $holder } <-> { $peer }가 TIME_WAIT 상태이고, { $left }초 남았습니다. 리눅스는 이 상태를 60초 동안 유지하는데, 이유는 두 가지입니다. 이 연결의 늦은 세그먼트가 같은 포트를 쓰는 새 연결의 것으로 오인되지 않도록 흡수하고, 마지막 ACK이 사라졌을 때 서버가 다시 보내는 FIN에 다시 ACK으로 답하기 위해서입니다
+time-wait-none = 커널의 소켓 테이블에 { $local } <-> { $remote }의 TIME_WAIT가 없습니다 (상대가 먼저 닫았거나, 연결이 리셋되었습니다)
+
+## 워터폴의 구간
+
+phase-dns = DNS 조회
+phase-connect = 연결
+phase-request = 요청
+phase-wait = 대기 (서버)
+phase-download = 내려받기
+phase-close = 종료 (첫 FIN부터 마지막 ACK까지)
+phase-close-reported = 종료, TIME_WAIT를 확인할 때까지
+
+## 용어 정리: 이야기에 나온 용어를 한 번씩 풀이합니다
+
+glossary-title = 용어 정리
+glossary-recursive = 재귀적 질의와 반복적 질의: 브라우저는 리졸버에게 RD=1(recursion desired, "끝까지 찾아서 답을 달라")로 딱 한 번 묻습니다. 글에서 말하는 재귀적 질의가 바로 이것입니다. 리졸버는 그 답을 찾으려고 계층을 직접 따라 내려가며 각 서버에 RD=0으로 묻고, 각 서버는 자기가 아는 만큼만 답합니다(반복적 질의). 즉 글의 "재귀적 질의"는 브라우저의 질문 하나이고, 그 질문이 일으키는 . -> com. -> google.com. 순회는 반복적 질의로 이루어집니다
+glossary-qname-minimisation = 질의 이름 최소화(QNAME minimisation, RFC 9156): 리졸버는 각 서버에 그 서버가 알아야 할 만큼만 이름을 알려 줍니다. 루트는 com.을 누가 맡는지만 알려 주면 되므로, 전체 이름이 아니라 "A? com."만 듣습니다
+glossary-referral = 위임(referral): 이름을 갖고 있지 않은 서버가 다음에 물어볼 서버들(권한 영역의 NS 레코드)을 알려 주는 응답입니다. AA 플래그가 없습니다
+glossary-glue = 글루(glue): 다음 서버의 이름이 그 서버가 맡은 영역 안에 있을 때(google.com.을 맡은 ns1.google.com처럼) 추가 영역에 함께 실어 보내는 그 서버의 주소입니다. 글루가 없으면 리졸버는 그 서버에 닿을 수 없습니다
+glossary-cname = CNAME: 별칭입니다. 이 이름은 다른 이름(정식 이름)을 가리키고, 리졸버는 그 정식 이름의 레코드까지 따라갑니다
+glossary-aa = AA(authoritative answer): 캐시나 위임이 아니라, 그 영역을 직접 가진 서버가 준 응답이라는 표시입니다
+glossary-nodata = NODATA: 이름은 있지만 물어본 타입의 레코드가 없다는 응답입니다(A만 있는데 AAAA를 물은 경우). 응답 코드는 NOERROR이고 응답 영역은 비어 있으며, 권한 영역에 SOA가 들어 있습니다
+glossary-nxdomain = NXDOMAIN: 그 이름 자체가 없다는 응답 코드입니다
+glossary-soa = SOA(start of authority): 영역의 맨 위에 있는 레코드입니다. 부정 응답에서는 "없다"는 답을 얼마 동안 캐시해도 되는지 알려 줍니다
+glossary-ttl = TTL(time to live): DNS에서는 레코드를 캐시해도 되는 초 수이고, IP 헤더에서는 패킷이 앞으로 더 지날 수 있는 라우터의 수입니다
+glossary-arp = ARP: IP 주소를 아는 이웃의 이더넷(MAC) 주소를 알아내는 방법입니다. IPv6는 같은 일을 이웃 탐색(neighbour discovery)으로 합니다
+glossary-handshake = 3 way handshake: SYN, SYN-ACK, ACK. 양쪽이 각자 초기 순서 번호(ISN)를 정하고 상대가 그것을 확인해 주므로, 서로 상대의 바이트 번호가 어디서 시작하는지 알게 됩니다
+glossary-seq-ack = seq와 ack: TCP가 보내는 모든 바이트에는 번호(seq)가 붙고, 받는 쪽은 다음에 받을 번호(ack)로 답합니다. 데이터 없이 ACK만 실은 세그먼트(순수 ACK)로 보낸 쪽은 데이터가 도착했음을 알고, 제때 확인받지 못한 데이터는 다시 보냅니다. 신뢰할 수 없는 IP 위에서 TCP가 신뢰성을 만드는 방법이 바로 이것입니다
+glossary-close = 4 way handshake: FIN, ACK, FIN, ACK. 양쪽이 각자 "더 보낼 것이 없다"고 말하고 상대가 그것을 확인합니다. 나중에 닫는 쪽도 더 보낼 것이 없으면 ACK과 FIN이 한 세그먼트에 실리므로, 패킷은 세 개여도 단계는 네 개입니다
+glossary-time-wait = TIME_WAIT: 먼저 닫은 쪽이 마지막 ACK을 보낸 뒤 머무는 상태입니다. 리눅스에서는 60초 동안 기다리는데, 옛 연결의 늦은 패킷이 같은 포트를 쓰는 새 연결의 것으로 오인되지 않게 하고, 마지막 ACK이 사라졌을 때 상대가 다시 보내는 FIN에 다시 ACK으로 답하기 위해서입니다
+glossary-was = WAS(web application server): 애플리케이션을 실행해 동적인 페이지를 만드는 서버로, 데이터베이스를 읽고 씁니다. 웹 서버는 파일로 줄 수 없는 요청을 WAS에 넘깁니다
+glossary-status = 상태 코드: 상태 줄의 세 자리 숫자입니다. 1xx 정보, 2xx 성공, 3xx 리다이렉션, 4xx 클라이언트 쪽 오류, 5xx 서버 쪽 오류
+
+## HTML 페이지
+
+html-final-status = 최종 상태 코드:
+html-no-response = 응답 없음
+html-diagram = 시퀀스 다이어그램
+html-diagram-help = 호스트마다 세로줄 하나, 메시지마다 화살표 하나입니다. 실선 화살표는 선 위에서 캡처한 것이고, 점선 화살표는 구성 요소가 스스로 보고한 것입니다. 화살표를 누르면 자세한 내용이 보입니다.
+html-detail = 자세히
+html-click = 화살표를 눌러 보세요.
+html-steps = 다섯 단계
+html-captured = 캡처함
+html-reported = 보고함
+html-inferred = 패킷에서 추론함
+html-switch = 한국어로 보기
+html-language-name = 한국어
+
+## roundtrip tour
+
+tour-summary = 패킷 { $packets }개를 캡처했고 TCP 연결은 { $connections }개였습니다. 투어에 { $ms } ms 걸렸습니다.
+tour-pcap-written = 패킷을 { $path }에 저장했습니다 (tshark -r { $path })
+tour-html-written = 시퀀스 다이어그램을 { $path }에 저장했습니다 (한국어와 영어, 전환 버튼 있음)
+tour-lab-failed = 랩을 시작하지 못했습니다: { $error }
+cannot-write = { $path }에 쓸 수 없습니다: { $error }
