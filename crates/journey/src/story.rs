@@ -351,6 +351,16 @@ fn html_words(lang: Lang, url: &str) -> serde_json::Value {
         "told": t!(lang, "html-reported"),
         "concluded": t!(lang, "html-inferred"),
         "switch": t!(lang, "html-switch"),
+        "roles": {
+            "browser": t!(lang, "role-browser"),
+            "resolver": t!(lang, "role-resolver"),
+            "root": t!(lang, "role-root"),
+            "tld": t!(lang, "role-tld"),
+            "authoritative": t!(lang, "role-authoritative"),
+            "web": t!(lang, "role-web"),
+            "was": t!(lang, "role-was"),
+            "db": t!(lang, "role-db"),
+        },
         "language": t!(lang, "html-language-name"),
     })
 }
@@ -442,10 +452,64 @@ mod tests {
             text.contains("1. The browser checks its own DNS cache"),
             "{text}"
         );
-        assert!(text.contains("    0.100 ms  said  miss"), "{text}");
-        assert!(text.contains("    1.500 ms  wire  SYN\n"), "{text}");
-        assert!(text.contains("                    seq 0\n"), "{text}");
+        // Tags are padded to the widest ("inferred").
+        assert!(text.contains("    0.100 ms  said      miss"), "{text}");
+        assert!(text.contains("    1.500 ms  wire      SYN\n"), "{text}");
+        assert!(text.contains("                        seq 0\n"), "{text}");
         assert!(text.contains("Waterfall"), "{text}");
+    }
+
+    #[test]
+    fn the_legend_explains_every_tag_before_the_steps() {
+        let text = render_text(&story());
+        let legend = text.find("How each line is known").expect("a legend");
+        assert!(legend < text.find("1. ").unwrap(), "{text}");
+        for tag in ["wire =", "said =", "inferred ="] {
+            assert!(text.contains(tag), "{tag}: {text}");
+        }
+    }
+
+    #[test]
+    fn the_fault_is_named_before_the_story() {
+        let mut story = story();
+        story.fault = Some("fault injected: db-down (the database is gone)".into());
+        let text = render_text(&story);
+        let fault = text.find("fault injected: db-down").expect("the fault");
+        assert!(fault < text.find("1. ").unwrap(), "{text}");
+    }
+
+    #[test]
+    fn the_glossary_explains_only_the_terms_the_story_used() {
+        let story = story();
+        let glossary = glossary(&story);
+        assert!(
+            glossary.iter().any(|g| g.starts_with("3 way handshake")),
+            "{glossary:?}"
+        );
+        assert!(
+            !glossary.iter().any(|g| g.starts_with("NXDOMAIN")),
+            "{glossary:?}"
+        );
+        let text = render_text(&story);
+        assert!(text.contains("\nGlossary\n  - 3 way handshake"), "{text}");
+    }
+
+    #[test]
+    fn a_korean_story_is_framed_in_korean_and_aligned_by_display_width() {
+        let mut story = story();
+        story.lang = "ko".into();
+        let text = render_text(&story);
+        assert!(
+            text.contains("http://www.google.com/ 요청의 여정"),
+            "{text}"
+        );
+        assert!(text.contains("워터폴"), "{text}");
+        assert!(text.contains("용어 정리"), "{text}");
+        // Hangul takes two columns: the tags "패킷" and "보고" are as wide as each other.
+        assert!(text.contains("    0.100 ms  보고  miss"), "{text}");
+        assert!(text.contains("    1.500 ms  패킷  SYN\n"), "{text}");
+        assert_eq!(display_width("패킷"), 4);
+        assert_eq!(display_width("wire"), 4);
     }
 
     #[test]
@@ -459,10 +523,24 @@ mod tests {
 
     #[test]
     fn html_embeds_the_data_without_closing_its_script() {
-        let html = render_html(&story());
+        let html = render_html(&[story()]);
         assert!(html.contains("<title>roundtrip: http://www.google.com/</title>"));
         assert!(!html.contains("seq 0 </script>"));
         assert!(html.contains(r"seq 0 <\/script>"));
         assert_eq!(html.matches("</script>").count(), 1);
+    }
+
+    #[test]
+    fn html_carries_every_telling_and_starts_in_the_first_language() {
+        let english = story();
+        let mut korean = story();
+        korean.lang = "ko".into();
+        let html = render_html(&[korean, english]);
+        assert!(html.contains("<html lang=\"ko\">"), "{}", &html[..200]);
+        // Both tellings' own words are in the page, for the switch.
+        assert!(html.contains("한국어로 보기"));
+        assert!(html.contains("Read in English"));
+        assert!(html.contains("\"lang\":\"ko\""));
+        assert!(html.contains("\"lang\":\"en\""));
     }
 }

@@ -333,7 +333,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
                         number,
                         url: target.clone(),
                         visit: None,
-                        error: Some(err.to_string()),
+                        error: Some(err.describe(options.lang)),
                     },
                 };
                 visits.push(record);

@@ -16,7 +16,7 @@ step-5 = The response comes back with a status code, and the connection closes
 ## The story's frame: title, legend, notes, waterfall, glossary
 
 story-title = The journey of { $url }
-story-legend = How each line is known: { $wire } = a captured packet says it; { $said } = a part of the lab reports it about itself (the browser, a server, the kernel's socket table); { $inferred } = concluded from captured packets, though no single packet says it. Within a step the lines are in time order; the steps overlap in time (while the first page's connection is still open, the search's request already runs through steps 3 to 5).
+story-legend = How each line is known: { $wire } = a captured packet says it; { $said } = a part of the lab reports it about itself (the browser, a server, the kernel's socket table); { $inferred } = concluded from captured packets, though no single packet says it. Within a step the lines are in time order; steps can overlap in time (a second request may go through steps 3 to 5 while the first one's connection is still open).
 tag-wire = wire
 tag-said = said
 tag-inferred = inferred
@@ -210,3 +210,39 @@ tour-pcap-written = packets written to { $path } (tshark -r { $path })
 tour-html-written = sequence diagram written to { $path } (English and Korean, with a switch)
 tour-lab-failed = the lab could not start: { $error }
 cannot-write = cannot write { $path }: { $error }
+
+## The lanes' roles on the page
+
+role-browser = browser
+role-resolver = resolver (the ISP's DNS)
+role-root = root server
+role-tld = TLD server
+role-authoritative = authoritative server
+role-web = web server
+role-was = WAS
+role-db = database
+
+## Why a visit failed (the browser), and whose fault it was
+
+fetch-bad-url = { $url }: not a valid URL ({ $why }): check the URL you gave
+fetch-unsupported-scheme = { $url }: { $scheme }:// is not supported (only http:// and https://)
+fetch-connect = { $host }: cannot connect: { $attempts }
+fetch-tls = { $host }: TLS handshake failed: { $why }
+fetch-http = { $url }: { $why }
+fetch-timeout = { $url }: no complete response within { $secs } s: the server is too slow or stuck
+fetch-bad-redirect = { $url }: the server redirects to an invalid location { $location }
+fetch-too-many-redirects = more than { $limit } redirects (the last to { $url })
+fetch-redirect-loop = redirect loop: { $request } was already requested in this visit
+name-bad = { $host }: not a valid host name ({ $why })
+name-nxdomain = { $host }: no such host (NXDOMAIN from { $by })
+name-no-address = { $host }: the name has no address (no A or AAAA record)
+name-failed = { $host }: { $by } failed: { $why }
+name-by-resolver = the resolver { $server }
+name-by-iteration = the iterative resolution
+attempt-refused = connection refused
+attempt-timed-out = timed out
+attempt-unreachable = unreachable
+attempt-skipped = skipped (other family than --bind)
+attempt-failed = failed
+attempt-connect-timeout = connect timeout
+attempt-no-address = no address to try

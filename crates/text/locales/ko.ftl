@@ -17,7 +17,7 @@ step-5 = 상태 코드와 함께 응답이 돌아오고, 연결을 닫는다
 ## 이야기의 틀: 제목, 범례, 참고, 워터폴, 용어 정리
 
 story-title = { $url } 요청의 여정
-story-legend = 각 줄을 어떻게 알았는지: { $wire } = 캡처한 패킷에 그렇게 적혀 있습니다. { $said } = 랩의 구성 요소(브라우저, 서버, 커널의 소켓 테이블)가 자기 일을 스스로 보고했습니다. { $inferred } = 패킷 하나가 말해 주지는 않지만, 캡처한 패킷들에서 이끌어 낸 결론입니다. 한 단계 안의 줄은 시간 순서이고, 단계끼리는 시간이 겹칩니다(첫 페이지의 연결이 아직 열려 있는 동안 검색 요청이 벌써 3~5단계를 지나갑니다).
+story-legend = 각 줄을 어떻게 알았는지: { $wire } = 캡처한 패킷에 그렇게 적혀 있습니다. { $said } = 랩의 구성 요소(브라우저, 서버, 커널의 소켓 테이블)가 자기 일을 스스로 보고했습니다. { $inferred } = 패킷 하나가 말해 주지는 않지만, 캡처한 패킷들에서 이끌어 낸 결론입니다. 한 단계 안의 줄은 시간 순서이고, 단계끼리는 시간이 겹칠 수 있습니다(첫 요청의 연결이 아직 열려 있는 동안 두 번째 요청이 3~5단계를 지나가기도 합니다).
 tag-wire = 패킷
 tag-said = 보고
 tag-inferred = 추론
@@ -211,3 +211,39 @@ tour-pcap-written = 패킷을 { $path }에 저장했습니다 (tshark -r { $path
 tour-html-written = 시퀀스 다이어그램을 { $path }에 저장했습니다 (한국어와 영어, 전환 버튼 있음)
 tour-lab-failed = 랩을 시작하지 못했습니다: { $error }
 cannot-write = { $path }에 쓸 수 없습니다: { $error }
+
+## 페이지에서 세로줄(호스트)의 역할
+
+role-browser = 브라우저
+role-resolver = 리졸버 (ISP의 DNS)
+role-root = 루트 서버
+role-tld = TLD 서버
+role-authoritative = 권한 서버
+role-web = 웹 서버
+role-was = WAS
+role-db = 데이터베이스
+
+## 방문이 실패한 이유(브라우저)와 누구의 잘못인지
+
+fetch-bad-url = { $url }: 올바른 URL이 아닙니다({ $why }). 입력한 URL을 확인하세요
+fetch-unsupported-scheme = { $url }: { $scheme }://는 지원하지 않습니다 (http://와 https://만 됩니다)
+fetch-connect = { $host }: 연결할 수 없습니다: { $attempts }
+fetch-tls = { $host }: TLS 핸드셰이크에 실패했습니다: { $why }
+fetch-http = { $url }: { $why }
+fetch-timeout = { $url }: { $secs }초 안에 응답이 끝나지 않았습니다. 서버가 너무 느리거나 멈춰 있습니다
+fetch-bad-redirect = { $url }: 서버가 올바르지 않은 위치 { $location }로 리다이렉트합니다
+fetch-too-many-redirects = 리다이렉트가 { $limit }번을 넘었습니다 (마지막은 { $url })
+fetch-redirect-loop = 리다이렉트 루프: 이번 방문에서 { $request } 요청을 이미 보냈습니다
+name-bad = { $host }: 올바른 호스트 이름이 아닙니다({ $why })
+name-nxdomain = { $host }: 그런 호스트가 없습니다 ({ $by }에게서 받은 NXDOMAIN)
+name-no-address = { $host }: 이름은 있지만 주소가 없습니다 (A 레코드도 AAAA 레코드도 없음)
+name-failed = { $host }: { $by }에서 실패했습니다: { $why }
+name-by-resolver = 리졸버 { $server }
+name-by-iteration = 반복적 질의로 직접 찾기
+attempt-refused = 연결 거부
+attempt-timed-out = 시간 초과
+attempt-unreachable = 도달 불가
+attempt-skipped = 건너뜀 (--bind와 다른 주소 체계)
+attempt-failed = 실패
+attempt-connect-timeout = 연결 시간 초과
+attempt-no-address = 시도할 주소가 없음

@@ -7,5 +7,6 @@ mod lab_network; // the lab as a network of namespaces, as `nobody`: capture, tw
 mod lab_up; // `roundtrip lab up --config` / `lab config`: the table, a request through it, SIGINT, a bad config
 mod resolver_interop; // `roundtrip serve resolver` against Unbound (differential) and through NSD
 mod tour; // `roundtrip tour`: the whole lab in a block, the journey's JSON, faults, pcap, HTML in Chromium
+mod tour_lang; // the tour in Korean: no English outside protocol tokens, --lang and LANG, the page in Chromium
 mod was_crash; // `roundtrip serve was` killed (SIGKILL) mid-stream of POSTs loses no row it answered 201 for
 mod zone_check; // `roundtrip zone check` against the lab zones and BIND's named-compilezone
