@@ -78,11 +78,11 @@ fn main() -> ExitCode {
     let lang = text::Lang::from_env(cli.lang);
     let result = match cli.command {
         Command::Tour(args) => tour::run(args, lang),
-        Command::Zone(cmd) => zone::run(cmd),
-        Command::Lab(cmd) => lab::run(cmd),
+        Command::Zone(cmd) => zone::run(cmd, lang),
+        Command::Lab(cmd) => lab::run(cmd, lang),
         Command::Serve(cmd) => serve::run(cmd),
-        Command::Dig(args) => dig::run(args),
-        Command::Get(args) => get::run(args),
+        Command::Dig(args) => dig::run(args, lang),
+        Command::Get(args) => get::run(args, lang),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -40,7 +40,7 @@ pub struct TourArgs {
 }
 
 pub fn run(args: TourArgs, lang: Lang) -> anyhow::Result<u8> {
-    let config = match crate::lab::load_config(args.config.as_ref()) {
+    let config = match crate::lab::load_config(args.config.as_ref(), lang) {
         Ok(config) => config,
         Err(code) => return Ok(code),
     };

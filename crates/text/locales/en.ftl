@@ -246,3 +246,77 @@ attempt-skipped = skipped (other family than --bind)
 attempt-failed = failed
 attempt-connect-timeout = connect timeout
 attempt-no-address = no address to try
+
+## roundtrip get: the report on stderr, and its errors
+
+get-no-cache-to-manage = --no-cache: there is no host cache to list or clear
+get-cannot-save-cache = cannot save the host cache { $path }: { $error }
+get-fail-status = the server answered { $status } (--fail)
+get-no-cache-home = no HOME or XDG_CACHE_HOME for the host cache; give --cache-file or --no-cache
+get-bad-resolver = --resolver { $value }: not ADDR or ADDR:PORT ([ADDR]:PORT for IPv6)
+get-bad-seconds = { $option } { $value }: not a positive number of seconds
+get-bad-method = -X { $value }: not a method token
+get-no-nameserver = no nameserver in { $file }: asking 127.0.0.1:53, as the C library does
+get-service-recursive = recursive from the root hints (port { $port })
+get-cache-empty = the host cache is empty
+get-cannot-write-cache = cannot write the host cache
+get-cache-cleared = host cache cleared ({ $count } entries)
+get-leg = { $request } -> { $status } ({ $class }); { $bytes } body bytes
+get-closed-client-first = the client sent the first FIN, so the client holds TIME_WAIT
+get-closed-server-first = the server sent the first FIN, so the server holds TIME_WAIT
+get-closed-error = ended in an error
+get-closed = Connection #{ $id } { $local } -> { $remote } closed after { $requests } request(s): { $how }
+get-phases = phases: lookup { $lookup }, TCP connect { $connect }, TLS { $tls }, waiting for the first byte { $wait }, reading the rest { $rest }
+get-no-lookup = No lookup: re-using connection #{ $id } to { $remote }
+get-by-literal = the URL (an address literal)
+get-by-hosts-file = the hosts file
+get-by-host-cache = the host cache ({ $ttl } s of TTL left)
+get-by-resolver = the resolver { $server } (no cache had it)
+get-by-recursive = an iterative walk from the root (no cache had it)
+get-resolved = { $host } resolved by { $by } in { $ms } ms: { $addresses }
+get-attempt-connected = connected
+get-attempt-cancelled = cancelled (another attempt won)
+get-attempt-refused = refused (RST: nothing listens there)
+get-attempt-timed-out = no answer (timed out)
+get-attempt = Trying { $remote } at { $started } ms ... { $outcome } at { $ended } ms
+get-connected = Connected to { $remote } from { $local } (connection #{ $id })
+get-tls = TLS connection using { $version } / { $cipher }, ALPN { $alpn }, certificate for { $name } verified ({ $chain } in the chain)
+cannot-start-runtime = cannot start the runtime (an error of this machine, not of the request)
+cannot-write-stdout = cannot write to stdout
+
+## roundtrip lab and roundtrip zone
+
+lab-bad-config = bad lab config: { $error }
+lab-placement = The lab's hosts: { $how }.
+lab-not-in-namespaces = Not in namespaces: { $reason }.
+lab-column-host = host
+lab-column-role = role
+lab-column-address = address
+lab-column-serves = serves
+lab-browser-serves = the tour's browser; `roundtrip lab exec -- COMMAND` runs here
+lab-cannot-publish = cannot publish the lab for `lab exec`: { $error }
+lab-try = Try:
+lab-try-exec-dig = the laptop asks the ISP's resolver
+lab-try-exec-curl = any tool, from the laptop
+lab-try-exec-resolver = from the resolver's host
+lab-try-dig = a recursive query to the ISP's resolver
+lab-try-dig-norec = the root's referral to com.
+lab-try-trace = the iterative walk, hop by hop
+lab-try-get = the web server, the WAS, the database
+lab-ctrl-c = Ctrl-C stops the lab.
+lab-stopped = lab stopped
+lab-no-such-host = the lab has no host { $name }; its hosts: { $hosts }
+lab-cannot-enter = cannot enter { $name }: { $error }
+lab-cannot-run = cannot run { $command }: { $error }
+zone-bad-origin = bad origin { $origin }: { $error }
+
+## roundtrip dig: its own lines (dig's layout itself stays dig's)
+
+dig-cannot-build = cannot build a query for { $name }
+dig-malformed = malformed response from { $server }: the server's fault, not yours
+dig-trace-header = iterative queries (RD=0), from the root down; one line per server asked
+dig-trace-count =
+    { $count ->
+        [one] 1 iterative query
+       *[other] { $count } iterative queries
+    }

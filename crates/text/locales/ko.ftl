@@ -247,3 +247,73 @@ attempt-skipped = 건너뜀 (--bind와 다른 주소 체계)
 attempt-failed = 실패
 attempt-connect-timeout = 연결 시간 초과
 attempt-no-address = 시도할 주소가 없음
+
+## roundtrip get: stderr에 쓰는 보고와 오류
+
+get-no-cache-to-manage = --no-cache: 보여 주거나 지울 호스트 캐시가 없습니다
+get-cannot-save-cache = 호스트 캐시 { $path }를 저장하지 못했습니다: { $error }
+get-fail-status = 서버가 { $status }로 답했습니다 (--fail)
+get-no-cache-home = 호스트 캐시를 둘 HOME이나 XDG_CACHE_HOME이 없습니다. --cache-file이나 --no-cache를 주세요
+get-bad-resolver = --resolver { $value }: ADDR이나 ADDR:PORT 꼴이 아닙니다 (IPv6는 [ADDR]:PORT)
+get-bad-seconds = { $option } { $value }: 0보다 큰 초 수가 아닙니다
+get-bad-method = -X { $value }: 메서드 토큰이 아닙니다
+get-no-nameserver = { $file }에 nameserver가 없어서, C 라이브러리처럼 127.0.0.1:53에 묻습니다
+get-service-recursive = 루트 힌트부터 직접 찾기 (포트 { $port })
+get-cache-empty = 호스트 캐시가 비어 있습니다
+get-cannot-write-cache = 호스트 캐시를 쓸 수 없습니다
+get-cache-cleared = 호스트 캐시를 비웠습니다 (항목 { $count }개)
+get-leg = { $request } -> { $status } ({ $class }); 본문 { $bytes }바이트
+get-closed-client-first = 클라이언트가 첫 FIN을 보냈으므로 TIME_WAIT는 클라이언트에 남습니다
+get-closed-server-first = 서버가 첫 FIN을 보냈으므로 TIME_WAIT는 서버에 남습니다
+get-closed-error = 오류로 끝났습니다
+get-closed = 연결 #{ $id } { $local } -> { $remote }, 요청 { $requests }개 뒤에 닫힘: { $how }
+get-phases = 구간: 이름 찾기 { $lookup }, TCP 연결 { $connect }, TLS { $tls }, 첫 바이트까지 기다림 { $wait }, 나머지 읽기 { $rest }
+get-no-lookup = 이름을 찾지 않음: 연결 #{ $id }({ $remote })를 다시 씁니다
+get-by-literal = URL (IP 주소 그대로)
+get-by-hosts-file = hosts 파일
+get-by-host-cache = 호스트 캐시 (TTL { $ttl }초 남음)
+get-by-resolver = 리졸버 { $server } (어느 캐시에도 없었음)
+get-by-recursive = 루트부터 반복적 질의로 직접 (어느 캐시에도 없었음)
+get-resolved = { $host }: { $by }에서 { $ms } ms 만에 찾음: { $addresses }
+get-attempt-connected = 연결됨
+get-attempt-cancelled = 취소됨 (다른 시도가 먼저 연결됨)
+get-attempt-refused = 거부됨 (RST: 그곳에서 기다리는 프로그램이 없음)
+get-attempt-timed-out = 응답 없음 (시간 초과)
+get-attempt = { $started } ms에 { $remote } 시도 ... { $ended } ms에 { $outcome }
+get-connected = { $local }에서 { $remote }로 연결됨 (연결 #{ $id })
+get-tls = TLS 연결: { $version } / { $cipher }, ALPN { $alpn }, { $name }의 인증서를 확인함 (체인에 { $chain }개)
+cannot-start-runtime = 런타임을 시작할 수 없습니다 (요청이 아니라 이 컴퓨터의 문제입니다)
+cannot-write-stdout = 표준 출력에 쓸 수 없습니다
+
+## roundtrip lab과 roundtrip zone
+
+lab-bad-config = 랩 설정이 잘못되었습니다: { $error }
+lab-placement = 랩의 호스트: { $how }.
+lab-not-in-namespaces = 네임스페이스를 쓰지 못했습니다: { $reason }.
+lab-column-host = 호스트
+lab-column-role = 역할
+lab-column-address = 주소
+lab-column-serves = 하는 일
+lab-browser-serves = 투어의 브라우저. `roundtrip lab exec -- COMMAND`가 여기서 실행됩니다
+lab-cannot-publish = `lab exec`에 쓸 랩 정보를 내보내지 못했습니다: { $error }
+lab-try = 해 보세요:
+lab-try-exec-dig = 노트북이 ISP의 리졸버에 묻습니다
+lab-try-exec-curl = 어떤 도구든, 노트북에서
+lab-try-exec-resolver = 리졸버의 호스트에서
+lab-try-dig = ISP의 리졸버에 보내는 재귀적 질의
+lab-try-dig-norec = 루트가 com.으로 위임하는 응답
+lab-try-trace = 반복적 질의로 한 단계씩 따라가기
+lab-try-get = 웹 서버, WAS, 데이터베이스
+lab-ctrl-c = Ctrl-C를 누르면 랩이 멈춥니다.
+lab-stopped = 랩을 멈췄습니다
+lab-no-such-host = 랩에 { $name } 호스트가 없습니다. 있는 호스트: { $hosts }
+lab-cannot-enter = { $name }에 들어갈 수 없습니다: { $error }
+lab-cannot-run = { $command }를 실행할 수 없습니다: { $error }
+zone-bad-origin = 잘못된 오리진 { $origin }: { $error }
+
+## roundtrip dig: 자체 문장 (dig 형식의 출력은 dig 그대로)
+
+dig-cannot-build = { $name }에 대한 질의를 만들 수 없습니다
+dig-malformed = { $server }의 응답 형식이 잘못되었습니다. 서버의 잘못이지 사용자의 잘못이 아닙니다
+dig-trace-header = 루트부터 내려가는 반복적 질의(RD=0), 물어본 서버마다 한 줄
+dig-trace-count = 반복적 질의 { $count }번

@@ -199,7 +199,7 @@ fn every_korean_message_is_written_in_korean() {
 }
 
 /// Words a Korean message may carry as they are: protocol tokens and names.
-const PROTOCOL_WORDS: &[&str] = &["TCP", "IP", "UDP", "DNS", "HTTP", "TTL", "ms"];
+const PROTOCOL_WORDS: &[&str] = &["TCP", "IP", "UDP", "DNS", "HTTP", "TTL", "ms", "WAS"];
 
 #[test]
 fn a_lookup_never_panics() {
