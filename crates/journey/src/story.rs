@@ -26,6 +26,9 @@ pub struct Story {
     pub fault: Option<String>,
     /// Wall-clock start of the journey, milliseconds since the Unix epoch.
     pub started_at_unix_ms: u64,
+    /// The same instant in nanoseconds, so that a line's `at_ms` can be matched to a captured
+    /// frame's timestamp.
+    pub started_at_unix_ns: u64,
     /// The hosts taking part, one lane each in the sequence diagram, in the diagram's order.
     pub lanes: Vec<Lane>,
     /// THE-FLOW.md's five steps (more when a visit repeats them), each with what happened.

@@ -320,3 +320,12 @@ dig-trace-count =
         [one] 1 iterative query
        *[other] { $count } iterative queries
     }
+
+## SQL's bound values
+
+sql-bound = bound values: { $values }
+
+## Pure ACKs, and why a second request
+
+tcp-pure-ack = ACK      { $from } -> { $to }: seq { $seq } ack { $ack }: "got your { $bytes } bytes" (a pure ACK: no data; see seq and ack below)
+cache-next-request = { $prefix }the page has loaded; now the person searches, as one does after it: { $url }. That page is made for this request (dynamic), so it goes through the web server to the WAS and the database

@@ -317,3 +317,12 @@ dig-cannot-build = { $name }에 대한 질의를 만들 수 없습니다
 dig-malformed = { $server }의 응답 형식이 잘못되었습니다. 서버의 잘못이지 사용자의 잘못이 아닙니다
 dig-trace-header = 루트부터 내려가는 반복적 질의(RD=0), 물어본 서버마다 한 줄
 dig-trace-count = 반복적 질의 { $count }번
+
+## SQL에 바인딩한 값
+
+sql-bound = 바인딩한 값: { $values }
+
+## 순수 ACK, 그리고 두 번째 요청의 이유
+
+tcp-pure-ack = ACK      { $from } -> { $to }: seq { $seq } ack { $ack }: "{ $bytes }바이트 잘 받았습니다" (데이터 없는 순수 ACK, 아래 용어 정리의 seq와 ack 참고)
+cache-next-request = { $prefix }페이지를 다 받았습니다. 이제 사람이 하듯 검색을 합니다: { $url }. 이 페이지는 요청마다 새로 만드는 동적인 페이지라서, 웹 서버를 거쳐 WAS와 데이터베이스까지 갑니다

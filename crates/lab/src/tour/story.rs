@@ -105,6 +105,10 @@ pub(super) fn build(url: &str, facts: &Facts) -> Story {
             .t0
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64),
+        started_at_unix_ns: facts
+            .t0
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64),
         ..Story::default()
     };
     story.lanes = lanes(facts);
@@ -242,6 +246,7 @@ fn messages(facts: &Facts, hosts: &Hosts) -> Vec<Message> {
         if let EventKind::SqlRan {
             database,
             statement,
+            params,
             rows,
             duration_ms,
             error,
@@ -249,7 +254,8 @@ fn messages(facts: &Facts, hosts: &Hosts) -> Vec<Message> {
         {
             let end = ms_between(facts.t0, event.at);
             let mut detail = format!(
-                "{database}: {statement}\n{}",
+                "{database}: {statement}{}\n{}",
+                bound_values(lang, params),
                 t!(
                     lang,
                     "sql-rows-in",
@@ -558,6 +564,25 @@ fn tell_cache_checks(story: &mut Story, facts: &Facts) {
         for leg in &visit.legs {
             let at = ms_between(facts.t0, leg.started_at);
             let prefix = visit_prefix(facts, record);
+            let first_of_visit = facts
+                .visits
+                .iter()
+                .find(|v| v.number == record.number)
+                .is_some_and(|v| std::ptr::eq(v, record));
+            if !first_of_visit && std::ptr::eq(leg, &visit.legs[0]) {
+                story.line(
+                    STEP_CACHE.0,
+                    STEP_CACHE.1,
+                    at,
+                    Source::Reported,
+                    t!(
+                        lang,
+                        "cache-next-request",
+                        prefix = &prefix,
+                        url = &record.url
+                    ),
+                );
+            }
             let text = match &leg.resolved {
                 None => t!(
                     lang,
@@ -761,6 +786,20 @@ fn tell_dns(story: &mut Story, facts: &Facts, hosts: &Hosts) {
     }
 }
 
+/// The values bound to a statement's placeholders, as a line of their own (empty when none):
+/// `bound: $1 = 'TIME_WAIT', $2 = 10`.
+fn bound_values(lang: Lang, params: &[String]) -> String {
+    if params.is_empty() {
+        return String::new();
+    }
+    let values: Vec<String> = params
+        .iter()
+        .enumerate()
+        .map(|(i, value)| format!("${} = {value}", i + 1))
+        .collect();
+    format!("\n  {}", t!(lang, "sql-bound", values = values.join(", ")))
+}
+
 /// The resolver's word for a step's outcome (`referral`, `answer`, ...) in the story's language.
 fn resolver_outcome(lang: Lang, outcome: &str) -> String {
     match outcome {
@@ -921,12 +960,27 @@ fn tell_handshake(
     } else {
         (number, title)
     };
+    // The pure ACKs (no data, no SYN or FIN): how the sender learns its bytes arrived.
+    let pure_acks: Vec<&Packet> = conn
+        .segments
+        .iter()
+        .filter_map(|&i| facts.packets.get(i))
+        .filter(|p| {
+            p.tcp_flags().is_some_and(|f| f.0 == wire::TcpFlags::ACK) && p.payload_len() == 0
+        })
+        .filter(|p| conn.ack.as_ref().is_none_or(|a| a.at != p.at))
+        .collect();
     for segment in &conn.data {
         if let Some(line) = &segment.http {
             let from_client = segment.from == conn.client;
+            let (step, step_title) = if from_client {
+                (number, title)
+            } else {
+                (answer_number, answer_title)
+            };
             story.line(
-                if from_client { number } else { answer_number },
-                if from_client { title } else { answer_title },
+                step,
+                step_title,
                 ms_between(facts.t0, segment.at),
                 Source::Wire,
                 t!(
@@ -939,6 +993,34 @@ fn tell_handshake(
                     seq = segment.rel_seq.to_string()
                 ),
             );
+            // The first pure ACK that covers this segment's last byte, from the receiver.
+            let end = segment.rel_seq.wrapping_add(segment.len);
+            let acked = pure_acks.iter().find(|p| {
+                p.src == segment.to
+                    && p.at >= segment.at
+                    && matches!(p.transport, Transport::Tcp { rel_ack, .. } if rel_ack >= end)
+            });
+            if let Some(ack) = acked
+                && let Transport::Tcp {
+                    rel_seq, rel_ack, ..
+                } = ack.transport
+            {
+                story.line(
+                    step,
+                    step_title,
+                    ms_between(facts.t0, ack.at),
+                    Source::Wire,
+                    t!(
+                        lang,
+                        "tcp-pure-ack",
+                        from = hosts.name(segment.to),
+                        to = hosts.name(segment.from),
+                        seq = rel_seq.to_string(),
+                        ack = rel_ack.to_string(),
+                        bytes = segment.len
+                    ),
+                );
+            }
         }
     }
 }
@@ -1017,6 +1099,7 @@ fn tell_server_side(story: &mut Story, facts: &Facts, hosts: &Hosts) {
             EventKind::SqlRan {
                 database,
                 statement,
+                params,
                 rows,
                 duration_ms,
                 error,
@@ -1027,8 +1110,9 @@ fn tell_server_side(story: &mut Story, facts: &Facts, hosts: &Hosts) {
                     Some(error) => t!(lang, "sql-failed", ms = ms, error = error),
                 };
                 format!(
-                    "{}\n  {statement}\n  -> {outcome}",
-                    t!(lang, "sql-database", database = database)
+                    "{}\n  {statement}{}\n  -> {outcome}",
+                    t!(lang, "sql-database", database = database),
+                    bound_values(lang, params)
                 )
             }
             _ => continue,
@@ -1468,11 +1552,12 @@ fn tell_links(story: &mut Story, facts: &Facts, hosts: &Hosts) {
             } else {
                 t!(lang, "link-happy-eyeballs-v4")
             };
+            // The family is on the wire; why it was chosen is a conclusion.
             story.line(
                 number,
                 title,
                 ms_between(facts.t0, syn.at),
-                Source::Wire,
+                Source::Inferred,
                 text,
             );
         }
