@@ -37,7 +37,8 @@ pub fn english_outside_tokens(text: &str, allowed: &[&str]) -> Vec<String> {
         if is_header_line(trimmed) || is_sql(trimmed) {
             continue;
         }
-        for token in trimmed.split_whitespace() {
+        let unquoted = without_sql_literals(trimmed);
+        for token in unquoted.split_whitespace() {
             if token.contains(|c: char| ".:/=?_@<>[]*$".contains(c) || c.is_ascii_digit()) {
                 continue;
             }
@@ -53,6 +54,21 @@ pub fn english_outside_tokens(text: &str, allowed: &[&str]) -> Vec<String> {
         }
     }
     found
+}
+
+/// `line` without its SQL string literals (`'...'`, as the story shows bound values): they are
+/// data a person typed, not sentences.
+fn without_sql_literals(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut quoted = false;
+    for c in line.chars() {
+        if c == '\'' {
+            quoted = !quoted;
+        } else if !quoted {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn is_header_line(line: &str) -> bool {
@@ -83,6 +99,7 @@ mod tests {
                     [2001:db8::80]:80: \"연결하자\". 초기 순서 번호(ISN) 1391624612\n\
                     \x20 User-Agent: roundtrip/0.0.0\n\
                     \x20 SELECT d.id FROM documents WHERE x MATCH $1\n\
+                    \x20 바인딩한 값: $1 = '\"TIME\" \"WAIT\"', $2 = 20\n\
                     \x20 HTTP/1.1 502 Bad Gateway: 5xx: 서버 쪽 오류";
         assert_eq!(
             english_outside_tokens(text, PROTOCOL_WORDS),
