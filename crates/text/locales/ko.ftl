@@ -41,7 +41,7 @@ fault-db-down = WAS가 데이터베이스를 열 수 없습니다
 
 ## 1단계: 브라우저의 캐시
 
-cache-keep-alive = { $prefix }{ $url }: { $remote }와의 연결이 아직 열려 있어서(keep-alive) 이름을 다시 찾지 않습니다
+cache-keep-alive = { $prefix }{ $url }: 연결({ $remote })이 아직 열려 있어서(keep-alive) 이름을 다시 찾지 않습니다
 cache-hit = { $prefix }브라우저 DNS 캐시 히트(HIT): { $host } -> { $addrs }, TTL이 { $ttl }초 남아 있어서 DNS 질의를 보내지 않습니다
 cache-miss = { $prefix }브라우저 DNS 캐시 미스(MISS): { $host }: /etc/hosts에도 브라우저 캐시에도 없어서, 브라우저가 자기 DNS 서버 { $server }에 묻습니다
 cache-hosts-file = { $prefix }/etc/hosts에 { $host } -> { $addrs }가 있습니다. 운영체제가 답하므로 DNS 질의는 보내지 않습니다
@@ -60,8 +60,8 @@ dns-referral = 위임(referral)
 dns-nodata = 이름은 있지만 그 타입의 레코드가 없습니다 (NODATA)
 label-referral = 위임: { $zone }
 dns-query-line = { $from } -> { $to } ({ $addr }): { $kind } { $question }
-dns-response-line = { $from } -> { $to }: { $question }에 대한 { $kind }
-dns-response-line-aa = { $from } -> { $to }: { $question }에 대한 { $kind } (권한 있는 응답, AA)
+dns-response-line = { $from } -> { $to }: { $question }의 답: { $kind }
+dns-response-line-aa = { $from } -> { $to }: { $question }의 답: { $kind } (권한 있는 응답, AA)
 dns-section-answer = 응답
 dns-section-authority = 권한
 dns-section-glue = 글루
@@ -95,11 +95,11 @@ nd-advertisement = 이웃 광고: { $target }의 MAC 주소는 { $mac }입니다
 nd-advertisement-bare = 이웃 광고: { $target }
 link-arp-first = { $what }{ $on }: 호스트는 이웃의 IP 주소는 알아도 이더넷(MAC) 주소는 모릅니다. 그래서 이웃에게 가는 첫 패킷은 이 응답을 기다리고, 받은 응답은 호스트의 이웃 캐시(ARP 캐시)에 보관합니다
 link-nd-first = { $what }{ $on }: IPv6의 이웃 탐색(neighbour discovery)으로, ICMPv6 위에서 하는 IPv6판 ARP입니다
-link-path = SYN이 { $routers }를 거쳐 링크 { $links }개를 지났습니다. 라우터마다 { $field } 값을 하나씩 줄였는데({ $ttls }), 라우팅 루프에 빠진 패킷이 영원히 돌지 않고 사라지게 하기 위해서입니다
+link-path = SYN이 링크 { $links }개를 지났습니다(거친 라우터: { $routers }). 라우터마다 { $field } 값을 하나씩 줄였는데({ $ttls }), 라우팅 루프에 빠진 패킷이 영원히 돌지 않고 사라지게 하기 위해서입니다
 link-happy-eyeballs-v6 = Happy Eyeballs (RFC 8305): 이 이름에는 IPv6와 IPv4 주소가 모두 있습니다. 브라우저는 IPv6를 먼저 시도하고 250 ms 뒤에 IPv4를 시작하려 했지만, IPv6가 먼저 답해서 이 연결은 IPv6입니다
 link-happy-eyeballs-v4 = Happy Eyeballs (RFC 8305): 이 이름에는 IPv6와 IPv4 주소가 모두 있습니다. 브라우저는 IPv6를 먼저 시도했지만 IPv6는 제때 답하지 않고 IPv4가 답해서, 이 연결은 IPv4입니다
 link-browser-host = 브라우저의 호스트
-link-server-no-time-wait = { $server } 자신의 소켓 테이블에는 { $local } <-> { $remote }가 남아 있지 않습니다. 나중에 닫았기 때문입니다(LAST-ACK -> CLOSED). 그래서 TIME_WAIT는 먼저 닫은 { $browser }에만 남습니다. 호스트마다 소켓 테이블이 따로 있고, TIME_WAIT는 종료를 시작한 쪽에 생깁니다
+link-server-no-time-wait = { $server } 자신의 소켓 테이블에는 이 연결({ $local } <-> { $remote })이 남아 있지 않습니다. 나중에 닫았기 때문입니다(LAST-ACK -> CLOSED). 그래서 TIME_WAIT는 먼저 닫은 쪽({ $browser })에만 남습니다. 호스트마다 소켓 테이블이 따로 있고, TIME_WAIT는 종료를 시작한 쪽에 생깁니다
 link-server-time-wait = { $server } 자신의 소켓 테이블에도 TIME_WAIT가 있습니다({ $holder }). 이쪽이 먼저 닫았습니다
 
 ## 3단계: TCP와 요청
@@ -110,8 +110,8 @@ tcp-syn-ack = SYN-ACK  { $server } -> { $client }: "좋아, 나도 연결하자"
 tcp-ack = ACK      { $client } -> { $server }: seq { $seq } ack { $ack }: 연결 수립(ESTABLISHED)
 tcp-ack-took = ACK      { $client } -> { $server }: seq { $seq } ack { $ack }: 연결 수립(ESTABLISHED). 세 패킷이 선 위에서 { $ms } ms 걸렸습니다 (워터폴의 "연결" 구간이 더 긴 것은 SYN 전과 SYN-ACK 뒤의 커널 작업까지 재기 때문입니다)
 tcp-http-segment = { $from } -> { $to }: { $line } (이 세그먼트에 { $bytes }바이트, seq { $seq })
-request-sends = { $prefix }브라우저가 연결 { $local } -> { $remote }로 보내는 요청:
-request-sends-reused = { $prefix }브라우저가 다시 쓰는 연결 { $local } -> { $remote }(keep-alive)로 보내는 요청:
+request-sends = { $prefix }브라우저가 보내는 요청 (연결 { $local } -> { $remote }):
+request-sends-reused = { $prefix }브라우저가 보내는 요청 (다시 쓰는 연결 { $local } -> { $remote }, keep-alive):
 
 ## 4단계: 웹 서버, WAS, 데이터베이스
 
@@ -136,7 +136,7 @@ sql-label-rows = { $rows }행
 response-none = { $prefix }{ $url }에 대한 응답이 없습니다: { $why }
 response-failed = 실패
 response-timing = 본문 { $bytes }바이트. 요청을 보내고 { $first } ms 뒤에 첫 바이트가, { $all } ms 뒤에 전부가 도착했습니다
-response-follows-redirect = 브라우저가 리다이렉트를 따라 { $to }로 갑니다
+response-follows-redirect = 브라우저가 리다이렉트를 따라갑니다: { $to }
 response-redirect-why = 왜 그럴까요: 사이트는 호스트 이름 하나(여기서는 www)로만 답해야 링크와 쿠키, 캐시가 두 이름으로 갈라지지 않습니다. 새 이름은 주소가 다를 수 있으니, 브라우저는 그 이름을 다시 찾고(다시 1단계부터) 새로 연결합니다
 status-class =
     { $class ->
@@ -155,7 +155,7 @@ close-last-ack = 마지막 ACK: FIN을 확인했고, 먼저 닫은 쪽은 이제
 close-three-for-four = 글에서 말하는 4 way handshake가 여기서는 패킷 세 개로 끝났습니다. 서버가 더 보낼 것이 없어서 2단계(ACK)와 3단계(FIN)가 한 세그먼트에 함께 실려 갔기 때문입니다. 네 단계는 모두 일어났습니다
 close-reset = { $from } -> { $to }: RST: 연결이 순서대로 닫히지 않고 리셋되었습니다
 close-active-closer = 첫 FIN을 보낸 쪽이 { $host }이므로, 먼저 닫은 쪽(active close)이자 TIME_WAIT를 지켜야 하는 쪽입니다
-time-wait-seen = 커널의 소켓 테이블(sock_diag): { $host } { $holder } <-> { $peer }가 TIME_WAIT 상태이고, { $left }초 남았습니다. 리눅스는 이 상태를 60초 동안 유지하는데, 이유는 두 가지입니다. 이 연결의 늦은 세그먼트가 같은 포트를 쓰는 새 연결의 것으로 오인되지 않도록 흡수하고, 마지막 ACK이 사라졌을 때 서버가 다시 보내는 FIN에 다시 ACK으로 답하기 위해서입니다
+time-wait-seen = 커널의 소켓 테이블(sock_diag): { $host } { $holder } <-> { $peer }: TIME_WAIT 상태, { $left }초 남음. 리눅스는 이 상태를 60초 동안 유지하는데, 이유는 두 가지입니다. 이 연결의 늦은 세그먼트가 같은 포트를 쓰는 새 연결의 것으로 오인되지 않도록 흡수하고, 마지막 ACK이 사라졌을 때 서버가 다시 보내는 FIN에 다시 ACK으로 답하기 위해서입니다
 time-wait-none = 커널의 소켓 테이블에 { $local } <-> { $remote }의 TIME_WAIT가 없습니다 (상대가 먼저 닫았거나, 연결이 리셋되었습니다)
 
 ## 워터폴의 구간
@@ -231,7 +231,7 @@ fetch-connect = { $host }: 연결할 수 없습니다: { $attempts }
 fetch-tls = { $host }: TLS 핸드셰이크에 실패했습니다: { $why }
 fetch-http = { $url }: { $why }
 fetch-timeout = { $url }: { $secs }초 안에 응답이 끝나지 않았습니다. 서버가 너무 느리거나 멈춰 있습니다
-fetch-bad-redirect = { $url }: 서버가 올바르지 않은 위치 { $location }로 리다이렉트합니다
+fetch-bad-redirect = { $url }: 서버가 올바르지 않은 위치로 리다이렉트합니다: { $location }
 fetch-too-many-redirects = 리다이렉트가 { $limit }번을 넘었습니다 (마지막은 { $url })
 fetch-redirect-loop = 리다이렉트 루프: 이번 방문에서 { $request } 요청을 이미 보냈습니다
 name-bad = { $host }: 올바른 호스트 이름이 아닙니다({ $why })
@@ -252,7 +252,7 @@ attempt-no-address = 시도할 주소가 없음
 
 get-no-cache-to-manage = --no-cache: 보여 주거나 지울 호스트 캐시가 없습니다
 get-cannot-save-cache = 호스트 캐시 { $path }를 저장하지 못했습니다: { $error }
-get-fail-status = 서버가 { $status }로 답했습니다 (--fail)
+get-fail-status = 서버의 답: { $status } (--fail)
 get-no-cache-home = 호스트 캐시를 둘 HOME이나 XDG_CACHE_HOME이 없습니다. --cache-file이나 --no-cache를 주세요
 get-bad-resolver = --resolver { $value }: ADDR이나 ADDR:PORT 꼴이 아닙니다 (IPv6는 [ADDR]:PORT)
 get-bad-seconds = { $option } { $value }: 0보다 큰 초 수가 아닙니다
@@ -268,7 +268,7 @@ get-closed-server-first = 서버가 첫 FIN을 보냈으므로 TIME_WAIT는 서�
 get-closed-error = 오류로 끝났습니다
 get-closed = 연결 #{ $id } { $local } -> { $remote }, 요청 { $requests }개 뒤에 닫힘: { $how }
 get-phases = 구간: 이름 찾기 { $lookup }, TCP 연결 { $connect }, TLS { $tls }, 첫 바이트까지 기다림 { $wait }, 나머지 읽기 { $rest }
-get-no-lookup = 이름을 찾지 않음: 연결 #{ $id }({ $remote })를 다시 씁니다
+get-no-lookup = 이름을 찾지 않음: 연결 #{ $id }({ $remote })을 다시 씁니다
 get-by-literal = URL (IP 주소 그대로)
 get-by-hosts-file = hosts 파일
 get-by-host-cache = 호스트 캐시 (TTL { $ttl }초 남음)
@@ -308,7 +308,7 @@ lab-ctrl-c = Ctrl-C를 누르면 랩이 멈춥니다.
 lab-stopped = 랩을 멈췄습니다
 lab-no-such-host = 랩에 { $name } 호스트가 없습니다. 있는 호스트: { $hosts }
 lab-cannot-enter = { $name }에 들어갈 수 없습니다: { $error }
-lab-cannot-run = { $command }를 실행할 수 없습니다: { $error }
+lab-cannot-run = { $command }: 실행할 수 없습니다: { $error }
 zone-bad-origin = 잘못된 오리진 { $origin }: { $error }
 
 ## roundtrip dig: 자체 문장 (dig 형식의 출력은 dig 그대로)
