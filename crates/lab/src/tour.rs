@@ -252,7 +252,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
         }
     }
     if options.visits == 0 {
-        return Err(TourError::Usage("--visits must be at least 1".into()));
+        return Err(TourError::Usage(text::t!(options.lang, "tour-visits-zero")));
     }
 
     let collector = Arc::new(journey::Collector::default());
@@ -351,7 +351,13 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
                 .map(|runtime| runtime.block_on(browsing))
         })
         .and_then(|made| made)
-        .map_err(|err| TourError::Usage(format!("the browser's runtime: {err}")))?;
+        .map_err(|err| {
+            TourError::Usage(text::t!(
+                options.lang,
+                "tour-browser-runtime",
+                error = err.to_string()
+            ))
+        })?;
 
     // The close is done when the browser's socket shows TIME_WAIT in the kernel's table (or,
     // when the server closed first, on the server's side). Bounded: a second at most.

@@ -210,6 +210,8 @@ tour-pcap-written = packets written to { $path } (tshark -r { $path })
 tour-html-written = sequence diagram written to { $path } (English and Korean, with a switch)
 tour-lab-failed = the lab could not start: { $error }
 cannot-write = cannot write { $path }: { $error }
+tour-visits-zero = --visits must be at least 1
+tour-browser-runtime = the browser's runtime could not start (an error of this machine): { $error }
 
 ## The lanes' roles on the page
 

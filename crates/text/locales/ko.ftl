@@ -211,6 +211,8 @@ tour-pcap-written = 패킷을 { $path }에 저장했습니다 (tshark -r { $path
 tour-html-written = 시퀀스 다이어그램을 { $path }에 저장했습니다 (한국어와 영어, 전환 버튼 있음)
 tour-lab-failed = 랩을 시작하지 못했습니다: { $error }
 cannot-write = { $path }에 쓸 수 없습니다: { $error }
+tour-visits-zero = --visits는 1 이상이어야 합니다
+tour-browser-runtime = 브라우저의 런타임을 시작할 수 없습니다 (이 컴퓨터의 문제입니다): { $error }
 
 ## 페이지에서 세로줄(호스트)의 역할
 

@@ -92,24 +92,49 @@ fn a_second_visit_in_korean_has_no_english_sentence() {
 #[test]
 fn every_fault_in_korean_has_no_english_sentence() {
     let lab = Lab::new();
-    for (fault, symptom) in [
+    // Every fault the tour knows, so that a new one is checked too; the symptom of each known
+    // one (the first two show only on the wire).
+    let symptoms = [
         ("root-down", "목적지 도달 불가 (포트 도달 불가)"),
         ("nxdomain", "부정 응답: 그런 이름이 없습니다"),
         ("was-down", "502 Bad Gateway"),
         ("was-slow", "504 Gateway Timeout"),
         ("db-down", "503 Service Unavailable"),
-    ] {
-        let out = korean_tour(&lab, &["--fault", fault]);
+    ];
+    for (fault, _) in lab::tour::Fault::ALL {
+        let (code, out, err) = lab.tour(&["--lang", "ko", "--fault", fault]);
+        if code == 2 {
+            // A fault this lab cannot inject is refused, in Korean too.
+            assert_korean(
+                &err,
+                &format!("tour --lang ko --fault {fault}: its refusal"),
+            );
+            continue;
+        }
+        assert_eq!(code, 0, "--fault {fault}: {err}");
+        assert_korean(&out, &format!("tour --lang ko --fault {fault}"));
         // The fault is named before the story.
         let named = out
             .find(&format!("주입한 장애: {fault}"))
             .unwrap_or_else(|| panic!("{fault} not named:\n{out}"));
         assert!(named < first_step(&out), "{fault}:\n{out}");
+        let Some((_, symptom)) = symptoms.iter().find(|(f, _)| *f == fault) else {
+            continue;
+        };
         let packets_only = ["root-down", "nxdomain"].contains(&fault);
         if !packets_only || is_captured(&out) {
             assert!(out.contains(symptom), "{fault}: no {symptom:?}:\n{out}");
         }
     }
+}
+
+#[test]
+fn a_usage_error_of_the_tour_is_told_in_korean() {
+    let lab = Lab::new();
+    let (code, _, err) = lab.tour(&["--lang", "ko", "--visits", "0"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--visits는 1 이상이어야 합니다"), "{err}");
+    assert_korean(&err, "tour --lang ko --visits 0");
 }
 
 #[test]
