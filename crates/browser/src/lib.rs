@@ -25,6 +25,7 @@
 
 pub mod connect;
 pub mod connection;
+mod describe;
 pub mod fetch;
 pub mod host_cache;
 pub mod hosts_file;

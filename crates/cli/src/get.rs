@@ -78,6 +78,7 @@ use browser::{
 use bytes::Bytes;
 use resolver::RootHints;
 use serde::Serialize;
+use text::{Lang, t};
 
 /// Where the system's resolvers are listed.
 const RESOLV_CONF: &str = "/etc/resolv.conf";
@@ -184,8 +185,8 @@ pub struct GetArgs {
 }
 
 /// Runs `roundtrip get`. Returns the exit code.
-pub fn run(args: GetArgs) -> anyhow::Result<u8> {
-    let setup = match Setup::from_args(&args) {
+pub fn run(args: GetArgs, lang: Lang) -> anyhow::Result<u8> {
+    let setup = match Setup::from_args(&args, lang) {
         Ok(setup) => setup,
         Err(usage) => {
             eprintln!("roundtrip: get: {usage}");
@@ -222,7 +223,7 @@ pub fn run(args: GetArgs) -> anyhow::Result<u8> {
     };
     if args.hsts_list || args.hsts_clear {
         if let Some(hsts) = hsts.as_mut() {
-            manage_hsts(hsts, &args, now)?;
+            manage_hsts(hsts, &args, now, lang)?;
         }
         if args.url.is_none() && !args.cache_list && !args.cache_clear {
             return Ok(0);
@@ -230,10 +231,10 @@ pub fn run(args: GetArgs) -> anyhow::Result<u8> {
     }
     if args.cache_list || args.cache_clear {
         let Some(cache) = cache.as_mut() else {
-            eprintln!("roundtrip: get: --no-cache: there is no host cache to list or clear");
+            eprintln!("roundtrip: get: {}", t!(lang, "get-no-cache-to-manage"));
             return Ok(2);
         };
-        manage_cache(cache, &args, now)?;
+        manage_cache(cache, &args, now, lang)?;
         if args.url.is_none() {
             return Ok(0);
         }
@@ -246,7 +247,7 @@ pub fn run(args: GetArgs) -> anyhow::Result<u8> {
     {
         eprintln!("* {note}");
     }
-    let name_service = describe_service(&service);
+    let name_service = describe_service(&service, lang);
     let names =
         Names::new(HostsFile::load(&args.hosts_file), cache, service).with_source(args.bind);
     let mut client = Browser::new(names, config, Arc::new(journey::Silent));
@@ -256,7 +257,7 @@ pub fn run(args: GetArgs) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .context("cannot start the runtime")?;
+        .with_context(|| t!(lang, "cannot-start-runtime"))?;
     let (visit, closed) = runtime.block_on(async {
         let visit = client.request(method, &url, body).await;
         (visit, client.close().await)
@@ -266,26 +267,39 @@ pub fn run(args: GetArgs) -> anyhow::Result<u8> {
     {
         let path = cache_path.as_ref().map(|p| p.display().to_string());
         eprintln!(
-            "roundtrip: get: cannot save the host cache {}: {err}",
-            path.unwrap_or_default()
+            "roundtrip: get: {}",
+            t!(
+                lang,
+                "get-cannot-save-cache",
+                path = path.unwrap_or_default(),
+                error = err.to_string()
+            )
         );
     }
 
     if let Some(hsts) = client.hsts()
         && let Err(err) = hsts.save(unix_now())
     {
-        eprintln!("roundtrip: get: cannot save the HSTS store: {err}");
+        eprintln!(
+            "roundtrip: get: {}",
+            t!(lang, "get-cannot-save-hsts", error = err.to_string())
+        );
     }
 
     let visit = match visit {
         Ok(visit) => visit,
         Err(err) => {
             if args.json {
-                let doc =
-                    JsonDoc::failed(&url, err.to_string(), &closed, &name_service, &cache_path);
+                let doc = JsonDoc::failed(
+                    &url,
+                    err.describe(lang),
+                    &closed,
+                    &name_service,
+                    &cache_path,
+                );
                 print_json(&doc)?;
             }
-            eprintln!("roundtrip: get: {err}");
+            eprintln!("roundtrip: get: {}", err.describe(lang));
             return Ok(1);
         }
     };
@@ -293,7 +307,7 @@ pub fn run(args: GetArgs) -> anyhow::Result<u8> {
     let failed = args.fail && last.status >= 400;
     if args.json {
         if !failed && let Some(path) = &args.output {
-            write_body_file(path, &visit.body)?;
+            write_body_file(path, &visit.body, lang)?;
         }
         print_json(&JsonDoc::of(
             &url,
@@ -302,23 +316,28 @@ pub fn run(args: GetArgs) -> anyhow::Result<u8> {
             args.output.as_ref(),
             &name_service,
             &cache_path,
+            lang,
         ))?;
     } else {
         if !args.silent {
             let mut err = std::io::stderr().lock();
-            let _ = write_report(&mut err, &visit, &closed, args.verbose);
+            let _ = write_report(&mut err, &visit, &closed, args.verbose, lang);
         }
         if !failed {
             match &args.output {
-                Some(path) => write_body_file(path, &visit.body)?,
-                None => write_stdout(&visit.body)?,
+                Some(path) => write_body_file(path, &visit.body, lang)?,
+                None => write_stdout(&visit.body, lang)?,
             }
         }
     }
     if failed {
         eprintln!(
-            "roundtrip: get: the server answered {} {} (--fail)",
-            last.status, last.reason
+            "roundtrip: get: {}",
+            t!(
+                lang,
+                "get-fail-status",
+                status = format!("{} {}", last.status, last.reason)
+            )
         );
         return Ok(1);
     }
@@ -338,16 +357,13 @@ struct Setup {
 }
 
 impl Setup {
-    fn from_args(args: &GetArgs) -> Result<Setup, String> {
+    fn from_args(args: &GetArgs, lang: Lang) -> Result<Setup, String> {
         let (cache, cache_path) = if args.no_cache {
             (None, None)
         } else {
             let path = match args.cache_file.clone().or_else(HostCache::default_path) {
                 Some(path) => path,
-                None => return Err(
-                    "no HOME or XDG_CACHE_HOME for the host cache; give --cache-file or --no-cache"
-                        .into(),
-                ),
+                None => return Err(t!(lang, "get-no-cache-home")),
             };
             let (cache, warning) = HostCache::open(&path);
             if let Some(warning) = warning {
@@ -368,19 +384,25 @@ impl Setup {
                 None,
             )
         } else if let Some(text) = &args.resolver {
-            let addr = parse_server(text).ok_or_else(|| {
-                format!("--resolver {text:?}: not ADDR or ADDR:PORT ([ADDR]:PORT for IPv6)")
-            })?;
+            let addr = parse_server(text)
+                .ok_or_else(|| t!(lang, "get-bad-resolver", value = format!("{text:?}")))?;
             (NameService::Resolver(addr), None)
         } else {
-            let (addr, note) = system_resolver();
+            let (addr, note) = system_resolver(lang);
             (NameService::Resolver(addr), note)
         };
         let seconds = |value: f64, option: &str| {
             Duration::try_from_secs_f64(value)
                 .ok()
                 .filter(|d| !d.is_zero())
-                .ok_or_else(|| format!("{option} {value}: not a positive number of seconds"))
+                .ok_or_else(|| {
+                    t!(
+                        lang,
+                        "get-bad-seconds",
+                        option = option,
+                        value = value.to_string()
+                    )
+                })
         };
         let extra_roots = match &args.cacert {
             Some(path) => browser::tls::load_pem_certificates(path)?,
@@ -412,7 +434,7 @@ impl Setup {
             .unwrap_or_default();
         let method = match &args.method {
             Some(text) => Method::from_bytes(text.as_bytes())
-                .map_err(|_| format!("-X {text:?}: not a method token"))?,
+                .map_err(|_| t!(lang, "get-bad-method", value = format!("{text:?}")))?,
             None if args.data.is_some() => Method::POST,
             None => Method::GET,
         };
@@ -444,7 +466,7 @@ fn parse_server(text: &str) -> Option<SocketAddr> {
 
 /// The first `nameserver` of resolv.conf(5), or 127.0.0.1:53 (what the C library falls back
 /// to when there is none), with a note saying so.
-fn system_resolver() -> (SocketAddr, Option<String>) {
+fn system_resolver(lang: Lang) -> (SocketAddr, Option<String>) {
     let text = std::fs::read_to_string(RESOLV_CONF).unwrap_or_default();
     let first = text.lines().find_map(|line| {
         let mut fields = line.split_whitespace();
@@ -458,28 +480,24 @@ fn system_resolver() -> (SocketAddr, Option<String>) {
         Some(ip) => (SocketAddr::new(ip, DNS_PORT), None),
         None => (
             SocketAddr::new(IpAddr::V4(Ipv4Addr::LOCALHOST), DNS_PORT),
-            Some(format!(
-                "no nameserver in {RESOLV_CONF}: asking 127.0.0.1:53, as the C library does"
-            )),
+            Some(t!(lang, "get-no-nameserver", file = RESOLV_CONF)),
         ),
     }
 }
 
-fn describe_service(service: &NameService) -> String {
+fn describe_service(service: &NameService, lang: Lang) -> String {
     match service {
-        NameService::Resolver(addr) => format!("the resolver {addr}"),
-        NameService::Recursive { port, .. } => {
-            format!("recursive from the root hints (port {port})")
-        }
+        NameService::Resolver(addr) => t!(lang, "name-by-resolver", server = addr.to_string()),
+        NameService::Recursive { port, .. } => t!(lang, "get-service-recursive", port = *port),
     }
 }
 
-fn manage_cache(cache: &mut HostCache, args: &GetArgs, now: u64) -> anyhow::Result<()> {
+fn manage_cache(cache: &mut HostCache, args: &GetArgs, now: u64, lang: Lang) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     if args.cache_list {
         let entries = cache.list(now);
         if entries.is_empty() {
-            writeln!(out, "; the host cache is empty")?;
+            writeln!(out, "; {}", t!(lang, "get-cache-empty"))?;
         }
         for (name, entry) in entries {
             let addresses: Vec<String> = entry.addresses.iter().map(ToString::to_string).collect();
@@ -494,33 +512,46 @@ fn manage_cache(cache: &mut HostCache, args: &GetArgs, now: u64) -> anyhow::Resu
     if args.cache_clear {
         let count = cache.list(now).len();
         cache.clear();
-        cache.save(now).context("cannot write the host cache")?;
-        eprintln!("roundtrip: get: host cache cleared ({count} entries)");
+        cache
+            .save(now)
+            .with_context(|| t!(lang, "get-cannot-write-cache"))?;
+        eprintln!(
+            "roundtrip: get: {}",
+            t!(lang, "get-cache-cleared", count = count)
+        );
     }
     Ok(())
 }
 
-fn manage_hsts(hsts: &mut browser::hsts::Hsts, args: &GetArgs, now: u64) -> anyhow::Result<()> {
+fn manage_hsts(
+    hsts: &mut browser::hsts::Hsts,
+    args: &GetArgs,
+    now: u64,
+    lang: Lang,
+) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
+    let scope = |subdomains: bool| {
+        if subdomains {
+            t!(lang, "get-hsts-scope-subdomains")
+        } else {
+            t!(lang, "get-hsts-scope-host")
+        }
+    };
     if args.hsts_list {
         for (domain, subdomains) in browser::hsts::PRELOAD {
-            let scope = if *subdomains {
-                "and its subdomains"
-            } else {
-                "only"
-            };
-            writeln!(out, "{domain}	preloaded	https only, {scope}")?;
-        }
-        for (name, entry) in hsts.list(now) {
-            let scope = if entry.include_subdomains {
-                "and its subdomains"
-            } else {
-                "only"
-            };
             writeln!(
                 out,
-                "{name}	{}s left	https only, {scope}",
-                entry.expires.saturating_sub(now)
+                "{domain}\t{}\t{}",
+                t!(lang, "get-hsts-preloaded"),
+                scope(*subdomains)
+            )?;
+        }
+        for (name, entry) in hsts.list(now) {
+            writeln!(
+                out,
+                "{name}\t{}\t{}",
+                t!(lang, "get-hsts-left", seconds = entry.expires.saturating_sub(now)),
+                scope(entry.include_subdomains)
             )?;
         }
     }
@@ -528,23 +559,33 @@ fn manage_hsts(hsts: &mut browser::hsts::Hsts, args: &GetArgs, now: u64) -> anyh
         let count = hsts.list(now).len();
         hsts.clear();
         hsts.save(now).context("cannot write the HSTS store")?;
-        eprintln!("roundtrip: get: HSTS store cleared ({count} entries; the preload list stays)");
+        eprintln!("roundtrip: get: {}", t!(lang, "get-hsts-cleared", count = count));
     }
     Ok(())
 }
 
-fn write_stdout(body: &[u8]) -> anyhow::Result<()> {
+fn write_stdout(body: &[u8], lang: Lang) -> anyhow::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(body).and_then(|()| out.flush()) {
         Ok(()) => Ok(()),
         // `roundtrip get URL | head`: the reader has what it wanted.
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(err) => Err(anyhow::Error::new(err).context("cannot write to stdout")),
+        Err(err) => Err(anyhow::Error::new(err).context(t!(lang, "cannot-write-stdout"))),
     }
 }
 
-fn write_body_file(path: &std::path::Path, body: &[u8]) -> anyhow::Result<()> {
-    std::fs::write(path, body).with_context(|| format!("cannot write {}", path.display()))
+fn write_body_file(path: &std::path::Path, body: &[u8], lang: Lang) -> anyhow::Result<()> {
+    std::fs::write(path, body).map_err(|err| {
+        anyhow::anyhow!(
+            "{}",
+            t!(
+                lang,
+                "cannot-write",
+                path = path.display().to_string(),
+                error = err.to_string()
+            )
+        )
+    })
 }
 
 /// The report on stderr: per leg, the lookup, the connection, (`-v`: the headers), the status
@@ -554,27 +595,37 @@ fn write_report(
     visit: &Visit,
     closed: &[ClosedConnection],
     verbose: bool,
+    lang: Lang,
 ) -> std::io::Result<()> {
     for leg in &visit.legs {
         if let Some(upgrade) = &leg.hsts_upgrade {
             let why = match &upgrade.because {
                 browser::hsts::HstsMatch::Preload { domain, .. } => {
-                    format!("{domain} is on the browser's HSTS preload list")
+                    t!(lang, "get-hsts-why-preload", domain = domain.as_str())
                 }
                 browser::hsts::HstsMatch::Stored {
                     domain, expires_in, ..
-                } => format!(
-                    "{domain} said Strict-Transport-Security on an earlier visit ({expires_in} s left)"
+                } => t!(
+                    lang,
+                    "get-hsts-why-stored",
+                    domain = domain.as_str(),
+                    seconds = *expires_in
                 ),
             };
             writeln!(
                 out,
-                "* HSTS: {} becomes {} before any packet: {why}",
-                upgrade.from, leg.url
+                "* {}",
+                t!(
+                    lang,
+                    "get-hsts-upgrade",
+                    from = upgrade.from.as_str(),
+                    to = leg.url.as_str(),
+                    why = why.as_str()
+                )
             )?;
         }
-        write_lookup(out, leg)?;
-        write_connection(out, leg, verbose)?;
+        write_lookup(out, leg, lang)?;
+        write_connection(out, leg, verbose, lang)?;
         if verbose {
             writeln!(out, "> {}", leg.request_line)?;
             for (name, value) in &leg.request_headers {
@@ -589,8 +640,15 @@ fn write_report(
         }
         writeln!(
             out,
-            "* {} {} -> {} {} ({}); {} body bytes",
-            leg.method, leg.url, leg.status, leg.reason, leg.status_class, leg.body_bytes
+            "* {}",
+            t!(
+                lang,
+                "get-leg",
+                request = format!("{} {}", leg.method, leg.url),
+                status = format!("{} {}", leg.status, leg.reason),
+                class = status_class(lang, leg.status),
+                bytes = leg.body_bytes
+            )
         )?;
         let t = &leg.timings;
         writeln!(
@@ -604,81 +662,119 @@ fn write_report(
             t.time_starttransfer,
             t.time_total
         )?;
-        writeln!(out, "* {}", phases(t))?;
+        writeln!(out, "* {}", phases(t, lang))?;
         if let Some(header) = &leg.hsts_header {
             match (&header.observed, &header.ignored) {
                 (Some(browser::hsts::Observed::Stored { max_age, .. }), _) => writeln!(
                     out,
-                    "* HSTS: remembered: this host is https only for {max_age} s ({})",
-                    header.value
+                    "* {}",
+                    t!(
+                        lang,
+                        "get-hsts-stored",
+                        seconds = *max_age,
+                        value = header.value.as_str()
+                    )
                 )?,
                 (Some(browser::hsts::Observed::Removed), _) => {
-                    writeln!(out, "* HSTS: max-age=0: this host is forgotten")?
+                    writeln!(out, "* {}", t!(lang, "get-hsts-removed"))?
                 }
-                (None, Some(why)) => writeln!(out, "* HSTS: header ignored: {why}")?,
+                (None, Some(why)) => writeln!(
+                    out,
+                    "* {}",
+                    t!(lang, "get-hsts-ignored", why = why.as_str())
+                )?,
                 (None, None) => {}
             }
         }
         if let Some(next) = &leg.redirect_to {
-            writeln!(out, "* Following the redirect to {next}")?;
+            writeln!(
+                out,
+                "* {}",
+                t!(lang, "response-follows-redirect", to = next)
+            )?;
         }
     }
     for c in closed {
         let how = match c.first_fin {
-            Some(Side::Client) => "the client sent the first FIN, so the client holds TIME_WAIT",
-            Some(Side::Server) => "the server sent the first FIN, so the server holds TIME_WAIT",
-            None => "ended in an error",
+            Some(Side::Client) => t!(lang, "get-closed-client-first"),
+            Some(Side::Server) => t!(lang, "get-closed-server-first"),
+            None => t!(lang, "get-closed-error"),
         };
         writeln!(
             out,
-            "* Connection #{} {} -> {} closed after {} request(s): {how}",
-            c.id, c.local, c.remote, c.requests
+            "* {}",
+            t!(
+                lang,
+                "get-closed",
+                id = c.id,
+                local = c.local.to_string(),
+                remote = c.remote.to_string(),
+                requests = c.requests,
+                how = how
+            )
         )?;
     }
     Ok(())
 }
 
+/// The status code's class in `lang` (THE-FLOW.md's step 5).
+fn status_class(lang: Lang, status: u16) -> String {
+    t!(lang, "status-class", class = status / 100)
+}
+
 /// Where the time went, phase by phase (httpstat's view of curl's cumulative times).
-fn phases(t: &browser::Timings) -> String {
+fn phases(t: &browser::Timings, lang: Lang) -> String {
     let ms = |secs: f64| format!("{:.3} ms", secs * 1000.0);
     let tls = if t.time_appconnect > 0.0 {
         ms(t.time_appconnect - t.time_connect)
     } else {
         "-".to_owned()
     };
-    format!(
-        "phases: lookup {}, TCP connect {}, TLS {tls}, waiting for the first byte {}, \
-         reading the rest {}",
-        ms(t.time_namelookup),
-        ms(t.time_connect - t.time_namelookup),
-        ms(t.time_starttransfer - t.time_pretransfer),
-        ms(t.time_total - t.time_starttransfer)
+    t!(
+        lang,
+        "get-phases",
+        lookup = ms(t.time_namelookup),
+        connect = ms(t.time_connect - t.time_namelookup),
+        tls = tls,
+        wait = ms(t.time_starttransfer - t.time_pretransfer),
+        rest = ms(t.time_total - t.time_starttransfer)
     )
 }
 
-fn write_lookup(out: &mut impl std::io::Write, leg: &Leg) -> std::io::Result<()> {
+fn write_lookup(out: &mut impl std::io::Write, leg: &Leg, lang: Lang) -> std::io::Result<()> {
     let Some(resolved) = &leg.resolved else {
         return writeln!(
             out,
-            "* No lookup: re-using connection #{} to {}",
-            leg.connection.id, leg.connection.remote
+            "* {}",
+            t!(
+                lang,
+                "get-no-lookup",
+                id = leg.connection.id,
+                remote = leg.connection.remote.to_string()
+            )
         );
     };
     let by = match &resolved.source {
-        Source::Literal => "the URL (an address literal)".to_owned(),
-        Source::HostsFile => "the hosts file".to_owned(),
-        Source::HostCache { ttl_left } => format!("the host cache ({ttl_left} s of TTL left)"),
-        Source::Resolver { server } => format!("the resolver {server} (no cache had it)"),
-        Source::Recursive => "an iterative walk from the root (no cache had it)".to_owned(),
+        Source::Literal => t!(lang, "get-by-literal"),
+        Source::HostsFile => t!(lang, "get-by-hosts-file"),
+        Source::HostCache { ttl_left } => t!(lang, "get-by-host-cache", ttl = *ttl_left),
+        Source::Resolver { server } => t!(lang, "get-by-resolver", server = server.to_string()),
+        Source::Recursive => t!(lang, "get-by-recursive"),
     };
     let ms = leg.timings.resource_timing.domain_lookup_end
         - leg.timings.resource_timing.domain_lookup_start;
     let addresses: Vec<String> = resolved.addresses.iter().map(ToString::to_string).collect();
     writeln!(
         out,
-        "* {} resolved by {by} in {ms:.3} ms: {}{}",
-        resolved.host,
-        addresses.join(", "),
+        "* {}{}",
+        t!(
+            lang,
+            "get-resolved",
+            host = &resolved.host,
+            by = by,
+            ms = format!("{ms:.3}"),
+            addresses = addresses.join(", ")
+        ),
         if resolved.ttl > 0 {
             format!(" (TTL {})", resolved.ttl)
         } else {
@@ -698,6 +794,7 @@ fn write_connection(
     out: &mut impl std::io::Write,
     leg: &Leg,
     verbose: bool,
+    lang: Lang,
 ) -> std::io::Result<()> {
     let c = &leg.connection;
     if c.reused {
@@ -707,40 +804,63 @@ fn write_connection(
         for a in &c.attempts {
             let error = a.error.as_deref().unwrap_or("");
             let outcome = match a.outcome {
-                AttemptOutcome::Connected => "connected".to_owned(),
-                AttemptOutcome::Cancelled => "cancelled (another attempt won)".to_owned(),
-                AttemptOutcome::Refused => "refused (RST: nothing listens there)".to_owned(),
-                AttemptOutcome::TimedOut => "no answer (timed out)".to_owned(),
-                AttemptOutcome::Unreachable => format!("unreachable ({error})"),
-                AttemptOutcome::Failed => format!("failed ({error})"),
-                AttemptOutcome::Skipped => format!("skipped ({error})"),
+                AttemptOutcome::Connected => t!(lang, "get-attempt-connected"),
+                AttemptOutcome::Cancelled => t!(lang, "get-attempt-cancelled"),
+                AttemptOutcome::Refused => t!(lang, "get-attempt-refused"),
+                AttemptOutcome::TimedOut => t!(lang, "get-attempt-timed-out"),
+                AttemptOutcome::Unreachable => {
+                    format!("{} ({error})", t!(lang, "attempt-unreachable"))
+                }
+                AttemptOutcome::Failed => format!("{} ({error})", t!(lang, "attempt-failed")),
+                AttemptOutcome::Skipped => format!("{} ({error})", t!(lang, "attempt-skipped")),
             };
             writeln!(
                 out,
-                "*   Trying {} at {:.3} ms ... {outcome} at {:.3} ms",
-                a.remote, a.started_ms, a.ended_ms
+                "*   {}",
+                t!(
+                    lang,
+                    "get-attempt",
+                    remote = a.remote.to_string(),
+                    started = format!("{:.3}", a.started_ms),
+                    outcome = outcome,
+                    ended = format!("{:.3}", a.ended_ms)
+                )
             )?;
         }
     }
     writeln!(
         out,
-        "* Connected to {} from {} (connection #{})",
-        c.remote, c.local, c.id
+        "* {}",
+        t!(
+            lang,
+            "get-connected",
+            remote = c.remote.to_string(),
+            local = c.local.to_string(),
+            id = c.id
+        )
     )?;
     if let Some(tls) = &c.tls {
         writeln!(
             out,
-            "* TLS connection using {} / {} / {}",
-            tls.version,
-            tls.cipher_suite,
-            tls.key_exchange_group.as_deref().unwrap_or("?")
+            "* {}",
+            t!(
+                lang,
+                "get-tls-connection",
+                version = tls.version.as_str(),
+                cipher = tls.cipher_suite.as_str(),
+                group = tls.key_exchange_group.as_deref().unwrap_or("?")
+            )
         )?;
         match &tls.alpn {
-            Some(alpn) => writeln!(out, "* ALPN: server accepted {alpn}")?,
-            None => writeln!(out, "* ALPN: the server chose no protocol (HTTP/1.1)")?,
+            Some(alpn) => writeln!(
+                out,
+                "* {}",
+                t!(lang, "get-alpn-accepted", alpn = alpn.as_str())
+            )?,
+            None => writeln!(out, "* {}", t!(lang, "get-alpn-none"))?,
         }
         if let Some(cert) = &tls.certificate {
-            writeln!(out, "* Server certificate:")?;
+            writeln!(out, "* {}", t!(lang, "get-cert-server"))?;
             writeln!(out, "*  subject: {}", cert.subject)?;
             writeln!(out, "*  start date: {}", cert.not_before)?;
             writeln!(out, "*  expire date: {}", cert.not_after)?;
@@ -753,8 +873,13 @@ fn write_connection(
         }
         writeln!(
             out,
-            "*  certificate verify ok: the chain of {} leads to a trusted root and names {}",
-            tls.peer_certificates, tls.server_name
+            "*  {}",
+            t!(
+                lang,
+                "get-cert-verified",
+                chain = tls.peer_certificates,
+                name = tls.server_name.as_str()
+            )
         )?;
     }
     Ok(())
@@ -767,7 +892,7 @@ struct JsonDoc<'a> {
     final_url: Option<&'a str>,
     status: Option<u16>,
     reason: Option<&'a str>,
-    status_class: Option<&'a str>,
+    status_class: Option<String>,
     body_bytes: u64,
     output: Option<String>,
     error: Option<String>,
@@ -785,6 +910,7 @@ impl<'a> JsonDoc<'a> {
         output: Option<&PathBuf>,
         name_service: &'a str,
         cache: &Option<PathBuf>,
+        lang: Lang,
     ) -> Self {
         let last = visit.last();
         JsonDoc {
@@ -792,7 +918,7 @@ impl<'a> JsonDoc<'a> {
             final_url: Some(&last.url),
             status: Some(last.status),
             reason: Some(&last.reason),
-            status_class: Some(last.status_class),
+            status_class: Some(status_class(lang, last.status)),
             body_bytes: last.body_bytes,
             output: output.map(|p| p.display().to_string()),
             error: None,

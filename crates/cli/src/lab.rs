@@ -3,6 +3,8 @@
 
 use std::path::PathBuf;
 
+use text::{Lang, t};
+
 #[derive(clap::Subcommand, Debug)]
 pub enum LabCommand {
     /// Start the lab's servers, print the address table, and run until interrupted.
@@ -34,36 +36,48 @@ pub enum LabCommand {
 }
 
 /// The config of `--config FILE`, or the default lab; a bad file is refused with its line.
-pub fn load_config(path: Option<&PathBuf>) -> Result<lab::LabConfig, u8> {
+pub fn load_config(path: Option<&PathBuf>, lang: Lang) -> Result<lab::LabConfig, u8> {
     match path {
         None => Ok(lab::LabConfig::default_lab()),
         Some(path) => lab::LabConfig::load(path).map_err(|err| {
-            eprintln!("roundtrip: bad lab config: {err}");
+            eprintln!(
+                "roundtrip: {}",
+                t!(lang, "lab-bad-config", error = err.to_string())
+            );
             2
         }),
     }
 }
 
 /// Prints where the lab's hosts live and its address table.
-pub fn print_table(running: &lab::RunningLab) {
+pub fn print_table(running: &lab::RunningLab, lang: Lang) {
     let placement = &running.placement;
-    println!("The lab's hosts: {}.", placement.how);
+    println!("{}", t!(lang, "lab-placement", how = &placement.how));
     if let Some(reason) = &placement.fallback_reason {
-        println!("Not in namespaces: {reason}.");
+        println!("{}", t!(lang, "lab-not-in-namespaces", reason = reason));
     }
     println!();
+    let pad = |text: String, width: usize| {
+        let shown = journey::story::display_width(&text);
+        format!("{text}{}", " ".repeat(width.saturating_sub(shown)))
+    };
     println!(
-        "{:<20} {:<14} {:<22} {:<24} serves",
-        "host", "role", "address", "IPv6"
+        "{} {} {} {} {}",
+        pad(t!(lang, "lab-column-host"), 20),
+        pad(t!(lang, "lab-column-role"), 14),
+        pad(t!(lang, "lab-column-address"), 22),
+        pad("IPv6".into(), 24),
+        t!(lang, "lab-column-serves")
     );
     let config = &running.config;
     let browser_v6 = config.browser6.map_or("-".into(), |a| a.to_string());
     println!(
-        "{:<20} {:<14} {:<22} {:<24} the tour's browser; `roundtrip lab exec -- COMMAND` runs here",
+        "{:<20} {:<14} {:<22} {:<24} {}",
         config.browser_name,
         "browser",
         config.browser.to_string(),
-        browser_v6
+        browser_v6,
+        t!(lang, "lab-browser-serves")
     );
     for row in &running.hosts {
         let v6 = row.addr6.map_or("-".into(), |a| a.ip().to_string());
@@ -79,19 +93,19 @@ pub fn print_table(running: &lab::RunningLab) {
     }
 }
 
-pub fn run(cmd: LabCommand) -> anyhow::Result<u8> {
+pub fn run(cmd: LabCommand, lang: Lang) -> anyhow::Result<u8> {
     match cmd {
         LabCommand::Config => {
             print!("{}", lab::LabConfig::default_text());
             Ok(0)
         }
-        LabCommand::Exec { host, command } => exec(host, command),
+        LabCommand::Exec { host, command } => exec(host, command, lang),
         LabCommand::Up {
             config,
             dns_port,
             publish,
         } => {
-            let mut config = match load_config(config.as_ref()) {
+            let mut config = match load_config(config.as_ref(), lang) {
                 Ok(config) => config,
                 Err(code) => return Ok(code),
             };
@@ -113,19 +127,21 @@ pub fn run(cmd: LabCommand) -> anyhow::Result<u8> {
                 .map(|s| s.address)
                 .expect("the config has a root");
             let home = lab::tour::home_url(config);
-            print_table(&running);
+            print_table(&running, lang);
             let ca = &running.ca;
             let root_ca = ca.root_path();
             println!();
             println!(
-                "HTTPS: {} on port {} with a certificate for {} from the lab's own CA ({:?}); \
-                 nothing on this machine trusts it: give its root to a client yourself, \
-                 e.g. curl --cacert {}",
-                config.web.name,
-                config.https_port,
-                ca.names().join(", "),
-                ca.made(),
-                root_ca.display()
+                "{}",
+                t!(
+                    lang,
+                    "lab-https",
+                    name = config.web.name.as_str(),
+                    port = config.https_port,
+                    names = ca.names().join(", ").as_str(),
+                    made = format!("{:?}", ca.made()).as_str(),
+                    root = root_ca.display().to_string().as_str()
+                )
             );
             let https_home = match config.https_port {
                 443 => format!("https://{}/", config.web.name),
@@ -133,7 +149,7 @@ pub fn run(cmd: LabCommand) -> anyhow::Result<u8> {
             };
             // Kept until the lab stops.
             let _forwards = if publish || config.publish.enabled {
-                match publish_ports(&running) {
+                match publish_ports(&running, lang) {
                     Ok(forwards) => forwards,
                     Err(code) => return Ok(code),
                 }
@@ -143,58 +159,74 @@ pub fn run(cmd: LabCommand) -> anyhow::Result<u8> {
             let published = match lab::state::publish(&running) {
                 Ok(published) => published,
                 Err(err) => {
-                    eprintln!("roundtrip: cannot publish the lab for `lab exec`: {err}");
+                    eprintln!(
+                        "roundtrip: {}",
+                        t!(lang, "lab-cannot-publish", error = err.to_string())
+                    );
                     None
                 }
             };
             println!();
             if published.is_some() {
+                let try_ = t!(lang, "lab-try");
+                let indent = " ".repeat(journey::story::display_width(&try_));
                 println!(
-                    "Try: roundtrip lab exec -- dig www.google.com            (the laptop asks the ISP's resolver)"
+                    "{try_} roundtrip lab exec -- dig www.google.com            ({})",
+                    t!(lang, "lab-try-exec-dig")
                 );
                 println!(
-                    "     roundtrip lab exec -- curl -v http://www.google.com/  (any tool, from the laptop)"
+                    "{indent} roundtrip lab exec -- curl -v http://www.google.com/  ({})",
+                    t!(lang, "lab-try-exec-curl")
                 );
                 println!(
-                    "     roundtrip lab exec -- curl -v --cacert {} {https_home}  (TLS 1.3, HTTP/2)",
-                    root_ca.display()
+                    "{indent} roundtrip lab exec -- curl -v --cacert {} {https_home}  ({})",
+                    root_ca.display(),
+                    t!(lang, "lab-try-exec-curl-https")
                 );
                 println!(
-                    "     roundtrip lab exec -- roundtrip get http://www.google.com/search?q=dns -v"
+                    "{indent} roundtrip lab exec -- roundtrip get http://www.google.com/search?q=dns -v"
                 );
                 println!(
-                    "     roundtrip lab exec resolver -- dig @{root} www.google.com +norec  (from the resolver's host)"
+                    "{indent} roundtrip lab exec resolver -- dig @{root} www.google.com +norec  ({})",
+                    t!(lang, "lab-try-exec-resolver")
                 );
-                println!("Ctrl-C stops the lab.");
+                println!("{}", t!(lang, "lab-ctrl-c"));
                 running.run_until_interrupted();
                 drop(published);
-                eprintln!("lab stopped");
+                eprintln!("{}", t!(lang, "lab-stopped"));
                 return Ok(0);
             }
+            let try_ = t!(lang, "lab-try");
+            let indent = " ".repeat(journey::story::display_width(&try_));
             println!(
-                "Try: dig @{} -p {port} www.google.com              (a recursive query to the ISP's resolver)",
-                resolver.ip()
+                "{try_} dig @{} -p {port} www.google.com              ({})",
+                resolver.ip(),
+                t!(lang, "lab-try-dig")
             );
             println!(
-                "     dig @{root} -p {port} www.google.com +norec       (the root's referral to com.)"
+                "{indent} dig @{root} -p {port} www.google.com +norec       ({})",
+                t!(lang, "lab-try-dig-norec")
             );
             println!(
-                "     roundtrip dig www.google.com +trace @{root}:{port} (the iterative walk, hop by hop)"
+                "{indent} roundtrip dig www.google.com +trace @{root}:{port} ({})",
+                t!(lang, "lab-try-trace")
             );
             println!(
-                "     roundtrip get {}search?q=dns --resolver {resolver} -v   (the web server, the WAS, the database)",
-                home
+                "{indent} roundtrip get {}search?q=dns --resolver {resolver} -v   ({})",
+                home,
+                t!(lang, "lab-try-get")
             );
             println!(
-                "     curl -v --cacert {} --resolve {}:{}:{} {https_home}   (HTTPS, HTTP/2)",
+                "{indent} curl -v --cacert {} --resolve {}:{}:{} {https_home}   ({})",
                 root_ca.display(),
                 config.web.name,
                 config.https_port,
                 config.web.address,
+                t!(lang, "lab-try-exec-curl-https")
             );
-            println!("Ctrl-C stops the lab.");
+            println!("{}", t!(lang, "lab-ctrl-c"));
             running.run_until_interrupted();
-            eprintln!("lab stopped");
+            eprintln!("{}", t!(lang, "lab-stopped"));
             Ok(0)
         }
     }
@@ -202,15 +234,21 @@ pub fn run(cmd: LabCommand) -> anyhow::Result<u8> {
 
 /// Forwards the resolver and the web server to this machine's loopback (the config's
 /// `[publish]`), and says where; nothing to do when the lab already runs on loopback.
-fn publish_ports(running: &lab::RunningLab) -> Result<Option<lab::publish::Published>, u8> {
+fn publish_ports(
+    running: &lab::RunningLab,
+    lang: Lang,
+) -> Result<Option<lab::publish::Published>, u8> {
     let config = &running.config;
     let Some(laptop) = running.netns(&config.browser_name) else {
         println!();
         println!(
-            "Publish: nothing to forward, the lab already runs on this machine's loopback \
-             (the resolver on {}, the web server on {}).",
-            config.resolver_addr(),
-            config.web_addr()
+            "{}",
+            t!(
+                lang,
+                "lab-publish-on-loopback",
+                resolver = config.resolver_addr().to_string().as_str(),
+                web = config.web_addr().to_string().as_str()
+            )
         );
         return Ok(None);
     };
@@ -220,13 +258,16 @@ fn publish_ports(running: &lab::RunningLab) -> Result<Option<lab::publish::Publi
         (config.publish.http, config.web_addr()),
     )
     .map_err(|err| {
-        eprintln!("roundtrip: cannot publish the lab: {err}");
+        eprintln!(
+            "roundtrip: {}",
+            t!(lang, "lab-publish-failed", error = err.to_string().as_str())
+        );
         1u8
     })?;
     println!();
     println!(
-        "Published on this machine (each connection enters the lab from {}):",
-        config.browser_name
+        "{}",
+        t!(lang, "lab-published", host = config.browser_name.as_str())
     );
     for forward in &published.forwards {
         println!(
@@ -251,7 +292,7 @@ fn publish_ports(running: &lab::RunningLab) -> Result<Option<lab::publish::Publi
 
 /// `roundtrip lab exec [HOST] -- COMMAND...`: joins the host of the newest running lab and
 /// executes the command there (it replaces this process, so its exit code is the command's).
-fn exec(host: Option<String>, command: Vec<String>) -> anyhow::Result<u8> {
+fn exec(host: Option<String>, command: Vec<String>, lang: Lang) -> anyhow::Result<u8> {
     use std::os::unix::process::CommandExt;
     let state = match lab::state::find_running() {
         Ok(state) => state,
@@ -264,19 +305,40 @@ fn exec(host: Option<String>, command: Vec<String>) -> anyhow::Result<u8> {
     let Some(target) = state.hosts.iter().find(|h| h.name == name) else {
         let names: Vec<&str> = state.hosts.iter().map(|h| h.name.as_str()).collect();
         eprintln!(
-            "roundtrip: the lab has no host {name:?}; its hosts: {}",
-            names.join(", ")
+            "roundtrip: {}",
+            t!(
+                lang,
+                "lab-no-such-host",
+                name = format!("{name:?}"),
+                hosts = names.join(", ")
+            )
         );
         return Ok(2);
     };
     if let Err(err) = lab::netns::join_lab_host(state.pid, target.tid, &state.resolv_conf) {
-        eprintln!("roundtrip: cannot enter {name}: {err}");
+        eprintln!(
+            "roundtrip: {}",
+            t!(
+                lang,
+                "lab-cannot-enter",
+                name = &name,
+                error = err.to_string()
+            )
+        );
         return Ok(1);
     }
     let err = std::process::Command::new(&command[0])
         .args(&command[1..])
         .exec();
-    eprintln!("roundtrip: cannot run {}: {err}", command[0]);
+    eprintln!(
+        "roundtrip: {}",
+        t!(
+            lang,
+            "lab-cannot-run",
+            command = &command[0],
+            error = err.to_string()
+        )
+    );
     Ok(if err.kind() == std::io::ErrorKind::NotFound {
         127
     } else {

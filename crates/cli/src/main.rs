@@ -26,6 +26,10 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// The language of every sentence: en or ko (default: from LC_ALL, LC_MESSAGES or LANG;
+    /// ko_KR.UTF-8 gives Korean; otherwise English).
+    #[arg(long, global = true, value_name = "en|ko")]
+    lang: Option<text::Lang>,
 }
 
 #[derive(Subcommand, Debug)]
@@ -71,13 +75,14 @@ fn main() -> ExitCode {
     if cli.command.builds_a_lab() {
         ::lab::netns::enter_user_namespace();
     }
+    let lang = text::Lang::from_env(cli.lang);
     let result = match cli.command {
-        Command::Tour(args) => tour::run(args),
-        Command::Zone(cmd) => zone::run(cmd),
-        Command::Lab(cmd) => lab::run(cmd),
+        Command::Tour(args) => tour::run(args, lang),
+        Command::Zone(cmd) => zone::run(cmd, lang),
+        Command::Lab(cmd) => lab::run(cmd, lang),
         Command::Serve(cmd) => serve::run(cmd),
-        Command::Dig(args) => dig::run(args),
-        Command::Get(args) => get::run(args),
+        Command::Dig(args) => dig::run(args, lang),
+        Command::Get(args) => get::run(args, lang),
     };
     match result {
         Ok(code) => ExitCode::from(code),

@@ -3,7 +3,10 @@
 
 use std::path::PathBuf;
 
-/// `roundtrip tour [URL] [--json] [--html FILE] [--pcap FILE] [--visits N] [--fault SPEC]`.
+use text::{Lang, t};
+
+/// `roundtrip tour [URL] [--json] [--html FILE] [--pcap FILE] [--visits N] [--fault SPEC]
+/// [--lang en|ko]`.
 #[derive(clap::Args, Debug)]
 pub struct TourArgs {
     /// The URL to browse (default: the lab's home page, http://www.google.com/; on the
@@ -37,8 +40,8 @@ pub struct TourArgs {
     pub no_search: bool,
 }
 
-pub fn run(args: TourArgs) -> anyhow::Result<u8> {
-    let config = match crate::lab::load_config(args.config.as_ref()) {
+pub fn run(args: TourArgs, lang: Lang) -> anyhow::Result<u8> {
+    let config = match crate::lab::load_config(args.config.as_ref(), lang) {
         Ok(config) => config,
         Err(code) => return Ok(code),
     };
@@ -48,6 +51,7 @@ pub fn run(args: TourArgs) -> anyhow::Result<u8> {
         visits: args.visits,
         fault: args.fault,
         search: (!args.no_search).then_some(args.search),
+        lang,
     };
     let tour = match lab::tour::run(options) {
         Ok(tour) => tour,
@@ -56,33 +60,56 @@ pub fn run(args: TourArgs) -> anyhow::Result<u8> {
             return Ok(2);
         }
         Err(err) => {
-            eprintln!("roundtrip: the lab could not start: {err}");
+            eprintln!(
+                "roundtrip: {}",
+                t!(lang, "tour-lab-failed", error = err.to_string())
+            );
             return Ok(1);
         }
     };
+    let cannot_write = |path: &std::path::Path, err: std::io::Error| {
+        anyhow::anyhow!(
+            "{}",
+            t!(
+                lang,
+                "cannot-write",
+                path = path.display().to_string(),
+                error = err.to_string()
+            )
+        )
+    };
     if let Some(path) = &args.pcap {
-        wire::write_pcap(path, &tour.packets)
-            .map_err(|err| anyhow::anyhow!("cannot write {}: {err}", path.display()))?;
+        wire::write_pcap(path, &tour.packets).map_err(|err| cannot_write(path, err))?;
     }
     if let Some(path) = &args.html {
-        std::fs::write(path, journey::story::render_html(&tour.story))
-            .map_err(|err| anyhow::anyhow!("cannot write {}: {err}", path.display()))?;
+        std::fs::write(path, journey::story::render_html(&tour.tellings))
+            .map_err(|err| cannot_write(path, err))?;
     }
     if args.json {
         println!("{}", serde_json::to_string_pretty(&tour)?);
     } else {
         print!("{}", journey::story::render_text(&tour.story));
         println!(
-            "\n{} packets captured, {} TCP connections; the tour took {:.0} ms.",
-            tour.packets.len(),
-            tour.connections.len(),
-            tour.wall_ms
+            "\n{}",
+            t!(
+                lang,
+                "tour-summary",
+                packets = tour.packets.len(),
+                connections = tour.connections.len(),
+                ms = format!("{:.0}", tour.wall_ms)
+            )
         );
         if let Some(path) = &args.pcap {
-            println!("packets written to {} (tshark -r {0})", path.display());
+            println!(
+                "{}",
+                t!(lang, "tour-pcap-written", path = path.display().to_string())
+            );
         }
         if let Some(path) = &args.html {
-            println!("sequence diagram written to {}", path.display());
+            println!(
+                "{}",
+                t!(lang, "tour-html-written", path = path.display().to_string())
+            );
         }
     }
     Ok(0)

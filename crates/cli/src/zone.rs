@@ -1,9 +1,13 @@
 //! `roundtrip zone check ORIGIN FILE [--print]`: load a zone as the servers would, like BIND's
 //! `named-checkzone` (and with `--print`, `named-compilezone -o -`).
+//!
+//! Its report keeps named-checkzone's own lines (`zone google.com/IN: loaded serial 1`, `OK`,
+//! `file:line: reason`), in English in every language, so that scripts written for BIND's tool
+//! read it; only the lines of its own (a bad origin) follow `--lang`.
 
 use std::path::PathBuf;
 
-use anyhow::Context;
+use text::{Lang, t};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum ZoneCommand {
@@ -19,15 +23,28 @@ pub enum ZoneCommand {
     },
 }
 
-pub fn run(cmd: ZoneCommand) -> anyhow::Result<u8> {
+pub fn run(cmd: ZoneCommand, lang: Lang) -> anyhow::Result<u8> {
     match cmd {
         ZoneCommand::Check {
             origin,
             file,
             print,
         } => {
-            let origin =
-                dns::parse_name(&origin).with_context(|| format!("bad origin {origin:?}"))?;
+            let origin = match dns::parse_name(&origin) {
+                Ok(name) => name,
+                Err(err) => {
+                    eprintln!(
+                        "roundtrip: {}",
+                        t!(
+                            lang,
+                            "zone-bad-origin",
+                            origin = format!("{origin:?}"),
+                            error = err.to_string()
+                        )
+                    );
+                    return Ok(2);
+                }
+            };
             let loaded = dns::parse_file(&file, Some(&origin)).and_then(dns::Zone::build);
             let (zone, warnings) = match loaded {
                 Ok(loaded) => loaded,

@@ -23,6 +23,9 @@ pub enum Source {
     Wire,
     /// A part's own account of its decision.
     Reported,
+    /// A conclusion drawn from captured packets that no single packet says (who closed first,
+    /// and so who holds TIME_WAIT).
+    Inferred,
 }
 
 /// A host of the lab (or the real internet), named as the person would name it.
@@ -110,8 +113,11 @@ pub enum EventKind {
     SqlRan {
         /// The database kind: `sqlite` or `postgres`.
         database: String,
-        /// The statement as sent (with placeholders, never the values).
+        /// The statement as sent, with its placeholders (`$1`, `$2`).
         statement: String,
+        /// The values bound to the placeholders, in order (`$1` first), as the WAS passed
+        /// them: text quoted SQL-style, numbers bare. Empty for a statement without any.
+        params: Vec<String>,
         /// Rows returned or affected.
         rows: u64,
         /// How long the statement took, in milliseconds.

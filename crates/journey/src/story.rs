@@ -5,8 +5,13 @@
 //! ([`render_waterfall`]), as one self-contained HTML page with a sequence diagram
 //! ([`render_html`]), and as JSON (the `Serialize` derive, the shape documented on each field).
 //! Times are milliseconds from the start of the journey, so every line carries its offset.
+//!
+//! The story's sentences are already in its language ([`Story::lang`]); the renderers add
+//! their own words (headings, the legend of sources, the glossary, the page's labels) from the
+//! `text` catalogues in the same language.
 
 use serde::Serialize;
+use text::{Lang, t};
 
 use crate::Source;
 
@@ -15,8 +20,15 @@ use crate::Source;
 pub struct Story {
     /// The URL the browser was asked to fetch.
     pub url: String,
+    /// The language its sentences are in: `en` or `ko`.
+    pub lang: String,
+    /// The fault injected into the lab, named and explained (shown before the story).
+    pub fault: Option<String>,
     /// Wall-clock start of the journey, milliseconds since the Unix epoch.
     pub started_at_unix_ms: u64,
+    /// The same instant in nanoseconds, so that a line's `at_ms` can be matched to a captured
+    /// frame's timestamp.
+    pub started_at_unix_ns: u64,
     /// The hosts taking part, one lane each in the sequence diagram, in the diagram's order.
     pub lanes: Vec<Lane>,
     /// THE-FLOW.md's five steps (more when a visit repeats them), each with what happened.
@@ -59,7 +71,7 @@ pub struct Step {
 pub struct Line {
     /// Milliseconds from the journey's start.
     pub at_ms: f64,
-    /// Captured on the wire or reported by the part itself.
+    /// Captured on the wire, reported by the part itself, or inferred from captured packets.
     pub source: Source,
     /// The line's text.
     pub text: String,
@@ -117,40 +129,158 @@ impl Story {
     }
 }
 
-/// The story as terminal text: the steps with their lines, the waterfall, then the notes.
+impl Story {
+    /// The language of its sentences (English when `lang` is not one we speak).
+    pub fn language(&self) -> Lang {
+        self.lang.parse().unwrap_or_default()
+    }
+}
+
+/// The tag a line of the given source carries in the terminal story, in `lang`.
+pub fn source_tag(lang: Lang, source: Source) -> String {
+    match source {
+        Source::Wire => t!(lang, "tag-wire"),
+        Source::Reported => t!(lang, "tag-said"),
+        Source::Inferred => t!(lang, "tag-inferred"),
+    }
+}
+
+/// Columns a text takes in a terminal: Hangul (and other East Asian wide characters) take two.
+pub fn display_width(text: &str) -> usize {
+    text.chars().map(|c| if is_wide(c) { 2 } else { 1 }).sum()
+}
+
+fn is_wide(c: char) -> bool {
+    matches!(c,
+        '\u{1100}'..='\u{115F}'
+        | '\u{2E80}'..='\u{A4CF}'
+        | '\u{AC00}'..='\u{D7A3}'
+        | '\u{F900}'..='\u{FAFF}'
+        | '\u{FF00}'..='\u{FF60}')
+}
+
+/// `text` padded with spaces to `width` terminal columns.
+fn pad(text: &str, width: usize) -> String {
+    format!(
+        "{text}{}",
+        " ".repeat(width.saturating_sub(display_width(text)))
+    )
+}
+
+/// The story as terminal text: the fault (if one was injected), the legend of sources, the
+/// steps with their lines, the waterfall, the notes, then a glossary of the terms the story used.
 pub fn render_text(story: &Story) -> String {
+    let lang = story.language();
     let mut out = String::new();
-    out.push_str(&format!("The journey of {}\n", story.url));
+    out.push_str(&t!(lang, "story-title", url = &story.url));
+    out.push('\n');
+    if let Some(fault) = &story.fault {
+        out.push_str(&format!("\n!! {fault}\n"));
+    }
+    let tags = [Source::Wire, Source::Reported, Source::Inferred].map(|s| source_tag(lang, s));
+    let tag_width = tags.iter().map(|t| display_width(t)).max().unwrap_or(4);
+    out.push('\n');
+    out.push_str(&t!(
+        lang,
+        "story-legend",
+        wire = &tags[0],
+        said = &tags[1],
+        inferred = &tags[2]
+    ));
+    out.push('\n');
     for step in &story.steps {
         out.push_str(&format!("\n{}. {}\n", step.number, step.title));
         for line in &step.lines {
-            let tag = match line.source {
-                Source::Wire => "wire",
-                Source::Reported => "said",
-            };
+            let tag = pad(&source_tag(lang, line.source), tag_width);
             let mut rows = line.text.lines();
             let first = rows.next().unwrap_or("");
             out.push_str(&format!("  {:>9.3} ms  {tag}  {first}\n", line.at_ms));
             for row in rows {
-                out.push_str(&format!("  {:>9}     {:4}  {row}\n", "", ""));
+                out.push_str(&format!("  {:>9}     {}  {row}\n", "", pad("", tag_width)));
             }
         }
     }
     if !story.phases.is_empty() {
-        out.push_str("\nWaterfall\n");
+        out.push('\n');
+        out.push_str(&t!(lang, "waterfall-title"));
+        out.push('\n');
         out.push_str(&render_waterfall(&story.phases, 50));
     }
     for note in &story.notes {
-        out.push_str(&format!("\nnote: {note}\n"));
+        out.push('\n');
+        out.push_str(&t!(lang, "note", note = note));
+        out.push('\n');
+    }
+    let glossary = glossary(story);
+    if !glossary.is_empty() {
+        out.push('\n');
+        out.push_str(&t!(lang, "glossary-title"));
+        out.push('\n');
+        for entry in glossary {
+            out.push_str(&format!("  - {entry}\n"));
+        }
     }
     out
+}
+
+/// The glossary entries for the terms the story uses, in its language: each term explained
+/// once, in the order the journey meets them.
+pub fn glossary(story: &Story) -> Vec<String> {
+    let lang = story.language();
+    let mut all = String::new();
+    for step in &story.steps {
+        for line in &step.lines {
+            all.push_str(&line.text);
+            all.push('\n');
+        }
+    }
+    let has = |token: &str| all.contains(token);
+    let entries: [(bool, String); 17] = [
+        (has("RD=1") || has("RD=0"), t!(lang, "glossary-recursive")),
+        (
+            has("? com.") || has("? google.com."),
+            t!(lang, "glossary-qname-minimisation"),
+        ),
+        (
+            has(&t!(lang, "dns-referral")),
+            t!(lang, "glossary-referral"),
+        ),
+        (
+            has(&t!(lang, "dns-section-glue")),
+            t!(lang, "glossary-glue"),
+        ),
+        (has("CNAME"), t!(lang, "glossary-cname")),
+        (has("AA)"), t!(lang, "glossary-aa")),
+        (has("NODATA"), t!(lang, "glossary-nodata")),
+        (has("NXDOMAIN"), t!(lang, "glossary-nxdomain")),
+        (has(" SOA "), t!(lang, "glossary-soa")),
+        (has("TTL"), t!(lang, "glossary-ttl")),
+        (has("ARP"), t!(lang, "glossary-arp")),
+        (has("SYN"), t!(lang, "glossary-handshake")),
+        (has(" ack "), t!(lang, "glossary-seq-ack")),
+        (has("FIN"), t!(lang, "glossary-close")),
+        (has("TIME_WAIT"), t!(lang, "glossary-time-wait")),
+        (has("WAS"), t!(lang, "glossary-was")),
+        (
+            has("HTTP/1.1 ") || has("HTTP/2 "),
+            t!(lang, "glossary-status"),
+        ),
+    ];
+    entries
+        .into_iter()
+        .filter_map(|(used, entry)| used.then_some(entry))
+        .collect()
 }
 
 /// The phases as bars on a common time axis `width` characters wide.
 pub fn render_waterfall(phases: &[Phase], width: usize) -> String {
     let end = phases.iter().map(|p| p.end_ms).fold(0.0_f64, f64::max);
     let scale = if end > 0.0 { width as f64 / end } else { 0.0 };
-    let name_width = phases.iter().map(|p| p.name.len()).max().unwrap_or(0);
+    let name_width = phases
+        .iter()
+        .map(|p| display_width(&p.name))
+        .max()
+        .unwrap_or(0);
     let mut out = String::new();
     for phase in phases {
         // Every phase gets at least one cell, so that a 30 us phase is still visible.
@@ -159,8 +289,8 @@ pub fn render_waterfall(phases: &[Phase], width: usize) -> String {
             .max(1)
             .min(width - start);
         out.push_str(&format!(
-            "  {:<name_width$}  |{}{}{}| {:>9.3} ms  (at {:.3} ms)\n",
-            phase.name,
+            "  {}  |{}{}{}| {:>9.3} ms  (@ {:.3} ms)\n",
+            pad(&phase.name, name_width),
             " ".repeat(start),
             "#".repeat(cells),
             " ".repeat(width - start - cells),
@@ -172,15 +302,70 @@ pub fn render_waterfall(phases: &[Phase], width: usize) -> String {
 }
 
 /// The story as one self-contained HTML page: the steps, a sequence diagram with one lane per
-/// host and one arrow per message (a click shows the message's detail), and the waterfall.
-/// No external resources: the data is embedded as JSON and drawn by an inline script.
-pub fn render_html(story: &Story) -> String {
-    let data = serde_json::to_string(story).unwrap_or_else(|_| "{}".to_owned());
+/// host and one arrow per message (a click shows the message's detail), the waterfall and the
+/// glossary. No external resources: the data is embedded as JSON and drawn by an inline script.
+///
+/// `stories` is the same journey told in one or more languages (the first is shown first); the
+/// page has a switch between them, and its `lang` attribute follows the one shown.
+pub fn render_html(stories: &[Story]) -> String {
+    let Some(first) = stories.first() else {
+        return String::new();
+    };
+    let tellings: Vec<serde_json::Value> = stories
+        .iter()
+        .map(|story| {
+            let lang = story.language();
+            serde_json::json!({
+                "lang": lang.code(),
+                "story": story,
+                "glossary": glossary(story),
+                "ui": html_words(lang, &story.url),
+            })
+        })
+        .collect();
+    let data = serde_json::to_string(&tellings).unwrap_or_else(|_| "[]".to_owned());
     // `</` inside a script element would end it; JSON allows `\/`, so nothing is lost.
     let data = data.replace("</", "<\\/");
     HTML_TEMPLATE
-        .replace("{{TITLE}}", &escape_html(&story.url))
+        .replace("{{LANG}}", first.language().code())
+        .replace("{{TITLE}}", &escape_html(&first.url))
         .replace("{{DATA}}", &data)
+}
+
+/// The page's own words in `lang`, by the names the page's script uses.
+fn html_words(lang: Lang, url: &str) -> serde_json::Value {
+    let tags = [Source::Wire, Source::Reported, Source::Inferred].map(|s| source_tag(lang, s));
+    serde_json::json!({
+        "title": t!(lang, "story-title", url = url),
+        "status": t!(lang, "html-final-status"),
+        "no_response": t!(lang, "html-no-response"),
+        "diagram": t!(lang, "html-diagram"),
+        "diagram_help": t!(lang, "html-diagram-help"),
+        "detail": t!(lang, "html-detail"),
+        "click": t!(lang, "html-click"),
+        "waterfall": t!(lang, "waterfall-title"),
+        "steps": t!(lang, "html-steps"),
+        "glossary": t!(lang, "glossary-title"),
+        "legend": t!(lang, "story-legend", wire = &tags[0], said = &tags[1], inferred = &tags[2]),
+        "wire": &tags[0],
+        "reported": &tags[1],
+        "inferred": &tags[2],
+        "captured": t!(lang, "html-captured"),
+        "told": t!(lang, "html-reported"),
+        "concluded": t!(lang, "html-inferred"),
+        "switch": t!(lang, "html-switch"),
+        "roles": {
+            "browser": t!(lang, "role-browser"),
+            "resolver": t!(lang, "role-resolver"),
+            "root": t!(lang, "role-root"),
+            "tld": t!(lang, "role-tld"),
+            "authoritative": t!(lang, "role-authoritative"),
+            "web": t!(lang, "role-web"),
+            "was": t!(lang, "role-was"),
+            "db": t!(lang, "role-db"),
+        },
+        "language": t!(lang, "html-language-name"),
+    })
 }
 
 /// Escapes text for HTML element content and attribute values (the page title).
@@ -270,10 +455,64 @@ mod tests {
             text.contains("1. The browser checks its own DNS cache"),
             "{text}"
         );
-        assert!(text.contains("    0.100 ms  said  miss"), "{text}");
-        assert!(text.contains("    1.500 ms  wire  SYN\n"), "{text}");
-        assert!(text.contains("                    seq 0\n"), "{text}");
+        // Tags are padded to the widest ("inferred").
+        assert!(text.contains("    0.100 ms  said      miss"), "{text}");
+        assert!(text.contains("    1.500 ms  wire      SYN\n"), "{text}");
+        assert!(text.contains("                        seq 0\n"), "{text}");
         assert!(text.contains("Waterfall"), "{text}");
+    }
+
+    #[test]
+    fn the_legend_explains_every_tag_before_the_steps() {
+        let text = render_text(&story());
+        let legend = text.find("How each line is known").expect("a legend");
+        assert!(legend < text.find("1. ").unwrap(), "{text}");
+        for tag in ["wire =", "said =", "inferred ="] {
+            assert!(text.contains(tag), "{tag}: {text}");
+        }
+    }
+
+    #[test]
+    fn the_fault_is_named_before_the_story() {
+        let mut story = story();
+        story.fault = Some("fault injected: db-down (the database is gone)".into());
+        let text = render_text(&story);
+        let fault = text.find("fault injected: db-down").expect("the fault");
+        assert!(fault < text.find("1. ").unwrap(), "{text}");
+    }
+
+    #[test]
+    fn the_glossary_explains_only_the_terms_the_story_used() {
+        let story = story();
+        let glossary = glossary(&story);
+        assert!(
+            glossary.iter().any(|g| g.starts_with("3 way handshake")),
+            "{glossary:?}"
+        );
+        assert!(
+            !glossary.iter().any(|g| g.starts_with("NXDOMAIN")),
+            "{glossary:?}"
+        );
+        let text = render_text(&story);
+        assert!(text.contains("\nGlossary\n  - 3 way handshake"), "{text}");
+    }
+
+    #[test]
+    fn a_korean_story_is_framed_in_korean_and_aligned_by_display_width() {
+        let mut story = story();
+        story.lang = "ko".into();
+        let text = render_text(&story);
+        assert!(
+            text.contains("http://www.google.com/ 요청의 여정"),
+            "{text}"
+        );
+        assert!(text.contains("워터폴"), "{text}");
+        assert!(text.contains("용어 정리"), "{text}");
+        // Hangul takes two columns: the tags "패킷" and "보고" are as wide as each other.
+        assert!(text.contains("    0.100 ms  보고  miss"), "{text}");
+        assert!(text.contains("    1.500 ms  패킷  SYN\n"), "{text}");
+        assert_eq!(display_width("패킷"), 4);
+        assert_eq!(display_width("wire"), 4);
     }
 
     #[test]
@@ -287,10 +526,24 @@ mod tests {
 
     #[test]
     fn html_embeds_the_data_without_closing_its_script() {
-        let html = render_html(&story());
+        let html = render_html(&[story()]);
         assert!(html.contains("<title>roundtrip: http://www.google.com/</title>"));
         assert!(!html.contains("seq 0 </script>"));
         assert!(html.contains(r"seq 0 <\/script>"));
         assert_eq!(html.matches("</script>").count(), 1);
+    }
+
+    #[test]
+    fn html_carries_every_telling_and_starts_in_the_first_language() {
+        let english = story();
+        let mut korean = story();
+        korean.lang = "ko".into();
+        let html = render_html(&[korean, english]);
+        assert!(html.contains("<html lang=\"ko\">"), "{}", &html[..200]);
+        // Both tellings' own words are in the page, for the switch.
+        assert!(html.contains("한국어로 보기"));
+        assert!(html.contains("Read in English"));
+        assert!(html.contains("\"lang\":\"ko\""));
+        assert!(html.contains("\"lang\":\"en\""));
     }
 }

@@ -127,6 +127,8 @@ pub struct TourOptions {
     /// What to search for on the lab's home page (a request that goes through the WAS and the
     /// database); `None`: do not search.
     pub search: Option<String>,
+    /// The language the story is told in.
+    pub lang: text::Lang,
 }
 
 /// What the capture could do.
@@ -200,8 +202,11 @@ pub struct Tour {
     pub time_wait: Vec<TimeWaitSeen>,
     /// Every report the lab's parts made.
     pub events: Vec<journey::Event>,
-    /// The story, as the renderers tell it.
+    /// The story, as the renderers tell it, in the tour's language.
     pub story: journey::story::Story,
+    /// The same story in every language, the tour's first (for the HTML page's switch).
+    #[serde(skip)]
+    pub tellings: Vec<journey::story::Story>,
     /// Wall-clock milliseconds the tour took, lab start to lab stop.
     pub wall_ms: f64,
 }
@@ -257,7 +262,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
         }
     }
     if options.visits == 0 {
-        return Err(TourError::Usage("--visits must be at least 1".into()));
+        return Err(TourError::Usage(text::t!(options.lang, "tour-visits-zero")));
     }
 
     let collector = Arc::new(journey::Collector::default());
@@ -338,7 +343,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
                         number,
                         url: target.clone(),
                         visit: None,
-                        error: Some(err.to_string()),
+                        error: Some(err.describe(options.lang)),
                     },
                 };
                 visits.push(record);
@@ -356,7 +361,13 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
                 .map(|runtime| runtime.block_on(browsing))
         })
         .and_then(|made| made)
-        .map_err(|err| TourError::Usage(format!("the browser's runtime: {err}")))?;
+        .map_err(|err| {
+            TourError::Usage(text::t!(
+                options.lang,
+                "tour-browser-runtime",
+                error = err.to_string()
+            ))
+        })?;
 
     // The close is done when the browser's socket shows TIME_WAIT in the kernel's table (or,
     // when the server closed first, on the server's side). Bounded: a second at most.
@@ -415,7 +426,9 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
             },
         ),
     };
-    let resolver_cache = story::resolver_cache_lines(lab.resolver(), &visits, t0);
+    // In each language: the story is told in the tour's, and the HTML page has both.
+    let resolver_cache =
+        text::Lang::ALL.map(|lang| story::resolver_cache_lines(lang, lab.resolver(), &visits, t0));
     let placement = lab.placement.clone();
     lab.stop();
     let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
@@ -423,6 +436,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
     let connections = wire::connections(&packets);
     let events = collector.events();
     let facts = story::Facts {
+        lang: options.lang,
         config: &config,
         fault: options.fault,
         t0,
@@ -432,9 +446,21 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
         events: &events,
         time_wait: &time_wait,
         capture: &capture_status,
-        resolver_cache: &resolver_cache,
+        resolver_cache: &resolver_cache[options.lang.index()],
     };
     let story = story::build(&url, &facts);
+    let mut tellings = vec![story.clone()];
+    for lang in text::Lang::ALL.into_iter().filter(|l| *l != options.lang) {
+        let resolver_cache = &resolver_cache[lang.index()];
+        tellings.push(story::build(
+            &url,
+            &story::Facts {
+                lang,
+                resolver_cache,
+                ..facts
+            },
+        ));
+    }
     Ok(Tour {
         url,
         fault: options.fault,
@@ -447,6 +473,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
         time_wait,
         events,
         story,
+        tellings,
         wall_ms,
     })
 }

@@ -6,11 +6,13 @@
 //!   question), on `domain`, so tests speak the wire format without trusting the code under test.
 //! - [`Peer`] and [`ChildGuard`]: third-party programs (dig, kdig, nsd, named-checkzone) found on
 //!   the PATH or skipped with a loud message, and killed — only the ones we started — on drop.
+//! - [`korean::english_outside_tokens`]: the English left in a text meant to be Korean.
 
 pub mod h2; // HTTP/2 frames written and read by hand, for abusive clients
-pub mod http;
-pub mod pg;
-pub mod tls; // a throwaway CA and leaf on disk; a blocking TLS client with ALPN // a throwaway PostgreSQL cluster per test (the WAS's tests) // a raw HTTP/1.1 client: exact bytes out, responses read field by field (web tests)
+pub mod http; // a raw HTTP/1.1 client: exact bytes out, responses read field by field (web tests)
+pub mod korean; // is a Korean text Korean: English words outside the protocol tokens
+pub mod pg; // a throwaway PostgreSQL cluster per test (the WAS's tests)
+pub mod tls; // a throwaway CA and leaf on disk; a blocking TLS client with ALPN
 
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, Ipv4Addr, SocketAddr, TcpStream, UdpSocket};

@@ -466,6 +466,7 @@ impl Database {
             self,
             None,
             SELECT_SEEDED,
+            Vec::new(),
             |rows: &Vec<AnyRow>| rows.len() as u64,
             async { sqlx::query(SELECT_SEEDED).fetch_all(&mut conn).await },
         )
@@ -493,6 +494,7 @@ impl Database {
             // show that seeding happened, not three hundred identical lines.
             self.report_sql(
                 INSERT_DOCUMENT,
+                Vec::new(),
                 corpus.len() as u64,
                 started.elapsed(),
                 None,
@@ -531,7 +533,14 @@ impl Database {
         }
     }
 
-    fn report_sql(&self, statement: &str, rows: u64, spent: Duration, error: Option<String>) {
+    fn report_sql(
+        &self,
+        statement: &str,
+        params: Vec<String>,
+        rows: u64,
+        spent: Duration,
+        error: Option<String>,
+    ) {
         if self.reporter.enabled() {
             self.reporter.report(journey::Event {
                 at: SystemTime::now(),
@@ -540,6 +549,7 @@ impl Database {
                 kind: journey::EventKind::SqlRan {
                     database: self.kind.name().to_owned(),
                     statement: statement.to_owned(),
+                    params,
                     rows,
                     duration_ms: spent.as_secs_f64() * 1000.0,
                     error,
@@ -560,10 +570,12 @@ impl Database {
             return Ok(Vec::new());
         };
         let statement = self.dialect.search;
+        let params = vec![sql_text(&argument), limit.to_string()];
         let rows = run(
             self,
             clock,
             statement,
+            params,
             |rows: &Vec<AnyRow>| rows.len() as u64,
             async {
                 sqlx::query(statement)
@@ -596,8 +608,17 @@ impl Database {
     ) -> Result<i64, DbError> {
         let mut conn = self.connection(clock).await?;
         let begin = self.dialect.begin_write;
-        let mut tx = run(self, clock, begin, |_| 0, conn.begin_with(begin)).await?;
-        let row = run(self, clock, INSERT_DOCUMENT, |_| 1, async {
+        let mut tx = run(
+            self,
+            clock,
+            begin,
+            Vec::new(),
+            |_| 0,
+            conn.begin_with(begin),
+        )
+        .await?;
+        let params = vec![sql_text(title), sql_text(body)];
+        let row = run(self, clock, INSERT_DOCUMENT, params, |_| 1, async {
             sqlx::query(INSERT_DOCUMENT)
                 .bind(title)
                 .bind(body)
@@ -606,7 +627,7 @@ impl Database {
         })
         .await?;
         let id: i64 = row.try_get("id").map_err(DbError::Failed)?;
-        run(self, clock, "COMMIT", |_| 0, tx.commit()).await?;
+        run(self, clock, "COMMIT", Vec::new(), |_| 0, tx.commit()).await?;
         Ok(id)
     }
 
@@ -621,6 +642,7 @@ impl Database {
             self,
             clock,
             SELECT_DOCUMENT,
+            vec![id.to_string()],
             |row: &Option<AnyRow>| u64::from(row.is_some()),
             async {
                 sqlx::query(SELECT_DOCUMENT)
@@ -644,7 +666,7 @@ impl Database {
     /// How many documents there are: the health check's proof that the database answers.
     pub(crate) async fn count(&self, clock: &RequestClock) -> Result<i64, DbError> {
         let mut conn = self.connection(clock).await?;
-        let row = run(self, clock, COUNT_DOCUMENTS, |_| 1, async {
+        let row = run(self, clock, COUNT_DOCUMENTS, Vec::new(), |_| 1, async {
             sqlx::query(COUNT_DOCUMENTS).fetch_one(&mut *conn).await
         })
         .await?;
@@ -657,10 +679,11 @@ async fn run<T>(
     db: &Database,
     clock: &RequestClock,
     statement: &str,
+    params: Vec<String>,
     rows: impl FnOnce(&T) -> u64,
     future: impl Future<Output = Result<T, sqlx::Error>>,
 ) -> Result<T, DbError> {
-    timed(db, Some(clock), statement, rows, future)
+    timed(db, Some(clock), statement, params, rows, future)
         .await
         .map_err(|err| db.classify(err))
 }
@@ -669,6 +692,7 @@ async fn timed<T>(
     db: &Database,
     clock: Option<&RequestClock>,
     statement: &str,
+    params: Vec<String>,
     rows: impl FnOnce(&T) -> u64,
     future: impl Future<Output = Result<T, sqlx::Error>>,
 ) -> Result<T, sqlx::Error> {
@@ -679,10 +703,20 @@ async fn timed<T>(
         clock.add(spent);
     }
     match &result {
-        Ok(value) => db.report_sql(statement, rows(value), spent, None),
-        Err(err) => db.report_sql(statement, 0, spent, Some(err.to_string())),
+        Ok(value) => db.report_sql(statement, params, rows(value), spent, None),
+        Err(err) => db.report_sql(statement, params, 0, spent, Some(err.to_string())),
     }
     result
+}
+
+/// A text value as SQL writes it, for the journey: single-quoted, quotes doubled, and cut at
+/// 60 characters (a document's body is not the point of the story).
+fn sql_text(value: &str) -> String {
+    let mut cut: String = value.chars().take(60).collect();
+    if cut.len() < value.len() {
+        cut.push('…');
+    }
+    format!("'{}'", cut.replace('\'', "''"))
 }
 
 /// Whether an error means "the database is not there" (503 and the supervisor takes over)

@@ -31,6 +31,7 @@ use anyhow::Context as _;
 use domain::base::iana::Class;
 use domain::base::message_builder::PushError;
 use domain::base::{Message, MessageBuilder, Name, Rtype};
+use text::{Lang, t};
 
 use self::response::DigResponse;
 
@@ -67,7 +68,7 @@ const DEFAULT_TRIES: u32 = 3;
 const RESOLV_CONF: &str = "/etc/resolv.conf";
 
 /// Runs `roundtrip dig`: parse, ask, print. Returns the exit code.
-pub fn run(args: DigArgs) -> anyhow::Result<u8> {
+pub fn run(args: DigArgs, lang: Lang) -> anyhow::Result<u8> {
     let command = match parse_words(&args.words, args.json, system_default_server) {
         Ok(command) => command,
         Err(usage) => {
@@ -76,15 +77,20 @@ pub fn run(args: DigArgs) -> anyhow::Result<u8> {
         }
     };
     if let Some(from) = command.trace {
-        return trace::run(&command.query, from, command.format == OutputFormat::Json);
+        return trace::run(
+            &command.query,
+            from,
+            command.format == OutputFormat::Json,
+            lang,
+        );
     }
     let query = &command.query;
     let query_message = query
         .to_message(rand::random())
-        .with_context(|| format!("cannot build a query for {}", query.name))?;
+        .with_context(|| t!(lang, "dig-cannot-build", name = query.name.to_string()))?;
     let exchange = transport::exchange(query, query_message.as_slice())?;
     let response = DigResponse::decode(&exchange.response)
-        .with_context(|| format!("malformed response from {}", query.server))?;
+        .with_context(|| t!(lang, "dig-malformed", server = query.server.to_string()))?;
 
     let command_line = args.words.join(" ");
     let written = write_output(command.format, &command_line, &exchange, &response);
@@ -92,7 +98,7 @@ pub fn run(args: DigArgs) -> anyhow::Result<u8> {
         Ok(()) => Ok(0),
         // `roundtrip dig ... | head -1`: the reader has what it wanted.
         Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(0),
-        Err(err) => Err(anyhow::Error::new(err).context("cannot write to stdout")),
+        Err(err) => Err(anyhow::Error::new(err).context(t!(lang, "cannot-write-stdout"))),
     }
 }
 

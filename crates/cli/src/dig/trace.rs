@@ -10,11 +10,12 @@ use anyhow::Context;
 use domain::base::ToName;
 use resolver::{Clock, Hop, HopOutcome, Resolver, ResolverConfig, RootHints};
 use serde::Serialize;
+use text::{Lang, t};
 
 use super::{DigQuery, TraceFrom};
 
 /// Resolves `query` iteratively and prints the hops, then the answer.
-pub fn run(query: &DigQuery, from: TraceFrom, json: bool) -> anyhow::Result<u8> {
+pub fn run(query: &DigQuery, from: TraceFrom, json: bool, lang: Lang) -> anyhow::Result<u8> {
     let name: dns::Name = query.name.to_name();
     let (root_hints, port) = match from {
         TraceFrom::RootHints { port } => (RootHints::iana(), port),
@@ -38,7 +39,7 @@ pub fn run(query: &DigQuery, from: TraceFrom, json: bool) -> anyhow::Result<u8> 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .context("cannot start the runtime")?;
+        .with_context(|| t!(lang, "cannot-start-runtime"))?;
     let resolution = runtime.block_on(resolver.resolve_uncoalesced(&name, query.rtype));
 
     let stdout = std::io::stdout();
@@ -60,10 +61,7 @@ pub fn run(query: &DigQuery, from: TraceFrom, json: bool) -> anyhow::Result<u8> 
             name.fmt_with_dot(),
             query.rtype
         )?;
-        writeln!(
-            out,
-            ";; iterative queries (RD=0), from the root down; one line per server asked"
-        )?;
+        writeln!(out, ";; {}", t!(lang, "dig-trace-header"))?;
         for hop in &resolution.hops {
             writeln!(out, "{hop}")?;
         }
@@ -77,7 +75,7 @@ pub fn run(query: &DigQuery, from: TraceFrom, json: bool) -> anyhow::Result<u8> 
             writeln!(out, "{line}")?;
         }
         let queries = resolution.hops.iter().filter(|h| !h.cached).count();
-        writeln!(out, ";; {queries} iterative queries")?;
+        writeln!(out, ";; {}", t!(lang, "dig-trace-count", count = queries))?;
     }
     Ok(0)
 }

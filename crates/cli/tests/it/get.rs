@@ -96,8 +96,13 @@ fn serve(stream: TcpStream) {
     }
 }
 
+/// Runs `roundtrip get ARGS` with no locale in its environment (English unless ARGS say).
 fn get(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_roundtrip"))
+    let mut command = Command::new(env!("CARGO_BIN_EXE_roundtrip"));
+    for name in ["LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"] {
+        command.env_remove(name);
+    }
+    command
         .arg("get")
         .args(args)
         .output()
@@ -200,6 +205,32 @@ fn json_describes_every_leg_and_the_close() {
     assert_eq!(failed.status.code(), Some(1));
     let doc: serde_json::Value = serde_json::from_slice(&failed.stdout).unwrap();
     assert!(doc["error"].as_str().unwrap().contains("not supported"));
+}
+
+#[test]
+fn the_report_in_korean_keeps_only_the_protocol_tokens_in_english() {
+    let site = Site::start();
+    let output = get(&["--lang", "ko", "--no-cache", "-v", &site.url("/moved")]);
+    assert_eq!(output.status.code(), Some(0));
+    let stderr = text(&output.stderr);
+    let english =
+        test_support::korean::english_outside_tokens(&stderr, test_support::korean::PROTOCOL_WORDS);
+    assert!(english.is_empty(), "{}\n---\n{stderr}", english.join("\n"));
+    assert!(stderr.contains("< HTTP/1.1 301"), "{stderr}");
+    assert!(stderr.contains("3xx: 리다이렉션"), "{stderr}");
+    assert!(stderr.contains("브라우저가 리다이렉트를 따라"), "{stderr}");
+    assert!(
+        stderr.contains("클라이언트가 첫 FIN을 보냈으므로"),
+        "{stderr}"
+    );
+    // An error says whose fault it was, in Korean too.
+    let failed = get(&["--lang", "ko", "--no-cache", "ftp://example.com/"]);
+    assert_eq!(failed.status.code(), Some(1));
+    assert!(
+        text(&failed.stderr).contains("지원하지 않습니다"),
+        "{}",
+        text(&failed.stderr)
+    );
 }
 
 #[test]

@@ -172,7 +172,10 @@ fn the_tour_of_an_ordinary_user_captures_every_layer_of_its_own_network() {
     assert!(tw["on_server_host"].is_null() || tw["on_server_host"] == Value::Null);
     let text = story_text(&tour);
     assert!(text.contains("LAST-ACK -> CLOSED"), "{text}");
-    assert!(text.contains("ARP on laptop/eth0"), "{text}");
+    assert!(
+        text.contains("ARP who-has") && text.contains("(laptop/eth0)"),
+        "{text}"
+    );
 
     // tshark reads Ethernet, ARP or NDP, and both IP families from the pcap.
     let Some(tshark) = Peer::find("tshark", "tshark") else {

@@ -11,15 +11,16 @@ use serde_json::Value;
 use test_support::{ChildGuard, LabZones, LoopbackBlock, Peer, is_root};
 
 /// A lab config in a block of its own; the WAS's slowness bound is short so a 504 comes fast.
-struct Lab {
+/// (Shared with `tour_lang`.)
+pub(crate) struct Lab {
     block: LoopbackBlock,
-    zones: LabZones,
+    pub(crate) zones: LabZones,
     config: PathBuf,
     http_port: u16,
 }
 
 impl Lab {
-    fn new() -> Lab {
+    pub(crate) fn new() -> Lab {
         let block = LoopbackBlock::claim();
         let zones = LabZones::in_block(&block);
         let (dns_port, http_port) = if is_root() { (53, 80) } else { (1053, 8080) };
@@ -38,7 +39,7 @@ impl Lab {
         }
     }
 
-    fn url(&self, host: &str, path: &str) -> String {
+    pub(crate) fn url(&self, host: &str, path: &str) -> String {
         if self.http_port == 80 {
             format!("http://{host}{path}")
         } else {
@@ -50,10 +51,25 @@ impl Lab {
         self.block.ip(10).to_string()
     }
 
-    /// Runs `roundtrip tour --config ... ARGS`, bounded in time; returns (exit code, stdout).
-    fn tour(&self, args: &[&str]) -> (i32, String, String) {
+    /// Runs `roundtrip tour --config ... ARGS`, bounded in time, with no locale in its
+    /// environment (so: English unless ARGS say otherwise); returns (exit code, stdout, stderr).
+    pub(crate) fn tour(&self, args: &[&str]) -> (i32, String, String) {
+        self.tour_with_env(args, &[])
+    }
+
+    /// [`Lab::tour`] with these locale variables set (`LANG`, `LC_ALL`, `LC_MESSAGES`).
+    pub(crate) fn tour_with_env(
+        &self,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> (i32, String, String) {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_roundtrip"));
+        for name in ["LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"] {
+            command.env_remove(name);
+        }
+        command.envs(env.iter().copied());
         let mut child = ChildGuard(
-            Command::new(env!("CARGO_BIN_EXE_roundtrip"))
+            command
                 .arg("tour")
                 .arg("--config")
                 .arg(&self.config)
@@ -85,7 +101,7 @@ impl Lab {
         )
     }
 
-    fn tour_json(&self, args: &[&str]) -> Value {
+    pub(crate) fn tour_json(&self, args: &[&str]) -> Value {
         let mut all = vec!["--json"];
         all.extend_from_slice(args);
         let (code, out, err) = self.tour(&all);
@@ -94,7 +110,7 @@ impl Lab {
     }
 }
 
-fn captured(tour: &Value) -> bool {
+pub(crate) fn captured(tour: &Value) -> bool {
     let yes = tour["capture"]["captured"].as_bool() == Some(true);
     if !yes {
         eprintln!(
@@ -105,7 +121,7 @@ fn captured(tour: &Value) -> bool {
     yes
 }
 
-fn statuses(tour: &Value) -> Vec<u64> {
+pub(crate) fn statuses(tour: &Value) -> Vec<u64> {
     tour["visits"]
         .as_array()
         .unwrap()
@@ -116,7 +132,7 @@ fn statuses(tour: &Value) -> Vec<u64> {
         .collect()
 }
 
-fn story_text(tour: &Value) -> String {
+pub(crate) fn story_text(tour: &Value) -> String {
     tour["story"]["steps"]
         .as_array()
         .unwrap()
@@ -168,7 +184,7 @@ fn the_tour_tells_all_five_steps_from_the_wire() {
     assert!(text.contains("a static file"), "{text}");
     assert!(text.contains("handed to the WAS"), "{text}");
     assert!(text.contains("handler `search`"), "{text}");
-    assert!(text.contains("database (sqlite): "), "{text}");
+    assert!(text.contains("database (sqlite):"), "{text}");
     let kinds: Vec<&str> = tour["events"]
         .as_array()
         .unwrap()
@@ -308,7 +324,7 @@ fn each_fault_shows_its_status_where_it_arises() {
         );
         assert!(story_text(&tour).contains(symptom), "{fault}");
         assert!(
-            tour["story"]["notes"][0]
+            tour["story"]["fault"]
                 .as_str()
                 .unwrap()
                 .contains(&format!("fault injected: {fault}"))
@@ -452,7 +468,7 @@ fn the_html_page_renders_in_chromium_with_a_lane_per_host_and_an_arrow_per_messa
 }
 
 /// The page's DOM after its script ran, from a real headless Chromium.
-fn render(chromium: &Path, html: &Path, scratch: &Path) -> String {
+pub(crate) fn render(chromium: &Path, html: &Path, scratch: &Path) -> String {
     let profile = scratch.join("chromium-profile");
     let output = Command::new(chromium)
         .args([

@@ -1,8 +1,13 @@
 //! The tour's facts told as THE-FLOW.md's five steps.
 //!
-//! Every line comes from one fact: a captured packet ([`Source::Wire`]), or a part's report of
-//! its own decision or the browser's own account ([`Source::Reported`]). Where the capture saw
+//! Every line comes from one fact: a captured packet ([`Source::Wire`]), a part's report of
+//! its own decision or the browser's own account ([`Source::Reported`]), or a conclusion drawn
+//! from captured packets that no single packet says ([`Source::Inferred`]). Where the capture saw
 //! nothing (no permission), the story says what it is told from instead.
+//!
+//! Every sentence comes from the `text` catalogues, in the tour's language ([`Facts::lang`]);
+//! protocol tokens (flags, questions, records, request and status lines) are passed in as they
+//! were on the wire.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
@@ -10,26 +15,25 @@ use std::time::SystemTime;
 
 use journey::story::{Lane, Message, Phase, Story};
 use journey::{Event, EventKind, Source};
+use text::{Lang, t};
 use wire::{Packet, TcpConnection, Transport};
 
 use super::{CaptureStatus, Fault, TimeWaitSeen, VisitRecord, ms_between};
 use crate::LabConfig;
 use crate::config::dual_stack;
 
-const STEP_CACHE: (u8, &str) = (1, "The browser checks its own DNS cache");
-const STEP_DNS: (u8, &str) = (
-    2,
-    "The nearest DNS server resolves the name (a recursive query, answered with iterative ones)",
-);
-const STEP_TCP: (u8, &str) = (3, "The browser sends an HTTP request over TCP/IP");
-const STEP_SERVER: (u8, &str) = (4, "The web server, the WAS and the database do the work");
-const STEP_RESPONSE: (u8, &str) = (
-    5,
-    "The response comes back with a status code, and the connection closes",
-);
+// The five steps of THE-FLOW.md, each with the id of its title in the catalogues; `build`
+// puts the titles in the tour's language once every line is in.
+const STEP_CACHE: (u8, &str) = (1, "step-1");
+const STEP_DNS: (u8, &str) = (2, "step-2");
+const STEP_TCP: (u8, &str) = (3, "step-3");
+const STEP_SERVER: (u8, &str) = (4, "step-4");
+const STEP_RESPONSE: (u8, &str) = (5, "step-5");
 
 /// Everything the story is told from.
 pub(super) struct Facts<'a> {
+    /// The language the story is told in.
+    pub lang: Lang,
     pub config: &'a LabConfig,
     pub fault: Option<Fault>,
     pub t0: SystemTime,
@@ -51,7 +55,7 @@ struct Hosts {
 }
 
 impl Hosts {
-    fn new(config: &LabConfig) -> Hosts {
+    fn new(config: &LabConfig, lang: Lang) -> Hosts {
         let mut by_ip = HashMap::new();
         let mut name = |addrs: &[IpAddr], name: &str| {
             for addr in addrs {
@@ -59,7 +63,7 @@ impl Hosts {
             }
         };
         let browser = dual_stack(config.browser, config.browser6);
-        name(&browser, "browser");
+        name(&browser, &t!(lang, "host-browser"));
         name(
             &dual_stack(config.resolver.address, config.resolver.address6),
             &config.resolver.name,
@@ -92,40 +96,46 @@ impl Hosts {
 
 /// The story of the tour of `url`.
 pub(super) fn build(url: &str, facts: &Facts) -> Story {
-    let hosts = Hosts::new(facts.config);
+    let lang = facts.lang;
+    let hosts = Hosts::new(facts.config, lang);
     let mut story = Story {
         url: url.to_owned(),
+        lang: lang.code().to_owned(),
         started_at_unix_ms: facts
             .t0
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis() as u64),
+        started_at_unix_ns: facts
+            .t0
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64),
         ..Story::default()
     };
     story.lanes = lanes(facts);
     story.messages = messages(facts, &hosts);
-    if let Some(fault) = facts.fault {
-        story.notes.push(format!(
-            "fault injected: {} ({})",
-            fault.name(),
-            fault_meaning(fault)
-        ));
-    }
+    // The fault is named before the story, so every line is read knowing what was broken.
+    story.fault = facts.fault.map(|fault| {
+        t!(
+            lang,
+            "fault-injected",
+            fault = fault.name(),
+            meaning = fault_meaning(lang, fault)
+        )
+    });
     if !facts.capture.captured {
-        story.notes.push(format!(
-            "no packets were captured ({}); the story is told from what the browser and the \
-             servers reported, and no packet is shown that was not seen. Run as root (or with \
-             CAP_NET_RAW) to see the packets.",
-            facts
+        story.notes.push(t!(
+            lang,
+            "note-no-capture",
+            reason = facts
                 .capture
                 .reason
-                .as_deref()
-                .unwrap_or("capture unavailable")
+                .clone()
+                .unwrap_or_else(|| t!(lang, "note-capture-unavailable"))
         ));
     } else if facts.capture.dropped > 0 {
-        story.notes.push(format!(
-            "the kernel dropped {} packets of the capture: some messages may be missing",
-            facts.capture.dropped
-        ));
+        story
+            .notes
+            .push(t!(lang, "note-dropped", count = facts.capture.dropped));
     }
 
     tell_cache_checks(&mut story, facts);
@@ -142,6 +152,10 @@ pub(super) fn build(url: &str, facts: &Facts) -> Story {
         });
     }
     story.steps.sort_by_key(|s| s.number);
+    for step in &mut story.steps {
+        // The lines were added under their step's title id (`STEP_*`).
+        step.title = text::text(lang, &step.title, &[]);
+    }
     story.phases = phases(facts);
     story.status = facts
         .visits
@@ -151,17 +165,14 @@ pub(super) fn build(url: &str, facts: &Facts) -> Story {
     story
 }
 
-fn fault_meaning(fault: Fault) -> &'static str {
+fn fault_meaning(lang: Lang, fault: Fault) -> String {
     match fault {
-        Fault::RootDown => "the first root server is not running; the resolver must try the other",
-        Fault::Nxdomain => "the name does not exist; the answer is negative and cached",
-        Fault::WasDown => "the WAS is not running; the web server cannot reach it",
-        Fault::WasSlow => "the WAS accepts connections but never answers",
-        Fault::DbDown => "the WAS's database cannot be opened",
-        Fault::Loss => {
-            "a router loses the browser's first request segment, and another the resolver's \
-             first query: TCP must retransmit, and the resolver must ask again"
-        }
+        Fault::RootDown => t!(lang, "fault-root-down"),
+        Fault::Nxdomain => t!(lang, "fault-nxdomain"),
+        Fault::WasDown => t!(lang, "fault-was-down"),
+        Fault::WasSlow => t!(lang, "fault-was-slow"),
+        Fault::DbDown => t!(lang, "fault-db-down"),
+        Fault::Loss => t!(lang, "fault-loss"),
     }
 }
 
@@ -172,8 +183,9 @@ fn lanes(facts: &Facts) -> Vec<Lane> {
         .iter()
         .flat_map(|p| [p.src.ip(), p.dst.ip()])
         .collect();
+    let lang = facts.lang;
     let mut lanes = vec![Lane {
-        name: "browser".into(),
+        name: t!(lang, "host-browser"),
         role: "browser".into(),
         addr: config.browser.to_string(),
     }];
@@ -207,7 +219,7 @@ fn lanes(facts: &Facts) -> Vec<Lane> {
         addr: config.was_addr().to_string(),
     });
     lanes.push(Lane {
-        name: "database".into(),
+        name: t!(lang, "host-database"),
         role: "db".into(),
         addr: config.was.database.clone(),
     });
@@ -216,6 +228,8 @@ fn lanes(facts: &Facts) -> Vec<Lane> {
 
 /// One arrow per captured packet, and one per SQL statement (reported by the WAS).
 fn messages(facts: &Facts, hosts: &Hosts) -> Vec<Message> {
+    let lang = facts.lang;
+    let database_lane = t!(lang, "host-database");
     let mut out: Vec<Message> = facts
         .packets
         .iter()
@@ -224,8 +238,8 @@ fn messages(facts: &Facts, hosts: &Hosts) -> Vec<Message> {
             from: hosts.name(p.src),
             to: hosts.name(p.dst),
             protocol: protocol_of(p).into(),
-            label: packet_label(p),
-            detail: packet_detail(p),
+            label: packet_label(lang, p),
+            detail: packet_detail(lang, p),
             source: Source::Wire,
         })
         .collect();
@@ -233,23 +247,31 @@ fn messages(facts: &Facts, hosts: &Hosts) -> Vec<Message> {
         if let EventKind::SqlRan {
             database,
             statement,
+            params,
             rows,
             duration_ms,
             error,
         } = &event.kind
         {
             let end = ms_between(facts.t0, event.at);
-            let detail = format!(
-                "{database}: {statement}\n{rows} rows in {duration_ms:.3} ms{}",
-                error
-                    .as_ref()
-                    .map(|e| format!("\nerror: {e}"))
-                    .unwrap_or_default()
+            let mut detail = format!(
+                "{database}: {statement}{}\n{}",
+                bound_values(lang, params),
+                t!(
+                    lang,
+                    "sql-rows-in",
+                    rows = *rows,
+                    ms = format!("{duration_ms:.3}")
+                )
             );
+            if let Some(error) = error {
+                detail.push('\n');
+                detail.push_str(&t!(lang, "sql-error", error = error));
+            }
             out.push(Message {
                 at_ms: end - duration_ms,
                 from: facts.config.was.name.clone(),
-                to: "database".into(),
+                to: database_lane.clone(),
                 protocol: "sql".into(),
                 label: format!("SQL {}", first_words(statement, 4)),
                 detail: detail.clone(),
@@ -257,12 +279,12 @@ fn messages(facts: &Facts, hosts: &Hosts) -> Vec<Message> {
             });
             out.push(Message {
                 at_ms: end,
-                from: "database".into(),
+                from: database_lane.clone(),
                 to: facts.config.was.name.clone(),
                 protocol: "sql".into(),
                 label: match error {
-                    Some(_) => "error".into(),
-                    None => format!("{rows} rows"),
+                    Some(_) => t!(lang, "sql-label-error"),
+                    None => t!(lang, "sql-label-rows", rows = *rows),
                 },
                 detail,
                 source: Source::Reported,
@@ -311,25 +333,71 @@ fn question_label(question: &str) -> String {
     }
 }
 
-fn dns_kind(dns: &wire::DnsMessageSummary) -> &'static str {
-    if !dns.response {
-        if dns.flags.iter().any(|f| f == "rd") {
-            "recursive query (RD=1)"
+/// What a DNS message is, for a learner: the words the story uses for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum DnsKind {
+    /// RD=1: "find the whole answer for me".
+    RecursiveQuery,
+    /// RD=0: "tell me what you know".
+    IterativeQuery,
+    /// NXDOMAIN: the name does not exist.
+    NoSuchName,
+    /// Another error code.
+    Error,
+    /// Records of the asked type.
+    Answer,
+    /// Only a CNAME, and no record of the asked type at its target (NODATA after an alias).
+    CnameOnly,
+    /// A delegation: "ask these servers".
+    Referral,
+    /// The name exists, but has no record of the asked type (NODATA).
+    NoData,
+}
+
+impl DnsKind {
+    fn of(dns: &wire::DnsMessageSummary) -> DnsKind {
+        let asked = dns
+            .question
+            .as_deref()
+            .and_then(|q| q.split_whitespace().nth(2));
+        if !dns.response {
+            if dns.flags.iter().any(|f| f == "rd") {
+                DnsKind::RecursiveQuery
+            } else {
+                DnsKind::IterativeQuery
+            }
+        } else if dns.rcode == "NXDOMAIN" {
+            DnsKind::NoSuchName
+        } else if dns.rcode != "NOERROR" {
+            DnsKind::Error
+        } else if dns
+            .answers
+            .iter()
+            .any(|r| asked.is_none() || record_type(r) == asked)
+        {
+            DnsKind::Answer
+        } else if !dns.answers.is_empty() {
+            DnsKind::CnameOnly
+        } else if !dns.flags.iter().any(|f| f == "aa")
+            && dns.authority.iter().any(|r| record_type(r) == Some("NS"))
+        {
+            DnsKind::Referral
         } else {
-            "iterative query (RD=0)"
+            DnsKind::NoData
         }
-    } else if dns.rcode == "NXDOMAIN" {
-        "negative answer: no such name"
-    } else if dns.rcode != "NOERROR" {
-        "error"
-    } else if dns.answer_count > 0 {
-        "answer"
-    } else if !dns.flags.iter().any(|f| f == "aa")
-        && dns.authority.iter().any(|r| record_type(r) == Some("NS"))
-    {
-        "referral"
-    } else {
-        "no data for that type (NODATA)"
+    }
+
+    fn text(self, lang: Lang) -> String {
+        match self {
+            DnsKind::RecursiveQuery => t!(lang, "dns-recursive-query"),
+            DnsKind::IterativeQuery => t!(lang, "dns-iterative-query"),
+            DnsKind::NoSuchName => t!(lang, "dns-nxdomain"),
+            DnsKind::Error => t!(lang, "dns-error"),
+            DnsKind::Answer => t!(lang, "dns-answer"),
+            DnsKind::CnameOnly => t!(lang, "dns-cname-only"),
+            DnsKind::Referral => t!(lang, "dns-referral"),
+            DnsKind::NoData => t!(lang, "dns-nodata"),
+        }
     }
 }
 
@@ -337,7 +405,7 @@ fn record_type(record: &str) -> Option<&str> {
     record.split_whitespace().nth(3)
 }
 
-fn packet_label(p: &Packet) -> String {
+fn packet_label(lang: Lang, p: &Packet) -> String {
     if let Some(dns) = &p.dns {
         let question = dns
             .question
@@ -345,8 +413,8 @@ fn packet_label(p: &Packet) -> String {
             .map(question_label)
             .unwrap_or_default();
         return if dns.response {
-            match dns_kind(dns) {
-                "answer" => format!(
+            match DnsKind::of(dns) {
+                DnsKind::Answer => format!(
                     "{} ({})",
                     dns.answers
                         .iter()
@@ -355,14 +423,16 @@ fn packet_label(p: &Packet) -> String {
                         .join(", "),
                     question
                 ),
-                "referral" => format!(
-                    "referral to {}",
-                    dns.authority
+                DnsKind::Referral => t!(
+                    lang,
+                    "label-referral",
+                    zone = dns
+                        .authority
                         .first()
                         .and_then(|r| r.split_whitespace().next())
                         .unwrap_or("?")
                 ),
-                kind => format!("{} {kind}", dns.rcode),
+                kind => format!("{} {}", dns.rcode, kind.text(lang)),
             }
         } else {
             question
@@ -384,9 +454,66 @@ fn packet_label(p: &Packet) -> String {
             }
         }
         Transport::Udp { len } => format!("UDP len {len}"),
-        Transport::Icmp { meaning, .. } => format!("ICMP {meaning}"),
-        Transport::Icmpv6 { meaning, .. } => format!("ICMPv6 {meaning}"),
+        Transport::Icmp { .. } | Transport::Icmpv6 { .. } | Transport::Arp { .. } => {
+            icmp_words(lang, p)
+        }
+    }
+}
+
+/// An ICMP, ICMPv6 or ARP packet in words, in the story's language: `ARP who-has 192.0.2.1
+/// tell 192.0.2.2` (tcpdump's words, kept as they are), `ICMP` port unreachable, neighbour
+/// solicitation and advertisement.
+fn icmp_words(lang: Lang, p: &Packet) -> String {
+    match &p.transport {
         Transport::Arp { meaning, .. } => format!("ARP {meaning}"),
+        Transport::Icmp {
+            icmp_type, code, ..
+        } => {
+            let what = match (icmp_type, code) {
+                (3, 3) => t!(lang, "icmp-port-unreachable"),
+                (3, 1) => t!(lang, "icmp-host-unreachable"),
+                (3, 0) => t!(lang, "icmp-net-unreachable"),
+                (11, _) => t!(lang, "icmp-time-exceeded"),
+                (8, _) => "echo request".to_owned(),
+                (0, _) => "echo reply".to_owned(),
+                (t, c) => format!("type {t} code {c}"),
+            };
+            format!("ICMP {what}")
+        }
+        Transport::Icmpv6 {
+            icmp_type,
+            code,
+            ndp,
+            ..
+        } => {
+            let target = ndp
+                .as_ref()
+                .and_then(|n| n.target)
+                .map_or_else(|| "?".to_owned(), |t| t.to_string());
+            let what = match (icmp_type, code) {
+                (1, 4) => t!(lang, "icmp-port-unreachable"),
+                (1, 3) => t!(lang, "icmp-host-unreachable"),
+                (1, 0) => t!(lang, "icmp-net-unreachable"),
+                (3, _) => t!(lang, "icmp-time-exceeded"),
+                (133, _) => t!(lang, "nd-router-solicitation"),
+                (134, _) => t!(lang, "nd-router-advertisement"),
+                (135, _) => t!(lang, "nd-solicitation", target = target),
+                (136, _) => match ndp.as_ref().and_then(|n| n.target_mac) {
+                    Some(mac) => t!(
+                        lang,
+                        "nd-advertisement",
+                        target = target,
+                        mac = mac.to_string()
+                    ),
+                    None => t!(lang, "nd-advertisement-bare", target = target),
+                },
+                (128, _) => "echo request".to_owned(),
+                (129, _) => "echo reply".to_owned(),
+                (t, c) => format!("type {t} code {c}"),
+            };
+            format!("ICMPv6 {what}")
+        }
+        _ => String::new(),
     }
 }
 
@@ -400,12 +527,12 @@ fn short_record(record: &str) -> String {
     }
 }
 
-fn packet_detail(p: &Packet) -> String {
+fn packet_detail(lang: Lang, p: &Packet) -> String {
     let mut out = p.summary();
     if let Some(dns) = &p.dns {
         out.push_str(&format!(
             "\n\n;; {} id {} rcode {} flags: {}",
-            dns_kind(dns),
+            DnsKind::of(dns).text(lang),
             dns.id,
             dns.rcode,
             dns.flags.join(" ")
@@ -430,6 +557,7 @@ fn packet_detail(p: &Packet) -> String {
 }
 
 fn tell_cache_checks(story: &mut Story, facts: &Facts) {
+    let lang = facts.lang;
     for record in facts.visits {
         let Some(visit) = &record.visit else {
             continue;
@@ -437,40 +565,71 @@ fn tell_cache_checks(story: &mut Story, facts: &Facts) {
         for leg in &visit.legs {
             let at = ms_between(facts.t0, leg.started_at);
             let prefix = visit_prefix(facts, record);
+            let first_of_visit = facts
+                .visits
+                .iter()
+                .find(|v| v.number == record.number)
+                .is_some_and(|v| std::ptr::eq(v, record));
+            if !first_of_visit && std::ptr::eq(leg, &visit.legs[0]) {
+                story.line(
+                    STEP_CACHE.0,
+                    STEP_CACHE.1,
+                    at,
+                    Source::Reported,
+                    t!(
+                        lang,
+                        "cache-next-request",
+                        prefix = &prefix,
+                        url = &record.url
+                    ),
+                );
+            }
             let text = match &leg.resolved {
-                None => format!(
-                    "{prefix}{}: the connection to {} is still open (keep-alive): no lookup",
-                    leg.url, leg.connection.remote
+                None => t!(
+                    lang,
+                    "cache-keep-alive",
+                    prefix = &prefix,
+                    url = &leg.url,
+                    remote = leg.connection.remote.to_string()
                 ),
                 Some(resolved) => {
                     let addrs: Vec<String> =
                         resolved.addresses.iter().map(ToString::to_string).collect();
                     let addrs = addrs.join(", ");
                     match &resolved.source {
-                        browser::Source::HostCache { ttl_left } => format!(
-                            "{prefix}host cache HIT: {} -> {addrs}, {ttl_left} s of its TTL left; \
-                             no DNS query is sent",
-                            resolved.host
+                        browser::Source::HostCache { ttl_left } => t!(
+                            lang,
+                            "cache-hit",
+                            prefix = &prefix,
+                            host = &resolved.host,
+                            addrs = &addrs,
+                            ttl = *ttl_left
                         ),
-                        browser::Source::Resolver { server } => format!(
-                            "{prefix}host cache MISS: {} is neither in /etc/hosts nor in the \
-                             browser's cache, so the browser asks its DNS server {server}",
-                            resolved.host
+                        browser::Source::Resolver { server } => t!(
+                            lang,
+                            "cache-miss",
+                            prefix = &prefix,
+                            host = &resolved.host,
+                            server = server.to_string()
                         ),
-                        browser::Source::HostsFile => format!(
-                            "{prefix}/etc/hosts has {} -> {addrs}: the operating system's \
-                             answer, no DNS query",
-                            resolved.host
+                        browser::Source::HostsFile => t!(
+                            lang,
+                            "cache-hosts-file",
+                            prefix = &prefix,
+                            host = &resolved.host,
+                            addrs = &addrs
                         ),
-                        browser::Source::Literal => {
-                            format!(
-                                "{prefix}{} is an address: nothing to look up",
-                                resolved.host
-                            )
-                        }
-                        browser::Source::Recursive => format!(
-                            "{prefix}host cache MISS: {} resolved in-process from the root hints",
-                            resolved.host
+                        browser::Source::Literal => t!(
+                            lang,
+                            "cache-literal",
+                            prefix = &prefix,
+                            host = &resolved.host
+                        ),
+                        browser::Source::Recursive => t!(
+                            lang,
+                            "cache-recursive",
+                            prefix = &prefix,
+                            host = &resolved.host
                         ),
                     }
                 }
@@ -483,27 +642,29 @@ fn tell_cache_checks(story: &mut Story, facts: &Facts) {
 /// "visit N: " when the tour visited more than once, so each line says which visit it is of.
 fn visit_prefix(facts: &Facts, record: &VisitRecord) -> String {
     if facts.visits.iter().any(|v| v.number > 1) {
-        format!("visit {}: ", record.number)
+        format!("{}: ", t!(facts.lang, "visit-prefix", n = record.number))
     } else {
         String::new()
     }
 }
 
 fn tell_dns(story: &mut Story, facts: &Facts, hosts: &Hosts) {
+    let lang = facts.lang;
     let (number, title) = STEP_DNS;
     for p in facts.packets {
         let at = ms_between(facts.t0, p.at);
-        if let Transport::Icmp { meaning, .. } = &p.transport {
+        if let Transport::Icmp { .. } = &p.transport {
             story.line(
                 number,
                 title,
                 at,
                 Source::Wire,
-                format!(
-                    "{} -> {}: ICMP {meaning}: nothing listens there, so the sender learns at \
-                     once that this server is down",
-                    hosts.name(p.src),
-                    hosts.name(p.dst)
+                t!(
+                    lang,
+                    "dns-icmp-unreachable",
+                    from = hosts.name(p.src),
+                    to = hosts.name(p.dst),
+                    icmp = icmp_words(lang, p)
                 ),
             );
             continue;
@@ -516,67 +677,90 @@ fn tell_dns(story: &mut Story, facts: &Facts, hosts: &Hosts) {
             .as_deref()
             .map(question_label)
             .unwrap_or_default();
+        let kind = DnsKind::of(dns);
         let mut text = if !dns.response {
-            let mut text = format!("{from} -> {to} ({}): {} {question}", p.dst, dns_kind(dns));
+            let mut text = t!(
+                lang,
+                "dns-query-line",
+                from = &from,
+                to = &to,
+                addr = p.dst.to_string(),
+                kind = kind.text(lang),
+                question = &question
+            );
             if let Some(lost) = lost_query(facts.packets, p) {
-                text.push_str(&format!(
-                    "\n  LOST: no answer ever came. The query was seen leaving {from} and never \
-                     leaving {}: it was lost there{}. UDP has no acknowledgement and no \
-                     retransmission: the sender is not told",
-                    lost.router,
-                    if facts.fault == Some(Fault::Loss) {
-                        " (this tour's fault: the router's packet filter drops it)"
-                    } else {
-                        ""
-                    }
+                text.push_str("\n  ");
+                text.push_str(&t!(
+                    lang,
+                    "dns-query-lost",
+                    from = &from,
+                    router = lost.router
                 ));
+                if facts.fault == Some(Fault::Loss) {
+                    text.push(' ');
+                    text.push_str(&t!(lang, "lost-by-the-fault"));
+                }
             }
             if let Some(original) = retry_of(facts, p) {
-                text.push_str(&format!(
-                    "\n  a RETRY by the resolver itself: {:.1} ms after the lost query, with no \
-                     answer in that time (the resolver's timeout), it asks again{}",
-                    ms_between(original.at, p.at),
-                    if original.dst == p.dst {
-                        String::new()
-                    } else {
-                        format!(
-                            ", this time at {} instead of {}",
-                            p.dst.ip(),
-                            original.dst.ip()
-                        )
-                    }
+                text.push_str("\n  ");
+                text.push_str(&t!(
+                    lang,
+                    "dns-query-retry",
+                    ms = format!("{:.1}", ms_between(original.at, p.at))
                 ));
+                if original.dst != p.dst {
+                    text.push(' ');
+                    text.push_str(&t!(
+                        lang,
+                        "dns-query-retry-elsewhere",
+                        now = p.dst.ip().to_string(),
+                        before = original.dst.ip().to_string()
+                    ));
+                }
             }
             text
+        } else if dns.flags.iter().any(|f| f == "aa") {
+            t!(
+                lang,
+                "dns-response-line-aa",
+                from = &from,
+                to = &to,
+                kind = kind.text(lang),
+                question = &question
+            )
         } else {
-            format!(
-                "{from} -> {to}: {} for {question}{}",
-                dns_kind(dns),
-                if dns.flags.iter().any(|f| f == "aa") {
-                    " (authoritative, AA)"
-                } else {
-                    ""
-                }
+            t!(
+                lang,
+                "dns-response-line",
+                from = &from,
+                to = &to,
+                kind = kind.text(lang),
+                question = &question
             )
         };
         if dns.response {
-            for record in &dns.answers {
-                text.push_str(&format!("\n  answer     {record}"));
-            }
-            for record in &dns.authority {
-                text.push_str(&format!("\n  authority  {record}"));
-            }
-            for record in &dns.additional {
-                text.push_str(&format!("\n  glue       {record}"));
+            let sections = [
+                (t!(lang, "dns-section-answer"), &dns.answers),
+                (t!(lang, "dns-section-authority"), &dns.authority),
+                (t!(lang, "dns-section-glue"), &dns.additional),
+            ];
+            let width = sections
+                .iter()
+                .map(|(name, _)| journey::story::display_width(name))
+                .max()
+                .unwrap_or(0);
+            for (name, records) in &sections {
+                let pad = " ".repeat(width - journey::story::display_width(name) + 2);
+                for record in records.iter() {
+                    text.push_str(&format!("\n  {name}{pad}{record}"));
+                }
             }
             if dns.rcode == "NXDOMAIN"
                 || (dns.answer_count == 0
                     && dns.authority.iter().any(|r| record_type(r) == Some("SOA")))
             {
-                text.push_str(
-                    "\n  the SOA above says how long this negative answer may be cached \
-                     (RFC 2308: the smaller of its TTL and its MINIMUM)",
-                );
+                text.push_str("\n  ");
+                text.push_str(&t!(lang, "dns-negative-cache"));
             }
         }
         story.line(number, title, at, Source::Wire, text);
@@ -601,16 +785,31 @@ fn tell_dns(story: &mut Story, facts: &Facts, hosts: &Hosts) {
         }
         let at = ms_between(facts.t0, event.at);
         let text = if *cached {
-            format!(
-                "{}: the delegation for {layer} is in its cache: no query to that layer",
-                event.host.role
-            )
+            t!(lang, "resolver-cached-delegation", layer = layer)
         } else {
-            format!(
-                "resolver asked {} (for zone {layer}) {question}: {outcome}{}",
-                name_server.as_deref().unwrap_or("a server"),
-                rtt_ms.map(|r| format!(" in {r:.3} ms")).unwrap_or_default()
-            )
+            let outcome = resolver_outcome(lang, outcome);
+            let server = name_server
+                .clone()
+                .unwrap_or_else(|| t!(lang, "resolver-some-server"));
+            match rtt_ms {
+                Some(rtt) => t!(
+                    lang,
+                    "resolver-asked-rtt",
+                    server = server,
+                    layer = layer,
+                    question = question,
+                    outcome = outcome,
+                    ms = format!("{rtt:.3}")
+                ),
+                None => t!(
+                    lang,
+                    "resolver-asked",
+                    server = server,
+                    layer = layer,
+                    question = question,
+                    outcome = outcome
+                ),
+            }
         };
         story.line(number, title, at, Source::Reported, text);
     }
@@ -619,7 +818,36 @@ fn tell_dns(story: &mut Story, facts: &Facts, hosts: &Hosts) {
     }
 }
 
+/// The values bound to a statement's placeholders, as a line of their own (empty when none):
+/// `bound: $1 = 'TIME_WAIT', $2 = 10`.
+fn bound_values(lang: Lang, params: &[String]) -> String {
+    if params.is_empty() {
+        return String::new();
+    }
+    let values: Vec<String> = params
+        .iter()
+        .enumerate()
+        .map(|(i, value)| format!("${} = {value}", i + 1))
+        .collect();
+    format!("\n  {}", t!(lang, "sql-bound", values = values.join(", ")))
+}
+
+/// The resolver's word for a step's outcome (`referral`, `answer`, ...) in the story's language.
+fn resolver_outcome(lang: Lang, outcome: &str) -> String {
+    match outcome {
+        "referral" => t!(lang, "outcome-referral"),
+        "answer" => t!(lang, "outcome-answer"),
+        "nxdomain" => t!(lang, "outcome-nxdomain"),
+        "nodata" => t!(lang, "outcome-nodata"),
+        "lame" => t!(lang, "outcome-lame"),
+        "timeout" => t!(lang, "outcome-timeout"),
+        "error" => t!(lang, "outcome-error"),
+        other => other.to_owned(),
+    }
+}
+
 fn tell_tcp_and_request(story: &mut Story, facts: &Facts, hosts: &Hosts) {
+    let lang = facts.lang;
     let (number, title) = STEP_TCP;
     for conn in facts
         .connections
@@ -639,26 +867,39 @@ fn tell_tcp_and_request(story: &mut Story, facts: &Facts, hosts: &Hosts) {
                     title,
                     start + leg.timings.time_namelookup * 1000.0,
                     Source::Reported,
-                    format!(
-                        "{prefix}connected {} -> {} in {:.3} ms (the kernel's 3-way handshake; \
-                         its packets were not captured)",
-                        leg.connection.local,
-                        leg.connection.remote,
-                        (leg.timings.time_connect - leg.timings.time_namelookup) * 1000.0
+                    t!(
+                        lang,
+                        "tcp-connected-uncaptured",
+                        prefix = &prefix,
+                        local = leg.connection.local.to_string(),
+                        remote = leg.connection.remote.to_string(),
+                        ms = format!(
+                            "{:.3}",
+                            (leg.timings.time_connect - leg.timings.time_namelookup) * 1000.0
+                        )
                     ),
                 );
             }
-            let mut text = format!(
-                "{prefix}the browser sends, on connection {} -> {}{}:\n  {}",
-                leg.connection.local,
-                leg.connection.remote,
-                if leg.connection.reused {
-                    " (reused)"
-                } else {
-                    ""
-                },
-                leg.request_line
-            );
+            let local = leg.connection.local.to_string();
+            let remote = leg.connection.remote.to_string();
+            let mut text = if leg.connection.reused {
+                t!(
+                    lang,
+                    "request-sends-reused",
+                    prefix = &prefix,
+                    local = local,
+                    remote = remote
+                )
+            } else {
+                t!(
+                    lang,
+                    "request-sends",
+                    prefix = &prefix,
+                    local = local,
+                    remote = remote
+                )
+            };
+            text.push_str(&format!("\n  {}", leg.request_line));
             for (name, value) in &leg.request_headers {
                 text.push_str(&format!("\n  {name}: {value}"));
             }
@@ -681,6 +922,7 @@ fn tell_handshake(
     number: u8,
     title: &str,
 ) {
+    let lang = facts.lang;
     let (client, server) = (hosts.name(conn.client), hosts.name(conn.server));
     if let Some(syn) = &conn.syn {
         story.line(
@@ -688,10 +930,14 @@ fn tell_handshake(
             title,
             ms_between(facts.t0, syn.at),
             Source::Wire,
-            format!(
-                "SYN      {client} {} -> {server} {}: \"let us talk\"; initial sequence number {} \
-                 (shown relative: 0)",
-                conn.client, conn.server, syn.seq
+            t!(
+                lang,
+                "tcp-syn",
+                client = &client,
+                client_addr = conn.client.to_string(),
+                server = &server,
+                server_addr = conn.server.to_string(),
+                isn = syn.seq.to_string()
             ),
         );
     }
@@ -701,24 +947,42 @@ fn tell_handshake(
             title,
             ms_between(facts.t0, syn_ack.at),
             Source::Wire,
-            format!(
-                "SYN-ACK  {server} -> {client}: \"yes, and let us talk\"; its own ISN {}, ack {} \
-                 (relative 1: the SYN counts as one byte)",
-                syn_ack.seq, syn_ack.ack
+            t!(
+                lang,
+                "tcp-syn-ack",
+                client = &client,
+                server = &server,
+                isn = syn_ack.seq.to_string(),
+                ack = syn_ack.ack.to_string()
             ),
         );
     }
     if let Some(ack) = &conn.ack {
-        let took = conn
-            .handshake_duration()
-            .map(|d| format!("; the handshake took {:.3} ms", d.as_secs_f64() * 1000.0))
-            .unwrap_or_default();
+        let text = match conn.handshake_duration() {
+            Some(took) => t!(
+                lang,
+                "tcp-ack-took",
+                client = &client,
+                server = &server,
+                seq = ack.rel_seq.to_string(),
+                ack = ack.rel_ack.to_string(),
+                ms = format!("{:.3}", took.as_secs_f64() * 1000.0)
+            ),
+            None => t!(
+                lang,
+                "tcp-ack",
+                client = &client,
+                server = &server,
+                seq = ack.rel_seq.to_string(),
+                ack = ack.rel_ack.to_string()
+            ),
+        };
         story.line(
             number,
             title,
             ms_between(facts.t0, ack.at),
             Source::Wire,
-            format!("ACK      {client} -> {server}: established{took}"),
+            text,
         );
     }
     // The browser's response belongs to step 5; the WAS's answer to the web server is still
@@ -728,6 +992,16 @@ fn tell_handshake(
     } else {
         (number, title)
     };
+    // The pure ACKs (no data, no SYN or FIN): how the sender learns its bytes arrived.
+    let pure_acks: Vec<&Packet> = conn
+        .segments
+        .iter()
+        .filter_map(|&i| facts.packets.get(i))
+        .filter(|p| {
+            p.tcp_flags().is_some_and(|f| f.0 == wire::TcpFlags::ACK) && p.payload_len() == 0
+        })
+        .filter(|p| conn.ack.as_ref().is_none_or(|a| a.at != p.at))
+        .collect();
     for (i, segment) in conn.data.iter().enumerate() {
         let from_client = segment.from == conn.client;
         let (step, step_title) = if from_client {
@@ -740,18 +1014,24 @@ fn tell_handshake(
             .iter()
             .find(|d| d.from == segment.from && d.seq == segment.seq);
         let mut text = match (segment.retransmission, first_copy) {
-            (true, Some(first)) => format!(
-                "RETRANSMISSION {from} -> {to}: the same {} bytes again (seq {}), {:.3} ms after \
-                 the first copy. No ACK had come for them, so {from}'s kernel sent them again by \
-                 itself (its retransmission timer); the application wrote them once",
-                segment.len,
-                segment.rel_seq,
-                ms_between(first.at, segment.at)
+            (true, Some(first)) => t!(
+                lang,
+                "tcp-retransmission",
+                from = &from,
+                to = &to,
+                bytes = segment.len,
+                seq = segment.rel_seq.to_string(),
+                ms = format!("{:.3}", ms_between(first.at, segment.at))
             ),
             _ => match &segment.http {
-                Some(line) => format!(
-                    "{from} -> {to}: {line} ({} bytes in this segment, seq {})",
-                    segment.len, segment.rel_seq
+                Some(line) => t!(
+                    lang,
+                    "tcp-http-segment",
+                    from = &from,
+                    to = &to,
+                    line = line,
+                    bytes = segment.len,
+                    seq = segment.rel_seq.to_string()
                 ),
                 None => continue,
             },
@@ -759,20 +1039,20 @@ fn tell_handshake(
         let later_copy = conn.data[i + 1..]
             .iter()
             .find(|d| d.from == segment.from && d.seq == segment.seq);
-        if let Some(lost) =
-            later_copy.and_then(|d| lost_at(&facts.packets[segment.index], &facts.packets[d.index]))
-        {
-            text.push_str(&format!(
-                "\n  LOST: seen leaving {}, never leaving {}: the segment was lost there{}. IP \
-                 delivers at best effort and tells no one; TCP will notice the missing ACK",
-                lost.from,
-                lost.router,
-                if facts.fault == Some(Fault::Loss) {
-                    " (this tour's fault: the router's packet filter drops it)"
-                } else {
-                    ""
-                }
+        let lost = later_copy
+            .and_then(|d| lost_at(&facts.packets[segment.index], &facts.packets[d.index]));
+        if let Some(lost) = &lost {
+            text.push_str("\n  ");
+            text.push_str(&t!(
+                lang,
+                "tcp-segment-lost",
+                from = lost.from,
+                router = lost.router
             ));
+            if facts.fault == Some(Fault::Loss) {
+                text.push(' ');
+                text.push_str(&t!(lang, "lost-by-the-fault"));
+            }
         }
         story.line(
             step,
@@ -781,25 +1061,61 @@ fn tell_handshake(
             Source::Wire,
             text,
         );
-        // What finally confirmed a retransmitted segment: the first ACK that covers it.
-        if segment.retransmission
-            && let Some(ack) = acknowledgement_of(facts.packets, conn, segment)
+        if lost.is_some() {
+            // Its bytes are acknowledged after the copy that got through, told there.
+            continue;
+        }
+        if segment.retransmission {
+            // What finally confirmed a retransmitted segment: the first ACK that covers it.
+            if let Some(ack) = acknowledgement_of(facts.packets, conn, segment) {
+                let since_first = first_copy
+                    .map(|first| format!("{:.3}", ms_between(first.at, ack.at)))
+                    .unwrap_or_default();
+                story.line(
+                    step,
+                    step_title,
+                    ms_between(facts.t0, ack.at),
+                    Source::Wire,
+                    t!(
+                        lang,
+                        "tcp-retransmission-acked",
+                        from = &to,
+                        to = &from,
+                        ack = ack.rel_ack.to_string(),
+                        ms = since_first
+                    ),
+                );
+            }
+            continue;
+        }
+        if segment.http.is_none() {
+            continue;
+        }
+        // The first pure ACK that covers this segment's last byte, from the receiver.
+        let end = segment.rel_seq.wrapping_add(segment.len);
+        let acked = pure_acks.iter().find(|p| {
+            p.src == segment.to
+                && p.at >= segment.at
+                && matches!(p.transport, Transport::Tcp { rel_ack, .. } if rel_ack >= end)
+        });
+        if let Some(ack) = acked
+            && let Transport::Tcp {
+                rel_seq, rel_ack, ..
+            } = ack.transport
         {
             story.line(
                 step,
                 step_title,
                 ms_between(facts.t0, ack.at),
                 Source::Wire,
-                format!(
-                    "ACK      {to} -> {from}: ack {}: every byte before it has arrived, so the \
-                     retransmitted bytes got through{}",
-                    ack.rel_ack,
-                    first_copy
-                        .map(|first| format!(
-                            ", {:.3} ms after their first copy was sent",
-                            ms_between(first.at, ack.at)
-                        ))
-                        .unwrap_or_default()
+                t!(
+                    lang,
+                    "tcp-pure-ack",
+                    from = &to,
+                    to = &from,
+                    seq = rel_seq.to_string(),
+                    ack = rel_ack.to_string(),
+                    bytes = segment.len
                 ),
             );
         }
@@ -936,6 +1252,7 @@ struct AckSeen {
 }
 
 fn tell_server_side(story: &mut Story, facts: &Facts, hosts: &Hosts) {
+    let lang = facts.lang;
     let (number, title) = STEP_SERVER;
     // What the servers did while the lab started (the WAS seeding its database) is not part
     // of this request's journey; it stays in the JSON's events.
@@ -954,35 +1271,25 @@ fn tell_server_side(story: &mut Story, facts: &Facts, hosts: &Hosts) {
                 duration_ms,
                 ..
             } => {
+                let upstream = upstream.map_or_else(|| "?".to_owned(), |u| u.to_string());
                 let what = match decision.as_str() {
-                    "static" => format!(
-                        "a static file, served by the web server itself: {}",
-                        file.as_deref().unwrap_or("?")
-                    ),
-                    "proxied" => format!(
-                        "dynamic: handed to the WAS at {}",
-                        upstream
-                            .map(|u| u.to_string())
-                            .unwrap_or_else(|| "?".into())
-                    ),
-                    "redirect" => "a redirect rule of this virtual host".into(),
-                    "error" if *status == 502 => format!(
-                        "dynamic, for the WAS{}, which could not be reached (connection \
-                         refused): 502 Bad Gateway, the fault is upstream",
-                        upstream.map(|u| format!(" at {u}")).unwrap_or_default()
-                    ),
-                    "error" if *status == 504 => format!(
-                        "dynamic, for the WAS{}, which did not answer in time: 504 Gateway \
-                         Timeout",
-                        upstream.map(|u| format!(" at {u}")).unwrap_or_default()
-                    ),
-                    "not_found" => "no such file under the document root".into(),
+                    "static" => t!(lang, "web-static", file = file.as_deref().unwrap_or("?")),
+                    "proxied" => t!(lang, "web-proxied", upstream = upstream),
+                    "redirect" => t!(lang, "web-redirect"),
+                    "error" if *status == 502 => t!(lang, "web-502", upstream = upstream),
+                    "error" if *status == 504 => t!(lang, "web-504", upstream = upstream),
+                    "not_found" => t!(lang, "web-not-found"),
                     other => other.to_owned(),
                 };
-                format!(
-                    "web server: {method} {target} (Host: {}) -> {what}; {status}, {bytes} bytes, \
-                     {duration_ms:.3} ms",
-                    host_header.as_deref().unwrap_or("-")
+                t!(
+                    lang,
+                    "web-served",
+                    request = format!("{method} {target}"),
+                    host = host_header.as_deref().unwrap_or("-"),
+                    what = what,
+                    status = *status,
+                    bytes = *bytes,
+                    ms = format!("{duration_ms:.3}")
                 )
             }
             EventKind::WasHandled {
@@ -992,31 +1299,48 @@ fn tell_server_side(story: &mut Story, facts: &Facts, hosts: &Hosts) {
                 status,
                 app_ms,
                 db_ms,
-            } => format!(
-                "WAS: {method} {target} -> handler `{handler}`: {status} in {app_ms:.3} ms, of \
-                 which {db_ms:.3} ms in the database{}",
-                if *status == 503 {
-                    " (503 Service Unavailable: its database cannot be reached, so the WAS \
-                     answers at once instead of failing the request later)"
-                } else {
-                    ""
-                }
+            } if *status == 503 => t!(
+                lang,
+                "was-503",
+                request = format!("{method} {target}"),
+                handler = handler,
+                ms = format!("{app_ms:.3}")
+            ),
+            EventKind::WasHandled {
+                handler,
+                method,
+                target,
+                status,
+                app_ms,
+                db_ms,
+            } => t!(
+                lang,
+                "was-handled",
+                request = format!("{method} {target}"),
+                handler = handler,
+                status = *status,
+                ms = format!("{app_ms:.3}"),
+                db_ms = format!("{db_ms:.3}")
             ),
             EventKind::SqlRan {
                 database,
                 statement,
+                params,
                 rows,
                 duration_ms,
                 error,
-            } => match error {
-                None => format!(
-                    "database ({database}): {statement}\n  -> {rows} rows in {duration_ms:.3} ms"
-                ),
-                Some(error) => format!(
-                    "database ({database}): {statement}\n  -> failed after {duration_ms:.3} ms: \
-                     {error}"
-                ),
-            },
+            } => {
+                let ms = format!("{duration_ms:.3}");
+                let outcome = match error {
+                    None => t!(lang, "sql-rows-in", rows = *rows, ms = ms),
+                    Some(error) => t!(lang, "sql-failed", ms = ms, error = error),
+                };
+                format!(
+                    "{}\n  {statement}{}\n  -> {outcome}",
+                    t!(lang, "sql-database", database = database),
+                    bound_values(lang, params)
+                )
+            }
             _ => continue,
         };
         story.line(number, title, at, Source::Reported, text);
@@ -1032,6 +1356,7 @@ fn tell_server_side(story: &mut Story, facts: &Facts, hosts: &Hosts) {
 }
 
 fn tell_response_and_close(story: &mut Story, facts: &Facts, hosts: &Hosts) {
+    let lang = facts.lang;
     let (number, title) = STEP_RESPONSE;
     for record in facts.visits {
         let prefix = visit_prefix(facts, record);
@@ -1044,10 +1369,15 @@ fn tell_response_and_close(story: &mut Story, facts: &Facts, hosts: &Hosts) {
                     .last()
                     .map_or(0.0, |e| ms_between(facts.t0, e.at)),
                 Source::Reported,
-                format!(
-                    "{prefix}no response for {}: {}",
-                    record.url,
-                    record.error.as_deref().unwrap_or("failed")
+                t!(
+                    lang,
+                    "response-none",
+                    prefix = &prefix,
+                    url = &record.url,
+                    why = record
+                        .error
+                        .clone()
+                        .unwrap_or_else(|| t!(lang, "response-failed"))
                 ),
             );
             continue;
@@ -1055,15 +1385,24 @@ fn tell_response_and_close(story: &mut Story, facts: &Facts, hosts: &Hosts) {
         for leg in &visit.legs {
             let start = ms_between(facts.t0, leg.started_at);
             let mut text = format!(
-                "{prefix}{} {} {}: {}\n  {} body bytes; first byte {:.3} ms after the request \
-                 was sent, all of it after {:.3} ms",
+                "{prefix}{} {} {}: {}\n  {}",
                 leg.http_version,
                 leg.status,
                 leg.reason,
-                leg.status_class,
-                leg.body_bytes,
-                (leg.timings.time_starttransfer - leg.timings.time_pretransfer) * 1000.0,
-                (leg.timings.time_total - leg.timings.time_pretransfer) * 1000.0,
+                status_class(lang, leg.status),
+                t!(
+                    lang,
+                    "response-timing",
+                    bytes = leg.body_bytes,
+                    first = format!(
+                        "{:.3}",
+                        (leg.timings.time_starttransfer - leg.timings.time_pretransfer) * 1000.0
+                    ),
+                    all = format!(
+                        "{:.3}",
+                        (leg.timings.time_total - leg.timings.time_pretransfer) * 1000.0
+                    )
+                )
             );
             for (name, value) in &leg.response_headers {
                 if ["server-timing", "location", "content-type", "cache-control"]
@@ -1073,7 +1412,13 @@ fn tell_response_and_close(story: &mut Story, facts: &Facts, hosts: &Hosts) {
                 }
             }
             if let Some(to) = &leg.redirect_to {
-                text.push_str(&format!("\n  the browser follows the redirect to {to}"));
+                text.push_str("\n  ");
+                text.push_str(&t!(lang, "response-follows-redirect", to = to));
+                let host_of = |url: &str| url::Url::parse(url).ok()?.host_str().map(str::to_owned);
+                if host_of(to) != host_of(&leg.url) {
+                    text.push_str("\n  ");
+                    text.push_str(&t!(lang, "response-redirect-why"));
+                }
             }
             story.line(
                 number,
@@ -1089,13 +1434,20 @@ fn tell_response_and_close(story: &mut Story, facts: &Facts, hosts: &Hosts) {
         .iter()
         .filter(|c| hosts.browser.contains(&c.client.ip()) && hosts.web.contains(&c.server.ip()))
     {
-        for segment in conn.close_sequence() {
-            let meaning = if Some(segment) == conn.first_fin.as_ref() {
-                "FIN: \"I have nothing more to send\" (the active close)"
-            } else if Some(segment) == conn.second_fin.as_ref() {
-                "FIN: the other side is done too"
+        let close = conn.close_sequence();
+        for segment in &close {
+            let both = conn.first_fin_acked.as_ref().map(|s| s.index)
+                == conn.second_fin.as_ref().map(|s| s.index);
+            let meaning = if Some(*segment) == conn.first_fin.as_ref() {
+                t!(lang, "close-first-fin")
+            } else if Some(*segment) == conn.second_fin.as_ref() && both {
+                t!(lang, "close-ack-and-fin")
+            } else if Some(*segment) == conn.second_fin.as_ref() {
+                t!(lang, "close-second-fin")
+            } else if Some(*segment) == conn.second_fin_acked.as_ref() {
+                t!(lang, "close-last-ack")
             } else {
-                "ACK of the FIN"
+                t!(lang, "close-ack-of-fin")
             };
             story.line(
                 number,
@@ -1103,11 +1455,23 @@ fn tell_response_and_close(story: &mut Story, facts: &Facts, hosts: &Hosts) {
                 ms_between(facts.t0, segment.at),
                 Source::Wire,
                 format!(
-                    "{} -> {}: [{}] {meaning}",
+                    "{} -> {}: [{}] seq {} ack {}: {meaning}",
                     hosts.name(segment.from),
                     hosts.name(segment.to),
-                    segment.flags.names().join(", ")
+                    segment.flags.names().join(", "),
+                    segment.rel_seq,
+                    segment.rel_ack,
                 ),
+            );
+        }
+        if close.len() == 3 && conn.second_fin_acked.is_some() {
+            // The seed's 4 way handshake in 3 packets: the second and third travelled as one.
+            story.line(
+                number,
+                title,
+                close.last().map_or(0.0, |s| ms_between(facts.t0, s.at)),
+                Source::Inferred,
+                t!(lang, "close-three-for-four"),
             );
         }
         if let Some(reset) = &conn.reset {
@@ -1116,10 +1480,11 @@ fn tell_response_and_close(story: &mut Story, facts: &Facts, hosts: &Hosts) {
                 title,
                 ms_between(facts.t0, reset.at),
                 Source::Wire,
-                format!(
-                    "{} -> {}: RST: the connection was reset, not closed in order",
-                    hosts.name(reset.from),
-                    hosts.name(reset.to)
+                t!(
+                    lang,
+                    "close-reset",
+                    from = hosts.name(reset.from),
+                    to = hosts.name(reset.to)
                 ),
             );
         }
@@ -1128,44 +1493,49 @@ fn tell_response_and_close(story: &mut Story, facts: &Facts, hosts: &Hosts) {
                 .first_fin
                 .as_ref()
                 .map_or(0.0, |s| ms_between(facts.t0, s.at));
+            // No packet says this; it follows from who sent the first FIN.
             story.line(
                 number,
                 title,
                 at,
-                Source::Wire,
-                format!(
-                    "{} sent the first FIN, so it closed actively and is the side that must \
-                     hold TIME_WAIT",
-                    hosts.name(closer)
-                ),
+                Source::Inferred,
+                t!(lang, "close-active-closer", host = hosts.name(closer)),
             );
         }
     }
     for tw in facts.time_wait {
         let text = match (tw.holder, tw.remaining_secs) {
-            (Some(holder), Some(left)) => format!(
-                "the kernel's socket table (sock_diag): {} {} <-> {} is in TIME_WAIT, {left:.1} s \
-                 left. Linux keeps it 60 s, so that a late segment of this connection is absorbed \
-                 and not mistaken for part of a new one with the same ports",
-                hosts.name(holder),
-                holder,
-                if holder == tw.local {
+            (Some(holder), Some(left)) => t!(
+                lang,
+                "time-wait-seen",
+                host = hosts.name(holder),
+                holder = holder.to_string(),
+                peer = if holder == tw.local {
                     tw.remote
                 } else {
                     tw.local
-                },
+                }
+                .to_string(),
+                left = format!("{left:.1}")
             ),
-            _ => format!(
-                "the kernel's socket table shows no TIME_WAIT for {} <-> {} (the other side \
-                 closed first, or the connection was reset)",
-                tw.local, tw.remote
+            _ => t!(
+                lang,
+                "time-wait-none",
+                local = tw.local.to_string(),
+                remote = tw.remote.to_string()
             ),
         };
         story.line(number, title, tw.seen_at_ms, Source::Reported, text);
     }
 }
 
+/// The status code's class, as THE-FLOW.md's step 5 lists them.
+fn status_class(lang: Lang, status: u16) -> String {
+    t!(lang, "status-class", class = status / 100)
+}
+
 fn phases(facts: &Facts) -> Vec<Phase> {
+    let lang = facts.lang;
     let mut out = Vec::new();
     let legs: Vec<(&VisitRecord, &browser::Leg)> = facts
         .visits
@@ -1177,7 +1547,7 @@ fn phases(facts: &Facts) -> Vec<Phase> {
     for (record, leg) in legs {
         let start = ms_between(facts.t0, leg.started_at);
         let t = &leg.timings;
-        let label = |name: &str| {
+        let label = |name: String| {
             if many {
                 let path = leg
                     .request_line
@@ -1187,11 +1557,11 @@ fn phases(facts: &Facts) -> Vec<Phase> {
                     .to_owned();
                 format!("{}{name} {path}", visit_prefix(facts, record))
             } else {
-                name.to_owned()
+                name
             }
         };
-        let mut push = |name: &str, from: f64, to: f64| {
-            if to > from || name == "wait (server)" {
+        let mut push = |name: String, from: f64, to: f64, always: bool| {
+            if to > from || always {
                 out.push(Phase {
                     name: label(name),
                     start_ms: start + from * 1000.0,
@@ -1199,26 +1569,69 @@ fn phases(facts: &Facts) -> Vec<Phase> {
                 });
             }
         };
-        push("dns", 0.0, t.time_namelookup);
-        push("connect", t.time_namelookup, t.time_connect);
-        push("request", t.time_connect, t.time_pretransfer);
-        push("wait (server)", t.time_pretransfer, t.time_starttransfer);
-        push("download", t.time_starttransfer, t.time_total);
+        push(t!(lang, "phase-dns"), 0.0, t.time_namelookup, false);
+        push(
+            t!(lang, "phase-connect"),
+            t.time_namelookup,
+            t.time_connect,
+            false,
+        );
+        push(
+            t!(lang, "phase-request"),
+            t.time_connect,
+            t.time_pretransfer,
+            false,
+        );
+        push(
+            t!(lang, "phase-wait"),
+            t.time_pretransfer,
+            t.time_starttransfer,
+            true,
+        );
+        push(
+            t!(lang, "phase-download"),
+            t.time_starttransfer,
+            t.time_total,
+            false,
+        );
     }
     let last_end = out.iter().map(|p| p.end_ms).fold(0.0_f64, f64::max);
-    for tw in facts.time_wait {
-        out.push(Phase {
-            name: "close (FIN/ACK/FIN/ACK)".into(),
-            start_ms: last_end,
-            end_ms: tw.seen_at_ms.max(last_end),
-        });
+    // The close as the packets show it, from the first FIN to the last ACK; without a capture,
+    // from the last response to the socket table's TIME_WAIT.
+    let mut closes: Vec<Phase> = facts
+        .connections
+        .iter()
+        .filter(|c| c.first_fin.is_some())
+        .filter_map(|c| {
+            let sequence = c.close_sequence();
+            let (first, last) = (sequence.first()?, sequence.last()?);
+            Some(Phase {
+                name: t!(lang, "phase-close"),
+                start_ms: ms_between(facts.t0, first.at),
+                end_ms: ms_between(facts.t0, last.at),
+            })
+        })
+        .filter(|_| facts.capture.captured)
+        .collect();
+    if closes.is_empty() {
+        closes = facts
+            .time_wait
+            .iter()
+            .map(|tw| Phase {
+                name: t!(lang, "phase-close-reported"),
+                start_ms: last_end,
+                end_ms: tw.seen_at_ms.max(last_end),
+            })
+            .collect();
     }
+    out.extend(closes);
     out
 }
 
 /// On later visits the browser's own cache answers, so the resolver is never asked; this is
 /// what the resolver's cache holds for the same name, looked at right after the visits.
 pub(super) fn resolver_cache_lines(
+    lang: Lang,
     resolver: &resolver::Resolver,
     visits: &[VisitRecord],
     t0: SystemTime,
@@ -1248,20 +1661,18 @@ pub(super) fn resolver_cache_lines(
     };
     let at = ms_between(t0, SystemTime::now());
     let Some(resolution) = resolver.from_cache(&name, domain::base::Rtype::A) else {
-        return vec![(
-            at,
-            format!("the resolver's cache has no complete answer for {host} (it has expired)"),
-        )];
+        return vec![(at, t!(lang, "resolver-cache-expired", host = &host))];
     };
-    let mut text = format!(
-        "the browser's own cache answered, so the resolver was not asked; its cache would have \
-         answered {host} without a single iterative query:"
-    );
+    let mut text = t!(lang, "resolver-cache-would-answer", host = &host);
     for set in &resolution.answer {
         for data in &set.data {
             text.push_str(&format!(
-                "\n  {} {} {} {}  (TTL counting down)",
-                set.owner, set.ttl, set.rtype, data
+                "\n  {} {} {} {}  ({})",
+                set.owner,
+                set.ttl,
+                set.rtype,
+                data,
+                t!(lang, "resolver-cache-ttl")
             ));
         }
     }
@@ -1273,6 +1684,7 @@ pub(super) fn resolver_cache_lines(
 /// packet to the web server, router by router, with its TTL going down; which address family
 /// Happy Eyeballs chose; and the web server's own socket table after the close.
 fn tell_links(story: &mut Story, facts: &Facts, hosts: &Hosts) {
+    let lang = facts.lang;
     let step_of = |at: SystemTime| -> (u8, &'static str) {
         // The step of the first packet that is not a neighbour lookup, sent at or after `at`.
         let next = facts
@@ -1290,23 +1702,20 @@ fn tell_links(story: &mut Story, facts: &Facts, hosts: &Hosts) {
     let (mut arp_told, mut nd_told) = (false, false);
     for p in facts.packets.iter().filter(|p| p.is_neighbour_discovery()) {
         let hop = p.path.first();
-        let on = hop.map_or(String::new(), |h| format!(" on {}/{}", h.host, h.interface));
+        let on = hop.map_or(String::new(), |h| format!(" ({}/{})", h.host, h.interface));
+        let words = icmp_words(lang, p);
         // Why, once per protocol; then only what happened.
         let text = match &p.transport {
-            Transport::Arp { meaning, .. } if !arp_told => {
+            Transport::Arp { .. } if !arp_told => {
                 arp_told = true;
-                format!(
-                    "ARP{on}: {meaning}. A host knows its neighbours' IP addresses, not their \
-                     Ethernet (MAC) addresses: the first packet to a neighbour waits for this \
-                     answer, which is then kept in the host's neighbour cache"
-                )
+                t!(lang, "link-arp-first", on = &on, what = words)
             }
-            Transport::Arp { meaning, .. } => format!("ARP{on}: {meaning}"),
-            Transport::Icmpv6 { meaning, .. } if !nd_told => {
+            Transport::Arp { .. } => format!("{words}{on}"),
+            Transport::Icmpv6 { .. } if !nd_told => {
                 nd_told = true;
-                format!("IPv6 neighbour discovery{on}: {meaning} (IPv6's ARP, over ICMPv6)")
+                t!(lang, "link-nd-first", on = &on, what = words)
             }
-            Transport::Icmpv6 { meaning, .. } => format!("IPv6 neighbour discovery{on}: {meaning}"),
+            Transport::Icmpv6 { .. } => format!("{words}{on}"),
             _ => continue,
         };
         let (number, title) = step_of(p.at);
@@ -1333,7 +1742,7 @@ fn tell_links(story: &mut Story, facts: &Facts, hosts: &Hosts) {
                 .iter()
                 .filter_map(|h| h.ttl.map(|t| t.to_string()))
                 .collect();
-            let family = if syn.dst.is_ipv6() {
+            let field = if syn.dst.is_ipv6() {
                 "hop limit"
             } else {
                 "TTL"
@@ -1343,12 +1752,13 @@ fn tell_links(story: &mut Story, facts: &Facts, hosts: &Hosts) {
                 title,
                 ms_between(facts.t0, syn.at),
                 Source::Wire,
-                format!(
-                    "the SYN crossed {} links through {}: each router took one from its {family} \
-                     ({}), so a packet caught in a routing loop dies instead of circling forever",
-                    syn.path.len(),
-                    routers.join(", "),
-                    ttls.join(" -> ")
+                t!(
+                    lang,
+                    "link-path",
+                    links = syn.path.len(),
+                    routers = routers.join(", "),
+                    field = field,
+                    ttls = ttls.join(" -> ")
                 ),
             );
         }
@@ -1364,20 +1774,17 @@ fn tell_links(story: &mut Story, facts: &Facts, hosts: &Hosts) {
         let has_v4 = resolved.iter().any(IpAddr::is_ipv4);
         if has_v6 && has_v4 {
             let text = if syn.dst.is_ipv6() {
-                "Happy Eyeballs (RFC 8305): the name has IPv6 and IPv4 addresses; the browser \
-                 tries IPv6 first and would start IPv4 250 ms later, but IPv6 answered first, so \
-                 this connection is IPv6"
+                t!(lang, "link-happy-eyeballs-v6")
             } else {
-                "Happy Eyeballs (RFC 8305): the name has IPv6 and IPv4 addresses; the browser \
-                 tried IPv6 first, IPv6 did not answer in time and IPv4 did, so this connection \
-                 is IPv4"
+                t!(lang, "link-happy-eyeballs-v4")
             };
+            // The family is on the wire; why it was chosen is a conclusion.
             story.line(
                 number,
                 title,
                 ms_between(facts.t0, syn.at),
-                Source::Wire,
-                text.into(),
+                Source::Inferred,
+                text,
             );
         }
     }
@@ -1387,16 +1794,24 @@ fn tell_links(story: &mut Story, facts: &Facts, hosts: &Hosts) {
         let (Some(server_host), Some(on_server)) = (&tw.server_host, &tw.on_server_host) else {
             continue;
         };
-        let browser_host = tw.host.as_deref().unwrap_or("the browser's host");
+        let browser_host = tw
+            .host
+            .clone()
+            .unwrap_or_else(|| t!(lang, "link-browser-host"));
         let text = match on_server {
-            None => format!(
-                "{server_host}'s own socket table holds nothing for {} <-> {}: it closed second \
-                 (LAST-ACK -> CLOSED), so only {browser_host}, which closed first, keeps \
-                 TIME_WAIT. Each host has its own table: TIME_WAIT lives where the close began",
-                tw.local, tw.remote
+            None => t!(
+                lang,
+                "link-server-no-time-wait",
+                server = server_host,
+                local = tw.local.to_string(),
+                remote = tw.remote.to_string(),
+                browser = browser_host
             ),
-            Some(holder) => format!(
-                "{server_host}'s own socket table also shows TIME_WAIT ({holder}): it closed first"
+            Some(holder) => t!(
+                lang,
+                "link-server-time-wait",
+                server = server_host,
+                holder = holder.to_string()
             ),
         };
         story.line(number, title, tw.seen_at_ms, Source::Reported, text);

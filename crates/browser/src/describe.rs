@@ -1,0 +1,113 @@
+//! Why a visit failed, told to a person in their language (the `text` catalogues), with whose
+//! fault it was: the name's (DNS), the network's, the server's or the user's (a bad URL).
+//! `Display` on [`FetchError`] stays English, for logs and `--json`'s stable `error` field.
+
+use text::{Lang, t};
+
+use crate::connect::{Attempt, AttemptOutcome};
+use crate::{FetchError, NameError};
+
+impl FetchError {
+    /// The error in `lang`, one line.
+    pub fn describe(&self, lang: Lang) -> String {
+        match self {
+            FetchError::BadUrl { url, why } => t!(lang, "fetch-bad-url", url = url, why = why),
+            FetchError::UnsupportedScheme { url, scheme } => {
+                t!(lang, "fetch-unsupported-scheme", url = url, scheme = scheme)
+            }
+            FetchError::Name(name) => name.describe(lang),
+            FetchError::Connect {
+                host,
+                attempts,
+                timed_out,
+            } => t!(
+                lang,
+                "fetch-connect",
+                host = host,
+                attempts = describe_attempts(lang, attempts, *timed_out)
+            ),
+            FetchError::Tls { host, why } => t!(lang, "fetch-tls", host = host, why = why),
+            FetchError::Http { url, why } => t!(lang, "fetch-http", url = url, why = why),
+            FetchError::Timeout { url, timeout } => t!(
+                lang,
+                "fetch-timeout",
+                url = url,
+                secs = format!("{}", timeout.as_secs_f64())
+            ),
+            FetchError::BadRedirect { url, location } => t!(
+                lang,
+                "fetch-bad-redirect",
+                url = url,
+                location = format!("{location:?}")
+            ),
+            FetchError::TooManyRedirects { limit, url } => {
+                t!(lang, "fetch-too-many-redirects", limit = *limit, url = url)
+            }
+            FetchError::RedirectLoop { method, url } => t!(
+                lang,
+                "fetch-redirect-loop",
+                request = format!("{method} {url}")
+            ),
+        }
+    }
+}
+
+impl NameError {
+    /// The error in `lang`, one line.
+    pub fn describe(&self, lang: Lang) -> String {
+        match self {
+            NameError::BadName { host, why } => t!(lang, "name-bad", host = host, why = why),
+            NameError::NxDomain { host, by } => {
+                t!(lang, "name-nxdomain", host = host, by = by_words(lang, by))
+            }
+            NameError::NoAddress { host } => t!(lang, "name-no-address", host = host),
+            NameError::Failed { host, by, why } => {
+                t!(
+                    lang,
+                    "name-failed",
+                    host = host,
+                    by = by_words(lang, by),
+                    why = why
+                )
+            }
+        }
+    }
+}
+
+/// Who answered a lookup, as `names` records it ("the resolver 192.0.2.53:53", "the iterative
+/// resolution"), in `lang`.
+fn by_words(lang: Lang, by: &str) -> String {
+    if let Some(server) = by.strip_prefix("the resolver ") {
+        t!(lang, "name-by-resolver", server = server)
+    } else if by == "the iterative resolution" {
+        t!(lang, "name-by-iteration")
+    } else {
+        by.to_owned()
+    }
+}
+
+fn describe_attempts(lang: Lang, attempts: &[Attempt], timed_out: bool) -> String {
+    let mut parts: Vec<String> = attempts
+        .iter()
+        .map(|a| {
+            let outcome = match a.outcome {
+                AttemptOutcome::Refused => t!(lang, "attempt-refused"),
+                AttemptOutcome::TimedOut => t!(lang, "attempt-timed-out"),
+                AttemptOutcome::Unreachable => t!(lang, "attempt-unreachable"),
+                AttemptOutcome::Skipped => t!(lang, "attempt-skipped"),
+                _ => a
+                    .error
+                    .clone()
+                    .unwrap_or_else(|| t!(lang, "attempt-failed")),
+            };
+            format!("{} {outcome}", a.remote)
+        })
+        .collect();
+    if timed_out {
+        parts.push(t!(lang, "attempt-connect-timeout"));
+    }
+    if parts.is_empty() {
+        parts.push(t!(lang, "attempt-no-address"));
+    }
+    parts.join(", ")
+}

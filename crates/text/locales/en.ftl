@@ -1,0 +1,362 @@
+# roundtrip's sentences in English. Every id here is in ko.ftl too, with the same variables
+# (the text crate's tests check it). Protocol tokens are passed in as variables, as on the wire.
+
+## Choosing the language
+
+lang-unknown = unknown language "{ $value }": use en or ko
+
+## The five steps of THE-FLOW.md
+
+step-1 = The browser checks its own DNS cache
+step-2 = The nearest DNS server resolves the name (a recursive query, answered with iterative ones)
+step-3 = The browser sends an HTTP request over TCP/IP
+step-4 = The web server, the WAS and the database do the work
+step-5 = The response comes back with a status code, and the connection closes
+
+## The story's frame: title, legend, notes, waterfall, glossary
+
+story-title = The journey of { $url }
+story-legend = How each line is known: { $wire } = a captured packet says it; { $said } = a part of the lab reports it about itself (the browser, a server, the kernel's socket table); { $inferred } = concluded from captured packets, though no single packet says it. Within a step the lines are in time order; steps can overlap in time (a second request may go through steps 3 to 5 while the first one's connection is still open).
+tag-wire = wire
+tag-said = said
+tag-inferred = inferred
+waterfall-title = Waterfall
+note = note: { $note }
+note-no-capture = no packets were captured ({ $reason }); the story is told from what the browser and the servers reported, and no packet is shown that was not seen. Run as root (or with CAP_NET_RAW) to see the packets.
+note-capture-unavailable = capture unavailable
+note-dropped = the kernel dropped { $count } packets of the capture: some messages may be missing
+host-browser = browser
+host-database = database
+visit-prefix = visit { $n }
+
+## Faults (--fault)
+
+fault-injected = fault injected: { $fault } ({ $meaning })
+fault-root-down = the first root server is not running; the resolver must try the other
+fault-nxdomain = the name does not exist; the answer is negative and cached
+fault-was-down = the WAS is not running; the web server cannot reach it
+fault-was-slow = the WAS accepts connections but never answers
+fault-db-down = the WAS's database cannot be opened
+fault-loss = a router loses the browser's first request segment, and another the resolver's first query: TCP must retransmit, and the resolver must ask again
+dns-query-lost = LOST: no answer ever came. The query was seen leaving { $from } and never leaving { $router }: it was lost there. UDP has no acknowledgement and no retransmission: the sender is not told.
+dns-query-retry = a RETRY by the resolver itself: { $ms } ms after the lost query, with no answer in that time (the resolver's timeout), it asks again.
+dns-query-retry-elsewhere = This time it asks { $now } instead of { $before }.
+lost-by-the-fault = (This tour's fault: the router's packet filter drops it.)
+tcp-retransmission = RETRANSMISSION { $from } -> { $to }: the same { $bytes } bytes again (seq { $seq }), { $ms } ms after the first copy. No ACK had come for them, so { $from }'s kernel sent them again by itself (its retransmission timer); the application wrote them once
+tcp-segment-lost = LOST: seen leaving { $from }, never leaving { $router }: the segment was lost there. IP delivers at best effort and tells no one; TCP will notice the missing ACK.
+tcp-retransmission-acked = ACK      { $from } -> { $to }: ack { $ack }: every byte before it has arrived, so the retransmitted bytes got through, { $ms } ms after their first copy was sent
+
+## Step 1: the browser's caches
+
+cache-keep-alive = { $prefix }{ $url }: the connection to { $remote } is still open (keep-alive): no lookup
+cache-hit = { $prefix }host cache HIT: { $host } -> { $addrs }, { $ttl } s of its TTL left; no DNS query is sent
+cache-miss = { $prefix }host cache MISS: { $host } is neither in /etc/hosts nor in the browser's cache, so the browser asks its DNS server { $server }
+cache-hosts-file = { $prefix }/etc/hosts has { $host } -> { $addrs }: the operating system's answer, no DNS query
+cache-literal = { $prefix }{ $host } is an address: nothing to look up
+cache-recursive = { $prefix }host cache MISS: { $host } resolved in-process from the root hints
+
+## Step 2: DNS
+
+dns-recursive-query = recursive query (RD=1)
+dns-iterative-query = iterative query (RD=0)
+dns-nxdomain = negative answer: no such name
+dns-error = error
+dns-answer = answer
+dns-cname-only = an alias (CNAME), but no record of the asked type behind it (NODATA)
+dns-referral = referral
+dns-nodata = no record of that type, though the name exists (NODATA)
+label-referral = referral to { $zone }
+dns-query-line = { $from } -> { $to } ({ $addr }): { $kind } { $question }
+dns-response-line = { $from } -> { $to }: { $kind } for { $question }
+dns-response-line-aa = { $from } -> { $to }: { $kind } for { $question } (authoritative, AA)
+dns-section-answer = answer
+dns-section-authority = authority
+dns-section-glue = glue
+dns-negative-cache = the SOA above says how long this negative answer may be cached (RFC 2308: the smaller of its TTL and its MINIMUM)
+dns-icmp-unreachable = { $from } -> { $to }: { $icmp }: nothing listens there, so the sender learns at once that this server is down
+resolver-cached-delegation = resolver: the delegation for { $layer } is in its cache: no query to that layer
+resolver-some-server = a server
+resolver-asked = resolver asked { $server } (for zone { $layer }) { $question }: { $outcome }
+resolver-asked-rtt = resolver asked { $server } (for zone { $layer }) { $question }: { $outcome } in { $ms } ms
+outcome-referral = referral
+outcome-answer = answer
+outcome-nxdomain = no such name (NXDOMAIN)
+outcome-nodata = no record of that type (NODATA)
+outcome-lame = lame (the server is not authoritative for the zone it was named for)
+outcome-timeout = no answer in time
+outcome-error = error
+resolver-cache-expired = the resolver's cache has no complete answer for { $host } (it has expired)
+resolver-cache-would-answer = the browser's own cache answered, so the resolver was not asked; its cache would have answered { $host } without a single iterative query:
+resolver-cache-ttl = TTL counting down
+
+## ICMP, ICMPv6 and neighbour discovery
+
+icmp-port-unreachable = destination unreachable (port unreachable)
+icmp-host-unreachable = destination unreachable (host unreachable)
+icmp-net-unreachable = destination unreachable (net unreachable)
+icmp-time-exceeded = time exceeded
+nd-router-solicitation = router solicitation
+nd-router-advertisement = router advertisement
+nd-solicitation = neighbour solicitation: who has { $target }?
+nd-advertisement = neighbour advertisement: { $target } is at { $mac }
+nd-advertisement-bare = neighbour advertisement: { $target }
+link-arp-first = { $what }{ $on }: a host knows its neighbours' IP addresses, not their Ethernet (MAC) addresses: the first packet to a neighbour waits for this answer, which is then kept in the host's neighbour cache
+link-nd-first = { $what }{ $on }: IPv6 neighbour discovery, IPv6's ARP over ICMPv6
+link-path = the SYN crossed { $links } links through { $routers }: each router took one from its { $field } ({ $ttls }), so a packet caught in a routing loop dies instead of circling forever
+link-happy-eyeballs-v6 = Happy Eyeballs (RFC 8305): the name has IPv6 and IPv4 addresses; the browser tries IPv6 first and would start IPv4 250 ms later, but IPv6 answered first, so this connection is IPv6
+link-happy-eyeballs-v4 = Happy Eyeballs (RFC 8305): the name has IPv6 and IPv4 addresses; the browser tried IPv6 first, IPv6 did not answer in time and IPv4 did, so this connection is IPv4
+link-browser-host = the browser's host
+link-server-no-time-wait = { $server }'s own socket table holds nothing for { $local } <-> { $remote }: it closed second (LAST-ACK -> CLOSED), so only { $browser }, which closed first, keeps TIME_WAIT. Each host has its own table: TIME_WAIT lives where the close began
+link-server-time-wait = { $server }'s own socket table also shows TIME_WAIT ({ $holder }): it closed first
+
+## Step 3: TCP and the request
+
+tcp-connected-uncaptured = { $prefix }connected { $local } -> { $remote } in { $ms } ms (the kernel's 3 way handshake; its packets were not captured)
+tcp-syn = SYN      { $client } { $client_addr } -> { $server } { $server_addr }: "let us talk"; initial sequence number { $isn } (shown relative: 0)
+tcp-syn-ack = SYN-ACK  { $server } -> { $client }: "yes, and let us talk"; its own ISN { $isn }, ack { $ack } (relative 1: the SYN counts as one byte)
+tcp-ack = ACK      { $client } -> { $server }: seq { $seq } ack { $ack }: established
+tcp-ack-took = ACK      { $client } -> { $server }: seq { $seq } ack { $ack }: established; the three packets took { $ms } ms on the wire (the waterfall's "connect" is longer: it also counts the kernel's work before the SYN and after the SYN-ACK)
+tcp-http-segment = { $from } -> { $to }: { $line } ({ $bytes } bytes in this segment, seq { $seq })
+request-sends = { $prefix }the browser sends, on connection { $local } -> { $remote }:
+request-sends-reused = { $prefix }the browser sends, on connection { $local } -> { $remote } (reused: keep-alive):
+
+## Step 4: the web server, the WAS and the database
+
+web-served = web server: { $request } (Host: { $host }) -> { $what }; { $status }, { $bytes } bytes, { $ms } ms
+web-static = a static file, served by the web server itself: { $file }
+web-proxied = dynamic: handed to the WAS at { $upstream }
+web-redirect = a redirect rule of this virtual host
+web-502 = dynamic, for the WAS at { $upstream }, which could not be reached (connection refused): 502 Bad Gateway, the fault is upstream
+web-504 = dynamic, for the WAS at { $upstream }, which did not answer in time: 504 Gateway Timeout
+web-not-found = no such file under the document root
+was-handled = WAS: { $request } -> handler `{ $handler }`: { $status } in { $ms } ms, of which { $db_ms } ms waiting on the database (taking a connection from the pool included)
+was-503 = WAS: { $request } -> handler `{ $handler }`: 503 Service Unavailable in { $ms } ms. Its database cannot be opened, so the WAS answers at once, without reaching the database, instead of failing the request later
+sql-database = database ({ $database }):
+sql-rows-in = { $rows } rows in { $ms } ms
+sql-failed = failed after { $ms } ms: { $error }
+sql-error = error: { $error }
+sql-label-error = error
+sql-label-rows = { $rows } rows
+
+## Step 5: the response and the close
+
+response-none = { $prefix }no response for { $url }: { $why }
+response-failed = failed
+response-timing = { $bytes } body bytes; first byte { $first } ms after the request was sent, all of it after { $all } ms
+response-follows-redirect = the browser follows the redirect to { $to }
+response-redirect-why = why: a site answers under one host name (here www), so that links, cookies and caches are not split between two names; the new name may have other addresses, so the browser looks it up (step 1 again) and connects again
+status-class =
+    { $class ->
+        [1] 1xx: informational
+        [2] 2xx: success
+        [3] 3xx: redirection, the client is sent to another URL
+        [4] 4xx: an error on the client's side
+        [5] 5xx: an error on the server's side
+       *[other] an unknown class of status code
+    }
+close-first-fin = FIN: "I have nothing more to send" (the active close)
+close-ack-of-fin = ACK of the FIN
+close-second-fin = FIN: the other side is done too
+close-ack-and-fin = ACK of the FIN and the server's own FIN, in one segment: it had nothing left to send
+close-last-ack = the last ACK: the FIN is acknowledged, and the side that closed first enters TIME_WAIT
+close-three-for-four = the seed's 4 way handshake took three packets here: the server had nothing left to send, so its ACK (step 2) and its FIN (step 3) travelled together in one segment; all four steps happened
+close-reset = { $from } -> { $to }: RST: the connection was reset, not closed in order
+close-active-closer = { $host } sent the first FIN, so it closed actively and is the side that must hold TIME_WAIT
+time-wait-seen = the kernel's socket table (sock_diag): { $host } { $holder } <-> { $peer } is in TIME_WAIT, { $left } s left. Linux keeps it 60 s, for two reasons: a late segment of this connection is absorbed instead of being taken for part of a new one with the same ports, and if the last ACK was lost, the server's FIN comes again and can still be acknowledged
+time-wait-none = the kernel's socket table shows no TIME_WAIT for { $local } <-> { $remote } (the other side closed first, or the connection was reset)
+
+## The waterfall's phases
+
+phase-dns = dns
+phase-connect = connect
+phase-request = request
+phase-wait = wait (server)
+phase-download = download
+phase-close = close (FIN to last ACK)
+phase-close-reported = close, until TIME_WAIT was seen
+
+## The glossary: each term the story uses, explained once
+
+glossary-title = Glossary
+glossary-recursive = recursive and iterative queries: the browser asks its resolver once, with RD=1 (recursion desired: "find the whole answer for me"); that is what THE-FLOW.md calls the recursive query. The resolver then walks the hierarchy itself, asking each server with RD=0, and each answers only what it knows (iterative queries). So the seed's "recursive query" is the browser's one question, and the walk . -> com. -> google.com. it sets off is made of iterative ones
+glossary-qname-minimisation = query-name minimisation (RFC 9156): the resolver tells each server only as much of the name as that server needs. The root only has to say who serves com., so it hears "A? com.", not the whole name
+glossary-referral = referral: a server that does not hold the name answers with the servers to ask next (NS records in the authority section), without the AA flag
+glossary-glue = glue: the addresses of those next servers, sent along in the additional section when their names lie inside the zone they serve (ns1.google.com for google.com.); without them the resolver could not reach them
+glossary-cname = CNAME: an alias; the name stands for another (canonical) name, and the resolver follows it to that name's records
+glossary-aa = AA (authoritative answer): the reply comes from a server that holds the zone itself, not from a cache or a referral
+glossary-nodata = NODATA: the name exists but has no record of the type asked (an AAAA question where only A exists): NOERROR with an empty answer section and the SOA in the authority section
+glossary-nxdomain = NXDOMAIN: the name does not exist at all
+glossary-soa = SOA (start of authority): the record at the top of a zone; in a negative answer it says how long the "no" may be cached
+glossary-ttl = TTL (time to live): in DNS, how many seconds a record may be cached; in an IP header, how many routers the packet may still cross
+glossary-arp = ARP: how a host learns the Ethernet (MAC) address of a neighbour whose IP address it knows; IPv6 does the same with neighbour discovery
+glossary-handshake = 3 way handshake: SYN, SYN-ACK, ACK. Each side picks an initial sequence number (ISN) and the other acknowledges it, so both know where the other's byte count starts
+glossary-seq-ack = seq and ack: every byte TCP sends is numbered (seq), and the receiver answers with the next number it expects (ack). A segment that carries only an ACK and no data (a pure ACK) tells the sender its data arrived; what is not acknowledged in time is sent again. That is how TCP makes IP's unreliable delivery reliable
+glossary-close = 4 way handshake: FIN, ACK, FIN, ACK. Each side says it has nothing more to send, and the other acknowledges it. When the second side has nothing left to send either, its ACK and its FIN travel in one segment: three packets, four steps
+glossary-time-wait = TIME_WAIT: the state of the side that closed first, after its last ACK. It waits (60 s on Linux) so that late packets of the old connection are not taken for a new one with the same ports, and so that it can acknowledge the other side's FIN again if the last ACK was lost
+glossary-was = WAS (web application server): the server that runs the application and builds dynamic pages, reading and writing the database; the web server hands it what it cannot serve from files
+glossary-status = status code: the three digits of the status line. 1xx informational, 2xx success, 3xx redirection, 4xx an error on the client's side, 5xx an error on the server's side
+
+## The HTML page
+
+html-final-status = Final status:
+html-no-response = No response
+html-diagram = Sequence diagram
+html-diagram-help = One lane per host, one arrow per message; solid arrows were captured on the wire, dashed ones were reported by the part itself. Click an arrow for its detail.
+html-detail = Detail
+html-click = Click an arrow.
+html-steps = The five steps
+html-captured = captured
+html-reported = reported
+html-inferred = inferred from packets
+html-switch = Read in English
+html-language-name = English
+
+## roundtrip tour
+
+tour-summary = { $packets } packets captured, { $connections } TCP connections; the tour took { $ms } ms.
+tour-pcap-written = packets written to { $path } (tshark -r { $path })
+tour-html-written = sequence diagram written to { $path } (English and Korean, with a switch)
+tour-lab-failed = the lab could not start: { $error }
+cannot-write = cannot write { $path }: { $error }
+tour-visits-zero = --visits must be at least 1
+tour-browser-runtime = the browser's runtime could not start (an error of this machine): { $error }
+
+## The lanes' roles on the page
+
+role-browser = browser
+role-resolver = resolver (the ISP's DNS)
+role-root = root server
+role-tld = TLD server
+role-authoritative = authoritative server
+role-web = web server
+role-was = WAS
+role-db = database
+
+## Why a visit failed (the browser), and whose fault it was
+
+fetch-bad-url = { $url }: not a valid URL ({ $why }): check the URL you gave
+fetch-unsupported-scheme = { $url }: { $scheme }:// is not supported (only http:// and https://)
+fetch-connect = { $host }: cannot connect: { $attempts }
+fetch-tls = { $host }: TLS handshake failed: { $why }
+fetch-http = { $url }: { $why }
+fetch-timeout = { $url }: no complete response within { $secs } s: the server is too slow or stuck
+fetch-bad-redirect = { $url }: the server redirects to an invalid location { $location }
+fetch-too-many-redirects = more than { $limit } redirects (the last to { $url })
+fetch-redirect-loop = redirect loop: { $request } was already requested in this visit
+name-bad = { $host }: not a valid host name ({ $why })
+name-nxdomain = { $host }: no such host (NXDOMAIN from { $by })
+name-no-address = { $host }: the name has no address (no A or AAAA record)
+name-failed = { $host }: { $by } failed: { $why }
+name-by-resolver = the resolver { $server }
+name-by-iteration = the iterative resolution
+attempt-refused = connection refused
+attempt-timed-out = timed out
+attempt-unreachable = unreachable
+attempt-skipped = skipped (other family than --bind)
+attempt-failed = failed
+attempt-connect-timeout = connect timeout
+attempt-no-address = no address to try
+
+## roundtrip get: the report on stderr, and its errors
+
+get-no-cache-to-manage = --no-cache: there is no host cache to list or clear
+get-cannot-save-cache = cannot save the host cache { $path }: { $error }
+get-fail-status = the server answered { $status } (--fail)
+get-no-cache-home = no HOME or XDG_CACHE_HOME for the host cache; give --cache-file or --no-cache
+get-bad-resolver = --resolver { $value }: not ADDR or ADDR:PORT ([ADDR]:PORT for IPv6)
+get-bad-seconds = { $option } { $value }: not a positive number of seconds
+get-bad-method = -X { $value }: not a method token
+get-no-nameserver = no nameserver in { $file }: asking 127.0.0.1:53, as the C library does
+get-service-recursive = recursive from the root hints (port { $port })
+get-cache-empty = the host cache is empty
+get-cannot-write-cache = cannot write the host cache
+get-cache-cleared = host cache cleared ({ $count } entries)
+get-leg = { $request } -> { $status } ({ $class }); { $bytes } body bytes
+get-closed-client-first = the client sent the first FIN, so the client holds TIME_WAIT
+get-closed-server-first = the server sent the first FIN, so the server holds TIME_WAIT
+get-closed-error = ended in an error
+get-closed = Connection #{ $id } { $local } -> { $remote } closed after { $requests } request(s): { $how }
+get-phases = phases: lookup { $lookup }, TCP connect { $connect }, TLS { $tls }, waiting for the first byte { $wait }, reading the rest { $rest }
+get-no-lookup = No lookup: re-using connection #{ $id } to { $remote }
+get-by-literal = the URL (an address literal)
+get-by-hosts-file = the hosts file
+get-by-host-cache = the host cache ({ $ttl } s of TTL left)
+get-by-resolver = the resolver { $server } (no cache had it)
+get-by-recursive = an iterative walk from the root (no cache had it)
+get-resolved = { $host } resolved by { $by } in { $ms } ms: { $addresses }
+get-attempt-connected = connected
+get-attempt-cancelled = cancelled (another attempt won)
+get-attempt-refused = refused (RST: nothing listens there)
+get-attempt-timed-out = no answer (timed out)
+get-attempt = Trying { $remote } at { $started } ms ... { $outcome } at { $ended } ms
+get-connected = Connected to { $remote } from { $local } (connection #{ $id })
+get-tls-connection = TLS connection using { $version } / { $cipher } / { $group }
+get-alpn-accepted = ALPN: the server accepted { $alpn }
+get-alpn-none = ALPN: the server chose no protocol (HTTP/1.1)
+get-cert-server = Server certificate:
+get-cert-verified = certificate verify ok: the chain of { $chain } leads to a trusted root and names { $name }
+get-hsts-upgrade = HSTS: { $from } becomes { $to } before any packet: { $why }
+get-hsts-why-preload = { $domain } is on the browser's HSTS preload list
+get-hsts-why-stored = { $domain } sent Strict-Transport-Security on an earlier visit ({ $seconds } s left)
+get-hsts-stored = HSTS: remembered: this host is https only for { $seconds } s ({ $value })
+get-hsts-removed = HSTS: max-age=0: this host is forgotten
+get-hsts-ignored = HSTS: the header is ignored: { $why }
+get-hsts-preloaded = preloaded
+get-hsts-left = { $seconds } s left
+get-hsts-scope-subdomains = https only, with its subdomains
+get-hsts-scope-host = https only, this host alone
+get-hsts-cleared = HSTS store cleared ({ $count } entries; the preload list is built in and stays)
+get-cannot-save-hsts = cannot save the HSTS store: { $error }
+cannot-start-runtime = cannot start the runtime (an error of this machine, not of the request)
+cannot-write-stdout = cannot write to stdout
+
+## roundtrip lab and roundtrip zone
+
+lab-bad-config = bad lab config: { $error }
+lab-placement = The lab's hosts: { $how }.
+lab-not-in-namespaces = Not in namespaces: { $reason }.
+lab-column-host = host
+lab-column-role = role
+lab-column-address = address
+lab-column-serves = serves
+lab-browser-serves = the tour's browser; `roundtrip lab exec -- COMMAND` runs here
+lab-cannot-publish = cannot publish the lab for `lab exec`: { $error }
+lab-try = Try:
+lab-try-exec-dig = the laptop asks the ISP's resolver
+lab-try-exec-curl = any tool, from the laptop
+lab-try-exec-resolver = from the resolver's host
+lab-try-dig = a recursive query to the ISP's resolver
+lab-try-dig-norec = the root's referral to com.
+lab-try-trace = the iterative walk, hop by hop
+lab-try-get = the web server, the WAS, the database
+lab-https = HTTPS: { $name } on port { $port } with a certificate for { $names } from the lab's own CA ({ $made }); nothing on this machine trusts it: give its root to a client yourself, e.g. curl --cacert { $root }
+lab-try-exec-curl-https = TLS 1.3, HTTP/2
+lab-publish-on-loopback = Publish: nothing to forward, the lab already runs on this machine's loopback (the resolver on { $resolver }, the web server on { $web }).
+lab-publish-failed = cannot publish the lab: { $error }
+lab-published = Published on this machine (each connection enters the lab from { $host }):
+lab-ctrl-c = Ctrl-C stops the lab.
+lab-stopped = lab stopped
+lab-no-such-host = the lab has no host { $name }; its hosts: { $hosts }
+lab-cannot-enter = cannot enter { $name }: { $error }
+lab-cannot-run = cannot run { $command }: { $error }
+zone-bad-origin = bad origin { $origin }: { $error }
+
+## roundtrip dig: its own lines (dig's layout itself stays dig's)
+
+dig-cannot-build = cannot build a query for { $name }
+dig-malformed = malformed response from { $server }: the server's fault, not yours
+dig-trace-header = iterative queries (RD=0), from the root down; one line per server asked
+dig-trace-count =
+    { $count ->
+        [one] 1 iterative query
+       *[other] { $count } iterative queries
+    }
+
+## SQL's bound values
+
+sql-bound = bound values: { $values }
+
+## Pure ACKs, and why a second request
+
+tcp-pure-ack = ACK      { $from } -> { $to }: seq { $seq } ack { $ack }: "got your { $bytes } bytes" (a pure ACK: no data; see seq and ack below)
+cache-next-request = { $prefix }the page has loaded; now the person searches, as one does after it: { $url }. That page is made for this request (dynamic), so it goes through the web server to the WAS and the database

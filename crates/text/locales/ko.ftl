@@ -1,0 +1,359 @@
+# roundtrip의 문장들, 한국어판. en.ftl과 같은 id, 같은 변수를 씁니다(text 크레이트의 테스트가
+# 확인합니다). 프로토콜 토큰(SYN, A?, NXDOMAIN, HTTP/1.1 200 OK, 헤더 줄, SQL)은 선 위에 있던
+# 그대로 변수로 들어옵니다.
+
+## 언어 고르기
+
+lang-unknown = 알 수 없는 언어 "{ $value }": en 또는 ko를 쓰세요
+
+## THE-FLOW.md의 다섯 단계
+
+step-1 = 브라우저가 자신의 DNS 캐시를 확인한다
+step-2 = 가장 가까운 DNS 서버가 이름을 찾는다 (재귀적 질의, 그 뒤는 반복적 질의)
+step-3 = 브라우저가 TCP/IP 위에서 HTTP 요청을 보낸다
+step-4 = 웹 서버와 WAS, 데이터베이스가 일을 한다
+step-5 = 상태 코드와 함께 응답이 돌아오고, 연결을 닫는다
+
+## 이야기의 틀: 제목, 범례, 참고, 워터폴, 용어 정리
+
+story-title = { $url } 요청의 여정
+story-legend = 각 줄을 어떻게 알았는지: { $wire } = 캡처한 패킷에 그렇게 적혀 있습니다. { $said } = 랩의 구성 요소(브라우저, 서버, 커널의 소켓 테이블)가 자기 일을 스스로 보고했습니다. { $inferred } = 패킷 하나가 말해 주지는 않지만, 캡처한 패킷들에서 이끌어 낸 결론입니다. 한 단계 안의 줄은 시간 순서이고, 단계끼리는 시간이 겹칠 수 있습니다(첫 요청의 연결이 아직 열려 있는 동안 두 번째 요청이 3~5단계를 지나가기도 합니다).
+tag-wire = 패킷
+tag-said = 보고
+tag-inferred = 추론
+waterfall-title = 워터폴 (구간별 시간)
+note = 참고: { $note }
+note-no-capture = 패킷을 캡처하지 못했습니다({ $reason }). 그래서 이 이야기는 브라우저와 서버들이 스스로 보고한 내용으로만 전하고, 보지 못한 패킷은 하나도 보여 주지 않습니다. 패킷까지 보려면 root로(또는 CAP_NET_RAW 권한을 주고) 실행하세요.
+note-capture-unavailable = 캡처를 쓸 수 없음
+note-dropped = 커널이 캡처한 패킷 중 { $count }개를 버렸습니다. 빠진 메시지가 있을 수 있습니다
+host-browser = 브라우저
+host-database = 데이터베이스
+visit-prefix = { $n }번째 방문
+
+## 장애 주입 (--fault)
+
+fault-injected = 주입한 장애: { $fault } ({ $meaning })
+fault-root-down = 첫 번째 루트 서버가 꺼져 있어서, 리졸버는 다른 루트 서버에 다시 물어야 합니다
+fault-nxdomain = 존재하지 않는 이름입니다. 부정 응답이 돌아오고, 그 응답도 캐시에 남습니다
+fault-was-down = WAS가 실행되고 있지 않아서 웹 서버가 WAS에 닿지 못합니다
+fault-was-slow = WAS가 연결은 받지만 끝내 응답하지 않습니다
+fault-db-down = WAS가 데이터베이스를 열 수 없습니다
+fault-loss = 라우터 하나가 브라우저의 첫 요청 세그먼트를, 다른 라우터가 리졸버의 첫 질의를 잃어버립니다. TCP는 재전송해야 하고, 리졸버는 다시 물어야 합니다
+dns-query-lost = 유실: 응답이 끝내 오지 않았습니다. 이 질의는 { $from }을 떠나는 것까지만 보였고 { $router }를 떠나는 모습은 없습니다. 거기서 사라진 것입니다. UDP에는 확인 응답도 재전송도 없어서 보낸 쪽은 이 사실을 모릅니다.
+dns-query-retry = 리졸버의 재시도: 유실된 질의 뒤 { $ms } ms 동안 응답이 없자(리졸버의 타임아웃) 리졸버가 스스로 다시 묻습니다.
+dns-query-retry-elsewhere = 이번에는 { $before } 대신 { $now }에 묻습니다.
+lost-by-the-fault = (이번 투어의 장애: 라우터의 패킷 필터가 버립니다.)
+tcp-retransmission = 재전송 { $from } -> { $to }: 같은 { $bytes }바이트(seq { $seq })를 첫 전송 { $ms } ms 뒤에 다시 보냅니다. ACK가 오지 않자 { $from }의 커널이 재전송 타이머에 따라 스스로 다시 보낸 것이고, 애플리케이션은 한 번만 썼습니다
+tcp-segment-lost = 유실: { $from }을 떠나는 것까지만 보였고 { $router }를 떠나는 모습은 없습니다. 세그먼트가 거기서 사라졌습니다. IP는 최선을 다해 전달할 뿐 잃어버려도 아무에게 알리지 않습니다. ACK가 오지 않는 것으로 TCP가 알아챕니다.
+tcp-retransmission-acked = ACK      { $from } -> { $to }: ack { $ack }: 그 앞의 모든 바이트가 도착했으니, 재전송한 바이트가 건너갔습니다. 첫 전송 뒤 { $ms } ms 만입니다
+
+## 1단계: 브라우저의 캐시
+
+cache-keep-alive = { $prefix }{ $url }: 연결({ $remote })이 아직 열려 있어서(keep-alive) 이름을 다시 찾지 않습니다
+cache-hit = { $prefix }브라우저 DNS 캐시 히트(HIT): { $host } -> { $addrs }, TTL이 { $ttl }초 남아 있어서 DNS 질의를 보내지 않습니다
+cache-miss = { $prefix }브라우저 DNS 캐시 미스(MISS): { $host }: /etc/hosts에도 브라우저 캐시에도 없어서, 브라우저가 자기 DNS 서버 { $server }에 묻습니다
+cache-hosts-file = { $prefix }/etc/hosts에 { $host } -> { $addrs }가 있습니다. 운영체제가 답하므로 DNS 질의는 보내지 않습니다
+cache-literal = { $prefix }{ $host }: 이미 IP 주소라서 찾아볼 것이 없습니다
+cache-recursive = { $prefix }브라우저 DNS 캐시 미스(MISS): { $host }: 프로세스 안에서 루트 힌트부터 직접 찾았습니다
+
+## 2단계: DNS
+
+dns-recursive-query = 재귀적 질의 (RD=1)
+dns-iterative-query = 반복적 질의 (RD=0)
+dns-nxdomain = 부정 응답: 그런 이름이 없습니다
+dns-error = 오류
+dns-answer = 응답
+dns-cname-only = 별칭(CNAME)은 있지만 그 뒤에 물어본 타입의 레코드가 없습니다 (NODATA)
+dns-referral = 위임(referral)
+dns-nodata = 이름은 있지만 그 타입의 레코드가 없습니다 (NODATA)
+label-referral = 위임: { $zone }
+dns-query-line = { $from } -> { $to } ({ $addr }): { $kind } { $question }
+dns-response-line = { $from } -> { $to }: { $question }: { $kind }
+dns-response-line-aa = { $from } -> { $to }: { $question }: { $kind } (권한 있는 응답, AA)
+dns-section-answer = 응답
+dns-section-authority = 권한
+dns-section-glue = 글루
+dns-negative-cache = 위의 SOA가 이 부정 응답을 얼마 동안 캐시해도 되는지 알려 줍니다 (RFC 2308: SOA의 TTL과 MINIMUM 중 작은 값)
+dns-icmp-unreachable = { $from } -> { $to }: { $icmp }: 그곳에서 기다리는 프로그램이 없으므로, 보낸 쪽은 이 서버가 죽어 있다는 것을 곧바로 압니다
+resolver-cached-delegation = 리졸버: { $layer }의 위임 정보가 캐시에 있어서, 그 계층에는 묻지 않습니다
+resolver-some-server = 어떤 서버
+resolver-asked = 리졸버가 { $server }({ $layer } 영역 담당)에 { $question } 질의: { $outcome }
+resolver-asked-rtt = 리졸버가 { $server }({ $layer } 영역 담당)에 { $question } 질의: { $outcome }, { $ms } ms
+outcome-referral = 위임
+outcome-answer = 응답
+outcome-nxdomain = 그런 이름 없음 (NXDOMAIN)
+outcome-nodata = 그 타입의 레코드 없음 (NODATA)
+outcome-lame = 레임 위임 (위임받은 영역에 대해 권한이 없는 서버)
+outcome-timeout = 제때 응답이 없음
+outcome-error = 오류
+resolver-cache-expired = 리졸버의 캐시에는 { $host }에 대한 온전한 응답이 없습니다 (TTL이 지났습니다)
+resolver-cache-would-answer = 브라우저 자신의 캐시가 답했기 때문에 리졸버에게는 묻지 않았습니다. 물었더라도 리졸버는 반복적 질의를 한 번도 하지 않고 캐시만으로 { $host }에 답했을 것입니다:
+resolver-cache-ttl = TTL 줄어드는 중
+
+## ICMP, ICMPv6, 이웃 탐색
+
+icmp-port-unreachable = 목적지 도달 불가 (포트 도달 불가)
+icmp-host-unreachable = 목적지 도달 불가 (호스트 도달 불가)
+icmp-net-unreachable = 목적지 도달 불가 (네트워크 도달 불가)
+icmp-time-exceeded = 시간 초과 (TTL 소진)
+nd-router-solicitation = 라우터 요청
+nd-router-advertisement = 라우터 광고
+nd-solicitation = 이웃 요청: { $target } 주소를 가진 호스트는 누구인가요?
+nd-advertisement = 이웃 광고: { $target }의 MAC 주소는 { $mac }입니다
+nd-advertisement-bare = 이웃 광고: { $target }
+link-arp-first = { $what }{ $on }: 호스트는 이웃의 IP 주소는 알아도 이더넷(MAC) 주소는 모릅니다. 그래서 이웃에게 가는 첫 패킷은 이 응답을 기다리고, 받은 응답은 호스트의 이웃 캐시(ARP 캐시)에 보관합니다
+link-nd-first = { $what }{ $on }: IPv6의 이웃 탐색(neighbour discovery)으로, ICMPv6 위에서 하는 IPv6판 ARP입니다
+link-path = SYN이 링크 { $links }개를 지났습니다(거친 라우터: { $routers }). 라우터마다 { $field } 값을 하나씩 줄였는데({ $ttls }), 라우팅 루프에 빠진 패킷이 영원히 돌지 않고 사라지게 하기 위해서입니다
+link-happy-eyeballs-v6 = Happy Eyeballs (RFC 8305): 이 이름에는 IPv6와 IPv4 주소가 모두 있습니다. 브라우저는 IPv6를 먼저 시도하고 250 ms 뒤에 IPv4를 시작하려 했지만, IPv6가 먼저 답해서 이 연결은 IPv6입니다
+link-happy-eyeballs-v4 = Happy Eyeballs (RFC 8305): 이 이름에는 IPv6와 IPv4 주소가 모두 있습니다. 브라우저는 IPv6를 먼저 시도했지만 IPv6는 제때 답하지 않고 IPv4가 답해서, 이 연결은 IPv4입니다
+link-browser-host = 브라우저의 호스트
+link-server-no-time-wait = { $server } 자신의 소켓 테이블에는 이 연결({ $local } <-> { $remote })이 남아 있지 않습니다. 나중에 닫았기 때문입니다(LAST-ACK -> CLOSED). 그래서 TIME_WAIT는 먼저 닫은 쪽({ $browser })에만 남습니다. 호스트마다 소켓 테이블이 따로 있고, TIME_WAIT는 종료를 시작한 쪽에 생깁니다
+link-server-time-wait = { $server } 자신의 소켓 테이블에도 TIME_WAIT가 있습니다({ $holder }). 이쪽이 먼저 닫았습니다
+
+## 3단계: TCP와 요청
+
+tcp-connected-uncaptured = { $prefix }{ $local } -> { $remote } 연결, { $ms } ms (커널이 한 3 way handshake입니다. 그 패킷들은 캡처하지 못했습니다)
+tcp-syn = SYN      { $client } { $client_addr } -> { $server } { $server_addr }: "연결하자". 초기 순서 번호(ISN) { $isn } (상대값으로는 0)
+tcp-syn-ack = SYN-ACK  { $server } -> { $client }: "좋아, 나도 연결하자". 서버 자신의 ISN { $isn }, ack { $ack } (상대값 1: SYN도 1바이트로 칩니다)
+tcp-ack = ACK      { $client } -> { $server }: seq { $seq } ack { $ack }: 연결 수립(ESTABLISHED)
+tcp-ack-took = ACK      { $client } -> { $server }: seq { $seq } ack { $ack }: 연결 수립(ESTABLISHED). 세 패킷이 선 위에서 { $ms } ms 걸렸습니다 (워터폴의 "연결" 구간이 더 긴 것은 SYN 전과 SYN-ACK 뒤의 커널 작업까지 재기 때문입니다)
+tcp-http-segment = { $from } -> { $to }: { $line } (이 세그먼트에 { $bytes }바이트, seq { $seq })
+request-sends = { $prefix }브라우저가 보내는 요청 (연결 { $local } -> { $remote }):
+request-sends-reused = { $prefix }브라우저가 보내는 요청 (다시 쓰는 연결 { $local } -> { $remote }, keep-alive):
+
+## 4단계: 웹 서버, WAS, 데이터베이스
+
+web-served = 웹 서버: { $request } (Host: { $host }) -> { $what }; { $status }, { $bytes }바이트, { $ms } ms
+web-static = 정적 파일이라 웹 서버가 직접 보냅니다: { $file }
+web-proxied = 동적인 요청이라 { $upstream }의 WAS에 넘깁니다
+web-redirect = 이 가상 호스트의 리다이렉트 규칙입니다
+web-502 = { $upstream }의 WAS에 넘길 동적인 요청인데 WAS에 닿지 못했습니다(연결 거부): 502 Bad Gateway, 잘못은 뒤쪽(업스트림)에 있습니다
+web-504 = { $upstream }의 WAS에 넘길 동적인 요청인데 WAS가 제때 답하지 않았습니다: 504 Gateway Timeout
+web-not-found = 문서 루트 아래에 그런 파일이 없습니다
+was-handled = WAS: { $request } -> 핸들러 `{ $handler }`: { $status }, { $ms } ms. 그중 { $db_ms } ms는 데이터베이스를 기다린 시간입니다 (풀에서 연결을 받아 오는 시간 포함)
+was-503 = WAS: { $request } -> 핸들러 `{ $handler }`: 503 Service Unavailable, { $ms } ms. 데이터베이스를 열 수 없어서 WAS는 데이터베이스까지 가지 않고 곧바로 답합니다. 요청을 붙잡고 있다가 나중에 실패하는 것보다 낫기 때문입니다
+sql-database = 데이터베이스({ $database }):
+sql-rows-in = { $rows }행, { $ms } ms
+sql-failed = { $ms } ms 만에 실패: { $error }
+sql-error = 오류: { $error }
+sql-label-error = 오류
+sql-label-rows = { $rows }행
+
+## 5단계: 응답과 연결 종료
+
+response-none = { $prefix }{ $url }에 대한 응답이 없습니다: { $why }
+response-failed = 실패
+response-timing = 본문 { $bytes }바이트. 요청을 보내고 { $first } ms 뒤에 첫 바이트가, { $all } ms 뒤에 전부가 도착했습니다
+response-follows-redirect = 브라우저가 리다이렉트를 따라갑니다: { $to }
+response-redirect-why = 왜 그럴까요: 사이트는 호스트 이름 하나(여기서는 www)로만 답해야 링크와 쿠키, 캐시가 두 이름으로 갈라지지 않습니다. 새 이름은 주소가 다를 수 있으니, 브라우저는 그 이름을 다시 찾고(다시 1단계부터) 새로 연결합니다
+status-class =
+    { $class ->
+        [1] 1xx: 정보
+        [2] 2xx: 성공
+        [3] 3xx: 리다이렉션, 클라이언트를 다른 URL로 보냅니다
+        [4] 4xx: 클라이언트 쪽 오류
+        [5] 5xx: 서버 쪽 오류
+       *[other] 알 수 없는 부류의 상태 코드
+    }
+close-first-fin = FIN: "더 보낼 것이 없습니다" (먼저 닫기, active close)
+close-ack-of-fin = FIN에 대한 ACK
+close-second-fin = FIN: 상대편도 보낼 것을 다 보냈습니다
+close-ack-and-fin = FIN에 대한 ACK과 서버 자신의 FIN을 한 세그먼트에 실었습니다. 서버도 더 보낼 것이 없었습니다
+close-last-ack = 마지막 ACK: FIN을 확인했고, 먼저 닫은 쪽은 이제 TIME_WAIT에 들어갑니다
+close-three-for-four = 글에서 말하는 4 way handshake가 여기서는 패킷 세 개로 끝났습니다. 서버가 더 보낼 것이 없어서 2단계(ACK)와 3단계(FIN)가 한 세그먼트에 함께 실려 갔기 때문입니다. 네 단계는 모두 일어났습니다
+close-reset = { $from } -> { $to }: RST: 연결이 순서대로 닫히지 않고 리셋되었습니다
+close-active-closer = 첫 FIN을 보낸 쪽이 { $host }이므로, 먼저 닫은 쪽(active close)이자 TIME_WAIT를 지켜야 하는 쪽입니다
+time-wait-seen = 커널의 소켓 테이블(sock_diag): { $host } { $holder } <-> { $peer }: TIME_WAIT 상태, { $left }초 남음. 리눅스는 이 상태를 60초 동안 유지하는데, 이유는 두 가지입니다. 이 연결의 늦은 세그먼트가 같은 포트를 쓰는 새 연결의 것으로 오인되지 않도록 흡수하고, 마지막 ACK이 사라졌을 때 서버가 다시 보내는 FIN에 다시 ACK으로 답하기 위해서입니다
+time-wait-none = 커널의 소켓 테이블에 { $local } <-> { $remote }의 TIME_WAIT가 없습니다 (상대가 먼저 닫았거나, 연결이 리셋되었습니다)
+
+## 워터폴의 구간
+
+phase-dns = DNS 조회
+phase-connect = 연결
+phase-request = 요청
+phase-wait = 대기 (서버)
+phase-download = 내려받기
+phase-close = 종료 (첫 FIN부터 마지막 ACK까지)
+phase-close-reported = 종료, TIME_WAIT를 확인할 때까지
+
+## 용어 정리: 이야기에 나온 용어를 한 번씩 풀이합니다
+
+glossary-title = 용어 정리
+glossary-recursive = 재귀적 질의와 반복적 질의: 브라우저는 리졸버에게 RD=1(recursion desired, "끝까지 찾아서 답을 달라")로 딱 한 번 묻습니다. 글에서 말하는 재귀적 질의가 바로 이것입니다. 리졸버는 그 답을 찾으려고 계층을 직접 따라 내려가며 각 서버에 RD=0으로 묻고, 각 서버는 자기가 아는 만큼만 답합니다(반복적 질의). 즉 글의 "재귀적 질의"는 브라우저의 질문 하나이고, 그 질문이 일으키는 . -> com. -> google.com. 순회는 반복적 질의로 이루어집니다
+glossary-qname-minimisation = 질의 이름 최소화(QNAME minimisation, RFC 9156): 리졸버는 각 서버에 그 서버가 알아야 할 만큼만 이름을 알려 줍니다. 루트는 com.을 누가 맡는지만 알려 주면 되므로, 전체 이름이 아니라 "A? com."만 듣습니다
+glossary-referral = 위임(referral): 이름을 갖고 있지 않은 서버가 다음에 물어볼 서버들(권한 영역의 NS 레코드)을 알려 주는 응답입니다. AA 플래그가 없습니다
+glossary-glue = 글루(glue): 다음 서버의 이름이 그 서버가 맡은 영역 안에 있을 때(google.com.을 맡은 ns1.google.com처럼) 추가 영역에 함께 실어 보내는 그 서버의 주소입니다. 글루가 없으면 리졸버는 그 서버에 닿을 수 없습니다
+glossary-cname = CNAME: 별칭입니다. 이 이름은 다른 이름(정식 이름)을 가리키고, 리졸버는 그 정식 이름의 레코드까지 따라갑니다
+glossary-aa = AA(authoritative answer): 캐시나 위임이 아니라, 그 영역을 직접 가진 서버가 준 응답이라는 표시입니다
+glossary-nodata = NODATA: 이름은 있지만 물어본 타입의 레코드가 없다는 응답입니다(A만 있는데 AAAA를 물은 경우). 응답 코드는 NOERROR이고 응답 영역은 비어 있으며, 권한 영역에 SOA가 들어 있습니다
+glossary-nxdomain = NXDOMAIN: 그 이름 자체가 없다는 응답 코드입니다
+glossary-soa = SOA(start of authority): 영역의 맨 위에 있는 레코드입니다. 부정 응답에서는 "없다"는 답을 얼마 동안 캐시해도 되는지 알려 줍니다
+glossary-ttl = TTL(time to live): DNS에서는 레코드를 캐시해도 되는 초 수이고, IP 헤더에서는 패킷이 앞으로 더 지날 수 있는 라우터의 수입니다
+glossary-arp = ARP: IP 주소를 아는 이웃의 이더넷(MAC) 주소를 알아내는 방법입니다. IPv6는 같은 일을 이웃 탐색(neighbour discovery)으로 합니다
+glossary-handshake = 3 way handshake: SYN, SYN-ACK, ACK. 양쪽이 각자 초기 순서 번호(ISN)를 정하고 상대가 그것을 확인해 주므로, 서로 상대의 바이트 번호가 어디서 시작하는지 알게 됩니다
+glossary-seq-ack = seq와 ack: TCP가 보내는 모든 바이트에는 번호(seq)가 붙고, 받는 쪽은 다음에 받을 번호(ack)로 답합니다. 데이터 없이 ACK만 실은 세그먼트(순수 ACK)로 보낸 쪽은 데이터가 도착했음을 알고, 제때 확인받지 못한 데이터는 다시 보냅니다. 신뢰할 수 없는 IP 위에서 TCP가 신뢰성을 만드는 방법이 바로 이것입니다
+glossary-close = 4 way handshake: FIN, ACK, FIN, ACK. 양쪽이 각자 "더 보낼 것이 없다"고 말하고 상대가 그것을 확인합니다. 나중에 닫는 쪽도 더 보낼 것이 없으면 ACK과 FIN이 한 세그먼트에 실리므로, 패킷은 세 개여도 단계는 네 개입니다
+glossary-time-wait = TIME_WAIT: 먼저 닫은 쪽이 마지막 ACK을 보낸 뒤 머무는 상태입니다. 리눅스에서는 60초 동안 기다리는데, 옛 연결의 늦은 패킷이 같은 포트를 쓰는 새 연결의 것으로 오인되지 않게 하고, 마지막 ACK이 사라졌을 때 상대가 다시 보내는 FIN에 다시 ACK으로 답하기 위해서입니다
+glossary-was = WAS(web application server): 애플리케이션을 실행해 동적인 페이지를 만드는 서버로, 데이터베이스를 읽고 씁니다. 웹 서버는 파일로 줄 수 없는 요청을 WAS에 넘깁니다
+glossary-status = 상태 코드: 상태 줄의 세 자리 숫자입니다. 1xx 정보, 2xx 성공, 3xx 리다이렉션, 4xx 클라이언트 쪽 오류, 5xx 서버 쪽 오류
+
+## HTML 페이지
+
+html-final-status = 최종 상태 코드:
+html-no-response = 응답 없음
+html-diagram = 시퀀스 다이어그램
+html-diagram-help = 호스트마다 세로줄 하나, 메시지마다 화살표 하나입니다. 실선 화살표는 선 위에서 캡처한 것이고, 점선 화살표는 구성 요소가 스스로 보고한 것입니다. 화살표를 누르면 자세한 내용이 보입니다.
+html-detail = 자세히
+html-click = 화살표를 눌러 보세요.
+html-steps = 다섯 단계
+html-captured = 캡처함
+html-reported = 보고함
+html-inferred = 패킷에서 추론함
+html-switch = 한국어로 보기
+html-language-name = 한국어
+
+## roundtrip tour
+
+tour-summary = 패킷 { $packets }개를 캡처했고 TCP 연결은 { $connections }개였습니다. 투어에 { $ms } ms 걸렸습니다.
+tour-pcap-written = 패킷을 { $path }에 저장했습니다 (tshark -r { $path })
+tour-html-written = 시퀀스 다이어그램을 { $path }에 저장했습니다 (한국어와 영어, 전환 버튼 있음)
+tour-lab-failed = 랩을 시작하지 못했습니다: { $error }
+cannot-write = { $path }에 쓸 수 없습니다: { $error }
+tour-visits-zero = --visits는 1 이상이어야 합니다
+tour-browser-runtime = 브라우저의 런타임을 시작할 수 없습니다 (이 컴퓨터의 문제입니다): { $error }
+
+## 페이지에서 세로줄(호스트)의 역할
+
+role-browser = 브라우저
+role-resolver = 리졸버 (ISP의 DNS)
+role-root = 루트 서버
+role-tld = TLD 서버
+role-authoritative = 권한 서버
+role-web = 웹 서버
+role-was = WAS
+role-db = 데이터베이스
+
+## 방문이 실패한 이유(브라우저)와 누구의 잘못인지
+
+fetch-bad-url = { $url }: 올바른 URL이 아닙니다({ $why }). 입력한 URL을 확인하세요
+fetch-unsupported-scheme = { $url }: { $scheme }://는 지원하지 않습니다 (http://와 https://만 됩니다)
+fetch-connect = { $host }: 연결할 수 없습니다: { $attempts }
+fetch-tls = { $host }: TLS 핸드셰이크에 실패했습니다: { $why }
+fetch-http = { $url }: { $why }
+fetch-timeout = { $url }: { $secs }초 안에 응답이 끝나지 않았습니다. 서버가 너무 느리거나 멈춰 있습니다
+fetch-bad-redirect = { $url }: 서버가 올바르지 않은 위치로 리다이렉트합니다: { $location }
+fetch-too-many-redirects = 리다이렉트가 { $limit }번을 넘었습니다 (마지막은 { $url })
+fetch-redirect-loop = 리다이렉트 루프: 이번 방문에서 { $request } 요청을 이미 보냈습니다
+name-bad = { $host }: 올바른 호스트 이름이 아닙니다({ $why })
+name-nxdomain = { $host }: 그런 호스트가 없습니다 ({ $by }에게서 받은 NXDOMAIN)
+name-no-address = { $host }: 이름은 있지만 주소가 없습니다 (A 레코드도 AAAA 레코드도 없음)
+name-failed = { $host }: { $by }에서 실패했습니다: { $why }
+name-by-resolver = 리졸버 { $server }
+name-by-iteration = 반복적 질의로 직접 찾기
+attempt-refused = 연결 거부
+attempt-timed-out = 시간 초과
+attempt-unreachable = 도달 불가
+attempt-skipped = 건너뜀 (--bind와 다른 주소 체계)
+attempt-failed = 실패
+attempt-connect-timeout = 연결 시간 초과
+attempt-no-address = 시도할 주소가 없음
+
+## roundtrip get: stderr에 쓰는 보고와 오류
+
+get-no-cache-to-manage = --no-cache: 보여 주거나 지울 호스트 캐시가 없습니다
+get-cannot-save-cache = 호스트 캐시 { $path }를 저장하지 못했습니다: { $error }
+get-fail-status = 서버의 답: { $status } (--fail)
+get-no-cache-home = 호스트 캐시를 둘 HOME이나 XDG_CACHE_HOME이 없습니다. --cache-file이나 --no-cache를 주세요
+get-bad-resolver = --resolver { $value }: ADDR이나 ADDR:PORT 꼴이 아닙니다 (IPv6는 [ADDR]:PORT)
+get-bad-seconds = { $option } { $value }: 0보다 큰 초 수가 아닙니다
+get-bad-method = -X { $value }: 메서드 토큰이 아닙니다
+get-no-nameserver = { $file }에 nameserver가 없어서, C 라이브러리처럼 127.0.0.1:53에 묻습니다
+get-service-recursive = 루트 힌트부터 직접 찾기 (포트 { $port })
+get-cache-empty = 호스트 캐시가 비어 있습니다
+get-cannot-write-cache = 호스트 캐시를 쓸 수 없습니다
+get-cache-cleared = 호스트 캐시를 비웠습니다 (항목 { $count }개)
+get-leg = { $request } -> { $status } ({ $class }); 본문 { $bytes }바이트
+get-closed-client-first = 클라이언트가 첫 FIN을 보냈으므로 TIME_WAIT는 클라이언트에 남습니다
+get-closed-server-first = 서버가 첫 FIN을 보냈으므로 TIME_WAIT는 서버에 남습니다
+get-closed-error = 오류로 끝났습니다
+get-closed = 연결 #{ $id } { $local } -> { $remote }, 요청 { $requests }개 뒤에 닫힘: { $how }
+get-phases = 구간: 이름 찾기 { $lookup }, TCP 연결 { $connect }, TLS { $tls }, 첫 바이트까지 기다림 { $wait }, 나머지 읽기 { $rest }
+get-no-lookup = 이름을 찾지 않음: 연결 #{ $id }({ $remote })을 다시 씁니다
+get-by-literal = URL (IP 주소 그대로)
+get-by-hosts-file = hosts 파일
+get-by-host-cache = 호스트 캐시 (TTL { $ttl }초 남음)
+get-by-resolver = 리졸버 { $server } (어느 캐시에도 없었음)
+get-by-recursive = 루트부터 반복적 질의로 직접 (어느 캐시에도 없었음)
+get-resolved = { $host }: { $by }에서 { $ms } ms 만에 찾음: { $addresses }
+get-attempt-connected = 연결됨
+get-attempt-cancelled = 취소됨 (다른 시도가 먼저 연결됨)
+get-attempt-refused = 거부됨 (RST: 그곳에서 기다리는 프로그램이 없음)
+get-attempt-timed-out = 응답 없음 (시간 초과)
+get-attempt = { $started } ms에 { $remote } 시도 ... { $ended } ms에 { $outcome }
+get-connected = { $local }에서 { $remote }로 연결됨 (연결 #{ $id })
+get-tls-connection = TLS 연결: { $version } / { $cipher } / { $group }
+get-alpn-accepted = ALPN: 서버가 { $alpn }을 골랐습니다
+get-alpn-none = ALPN: 서버가 프로토콜을 고르지 않았습니다 (HTTP/1.1)
+get-cert-server = 서버 인증서:
+get-cert-verified = 인증서 확인 완료: { $chain }개짜리 체인이 신뢰하는 루트로 이어지고, { $name } 이름이 들어 있습니다
+get-hsts-upgrade = HSTS: 패킷을 보내기 전에 { $from }을 { $to }로 바꿉니다: { $why }
+get-hsts-why-preload = { $domain }은 브라우저에 내장된 HSTS 프리로드 목록에 있습니다
+get-hsts-why-stored = { $domain }이 지난 방문에서 Strict-Transport-Security를 보냈습니다 ({ $seconds }초 남음)
+get-hsts-stored = HSTS: 기억했습니다. 이 호스트는 { $seconds }초 동안 https로만 접속합니다 ({ $value })
+get-hsts-removed = HSTS: max-age=0이므로 이 호스트를 잊었습니다
+get-hsts-ignored = HSTS: 헤더를 무시했습니다: { $why }
+get-hsts-preloaded = 프리로드
+get-hsts-left = { $seconds }초 남음
+get-hsts-scope-subdomains = 하위 도메인까지 https로만
+get-hsts-scope-host = 이 호스트만 https로만
+get-hsts-cleared = HSTS 저장소를 비웠습니다 ({ $count }개 항목. 프리로드 목록은 내장이라 그대로 남습니다)
+get-cannot-save-hsts = HSTS 저장소를 저장하지 못했습니다: { $error }
+cannot-start-runtime = 런타임을 시작할 수 없습니다 (요청이 아니라 이 컴퓨터의 문제입니다)
+cannot-write-stdout = 표준 출력에 쓸 수 없습니다
+
+## roundtrip lab과 roundtrip zone
+
+lab-bad-config = 랩 설정이 잘못되었습니다: { $error }
+lab-placement = 랩의 호스트: { $how }.
+lab-not-in-namespaces = 네임스페이스를 쓰지 못했습니다: { $reason }.
+lab-column-host = 호스트
+lab-column-role = 역할
+lab-column-address = 주소
+lab-column-serves = 하는 일
+lab-browser-serves = 투어의 브라우저. `roundtrip lab exec -- COMMAND`가 여기서 실행됩니다
+lab-cannot-publish = `lab exec`에 쓸 랩 정보를 내보내지 못했습니다: { $error }
+lab-try = 해 보세요:
+lab-try-exec-dig = 노트북이 ISP의 리졸버에 묻습니다
+lab-try-exec-curl = 어떤 도구든, 노트북에서
+lab-try-exec-resolver = 리졸버의 호스트에서
+lab-try-dig = ISP의 리졸버에 보내는 재귀적 질의
+lab-try-dig-norec = 루트가 com.으로 위임하는 응답
+lab-try-trace = 반복적 질의로 한 단계씩 따라가기
+lab-try-get = 웹 서버, WAS, 데이터베이스
+lab-https = HTTPS: { $name }의 { $port }번 포트, 인증서는 랩의 자체 인증 기관(CA)이 { $names } 이름으로 발급했습니다({ $made }). 이 컴퓨터의 어떤 프로그램도 이 CA를 신뢰하지 않으니, 루트 인증서를 클라이언트에 직접 건네세요. 예: curl --cacert { $root }
+lab-try-exec-curl-https = TLS 1.3, HTTP/2
+lab-publish-on-loopback = 내보내기: 전달할 것이 없습니다. 랩이 이미 이 컴퓨터의 루프백에서 돌고 있습니다(리졸버 { $resolver }, 웹 서버 { $web }).
+lab-publish-failed = 랩을 이 컴퓨터로 내보내지 못했습니다: { $error }
+lab-published = 이 컴퓨터로 내보냈습니다(모든 연결은 { $host }에서 랩으로 들어갑니다):
+lab-ctrl-c = Ctrl-C를 누르면 랩이 멈춥니다.
+lab-stopped = 랩을 멈췄습니다
+lab-no-such-host = 랩에 { $name } 호스트가 없습니다. 있는 호스트: { $hosts }
+lab-cannot-enter = { $name }에 들어갈 수 없습니다: { $error }
+lab-cannot-run = { $command }: 실행할 수 없습니다: { $error }
+zone-bad-origin = 잘못된 오리진 { $origin }: { $error }
+
+## roundtrip dig: 자체 문장 (dig 형식의 출력은 dig 그대로)
+
+dig-cannot-build = { $name }에 대한 질의를 만들 수 없습니다
+dig-malformed = { $server }의 응답 형식이 잘못되었습니다. 서버의 잘못이지 사용자의 잘못이 아닙니다
+dig-trace-header = 루트부터 내려가는 반복적 질의(RD=0), 물어본 서버마다 한 줄
+dig-trace-count = 반복적 질의 { $count }번
+
+## SQL에 바인딩한 값
+
+sql-bound = 바인딩한 값: { $values }
+
+## 순수 ACK, 그리고 두 번째 요청의 이유
+
+tcp-pure-ack = ACK      { $from } -> { $to }: seq { $seq } ack { $ack }: "{ $bytes }바이트 잘 받았습니다" (데이터 없는 순수 ACK, 아래 용어 정리의 seq와 ack 참고)
+cache-next-request = { $prefix }페이지를 다 받았습니다. 이제 사람이 하듯 검색을 합니다: { $url }. 이 페이지는 요청마다 새로 만드는 동적인 페이지라서, 웹 서버를 거쳐 WAS와 데이터베이스까지 갑니다
