@@ -550,7 +550,11 @@ fn manage_hsts(
             writeln!(
                 out,
                 "{name}\t{}\t{}",
-                t!(lang, "get-hsts-left", seconds = entry.expires.saturating_sub(now)),
+                t!(
+                    lang,
+                    "get-hsts-left",
+                    seconds = entry.expires.saturating_sub(now)
+                ),
                 scope(entry.include_subdomains)
             )?;
         }
@@ -559,7 +563,10 @@ fn manage_hsts(
         let count = hsts.list(now).len();
         hsts.clear();
         hsts.save(now).context("cannot write the HSTS store")?;
-        eprintln!("roundtrip: get: {}", t!(lang, "get-hsts-cleared", count = count));
+        eprintln!(
+            "roundtrip: get: {}",
+            t!(lang, "get-hsts-cleared", count = count)
+        );
     }
     Ok(())
 }
