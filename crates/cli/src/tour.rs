@@ -5,8 +5,8 @@ use std::path::PathBuf;
 
 use text::{Lang, t};
 
-/// `roundtrip tour [URL] [--json] [--html FILE] [--pcap FILE] [--visits N] [--fault SPEC]
-/// [--lang en|ko]`.
+/// `roundtrip tour [URL] [--json] [--html FILE] [--pcap FILE] [--keylog FILE] [--visits N]
+/// [--fault SPEC] [--lang en|ko]`.
 #[derive(clap::Args, Debug)]
 pub struct TourArgs {
     /// The URL to browse (default: the lab's home page, http://www.google.com/; on the
@@ -18,10 +18,14 @@ pub struct TourArgs {
     /// Also write the journey as a self-contained HTML page with a sequence diagram.
     #[arg(long)]
     pub html: Option<PathBuf>,
-    /// Also write the captured frames as a pcapng file, one interface per host and link
-    /// (Wireshark, tshark -r).
+    /// Also write the captured frames as a pcapng file, one interface per host and link, with
+    /// the browser's TLS secrets in a Decryption Secrets Block (Wireshark and tshark -r show
+    /// the decrypted HTTP/2 with no setup).
     #[arg(long)]
     pub pcap: Option<PathBuf>,
+    /// Also write the browser's TLS secrets in the NSS key-log format (SSLKEYLOGFILE's).
+    #[arg(long)]
+    pub keylog: Option<PathBuf>,
     /// Browse this many times: the second visit shows the caches at work.
     #[arg(long, default_value_t = 1)]
     pub visits: usize,
@@ -79,7 +83,11 @@ pub fn run(args: TourArgs, lang: Lang) -> anyhow::Result<u8> {
         )
     };
     if let Some(path) = &args.pcap {
-        wire::write_pcap(path, &tour.packets).map_err(|err| cannot_write(path, err))?;
+        wire::write_pcap_with_keylog(path, &tour.packets, Some(&tour.keylog))
+            .map_err(|err| cannot_write(path, err))?;
+    }
+    if let Some(path) = &args.keylog {
+        wire::write_keylog(path, &tour.keylog).map_err(|err| cannot_write(path, err))?;
     }
     if let Some(path) = &args.html {
         std::fs::write(path, journey::story::render_html(&tour.tellings))

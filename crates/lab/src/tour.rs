@@ -43,7 +43,11 @@
 //!                 "messages": [{ "at_ms", "from", "to", "protocol", "label", "detail",
 //!                 "source" }], "phases": [{ "name", "start_ms", "end_ms" }], "notes",
 //!                 "status" },
-//!   "wall_ms":    the tour's own wall time, lab start to lab stop
+//!   "wall_ms":    the tour's own wall time, lab start to lab stop,
+//!   "tls":        [wire::TlsSession...]  each TLS connection read from the packets with the
+//!                 browser's in-memory key log: { "client", "server", "client_hello",
+//!                 "server_hello", "version", "alpn", "certificates", "records", "http2",
+//!                 "http1", "handshake", "gaps", "notes" }
 //! }
 //! ```
 //! Times in `story` are milliseconds from the first visit's start; fields are only added.
@@ -209,6 +213,11 @@ pub struct Tour {
     pub tellings: Vec<journey::story::Story>,
     /// Wall-clock milliseconds the tour took, lab start to lab stop.
     pub wall_ms: f64,
+    /// Each TLS connection, read from the packets with the browser's secrets.
+    pub tls: Vec<wire::TlsSession>,
+    /// The browser's TLS secrets (NSS key-log lines: `--keylog`, and the pcapng's DSB).
+    #[serde(skip)]
+    pub keylog: wire::KeyLog,
 }
 
 /// Why a tour could not be told.
@@ -301,10 +310,15 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
         .network()
         .is_none()
         .then_some(IpAddr::V4(config.browser));
+    // The browser trusts the lab's own CA (and only this browser does), and keeps the TLS
+    // secrets in memory so that the story can read the encrypted records it captured.
+    let key_log = Arc::new(MemoryKeyLog::default());
     let browser_config = browser::BrowserConfig {
         bind: source,
         // A lab's faults should show in seconds, not minutes.
         request_timeout: Duration::from_secs_f64(config.web.upstream_timeout + 5.0),
+        extra_roots: vec![lab.ca.root_der().clone()],
+        key_log: Some(key_log.clone()),
         ..browser::BrowserConfig::default()
     };
     let names = browser::Names::new(
@@ -434,6 +448,8 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
     let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
 
     let connections = wire::connections(&packets);
+    let keylog = key_log.take();
+    let tls = wire::tls_sessions(&packets, &keylog);
     let events = collector.events();
     let facts = story::Facts {
         lang: options.lang,
@@ -447,6 +463,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
         time_wait: &time_wait,
         capture: &capture_status,
         resolver_cache: &resolver_cache[options.lang.index()],
+        tls: &tls,
     };
     let story = story::build(&url, &facts);
     let mut tellings = vec![story.clone()];
@@ -475,7 +492,28 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
         story,
         tellings,
         wall_ms,
+        tls,
+        keylog,
     })
+}
+
+/// The browser's TLS secrets, kept in memory for the story (rustls's KeyLog).
+#[derive(Debug, Default)]
+struct MemoryKeyLog(std::sync::Mutex<wire::KeyLog>);
+
+impl MemoryKeyLog {
+    fn take(&self) -> wire::KeyLog {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+impl rustls::KeyLog for MemoryKeyLog {
+    fn log(&self, label: &str, client_random: &[u8], secret: &[u8]) {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .add(label, client_random, secret);
+    }
 }
 
 /// Milliseconds from `t0` to `at` (negative when `at` is earlier).

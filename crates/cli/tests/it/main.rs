@@ -8,6 +8,7 @@ mod lab_up; // `roundtrip lab up --config` / `lab config`: the table, a request 
 mod resolver_interop; // `roundtrip serve resolver` against Unbound (differential) and through NSD
 mod serve_web_tls; // `roundtrip serve web --tls-cert/--tls-key`: HTTPS + HTTP/2 with curl; a bad key refused
 mod tour; // `roundtrip tour`: the whole lab in a block, the journey's JSON, faults, pcap, HTML in Chromium
+mod tour_https; // an https:// tour: TLS and HTTP/2 from the decrypted packets, the DSB pcapng, --keylog
 mod tour_lang; // the tour in Korean: no English outside protocol tokens, --lang and LANG, the page in Chromium
 mod tour_story; // the story teaches: pcap-backed wire lines, NODATA, pure ACKs, the close, SQL values, why
 mod was_crash; // `roundtrip serve was` killed (SIGKILL) mid-stream of POSTs loses no row it answered 201 for

@@ -44,6 +44,8 @@ pub(super) struct Facts<'a> {
     pub time_wait: &'a [TimeWaitSeen],
     pub capture: &'a CaptureStatus,
     pub resolver_cache: &'a [(f64, String)],
+    /// Each TLS connection, read from the packets with the browser's secrets.
+    pub tls: &'a [wire::TlsSession],
 }
 
 /// Who is who: lane names by address.
@@ -141,6 +143,7 @@ pub(super) fn build(url: &str, facts: &Facts) -> Story {
     tell_cache_checks(&mut story, facts);
     tell_dns(&mut story, facts, &hosts);
     tell_tcp_and_request(&mut story, facts, &hosts);
+    tell_tls(&mut story, facts, &hosts);
     tell_server_side(&mut story, facts, &hosts);
     tell_response_and_close(&mut story, facts, &hosts);
     tell_links(&mut story, facts, &hosts);
@@ -1118,6 +1121,250 @@ fn tell_handshake(
                     bytes = segment.len
                 ),
             );
+        }
+    }
+}
+
+/// TLS from the packets (RFC 8446): the hellos in the clear, then what the browser's logged
+/// secrets open — the server's encrypted handshake, both Finished, the HTTP/2 frames — and a
+/// record no secret opens, said to be so. The client's messages belong to step 3, the server's
+/// answer to the request (its HEADERS and DATA on a request's stream) to step 5.
+fn tell_tls(story: &mut Story, facts: &Facts, hosts: &Hosts) {
+    use wire::tls::{HandshakeMessage, Http2Payload, Protection, RecordContent, Side};
+    let lang = facts.lang;
+    let list = |items: Vec<String>| {
+        if items.is_empty() {
+            "-".to_owned()
+        } else {
+            items.join(", ")
+        }
+    };
+    for session in facts
+        .tls
+        .iter()
+        .filter(|s| hosts.browser.contains(&s.client.ip()) && hosts.web.contains(&s.server.ip()))
+    {
+        let (client, server) = (hosts.name(session.client), hosts.name(session.server));
+        let ends = |side: Side| match side {
+            Side::Client => (client.as_str(), server.as_str()),
+            Side::Server => (server.as_str(), client.as_str()),
+        };
+        let mut line = |step: (u8, &str), at: SystemTime, text: String| {
+            story.line(step.0, step.1, ms_between(facts.t0, at), Source::Wire, text);
+        };
+        for record in &session.records {
+            let (from, to) = ends(record.from);
+            if let Protection::Undecryptable(why) = &record.protection {
+                line(
+                    STEP_TCP,
+                    record.at,
+                    t!(
+                        lang,
+                        "tls-undecryptable",
+                        from = from,
+                        to = to,
+                        bytes = record.len,
+                        why = serde_json::to_value(why)
+                            .ok()
+                            .and_then(|v| v
+                                .get("label")
+                                .and_then(|l| l.as_str())
+                                .map(str::to_owned))
+                            .unwrap_or_else(|| format!("{why:?}"))
+                    ),
+                );
+                continue;
+            }
+            match &record.content {
+                RecordContent::Handshake { messages } => {
+                    for message in messages {
+                        let text = match message {
+                            HandshakeMessage::ClientHello(hello) => t!(
+                                lang,
+                                "tls-client-hello",
+                                from = from,
+                                to = to,
+                                sni = hello.server_name.as_deref().unwrap_or("-"),
+                                alpn = list(hello.alpn.clone()),
+                                versions = list(
+                                    hello
+                                        .supported_versions
+                                        .iter()
+                                        .map(ToString::to_string)
+                                        .collect()
+                                ),
+                                groups = list(
+                                    hello
+                                        .key_share_groups
+                                        .iter()
+                                        .map(ToString::to_string)
+                                        .collect()
+                                )
+                            ),
+                            HandshakeMessage::ServerHello(hello) => t!(
+                                lang,
+                                "tls-server-hello",
+                                from = from,
+                                to = to,
+                                version = hello.version().to_string(),
+                                suite = hello.cipher_suite.to_string(),
+                                group = hello
+                                    .key_share_group
+                                    .map_or("-".to_owned(), |g| g.to_string())
+                            ),
+                            HandshakeMessage::EncryptedExtensions { alpn, .. } => t!(
+                                lang,
+                                "tls-encrypted-extensions",
+                                from = from,
+                                alpn = alpn.as_deref().unwrap_or("-")
+                            ),
+                            HandshakeMessage::Certificate { chain } => {
+                                let mut text =
+                                    t!(lang, "tls-certificate", from = from, count = chain.len());
+                                for cert in chain {
+                                    text.push_str("\n  ");
+                                    text.push_str(&t!(
+                                        lang,
+                                        "tls-certificate-entry",
+                                        subject = cert.subject.as_str(),
+                                        issuer = cert.issuer.as_str(),
+                                        until = cert.not_after.as_str(),
+                                        san = list(cert.san.clone())
+                                    ));
+                                }
+                                text
+                            }
+                            HandshakeMessage::CertificateVerify { scheme, .. } => t!(
+                                lang,
+                                "tls-certificate-verify",
+                                from = from,
+                                scheme = scheme.to_string()
+                            ),
+                            HandshakeMessage::Finished { .. } => {
+                                t!(lang, "tls-finished", from = from, to = to)
+                            }
+                            HandshakeMessage::NewSessionTicket { lifetime } => {
+                                t!(lang, "tls-session-ticket", from = from, seconds = *lifetime)
+                            }
+                            other => t!(
+                                lang,
+                                "tls-handshake-other",
+                                from = from,
+                                name = other.name()
+                            ),
+                        };
+                        line(STEP_TCP, record.at, text);
+                    }
+                }
+                RecordContent::Alert(alert) => line(
+                    STEP_RESPONSE,
+                    record.at,
+                    t!(lang, "tls-alert", from = from, to = to, name = alert.name),
+                ),
+                _ => {}
+            }
+        }
+        if let Some(timing) = &session.handshake {
+            line(
+                STEP_TCP,
+                timing.done_at,
+                t!(
+                    lang,
+                    "tls-handshake-done",
+                    version = session.version.map_or("-".to_owned(), |v| v.to_string()),
+                    alpn = session.alpn.as_deref().unwrap_or("-"),
+                    trips = timing.round_trips,
+                    ms = format!("{:.3}", timing.duration.as_secs_f64() * 1000.0)
+                ),
+            );
+        }
+        for frame in &session.http2 {
+            let (from, to) = ends(frame.from);
+            // The server's frames on a request's stream are the response (step 5).
+            let step = if frame.from == Side::Server && frame.stream != 0 {
+                STEP_RESPONSE
+            } else {
+                STEP_TCP
+            };
+            let text = match &frame.payload {
+                Http2Payload::Preface => t!(lang, "h2-preface", from = from),
+                Http2Payload::Settings { ack: true, .. } => {
+                    t!(lang, "h2-settings-ack", from = from, to = to)
+                }
+                Http2Payload::Settings { values, .. } => t!(
+                    lang,
+                    "h2-settings",
+                    from = from,
+                    values = list(
+                        values
+                            .iter()
+                            .map(|v| format!("{} {}", v.name, v.value))
+                            .collect()
+                    )
+                ),
+                Http2Payload::Headers { headers, .. }
+                | Http2Payload::Continuation { headers, .. }
+                    if !headers.is_empty() =>
+                {
+                    let mut text = t!(
+                        lang,
+                        "h2-headers",
+                        from = from,
+                        to = to,
+                        stream = frame.stream
+                    );
+                    for (name, value) in headers {
+                        text.push_str(&format!("\n  {name}: {value}"));
+                    }
+                    text
+                }
+                Http2Payload::Data {
+                    len,
+                    end_stream: true,
+                } => t!(
+                    lang,
+                    "h2-data-end",
+                    from = from,
+                    to = to,
+                    stream = frame.stream,
+                    bytes = *len
+                ),
+                Http2Payload::Data { len, .. } => t!(
+                    lang,
+                    "h2-data",
+                    from = from,
+                    to = to,
+                    stream = frame.stream,
+                    bytes = *len
+                ),
+                Http2Payload::WindowUpdate { increment } => t!(
+                    lang,
+                    "h2-window-update",
+                    from = from,
+                    stream = frame.stream,
+                    bytes = *increment
+                ),
+                Http2Payload::Goaway {
+                    last_stream, error, ..
+                } => t!(
+                    lang,
+                    "h2-goaway",
+                    from = from,
+                    last = *last_stream,
+                    error = *error
+                ),
+                Http2Payload::RstStream { error, .. } => t!(
+                    lang,
+                    "h2-rst-stream",
+                    from = from,
+                    stream = frame.stream,
+                    error = *error
+                ),
+                Http2Payload::Ping { ack: true, .. } => t!(lang, "h2-ping-ack", from = from),
+                Http2Payload::Ping { .. } => t!(lang, "h2-ping", from = from),
+                _ => continue,
+            };
+            line(step, frame.at, text);
         }
     }
 }
