@@ -48,6 +48,17 @@ impl FetchError {
                 "fetch-redirect-loop",
                 request = format!("{method} {url}")
             ),
+            FetchError::AfterHsts {
+                from,
+                domain,
+                source,
+            } => t!(
+                lang,
+                "fetch-after-hsts",
+                error = source.describe(lang),
+                from = from,
+                domain = domain
+            ),
         }
     }
 }

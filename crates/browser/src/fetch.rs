@@ -229,6 +229,14 @@ pub enum FetchError {
     /// A redirect back to a request already made in this visit.
     #[error("redirect loop: {method} {url} was already requested in this visit")]
     RedirectLoop { method: String, url: String },
+    /// A request HSTS had turned from `http://` into `https://` failed (the server may not
+    /// speak TLS: `--no-hsts` asks for plain HTTP).
+    #[error("{source} (HSTS had made {from} https://, because {domain} is HTTPS-only)")]
+    AfterHsts {
+        from: String,
+        domain: String,
+        source: Box<FetchError>,
+    },
 }
 
 fn describe_attempts(attempts: &[Attempt], timed_out: bool) -> String {
@@ -346,7 +354,22 @@ impl Browser {
                 });
             }
             let upgrade = self.hsts_upgrade(&mut url);
-            let (mut leg, response_body) = self.leg(&method, &url, &body).await?;
+            let (mut leg, response_body) = match self.leg(&method, &url, &body).await {
+                Ok(done) => done,
+                Err(err) => {
+                    return Err(match upgrade {
+                        Some(upgrade) => FetchError::AfterHsts {
+                            domain: match &upgrade.because {
+                                crate::hsts::HstsMatch::Preload { domain, .. }
+                                | crate::hsts::HstsMatch::Stored { domain, .. } => domain.clone(),
+                            },
+                            from: upgrade.from,
+                            source: Box::new(err),
+                        },
+                        None => err,
+                    });
+                }
+            };
             leg.hsts_upgrade = upgrade;
             leg.hsts_header = self.hsts_header(&url, &leg.response_headers);
             let location = match leg.status {

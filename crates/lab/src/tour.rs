@@ -273,6 +273,23 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
     if options.visits == 0 {
         return Err(TourError::Usage(text::t!(options.lang, "tour-visits-zero")));
     }
+    // The loss fault needs routers of the lab's own: refused before anything starts.
+    if options.fault == Some(Fault::Loss) {
+        let why = match (planned.placement, crate::netns::isolation()) {
+            (crate::config::Placement::Loopback, _) => {
+                Some(text::t!(options.lang, "tour-loss-loopback-config"))
+            }
+            (_, crate::netns::Isolation::Refused { reason }) => Some(reason.clone()),
+            _ => None,
+        };
+        if let Some(why) = why {
+            return Err(TourError::Usage(text::t!(
+                options.lang,
+                "tour-loss-needs-network",
+                why = why
+            )));
+        }
+    }
 
     let collector = Arc::new(journey::Collector::default());
     let started = Instant::now();

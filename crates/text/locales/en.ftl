@@ -239,6 +239,8 @@ html-language-name = English
 tour-summary = { $packets } packets captured, { $connections } TCP connections; the tour took { $ms } ms.
 tour-pcap-written = packets written to { $path } (tshark -r { $path })
 tour-html-written = sequence diagram written to { $path } (English and Korean, with a switch)
+tour-loss-needs-network = --fault loss drops packets in a router of the lab's own network, and this lab has none: { $why }
+tour-loss-loopback-config = the config places the lab on this machine's loopback (placement = loopback)
 tour-lab-failed = the lab could not start: { $error }
 cannot-write = cannot write { $path }: { $error }
 tour-visits-zero = --visits must be at least 1
@@ -265,6 +267,7 @@ fetch-http = { $url }: { $why }
 fetch-timeout = { $url }: no complete response within { $secs } s: the server is too slow or stuck
 fetch-bad-redirect = { $url }: the server redirects to an invalid location { $location }
 fetch-too-many-redirects = more than { $limit } redirects (the last to { $url })
+fetch-after-hsts = { $error } (HSTS had made { $from } https://: { $domain } is HTTPS-only; --no-hsts asks for plain HTTP)
 fetch-redirect-loop = redirect loop: { $request } was already requested in this visit
 name-bad = { $host }: not a valid host name ({ $why })
 name-nxdomain = { $host }: no such host (NXDOMAIN from { $by })

@@ -240,6 +240,8 @@ html-language-name = 한국어
 tour-summary = 패킷 { $packets }개를 캡처했고 TCP 연결은 { $connections }개였습니다. 투어에 { $ms } ms 걸렸습니다.
 tour-pcap-written = 패킷을 { $path }에 저장했습니다 (tshark -r { $path })
 tour-html-written = 시퀀스 다이어그램을 { $path }에 저장했습니다 (한국어와 영어, 전환 버튼 있음)
+tour-loss-needs-network = --fault loss는 랩 자체 네트워크의 라우터에서 패킷을 버리는데, 이 랩에는 그런 네트워크가 없습니다: { $why }
+tour-loss-loopback-config = 설정이 랩을 이 컴퓨터의 루프백에 두었습니다 (placement = loopback)
 tour-lab-failed = 랩을 시작하지 못했습니다: { $error }
 cannot-write = { $path }에 쓸 수 없습니다: { $error }
 tour-visits-zero = --visits는 1 이상이어야 합니다
@@ -266,6 +268,7 @@ fetch-http = { $url }: { $why }
 fetch-timeout = { $url }: { $secs }초 안에 응답이 끝나지 않았습니다. 서버가 너무 느리거나 멈춰 있습니다
 fetch-bad-redirect = { $url }: 서버가 올바르지 않은 위치로 리다이렉트합니다: { $location }
 fetch-too-many-redirects = 리다이렉트가 { $limit }번을 넘었습니다 (마지막은 { $url })
+fetch-after-hsts = { $error } (HSTS 때문에 { $from }을 https://로 바꿨습니다. { $domain }은 HTTPS 전용입니다. 평문 HTTP가 필요하면 --no-hsts)
 fetch-redirect-loop = 리다이렉트 루프: 이번 방문에서 { $request } 요청을 이미 보냈습니다
 name-bad = { $host }: 올바른 호스트 이름이 아닙니다({ $why })
 name-nxdomain = { $host }: 그런 호스트가 없습니다 ({ $by }에게서 받은 NXDOMAIN)

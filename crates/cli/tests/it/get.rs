@@ -102,11 +102,49 @@ fn get(args: &[&str]) -> Output {
     for name in ["LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"] {
         command.env_remove(name);
     }
+    // The HSTS store in a directory of the test run's own, not the user's profile.
     command
+        .env(
+            "XDG_CACHE_HOME",
+            std::env::temp_dir().join(format!("rt-get-profile-{}", std::process::id())),
+        )
         .arg("get")
         .args(args)
         .output()
         .expect("roundtrip get runs")
+}
+
+#[test]
+fn the_hsts_preload_list_sends_http_to_https_and_says_so_when_that_fails() {
+    let listed = get(&["--hsts-list"]);
+    assert_eq!(listed.status.code(), Some(0));
+    assert!(
+        text(&listed.stdout).starts_with("google.com\tpreloaded\thttps only, with its subdomains"),
+        "{}",
+        text(&listed.stdout)
+    );
+    // A plain HTTP server under a preloaded name: the browser goes to https:// before any
+    // packet, the handshake fails, and the error says HSTS did it and how to ask for http.
+    let site = Site::start();
+    let url = format!("http://www.google.com:{}/ok", site.addr.port());
+    let hosts = std::env::temp_dir().join(format!("rt-hsts-hosts-{}", std::process::id()));
+    std::fs::write(&hosts, format!("{} www.google.com\n", site.addr.ip())).unwrap();
+    let out = get(&["--no-cache", "--hosts-file", hosts.to_str().unwrap(), &url]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = text(&out.stderr);
+    assert!(
+        err.contains("HSTS had made") && err.contains("--no-hsts"),
+        "{err}"
+    );
+    let plain = get(&[
+        "--no-cache",
+        "--no-hsts",
+        "--hosts-file",
+        hosts.to_str().unwrap(),
+        &url,
+    ]);
+    assert_eq!(plain.status.code(), Some(0), "{}", text(&plain.stderr));
+    let _ = std::fs::remove_file(hosts);
 }
 
 fn text(bytes: &[u8]) -> String {
@@ -295,7 +333,9 @@ fn recursive_resolution_walks_the_lab_then_the_host_cache_file_answers() {
     let url = format!("http://www.google.com:{}/ok", site.addr.port());
     let cache = zones.dir.join("hosts.json");
     let hints = zones.root_hints();
+    // www.google.com is on the HSTS preload list, and this test's server speaks plain HTTP.
     let args = [
+        "--no-hsts",
         "--recursive",
         "--root-hints",
         hints.to_str().unwrap(),

@@ -526,10 +526,15 @@ fn the_loss_fault_on_loopback_is_refused_before_anything_starts() {
         .args(["tour", "--fault", "loss"])
         .output()
         .unwrap();
-    assert_eq!(output.status.code(), Some(1));
+    assert_eq!(
+        output.status.code(),
+        Some(2),
+        "a usage the lab cannot serve"
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
-        stderr.contains("the loss fault") && stderr.contains("runs on loopback"),
+        stderr.contains("--fault loss drops packets in a router of the lab's own network")
+            && stderr.contains(lab::netns::NO_NAMESPACES_ENV),
         "{stderr}"
     );
 }
