@@ -17,8 +17,8 @@ pub enum LabCommand {
         #[arg(long)]
         dns_port: Option<u16>,
         /// Also forward the resolver and the web server to loopback addresses of this machine
-        /// (the config's [publish]: 127.0.0.1:1053 and 127.0.0.1:8080 by default), for tools
-        /// that cannot run inside the lab.
+        /// (the config's [publish]: 127.0.0.1:1053, 127.0.0.1:8080 and 127.0.0.1:8443 by
+        /// default), for tools that cannot run inside the lab.
         #[arg(long)]
         publish: bool,
     },
@@ -256,6 +256,7 @@ fn publish_ports(
         laptop,
         (config.publish.dns, config.resolver_addr()),
         (config.publish.http, config.web_addr()),
+        (config.publish.https, config.web_https_addr()),
     )
     .map_err(|err| {
         eprintln!(
@@ -275,17 +276,16 @@ fn publish_ports(
             forward.service, forward.local, forward.target, forward.protocols
         );
     }
-    let (dns, http) = (config.publish.dns, config.publish.http);
+    let (dns, https) = (config.publish.dns, config.publish.https);
+    println!("  dig @{} -p {} {}", dns.ip(), dns.port(), config.web.name);
     println!(
-        "  dig @{} -p {} {}    curl --resolve {}:{}:{} http://{}:{}/",
-        dns.ip(),
-        dns.port(),
+        "  curl --cacert {} --resolve {}:{}:{} https://{}:{}/",
+        running.ca.root_path().display(),
         config.web.name,
+        https.port(),
+        https.ip(),
         config.web.name,
-        http.port(),
-        http.ip(),
-        config.web.name,
-        http.port()
+        https.port()
     );
     Ok(Some(published))
 }

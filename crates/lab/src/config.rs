@@ -94,8 +94,10 @@ pub struct Publish {
     pub enabled: bool,
     /// Where the resolver is published (UDP and TCP).
     pub dns: SocketAddr,
-    /// Where the web server is published (TCP).
+    /// Where the web server's HTTP port is published (TCP).
     pub http: SocketAddr,
+    /// Where the web server's HTTPS port is published (TCP; TLS end to end, not terminated).
+    pub https: SocketAddr,
 }
 
 impl Default for Publish {
@@ -104,6 +106,7 @@ impl Default for Publish {
             enabled: false,
             dns: SocketAddr::from(([127, 0, 0, 1], 1053)),
             http: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            https: SocketAddr::from(([127, 0, 0, 1], 8443)),
         }
     }
 }
@@ -544,6 +547,7 @@ impl LabConfig {
             enabled: raw.publish.enabled.unwrap_or(false),
             dns: published(&raw.publish.dns, "publish.dns", defaults.dns)?,
             http: published(&raw.publish.http, "publish.http", defaults.http)?,
+            https: published(&raw.publish.https, "publish.https", defaults.https)?,
         };
         let mut config = LabConfig {
             publish,
@@ -812,6 +816,7 @@ struct RawPublish {
     enabled: Option<bool>,
     dns: Option<Spanned<String>>,
     http: Option<Spanned<String>>,
+    https: Option<Spanned<String>>,
 }
 
 #[derive(Deserialize, Default)]

@@ -1,4 +1,5 @@
-//! `lab up --publish`: the lab's resolver and web server forwarded to loopback addresses of this
+//! `lab up --publish`: the lab's resolver and web server (HTTP and HTTPS) forwarded to loopback
+//! addresses of this
 //! machine, for tools that cannot run inside the lab (`lab exec` is the way for those that can).
 //!
 //! Publishing enters at [`Published::start`], called from a thread in this machine's own
@@ -55,12 +56,15 @@ pub struct Published {
 }
 
 impl Published {
-    /// Listens on `dns` and `http` here and forwards them to `resolver` and `web` in the lab,
-    /// from `from` (the browser's host). Fails if an address here cannot be bound.
+    /// Listens on `dns`, `http` and `https` here and forwards them to `resolver`, `web` and
+    /// `web_tls` in the lab, from `from` (the browser's host). TLS is not terminated: the
+    /// bytes are copied, so a client sees the lab's own certificate. Fails if an address here
+    /// cannot be bound.
     pub fn start(
         from: Arc<Netns>,
         (dns, resolver): (SocketAddr, SocketAddr),
         (http, web): (SocketAddr, SocketAddr),
+        (https, web_tls): (SocketAddr, SocketAddr),
     ) -> io::Result<Published> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
@@ -72,7 +76,7 @@ impl Published {
             let what = what.to_owned();
             move |err: io::Error| io::Error::new(err.kind(), format!("{what} on {addr}: {err}"))
         };
-        let (dns_udp, dns_tcp, http_tcp) = runtime.block_on(async {
+        let (dns_udp, dns_tcp, http_tcp, https_tcp) = runtime.block_on(async {
             let dns_udp = UdpSocket::bind(dns)
                 .await
                 .map_err(context("publishing DNS (UDP)", dns))?;
@@ -82,7 +86,10 @@ impl Published {
             let http_tcp = TcpListener::bind(http)
                 .await
                 .map_err(context("publishing HTTP", http))?;
-            io::Result::Ok((dns_udp, dns_tcp, http_tcp))
+            let https_tcp = TcpListener::bind(https)
+                .await
+                .map_err(context("publishing HTTPS", https))?;
+            io::Result::Ok((dns_udp, dns_tcp, http_tcp, https_tcp))
         })?;
         let forwards = vec![
             Forward {
@@ -97,10 +104,17 @@ impl Published {
                 target: web,
                 protocols: "tcp",
             },
+            Forward {
+                service: "https",
+                local: https_tcp.local_addr()?,
+                target: web_tls,
+                protocols: "tcp",
+            },
         ];
         runtime.spawn(forward_udp(dns_udp, resolver, maker.clone()));
         runtime.spawn(forward_tcp(dns_tcp, resolver, maker.clone()));
-        runtime.spawn(forward_tcp(http_tcp, web, maker));
+        runtime.spawn(forward_tcp(http_tcp, web, maker.clone()));
+        runtime.spawn(forward_tcp(https_tcp, web_tls, maker));
         Ok(Published {
             forwards,
             _runtime: runtime,

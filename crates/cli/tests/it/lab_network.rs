@@ -553,10 +553,18 @@ fn lab_up_publish_forwards_the_resolver_and_the_web_server_to_loopback() {
     };
     // Addresses of this test's own, so no port on the host is assumed free.
     let block = test_support::LoopbackBlock::claim();
-    let (dns, http) = (block.addr(1, 1053), block.addr(1, 8080));
+    let (dns, http, https) = (
+        block.addr(1, 1053),
+        block.addr(1, 8080),
+        block.addr(1, 8443),
+    );
     let config = lab::LabConfig::default_text()
         .replace("dns = \"127.0.0.1:1053\"", &format!("dns = \"{dns}\""))
-        .replace("http = \"127.0.0.1:8080\"", &format!("http = \"{http}\""));
+        .replace("http = \"127.0.0.1:8080\"", &format!("http = \"{http}\""))
+        .replace(
+            "https = \"127.0.0.1:8443\"",
+            &format!("https = \"{https}\""),
+        );
     let config_file = scratch.0.join("lab.toml");
     std::fs::write(&config_file, config).unwrap();
     let mut lab = ChildGuard(
@@ -613,9 +621,33 @@ fn lab_up_publish_forwards_the_resolver_and_the_web_server_to_loopback() {
         ])
         .output()
         .unwrap();
-    // The published port is the lab's port 80, which answers 301 to https:// (only the
-    // resolver and port 80 are published so far).
+    // The published port is the lab's port 80, which answers 301 to https://.
     assert_eq!(String::from_utf8_lossy(&curl.stdout), "301");
+    // HTTPS, end to end: the lab's own certificate, checked against the lab's root.
+    let root = scratch.0.join("state/roundtrip/ca/root.pem");
+    let curl = Command::new("curl")
+        .args([
+            "-s",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code} %{http_version}",
+            "--cacert",
+        ])
+        .arg(&root)
+        .args([
+            "--resolve",
+            &format!("www.google.com:{}:{}", https.port(), https.ip()),
+            &format!("https://www.google.com:{}/", https.port()),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&curl.stdout),
+        "200 2",
+        "{}",
+        String::from_utf8_lossy(&curl.stderr)
+    );
     // SAFETY: kill on the pid of a child this test started.
     unsafe { libc::kill(lab.0.id() as i32, libc::SIGINT) };
     assert!(lab.exited_within(Duration::from_secs(10)).is_some());
