@@ -52,8 +52,11 @@ pub fn load_config(path: Option<&PathBuf>, lang: Lang) -> Result<lab::LabConfig,
 /// Prints where the lab's hosts live and its address table.
 pub fn print_table(running: &lab::RunningLab, lang: Lang) {
     let placement = &running.placement;
-    println!("{}", t!(lang, "lab-placement", how = &placement.how));
-    if let Some(reason) = &placement.fallback_reason {
+    println!(
+        "{}",
+        t!(lang, "lab-placement", how = placement.how_text(lang))
+    );
+    if let Some(reason) = &placement.fallback_text(lang) {
         println!("{}", t!(lang, "lab-not-in-namespaces", reason = reason));
     }
     println!();

@@ -119,10 +119,54 @@ pub struct RunningLab {
 pub struct Placement {
     /// Each host a network namespace of its own.
     pub namespaces: bool,
-    /// How the namespaces were made: `root`, or `user namespace (uid N)`.
+    /// How the namespaces were made: `root`, or `user namespace (uid N)` (English).
     pub how: String,
-    /// When on loopback although the config asked for namespaces: why.
+    /// When on loopback although the config asked for namespaces: why (English).
     pub fallback_reason: Option<String>,
+    /// The user namespace's outside uid, when the lab is in one.
+    pub user_namespace_uid: Option<u32>,
+    /// The fallback's reason, to be told in any language.
+    pub fallback: Option<netns::Refusal>,
+}
+
+impl Placement {
+    fn loopback(fallback: Option<netns::Refusal>) -> Placement {
+        let mut placement = Placement {
+            namespaces: false,
+            how: String::new(),
+            fallback_reason: fallback.as_ref().map(|r| r.text(text::Lang::En)),
+            user_namespace_uid: None,
+            fallback,
+        };
+        placement.how = placement.how_text(text::Lang::En);
+        placement
+    }
+
+    fn namespaces(user_namespace_uid: Option<u32>) -> Placement {
+        let mut placement = Placement {
+            namespaces: true,
+            how: String::new(),
+            fallback_reason: None,
+            user_namespace_uid,
+            fallback: None,
+        };
+        placement.how = placement.how_text(text::Lang::En);
+        placement
+    }
+
+    /// Where the hosts live, in `lang`.
+    pub fn how_text(&self, lang: text::Lang) -> String {
+        match (self.namespaces, self.user_namespace_uid) {
+            (false, _) => text::t!(lang, "placement-loopback"),
+            (true, Some(uid)) => text::t!(lang, "placement-user-namespace", uid = uid),
+            (true, None) => text::t!(lang, "placement-root"),
+        }
+    }
+
+    /// Why the lab is on loopback although its config asked for namespaces, in `lang`.
+    pub fn fallback_text(&self, lang: text::Lang) -> Option<String> {
+        self.fallback.as_ref().map(|r| r.text(lang))
+    }
 }
 
 /// Starts the lab of `config` with `faults`, every part reporting into `reporter`.
@@ -133,47 +177,29 @@ pub fn start(
 ) -> Result<RunningLab, LabError> {
     let isolation = netns::isolation();
     let (config, network, placement) = match config.placement {
-        config::Placement::Loopback => (
-            config.clone(),
-            None,
-            Placement {
-                namespaces: false,
-                how: "loopback addresses of this machine".into(),
-                fallback_reason: None,
-            },
-        ),
+        config::Placement::Loopback => (config.clone(), None, Placement::loopback(None)),
         config::Placement::Namespaces => {
-            let fallback = |reason: String| {
+            let fallback = |refusal: netns::Refusal| {
                 (
                     config.on_loopback(),
                     None,
-                    Placement {
-                        namespaces: false,
-                        how: "loopback addresses of this machine".into(),
-                        fallback_reason: Some(reason),
-                    },
+                    Placement::loopback(Some(refusal)),
                 )
             };
             match isolation {
-                netns::Isolation::Refused { reason } => fallback(reason.clone()),
+                netns::Isolation::Refused { refusal, .. } => fallback(refusal.clone()),
                 _ => match network::Network::build(&config.topology()) {
                     Ok(network) => (
                         config.clone(),
                         Some(network),
-                        Placement {
-                            namespaces: true,
-                            how: match isolation {
-                                netns::Isolation::UserNamespace { uid, .. } => {
-                                    format!(
-                                        "network namespaces in a user namespace (uid {uid} as root inside)"
-                                    )
-                                }
-                                _ => "network namespaces (as root)".into(),
-                            },
-                            fallback_reason: None,
-                        },
+                        Placement::namespaces(match isolation {
+                            netns::Isolation::UserNamespace { uid, .. } => Some(*uid),
+                            _ => None,
+                        }),
                     ),
-                    Err(err) => fallback(format!("the lab's network could not be built: {err}")),
+                    Err(err) => fallback(netns::Refusal::NetworkNotBuilt {
+                        error: err.to_string(),
+                    }),
                 },
             }
         }

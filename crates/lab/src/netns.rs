@@ -44,9 +44,91 @@ pub enum Isolation {
     /// No namespaces: the lab runs on loopback addresses. `reason` says which check refused
     /// and which setting allows it.
     Refused {
-        /// Why, in one sentence.
+        /// Why, in one sentence (English, for logs and `--json`).
         reason: String,
+        /// Why, to be told in any language ([`Refusal::text`]).
+        refusal: Refusal,
     },
+}
+
+/// Why the lab cannot have namespaces of its own.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "refusal", rename_all = "snake_case")]
+pub enum Refusal {
+    /// The process did not enter a user namespace at its start.
+    NotEnteredAtStart,
+    /// [`NO_NAMESPACES_ENV`] asks for the loopback lab.
+    Forced,
+    /// The kernel refused a step; `by` names the setting that did, when one can be read.
+    Refused {
+        /// The step: `unshare(CLONE_NEWUSER)`, `writing /proc/self/uid_map`.
+        step: String,
+        /// The kernel's error.
+        error: String,
+        /// Which setting refused it.
+        by: RefusedBy,
+    },
+    /// The namespaces were made but the network could not be built in them.
+    NetworkNotBuilt {
+        /// Why.
+        error: String,
+    },
+}
+
+/// The setting that refuses user namespaces, as read from the sysctls that can.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefusedBy {
+    /// kernel.apparmor_restrict_unprivileged_userns=1 (Ubuntu 24.04).
+    AppArmor,
+    /// kernel.unprivileged_userns_clone=0 (older Debian).
+    UnprivilegedUsernsClone,
+    /// user.max_user_namespaces=0.
+    MaxUserNamespaces,
+    /// EINVAL: the process had threads already.
+    Threads,
+    /// EPERM with no sysctl against it: seccomp (a container) or a security module.
+    SeccompOrModule,
+    /// The kernel said no more.
+    Unknown,
+}
+
+impl Refusal {
+    /// The refusal in `lang`, one sentence that names the setting and how to allow it.
+    pub fn text(&self, lang: text::Lang) -> String {
+        use text::t;
+        match self {
+            Refusal::NotEnteredAtStart => t!(lang, "netns-not-entered"),
+            Refusal::Forced => t!(lang, "netns-forced", variable = NO_NAMESPACES_ENV),
+            Refusal::NetworkNotBuilt { error } => {
+                t!(lang, "netns-network-not-built", error = error)
+            }
+            Refusal::Refused { step, error, by } => {
+                let setting = match by {
+                    RefusedBy::AppArmor => t!(lang, "netns-by-apparmor"),
+                    RefusedBy::UnprivilegedUsernsClone => t!(lang, "netns-by-userns-clone"),
+                    RefusedBy::MaxUserNamespaces => t!(lang, "netns-by-max-user-namespaces"),
+                    RefusedBy::Threads => t!(lang, "netns-by-threads"),
+                    RefusedBy::SeccompOrModule => t!(lang, "netns-by-seccomp"),
+                    RefusedBy::Unknown => t!(lang, "netns-by-unknown"),
+                };
+                t!(
+                    lang,
+                    "netns-refused",
+                    step = step,
+                    error = error,
+                    setting = setting
+                )
+            }
+        }
+    }
+
+    fn isolation(self) -> Isolation {
+        Isolation::Refused {
+            reason: self.text(text::Lang::En),
+            refusal: self,
+        }
+    }
 }
 
 impl Isolation {
@@ -69,11 +151,7 @@ pub fn enter_user_namespace() -> &'static Isolation {
 /// do without it: namespaces as root, the loopback fallback otherwise.
 pub fn isolation() -> &'static Isolation {
     ISOLATION.get_or_init(|| {
-        decided_without_entering().unwrap_or_else(|| Isolation::Refused {
-            reason: "this process did not enter a user namespace at its start (only the \
-                     roundtrip command does), so it cannot make network namespaces"
-                .into(),
-        })
+        decided_without_entering().unwrap_or_else(|| Refusal::NotEnteredAtStart.isolation())
     })
 }
 
@@ -81,9 +159,7 @@ pub fn isolation() -> &'static Isolation {
 /// [`NO_NAMESPACES_ENV`], or root, which needs no user namespace. `None`: an ordinary user.
 fn decided_without_entering() -> Option<Isolation> {
     if std::env::var_os(NO_NAMESPACES_ENV).is_some_and(|v| !v.is_empty() && v != "0") {
-        return Some(Isolation::Refused {
-            reason: format!("{NO_NAMESPACES_ENV} is set, so the lab does not use namespaces"),
-        });
+        return Some(Refusal::Forced.isolation());
     }
     // SAFETY: geteuid has no preconditions.
     (unsafe { libc::geteuid() } == 0).then_some(Isolation::Root)
@@ -98,9 +174,7 @@ fn decide() -> Isolation {
     // SAFETY: unshare has no memory preconditions; it fails with EINVAL when threaded.
     if unsafe { libc::unshare(libc::CLONE_NEWUSER) } != 0 {
         let err = io::Error::last_os_error();
-        return Isolation::Refused {
-            reason: explain_refusal("unshare(CLONE_NEWUSER)", &err),
-        };
+        return explain_refusal("unshare(CLONE_NEWUSER)", &err).isolation();
     }
     // The order the kernel requires: setgroups must be denied before an unprivileged gid_map.
     let maps = [
@@ -110,47 +184,38 @@ fn decide() -> Isolation {
     ];
     for (path, text) in maps {
         if let Err(err) = std::fs::write(path, text) {
-            return Isolation::Refused {
-                reason: explain_refusal(&format!("writing {path}"), &err),
-            };
+            return explain_refusal(&format!("writing {path}"), &err).isolation();
         }
     }
     Isolation::UserNamespace { uid, gid }
 }
 
-/// Which setting refused a user namespace, and how to allow it; read from the sysctls that do.
-fn explain_refusal(step: &str, err: &io::Error) -> String {
+/// Which setting refused a user namespace; read from the sysctls that do.
+fn explain_refusal(step: &str, err: &io::Error) -> Refusal {
     let read = |path: &str| {
         std::fs::read_to_string(path)
             .ok()
             .map(|s| s.trim().to_owned())
     };
-    let setting =
+    let by =
         if read("/proc/sys/kernel/apparmor_restrict_unprivileged_userns").as_deref() == Some("1") {
-            "AppArmor restricts unprivileged user namespaces \
-         (kernel.apparmor_restrict_unprivileged_userns=1); an AppArmor profile for roundtrip \
-         with `userns,` allows it, or `sysctl kernel.apparmor_restrict_unprivileged_userns=0`"
-                .to_owned()
+            RefusedBy::AppArmor
         } else if read("/proc/sys/kernel/unprivileged_userns_clone").as_deref() == Some("0") {
-            "kernel.unprivileged_userns_clone=0 forbids them; `sysctl \
-         kernel.unprivileged_userns_clone=1` allows it"
-                .to_owned()
+            RefusedBy::UnprivilegedUsernsClone
         } else if read("/proc/sys/user/max_user_namespaces").as_deref() == Some("0") {
-            "user.max_user_namespaces=0 forbids them; `sysctl user.max_user_namespaces=15000` \
-         allows it"
-                .to_owned()
+            RefusedBy::MaxUserNamespaces
         } else if err.raw_os_error() == Some(libc::EINVAL) {
-            "the process already had several threads (a user namespace must be entered first \
-         thing)"
-                .to_owned()
+            RefusedBy::Threads
         } else if err.raw_os_error() == Some(libc::EPERM) {
-            "no sysctl forbids them, so a seccomp profile (a container's) or a security module \
-         does; run the lab outside the container or allow unshare(CLONE_NEWUSER)"
-                .to_owned()
+            RefusedBy::SeccompOrModule
         } else {
-            "the kernel gave no further reason".to_owned()
+            RefusedBy::Unknown
         };
-    format!("user namespaces are refused ({step}: {err}): {setting}")
+    Refusal::Refused {
+        step: step.to_owned(),
+        error: err.to_string(),
+        by,
+    }
 }
 
 /// One network namespace, held open by its anchor thread.
@@ -394,6 +459,48 @@ fn interface_flags(name: &str, add: Option<libc::c_short>) -> io::Result<libc::c
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn every_refusal_names_its_setting_in_both_languages() {
+        use text::Lang;
+        for (by, setting) in [
+            (
+                RefusedBy::AppArmor,
+                "kernel.apparmor_restrict_unprivileged_userns",
+            ),
+            (
+                RefusedBy::UnprivilegedUsernsClone,
+                "kernel.unprivileged_userns_clone",
+            ),
+            (RefusedBy::MaxUserNamespaces, "user.max_user_namespaces"),
+            (RefusedBy::Threads, ""),
+            (RefusedBy::SeccompOrModule, "unshare(CLONE_NEWUSER)"),
+            (RefusedBy::Unknown, ""),
+        ] {
+            let refusal = Refusal::Refused {
+                step: "writing /proc/self/uid_map".into(),
+                error: "Operation not permitted (os error 1)".into(),
+                by,
+            };
+            let (en, ko) = (refusal.text(Lang::En), refusal.text(Lang::Ko));
+            for text in [&en, &ko] {
+                assert!(text.contains("writing /proc/self/uid_map"), "{text}");
+                assert!(text.contains(setting), "{by:?}: {text}");
+            }
+            assert!(en.starts_with("user namespaces are refused"), "{en}");
+            assert!(ko.contains("사용자 네임스페이스"), "{ko}");
+        }
+        let Isolation::Refused { reason, refusal } = Refusal::Forced.isolation() else {
+            panic!("a refusal");
+        };
+        assert_eq!(
+            reason,
+            refusal.text(Lang::En),
+            "the English reason is the catalogue's"
+        );
+        assert!(reason.contains(NO_NAMESPACES_ENV));
+    }
+
     use super::*;
 
     #[test]

@@ -279,7 +279,9 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
             (crate::config::Placement::Loopback, _) => {
                 Some(text::t!(options.lang, "tour-loss-loopback-config"))
             }
-            (_, crate::netns::Isolation::Refused { reason }) => Some(reason.clone()),
+            (_, crate::netns::Isolation::Refused { refusal, .. }) => {
+                Some(refusal.text(options.lang))
+            }
             _ => None,
         };
         if let Some(why) = why {

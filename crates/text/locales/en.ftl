@@ -338,6 +338,19 @@ cannot-write-stdout = cannot write to stdout
 
 ## roundtrip lab and roundtrip zone
 
+netns-not-entered = this process did not enter a user namespace at its start (only the roundtrip command does), so it cannot make network namespaces
+netns-forced = { $variable } is set, so the lab does not use namespaces
+netns-network-not-built = the lab's network could not be built: { $error }
+netns-refused = user namespaces are refused ({ $step }: { $error }): { $setting }
+netns-by-apparmor = AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns=1); an AppArmor profile for roundtrip with `userns,` allows it, or `sysctl kernel.apparmor_restrict_unprivileged_userns=0`
+netns-by-userns-clone = kernel.unprivileged_userns_clone=0 forbids them; `sysctl kernel.unprivileged_userns_clone=1` allows it
+netns-by-max-user-namespaces = user.max_user_namespaces=0 forbids them; `sysctl user.max_user_namespaces=15000` allows it
+netns-by-threads = the process already had several threads (a user namespace must be entered first thing)
+netns-by-seccomp = no sysctl forbids them, so a seccomp profile (a container's) or a security module does; run the lab outside the container or allow unshare(CLONE_NEWUSER)
+netns-by-unknown = the kernel gave no further reason
+placement-loopback = loopback addresses of this machine
+placement-user-namespace = network namespaces in a user namespace (uid { $uid } as root inside)
+placement-root = network namespaces (as root)
 lab-bad-config = bad lab config: { $error }
 lab-placement = The lab's hosts: { $how }.
 lab-not-in-namespaces = Not in namespaces: { $reason }.

@@ -339,6 +339,19 @@ cannot-write-stdout = 표준 출력에 쓸 수 없습니다
 
 ## roundtrip lab과 roundtrip zone
 
+netns-not-entered = 이 프로세스는 시작할 때 사용자 네임스페이스에 들어가지 않았습니다(roundtrip 명령만 그렇게 합니다). 그래서 네트워크 네임스페이스를 만들 수 없습니다
+netns-forced = { $variable }가 설정되어 있어서 랩이 네임스페이스를 쓰지 않습니다
+netns-network-not-built = 랩의 네트워크를 만들지 못했습니다: { $error }
+netns-refused = 사용자 네임스페이스가 거부되었습니다({ $step }: { $error }): { $setting }
+netns-by-apparmor = AppArmor가 권한 없는 사용자 네임스페이스를 막고 있습니다(kernel.apparmor_restrict_unprivileged_userns=1). roundtrip용 AppArmor 프로필에 `userns,`를 넣거나 `sysctl kernel.apparmor_restrict_unprivileged_userns=0`으로 허용할 수 있습니다
+netns-by-userns-clone = kernel.unprivileged_userns_clone=0이 막고 있습니다. `sysctl kernel.unprivileged_userns_clone=1`로 허용할 수 있습니다
+netns-by-max-user-namespaces = user.max_user_namespaces=0이 막고 있습니다. `sysctl user.max_user_namespaces=15000`으로 허용할 수 있습니다
+netns-by-threads = 프로세스에 이미 스레드가 여럿 있었습니다(사용자 네임스페이스는 맨 먼저 들어가야 합니다)
+netns-by-seccomp = 막는 sysctl은 없으니 seccomp 프로필(컨테이너의 것)이나 보안 모듈이 막고 있습니다. 랩을 컨테이너 밖에서 돌리거나 unshare(CLONE_NEWUSER)를 허용하세요
+netns-by-unknown = 커널이 더 자세한 이유를 알려 주지 않았습니다
+placement-loopback = 이 컴퓨터의 루프백 주소
+placement-user-namespace = 사용자 네임스페이스 안의 네트워크 네임스페이스(uid { $uid }가 안에서는 root)
+placement-root = 네트워크 네임스페이스(root로)
 lab-bad-config = 랩 설정이 잘못되었습니다: { $error }
 lab-placement = 랩의 호스트: { $how }.
 lab-not-in-namespaces = 네임스페이스를 쓰지 못했습니다: { $reason }.
