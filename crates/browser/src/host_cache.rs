@@ -4,7 +4,6 @@
 //! Times are Unix seconds, because the file outlives the process; the file is a profile file
 //! ([`crate::profile`]: written atomically, a corrupt one set aside).
 
-use std::collections::BTreeMap;
 use std::io;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
@@ -27,11 +26,24 @@ pub struct CacheEntry {
     pub expires: u64,
 }
 
+impl crate::profile::Expiring for CacheEntry {
+    fn expires(&self) -> u64 {
+        self.expires
+    }
+}
+
 /// The host cache, in memory and (when it has a path) on disk.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct HostCache {
-    path: Option<PathBuf>,
-    hosts: BTreeMap<String, CacheEntry>,
+    store: crate::profile::Store<CacheEntry>,
+}
+
+impl Default for HostCache {
+    fn default() -> Self {
+        HostCache {
+            store: crate::profile::Store::in_memory(VERSION),
+        }
+    }
 }
 
 impl HostCache {
@@ -49,20 +61,14 @@ impl HostCache {
     /// Opens the cache at `path`: empty if there is no file; a file that is not a cache is
     /// moved aside, and the second value says so.
     pub fn open(path: &Path) -> (Self, Option<String>) {
-        let (hosts, warning) = crate::profile::load(path, "host cache", VERSION);
-        (
-            HostCache {
-                path: Some(path.to_path_buf()),
-                hosts,
-            },
-            warning,
-        )
+        let (store, warning) = crate::profile::Store::open(path, "host cache", VERSION);
+        (HostCache { store }, warning)
     }
 
     /// The unexpired addresses of `host` and the seconds they have left.
     pub fn get(&self, host: &str, now: u64) -> Option<(&[IpAddr], u64)> {
-        let entry = self.hosts.get(&normalise(host))?;
-        (entry.expires > now).then(|| (entry.addresses.as_slice(), entry.expires - now))
+        let entry = self.store.get(&normalise(host), now)?;
+        Some((entry.addresses.as_slice(), entry.expires - now))
     }
 
     /// Remembers `addresses` for `host` for `ttl` seconds from `now`. A TTL of 0 means "do not
@@ -71,7 +77,7 @@ impl HostCache {
         if ttl == 0 || addresses.is_empty() {
             return;
         }
-        self.hosts.insert(
+        self.store.hosts.insert(
             normalise(host),
             CacheEntry {
                 addresses,
@@ -83,30 +89,17 @@ impl HostCache {
 
     /// Every unexpired entry, by name.
     pub fn list(&self, now: u64) -> Vec<(&str, &CacheEntry)> {
-        self.hosts
-            .iter()
-            .filter(|(_, e)| e.expires > now)
-            .map(|(name, e)| (name.as_str(), e))
-            .collect()
+        self.store.list(now)
     }
 
     /// Forgets everything.
     pub fn clear(&mut self) {
-        self.hosts.clear();
+        self.store.hosts.clear();
     }
 
     /// Writes the unexpired entries to the cache file (if it has one), atomically.
     pub fn save(&self, now: u64) -> io::Result<()> {
-        let Some(path) = &self.path else {
-            return Ok(());
-        };
-        let hosts = self
-            .hosts
-            .iter()
-            .filter(|(_, e)| e.expires > now)
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        crate::profile::save(path, VERSION, hosts)
+        self.store.save(now)
     }
 }
 

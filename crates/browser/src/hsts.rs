@@ -14,7 +14,6 @@
 //! browser calls only for responses over `https://` with a valid certificate (§8.1: a header over
 //! plain HTTP is ignored). `max-age=0` forgets the host (§6.1.1).
 
-use std::collections::BTreeMap;
 use std::io;
 use std::path::{Path, PathBuf};
 
@@ -77,11 +76,24 @@ pub enum Observed {
     Removed,
 }
 
+impl crate::profile::Expiring for HstsEntry {
+    fn expires(&self) -> u64 {
+        self.expires
+    }
+}
+
 /// The preload list and the store.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Hsts {
-    path: Option<PathBuf>,
-    hosts: BTreeMap<String, HstsEntry>,
+    store: crate::profile::Store<HstsEntry>,
+}
+
+impl Default for Hsts {
+    fn default() -> Self {
+        Hsts {
+            store: crate::profile::Store::in_memory(VERSION),
+        }
+    }
 }
 
 impl Hsts {
@@ -99,14 +111,8 @@ impl Hsts {
     /// Opens the store at `path` (empty without a file); a file that is not a store is moved
     /// aside, and the second value says so.
     pub fn open(path: &Path) -> (Hsts, Option<String>) {
-        let (hosts, warning) = crate::profile::load(path, "HSTS store", VERSION);
-        (
-            Hsts {
-                path: Some(path.to_path_buf()),
-                hosts,
-            },
-            warning,
-        )
+        let (store, warning) = crate::profile::Store::open(path, "HSTS store", VERSION);
+        (Hsts { store }, warning)
     }
 
     /// Why `host` must be reached over https, if it must (§8.2). The store is asked first: a
@@ -118,7 +124,7 @@ impl Hsts {
         }
         for (i, domain) in superdomains(&host).enumerate() {
             let own = i == 0;
-            if let Some(entry) = self.hosts.get(domain).filter(|e| e.expires > now)
+            if let Some(entry) = self.store.get(domain, now)
                 && (own || entry.include_subdomains)
             {
                 return Some(HstsMatch::Stored {
@@ -153,10 +159,10 @@ impl Hsts {
         }
         let directives = parse_sts(value)?;
         if directives.max_age == 0 {
-            self.hosts.remove(&host);
+            self.store.hosts.remove(&host);
             return Ok(Observed::Removed);
         }
-        self.hosts.insert(
+        self.store.hosts.insert(
             host,
             HstsEntry {
                 include_subdomains: directives.include_subdomains,
@@ -172,30 +178,17 @@ impl Hsts {
 
     /// Every unexpired stored entry, by name.
     pub fn list(&self, now: u64) -> Vec<(&str, &HstsEntry)> {
-        self.hosts
-            .iter()
-            .filter(|(_, e)| e.expires > now)
-            .map(|(name, e)| (name.as_str(), e))
-            .collect()
+        self.store.list(now)
     }
 
     /// Forgets every stored entry (the preload list stays: it is built in).
     pub fn clear(&mut self) {
-        self.hosts.clear();
+        self.store.hosts.clear();
     }
 
     /// Writes the unexpired entries to the store's file (if it has one), atomically.
     pub fn save(&self, now: u64) -> io::Result<()> {
-        let Some(path) = &self.path else {
-            return Ok(());
-        };
-        let hosts = self
-            .hosts
-            .iter()
-            .filter(|(_, e)| e.expires > now)
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
-        crate::profile::save(path, VERSION, hosts)
+        self.store.save(now)
     }
 }
 
