@@ -582,17 +582,7 @@ fn write_stdout(body: &[u8], lang: Lang) -> anyhow::Result<()> {
 }
 
 fn write_body_file(path: &std::path::Path, body: &[u8], lang: Lang) -> anyhow::Result<()> {
-    std::fs::write(path, body).map_err(|err| {
-        anyhow::anyhow!(
-            "{}",
-            t!(
-                lang,
-                "cannot-write",
-                path = path.display().to_string(),
-                error = err.to_string()
-            )
-        )
-    })
+    std::fs::write(path, body).map_err(|err| crate::cannot_write(lang, path, err))
 }
 
 /// The report on stderr: per leg, the lookup, the connection, (`-v`: the headers), the status

@@ -60,6 +60,19 @@ impl Command {
     }
 }
 
+/// The error of a file the user named that could not be written (`--output`, `--pcap`, ...).
+fn cannot_write(lang: text::Lang, path: &std::path::Path, err: std::io::Error) -> anyhow::Error {
+    anyhow::anyhow!(
+        "{}",
+        text::t!(
+            lang,
+            "cannot-write",
+            path = path.display().to_string(),
+            error = err.to_string()
+        )
+    )
+}
+
 fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,

@@ -71,17 +71,7 @@ pub fn run(args: TourArgs, lang: Lang) -> anyhow::Result<u8> {
             return Ok(1);
         }
     };
-    let cannot_write = |path: &std::path::Path, err: std::io::Error| {
-        anyhow::anyhow!(
-            "{}",
-            t!(
-                lang,
-                "cannot-write",
-                path = path.display().to_string(),
-                error = err.to_string()
-            )
-        )
-    };
+    let cannot_write = |path: &std::path::Path, err| crate::cannot_write(lang, path, err);
     if let Some(path) = &args.pcap {
         wire::write_pcap_with_keylog(path, &tour.packets, Some(&tour.keylog))
             .map_err(|err| cannot_write(path, err))?;

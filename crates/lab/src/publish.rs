@@ -211,8 +211,13 @@ async fn forward_udp(here: UdpSocket, target: SocketAddr, maker: SocketMaker) {
         let Ok((len, from)) = here.recv_from(&mut buf).await else {
             continue;
         };
-        clients.retain(|_, c| !c.relay.is_finished());
+        // A client whose relay ended (idle) starts again with a new lab socket.
+        if clients.get(&from).is_some_and(|c| c.relay.is_finished()) {
+            clients.remove(&from);
+        }
         if !clients.contains_key(&from) {
+            // Only a new client needs room: the ended relays are swept then, not per datagram.
+            clients.retain(|_, c| !c.relay.is_finished());
             if clients.len() >= MAX_UDP_CLIENTS {
                 // Full: the newest client waits for an idle one to close; this datagram is
                 // dropped, as a busy server's would be, and the client asks again.
