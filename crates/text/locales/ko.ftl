@@ -39,7 +39,7 @@ fault-was-down = WAS가 실행되고 있지 않아서 웹 서버가 WAS에 닿�
 fault-was-slow = WAS가 연결은 받지만 끝내 응답하지 않습니다
 fault-db-down = WAS가 데이터베이스를 열 수 없습니다
 fault-loss = 라우터 하나가 브라우저의 첫 요청 세그먼트를, 다른 라우터가 리졸버의 첫 질의를 잃어버립니다. TCP는 재전송해야 하고, 리졸버는 다시 물어야 합니다
-dns-query-lost = 유실: 응답이 끝내 오지 않았습니다. 이 질의는 { $from }을 떠나는 것까지만 보였고 { $router }를 떠나는 모습은 없습니다. 거기서 사라진 것입니다. UDP에는 확인 응답도 재전송도 없어서 보낸 쪽은 이 사실을 모릅니다.
+dns-query-lost = 유실: 응답이 끝내 오지 않았습니다. 이 질의는 { $from }에서 나가는 모습까지만 보였고 { $router }에서 나가는 모습은 없습니다. 거기서 사라진 것입니다. UDP에는 확인 응답도 재전송도 없어서 보낸 쪽은 이 사실을 모릅니다.
 dns-query-retry = 리졸버의 재시도: 유실된 질의 뒤 { $ms } ms 동안 응답이 없자(리졸버의 타임아웃) 리졸버가 스스로 다시 묻습니다.
 dns-query-retry-elsewhere = 이번에는 { $before } 대신 { $now }에 묻습니다.
 lost-by-the-fault = (이번 투어의 장애: 라우터의 패킷 필터가 버립니다.)
@@ -67,7 +67,7 @@ h2-rst-stream = { $from }의 HTTP/2 RST_STREAM, 스트림 { $stream }: { $error 
 h2-ping = { $from }의 HTTP/2 PING
 h2-ping-ack = { $from }의 HTTP/2 PING ACK
 tcp-retransmission = 재전송 { $from } -> { $to }: 같은 { $bytes }바이트(seq { $seq })를 첫 전송 { $ms } ms 뒤에 다시 보냅니다. ACK가 오지 않자 { $from }의 커널이 재전송 타이머에 따라 스스로 다시 보낸 것이고, 애플리케이션은 한 번만 썼습니다
-tcp-segment-lost = 유실: { $from }을 떠나는 것까지만 보였고 { $router }를 떠나는 모습은 없습니다. 세그먼트가 거기서 사라졌습니다. IP는 최선을 다해 전달할 뿐 잃어버려도 아무에게 알리지 않습니다. ACK가 오지 않는 것으로 TCP가 알아챕니다.
+tcp-segment-lost = 유실: { $from }에서 나가는 모습까지만 보였고 { $router }에서 나가는 모습은 없습니다. 세그먼트가 거기서 사라졌습니다. IP는 최선을 다해 전달할 뿐 잃어버려도 아무에게 알리지 않습니다. ACK가 오지 않는 것으로 TCP가 알아챕니다.
 tcp-retransmission-acked = ACK      { $from } -> { $to }: ack { $ack }: 그 앞의 모든 바이트가 도착했으니, 재전송한 바이트가 건너갔습니다. 첫 전송 뒤 { $ms } ms 만입니다
 
 ## 1단계: 브라우저의 캐시
