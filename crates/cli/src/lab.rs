@@ -130,6 +130,8 @@ pub fn run(cmd: LabCommand, lang: Lang) -> anyhow::Result<u8> {
                 .map(|s| s.address)
                 .expect("the config has a root");
             let home = lab::tour::home_url(config);
+            // Listening before the table (which ends with "Ctrl-C") is printed.
+            let interrupts = lab::Interrupts::listen()?;
             print_table(&running, lang);
             let ca = &running.ca;
             let root_ca = ca.root_path();
@@ -194,7 +196,7 @@ pub fn run(cmd: LabCommand, lang: Lang) -> anyhow::Result<u8> {
                     t!(lang, "lab-try-exec-resolver")
                 );
                 println!("{}", t!(lang, "lab-ctrl-c"));
-                running.run_until_interrupted();
+                running.run_until_interrupted(interrupts);
                 drop(published);
                 eprintln!("{}", t!(lang, "lab-stopped"));
                 return Ok(0);
@@ -228,7 +230,7 @@ pub fn run(cmd: LabCommand, lang: Lang) -> anyhow::Result<u8> {
                 t!(lang, "lab-try-exec-curl-https")
             );
             println!("{}", t!(lang, "lab-ctrl-c"));
-            running.run_until_interrupted();
+            running.run_until_interrupted(interrupts);
             eprintln!("{}", t!(lang, "lab-stopped"));
             Ok(0)
         }

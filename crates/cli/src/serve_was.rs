@@ -67,32 +67,17 @@ pub fn run(args: WasArgs) -> anyhow::Result<u8> {
             }
             Err(err) => return Err(err.into()),
         };
+        // Listening before saying where it serves: a script may signal right after.
+        let mut stop = lab::StopSignals::listen()?;
         eprintln!(
             "application server on http://{} with {} ({})",
             running.local_addr(),
             running.db_kind().name(),
             args.db
         );
-        stop_signal().await;
+        stop.arrived().await;
         eprintln!("stopping: finishing requests in flight");
         running.shutdown().await;
         Ok(0)
     })
-}
-
-/// Ctrl-C (SIGINT) or SIGTERM, whichever comes first.
-async fn stop_signal() {
-    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-    let terminated = async {
-        match term.as_mut() {
-            Some(term) => {
-                term.recv().await;
-            }
-            None => std::future::pending::<()>().await,
-        }
-    };
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminated => {}
-    }
 }

@@ -137,18 +137,15 @@ pub fn run(args: WebArgs) -> anyhow::Result<u8> {
         .with_context(|| format!("cannot bind TCP {}", args.listen))?;
     runtime.block_on(async move {
         let server = web::spawn(listener, config, Arc::new(journey::Silent)).await?;
+        // Listening before saying where it serves: a script may signal right after.
+        let mut stop = lab::StopSignals::listen()?;
         eprintln!(
             "web: serving {} on {scheme}://{} ({workers} worker{})",
             args.root.display(),
             server.local_addr(),
             if workers == 1 { "" } else { "s" }
         );
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            _ = terminate.recv() => {}
-        }
+        stop.arrived().await;
         eprintln!("web: shutting down");
         server.shutdown().await;
         anyhow::Ok(0)

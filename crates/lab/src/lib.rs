@@ -696,25 +696,9 @@ impl RunningLab {
         }
     }
 
-    /// Runs until Ctrl-C (SIGINT) or SIGTERM, then stops cleanly.
-    pub fn run_until_interrupted(self) {
-        let waiter = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .expect("a runtime for the signal");
-        waiter.block_on(async {
-            let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                _ = async {
-                    match term.as_mut() {
-                        Some(term) => { term.recv().await; }
-                        None => std::future::pending::<()>().await,
-                    }
-                } => {}
-            }
-        });
+    /// Runs until Ctrl-C (SIGINT) or SIGTERM, listened for by `interrupts`, then stops cleanly.
+    pub fn run_until_interrupted(self, interrupts: Interrupts) {
+        interrupts.wait();
         self.stop();
     }
 
@@ -741,5 +725,53 @@ impl RunningLab {
         for server in &self.dns_servers {
             server.signal_stop();
         }
+    }
+}
+
+/// Ctrl-C (SIGINT) and SIGTERM, listened for from the moment this is made: a signal that
+/// arrives before it is awaited is kept, not fatal. Make it before telling the user to press
+/// Ctrl-C; `tokio::signal::ctrl_c()` only listens from its first poll, and a SIGINT before
+/// that killed the process with the default action. Must be made inside a tokio runtime.
+pub struct StopSignals {
+    interrupt: tokio::signal::unix::Signal,
+    terminate: tokio::signal::unix::Signal,
+}
+
+impl StopSignals {
+    pub fn listen() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self {
+            interrupt: signal(SignalKind::interrupt())?,
+            terminate: signal(SignalKind::terminate())?,
+        })
+    }
+
+    /// Returns when one of the signals has arrived (or had arrived since `listen`).
+    pub async fn arrived(&mut self) {
+        tokio::select! {
+            _ = self.interrupt.recv() => {}
+            _ = self.terminate.recv() => {}
+        }
+    }
+}
+
+/// [`StopSignals`] for a caller outside any runtime: it brings its own.
+pub struct Interrupts {
+    runtime: tokio::runtime::Runtime,
+    signals: StopSignals,
+}
+
+impl Interrupts {
+    pub fn listen() -> std::io::Result<Self> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?;
+        let signals = runtime.block_on(async { StopSignals::listen() })?;
+        Ok(Self { runtime, signals })
+    }
+
+    /// Blocks until SIGINT or SIGTERM has arrived.
+    pub fn wait(mut self) {
+        self.runtime.block_on(self.signals.arrived());
     }
 }
