@@ -26,8 +26,8 @@ use clap::{Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// The language of every sentence: en or ko (default: from LC_ALL, LC_MESSAGES or LANG;
-    /// ko_KR.UTF-8 gives Korean; otherwise English).
+    /// The language of every sentence: en or ko (default: as gettext reads LANGUAGE, LC_ALL,
+    /// LC_MESSAGES and LANG; ko_KR.UTF-8 gives Korean; otherwise English).
     #[arg(long, global = true, value_name = "en|ko")]
     lang: Option<text::Lang>,
 }

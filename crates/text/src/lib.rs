@@ -10,7 +10,8 @@
 //! A sentence enters at [`t!`] (or [`text`], the function behind it): `t!(lang, "id", name =
 //! value, ...)` looks the message `id` up in `lang`'s catalogue and formats it with the named
 //! variables. The language is chosen once per command by [`Lang::select`] (`--lang`, else
-//! `LC_ALL` / `LC_MESSAGES` / `LANG`, else English) and passed down.
+//! `LANGUAGE` / `LC_ALL` / `LC_MESSAGES` / `LANG` as GNU gettext reads them, else English) and
+//! passed down.
 //!
 //! A lookup never panics. A message missing from a catalogue falls back to English, then to its
 //! own id; a missing variable shows as `{$name}`. Neither can reach a user unnoticed: the tests
@@ -53,15 +54,21 @@ impl Lang {
         }
     }
 
-    /// The language a command speaks: `--lang` when given; otherwise the environment as C
-    /// programs read it for messages (POSIX: the first set and non-empty of `LC_ALL`,
-    /// `LC_MESSAGES`, `LANG` decides, and the others are not looked at); otherwise English.
-    /// A locale we have no catalogue for (`fr_FR.UTF-8`, `C`, `POSIX`) is English.
+    /// The language a command speaks, as GNU gettext chooses the language of messages:
+    /// 1. `--lang`, when given;
+    /// 2. the locale of messages: the first set and non-empty of `LC_ALL`, `LC_MESSAGES`,
+    ///    `LANG` (POSIX: the others are not looked at), `C` when none is;
+    /// 3. unless that locale is `C` or `POSIX`, `LANGUAGE` comes before it: a colon-separated
+    ///    priority list (`ko:en`), of which the first language we have a catalogue for wins;
+    ///    when it names none of ours, English (gettext's untranslated text), not the locale;
+    /// 4. otherwise the locale's language: Korean for `ko_KR.UTF-8`, English for anything we
+    ///    have no catalogue for (`fr_FR.UTF-8`, `C`, `POSIX`).
     ///
     /// A pure function of its arguments, so that it can be tested without touching the
     /// process's environment; [`Lang::from_env`] passes the real values.
     pub fn select(
         flag: Option<Lang>,
+        language: Option<&str>,
         lc_all: Option<&str>,
         lc_messages: Option<&str>,
         lang: Option<&str>,
@@ -69,18 +76,32 @@ impl Lang {
         if let Some(flag) = flag {
             return flag;
         }
-        let decisive = [lc_all, lc_messages, lang]
+        let locale = [lc_all, lc_messages, lang]
             .into_iter()
             .flatten()
-            .find(|value| !value.is_empty());
-        decisive.map_or(Lang::En, Lang::from_locale)
+            .find(|value| !value.is_empty())
+            .unwrap_or("C");
+        // gettext ignores LANGUAGE in the C locale (POSIX's is the same locale): there the
+        // output of a program is specified by POSIX and must not depend on it.
+        if locale != "C"
+            && locale != "POSIX"
+            && let Some(list) = language.filter(|l| !l.is_empty())
+        {
+            return list
+                .split(':')
+                .filter(|entry| !entry.is_empty())
+                .find_map(|entry| entry.parse::<Lang>().ok())
+                .unwrap_or(Lang::En);
+        }
+        Lang::from_locale(locale)
     }
 
-    /// [`Lang::select`] with the process's own `LC_ALL`, `LC_MESSAGES` and `LANG`.
+    /// [`Lang::select`] with the process's own `LANGUAGE`, `LC_ALL`, `LC_MESSAGES` and `LANG`.
     pub fn from_env(flag: Option<Lang>) -> Lang {
         let var = |name| std::env::var(name).ok();
         Lang::select(
             flag,
+            var("LANGUAGE").as_deref(),
             var("LC_ALL").as_deref(),
             var("LC_MESSAGES").as_deref(),
             var("LANG").as_deref(),

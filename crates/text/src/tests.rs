@@ -10,11 +10,11 @@ use super::*;
 #[test]
 fn the_flag_wins_over_the_environment() {
     assert_eq!(
-        Lang::select(Some(Lang::En), Some("ko_KR.UTF-8"), None, None),
+        Lang::select(Some(Lang::En), None, Some("ko_KR.UTF-8"), None, None),
         Lang::En
     );
     assert_eq!(
-        Lang::select(Some(Lang::Ko), None, None, Some("C")),
+        Lang::select(Some(Lang::Ko), None, None, None, Some("C")),
         Lang::Ko
     );
 }
@@ -23,20 +23,49 @@ fn the_flag_wins_over_the_environment() {
 fn lc_all_then_lc_messages_then_lang_decide() {
     let ko = Some("ko_KR.UTF-8");
     let en = Some("en_US.UTF-8");
-    assert_eq!(Lang::select(None, ko, en, en), Lang::Ko);
-    assert_eq!(Lang::select(None, en, ko, ko), Lang::En);
-    assert_eq!(Lang::select(None, None, ko, en), Lang::Ko);
-    assert_eq!(Lang::select(None, None, None, ko), Lang::Ko);
+    assert_eq!(Lang::select(None, None, ko, en, en), Lang::Ko);
+    assert_eq!(Lang::select(None, None, en, ko, ko), Lang::En);
+    assert_eq!(Lang::select(None, None, None, ko, en), Lang::Ko);
+    assert_eq!(Lang::select(None, None, None, None, ko), Lang::Ko);
     // An empty variable counts as unset, as in C's setlocale.
-    assert_eq!(Lang::select(None, Some(""), Some(""), ko), Lang::Ko);
+    assert_eq!(Lang::select(None, None, Some(""), Some(""), ko), Lang::Ko);
+}
+
+#[test]
+fn language_comes_first_as_in_gnu_gettext_unless_the_locale_is_c() {
+    let ko_kr = Some("ko_KR.UTF-8");
+    let en_us = Some("en_US.UTF-8");
+    // A priority list: the first language we have a catalogue for wins.
+    assert_eq!(Lang::select(None, Some("ko:en"), None, None, en_us), Lang::Ko);
+    assert_eq!(Lang::select(None, Some("en:ko"), None, None, ko_kr), Lang::En);
+    assert_eq!(Lang::select(None, Some("fr:de:ko_KR"), None, None, en_us), Lang::Ko);
+    assert_eq!(Lang::select(None, Some(":ko:"), None, None, en_us), Lang::Ko);
+    // Before LC_ALL and LC_MESSAGES too: they only decide whether LANGUAGE is read.
+    assert_eq!(Lang::select(None, Some("ko"), en_us, en_us, en_us), Lang::Ko);
+    assert_eq!(Lang::select(None, Some("en"), ko_kr, None, None), Lang::En);
+    // A list naming none of ours gives gettext's untranslated text: English, not the locale.
+    assert_eq!(Lang::select(None, Some("fr:de"), None, None, ko_kr), Lang::En);
+    // Ignored in the C locale: set to C or POSIX, or nothing set at all (C by default).
+    for c in ["C", "POSIX"] {
+        assert_eq!(Lang::select(None, Some("ko"), Some(c), None, None), Lang::En, "{c}");
+        assert_eq!(Lang::select(None, Some("ko"), None, None, Some(c)), Lang::En, "{c}");
+    }
+    assert_eq!(Lang::select(None, Some("ko"), None, None, None), Lang::En);
+    assert_eq!(Lang::select(None, Some("ko"), Some(""), None, None), Lang::En);
+    // C.UTF-8 is not "C": gettext reads LANGUAGE there.
+    assert_eq!(Lang::select(None, Some("ko"), Some("C.UTF-8"), None, None), Lang::Ko);
+    // Empty LANGUAGE counts as unset.
+    assert_eq!(Lang::select(None, Some(""), None, None, ko_kr), Lang::Ko);
+    // --lang still wins over all of it.
+    assert_eq!(Lang::select(Some(Lang::En), Some("ko"), None, None, ko_kr), Lang::En);
 }
 
 #[test]
 fn english_is_the_default_and_unknown_locales_are_english() {
-    assert_eq!(Lang::select(None, None, None, None), Lang::En);
+    assert_eq!(Lang::select(None, None, None, None, None), Lang::En);
     for locale in ["C", "POSIX", "C.UTF-8", "fr_FR.UTF-8", "kok_IN"] {
         assert_eq!(
-            Lang::select(None, None, None, Some(locale)),
+            Lang::select(None, None, None, None, Some(locale)),
             Lang::En,
             "{locale}"
         );
