@@ -70,6 +70,10 @@ pub struct BrowserConfig {
     pub http: HttpVersions,
     /// Where the TLS secrets go, for decrypting a capture (SSLKEYLOGFILE, the tour's memory).
     pub key_log: Option<Arc<dyn rustls::KeyLog>>,
+    /// The language of the sentences a visit carries for a person: each leg's status class,
+    /// why an HSTS header was ignored, the resolver's hop lines (`--json` shows them as they
+    /// are; its keys and machine values stay English).
+    pub lang: text::Lang,
 }
 
 /// The HTTP versions `https://` offers (ALPN, RFC 7301).
@@ -94,6 +98,7 @@ impl Default for BrowserConfig {
             extra_roots: Vec::new(),
             http: HttpVersions::default(),
             key_log: None,
+            lang: text::Lang::En,
         }
     }
 }
@@ -136,8 +141,9 @@ pub struct Leg {
     pub status: u16,
     /// The reason phrase as received (or the standard one).
     pub reason: String,
-    /// What the status code's class means: `2xx success`, `4xx client error`, ...
-    pub status_class: &'static str,
+    /// What the status code's class means, in the browser's language: `2xx success: ...`,
+    /// `4xx client error: ...`
+    pub status_class: String,
     /// The response headers, in the order received (names in lower case).
     pub response_headers: Vec<(String, String)>,
     /// Response body bytes read.
@@ -262,16 +268,9 @@ fn describe_attempts(attempts: &[Attempt], timed_out: bool) -> String {
     parts.join(", ")
 }
 
-/// What a status code's class means (RFC 9110 §15).
-pub fn status_class(status: u16) -> &'static str {
-    match status / 100 {
-        1 => "1xx informational: the request was received, continuing",
-        2 => "2xx success: the request was received, understood and accepted",
-        3 => "3xx redirection: further action is needed to complete the request",
-        4 => "4xx client error: the request is wrong or cannot be fulfilled",
-        5 => "5xx server error: the server failed to fulfil a valid request",
-        _ => "not a standard status class",
-    }
+/// What a status code's class means (RFC 9110 §15), in `lang`.
+pub fn status_class(lang: text::Lang, status: u16) -> String {
+    text::t!(lang, "leg-status-class", class = status / 100)
 }
 
 /// Pooled connections are keyed by origin: scheme, host, port.
@@ -433,28 +432,25 @@ impl Browser {
     /// (a verified connection: the leg would have failed otherwise).
     fn hsts_header(&mut self, url: &Url, headers: &[(String, String)]) -> Option<HstsHeader> {
         let value = header_value(headers, "strict-transport-security")?;
+        let lang = self.config.lang;
         let Some(hsts) = self.hsts.as_mut() else {
             return Some(HstsHeader {
                 value,
                 observed: None,
-                ignored: Some("this browser keeps no HSTS store".into()),
+                ignored: Some(crate::hsts::Ignored::NoStore.describe(lang)),
             });
         };
         if url.scheme() != "https" {
             return Some(HstsHeader {
                 value,
                 observed: None,
-                ignored: Some(
-                    "received over plain http://, where anyone on the path could have added it \
-                     (RFC 6797 §8.1)"
-                        .into(),
-                ),
+                ignored: Some(crate::hsts::Ignored::PlainHttp.describe(lang)),
             });
         }
         let observed = hsts.observe(url.host_str()?, &value, unix_now());
         Some(HstsHeader {
             value,
-            ignored: observed.as_ref().err().cloned(),
+            ignored: observed.as_ref().err().map(|why| why.describe(lang)),
             observed: observed.ok(),
         })
     }
@@ -611,7 +607,7 @@ impl Browser {
             http_version: version_text(parts.version).to_owned(),
             status: status.as_u16(),
             reason,
-            status_class: status_class(status.as_u16()),
+            status_class: status_class(self.config.lang, status.as_u16()),
             response_headers,
             body_bytes: response_body.len() as u64,
             timings: marks.timings(),
@@ -642,8 +638,10 @@ impl Browser {
         marks: &mut Marks,
     ) -> Result<(Connection, Option<Resolved>, Vec<Attempt>), FetchError> {
         marks.lookup_start = Instant::now();
-        let resolved = self.names.resolve(&origin.host, unix_now()).await?;
+        let mut resolved = self.names.resolve(&origin.host, unix_now()).await?;
         marks.lookup_end = Instant::now();
+        let lang = self.config.lang;
+        resolved.hop_lines = resolved.hops.iter().map(|h| h.describe(lang)).collect();
         self.report_hops(&resolved);
         marks.connect_start = marks.lookup_end;
         let options = ConnectOptions {
@@ -933,10 +931,12 @@ mod tests {
 
     #[test]
     fn status_classes_are_explained() {
-        assert!(status_class(101).starts_with("1xx informational"));
-        assert!(status_class(204).starts_with("2xx success"));
-        assert!(status_class(308).starts_with("3xx redirection"));
-        assert!(status_class(404).starts_with("4xx client error"));
-        assert!(status_class(503).starts_with("5xx server error"));
+        use text::Lang::{En, Ko};
+        assert!(status_class(En, 101).starts_with("1xx informational"));
+        assert!(status_class(En, 204).starts_with("2xx success"));
+        assert!(status_class(En, 308).starts_with("3xx redirection"));
+        assert!(status_class(En, 404).starts_with("4xx client error"));
+        assert!(status_class(En, 503).starts_with("5xx server error"));
+        assert!(status_class(Ko, 503).starts_with("5xx: 서버 쪽 오류"));
     }
 }

@@ -60,8 +60,9 @@ impl HostCache {
 
     /// Opens the cache at `path`: empty if there is no file; a file that is not a cache is
     /// moved aside, and the second value says so.
-    pub fn open(path: &Path) -> (Self, Option<String>) {
-        let (store, warning) = crate::profile::Store::open(path, "host cache", VERSION);
+    pub fn open(path: &Path) -> (Self, Option<crate::profile::ProfileWarning>) {
+        let kind = crate::profile::ProfileKind::HostCache;
+        let (store, warning) = crate::profile::Store::open(path, kind, VERSION);
         (HostCache { store }, warning)
     }
 
@@ -162,7 +163,7 @@ mod tests {
         std::fs::write(&path, "{ this is not json").unwrap();
         let (cache, warning) = HostCache::open(&path);
         assert!(cache.list(0).is_empty());
-        assert!(warning.unwrap().contains("not a host cache"));
+        assert!(warning.unwrap().to_string().contains("not a host cache"));
         assert!(path.with_extension("json.corrupt").exists());
         std::fs::remove_dir_all(path.parent().unwrap()).unwrap();
     }

@@ -18,6 +18,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use text::{Lang, t};
 
 use crate::hosts_file::normalise;
 
@@ -76,6 +77,87 @@ pub enum Observed {
     Removed,
 }
 
+/// Why a `Strict-Transport-Security` header was ignored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Ignored {
+    /// The browser keeps no store (`--no-hsts`).
+    NoStore,
+    /// It came over plain `http://` (§8.1).
+    PlainHttp,
+    /// The host is an IP address (§8.1.1).
+    IpLiteral { host: String },
+    /// The header does not parse (§6.1).
+    Invalid(StsError),
+}
+
+impl Ignored {
+    /// The reason in `lang`.
+    pub fn describe(&self, lang: Lang) -> String {
+        match self {
+            Ignored::NoStore => t!(lang, "hsts-no-store"),
+            Ignored::PlainHttp => t!(lang, "hsts-plain-http"),
+            Ignored::IpLiteral { host } => t!(lang, "hsts-ip-literal", host = host),
+            Ignored::Invalid(why) => why.describe(lang),
+        }
+    }
+}
+
+impl std::fmt::Display for Ignored {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(Lang::En))
+    }
+}
+
+/// Why a `Strict-Transport-Security` value does not parse (RFC 6797 §6.1). Quoted values are
+/// shown as received, in Rust's debug quoting.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StsError {
+    /// Not `name` or `name=value` with a token name.
+    NotADirective(String),
+    /// A directive given twice.
+    Twice(String),
+    /// `max-age` without `=`.
+    MaxAgeNoValue,
+    /// `max-age` not a number.
+    MaxAgeNotSeconds(String),
+    /// `includeSubDomains=...`.
+    IncludeSubDomainsValue,
+    /// No `max-age`.
+    NoMaxAge,
+    /// A value that is neither a token nor a quoted string.
+    NotTokenOrQuoted(String),
+    /// A quoted string without its closing quote.
+    QuoteNotClosed(String),
+    /// A quoted string ending in `\`.
+    EndsInBackslash,
+    /// A `"` inside a quoted string.
+    QuoteInside(String),
+}
+
+impl StsError {
+    /// The reason in `lang` (directive names stay as on the wire).
+    pub fn describe(&self, lang: Lang) -> String {
+        match self {
+            StsError::NotADirective(d) => t!(lang, "hsts-not-a-directive", directive = d),
+            StsError::Twice(name) => t!(lang, "hsts-twice", name = name),
+            StsError::MaxAgeNoValue => t!(lang, "hsts-max-age-no-value"),
+            StsError::MaxAgeNotSeconds(v) => t!(lang, "hsts-max-age-not-seconds", value = v),
+            StsError::IncludeSubDomainsValue => t!(lang, "hsts-include-subdomains-value"),
+            StsError::NoMaxAge => t!(lang, "hsts-no-max-age"),
+            StsError::NotTokenOrQuoted(v) => t!(lang, "hsts-not-token", value = v),
+            StsError::QuoteNotClosed(v) => t!(lang, "hsts-quote-not-closed", value = v),
+            StsError::EndsInBackslash => t!(lang, "hsts-ends-in-backslash"),
+            StsError::QuoteInside(v) => t!(lang, "hsts-quote-inside", value = v),
+        }
+    }
+}
+
+impl std::fmt::Display for StsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(Lang::En))
+    }
+}
+
 impl crate::profile::Expiring for HstsEntry {
     fn expires(&self) -> u64 {
         self.expires
@@ -110,8 +192,9 @@ impl Hsts {
 
     /// Opens the store at `path` (empty without a file); a file that is not a store is moved
     /// aside, and the second value says so.
-    pub fn open(path: &Path) -> (Hsts, Option<String>) {
-        let (store, warning) = crate::profile::Store::open(path, "HSTS store", VERSION);
+    pub fn open(path: &Path) -> (Hsts, Option<crate::profile::ProfileWarning>) {
+        let kind = crate::profile::ProfileKind::HstsStore;
+        let (store, warning) = crate::profile::Store::open(path, kind, VERSION);
         (Hsts { store }, warning)
     }
 
@@ -150,14 +233,12 @@ impl Hsts {
     /// Takes in a `Strict-Transport-Security` header `value` received from `host` over a secure
     /// connection (§8.1). A header that does not parse is ignored, as §8.1 says, and the reason
     /// returned; an IP literal host is never stored.
-    pub fn observe(&mut self, host: &str, value: &str, now: u64) -> Result<Observed, String> {
+    pub fn observe(&mut self, host: &str, value: &str, now: u64) -> Result<Observed, Ignored> {
         let host = normalise(host);
         if is_ip_literal(&host) {
-            return Err(format!(
-                "{host} is an IP address: HSTS applies to names only"
-            ));
+            return Err(Ignored::IpLiteral { host });
         }
-        let directives = parse_sts(value)?;
+        let directives = parse_sts(value).map_err(Ignored::Invalid)?;
         if directives.max_age == 0 {
             self.store.hosts.remove(&host);
             return Ok(Observed::Removed);
@@ -208,7 +289,7 @@ fn is_ip_literal(host: &str) -> bool {
 /// Parses a `Strict-Transport-Security` value (RFC 6797 §6.1): directives separated by `;`,
 /// names case-insensitive, values a token or a quoted-string; `max-age` required, once; a
 /// directive given twice makes the header invalid (§6.1); unknown directives are ignored.
-pub fn parse_sts(value: &str) -> Result<StsDirectives, String> {
+pub fn parse_sts(value: &str) -> Result<StsDirectives, StsError> {
     let mut max_age = None;
     let mut include_subdomains = false;
     let mut seen: Vec<String> = Vec::new();
@@ -226,25 +307,25 @@ pub fn parse_sts(value: &str) -> Result<StsDirectives, String> {
         };
         let name = name.to_ascii_lowercase();
         if name.is_empty() || !name.bytes().all(is_token_byte) {
-            return Err(format!("{directive:?} is not a directive"));
+            return Err(StsError::NotADirective(format!("{directive:?}")));
         }
         if seen.contains(&name) {
-            return Err(format!("the directive {name} appears twice"));
+            return Err(StsError::Twice(name));
         }
         seen.push(name.clone());
         let value = raw_value.map(unquote).transpose()?;
         match name.as_str() {
             "max-age" => {
-                let digits = value.ok_or("max-age has no value")?;
+                let digits = value.ok_or(StsError::MaxAgeNoValue)?;
                 if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                    return Err(format!("max-age={digits:?} is not a number of seconds"));
+                    return Err(StsError::MaxAgeNotSeconds(format!("{digits:?}")));
                 }
                 // A longer max-age than u64 seconds is as good as forever.
                 max_age = Some(digits.parse::<u64>().unwrap_or(u64::MAX));
             }
             "includesubdomains" => {
                 if value.is_some() {
-                    return Err("includeSubDomains takes no value".into());
+                    return Err(StsError::IncludeSubDomainsValue);
                 }
                 include_subdomains = true;
             }
@@ -252,28 +333,28 @@ pub fn parse_sts(value: &str) -> Result<StsDirectives, String> {
         }
     }
     Ok(StsDirectives {
-        max_age: max_age.ok_or("no max-age directive")?,
+        max_age: max_age.ok_or(StsError::NoMaxAge)?,
         include_subdomains,
     })
 }
 
 /// A token as it is, or a quoted-string's content (backslash escapes undone).
-fn unquote(value: &str) -> Result<String, String> {
+fn unquote(value: &str) -> Result<String, StsError> {
     let Some(inner) = value.strip_prefix('"') else {
         if value.bytes().all(is_token_byte) {
             return Ok(value.to_owned());
         }
-        return Err(format!("{value:?} is neither a token nor a quoted string"));
+        return Err(StsError::NotTokenOrQuoted(format!("{value:?}")));
     };
     let inner = inner
         .strip_suffix('"')
-        .ok_or_else(|| format!("{value:?}: the quoted string is not closed"))?;
+        .ok_or_else(|| StsError::QuoteNotClosed(format!("{value:?}")))?;
     let mut out = String::new();
     let mut chars = inner.chars();
     while let Some(c) = chars.next() {
         match c {
-            '\\' => out.push(chars.next().ok_or("a quoted string ends in a backslash")?),
-            '"' => return Err(format!("{value:?}: a quote inside the quoted string")),
+            '\\' => out.push(chars.next().ok_or(StsError::EndsInBackslash)?),
+            '"' => return Err(StsError::QuoteInside(format!("{value:?}"))),
             c => out.push(c),
         }
     }
@@ -387,6 +468,71 @@ mod tests {
         reopened.clear();
         assert!(reopened.list(200).is_empty());
         assert!(reopened.lookup("www.google.com", 200).is_some(), "built in");
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn why_a_header_was_ignored_is_told_in_korean_and_english_as_it_was() {
+        use test_support::korean::{PROTOCOL_WORDS, english_outside_tokens};
+        let mut hsts = Hsts::in_memory();
+        let mut reasons = vec![Ignored::NoStore, Ignored::PlainHttp];
+        for (host, value) in [
+            ("192.0.2.1", "max-age=1"),
+            ("example.org", "max-age=x"),
+            ("example.org", "max-age=1; max-age=2"),
+            ("example.org", "includeSubDomains"),
+            ("example.org", "max-age"),
+            ("example.org", "max-age=1; includeSubDomains=yes"),
+            ("example.org", "max-age=\"1"),
+            ("example.org", "max age=1"),
+        ] {
+            reasons.push(hsts.observe(host, value, 0).unwrap_err());
+        }
+        // The directives and values as received stay as they are.
+        let mut allowed = PROTOCOL_WORDS.to_vec();
+        allowed.extend(["max-age", "includeSubDomains", "age", "max", "yes"]);
+        for reason in &reasons {
+            let korean = reason.describe(Lang::Ko);
+            let english = english_outside_tokens(&korean, &allowed);
+            assert!(english.is_empty(), "{reason:?}: {korean}: {english:?}");
+            assert_eq!(reason.to_string(), reason.describe(Lang::En));
+        }
+        assert_eq!(
+            reasons[2].to_string(),
+            "192.0.2.1 is an IP address: HSTS applies to names only"
+        );
+        assert_eq!(
+            reasons[3].to_string(),
+            "max-age=\"x\" is not a number of seconds"
+        );
+        assert_eq!(reasons[4].to_string(), "the directive max-age appears twice");
+        assert_eq!(reasons[5].to_string(), "no max-age directive");
+    }
+
+    #[test]
+    fn a_store_file_of_another_version_is_told_in_either_language() {
+        let dir = std::env::temp_dir().join(format!("rt-hsts-version-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("hsts.json");
+        std::fs::write(&path, r#"{"version": 7, "hosts": {}}"#).unwrap();
+        let (_, warning) = Hsts::open(&path);
+        let warning = warning.unwrap();
+        assert_eq!(
+            warning.to_string(),
+            format!("{}: HSTS store version 7 is not 1; starting empty", path.display())
+        );
+        assert_eq!(
+            warning.describe(Lang::Ko),
+            format!(
+                "{}: HSTS 저장소 파일의 버전이 7입니다(이 프로그램은 1). 비어 있는 상태로 시작합니다",
+                path.display()
+            )
+        );
+        std::fs::write(&path, "not json").unwrap();
+        let (_, warning) = Hsts::open(&path);
+        let korean = warning.unwrap().describe(Lang::Ko);
+        assert!(korean.contains(": HSTS 저장소 파일이 아닙니다 ("), "{korean}");
+        assert!(korean.ends_with("(으)로 옮겨 두고 비어 있는 상태로 시작합니다"), "{korean}");
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

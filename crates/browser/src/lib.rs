@@ -45,6 +45,7 @@ pub use host_cache::HostCache;
 /// The request method type [`Browser::request`] takes (from the `http` crate).
 pub use http::Method;
 pub use names::{NameError, NameService, Names, Resolved, Source};
+pub use profile::{ProfileKind, ProfileProblem, ProfileWarning};
 /// The certificate type of [`BrowserConfig::extra_roots`] (from `rustls-pki-types`).
 pub use rustls::pki_types::CertificateDer;
 pub use timing::{ResourceTiming, Timings};

@@ -64,13 +64,13 @@ pub struct Resolved {
     pub source: Source,
     /// The CNAME chain from the host to the name that has the addresses.
     pub cnames: Vec<String>,
-    /// The iterative queries, for `--recursive` (in JSON: one line each, as `dig +trace`).
-    #[serde(serialize_with = "hops_as_lines")]
+    /// The iterative queries, for `--recursive`, one line each as `dig +trace` shows them, in
+    /// the browser's language (JSON: `hops`; filled by the browser from `hops`).
+    #[serde(rename = "hops")]
+    pub hop_lines: Vec<String>,
+    /// The iterative queries, for `--recursive`.
+    #[serde(skip)]
     pub hops: Vec<Hop>,
-}
-
-fn hops_as_lines<S: serde::Serializer>(hops: &[Hop], serializer: S) -> Result<S::Ok, S::Error> {
-    serializer.collect_seq(hops.iter().map(ToString::to_string))
 }
 
 /// Why a host has no addresses.
@@ -163,6 +163,7 @@ impl Names {
             ttl,
             source,
             cnames: Vec::new(),
+            hop_lines: Vec::new(),
             hops: Vec::new(),
         };
         if let Ok(ip) = literal.parse::<IpAddr>() {
@@ -240,6 +241,7 @@ impl Gathered {
             ttl: self.ttl.unwrap_or(0),
             source,
             cnames: self.cnames,
+            hop_lines: Vec::new(),
             hops,
         })
     }

@@ -12,11 +12,92 @@ use std::path::{Path, PathBuf};
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use text::{Lang, t};
 
 #[derive(Serialize, Deserialize)]
 struct ProfileFile<T> {
     version: u32,
     hosts: BTreeMap<String, T>,
+}
+
+/// Which profile file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProfileKind {
+    /// The host cache (`hosts.json`).
+    HostCache,
+    /// The HSTS store (`hsts.json`).
+    HstsStore,
+}
+
+impl ProfileKind {
+    fn describe(self, lang: Lang) -> String {
+        match self {
+            ProfileKind::HostCache => t!(lang, "profile-host-cache"),
+            ProfileKind::HstsStore => t!(lang, "profile-hsts-store"),
+        }
+    }
+}
+
+/// Why a profile file was not used: the browser starts empty, and says so. The file's fault
+/// (or this machine's, when it cannot be read), never a reason to refuse to browse.
+#[derive(Debug)]
+pub struct ProfileWarning {
+    /// The file.
+    pub path: PathBuf,
+    /// Which profile it holds.
+    pub kind: ProfileKind,
+    /// What was wrong with it.
+    pub problem: ProfileProblem,
+}
+
+/// What was wrong with a profile file.
+#[derive(Debug)]
+pub enum ProfileProblem {
+    /// It exists but cannot be read.
+    Unreadable(io::Error),
+    /// It is another version's.
+    Version { found: u32, expected: u32 },
+    /// It is not a profile file; it was moved aside to `aside`.
+    Corrupt { error: String, aside: PathBuf },
+}
+
+impl ProfileWarning {
+    /// The warning in `lang`, one line.
+    pub fn describe(&self, lang: Lang) -> String {
+        let path = self.path.display().to_string();
+        let what = self.kind.describe(lang);
+        match &self.problem {
+            ProfileProblem::Unreadable(err) => t!(
+                lang,
+                "profile-unreadable",
+                path = path,
+                what = what,
+                error = text::io_error(lang, err)
+            ),
+            ProfileProblem::Version { found, expected } => t!(
+                lang,
+                "profile-version",
+                path = path,
+                what = what,
+                found = *found,
+                expected = *expected
+            ),
+            ProfileProblem::Corrupt { error, aside } => t!(
+                lang,
+                "profile-corrupt",
+                path = path,
+                what = what,
+                error = error,
+                aside = aside.display().to_string()
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for ProfileWarning {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(Lang::En))
+    }
 }
 
 /// A record that lives until a time (Unix seconds).
@@ -45,9 +126,13 @@ impl<T: Expiring + Clone + Serialize + DeserializeOwned> Store<T> {
         }
     }
 
-    /// The store in `path` ([`load`]: `what` names it in the warning).
-    pub fn open(path: &Path, what: &str, version: u32) -> (Store<T>, Option<String>) {
-        let (hosts, warning) = load(path, what, version);
+    /// The store in `path` ([`load`]: `kind` names it in the warning).
+    pub fn open(
+        path: &Path,
+        kind: ProfileKind,
+        version: u32,
+    ) -> (Store<T>, Option<ProfileWarning>) {
+        let (hosts, warning) = load(path, kind, version);
         let store = Store {
             path: Some(path.to_path_buf()),
             version,
@@ -84,42 +169,42 @@ impl<T: Expiring + Clone + Serialize + DeserializeOwned> Store<T> {
     }
 }
 
-/// The records in `path` (`what` names them in warnings: "host cache"); empty when there is
-/// no file, and with a warning when the file could not be used.
+/// The records in `path`; empty when there is no file, and with a warning when the file could
+/// not be used.
 fn load<T: DeserializeOwned>(
     path: &Path,
-    what: &str,
+    kind: ProfileKind,
     version: u32,
-) -> (BTreeMap<String, T>, Option<String>) {
+) -> (BTreeMap<String, T>, Option<ProfileWarning>) {
+    let warning = |problem| {
+        Some(ProfileWarning {
+            path: path.to_path_buf(),
+            kind,
+            problem,
+        })
+    };
     let text = match std::fs::read_to_string(path) {
         Ok(text) => text,
         Err(err) if err.kind() == io::ErrorKind::NotFound => return (BTreeMap::new(), None),
-        Err(err) => {
-            let warning = format!("{}: cannot read the {what}: {err}", path.display());
-            return (BTreeMap::new(), Some(warning));
-        }
+        Err(err) => return (BTreeMap::new(), warning(ProfileProblem::Unreadable(err))),
     };
     match serde_json::from_str::<ProfileFile<T>>(&text) {
         Ok(file) if file.version == version => (file.hosts, None),
         Ok(file) => (
             BTreeMap::new(),
-            Some(format!(
-                "{}: {what} version {} is not {version}; starting empty",
-                path.display(),
-                file.version
-            )),
+            warning(ProfileProblem::Version {
+                found: file.version,
+                expected: version,
+            }),
         ),
         Err(err) => {
             let aside = path.with_extension("json.corrupt");
             let _ = std::fs::rename(path, &aside);
-            (
-                BTreeMap::new(),
-                Some(format!(
-                    "{}: not a {what} ({err}); moved to {} and starting empty",
-                    path.display(),
-                    aside.display()
-                )),
-            )
+            let problem = ProfileProblem::Corrupt {
+                error: err.to_string(),
+                aside,
+            };
+            (BTreeMap::new(), warning(problem))
         }
     }
 }

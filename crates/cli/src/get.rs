@@ -30,7 +30,8 @@
 //!   "final_url":    the last leg's URL (after redirects), or null on failure,
 //!   "status":       the final status code, or null,
 //!   "reason":       its reason phrase, or null,
-//!   "status_class": what the status class means ("2xx success: ..."), or null,
+//!   "status_class": what the status class means ("2xx: success"), in the chosen language, or
+//!                   null,
 //!   "body_bytes":   the final body's length,
 //!   "output":       the file the body went to (-o), or null (the body is not in the document),
 //!   "error":        null, or the one-line reason of the failure (exit code 1),
@@ -39,14 +40,15 @@
 //!       "resolved": null (reused connection) or { "host", "addresses", "ttl",
 //!           "source": {"kind": "literal" | "hosts_file" | "host_cache" (+ "ttl_left")
 //!                      | "resolver" (+ "server") | "recursive"},
-//!           "cnames", "hops": ["dig +trace style line"...] },
+//!           "cnames", "hops": ["dig +trace style line", in the chosen language...] },
 //!       "connection": { "id", "local", "remote", "reused",
 //!           "tls": null or { "server_name", "version", "cipher_suite", "alpn",
 //!                            "peer_certificates" },
 //!           "attempts": [{ "remote", "started_ms", "ended_ms",
 //!                          "outcome": connected|refused|timed_out|unreachable|failed|cancelled|skipped,
 //!                          "error" }] },
-//!       "http_version", "status", "reason", "status_class",
+//!       "http_version", "status", "reason", "status_class" (its meaning, in the chosen
+//!       language: "2xx success: the request was received, ..."),
 //!       "response_headers": [[name, value]...], "body_bytes",
 //!       "timings": { "time_namelookup", "time_connect", "time_appconnect",
 //!           "time_pretransfer", "time_starttransfer", "time_total" (seconds from the leg's
@@ -214,7 +216,7 @@ pub fn run(args: GetArgs, lang: Lang) -> anyhow::Result<u8> {
             Some(path) => {
                 let (hsts, warning) = browser::hsts::Hsts::open(&path);
                 if let Some(warning) = warning {
-                    eprintln!("roundtrip: get: {warning}");
+                    eprintln!("roundtrip: get: {}", warning.describe(lang));
                 }
                 Some(hsts)
             }
@@ -367,7 +369,7 @@ impl Setup {
             };
             let (cache, warning) = HostCache::open(&path);
             if let Some(warning) = warning {
-                eprintln!("roundtrip: get: {warning}");
+                eprintln!("roundtrip: get: {}", warning.describe(lang));
             }
             (Some(cache), Some(path))
         };
@@ -425,6 +427,7 @@ impl Setup {
             max_redirects: args.max_redirs,
             connect_timeout: seconds(args.connect_timeout, "--connect-timeout")?,
             request_timeout: seconds(args.max_time, "--max-time")?,
+            lang,
             ..BrowserConfig::default()
         };
         let body = args
@@ -779,10 +782,11 @@ fn write_lookup(out: &mut impl std::io::Write, leg: &Leg, lang: Lang) -> std::io
         }
     )?;
     if !resolved.cnames.is_empty() {
-        writeln!(out, "*   via CNAME {}", resolved.cnames.join(" -> "))?;
+        let chain = resolved.cnames.join(" -> ");
+        writeln!(out, "*   {}", t!(lang, "get-via-cname", chain = chain))?;
     }
     for hop in &resolved.hops {
-        writeln!(out, "*   {hop}")?;
+        writeln!(out, "*   {}", hop.describe(lang))?;
     }
     Ok(())
 }

@@ -74,10 +74,11 @@ pub fn print_table(running: &lab::RunningLab, lang: Lang) {
     );
     let config = &running.config;
     let browser_v6 = config.browser6.map_or("-".into(), |a| a.to_string());
+    let role = |role: &str| pad(t!(lang, "lab-role", role = role), 14);
     println!(
-        "{:<20} {:<14} {:<22} {:<24} {}",
+        "{:<20} {} {:<22} {:<24} {}",
         config.browser_name,
-        "browser",
+        role("browser"),
         config.browser.to_string(),
         browser_v6,
         t!(lang, "lab-browser-serves")
@@ -90,8 +91,12 @@ pub fn print_table(running: &lab::RunningLab, lang: Lang) {
             row.addr.to_string()
         };
         println!(
-            "{:<20} {:<14} {:<22} {:<24} {}",
-            row.name, row.role, addr, v6, row.detail
+            "{:<20} {} {:<22} {:<24} {}",
+            row.name,
+            role(&row.role),
+            addr,
+            v6,
+            row.serves.text(lang)
         );
     }
 }

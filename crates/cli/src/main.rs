@@ -93,7 +93,7 @@ fn main() -> ExitCode {
         Command::Tour(args) => tour::run(args, lang),
         Command::Zone(cmd) => zone::run(cmd, lang),
         Command::Lab(cmd) => lab::run(cmd, lang),
-        Command::Serve(cmd) => serve::run(cmd),
+        Command::Serve(cmd) => serve::run(cmd, lang),
         Command::Dig(args) => dig::run(args, lang),
         Command::Get(args) => get::run(args, lang),
     };

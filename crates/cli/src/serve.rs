@@ -4,7 +4,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::Context;
+use text::{Lang, t};
 
 #[derive(clap::Subcommand, Debug)]
 pub enum ServeCommand {
@@ -54,7 +54,7 @@ pub enum ServeCommand {
     Was(crate::serve_was::WasArgs),
 }
 
-pub fn run(cmd: ServeCommand) -> anyhow::Result<u8> {
+pub fn run(cmd: ServeCommand, lang: Lang) -> anyhow::Result<u8> {
     match cmd {
         ServeCommand::Auth {
             listen,
@@ -67,7 +67,7 @@ pub fn run(cmd: ServeCommand) -> anyhow::Result<u8> {
                 packet_cache: !no_packet_cache,
                 ..Default::default()
             };
-            serve_auth(listen, &zones, config)
+            serve_auth(listen, &zones, config, lang)
         }
         ServeCommand::Resolver {
             listen,
@@ -87,7 +87,8 @@ pub fn run(cmd: ServeCommand) -> anyhow::Result<u8> {
                 config.root_hints = match resolver::RootHints::load(path) {
                     Ok(hints) => hints,
                     Err(err) => {
-                        eprintln!("roundtrip: {err}");
+                        let error = err.to_string();
+                        eprintln!("roundtrip: {}", t!(lang, "serve-bad-root-hints", error = error));
                         return Ok(1);
                     }
                 };
@@ -97,14 +98,14 @@ pub fn run(cmd: ServeCommand) -> anyhow::Result<u8> {
             let mut front = resolver::FrontConfig::default();
             for cidr in &allow {
                 if let Err(why) = front.allow.add(cidr) {
-                    eprintln!("roundtrip: --allow {why}");
+                    eprintln!("roundtrip: {}", t!(lang, "serve-bad-allow", why = why));
                     return Ok(2);
                 }
             }
-            serve_resolver(listen, config, front)
+            serve_resolver(listen, config, front, lang)
         }
-        ServeCommand::Web(args) => crate::serve_web::run(args),
-        ServeCommand::Was(args) => crate::serve_was::run(args),
+        ServeCommand::Web(args) => crate::serve_web::run(args, lang),
+        ServeCommand::Was(args) => crate::serve_was::run(args, lang),
     }
 }
 
@@ -112,17 +113,23 @@ fn serve_auth(
     listen: SocketAddr,
     zones: &[String],
     config: authdns::ServerConfig,
+    lang: Lang,
 ) -> anyhow::Result<u8> {
     let mut catalog = authdns::Catalog::new();
     for spec in zones {
         let (origin, file) = match spec.split_once('=') {
-            Some((origin, file)) => (
-                Some(
-                    dns::parse_name(origin)
-                        .with_context(|| format!("bad origin in --zone {spec}"))?,
-                ),
-                file,
-            ),
+            Some((origin, file)) => match dns::parse_name(origin) {
+                Ok(origin) => (Some(origin), file),
+                Err(err) => {
+                    let error = err.to_string();
+                    let spec = spec.as_str();
+                    eprintln!(
+                        "roundtrip: {}",
+                        t!(lang, "serve-bad-zone-origin", spec = spec, error = error)
+                    );
+                    return Ok(2);
+                }
+            },
             None => (None, spec.as_str()),
         };
         let loaded =
@@ -130,24 +137,30 @@ fn serve_auth(
         let (zone, warnings) = match loaded {
             Ok(loaded) => loaded,
             Err(err) => {
-                eprintln!("roundtrip: {err}");
+                let error = err.to_string();
+                eprintln!("roundtrip: {}", t!(lang, "serve-bad-zone", error = error));
                 return Ok(1);
             }
         };
         for warning in warnings {
-            eprintln!("warning: {warning}");
+            let warning = warning.to_string();
+            eprintln!("{}", t!(lang, "serve-zone-warning", warning = warning));
         }
         eprintln!(
-            "zone {} loaded from {file}: {} names",
-            zone.origin().fmt_with_dot(),
-            zone.len()
+            "{}",
+            t!(
+                lang,
+                "serve-zone-loaded",
+                zone = zone.origin().fmt_with_dot().to_string(),
+                file = file,
+                count = zone.len()
+            )
         );
         catalog.insert(zone);
     }
-    let udp =
-        std::net::UdpSocket::bind(listen).with_context(|| format!("cannot bind UDP {listen}"))?;
-    let tcp =
-        std::net::TcpListener::bind(listen).with_context(|| format!("cannot bind TCP {listen}"))?;
+    let Some((udp, tcp)) = bind_udp_and_tcp(listen, lang) else {
+        return Ok(1);
+    };
     let server = authdns::spawn(
         udp,
         tcp,
@@ -155,15 +168,49 @@ fn serve_auth(
         Arc::new(journey::Silent),
         config,
     )?;
-    eprintln!("serving on {listen} (UDP and TCP)");
+    eprintln!(
+        "{}",
+        t!(lang, "serve-auth-serving", addr = listen.to_string())
+    );
     server.wait();
     Ok(0)
+}
+
+/// A UDP socket and a TCP listener on `listen`, or `None` after saying on stderr why not.
+fn bind_udp_and_tcp(
+    listen: SocketAddr,
+    lang: Lang,
+) -> Option<(std::net::UdpSocket, std::net::TcpListener)> {
+    let udp = std::net::UdpSocket::bind(listen)
+        .map_err(|err| cannot_bind(lang, "UDP", listen, &err))
+        .ok()?;
+    let tcp = std::net::TcpListener::bind(listen)
+        .map_err(|err| cannot_bind(lang, "TCP", listen, &err))
+        .ok()?;
+    Some((udp, tcp))
+}
+
+/// Says on stderr that `listen` could not be bound, and why: the address is taken, not this
+/// machine's, or a port below 1024 without the right to it (this machine's matter, not the
+/// server's).
+pub fn cannot_bind(lang: Lang, protocol: &str, listen: SocketAddr, err: &std::io::Error) {
+    eprintln!(
+        "roundtrip: {}",
+        t!(
+            lang,
+            "serve-cannot-bind",
+            protocol = protocol,
+            addr = listen.to_string(),
+            error = text::io_error(lang, err)
+        )
+    );
 }
 
 fn serve_resolver(
     listen: SocketAddr,
     config: resolver::ResolverConfig,
     front: resolver::FrontConfig,
+    lang: Lang,
 ) -> anyhow::Result<u8> {
     let roots = config.root_hints.servers.len();
     let port = config.upstream_port;
@@ -172,13 +219,19 @@ fn serve_resolver(
         resolver::Clock::system(),
         Arc::new(journey::Silent),
     ));
-    let udp =
-        std::net::UdpSocket::bind(listen).with_context(|| format!("cannot bind UDP {listen}"))?;
-    let tcp =
-        std::net::TcpListener::bind(listen).with_context(|| format!("cannot bind TCP {listen}"))?;
+    let Some((udp, tcp)) = bind_udp_and_tcp(listen, lang) else {
+        return Ok(1);
+    };
     let running = resolver::spawn(udp, tcp, resolver, front)?;
     eprintln!(
-        "resolving on {listen} (UDP and TCP) from {roots} root servers, asking upstream servers on port {port}"
+        "{}",
+        t!(
+            lang,
+            "serve-resolver-serving",
+            addr = listen.to_string(),
+            roots = roots,
+            port = port
+        )
     );
     running.wait();
     Ok(0)

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
+use text::{Lang, t};
 
 /// The application server's flags (DESIGN.md's command-line contract).
 #[derive(clap::Args, Debug)]
@@ -31,19 +32,24 @@ pub struct WasArgs {
     pub log_level: tracing::Level,
 }
 
-pub fn run(args: WasArgs) -> anyhow::Result<u8> {
+pub fn run(args: WasArgs, lang: Lang) -> anyhow::Result<u8> {
     let _ = tracing_subscriber::fmt()
         .with_writer(std::io::stderr)
         .with_max_level(args.log_level)
         .with_target(false)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .try_init();
-    let listener = std::net::TcpListener::bind(args.listen)
-        .with_context(|| format!("cannot bind TCP {}", args.listen))?;
+    let listener = match std::net::TcpListener::bind(args.listen) {
+        Ok(listener) => listener,
+        Err(err) => {
+            crate::serve::cannot_bind(lang, "TCP", args.listen, &err);
+            return Ok(1);
+        }
+    };
     let header_read_timeout = match std::time::Duration::try_from_secs_f64(args.header_timeout) {
         Ok(timeout) if !timeout.is_zero() => timeout,
         _ => {
-            eprintln!("roundtrip: --header-timeout must be a positive number of seconds");
+            eprintln!("roundtrip: {}", t!(lang, "serve-was-header-timeout"));
             return Ok(2);
         }
     };
@@ -57,12 +63,13 @@ pub fn run(args: WasArgs) -> anyhow::Result<u8> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .context("cannot start the tokio runtime")?;
+        .with_context(|| t!(lang, "serve-cannot-start-runtime"))?;
     runtime.block_on(async move {
         let running = match was::spawn(listener, config, Arc::new(journey::Silent)).await {
             Ok(running) => running,
             Err(err @ was::WasError::BadDbUrl { .. }) => {
-                eprintln!("roundtrip: --db: {err}");
+                let error = err.to_string();
+                eprintln!("roundtrip: {}", t!(lang, "serve-was-bad-db", error = error));
                 return Ok(2);
             }
             Err(err) => return Err(err.into()),
@@ -70,13 +77,17 @@ pub fn run(args: WasArgs) -> anyhow::Result<u8> {
         // Listening before saying where it serves: a script may signal right after.
         let mut stop = lab::StopSignals::listen()?;
         eprintln!(
-            "application server on http://{} with {} ({})",
-            running.local_addr(),
-            running.db_kind().name(),
-            args.db
+            "{}",
+            t!(
+                lang,
+                "serve-was-serving",
+                url = format!("http://{}", running.local_addr()),
+                kind = running.db_kind().name(),
+                db = &args.db
+            )
         );
         stop.arrived().await;
-        eprintln!("stopping: finishing requests in flight");
+        eprintln!("{}", t!(lang, "serve-was-stopping"));
         running.shutdown().await;
         Ok(0)
     })

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use anyhow::Context;
+use text::{Lang, t};
 
 /// The web server's flags (DESIGN.md's command-line contract).
 #[derive(clap::Args, Debug)]
@@ -52,12 +52,13 @@ pub struct WebArgs {
     pub access_log: Option<String>,
 }
 
-pub fn run(args: WebArgs) -> anyhow::Result<u8> {
+pub fn run(args: WebArgs, lang: Lang) -> anyhow::Result<u8> {
     let mut config = match &args.config {
         Some(path) => match web::WebConfig::load_toml(path) {
             Ok(config) => config,
             Err(err) => {
-                eprintln!("roundtrip: {err}");
+                let error = err.to_string();
+                eprintln!("roundtrip: {}", t!(lang, "serve-bad-config", error = error));
                 return Ok(1);
             }
         },
@@ -72,22 +73,41 @@ pub fn run(args: WebArgs) -> anyhow::Result<u8> {
         match web::parse_proxy_spec(spec) {
             Ok((prefix, upstream)) => web::add_proxy(&mut config.proxies, &prefix, upstream),
             Err(why) => {
-                eprintln!("roundtrip: --proxy {why}");
+                eprintln!("roundtrip: {}", t!(lang, "serve-bad-proxy", why = why));
                 return Ok(2);
             }
         }
     }
-    let seconds = |flag: &str, value: f64| {
-        web::seconds(value).map_err(|why| anyhow::anyhow!("--{flag} {why}"))
-    };
-    if let Some(value) = args.header_timeout {
-        config.limits.header_timeout = seconds("header-timeout", value)?;
-    }
-    if let Some(value) = args.upstream_timeout {
-        config.limits.upstream_timeout = seconds("upstream-timeout", value)?;
+    for (flag, value, limit) in [
+        (
+            "header-timeout",
+            args.header_timeout,
+            &mut config.limits.header_timeout,
+        ),
+        (
+            "upstream-timeout",
+            args.upstream_timeout,
+            &mut config.limits.upstream_timeout,
+        ),
+    ] {
+        let Some(value) = value else { continue };
+        match web::seconds(value) {
+            Ok(seconds) => *limit = seconds,
+            Err(_) => {
+                let value = value.to_string();
+                eprintln!(
+                    "roundtrip: {}",
+                    t!(lang, "serve-bad-seconds", flag = flag, value = value)
+                );
+                return Ok(1);
+            }
+        }
     }
     if let Some(value) = args.max_header_bytes {
-        anyhow::ensure!(value >= 1024, "--max-header-bytes must be at least 1024");
+        if value < 1024 {
+            eprintln!("roundtrip: {}", t!(lang, "serve-max-header-bytes"));
+            return Ok(1);
+        }
         config.limits.max_header_bytes = value;
     }
     if let Some(value) = args.max_body_bytes {
@@ -108,7 +128,8 @@ pub fn run(args: WebArgs) -> anyhow::Result<u8> {
         match web::TlsIdentity::from_pem_files(cert, key) {
             Ok(identity) => config.tls = Some(identity),
             Err(err) => {
-                eprintln!("roundtrip: {err}");
+                let error = err.to_string();
+                eprintln!("roundtrip: {}", t!(lang, "serve-bad-tls", error = error));
                 return Ok(1);
             }
         }
@@ -133,20 +154,29 @@ pub fn run(args: WebArgs) -> anyhow::Result<u8> {
             .enable_all()
             .build()?
     };
-    let listener = std::net::TcpListener::bind(args.listen)
-        .with_context(|| format!("cannot bind TCP {}", args.listen))?;
+    let listener = match std::net::TcpListener::bind(args.listen) {
+        Ok(listener) => listener,
+        Err(err) => {
+            crate::serve::cannot_bind(lang, "TCP", args.listen, &err);
+            return Ok(1);
+        }
+    };
     runtime.block_on(async move {
         let server = web::spawn(listener, config, Arc::new(journey::Silent)).await?;
         // Listening before saying where it serves: a script may signal right after.
         let mut stop = lab::StopSignals::listen()?;
         eprintln!(
-            "web: serving {} on {scheme}://{} ({workers} worker{})",
-            args.root.display(),
-            server.local_addr(),
-            if workers == 1 { "" } else { "s" }
+            "{}",
+            t!(
+                lang,
+                "serve-web-serving",
+                root = args.root.display().to_string(),
+                url = format!("{scheme}://{}", server.local_addr()),
+                workers = workers
+            )
         );
         stop.arrived().await;
-        eprintln!("web: shutting down");
+        eprintln!("{}", t!(lang, "serve-web-stopping"));
         server.shutdown().await;
         anyhow::Ok(0)
     })

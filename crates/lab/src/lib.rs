@@ -85,8 +85,133 @@ pub struct HostRow {
     pub addr: SocketAddr,
     /// Where it listens on IPv6, when it does.
     pub addr6: Option<SocketAddr>,
-    /// What it serves, or why it is down.
+    /// What it serves, or why it is down: [`HostRow::serves`] in English (`--json` of a tour
+    /// tells it in the tour's language).
     pub detail: String,
+    /// What it serves, to be told in any language.
+    #[serde(skip)]
+    pub serves: Serves,
+}
+
+impl HostRow {
+    fn new(
+        name: String,
+        role: &str,
+        addr: SocketAddr,
+        addr6: Option<SocketAddr>,
+        serves: Serves,
+    ) -> HostRow {
+        HostRow {
+            name,
+            role: role.to_owned(),
+            addr,
+            addr6,
+            detail: serves.text(text::Lang::En),
+            serves,
+        }
+    }
+}
+
+/// What a host of the lab serves (the address table's last column).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Serves {
+    /// Stopped by a fault: nothing listens.
+    Down,
+    /// An authoritative server's zones.
+    Zones(Vec<String>),
+    /// The recursive resolver.
+    Resolver,
+    /// The WAS, stalled by a fault: it accepts and never answers.
+    Stalled,
+    /// The WAS and its database (`fault`: the database cannot be opened).
+    Database { url: String, fault: bool },
+    /// The web server.
+    Web {
+        site: String,
+        proxies: String,
+        https_port: u16,
+        names: String,
+        http_port: u16,
+        https_redirect: bool,
+    },
+    /// A router, and the packets a fault makes it lose.
+    Router {
+        addresses: String,
+        losing: Vec<Losing>,
+    },
+}
+
+/// A packet a router loses (`--fault loss`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Losing {
+    /// The first TCP data segment (else: the first UDP query).
+    pub tcp: bool,
+    /// To this port.
+    pub port: u16,
+    /// From this host.
+    pub host: String,
+    /// Arriving on this interface of the router.
+    pub interface: String,
+}
+
+impl Serves {
+    /// What the host serves, in `lang`.
+    pub fn text(&self, lang: text::Lang) -> String {
+        use text::t;
+        match self {
+            Serves::Down => t!(lang, "serves-down"),
+            Serves::Zones(zones) => zones.join(" "),
+            Serves::Resolver => t!(lang, "serves-resolver"),
+            Serves::Stalled => t!(lang, "serves-stalled"),
+            Serves::Database { url, fault: false } => t!(lang, "serves-database", url = url),
+            Serves::Database { url, fault: true } => {
+                t!(lang, "serves-database-fault", url = url)
+            }
+            Serves::Web {
+                site,
+                proxies,
+                https_port,
+                names,
+                http_port,
+                https_redirect,
+            } => {
+                let port_80 = if *https_redirect {
+                    t!(lang, "serves-web-redirects")
+                } else {
+                    t!(lang, "serves-web-plain-too")
+                };
+                t!(
+                    lang,
+                    "serves-web",
+                    site = site,
+                    proxies = proxies,
+                    https_port = *https_port,
+                    names = names,
+                    http_port = *http_port,
+                    port_80 = port_80
+                )
+            }
+            Serves::Router { addresses, losing } => {
+                std::iter::once(t!(lang, "serves-router", addresses = addresses))
+                    .chain(losing.iter().map(|l| {
+                        let what = if l.tcp {
+                            t!(lang, "serves-loses-tcp", port = l.port)
+                        } else {
+                            t!(lang, "serves-loses-udp", port = l.port)
+                        };
+                        t!(
+                            lang,
+                            "serves-loses",
+                            what = what,
+                            host = &l.host,
+                            interface = &l.interface
+                        )
+                    }))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            }
+        }
+    }
 }
 
 /// A running lab; [`RunningLab::stop`] (or dropping it) stops every server.
@@ -244,13 +369,13 @@ pub fn start(
         let addrs = listen_addrs(server.address, server.address6, config.dns_port);
         let zones: Vec<&str> = server.zones.iter().map(|(o, _)| o.as_str()).collect();
         if faults.dead_dns.iter().any(|n| n == &server.name) {
-            hosts.push(HostRow {
-                name: server.name.clone(),
-                role: server.role.clone(),
-                addr: addrs[0],
-                addr6: addrs.get(1).copied(),
-                detail: "DOWN (fault): nothing listens".into(),
-            });
+            hosts.push(HostRow::new(
+                server.name.clone(),
+                &server.role,
+                addrs[0],
+                addrs.get(1).copied(),
+                Serves::Down,
+            ));
             continue;
         }
         let mut catalog = Catalog::new();
@@ -290,13 +415,13 @@ pub fn start(
             .map_err(bind_error)?;
             dns_servers.push(running);
         }
-        hosts.push(HostRow {
-            name: server.name.clone(),
-            role: server.role.clone(),
-            addr: addrs[0],
-            addr6: addrs.get(1).copied(),
-            detail: zones.join(" "),
-        });
+        hosts.push(HostRow::new(
+            server.name.clone(),
+            &server.role,
+            addrs[0],
+            addrs.get(1).copied(),
+            Serves::Zones(zones.iter().map(|z| (*z).to_owned()).collect()),
+        ));
     }
 
     // The resolver knows the lab's roots as a resolver on the internet knows IANA's.
@@ -365,13 +490,13 @@ pub fn start(
         .map_err(|source| LabError::Bind { addr, source })?;
         resolver_fronts.push(running);
     }
-    hosts.push(HostRow {
-        name: config.resolver.name.clone(),
-        role: "resolver".into(),
-        addr: resolver_addrs[0],
-        addr6: resolver_addrs.get(1).copied(),
-        detail: "recursive, from the lab's root hints".into(),
-    });
+    hosts.push(HostRow::new(
+        config.resolver.name.clone(),
+        "resolver",
+        resolver_addrs[0],
+        resolver_addrs.get(1).copied(),
+        Serves::Resolver,
+    ));
 
     let runtime_error = |err: std::io::Error| LabError::Start {
         what: "the lab's runtime".into(),
@@ -404,11 +529,11 @@ pub fn start(
         addr: was_addr,
         source,
     };
-    let was_detail = if faults.was_down {
-        "DOWN (fault): nothing listens".to_owned()
+    let was_serves = if faults.was_down {
+        Serves::Down
     } else if faults.was_stalled {
         stalled_was = Some(bind_was()?.map_err(was_bind_error)?);
-        "STALLED (fault): accepts connections, never answers".to_owned()
+        Serves::Stalled
     } else {
         let listener = bind_was()?.map_err(was_bind_error)?;
         let database = if faults.db_down {
@@ -435,19 +560,18 @@ pub fn start(
                 reason: err.to_string(),
             })?;
         was = Some(running);
-        if faults.db_down {
-            format!("database {database} (fault: cannot be opened)")
-        } else {
-            format!("database {database}")
+        Serves::Database {
+            url: database,
+            fault: faults.db_down,
         }
     };
-    hosts.push(HostRow {
-        name: config.was.name.clone(),
-        role: "was".into(),
-        addr: was_addr,
-        addr6: None,
-        detail: was_detail,
-    });
+    hosts.push(HostRow::new(
+        config.was.name.clone(),
+        "was",
+        was_addr,
+        None,
+        was_serves,
+    ));
 
     // The lab's CA: made on the first start, reused while valid ([`ca`]).
     let ca = ca::LabCa::load_or_create(&config.ca_dir, &config.web_names()).map_err(|err| {
@@ -481,40 +605,26 @@ pub fn start(
             .map_err(|source| LabError::Bind { addr, source })?;
         webs.push(web);
     }
-    hosts.push(HostRow {
-        name: config.web.name.clone(),
-        role: "web".into(),
-        addr: web_addrs[0],
-        addr6: web_addrs.get(1).copied(),
-        detail: format!(
-            "static {}; {} -> WAS; https on port {} (TLS 1.3/1.2, h2) with the lab CA's \
-             certificate for {}; port {} {}",
-            config.site_dir.display(),
-            config.web.proxy.join(" "),
-            config.https_port,
-            ca.names().join(" "),
-            config.http_port,
-            if config.web.https_redirect {
-                "answers 301 to https://"
-            } else {
-                "serves plain HTTP too"
-            },
-        ),
-    });
-    let mut losing: Vec<(String, String)> = Vec::new();
+    hosts.push(HostRow::new(
+        config.web.name.clone(),
+        "web",
+        web_addrs[0],
+        web_addrs.get(1).copied(),
+        Serves::Web {
+            site: config.site_dir.display().to_string(),
+            proxies: config.web.proxy.join(" "),
+            https_port: config.https_port,
+            names: ca.names().join(" "),
+            http_port: config.http_port,
+            https_redirect: config.web.https_redirect,
+        },
+    ));
+    let mut losing: Vec<(String, Losing)> = Vec::new();
     // Without a network the loss fault was refused above, before anything started.
     if let (true, Some(network)) = (faults.loss, &network) {
-        for (host, rule, what) in [
-            (
-                &config.browser_name,
-                filter::Protocol::TcpData,
-                format!("the first TCP data segment to port {}", config.http_port),
-            ),
-            (
-                &config.resolver.name,
-                filter::Protocol::Udp,
-                format!("the first UDP query to port {}", config.dns_port),
-            ),
+        for (host, rule) in [
+            (&config.browser_name, filter::Protocol::TcpData),
+            (&config.resolver.name, filter::Protocol::Udp),
         ] {
             let (router, interface) = network.gateway(host).ok_or_else(|| LabError::Start {
                 what: "the loss fault".into(),
@@ -539,7 +649,12 @@ pub fn start(
                 })?;
             losing.push((
                 router.node.name.clone(),
-                format!("LOSES (fault) {what} from {host} ({})", interface.name),
+                Losing {
+                    tcp: rule == filter::Protocol::TcpData,
+                    port,
+                    host: host.clone(),
+                    interface: interface.name.clone(),
+                },
             ));
         }
     }
@@ -552,21 +667,21 @@ pub fn start(
                     .iter()
                     .map(ToString::to_string)
                     .collect();
-                hosts.push(HostRow {
-                    name: host.node.name.clone(),
-                    role: "router".into(),
-                    addr: SocketAddr::new(host.node.addresses[0], 0),
-                    addr6: None,
-                    detail: std::iter::once(format!("forwards between {}", addresses.join(" ")))
-                        .chain(
-                            losing
-                                .iter()
-                                .filter(|(router, _)| *router == host.node.name)
-                                .map(|(_, what)| what.clone()),
-                        )
-                        .collect::<Vec<_>>()
-                        .join("; "),
-                });
+                let serves = Serves::Router {
+                    addresses: addresses.join(" "),
+                    losing: losing
+                        .iter()
+                        .filter(|(router, _)| *router == host.node.name)
+                        .map(|(_, what)| what.clone())
+                        .collect(),
+                };
+                hosts.push(HostRow::new(
+                    host.node.name.clone(),
+                    "router",
+                    SocketAddr::new(host.node.addresses[0], 0),
+                    None,
+                    serves,
+                ));
             }
         }
     }

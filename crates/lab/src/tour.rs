@@ -22,7 +22,8 @@
 //!   "url":        the URL browsed,
 //!   "fault":      null or "root-down" | "nxdomain" | "was-down" | "was-slow" | "db-down" |
 //!                 "loss",
-//!   "lab":        [{ "name", "role", "addr", "detail" }...]   the address table,
+//!   "lab":        [{ "name", "role", "addr", "detail" }...]   the address table (its
+//!                 "detail" in the tour's language),
 //!   "visits":     [{ "number", "url", "visit": null or { "legs": [browser::Leg...] }, "error" }...]
 //!                 one per page asked for (the home page, then the search), per visit; a leg is
 //!                 `roundtrip get --json`'s: resolved, connection, request, status, timings,
@@ -140,8 +141,11 @@ pub struct TourOptions {
 pub struct CaptureStatus {
     /// Whether packets were captured.
     pub captured: bool,
-    /// Why not, when they were not.
+    /// Why not, when they were not (in the tour's language).
     pub reason: Option<String>,
+    /// Why not, to be told in any language.
+    #[serde(skip)]
+    pub failure: Option<Arc<capture::CaptureFailure>>,
     /// Packets the kernel passed the filter.
     pub received: u64,
     /// Packets the kernel dropped (socket buffer full).
@@ -181,6 +185,13 @@ pub struct VisitRecord {
     pub visit: Option<browser::Visit>,
     /// Why the visit failed, if it did (no response at all).
     pub error: Option<String>,
+}
+
+impl CaptureStatus {
+    /// Why no packets were captured, in `lang` (`None` when they were, or nobody said why).
+    pub fn reason_text(&self, lang: text::Lang) -> Option<String> {
+        self.failure.as_ref().map(|why| why.text(lang))
+    }
 }
 
 /// A whole tour: the story and every fact it was told from. `--json` prints this.
@@ -298,7 +309,15 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
     let lab = crate::start(planned, &faults, collector.clone())?;
     // On loopback, the lab runs the config moved there: its addresses are the ones to use.
     let config = lab.config.clone();
-    let lab_hosts = lab.hosts.clone();
+    // The address table, its sentences in the tour's language (`--json`'s `lab`).
+    let lab_hosts = lab
+        .hosts
+        .iter()
+        .map(|row| crate::HostRow {
+            detail: row.serves.text(options.lang),
+            ..row.clone()
+        })
+        .collect();
     let default_url = match options.fault {
         None | Some(Fault::RootDown | Fault::Loss) => home_url(&config),
         Some(Fault::Nxdomain) => {
@@ -338,6 +357,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
         request_timeout: Duration::from_secs_f64(config.web.upstream_timeout + 5.0),
         extra_roots: vec![lab.ca.root_der().clone()],
         key_log: Some(key_log.clone()),
+        lang: options.lang,
         ..browser::BrowserConfig::default()
     };
     let names = browser::Names::new(
@@ -444,6 +464,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
             let status = CaptureStatus {
                 captured: true,
                 reason: None,
+                failure: None,
                 received: report.stats.received,
                 dropped: report.stats.dropped,
             };
@@ -453,7 +474,8 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
             Vec::new(),
             CaptureStatus {
                 captured: false,
-                reason: capture_error,
+                reason: capture_error.as_ref().map(|why| why.text(options.lang)),
+                failure: capture_error.map(Arc::new),
                 received: 0,
                 dropped: 0,
             },

@@ -43,7 +43,7 @@ use tokio::sync::watch;
 use crate::cache::{Cache, CachedNegative, Known, Rank};
 use crate::clock::Clock;
 use crate::config::ResolverConfig;
-use crate::trace::{Hop, HopOutcome};
+use crate::trace::{Hop, HopOutcome, LameReason};
 use crate::upstream::{Upstream, UpstreamError};
 
 /// One RRset of a resolution's answer or authority section.
@@ -131,7 +131,7 @@ pub enum Reading {
     },
     NxDomain(Option<RrsetOut>),
     NoData(Option<RrsetOut>),
-    Lame(String),
+    Lame(LameReason),
 }
 
 /// What one client question may still spend.
@@ -725,7 +725,7 @@ impl Resolver {
                     Err(UpstreamError::Timeout(_)) => self.hop(budget.trace, hops, hop),
                     Err(err) => {
                         only_timeouts = false;
-                        hop.outcome = HopOutcome::Error(err.to_string());
+                        hop.outcome = HopOutcome::Error(err);
                         self.hop(budget.trace, hops, hop);
                     }
                     Ok(reply) => {
@@ -1041,11 +1041,11 @@ fn read_response(
         return if authoritative {
             Reading::NxDomain(soa)
         } else {
-            Reading::Lame("NXDOMAIN without AA".into())
+            Reading::Lame(LameReason::NxDomainWithoutAa)
         };
     }
     if rcode != Rcode::NOERROR {
-        return Reading::Lame(format!("{rcode}"));
+        return Reading::Lame(LameReason::Rcode(rcode.to_string()));
     }
     if !accepted.is_empty() {
         let _ = ask_type;
@@ -1085,7 +1085,7 @@ fn read_response(
     if authoritative {
         return Reading::NoData(soa);
     }
-    Reading::Lame("not authoritative, and no referral below the zone".into())
+    Reading::Lame(LameReason::NoReferral)
 }
 
 #[cfg(test)]

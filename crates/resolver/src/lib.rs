@@ -22,4 +22,4 @@ pub use clock::Clock;
 pub use config::{Limits, ResolverConfig, RootHints};
 pub use iterate::{Resolution, Resolver, RrsetOut};
 pub use server::{Allow, FrontConfig, RunningResolver, spawn};
-pub use trace::{Hop, HopOutcome};
+pub use trace::{Hop, HopOutcome, LameReason};

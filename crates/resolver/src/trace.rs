@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use dns::Name;
 use domain::base::Rtype;
+use text::{Lang, t};
 
-use crate::upstream::Transport;
+use crate::upstream::{Transport, UpstreamError};
 
 /// One step of a resolution.
 #[derive(Debug, Clone)]
@@ -58,11 +59,39 @@ pub enum HopOutcome {
     /// The name exists without data of the type.
     NoData,
     /// The server is not authoritative for the zone it was delegated (or refused, or failed).
-    Lame(String),
+    Lame(LameReason),
     /// No answer in time.
     Timeout,
     /// The network refused, or the answer was malformed.
-    Error(String),
+    Error(UpstreamError),
+}
+
+/// Why a server's answer was taken as lame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LameReason {
+    /// NXDOMAIN from a server that does not say it is authoritative.
+    NxDomainWithoutAa,
+    /// An error RCODE (`REFUSED`, `SERVFAIL`, ...).
+    Rcode(String),
+    /// Neither an answer with AA nor a referral below the zone it was asked for.
+    NoReferral,
+}
+
+impl LameReason {
+    /// The reason in `lang`.
+    pub fn describe(&self, lang: Lang) -> String {
+        match self {
+            LameReason::NxDomainWithoutAa => t!(lang, "lame-nxdomain-without-aa"),
+            LameReason::Rcode(rcode) => t!(lang, "lame-rcode", rcode = rcode),
+            LameReason::NoReferral => t!(lang, "lame-no-referral"),
+        }
+    }
+}
+
+impl fmt::Display for LameReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe(Lang::En))
+    }
 }
 
 impl HopOutcome {
@@ -104,57 +133,153 @@ impl Hop {
     }
 }
 
-impl fmt::Display for Hop {
-    /// One line: `[depth] layer @server (name): qname TYPE -> outcome (rtt)`.
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Hop {
+    /// One line, as `dig +trace` shows a hop, in `lang`:
+    /// `[depth] layer @server (name) qname TYPE -> outcome (rtt)`. The names, addresses, types,
+    /// records and RCODEs stay as on the wire; the words around them are `lang`'s.
+    pub fn describe(&self, lang: Lang) -> String {
         let indent = "  ".repeat(self.depth);
-        write!(f, "{indent}{:<16} ", self.layer.fmt_with_dot().to_string())?;
+        let mut line = format!("{indent}{:<16} ", self.layer.fmt_with_dot().to_string());
         match (&self.server, &self.server_name) {
-            (Some(addr), Some(name)) => write!(f, "@{addr} ({}) ", name.fmt_with_dot())?,
-            (Some(addr), None) => write!(f, "@{addr} ")?,
-            (None, _) => write!(f, "(cache) ")?,
+            (Some(addr), Some(name)) => line.push_str(&format!("@{addr} ({}) ", name.fmt_with_dot())),
+            (Some(addr), None) => line.push_str(&format!("@{addr} ")),
+            (None, _) => line.push_str(&format!("{} ", t!(lang, "hop-from-cache"))),
         }
-        write!(f, "{} {} -> ", self.qname.fmt_with_dot(), self.qtype)?;
-        match &self.outcome {
+        line.push_str(&format!("{} {} -> ", self.qname.fmt_with_dot(), self.qtype));
+        let outcome = match &self.outcome {
             HopOutcome::Referral {
                 zone,
                 name_servers,
                 glue,
             } => {
-                let names: Vec<String> = name_servers
+                let zone = zone.fmt_with_dot().to_string();
+                let servers: Vec<String> = name_servers
                     .iter()
                     .map(|n| n.fmt_with_dot().to_string())
                     .collect();
-                write!(
-                    f,
-                    "referral to {} NS {}",
-                    zone.fmt_with_dot(),
-                    names.join(" ")
-                )?;
+                let servers = servers.join(" ");
                 if glue.is_empty() {
-                    write!(f, " (no glue)")?;
+                    t!(lang, "hop-referral-no-glue", zone = zone, servers = servers)
                 } else {
                     let glue: Vec<String> = glue
                         .iter()
                         .map(|(n, ip)| format!("{}={ip}", n.fmt_with_dot()))
                         .collect();
-                    write!(f, " glue {}", glue.join(" "))?;
+                    t!(
+                        lang,
+                        "hop-referral",
+                        zone = zone,
+                        servers = servers,
+                        glue = glue.join(" ")
+                    )
                 }
             }
-            HopOutcome::Answer(records) => write!(f, "answer {}", records.join(" | "))?,
-            HopOutcome::NxDomain => write!(f, "NXDOMAIN")?,
-            HopOutcome::NoData => write!(f, "NODATA")?,
-            HopOutcome::Lame(why) => write!(f, "lame: {why}")?,
-            HopOutcome::Timeout => write!(f, "timeout")?,
-            HopOutcome::Error(why) => write!(f, "error: {why}")?,
-        }
-        if let Some(rtt) = self.rtt {
-            write!(f, " ({:.1} ms", rtt.as_secs_f64() * 1000.0)?;
-            if self.transport == Some(Transport::Tcp) {
-                write!(f, ", TCP")?;
+            HopOutcome::Answer(records) => {
+                t!(lang, "hop-answer", records = records.join(" | "))
             }
-            write!(f, ")")?;
+            HopOutcome::NxDomain => "NXDOMAIN".to_owned(),
+            HopOutcome::NoData => "NODATA".to_owned(),
+            HopOutcome::Lame(why) => t!(lang, "hop-lame", why = why.describe(lang)),
+            HopOutcome::Timeout => t!(lang, "hop-timeout"),
+            HopOutcome::Error(why) => t!(lang, "hop-error", why = why.describe(lang)),
+        };
+        line.push_str(&outcome);
+        if let Some(rtt) = self.rtt {
+            line.push_str(&format!(" ({:.1} ms", rtt.as_secs_f64() * 1000.0));
+            if self.transport == Some(Transport::Tcp) {
+                line.push_str(", TCP");
+            }
+            line.push(')');
         }
-        Ok(())
+        line
+    }
+
+    /// The detail of a lame, error or answer outcome, in `lang` (`dig +trace --json`).
+    pub fn detail(&self, lang: Lang) -> Option<String> {
+        match &self.outcome {
+            HopOutcome::Lame(why) => Some(why.describe(lang)),
+            HopOutcome::Error(why) => Some(why.describe(lang)),
+            HopOutcome::Answer(records) => Some(records.join("\n")),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Hop {
+    /// [`Hop::describe`] in English.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe(Lang::En))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn name(text: &str) -> Name {
+        dns::parse_name(text).unwrap()
+    }
+
+    fn hop(outcome: HopOutcome) -> Hop {
+        Hop {
+            depth: 0,
+            layer: name("."),
+            server_name: Some(name("a.root-servers.net.")),
+            server: Some("198.51.100.2:53".parse().unwrap()),
+            qname: name("com."),
+            qtype: Rtype::A,
+            outcome,
+            rtt: Some(Duration::from_micros(1500)),
+            cached: false,
+            transport: Some(Transport::Udp),
+        }
+    }
+
+    #[test]
+    fn a_hop_line_in_korean_keeps_the_wire_and_english_stays_as_it_was() {
+        use test_support::korean::{PROTOCOL_WORDS, english_outside_tokens};
+        let referral = hop(HopOutcome::Referral {
+            zone: name("com."),
+            name_servers: vec![name("a.gtld-servers.net.")],
+            glue: vec![(name("a.gtld-servers.net."), "198.51.100.5".parse().unwrap())],
+        });
+        assert_eq!(
+            referral.to_string(),
+            ".                @198.51.100.2:53 (a.root-servers.net.) com. A -> referral to com. \
+             NS a.gtld-servers.net. glue a.gtld-servers.net.=198.51.100.5 (1.5 ms)"
+        );
+        assert_eq!(
+            referral.describe(Lang::Ko),
+            ".                @198.51.100.2:53 (a.root-servers.net.) com. A -> 위임: com. NS \
+             a.gtld-servers.net., 글루 a.gtld-servers.net.=198.51.100.5 (1.5 ms)"
+        );
+        let mut cached = hop(HopOutcome::Timeout);
+        cached.server = None;
+        assert!(cached.to_string().contains("(cache) com. A -> timeout"));
+        let outcomes = [
+            HopOutcome::Referral {
+                zone: name("com."),
+                name_servers: vec![name("a.gtld-servers.net.")],
+                glue: Vec::new(),
+            },
+            HopOutcome::Answer(vec!["com. 300 IN A 192.0.2.1".into()]),
+            HopOutcome::NxDomain,
+            HopOutcome::NoData,
+            HopOutcome::Lame(LameReason::NxDomainWithoutAa),
+            HopOutcome::Lame(LameReason::Rcode("REFUSED".into())),
+            HopOutcome::Lame(LameReason::NoReferral),
+            HopOutcome::Timeout,
+            HopOutcome::Error(UpstreamError::Malformed(crate::upstream::Malformed::NotOurId)),
+        ];
+        let mut lines = vec![cached.describe(Lang::Ko)];
+        lines.extend(outcomes.into_iter().map(|o| hop(o).describe(Lang::Ko)));
+        let text = lines.join("\n");
+        let english = english_outside_tokens(&text, PROTOCOL_WORDS);
+        assert!(english.is_empty(), "{text}\n{english:?}");
+        assert_eq!(
+            hop(HopOutcome::Lame(LameReason::NoReferral)).to_string(),
+            ".                @198.51.100.2:53 (a.root-servers.net.) com. A -> lame: not \
+             authoritative, and no referral below the zone (1.5 ms)"
+        );
     }
 }

@@ -63,11 +63,82 @@ pub enum UpstreamError {
     #[error("timed out after {0:?}")]
     Timeout(Duration),
     /// The network said no (ICMP port unreachable on loopback: nothing listens there).
-    #[error("{0}")]
-    Io(String),
+    #[error("{text}")]
+    Io {
+        /// The system's words for it.
+        text: String,
+        /// The system's error number, to tell it in another language.
+        code: Option<i32>,
+    },
     /// Something came that is not an answer to our question.
     #[error("malformed response: {0}")]
-    Malformed(&'static str),
+    Malformed(Malformed),
+}
+
+impl UpstreamError {
+    fn io(err: std::io::Error) -> UpstreamError {
+        UpstreamError::Io {
+            text: err.to_string(),
+            code: err.raw_os_error(),
+        }
+    }
+
+    /// Why no answer came, in `lang`.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        match self {
+            UpstreamError::Timeout(after) => {
+                text::t!(lang, "upstream-timeout", after = format!("{after:?}"))
+            }
+            UpstreamError::Io {
+                code: Some(code), ..
+            } => text::io_error(lang, &std::io::Error::from_raw_os_error(*code)),
+            UpstreamError::Io { text, code: None } => text.clone(),
+            UpstreamError::Malformed(why) => {
+                text::t!(lang, "upstream-malformed", why = why.describe(lang))
+            }
+        }
+    }
+}
+
+/// How a response failed to answer our question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Malformed {
+    /// Fewer octets than a DNS header.
+    Short,
+    /// QR unset, or another ID.
+    NotOurId,
+    /// Not exactly one question.
+    NotOneQuestion,
+    /// Another name, type or class.
+    OtherQuestion,
+    /// The question section does not parse.
+    QuestionSection,
+    /// A record does not parse.
+    Record,
+    /// A section does not parse.
+    Section,
+}
+
+impl Malformed {
+    /// The reason in `lang`.
+    pub fn describe(self, lang: text::Lang) -> String {
+        use text::t;
+        match self {
+            Malformed::Short => t!(lang, "malformed-short"),
+            Malformed::NotOurId => t!(lang, "malformed-id"),
+            Malformed::NotOneQuestion => t!(lang, "malformed-question-count"),
+            Malformed::OtherQuestion => t!(lang, "malformed-other-question"),
+            Malformed::QuestionSection => t!(lang, "malformed-question-section"),
+            Malformed::Record => t!(lang, "malformed-record"),
+            Malformed::Section => t!(lang, "malformed-section"),
+        }
+    }
+}
+
+impl std::fmt::Display for Malformed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(text::Lang::En))
+    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -224,7 +295,7 @@ pub async fn exchange_from(
 ) -> Result<(Message<Bytes>, Transport), UpstreamError> {
     let id: u16 = rand::random();
     let query = build_query(id, qname, qtype, recursion_desired);
-    let io = |e: std::io::Error| UpstreamError::Io(e.to_string());
+    let io = UpstreamError::io;
     let bind: SocketAddr = match (source, addr) {
         (Some(source), _) => (source, 0).into(),
         (None, SocketAddr::V4(_)) => (std::net::Ipv4Addr::UNSPECIFIED, 0).into(),
@@ -269,7 +340,7 @@ async fn ask_tcp(
     qname: &Name,
     qtype: Rtype,
 ) -> Result<Message<Bytes>, UpstreamError> {
-    let io = |e: std::io::Error| UpstreamError::Io(e.to_string());
+    let io = UpstreamError::io;
     let mut stream = match source {
         None => TcpStream::connect(addr).await.map_err(io)?,
         Some(source) => {
@@ -301,34 +372,34 @@ pub(crate) fn accept(
     qtype: Rtype,
 ) -> Result<Message<Bytes>, UpstreamError> {
     let message = Message::from_octets(Bytes::copy_from_slice(bytes))
-        .map_err(|_| UpstreamError::Malformed("shorter than a header"))?;
+        .map_err(|_| UpstreamError::Malformed(Malformed::Short))?;
     let header = message.header();
     if !header.qr() || header.id() != id {
-        return Err(UpstreamError::Malformed("not a response to our query ID"));
+        return Err(UpstreamError::Malformed(Malformed::NotOurId));
     }
     let question = message
         .sole_question()
-        .map_err(|_| UpstreamError::Malformed("not exactly our one question"))?;
+        .map_err(|_| UpstreamError::Malformed(Malformed::NotOneQuestion))?;
     if question.qtype() != qtype
         || question.qclass() != Class::IN
         || !question.qname().name_eq(qname)
     {
-        return Err(UpstreamError::Malformed("a different question"));
+        return Err(UpstreamError::Malformed(Malformed::OtherQuestion));
     }
     // Walk every section once so that later code can trust the records parse.
     let mut section = Some(
         message
             .answer()
-            .map_err(|_| UpstreamError::Malformed("bad question section"))?,
+            .map_err(|_| UpstreamError::Malformed(Malformed::QuestionSection))?,
     );
     while let Some(records) = section.take() {
         let mut records = records;
         for record in &mut records {
-            record.map_err(|_| UpstreamError::Malformed("a record does not parse"))?;
+            record.map_err(|_| UpstreamError::Malformed(Malformed::Record))?;
         }
         section = records
             .next_section()
-            .map_err(|_| UpstreamError::Malformed("a section does not parse"))?;
+            .map_err(|_| UpstreamError::Malformed(Malformed::Section))?;
     }
     Ok(message)
 }

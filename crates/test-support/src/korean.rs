@@ -20,7 +20,7 @@ pub const PROTOCOL_WORDS: &[&str] = &[
     "HTTP", "GET", "HEAD", "POST", "OK", "Moved", "Permanently", "Found", "Not", "Bad", "Gateway",
     "Timeout", "Service", "Unavailable", "Internal", "Server", "Error", "Host", "URL", "WAS",
     "web", "application", "server", "search", "sqlite", "postgres", "HIT", "MISS", "ms", "www",
-    "xx", "en", "ko", "ISP", "TLS", "ALPN", "Location",
+    "xx", "en", "ko", "ISP", "TLS", "ALPN", "Location", "HTTPS", "HSTS",
     // the lab's own names: hosts, and the faults as `--fault` spells them
     "resolver", "laptop", "root-down", "nxdomain", "was-down", "was-slow", "db-down",
 ];

@@ -399,3 +399,175 @@ sql-bound = bound values: { $values }
 
 tcp-pure-ack = ACK      { $from } -> { $to }: seq { $seq } ack { $ack }: "got your { $bytes } bytes" (a pure ACK: no data; see seq and ack below)
 cache-next-request = { $prefix }the page has loaded; now the person searches, as one does after it: { $url }. That page is made for this request (dynamic), so it goes through the web server to the WAS and the database
+
+## The operating system's errors (English shows the system's own wording; these ids are what
+## other languages show instead, by the error's kind, with its number)
+
+io-error-numbered = { $what } (os error { $code })
+io-error-addr-in-use = address already in use
+io-error-addr-not-available = cannot assign requested address
+io-error-permission-denied = permission denied
+io-error-not-found = no such file or directory
+io-error-connection-refused = connection refused
+io-error-connection-reset = connection reset by peer
+io-error-timed-out = timed out
+io-error-unreachable = unreachable
+io-error-invalid-input = invalid argument
+io-error-other = an error of the operating system
+
+## roundtrip serve: the servers on their own
+
+serve-cannot-bind = cannot bind { $protocol } { $addr }: { $error }
+serve-bad-zone-origin = bad origin in --zone { $spec }: { $error }
+serve-bad-zone = { $error }
+serve-zone-warning = warning: { $warning }
+serve-zone-loaded = zone { $zone } loaded from { $file }: { $count } names
+serve-auth-serving = serving on { $addr } (UDP and TCP)
+serve-bad-root-hints = { $error }
+serve-bad-allow = --allow { $why }
+serve-resolver-serving = resolving on { $addr } (UDP and TCP) from { $roots } root servers, asking upstream servers on port { $port }
+serve-bad-config = { $error }
+serve-bad-proxy = --proxy { $why }
+serve-bad-seconds = --{ $flag } { $value }: expected a positive number of seconds
+serve-max-header-bytes = --max-header-bytes must be at least 1024
+serve-bad-tls = { $error }
+serve-web-serving =
+    { $workers ->
+        [one] web: serving { $root } on { $url } ({ $workers } worker)
+       *[other] web: serving { $root } on { $url } ({ $workers } workers)
+    }
+serve-web-stopping = web: shutting down
+serve-was-header-timeout = --header-timeout must be a positive number of seconds
+serve-cannot-start-runtime = cannot start the tokio runtime
+serve-was-bad-db = --db: { $error }
+serve-was-serving = application server on { $url } with { $kind } ({ $db })
+serve-was-stopping = stopping: finishing requests in flight
+
+## roundtrip dig: usage errors (the user's) and why no response came (the server's, the
+## network's or this machine's)
+
+dig-usage = usage: roundtrip dig NAME [TYPE] [@SERVER[:PORT]] [-p PORT] [+tcp] [+norec] [+short] [+time=SECS] [+tries=N] [--json]
+dig-unknown-option = unknown option '{ $option }'
+dig-zone-transfers = zone transfers (AXFR, IXFR) are not supported yet
+dig-missing-value = option '{ $option }' needs a value
+dig-bad-port = bad port '{ $port }': expected a number 0-65535
+dig-bad-server = bad server '@{ $server }': expected an IP address, as @192.0.2.1, @192.0.2.1:53, @::1 or @[::1]:53 (host names are not resolved)
+dig-bad-type = unknown record type '{ $rtype }'
+dig-bad-class = unknown class '{ $class }'
+dig-bad-name = bad name '{ $name }': { $reason }
+dig-name-empty = empty name
+dig-name-empty-label = empty label
+dig-name-long-label = long label
+dig-name-long = long domain name
+dig-bad-number = bad value '{ $value }' for +{ $option }: expected a positive number
+dig-extra-argument = extra argument '{ $word }': name, type and class are already given
+dig-closed-early = connection closed before a whole response arrived
+dig-mismatched-responses = ignored { $ignored } response(s) whose ID or question did not match the query
+dig-local-socket = cannot { $action }: { $error }
+dig-action-open = open a UDP socket
+dig-action-peer = set the UDP socket's peer
+dig-action-timeout = set the UDP read timeout
+dig-no-response =
+    { $tries ->
+        [one] no response from { $server } after { $tries } try
+       *[other] no response from { $server } after { $tries } tries
+    }
+dig-no-response-tcp =
+    { $tries ->
+        [one] no response from { $server } after { $tries } try over TCP
+       *[other] no response from { $server } after { $tries } tries over TCP
+    }
+dig-tcp-retry-failed = UDP response was truncated and the TCP retry failed: { $error }
+dig-connection-reset = connection reset
+
+## The resolver's hops, as dig +trace and get -v show them (names, records and RCODEs as on
+## the wire)
+
+hop-from-cache = (cache)
+hop-referral = referral to { $zone } NS { $servers } glue { $glue }
+hop-referral-no-glue = referral to { $zone } NS { $servers } (no glue)
+hop-answer = answer { $records }
+hop-lame = lame: { $why }
+hop-timeout = timeout
+hop-error = error: { $why }
+lame-nxdomain-without-aa = NXDOMAIN without AA
+lame-rcode = { $rcode }
+lame-no-referral = not authoritative, and no referral below the zone
+upstream-timeout = timed out after { $after }
+upstream-malformed = malformed response: { $why }
+malformed-short = shorter than a header
+malformed-id = not a response to our query ID
+malformed-question-count = not exactly our one question
+malformed-other-question = a different question
+malformed-question-section = bad question section
+malformed-record = a record does not parse
+malformed-section = a section does not parse
+get-via-cname = via CNAME { $chain }
+
+## The browser's profile files, and why an HSTS header was ignored
+
+profile-host-cache = host cache
+profile-hsts-store = HSTS store
+profile-unreadable = { $path }: cannot read the { $what }: { $error }
+profile-version = { $path }: { $what } version { $found } is not { $expected }; starting empty
+profile-corrupt = { $path }: not a { $what } ({ $error }); moved to { $aside } and starting empty
+hsts-no-store = this browser keeps no HSTS store
+hsts-plain-http = received over plain http://, where anyone on the path could have added it (RFC 6797 §8.1)
+hsts-ip-literal = { $host } is an IP address: HSTS applies to names only
+hsts-not-a-directive = { $directive } is not a directive
+hsts-twice = the directive { $name } appears twice
+hsts-max-age-no-value = max-age has no value
+hsts-max-age-not-seconds = max-age={ $value } is not a number of seconds
+hsts-include-subdomains-value = includeSubDomains takes no value
+hsts-no-max-age = no max-age directive
+hsts-not-token = { $value } is neither a token nor a quoted string
+hsts-quote-not-closed = { $value }: the quoted string is not closed
+hsts-ends-in-backslash = a quoted string ends in a backslash
+hsts-quote-inside = { $value }: a quote inside the quoted string
+
+## Each leg's status class (get --json, tour --json: the leg's "status_class")
+
+leg-status-class =
+    { $class ->
+        [1] 1xx informational: the request was received, continuing
+        [2] 2xx success: the request was received, understood and accepted
+        [3] 3xx redirection: further action is needed to complete the request
+        [4] 4xx client error: the request is wrong or cannot be fulfilled
+        [5] 5xx server error: the server failed to fulfil a valid request
+       *[other] not a standard status class
+    }
+
+## roundtrip lab up: the address table's roles and what each host serves
+
+lab-role = { $role }
+serves-down = DOWN (fault): nothing listens
+serves-resolver = recursive, from the lab's root hints
+serves-stalled = STALLED (fault): accepts connections, never answers
+serves-database = database { $url }
+serves-database-fault = database { $url } (fault: cannot be opened)
+serves-web = static { $site }; { $proxies } -> WAS; https on port { $https_port } (TLS 1.3/1.2, h2) with the lab CA's certificate for { $names }; port { $http_port } { $port_80 }
+serves-web-redirects = answers 301 to https://
+serves-web-plain-too = serves plain HTTP too
+serves-router = forwards between { $addresses }
+serves-loses = LOSES (fault) { $what } from { $host } ({ $interface })
+serves-loses-tcp = the first TCP data segment to port { $port }
+serves-loses-udp = the first UDP query to port { $port }
+
+## Why packets could not be captured
+
+capture-not-permitted = capturing packets needs root or CAP_NET_RAW (the kernel refused an AF_PACKET socket: { $error }); going on without packets
+capture-filter = capture filter: { $error }
+capture-filter-no-addresses = the capture filter needs at least one address
+capture-filter-too-many = the capture filter takes at most { $max } addresses, { $given } were given
+capture-socket = capture: cannot { $step }: { $error }
+capture-step-find-lo = find the lo interface
+capture-step-bind-lo = bind to lo
+capture-step-list-interfaces = list the interfaces
+capture-step-bind-all = bind to all interfaces
+capture-step-thread = start the capture thread
+capture-step-open = open an AF_PACKET socket
+capture-step-attach = attach the filter
+capture-step-buffer = set the receive buffer
+capture-step-timestamps = enable kernel timestamps
+capture-step-timeout = set a read timeout
+capture-enter-host = cannot enter { $host }'s network namespace to capture there: { $error }

@@ -396,3 +396,172 @@ sql-bound = 바인딩한 값: { $values }
 
 tcp-pure-ack = ACK      { $from } -> { $to }: seq { $seq } ack { $ack }: "{ $bytes }바이트 잘 받았습니다" (데이터 없는 순수 ACK, 아래 용어 정리의 seq와 ack 참고)
 cache-next-request = { $prefix }페이지를 다 받았습니다. 이제 사람이 하듯 검색을 합니다: { $url }. 이 페이지는 요청마다 새로 만드는 동적인 페이지라서, 웹 서버를 거쳐 WAS와 데이터베이스까지 갑니다
+
+## 운영체제의 오류 (영어판은 시스템의 문구를 그대로 보여 주고, 한국어판은 오류의 종류와 번호로
+## 보여 줍니다)
+
+io-error-numbered = { $what } (오류 번호 { $code })
+io-error-addr-in-use = 다른 소켓이 이미 쓰고 있는 주소입니다
+io-error-addr-not-available = 이 컴퓨터에 없는 주소입니다
+io-error-permission-denied = 권한이 없습니다
+io-error-not-found = 그런 파일이나 디렉터리가 없습니다
+io-error-connection-refused = 연결이 거부되었습니다
+io-error-connection-reset = 상대가 연결을 리셋했습니다
+io-error-timed-out = 시간이 초과되었습니다
+io-error-unreachable = 도달할 수 없습니다
+io-error-invalid-input = 잘못된 인자입니다
+io-error-other = 운영체제 오류
+
+## roundtrip serve: 서버를 따로 실행하기
+
+serve-cannot-bind = { $protocol } { $addr }: 소켓을 바인드할 수 없습니다: { $error }
+serve-bad-zone-origin = --zone { $spec }: 오리진이 잘못되었습니다: { $error }
+serve-bad-zone = 존 파일을 읽을 수 없습니다: { $error }
+serve-zone-warning = 경고: { $warning }
+serve-zone-loaded = 존 { $zone }: 이름 { $count }개를 읽었습니다 (파일 { $file })
+serve-auth-serving = 권한 서버가 질의를 받는 중입니다: { $addr } (UDP와 TCP)
+serve-bad-root-hints = 루트 힌트 파일을 읽을 수 없습니다: { $error }
+serve-bad-allow = --allow 값이 잘못되었습니다: { $why }
+serve-resolver-serving = 리졸버가 질의를 받는 중입니다: { $addr } (UDP와 TCP). 루트 서버 { $roots }개부터 반복적 질의로 찾아 내려가며, 다른 서버에는 { $port }번 포트로 묻습니다
+serve-bad-config = 설정 파일이 잘못되었습니다: { $error }
+serve-bad-proxy = --proxy 값이 잘못되었습니다: { $why }
+serve-bad-seconds = --{ $flag } { $value }: 0보다 큰 초 수여야 합니다
+serve-max-header-bytes = --max-header-bytes는 1024 이상이어야 합니다
+serve-bad-tls = TLS 인증서나 키를 쓸 수 없습니다: { $error }
+serve-web-serving = 웹 서버가 { $root } 아래의 파일을 제공하는 중입니다: { $url } (워커 { $workers }개)
+serve-web-stopping = 웹 서버를 종료하는 중입니다
+serve-was-header-timeout = --header-timeout은 0보다 큰 초 수여야 합니다
+serve-cannot-start-runtime = 런타임을 시작할 수 없습니다 (이 컴퓨터의 문제입니다)
+serve-was-bad-db = --db 값이 잘못되었습니다: { $error }
+serve-was-serving = 애플리케이션 서버(WAS)가 요청을 받는 중입니다: { $url }, 데이터베이스 { $kind } ({ $db })
+serve-was-stopping = 종료하는 중입니다: 처리 중인 요청을 마저 끝냅니다
+
+## roundtrip dig: 사용법 오류(사용자의 잘못)와 응답이 오지 않은 이유(서버, 네트워크, 이 컴퓨터)
+
+dig-usage = 사용법: roundtrip dig 이름 [타입] [@서버[:포트]] [-p 포트] [+tcp] [+norec] [+short] [+time=초] [+tries=횟수] [--json]
+dig-unknown-option = 알 수 없는 옵션 '{ $option }'
+dig-zone-transfers = 영역 전송(AXFR, IXFR)은 아직 지원하지 않습니다
+dig-missing-value = 옵션 '{ $option }'에 값이 없습니다
+dig-bad-port = 잘못된 포트 '{ $port }': 0~65535 사이의 숫자여야 합니다
+dig-bad-server = 잘못된 서버 '@{ $server }': @192.0.2.1, @192.0.2.1:53, @::1, @[::1]:53처럼 IP 주소를 주세요 (호스트 이름은 찾아 주지 않습니다)
+dig-bad-type = 알 수 없는 레코드 타입 '{ $rtype }'
+dig-bad-class = 알 수 없는 클래스 '{ $class }'
+dig-bad-name = 잘못된 이름 '{ $name }': { $reason }
+dig-name-empty = 이름이 비어 있습니다
+dig-name-empty-label = 빈 레이블이 있습니다 (점 두 개가 연달아 있는 경우 등)
+dig-name-long-label = 63바이트가 넘는 레이블이 있습니다
+dig-name-long = 이름 전체가 255바이트를 넘습니다
+dig-bad-number = 잘못된 값 '{ $value }' (+{ $option }): 0보다 큰 숫자여야 합니다
+dig-extra-argument = 남는 인자 '{ $word }': 이름, 타입, 클래스가 이미 모두 주어졌습니다
+dig-closed-early = 응답이 다 오기 전에 연결이 닫혔습니다
+dig-mismatched-responses = ID나 질문이 질의와 맞지 않는 응답 { $ignored }개를 무시했습니다
+dig-local-socket = { $action }: { $error } (이 컴퓨터의 문제입니다)
+dig-action-open = UDP 소켓을 열 수 없습니다
+dig-action-peer = UDP 소켓의 상대 주소를 정할 수 없습니다
+dig-action-timeout = UDP 읽기 타임아웃을 정할 수 없습니다
+dig-no-response = 질의를 { $tries }번 보냈지만 응답이 없습니다: { $server }
+dig-no-response-tcp = TCP로 질의를 { $tries }번 보냈지만 응답이 없습니다: { $server }
+dig-tcp-retry-failed = UDP 응답이 잘려서(TC=1) TCP로 다시 물었지만 실패했습니다: { $error }
+dig-connection-reset = 연결이 리셋됨
+
+## 리졸버의 단계(hop): dig +trace와 get -v가 보여 주는 줄 (이름, 레코드, 응답 코드는 선 위의 그대로)
+
+hop-from-cache = (캐시)
+hop-referral = 위임: { $zone } NS { $servers }, 글루 { $glue }
+hop-referral-no-glue = 위임: { $zone } NS { $servers } (글루 없음)
+hop-answer = 응답 { $records }
+hop-lame = 레임 위임: { $why }
+hop-timeout = 시간 초과
+hop-error = 오류: { $why }
+lame-nxdomain-without-aa = AA 플래그가 없는 NXDOMAIN
+lame-rcode = 응답 코드 { $rcode }
+lame-no-referral = 권한 있는 응답도 아니고, 이 영역 아래로 위임하지도 않습니다
+upstream-timeout = { $after } 동안 응답이 없음
+upstream-malformed = 형식이 잘못된 응답: { $why }
+malformed-short = DNS 헤더보다 짧습니다
+malformed-id = 우리가 보낸 질의 ID에 대한 응답이 아닙니다
+malformed-question-count = 질문이 정확히 하나(우리 질문)가 아닙니다
+malformed-other-question = 다른 질문에 대한 응답입니다
+malformed-question-section = 질문 영역을 해석할 수 없습니다
+malformed-record = 해석할 수 없는 레코드가 있습니다
+malformed-section = 해석할 수 없는 영역이 있습니다
+get-via-cname = CNAME을 따라감: { $chain }
+
+## 브라우저의 프로필 파일, 그리고 HSTS 헤더를 무시한 이유
+
+profile-host-cache = 호스트 캐시
+profile-hsts-store = HSTS 저장소
+profile-unreadable = { $path }: { $what } 파일을 읽을 수 없습니다: { $error }
+profile-version = { $path }: { $what } 파일의 버전이 { $found }입니다(이 프로그램은 { $expected }). 비어 있는 상태로 시작합니다
+profile-corrupt = { $path }: { $what } 파일이 아닙니다 ({ $error }). 파일을 { $aside }(으)로 옮겨 두고 비어 있는 상태로 시작합니다
+hsts-no-store = 이 브라우저는 HSTS 저장소를 두지 않습니다
+hsts-plain-http = 평문 http://로 받은 헤더입니다. 경로 위의 누구라도 끼워 넣을 수 있으므로 따르지 않습니다 (RFC 6797 §8.1)
+hsts-ip-literal = { $host }: IP 주소입니다. HSTS는 이름에만 적용됩니다
+hsts-not-a-directive = { $directive }: 지시어가 아닙니다
+hsts-twice = 같은 지시어가 두 번 나옵니다: { $name }
+hsts-max-age-no-value = max-age에 값이 없습니다
+hsts-max-age-not-seconds = max-age={ $value }: 초 단위의 숫자가 아닙니다
+hsts-include-subdomains-value = includeSubDomains 지시어에는 값을 붙이지 않습니다
+hsts-no-max-age = max-age 지시어가 없습니다
+hsts-not-token = { $value }: 토큰도 아니고 따옴표로 묶은 문자열도 아닙니다
+hsts-quote-not-closed = { $value }: 따옴표로 묶은 문자열이 닫히지 않았습니다
+hsts-ends-in-backslash = 따옴표로 묶은 문자열이 백슬래시로 끝납니다
+hsts-quote-inside = { $value }: 따옴표로 묶은 문자열 안에 따옴표가 있습니다
+
+## 요청마다의 상태 코드 부류 (get --json, tour --json의 "status_class")
+
+leg-status-class =
+    { $class ->
+        [1] 1xx: 정보. 요청을 받았고, 처리를 계속합니다
+        [2] 2xx: 성공. 요청을 받아서 이해했고, 받아들였습니다
+        [3] 3xx: 리다이렉션. 요청을 끝내려면 다른 URL로 가는 등 추가 동작이 필요합니다
+        [4] 4xx: 클라이언트 쪽 오류. 요청이 잘못되었거나 들어줄 수 없습니다
+        [5] 5xx: 서버 쪽 오류. 올바른 요청이지만 서버가 처리하지 못했습니다
+       *[other] 표준에 없는 부류의 상태 코드
+    }
+
+## roundtrip lab up: 주소 표의 역할과 각 호스트가 하는 일
+
+lab-role =
+    { $role ->
+        [browser] 브라우저
+        [resolver] 리졸버
+        [root] 루트 서버
+        [tld] TLD 서버
+        [authoritative] 권한 서버
+        [web] 웹 서버
+        [was] WAS
+        [router] 라우터
+       *[other] 역할 { $role }
+    }
+serves-down = 꺼짐 (장애 주입): 기다리는 프로그램이 없습니다
+serves-resolver = 재귀적 질의를 받아 랩의 루트 힌트부터 찾습니다
+serves-stalled = 멈춤 (장애 주입): 연결은 받지만 끝내 응답하지 않습니다
+serves-database = 데이터베이스 { $url }
+serves-database-fault = 데이터베이스 { $url } (장애 주입: 열 수 없음)
+serves-web = 정적 파일 { $site }; { $proxies } -> WAS; HTTPS는 { $https_port }번 포트 (TLS 1.3/1.2, h2), 인증서는 랩의 자체 인증 기관(CA)이 { $names } 이름으로 발급; { $http_port }번 포트는 { $port_80 }
+serves-web-redirects = https://로 301 응답
+serves-web-plain-too = 평문 HTTP도 제공
+serves-router = 패킷 전달: { $addresses } 사이
+serves-loses = 유실 (장애 주입): { $host }에서 온 { $what } ({ $interface })
+serves-loses-tcp = { $port }번 포트로 가는 첫 TCP 데이터 세그먼트
+serves-loses-udp = { $port }번 포트로 가는 첫 UDP 질의
+
+## 패킷을 캡처하지 못한 이유
+
+capture-not-permitted = 패킷을 캡처하려면 root 권한이나 CAP_NET_RAW 권한이 필요합니다 (커널이 AF_PACKET 소켓을 거부했습니다: { $error }). 패킷 없이 계속합니다
+capture-filter = 캡처 필터: { $error }
+capture-filter-no-addresses = 캡처 필터에는 주소가 하나 이상 있어야 합니다
+capture-filter-too-many = 캡처 필터에는 주소를 { $max }개까지만 넣을 수 있는데, { $given }개를 주었습니다
+capture-socket = 캡처: { $step }: { $error }
+capture-step-find-lo = 루프백 인터페이스(lo)를 찾을 수 없습니다
+capture-step-bind-lo = 루프백 인터페이스(lo)에 바인드할 수 없습니다
+capture-step-list-interfaces = 인터페이스 목록을 읽을 수 없습니다
+capture-step-bind-all = 모든 인터페이스에 바인드할 수 없습니다
+capture-step-thread = 캡처 스레드를 시작할 수 없습니다
+capture-step-open = AF_PACKET 소켓을 열 수 없습니다
+capture-step-attach = 필터를 붙일 수 없습니다
+capture-step-buffer = 수신 버퍼의 크기를 정할 수 없습니다
+capture-step-timestamps = 커널 타임스탬프를 켤 수 없습니다
+capture-step-timeout = 읽기 타임아웃을 정할 수 없습니다
+capture-enter-host = { $host }의 네트워크 네임스페이스에 들어가 캡처할 수 없습니다: { $error }

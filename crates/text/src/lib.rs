@@ -253,6 +253,34 @@ pub fn text(lang: Lang, id: &str, args: &[(&str, Arg)]) -> String {
     id.to_owned()
 }
 
+/// An operating system's error in `lang`. In English, as the system words it (`Address already
+/// in use (os error 98)`); in another language, what its kind means there, with the error's
+/// number for a search (an error made by a program rather than the system keeps its own text).
+pub fn io_error(lang: Lang, err: &std::io::Error) -> String {
+    use std::io::ErrorKind;
+    if lang == Lang::En {
+        return err.to_string();
+    }
+    let Some(code) = err.raw_os_error() else {
+        return err.to_string();
+    };
+    let what = match err.kind() {
+        ErrorKind::AddrInUse => t!(lang, "io-error-addr-in-use"),
+        ErrorKind::AddrNotAvailable => t!(lang, "io-error-addr-not-available"),
+        ErrorKind::PermissionDenied => t!(lang, "io-error-permission-denied"),
+        ErrorKind::NotFound => t!(lang, "io-error-not-found"),
+        ErrorKind::ConnectionRefused => t!(lang, "io-error-connection-refused"),
+        ErrorKind::ConnectionReset => t!(lang, "io-error-connection-reset"),
+        ErrorKind::TimedOut | ErrorKind::WouldBlock => t!(lang, "io-error-timed-out"),
+        ErrorKind::HostUnreachable | ErrorKind::NetworkUnreachable => {
+            t!(lang, "io-error-unreachable")
+        }
+        ErrorKind::InvalidInput => t!(lang, "io-error-invalid-input"),
+        _ => t!(lang, "io-error-other"),
+    };
+    t!(lang, "io-error-numbered", what = what, code = code)
+}
+
 /// Whether `lang`'s catalogue has the message `id` (for tests and for callers that pick one of
 /// several ids at run time).
 pub fn has(lang: Lang, id: &str) -> bool {

@@ -91,6 +91,24 @@ fn lang_parses_its_codes() {
     assert_eq!(Lang::Ko.to_string(), "ko");
 }
 
+#[test]
+fn an_operating_system_error_is_the_systems_words_in_english_and_korean_by_its_kind() {
+    let in_use = std::io::Error::from_raw_os_error(libc_eaddrinuse());
+    assert_eq!(io_error(Lang::En, &in_use), in_use.to_string());
+    assert_eq!(
+        io_error(Lang::Ko, &in_use),
+        format!("다른 소켓이 이미 쓰고 있는 주소입니다 (오류 번호 {})", libc_eaddrinuse())
+    );
+    // An error a program made keeps its own words.
+    let made = std::io::Error::other("query longer than 65535 octets");
+    assert_eq!(io_error(Lang::Ko, &made), "query longer than 65535 octets");
+}
+
+/// EADDRINUSE on Linux.
+fn libc_eaddrinuse() -> i32 {
+    98
+}
+
 // ---- the catalogues ----
 
 /// Each message of a catalogue with the variables it uses, after checking it parses cleanly

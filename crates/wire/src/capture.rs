@@ -31,6 +31,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde::Serialize;
 use socket2::{Domain, SockFilter, Socket, Type};
+use text::{Lang, t};
 
 use crate::decode::Packet;
 use crate::filter::{BpfProgram, FilterError, SNAPLEN};
@@ -58,28 +59,109 @@ pub struct CaptureFilter {
 }
 
 /// Why capture did not start.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug)]
 pub enum CaptureError {
     /// The process may not open packet sockets: it is neither root nor holds CAP_NET_RAW.
     /// The caller goes on without packets.
-    #[error(
-        "capturing packets needs root or CAP_NET_RAW (the kernel refused an AF_PACKET socket: {source}); going on without packets"
-    )]
     NotPermitted {
         /// The kernel's refusal (EPERM).
         source: io::Error,
     },
     /// The address set cannot be made into a filter.
-    #[error("capture filter: {0}")]
-    Filter(#[from] FilterError),
+    Filter(FilterError),
     /// Another step of setting the socket up failed.
-    #[error("capture: cannot {step}: {source}")]
     Socket {
-        /// What was being done: `attach the filter`, `bind to lo`, `list the interfaces`...
-        step: &'static str,
+        /// What was being done.
+        step: CaptureStep,
         /// The kernel's error.
         source: io::Error,
     },
+}
+
+impl From<FilterError> for CaptureError {
+    fn from(err: FilterError) -> Self {
+        CaptureError::Filter(err)
+    }
+}
+
+impl std::fmt::Display for CaptureError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(Lang::En))
+    }
+}
+
+impl std::error::Error for CaptureError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            CaptureError::NotPermitted { source } | CaptureError::Socket { source, .. } => {
+                Some(source)
+            }
+            CaptureError::Filter(err) => Some(err),
+        }
+    }
+}
+
+impl CaptureError {
+    /// Why capture did not start, in `lang` (the kernel's error by its kind and number).
+    pub fn describe(&self, lang: Lang) -> String {
+        match self {
+            CaptureError::NotPermitted { source } => t!(
+                lang,
+                "capture-not-permitted",
+                error = text::io_error(lang, source)
+            ),
+            CaptureError::Filter(err) => t!(lang, "capture-filter", error = err.describe(lang)),
+            CaptureError::Socket { step, source } => t!(
+                lang,
+                "capture-socket",
+                step = step.describe(lang),
+                error = text::io_error(lang, source)
+            ),
+        }
+    }
+}
+
+/// A step of setting a packet socket up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CaptureStep {
+    /// Finding the index of `lo`.
+    FindLo,
+    /// Binding to `lo`.
+    BindLo,
+    /// Listing the interfaces.
+    ListInterfaces,
+    /// Binding to every interface.
+    BindAll,
+    /// Starting the reading thread.
+    StartThread,
+    /// Opening the AF_PACKET socket.
+    OpenSocket,
+    /// Attaching the BPF filter.
+    AttachFilter,
+    /// Setting the receive buffer.
+    ReceiveBuffer,
+    /// Enabling kernel timestamps.
+    Timestamps,
+    /// Setting the read timeout.
+    ReadTimeout,
+}
+
+impl CaptureStep {
+    /// The step in `lang`.
+    pub fn describe(self, lang: Lang) -> String {
+        match self {
+            CaptureStep::FindLo => t!(lang, "capture-step-find-lo"),
+            CaptureStep::BindLo => t!(lang, "capture-step-bind-lo"),
+            CaptureStep::ListInterfaces => t!(lang, "capture-step-list-interfaces"),
+            CaptureStep::BindAll => t!(lang, "capture-step-bind-all"),
+            CaptureStep::StartThread => t!(lang, "capture-step-thread"),
+            CaptureStep::OpenSocket => t!(lang, "capture-step-open"),
+            CaptureStep::AttachFilter => t!(lang, "capture-step-attach"),
+            CaptureStep::ReceiveBuffer => t!(lang, "capture-step-buffer"),
+            CaptureStep::Timestamps => t!(lang, "capture-step-timestamps"),
+            CaptureStep::ReadTimeout => t!(lang, "capture-step-timeout"),
+        }
+    }
 }
 
 /// Counters of one capture.
@@ -172,8 +254,8 @@ impl Capture {
     pub fn start(filter: CaptureFilter) -> Result<Capture, CaptureError> {
         let program = BpfProgram::between(&filter.addrs)?;
         let socket = open_socket(Some(&program))?;
-        let lo = sys::interface_index("lo").map_err(step("find the lo interface"))?;
-        sys::bind_all_protocols(&socket, lo).map_err(step("bind to lo"))?;
+        let lo = sys::interface_index("lo").map_err(step(CaptureStep::FindLo))?;
+        sys::bind_all_protocols(&socket, lo).map_err(step(CaptureStep::BindLo))?;
         let names = HashMap::from([(lo as i32, "lo".to_owned())]);
         Capture::spawn(
             socket,
@@ -192,7 +274,7 @@ impl Capture {
     pub fn start_outgoing(host: impl Into<String>, dns_port: u16) -> Result<Capture, CaptureError> {
         let socket = open_socket(None)?;
         let names: HashMap<i32, String> = sys::interface_names()
-            .map_err(step("list the interfaces"))?
+            .map_err(step(CaptureStep::ListInterfaces))?
             .into_iter()
             .map(|(index, name)| (index as i32, name))
             .collect();
@@ -201,7 +283,7 @@ impl Capture {
             .find(|(_, name)| name.as_str() == "lo")
             .map(|(index, _)| *index);
         // ifindex 0: every interface, including those created after this call.
-        sys::bind_all_protocols(&socket, 0).map_err(step("bind to all interfaces"))?;
+        sys::bind_all_protocols(&socket, 0).map_err(step(CaptureStep::BindAll))?;
         Capture::spawn(socket, Keep::Outgoing { lo }, names, host.into(), dns_port)
     }
 
@@ -219,7 +301,7 @@ impl Capture {
                 let stop = stop.clone();
                 move || read_frames(&socket, &stop, keep, names)
             })
-            .map_err(step("start the capture thread"))?;
+            .map_err(step(CaptureStep::StartThread))?;
         Ok(Capture {
             stop,
             thread: Some(thread),
@@ -357,7 +439,7 @@ impl Drop for Capture {
     }
 }
 
-fn step(step: &'static str) -> impl Fn(io::Error) -> CaptureError {
+fn step(step: CaptureStep) -> impl Fn(io::Error) -> CaptureError {
     move |source: io::Error| CaptureError::Socket { step, source }
 }
 
@@ -372,7 +454,7 @@ fn open_socket(program: Option<&BpfProgram>) -> Result<Socket, CaptureError> {
             CaptureError::NotPermitted { source }
         } else {
             CaptureError::Socket {
-                step: "open an AF_PACKET socket",
+                step: CaptureStep::OpenSocket,
                 source,
             }
         }
@@ -385,13 +467,13 @@ fn open_socket(program: Option<&BpfProgram>) -> Result<Socket, CaptureError> {
             .collect();
         socket
             .attach_filter(&filter)
-            .map_err(step("attach the filter"))?;
+            .map_err(step(CaptureStep::AttachFilter))?;
     }
-    sys::set_receive_buffer(&socket, RECEIVE_BUFFER).map_err(step("set the receive buffer"))?;
-    sys::enable_kernel_timestamps(&socket).map_err(step("enable kernel timestamps"))?;
+    sys::set_receive_buffer(&socket, RECEIVE_BUFFER).map_err(step(CaptureStep::ReceiveBuffer))?;
+    sys::enable_kernel_timestamps(&socket).map_err(step(CaptureStep::Timestamps))?;
     socket
         .set_read_timeout(Some(POLL_INTERVAL))
-        .map_err(step("set a read timeout"))?;
+        .map_err(step(CaptureStep::ReadTimeout))?;
     Ok(socket)
 }
 
@@ -488,5 +570,61 @@ fn read_frames(
         names,
         stats,
         error,
+    }
+}
+
+#[cfg(test)]
+mod describe_tests {
+    use super::*;
+
+    #[test]
+    fn why_capture_did_not_start_is_told_in_korean_and_english_as_it_was() {
+        use test_support::korean::{PROTOCOL_WORDS, english_outside_tokens};
+        let eperm = || io::Error::from_raw_os_error(libc::EPERM);
+        let mut errors = vec![
+            CaptureError::NotPermitted { source: eperm() },
+            CaptureError::Filter(FilterError::NoAddresses),
+            CaptureError::Filter(FilterError::TooManyAddresses { given: 500 }),
+        ];
+        for step in [
+            CaptureStep::FindLo,
+            CaptureStep::BindLo,
+            CaptureStep::ListInterfaces,
+            CaptureStep::BindAll,
+            CaptureStep::StartThread,
+            CaptureStep::OpenSocket,
+            CaptureStep::AttachFilter,
+            CaptureStep::ReceiveBuffer,
+            CaptureStep::Timestamps,
+            CaptureStep::ReadTimeout,
+        ] {
+            errors.push(CaptureError::Socket {
+                step,
+                source: eperm(),
+            });
+        }
+        let mut allowed = PROTOCOL_WORDS.to_vec();
+        allowed.extend(["root", "lo"]); // the superuser's name, the loopback interface's
+        for err in &errors {
+            let korean = err.describe(Lang::Ko);
+            let english = english_outside_tokens(&korean, &allowed);
+            assert!(english.is_empty(), "{korean}: {english:?}");
+        }
+        assert_eq!(
+            errors[0].to_string(),
+            format!(
+                "capturing packets needs root or CAP_NET_RAW (the kernel refused an AF_PACKET \
+                 socket: {}); going on without packets",
+                eperm()
+            )
+        );
+        assert_eq!(
+            errors[3].to_string(),
+            format!("capture: cannot find the lo interface: {}", eperm())
+        );
+        assert_eq!(
+            errors[2].to_string(),
+            "capture filter: the capture filter takes at most 120 addresses, 500 were given"
+        );
     }
 }

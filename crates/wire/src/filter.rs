@@ -57,17 +57,38 @@ pub struct BpfInstruction {
 }
 
 /// Why no program could be built.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FilterError {
     /// An empty set would reject everything; that is a mistake, not a filter.
-    #[error("the capture filter needs at least one address")]
     NoAddresses,
     /// More addresses than the jumps of one program can span.
-    #[error("the capture filter takes at most {MAX_ADDRESSES} addresses, {given} were given")]
     TooManyAddresses {
         /// How many distinct addresses were given.
         given: usize,
     },
+}
+
+impl std::fmt::Display for FilterError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(text::Lang::En))
+    }
+}
+
+impl std::error::Error for FilterError {}
+
+impl FilterError {
+    /// The error in `lang`.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        match self {
+            FilterError::NoAddresses => text::t!(lang, "capture-filter-no-addresses"),
+            FilterError::TooManyAddresses { given } => text::t!(
+                lang,
+                "capture-filter-too-many",
+                max = MAX_ADDRESSES,
+                given = *given
+            ),
+        }
+    }
 }
 
 /// A classic BPF program accepting IPv4 frames between two addresses of a set.

@@ -125,7 +125,9 @@ pub mod streams;
 mod sys;
 pub mod tls;
 
-pub use capture::{Capture, CaptureError, CaptureFilter, CaptureReport, CaptureStats, Captures};
+pub use capture::{
+    Capture, CaptureError, CaptureFilter, CaptureReport, CaptureStats, CaptureStep, Captures,
+};
 pub use connections::{Segment, TcpConnection, connections};
 pub use decode::{
     ArpOp, DNS_PORT, DecodeError, Decoder, Hop, Mac, Ndp, Packet, TcpFlags, Transport,

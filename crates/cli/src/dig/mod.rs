@@ -47,10 +47,6 @@ pub struct DigArgs {
     pub json: bool,
 }
 
-/// The one-line usage reminder appended to every usage error.
-const USAGE: &str = "usage: roundtrip dig NAME [TYPE] [@SERVER[:PORT]] [-p PORT] [+tcp] [+norec] \
-                     [+short] [+time=SECS] [+tries=N] [--json]";
-
 /// The port of a DNS server when none is given (RFC 1035 section 4.2).
 const DNS_PORT: u16 = 53;
 
@@ -72,7 +68,12 @@ pub fn run(args: DigArgs, lang: Lang) -> anyhow::Result<u8> {
     let command = match parse_words(&args.words, args.json, system_default_server) {
         Ok(command) => command,
         Err(usage) => {
-            eprintln!("roundtrip: dig: {usage} ({USAGE})");
+            // The usage reminder, one line, after the mistake.
+            eprintln!(
+                "roundtrip: dig: {} ({})",
+                usage.describe(lang),
+                t!(lang, "dig-usage")
+            );
             return Ok(2);
         }
     };
@@ -88,7 +89,13 @@ pub fn run(args: DigArgs, lang: Lang) -> anyhow::Result<u8> {
     let query_message = query
         .to_message(rand::random())
         .with_context(|| t!(lang, "dig-cannot-build", name = query.name.to_string()))?;
-    let exchange = transport::exchange(query, query_message.as_slice())?;
+    let exchange = match transport::exchange(query, query_message.as_slice()) {
+        Ok(exchange) => exchange,
+        Err(err) => {
+            eprintln!("roundtrip: {}", err.describe(lang));
+            return Ok(1);
+        }
+    };
     let response = DigResponse::decode(&exchange.response)
         .with_context(|| t!(lang, "dig-malformed", server = query.server.to_string()))?;
 
@@ -199,8 +206,8 @@ pub enum TraceFrom {
 pub enum UsageError {
     /// A `+option` or `-option` this dig does not know.
     UnknownOption(String),
-    /// Something BIND's dig does that this one does not do yet (`+trace`, zone transfers).
-    NotSupported(&'static str),
+    /// Something BIND's dig does that this one does not do yet.
+    NotSupported(Unsupported),
     /// An option that takes a value (`-p`, `-t`, `-c`, `-q`) was the last word.
     MissingValue(&'static str),
     /// `-p PORT` or the port of `@SERVER:PORT` is not a number from 0 to 65535.
@@ -219,38 +226,57 @@ pub enum UsageError {
     ExtraArgument(String),
 }
 
-impl fmt::Display for UsageError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl UsageError {
+    /// The error in `lang`, one line: the user's mistake, with what was expected.
+    pub fn describe(&self, lang: Lang) -> String {
         match self {
-            Self::UnknownOption(option) => write!(f, "unknown option '{option}'"),
-            Self::NotSupported(what) => write!(f, "{what} is not supported yet"),
-            Self::MissingValue(option) => write!(f, "option '{option}' needs a value"),
-            Self::BadPort(port) => write!(f, "bad port '{port}': expected a number 0-65535"),
-            Self::BadServer(server) => write!(
-                f,
-                "bad server '@{server}': expected an IP address, as @192.0.2.1, @192.0.2.1:53, \
-                 @::1 or @[::1]:53 (host names are not resolved)"
+            Self::UnknownOption(option) => t!(lang, "dig-unknown-option", option = option),
+            Self::NotSupported(Unsupported::ZoneTransfers) => t!(lang, "dig-zone-transfers"),
+            Self::MissingValue(option) => t!(lang, "dig-missing-value", option = *option),
+            Self::BadPort(port) => t!(lang, "dig-bad-port", port = port),
+            Self::BadServer(server) => t!(lang, "dig-bad-server", server = server),
+            Self::BadType(rtype) => t!(lang, "dig-bad-type", rtype = rtype),
+            Self::BadClass(class) => t!(lang, "dig-bad-class", class = class),
+            Self::BadName { name, reason } => t!(
+                lang,
+                "dig-bad-name",
+                name = name,
+                reason = name_problem(lang, reason)
             ),
-            Self::BadType(rtype) => write!(f, "unknown record type '{rtype}'"),
-            Self::BadClass(class) => write!(f, "unknown class '{class}'"),
-            Self::BadName { name, reason } => write!(f, "bad name '{name}': {reason}"),
             Self::BadNumber { option, value } => {
-                write!(
-                    f,
-                    "bad value '{value}' for +{option}: expected a positive number"
-                )
+                t!(lang, "dig-bad-number", value = value, option = *option)
             }
-            Self::ExtraArgument(word) => {
-                write!(
-                    f,
-                    "extra argument '{word}': name, type and class are already given"
-                )
-            }
+            Self::ExtraArgument(word) => t!(lang, "dig-extra-argument", word = word),
         }
     }
 }
 
+/// Why a name does not parse, in `lang`: the `domain` crate's reasons it has words for in the
+/// catalogues (an empty name or label, a label over 63 octets, a name over 255), else its own.
+fn name_problem(lang: Lang, reason: &str) -> String {
+    match reason {
+        "empty name" => t!(lang, "dig-name-empty"),
+        "empty label" => t!(lang, "dig-name-empty-label"),
+        "long label" => t!(lang, "dig-name-long-label"),
+        "long domain name" => t!(lang, "dig-name-long"),
+        other => other.to_owned(),
+    }
+}
+
+impl fmt::Display for UsageError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe(Lang::En))
+    }
+}
+
 impl std::error::Error for UsageError {}
+
+/// What BIND's dig does that this one does not do yet.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unsupported {
+    /// AXFR and IXFR.
+    ZoneTransfers,
+}
 
 /// The server given as `@SERVER`, before `-p` is applied.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -353,7 +379,7 @@ pub fn parse_words(
     let default_type = if name.is_none() { Rtype::NS } else { Rtype::A };
     let rtype = rtype.unwrap_or(default_type);
     if matches!(rtype, Rtype::AXFR | Rtype::IXFR) {
-        return Err(UsageError::NotSupported("zone transfers (AXFR, IXFR)"));
+        return Err(UsageError::NotSupported(Unsupported::ZoneTransfers));
     }
     let trace = trace.then(|| match server {
         Some(ServerWord::AddressAndPort(address)) => TraceFrom::Root(address),

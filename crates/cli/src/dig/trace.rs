@@ -48,7 +48,7 @@ pub fn run(query: &DigQuery, from: TraceFrom, json: bool, lang: Lang) -> anyhow:
         let doc = TraceJson {
             question: format!("{} {}", name.fmt_with_dot(), query.rtype),
             rcode: resolution.rcode.to_string(),
-            hops: resolution.hops.iter().map(HopJson::from).collect(),
+            hops: resolution.hops.iter().map(|hop| HopJson::new(hop, lang)).collect(),
             answer: resolution.answer.iter().flat_map(record_lines).collect(),
             authority: resolution.authority.iter().flat_map(record_lines).collect(),
         };
@@ -63,7 +63,7 @@ pub fn run(query: &DigQuery, from: TraceFrom, json: bool, lang: Lang) -> anyhow:
         )?;
         writeln!(out, ";; {}", t!(lang, "dig-trace-header"))?;
         for hop in &resolution.hops {
-            writeln!(out, "{hop}")?;
+            writeln!(out, "{}", hop.describe(lang))?;
         }
         writeln!(out, "\n;; status: {}", resolution.rcode)?;
         for line in resolution
@@ -127,7 +127,8 @@ struct HopJson {
     outcome: &'static str,
     /// For a referral: the child zone, its name servers and the glue accepted.
     referral: Option<ReferralJson>,
-    /// The detail of a lame, error or answer outcome.
+    /// The detail of a lame, error or answer outcome (a lame's or an error's reason in the
+    /// chosen language).
     detail: Option<String>,
     /// Round-trip time in milliseconds.
     rtt_ms: Option<f64>,
@@ -144,8 +145,8 @@ struct ReferralJson {
     glue: Vec<String>,
 }
 
-impl From<&Hop> for HopJson {
-    fn from(hop: &Hop) -> Self {
+impl HopJson {
+    fn new(hop: &Hop, lang: Lang) -> Self {
         let referral = match &hop.outcome {
             HopOutcome::Referral {
                 zone,
@@ -164,11 +165,7 @@ impl From<&Hop> for HopJson {
             }),
             _ => None,
         };
-        let detail = match &hop.outcome {
-            HopOutcome::Lame(why) | HopOutcome::Error(why) => Some(why.clone()),
-            HopOutcome::Answer(records) => Some(records.join("\n")),
-            _ => None,
-        };
+        let detail = hop.detail(lang);
         HopJson {
             depth: hop.depth,
             layer: hop.layer_text(),

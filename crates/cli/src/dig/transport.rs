@@ -20,6 +20,8 @@ use std::time::{Duration, Instant};
 use domain::base::Message;
 use domain::base::iana::Rcode;
 
+use text::{Lang, t};
+
 use super::DigQuery;
 
 /// The largest DNS message: UDP payloads and TCP length prefixes both stop at 65535 octets.
@@ -72,7 +74,7 @@ pub struct Exchange {
 pub enum TransportError {
     /// The local socket could not be set up; the fault is on this machine.
     LocalSocket {
-        action: &'static str,
+        action: SocketAction,
         source: io::Error,
     },
     /// Every try went unanswered, or was answered with something that did not match.
@@ -98,60 +100,95 @@ pub enum TryFailure {
     OnlyMismatchedResponses { ignored: u32 },
 }
 
-impl fmt::Display for TryFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl TryFailure {
+    /// What went wrong on the last try, in `lang`.
+    pub fn describe(&self, lang: Lang) -> String {
         match self {
-            Self::Io(err) => write!(f, "{}", io_error_text(err)),
-            Self::ClosedEarly => f.write_str("connection closed before a whole response arrived"),
-            Self::OnlyMismatchedResponses { ignored } => write!(
-                f,
-                "ignored {ignored} response(s) whose ID or question did not match the query"
-            ),
+            Self::Io(err) => io_error_text(lang, err),
+            Self::ClosedEarly => t!(lang, "dig-closed-early"),
+            Self::OnlyMismatchedResponses { ignored } => {
+                t!(lang, "dig-mismatched-responses", ignored = *ignored)
+            }
         }
     }
 }
 
-impl fmt::Display for TransportError {
+impl fmt::Display for TryFailure {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe(Lang::En))
+    }
+}
+
+impl TransportError {
+    /// Why no usable response arrived, in `lang`: this machine's socket, or the server's
+    /// silence (or refusal).
+    pub fn describe(&self, lang: Lang) -> String {
         match self {
-            Self::LocalSocket { action, source } => {
-                write!(f, "cannot {action}: {}", io_error_text(source))
-            }
+            Self::LocalSocket { action, source } => t!(
+                lang,
+                "dig-local-socket",
+                action = action.describe(lang),
+                error = io_error_text(lang, source)
+            ),
             Self::NoResponse {
                 server,
                 transport,
                 tries,
                 last_failure,
             } => {
-                let tries_word = if *tries == 1 { "try" } else { "tries" };
-                write!(f, "no response from {server} after {tries} {tries_word}")?;
-                if *transport == Transport::Tcp {
-                    f.write_str(" over TCP")?;
-                }
+                let server = server.to_string();
+                let mut text = match transport {
+                    Transport::Tcp => t!(lang, "dig-no-response-tcp", server = server, tries = *tries),
+                    Transport::Udp => t!(lang, "dig-no-response", server = server, tries = *tries),
+                };
                 if let Some(failure) = last_failure {
-                    write!(f, " ({failure})")?;
+                    text.push_str(&format!(" ({})", failure.describe(lang)));
                 }
-                Ok(())
+                text
             }
             Self::TcpRetryFailed(inner) => {
-                write!(
-                    f,
-                    "UDP response was truncated and the TCP retry failed: {inner}"
-                )
+                t!(lang, "dig-tcp-retry-failed", error = inner.describe(lang))
             }
         }
     }
 }
 
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.describe(Lang::En))
+    }
+}
+
 impl std::error::Error for TransportError {}
 
+/// What this machine was doing when its own socket failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SocketAction {
+    /// Opening (binding) the local UDP socket.
+    OpenUdp,
+    /// Connecting it to the server, so that only the server's datagrams arrive.
+    SetPeer,
+    /// Setting its read timeout.
+    SetTimeout,
+}
+
+impl SocketAction {
+    fn describe(self, lang: Lang) -> String {
+        match self {
+            SocketAction::OpenUdp => t!(lang, "dig-action-open"),
+            SocketAction::SetPeer => t!(lang, "dig-action-peer"),
+            SocketAction::SetTimeout => t!(lang, "dig-action-timeout"),
+        }
+    }
+}
+
 /// The text of an I/O error without the "(os error N)" tail users do not need.
-fn io_error_text(err: &io::Error) -> String {
+fn io_error_text(lang: Lang, err: &io::Error) -> String {
     match err.kind() {
-        io::ErrorKind::ConnectionRefused => "connection refused".to_owned(),
-        io::ErrorKind::ConnectionReset => "connection reset".to_owned(),
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => "timed out".to_owned(),
-        _ => err.to_string(),
+        io::ErrorKind::ConnectionRefused => t!(lang, "attempt-refused"),
+        io::ErrorKind::ConnectionReset => t!(lang, "dig-connection-reset"),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => t!(lang, "attempt-timed-out"),
+        _ => text::io_error(lang, err),
     }
 }
 
@@ -201,7 +238,7 @@ fn ask_over_udp(
         SocketAddr::V6(_) => (Ipv6Addr::UNSPECIFIED, 0).into(),
     };
     let socket = UdpSocket::bind(local).map_err(|source| TransportError::LocalSocket {
-        action: "open a UDP socket",
+        action: SocketAction::OpenUdp,
         source,
     })?;
     // A connected socket receives datagrams from the server's address only, and reports an
@@ -209,7 +246,7 @@ fn ask_over_udp(
     socket
         .connect(query.server)
         .map_err(|source| TransportError::LocalSocket {
-            action: "set the UDP socket's peer",
+            action: SocketAction::SetPeer,
             source,
         })?;
 
@@ -235,7 +272,7 @@ fn ask_over_udp(
             };
             if let Err(source) = socket.set_read_timeout(Some(remaining)) {
                 return Err(TransportError::LocalSocket {
-                    action: "set the UDP read timeout",
+                    action: SocketAction::SetTimeout,
                     source,
                 });
             }

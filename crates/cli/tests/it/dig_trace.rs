@@ -78,3 +78,38 @@ fn trace_json_has_one_object_per_hop() {
     assert_eq!(hops[2]["outcome"], "answer");
     assert_eq!(doc["answer"].as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn trace_hops_in_korean_keep_only_the_wire_tokens_in_english() {
+    let block = LoopbackBlock::claim();
+    let zones = LabZones::in_block(&block);
+    let bin = std::path::Path::new(env!("CARGO_BIN_EXE_roundtrip"));
+    let _servers = start_lab_auth(bin, &zones, &block, PORT);
+    let out = dig_trace(&block, &["--lang", "ko"]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let hops: Vec<&str> = text.lines().filter(|l| l.contains(" -> ")).collect();
+    assert_eq!(hops.len(), 3, "{text}");
+    assert!(hops[0].contains(" com. A -> 위임: com. NS "), "{text}");
+    assert!(hops[0].contains(", 글루 "), "{text}");
+    assert!(hops[2].contains("www.google.com. A -> 응답 "), "{text}");
+    // dig's own layout (`; <<>> roundtrip dig +trace <<>>`, `;; status:`) stays dig's; every
+    // sentence around the hops is Korean.
+    let sentences: String = hops
+        .iter()
+        .copied()
+        .chain(text.lines().filter(|l| l.starts_with(";; ") && !l.starts_with(";; status")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let english = test_support::korean::english_outside_tokens(
+        &sentences,
+        test_support::korean::PROTOCOL_WORDS,
+    );
+    assert!(english.is_empty(), "{}\n---\n{text}", english.join("\n"));
+
+    // The same hops in English, as they were.
+    let out = dig_trace(&block, &["--lang", "en"]);
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains(" com. A -> referral to com. NS "), "{text}");
+    assert!(text.contains(" glue "), "{text}");
+}

@@ -379,3 +379,132 @@ fn recursive_resolution_walks_the_lab_then_the_host_cache_file_answers() {
         text(&listed.stdout)
     );
 }
+
+/// `get -v --recursive` in Korean: the resolver's hop lines and the CNAME line are Korean
+/// around the wire's tokens; `--json` keeps its keys and machine values English and tells its
+/// sentences (each leg's status class, the hop lines) in Korean; English stays as it was.
+#[test]
+fn recursive_hops_and_json_sentences_follow_the_language() {
+    const DNS_PORT: u16 = 1053;
+    let block = LoopbackBlock::claim();
+    let zones = LabZones::in_block(&block);
+    let _servers = start_lab_auth(
+        std::path::Path::new(env!("CARGO_BIN_EXE_roundtrip")),
+        &zones,
+        &block,
+        DNS_PORT,
+    );
+    let site = Site::start_in(block);
+    let url = format!("http://www.google.com:{}/ok", site.addr.port());
+    let hints = zones.root_hints();
+    let run = |lang: &str, extra: &str| {
+        get(&[
+            "--lang",
+            lang,
+            "--no-hsts",
+            "--no-cache",
+            "--recursive",
+            "--root-hints",
+            hints.to_str().unwrap(),
+            "--dns-port",
+            "1053",
+            extra,
+            &url,
+        ])
+    };
+    let verbose = run("ko", "-v");
+    assert_eq!(verbose.status.code(), Some(0), "{}", text(&verbose.stderr));
+    let stderr = text(&verbose.stderr);
+    let english =
+        test_support::korean::english_outside_tokens(&stderr, test_support::korean::PROTOCOL_WORDS);
+    assert!(english.is_empty(), "{}\n---\n{stderr}", english.join("\n"));
+    assert!(stderr.contains("CNAME을 따라감: www.l.google.com"), "{stderr}");
+    assert!(stderr.contains(" com. A -> 위임: com. NS "), "{stderr}");
+
+    let json = run("ko", "--json");
+    assert_eq!(json.status.code(), Some(0), "{}", text(&json.stderr));
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let leg = &doc["legs"][0];
+    assert_eq!(leg["resolved"]["source"]["kind"], "recursive");
+    assert_eq!(leg["connection"]["attempts"][0]["outcome"], "connected");
+    let class = leg["status_class"].as_str().unwrap();
+    assert!(class.starts_with("2xx: 성공"), "{class}");
+    assert!(doc["status_class"].as_str().unwrap().starts_with("2xx: 성공"));
+    let hops: String = leg["resolved"]["hops"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| format!("{}\n", h.as_str().unwrap()))
+        .collect();
+    assert!(hops.contains("위임: com."), "{hops}");
+    let sentences = format!("{class}\n{hops}{}", doc["name_service"].as_str().unwrap());
+    let english = test_support::korean::english_outside_tokens(
+        &sentences,
+        test_support::korean::PROTOCOL_WORDS,
+    );
+    assert!(english.is_empty(), "{}\n---\n{sentences}", english.join("\n"));
+
+    // English, as it was.
+    let json = run("en", "--json");
+    let doc: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let leg = &doc["legs"][0];
+    assert_eq!(
+        leg["status_class"],
+        "2xx success: the request was received, understood and accepted"
+    );
+    assert!(
+        leg["resolved"]["hops"][0]
+            .as_str()
+            .unwrap()
+            .contains(" com. A -> referral to com. NS "),
+        "{leg}"
+    );
+    let verbose = run("en", "-v");
+    assert!(text(&verbose.stderr).contains("*   via CNAME www.l.google.com"));
+}
+
+/// A profile file that cannot be used is set aside with a warning in the chosen language (the
+/// browser starts empty and still browses); English as it was.
+#[test]
+fn a_profile_file_of_another_version_is_told_in_korean() {
+    let site = Site::start();
+    let dir = std::env::temp_dir().join(format!("rt-get-profile-ko-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let cache = dir.join("hosts.json");
+    let hsts = dir.join("hsts.json");
+    let args = |lang: &'static str| {
+        std::fs::write(&cache, r#"{"version": 99, "hosts": {}}"#).unwrap();
+        std::fs::write(&hsts, r#"{"version": 99, "hosts": {}}"#).unwrap();
+        get(&[
+            "--lang",
+            lang,
+            "--cache-file",
+            cache.to_str().unwrap(),
+            "--hsts-file",
+            hsts.to_str().unwrap(),
+            &site.url("/ok"),
+        ])
+    };
+    let korean = args("ko");
+    assert_eq!(korean.status.code(), Some(0), "{}", text(&korean.stderr));
+    let stderr = text(&korean.stderr);
+    assert!(
+        stderr.contains("호스트 캐시 파일의 버전이 99입니다(이 프로그램은 1)"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("HSTS 저장소 파일의 버전이 99입니다"), "{stderr}");
+    let english =
+        test_support::korean::english_outside_tokens(&stderr, test_support::korean::PROTOCOL_WORDS);
+    assert!(english.is_empty(), "{}\n---\n{stderr}", english.join("\n"));
+    let english = args("en");
+    let stderr = text(&english.stderr);
+    assert!(
+        stderr.contains("host cache version 99 is not 1; starting empty"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("HSTS store version 99 is not 1; starting empty"),
+        "{stderr}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

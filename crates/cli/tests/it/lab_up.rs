@@ -118,8 +118,66 @@ fn lab_up_serves_the_table_it_prints_and_stops_on_ctrl_c() {
         "{response}"
     );
     assert!(table.contains("HTTPS: www.google.com on port"), "{table}");
+    // What each host serves, in English as it was.
+    assert!(
+        table.contains("recursive, from the lab's root hints"),
+        "{table}"
+    );
+    assert!(table.contains("answers 301 to https://"), "{table}");
 
     // SIGINT, as Ctrl-C: a clean stop, exit 0.
+    // SAFETY: kill on the pid of a child this test started and has not reaped.
+    unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
+    let status = child
+        .exited_within(Duration::from_secs(15))
+        .expect("the lab did not stop on SIGINT");
+    assert_eq!(status.code(), Some(0));
+}
+
+/// `lab up --lang ko`: the address table (roles and what each host serves) and the lines
+/// around it are Korean, but for names, addresses and protocol tokens.
+#[test]
+fn lab_up_in_korean_tells_its_table_in_korean() {
+    let block = LoopbackBlock::claim();
+    let zones = LabZones::in_block(&block);
+    let config = zones.write_lab_config(5353, 8080);
+    let mut child = ChildGuard(
+        Command::new(env!("CARGO_BIN_EXE_roundtrip"))
+            .args(["lab", "up", "--lang", "ko", "--config"])
+            .arg(&config)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let mut lines = BufReader::new(child.0.stdout.take().unwrap()).lines();
+    let mut told = String::new();
+    let mut table = false;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        if line.starts_with("Ctrl-C") || line.starts_with("해 보세요") {
+            break;
+        }
+        table |= line.starts_with("호스트");
+        told.push_str(&line);
+        told.push('\n');
+    }
+    assert!(table, "no table header:\n{told}");
+    for korean in [
+        "리졸버",
+        "재귀적 질의를 받아 랩의 루트 힌트부터 찾습니다",
+        "웹 서버",
+        "https://로 301 응답",
+        "데이터베이스 sqlite://",
+    ] {
+        assert!(told.contains(korean), "no {korean:?} in:\n{told}");
+    }
+    let mut allowed = test_support::korean::PROTOCOL_WORDS.to_vec();
+    // The certificate authority, and the command line that gives its root to curl.
+    allowed.extend(["CA", "curl", "cacert"]);
+    let english = test_support::korean::english_outside_tokens(&told, &allowed);
+    assert!(english.is_empty(), "{}\n---\n{told}", english.join("\n"));
     // SAFETY: kill on the pid of a child this test started and has not reaped.
     unsafe { libc::kill(child.0.id() as i32, libc::SIGINT) };
     let status = child

@@ -5,8 +5,35 @@
 
 use crate::RunningLab;
 
+/// Why the tour has no packets.
+#[derive(Debug)]
+pub enum CaptureFailure {
+    /// The capture itself could not start.
+    Capture(wire::CaptureError),
+    /// A host's network namespace could not be entered to capture there.
+    EnterHost {
+        host: String,
+        error: std::io::Error,
+    },
+}
+
+impl CaptureFailure {
+    /// Why, in `lang`.
+    pub fn text(&self, lang: text::Lang) -> String {
+        match self {
+            CaptureFailure::Capture(err) => err.describe(lang),
+            CaptureFailure::EnterHost { host, error } => text::t!(
+                lang,
+                "capture-enter-host",
+                host = host,
+                error = text::io_error(lang, error)
+            ),
+        }
+    }
+}
+
 /// Starts capturing the lab's traffic, or says why it cannot.
-pub fn start(lab: &RunningLab) -> (Option<wire::Captures>, Option<String>) {
+pub fn start(lab: &RunningLab) -> (Option<wire::Captures>, Option<CaptureFailure>) {
     let config = &lab.config;
     let mut captures = wire::Captures::new();
     match lab.network() {
@@ -17,7 +44,7 @@ pub fn start(lab: &RunningLab) -> (Option<wire::Captures>, Option<String>) {
             };
             match wire::Capture::start(filter) {
                 Ok(capture) => captures.push(capture),
-                Err(err) => return (None, Some(err.to_string())),
+                Err(err) => return (None, Some(CaptureFailure::Capture(err))),
             }
         }
         Some(network) => {
@@ -28,8 +55,11 @@ pub fn start(lab: &RunningLab) -> (Option<wire::Captures>, Option<String>) {
                     .run(|| wire::Capture::start_outgoing(name, config.dns_port));
                 match started {
                     Ok(Ok(capture)) => captures.push(capture),
-                    Ok(Err(err)) => return (None, Some(err.to_string())),
-                    Err(err) => return (None, Some(err.to_string())),
+                    Ok(Err(err)) => return (None, Some(CaptureFailure::Capture(err))),
+                    Err(error) => {
+                        let host = host.node.name.clone();
+                        return (None, Some(CaptureFailure::EnterHost { host, error }));
+                    }
                 }
             }
         }

@@ -130,8 +130,7 @@ pub(super) fn build(url: &str, facts: &Facts) -> Story {
             "note-no-capture",
             reason = facts
                 .capture
-                .reason
-                .clone()
+                .reason_text(lang)
                 .unwrap_or_else(|| t!(lang, "note-capture-unavailable"))
         ));
     } else if facts.capture.dropped > 0 {

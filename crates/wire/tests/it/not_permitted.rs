@@ -17,6 +17,13 @@ fn expect_not_permitted() {
         Err(err @ CaptureError::NotPermitted { .. }) => {
             let message = err.to_string();
             assert!(message.contains("root or CAP_NET_RAW"), "{message}");
+            // The same refusal in Korean, the kernel's error by its kind and number.
+            let korean = err.describe(text::Lang::Ko);
+            assert!(
+                korean.starts_with("패킷을 캡처하려면 root 권한이나 CAP_NET_RAW 권한이"),
+                "{korean}"
+            );
+            assert!(korean.contains("(오류 번호 "), "{korean}");
         }
         Err(other) => panic!("expected NotPermitted, got {other}"),
         Ok(_) => panic!("capture started without privilege"),
