@@ -505,7 +505,10 @@ mod tests {
             reasons[3].to_string(),
             "max-age=\"x\" is not a number of seconds"
         );
-        assert_eq!(reasons[4].to_string(), "the directive max-age appears twice");
+        assert_eq!(
+            reasons[4].to_string(),
+            "the directive max-age appears twice"
+        );
         assert_eq!(reasons[5].to_string(), "no max-age directive");
     }
 
@@ -519,7 +522,10 @@ mod tests {
         let warning = warning.unwrap();
         assert_eq!(
             warning.to_string(),
-            format!("{}: HSTS store version 7 is not 1; starting empty", path.display())
+            format!(
+                "{}: HSTS store version 7 is not 1; starting empty",
+                path.display()
+            )
         );
         assert_eq!(
             warning.describe(Lang::Ko),
@@ -531,8 +537,14 @@ mod tests {
         std::fs::write(&path, "not json").unwrap();
         let (_, warning) = Hsts::open(&path);
         let korean = warning.unwrap().describe(Lang::Ko);
-        assert!(korean.contains(": HSTS 저장소 파일이 아닙니다 ("), "{korean}");
-        assert!(korean.ends_with("(으)로 옮겨 두고 비어 있는 상태로 시작합니다"), "{korean}");
+        assert!(
+            korean.contains(": HSTS 저장소 파일이 아닙니다 ("),
+            "{korean}"
+        );
+        assert!(
+            korean.ends_with("(으)로 옮겨 두고 비어 있는 상태로 시작합니다"),
+            "{korean}"
+        );
         std::fs::remove_dir_all(dir).unwrap();
     }
 }

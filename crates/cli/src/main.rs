@@ -88,7 +88,12 @@ fn main() -> ExitCode {
     if cli.command.builds_a_lab() {
         ::lab::netns::enter_user_namespace();
     }
-    let lang = text::Lang::from_env(cli.lang);
+    // `roundtrip dig NAME --lang ko`: dig takes every word after NAME as its own.
+    let flag = match &cli.command {
+        Command::Dig(args) if cli.lang.is_none() => dig::lang_in_words(&args.words),
+        _ => cli.lang,
+    };
+    let lang = text::Lang::from_env(flag);
     let result = match cli.command {
         Command::Tour(args) => tour::run(args, lang),
         Command::Zone(cmd) => zone::run(cmd, lang),

@@ -88,7 +88,10 @@ pub fn run(cmd: ServeCommand, lang: Lang) -> anyhow::Result<u8> {
                     Ok(hints) => hints,
                     Err(err) => {
                         let error = err.to_string();
-                        eprintln!("roundtrip: {}", t!(lang, "serve-bad-root-hints", error = error));
+                        eprintln!(
+                            "roundtrip: {}",
+                            t!(lang, "serve-bad-root-hints", error = error)
+                        );
                         return Ok(1);
                     }
                 };

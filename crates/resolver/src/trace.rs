@@ -141,7 +141,9 @@ impl Hop {
         let indent = "  ".repeat(self.depth);
         let mut line = format!("{indent}{:<16} ", self.layer.fmt_with_dot().to_string());
         match (&self.server, &self.server_name) {
-            (Some(addr), Some(name)) => line.push_str(&format!("@{addr} ({}) ", name.fmt_with_dot())),
+            (Some(addr), Some(name)) => {
+                line.push_str(&format!("@{addr} ({}) ", name.fmt_with_dot()))
+            }
             (Some(addr), None) => line.push_str(&format!("@{addr} ")),
             (None, _) => line.push_str(&format!("{} ", t!(lang, "hop-from-cache"))),
         }
@@ -269,7 +271,9 @@ mod tests {
             HopOutcome::Lame(LameReason::Rcode("REFUSED".into())),
             HopOutcome::Lame(LameReason::NoReferral),
             HopOutcome::Timeout,
-            HopOutcome::Error(UpstreamError::Malformed(crate::upstream::Malformed::NotOurId)),
+            HopOutcome::Error(UpstreamError::Malformed(
+                crate::upstream::Malformed::NotOurId,
+            )),
         ];
         let mut lines = vec![cached.describe(Lang::Ko)];
         lines.extend(outcomes.into_iter().map(|o| hop(o).describe(Lang::Ko)));

@@ -14,7 +14,7 @@ pub const PROTOCOL_WORDS: &[&str] = &[
     "sock_diag", "neighbour", "discovery", "Happy", "Eyeballs", "RFC", "keep-alive",
     // DNS
     "DNS", "RD", "AA", "CNAME", "NXDOMAIN", "NODATA", "NOERROR", "SERVFAIL", "REFUSED", "SOA",
-    "NS", "A", "AAAA", "IN", "MINIMUM", "QNAME", "minimisation", "referral", "glue", "recursion",
+    "NS", "A", "AAAA", "IN", "MINIMUM", "QNAME", "ID", "minimisation", "referral", "glue", "recursion",
     "desired", "authoritative", "answer", "start", "of", "authority", "time", "to", "live", "TLD",
     // HTTP and the servers
     "HTTP", "GET", "HEAD", "POST", "OK", "Moved", "Permanently", "Found", "Not", "Bad", "Gateway",

@@ -36,28 +36,63 @@ fn language_comes_first_as_in_gnu_gettext_unless_the_locale_is_c() {
     let ko_kr = Some("ko_KR.UTF-8");
     let en_us = Some("en_US.UTF-8");
     // A priority list: the first language we have a catalogue for wins.
-    assert_eq!(Lang::select(None, Some("ko:en"), None, None, en_us), Lang::Ko);
-    assert_eq!(Lang::select(None, Some("en:ko"), None, None, ko_kr), Lang::En);
-    assert_eq!(Lang::select(None, Some("fr:de:ko_KR"), None, None, en_us), Lang::Ko);
-    assert_eq!(Lang::select(None, Some(":ko:"), None, None, en_us), Lang::Ko);
+    assert_eq!(
+        Lang::select(None, Some("ko:en"), None, None, en_us),
+        Lang::Ko
+    );
+    assert_eq!(
+        Lang::select(None, Some("en:ko"), None, None, ko_kr),
+        Lang::En
+    );
+    assert_eq!(
+        Lang::select(None, Some("fr:de:ko_KR"), None, None, en_us),
+        Lang::Ko
+    );
+    assert_eq!(
+        Lang::select(None, Some(":ko:"), None, None, en_us),
+        Lang::Ko
+    );
     // Before LC_ALL and LC_MESSAGES too: they only decide whether LANGUAGE is read.
-    assert_eq!(Lang::select(None, Some("ko"), en_us, en_us, en_us), Lang::Ko);
+    assert_eq!(
+        Lang::select(None, Some("ko"), en_us, en_us, en_us),
+        Lang::Ko
+    );
     assert_eq!(Lang::select(None, Some("en"), ko_kr, None, None), Lang::En);
     // A list naming none of ours gives gettext's untranslated text: English, not the locale.
-    assert_eq!(Lang::select(None, Some("fr:de"), None, None, ko_kr), Lang::En);
+    assert_eq!(
+        Lang::select(None, Some("fr:de"), None, None, ko_kr),
+        Lang::En
+    );
     // Ignored in the C locale: set to C or POSIX, or nothing set at all (C by default).
     for c in ["C", "POSIX"] {
-        assert_eq!(Lang::select(None, Some("ko"), Some(c), None, None), Lang::En, "{c}");
-        assert_eq!(Lang::select(None, Some("ko"), None, None, Some(c)), Lang::En, "{c}");
+        assert_eq!(
+            Lang::select(None, Some("ko"), Some(c), None, None),
+            Lang::En,
+            "{c}"
+        );
+        assert_eq!(
+            Lang::select(None, Some("ko"), None, None, Some(c)),
+            Lang::En,
+            "{c}"
+        );
     }
     assert_eq!(Lang::select(None, Some("ko"), None, None, None), Lang::En);
-    assert_eq!(Lang::select(None, Some("ko"), Some(""), None, None), Lang::En);
+    assert_eq!(
+        Lang::select(None, Some("ko"), Some(""), None, None),
+        Lang::En
+    );
     // C.UTF-8 is not "C": gettext reads LANGUAGE there.
-    assert_eq!(Lang::select(None, Some("ko"), Some("C.UTF-8"), None, None), Lang::Ko);
+    assert_eq!(
+        Lang::select(None, Some("ko"), Some("C.UTF-8"), None, None),
+        Lang::Ko
+    );
     // Empty LANGUAGE counts as unset.
     assert_eq!(Lang::select(None, Some(""), None, None, ko_kr), Lang::Ko);
     // --lang still wins over all of it.
-    assert_eq!(Lang::select(Some(Lang::En), Some("ko"), None, None, ko_kr), Lang::En);
+    assert_eq!(
+        Lang::select(Some(Lang::En), Some("ko"), None, None, ko_kr),
+        Lang::En
+    );
 }
 
 #[test]
@@ -97,7 +132,10 @@ fn an_operating_system_error_is_the_systems_words_in_english_and_korean_by_its_k
     assert_eq!(io_error(Lang::En, &in_use), in_use.to_string());
     assert_eq!(
         io_error(Lang::Ko, &in_use),
-        format!("다른 소켓이 이미 쓰고 있는 주소입니다 (오류 번호 {})", libc_eaddrinuse())
+        format!(
+            "다른 소켓이 이미 쓰고 있는 주소입니다 (오류 번호 {})",
+            libc_eaddrinuse()
+        )
     );
     // An error a program made keeps its own words.
     let made = std::io::Error::other("query longer than 65535 octets");

@@ -224,6 +224,26 @@ pub enum UsageError {
     BadNumber { option: &'static str, value: String },
     /// A word left over once name, type and class are all known.
     ExtraArgument(String),
+    /// `--lang` with a language we have no catalogue for.
+    BadLang(String),
+}
+
+/// The `--lang` given among dig's words (`roundtrip dig NAME --lang ko`: clap hands everything
+/// after NAME to dig), if one is, and a valid one.
+pub fn lang_in_words(words: &[String]) -> Option<Lang> {
+    let mut words = words.iter().map(String::as_str);
+    let mut found = None;
+    while let Some(word) = words.next() {
+        let value = match word.strip_prefix("--lang=") {
+            Some(value) => Some(value),
+            None if word == "--lang" => words.next(),
+            None => None,
+        };
+        if let Some(lang) = value.and_then(|v| v.parse().ok()) {
+            found = Some(lang);
+        }
+    }
+    found
 }
 
 impl UsageError {
@@ -247,6 +267,7 @@ impl UsageError {
                 t!(lang, "dig-bad-number", value = value, option = *option)
             }
             Self::ExtraArgument(word) => t!(lang, "dig-extra-argument", word = word),
+            Self::BadLang(value) => t!(lang, "lang-unknown", value = value),
         }
     }
 }
@@ -319,6 +340,15 @@ pub fn parse_words(
     while let Some(word) = words.next() {
         if word == "--json" {
             json = true;
+        } else if word == "--lang" || word.starts_with("--lang=") {
+            // The global `--lang`, after dig's words: read by [`lang_in_words`].
+            let value = match word.strip_prefix("--lang=") {
+                Some(value) => value,
+                None => words.next().ok_or(UsageError::MissingValue("--lang"))?,
+            };
+            value
+                .parse::<Lang>()
+                .map_err(|_| UsageError::BadLang(value.to_owned()))?;
         } else if let Some(server_text) = word.strip_prefix('@') {
             server = Some(parse_server(server_text)?);
         } else if let Some(option) = word.strip_prefix('+') {

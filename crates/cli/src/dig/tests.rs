@@ -7,9 +7,11 @@ use std::time::Duration;
 use domain::base::iana::Class;
 use domain::base::{Message, Name, Rtype};
 
+use text::Lang;
+
 use super::{
     DigCommand, DigQuery, EDNS_UDP_PAYLOAD_SIZE, OutputFormat, TraceFrom, UsageError,
-    first_nameserver, parse_words,
+    first_nameserver, lang_in_words, parse_words,
 };
 
 /// The resolver a test machine would use when no `@SERVER` is given.
@@ -353,4 +355,30 @@ fn trace_starts_at_the_given_server_or_the_root_hints() {
         Some(TraceFrom::RootHints { port: 53 })
     );
     assert_eq!(trace("www.google.com"), None);
+}
+
+#[test]
+fn the_global_lang_among_digs_words_is_taken_and_checked() {
+    let words =
+        |line: &str| -> Vec<String> { line.split_whitespace().map(str::to_owned).collect() };
+    assert_eq!(
+        lang_in_words(&words("www.example.com --lang ko")),
+        Some(Lang::Ko)
+    );
+    assert_eq!(lang_in_words(&words("x +trace --lang=en")), Some(Lang::En));
+    assert_eq!(lang_in_words(&words("x +trace")), None);
+    assert_eq!(
+        query("www.example.com --lang ko +norec").name,
+        name("www.example.com")
+    );
+    assert_eq!(
+        usage_error("x --lang de"),
+        UsageError::BadLang("de".to_owned())
+    );
+    assert_eq!(usage_error("x --lang"), UsageError::MissingValue("--lang"));
+    assert!(
+        usage_error("x --lang de")
+            .describe(Lang::Ko)
+            .contains("알 수 없는 언어")
+    );
 }

@@ -48,7 +48,11 @@ pub fn run(query: &DigQuery, from: TraceFrom, json: bool, lang: Lang) -> anyhow:
         let doc = TraceJson {
             question: format!("{} {}", name.fmt_with_dot(), query.rtype),
             rcode: resolution.rcode.to_string(),
-            hops: resolution.hops.iter().map(|hop| HopJson::new(hop, lang)).collect(),
+            hops: resolution
+                .hops
+                .iter()
+                .map(|hop| HopJson::new(hop, lang))
+                .collect(),
             answer: resolution.answer.iter().flat_map(record_lines).collect(),
             authority: resolution.authority.iter().flat_map(record_lines).collect(),
         };

@@ -138,7 +138,9 @@ impl TransportError {
             } => {
                 let server = server.to_string();
                 let mut text = match transport {
-                    Transport::Tcp => t!(lang, "dig-no-response-tcp", server = server, tries = *tries),
+                    Transport::Tcp => {
+                        t!(lang, "dig-no-response-tcp", server = server, tries = *tries)
+                    }
                     Transport::Udp => t!(lang, "dig-no-response", server = server, tries = *tries),
                 };
                 if let Some(failure) = last_failure {

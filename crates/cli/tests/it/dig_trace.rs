@@ -86,7 +86,11 @@ fn trace_hops_in_korean_keep_only_the_wire_tokens_in_english() {
     let bin = std::path::Path::new(env!("CARGO_BIN_EXE_roundtrip"));
     let _servers = start_lab_auth(bin, &zones, &block, PORT);
     let out = dig_trace(&block, &["--lang", "ko"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     let hops: Vec<&str> = text.lines().filter(|l| l.contains(" -> ")).collect();
     assert_eq!(hops.len(), 3, "{text}");
@@ -98,7 +102,10 @@ fn trace_hops_in_korean_keep_only_the_wire_tokens_in_english() {
     let sentences: String = hops
         .iter()
         .copied()
-        .chain(text.lines().filter(|l| l.starts_with(";; ") && !l.starts_with(";; status")))
+        .chain(
+            text.lines()
+                .filter(|l| l.starts_with(";; ") && !l.starts_with(";; status")),
+        )
         .map(|l| format!("{l}\n"))
         .collect();
     let english = test_support::korean::english_outside_tokens(

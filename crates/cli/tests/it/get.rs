@@ -418,7 +418,10 @@ fn recursive_hops_and_json_sentences_follow_the_language() {
     let english =
         test_support::korean::english_outside_tokens(&stderr, test_support::korean::PROTOCOL_WORDS);
     assert!(english.is_empty(), "{}\n---\n{stderr}", english.join("\n"));
-    assert!(stderr.contains("CNAME을 따라감: www.l.google.com"), "{stderr}");
+    assert!(
+        stderr.contains("CNAME을 따라감: www.l.google.com"),
+        "{stderr}"
+    );
     assert!(stderr.contains(" com. A -> 위임: com. NS "), "{stderr}");
 
     let json = run("ko", "--json");
@@ -429,7 +432,12 @@ fn recursive_hops_and_json_sentences_follow_the_language() {
     assert_eq!(leg["connection"]["attempts"][0]["outcome"], "connected");
     let class = leg["status_class"].as_str().unwrap();
     assert!(class.starts_with("2xx: 성공"), "{class}");
-    assert!(doc["status_class"].as_str().unwrap().starts_with("2xx: 성공"));
+    assert!(
+        doc["status_class"]
+            .as_str()
+            .unwrap()
+            .starts_with("2xx: 성공")
+    );
     let hops: String = leg["resolved"]["hops"]
         .as_array()
         .unwrap()
@@ -442,7 +450,11 @@ fn recursive_hops_and_json_sentences_follow_the_language() {
         &sentences,
         test_support::korean::PROTOCOL_WORDS,
     );
-    assert!(english.is_empty(), "{}\n---\n{sentences}", english.join("\n"));
+    assert!(
+        english.is_empty(),
+        "{}\n---\n{sentences}",
+        english.join("\n")
+    );
 
     // English, as it was.
     let json = run("en", "--json");
@@ -492,7 +504,10 @@ fn a_profile_file_of_another_version_is_told_in_korean() {
         stderr.contains("호스트 캐시 파일의 버전이 99입니다(이 프로그램은 1)"),
         "{stderr}"
     );
-    assert!(stderr.contains("HSTS 저장소 파일의 버전이 99입니다"), "{stderr}");
+    assert!(
+        stderr.contains("HSTS 저장소 파일의 버전이 99입니다"),
+        "{stderr}"
+    );
     let english =
         test_support::korean::english_outside_tokens(&stderr, test_support::korean::PROTOCOL_WORDS);
     assert!(english.is_empty(), "{}\n---\n{stderr}", english.join("\n"));

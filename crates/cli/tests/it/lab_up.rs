@@ -174,8 +174,16 @@ fn lab_up_in_korean_tells_its_table_in_korean() {
         assert!(told.contains(korean), "no {korean:?} in:\n{told}");
     }
     let mut allowed = test_support::korean::PROTOCOL_WORDS.to_vec();
-    // The certificate authority, and the command line that gives its root to curl.
-    allowed.extend(["CA", "curl", "cacert"]);
+    // The certificate authority, and the command lines shown as they are typed.
+    allowed.extend([
+        "CA",
+        "curl",
+        "cacert",
+        "roundtrip",
+        "lab",
+        "exec",
+        "COMMAND",
+    ]);
     let english = test_support::korean::english_outside_tokens(&told, &allowed);
     assert!(english.is_empty(), "{}\n---\n{told}", english.join("\n"));
     // SAFETY: kill on the pid of a child this test started and has not reaped.

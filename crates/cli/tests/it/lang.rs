@@ -118,7 +118,16 @@ fn serve_web_says_where_it_serves_and_why_it_cannot_in_korean() {
 
     // The address is taken: this machine's matter, said in Korean with the system's number.
     let taken = run(
-        &["serve", "web", "--lang", "ko", "--listen", &listen.to_string(), "--root", &site],
+        &[
+            "serve",
+            "web",
+            "--lang",
+            "ko",
+            "--listen",
+            &listen.to_string(),
+            "--root",
+            &site,
+        ],
         &[],
     );
     assert_eq!(taken.status.code(), Some(1));
@@ -131,7 +140,16 @@ fn serve_web_says_where_it_serves_and_why_it_cannot_in_korean() {
     );
     assert_korean(&said, &[]);
     let taken = run(
-        &["serve", "web", "--lang", "en", "--listen", &listen.to_string(), "--root", &site],
+        &[
+            "serve",
+            "web",
+            "--lang",
+            "en",
+            "--listen",
+            &listen.to_string(),
+            "--root",
+            &site,
+        ],
         &[],
     );
     assert_eq!(
@@ -152,10 +170,19 @@ fn serve_web_says_where_it_serves_and_why_it_cannot_in_korean() {
 
     // A usage mistake, in Korean: the flag stays as typed.
     let bad = run(
-        &["serve", "web", "--lang", "ko", "--listen", &listen.to_string(), "--root", &site]
-            .into_iter()
-            .chain(["--max-header-bytes", "10"])
-            .collect::<Vec<_>>(),
+        &[
+            "serve",
+            "web",
+            "--lang",
+            "ko",
+            "--listen",
+            &listen.to_string(),
+            "--root",
+            &site,
+        ]
+        .into_iter()
+        .chain(["--max-header-bytes", "10"])
+        .collect::<Vec<_>>(),
         &[],
     );
     assert_eq!(bad.status.code(), Some(1));
@@ -164,10 +191,19 @@ fn serve_web_says_where_it_serves_and_why_it_cannot_in_korean() {
         "roundtrip: --max-header-bytes는 1024 이상이어야 합니다\n"
     );
     let bad = run(
-        &["serve", "web", "--lang", "ko", "--listen", &listen.to_string(), "--root", &site]
-            .into_iter()
-            .chain(["--header-timeout", "-1"])
-            .collect::<Vec<_>>(),
+        &[
+            "serve",
+            "web",
+            "--lang",
+            "ko",
+            "--listen",
+            &listen.to_string(),
+            "--root",
+            &site,
+        ]
+        .into_iter()
+        .chain(["--header-timeout=-1"])
+        .collect::<Vec<_>>(),
         &[],
     );
     assert_eq!(
@@ -203,10 +239,15 @@ fn serve_was_auth_and_resolver_speak_korean() {
     let serving = server.line();
     assert_eq!(
         serving,
-        format!("애플리케이션 서버(WAS)가 요청을 받는 중입니다: http://{was}, 데이터베이스 sqlite ({db})")
+        format!(
+            "애플리케이션 서버(WAS)가 요청을 받는 중입니다: http://{was}, 데이터베이스 sqlite ({db})"
+        )
     );
     assert_korean(&serving, &[]);
-    assert_eq!(server.stop(), "종료하는 중입니다: 처리 중인 요청을 마저 끝냅니다");
+    assert_eq!(
+        server.stop(),
+        "종료하는 중입니다: 처리 중인 요청을 마저 끝냅니다"
+    );
     let args = was_args("en");
     let mut server = Server::start(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert_eq!(
@@ -227,7 +268,14 @@ fn serve_was_auth_and_resolver_speak_korean() {
     let zone_arg = zone.display().to_string();
     let auth_args = |lang: &'static str| {
         [
-            "serve", "auth", "--lang", lang, "--listen", &auth.to_string(), "--zone", &zone_arg,
+            "serve",
+            "auth",
+            "--lang",
+            lang,
+            "--listen",
+            &auth.to_string(),
+            "--zone",
+            &zone_arg,
         ]
         .map(str::to_owned)
     };
@@ -270,7 +318,9 @@ fn serve_was_auth_and_resolver_speak_korean() {
     ]);
     let serving = server.line();
     assert!(
-        serving.starts_with(&format!("리졸버가 질의를 받는 중입니다: {resolver} (UDP와 TCP). 루트 서버 ")),
+        serving.starts_with(&format!(
+            "리졸버가 질의를 받는 중입니다: {resolver} (UDP와 TCP). 루트 서버 "
+        )),
         "{serving}"
     );
     assert_korean(&serving, &[]);
@@ -278,10 +328,17 @@ fn serve_was_auth_and_resolver_speak_korean() {
 
     // A bad --allow is the user's mistake (exit 2), said in Korean around the value as typed.
     let bad = run(
-        &["serve", "resolver", "--lang", "ko", "--listen", &resolver.to_string()]
-            .into_iter()
-            .chain(["--allow", "10.0.0.0/99"])
-            .collect::<Vec<_>>(),
+        &[
+            "serve",
+            "resolver",
+            "--lang",
+            "ko",
+            "--listen",
+            &resolver.to_string(),
+        ]
+        .into_iter()
+        .chain(["--allow", "10.0.0.0/99"])
+        .collect::<Vec<_>>(),
         &[],
     );
     assert_eq!(bad.status.code(), Some(2));
@@ -344,10 +401,17 @@ fn dig_usage_and_transport_errors_in_korean() {
             said.starts_with(&format!("roundtrip: dig: {korean}")),
             "{args:?}: {said}"
         );
-        assert!(said.contains("(사용법: roundtrip dig 이름 [타입] [@서버[:포트]]"), "{said}");
+        assert!(
+            said.contains("(사용법: roundtrip dig 이름 [타입] [@서버[:포트]]"),
+            "{said}"
+        );
         let typed: Vec<&str> = args.clone();
         let mut allowed = command_words.to_vec();
-        allowed.extend(typed.iter().filter(|w| w.chars().all(|c| c.is_ascii_alphabetic())));
+        allowed.extend(
+            typed
+                .iter()
+                .filter(|w| w.chars().all(|c| c.is_ascii_alphabetic())),
+        );
         assert_korean(&said, &allowed);
 
         let mut en = vec!["dig", "--lang", "en"];
@@ -370,7 +434,15 @@ fn dig_usage_and_transport_errors_in_korean() {
     let block = LoopbackBlock::claim();
     let silent = block.addr(9, 1053);
     let out = run(
-        &["dig", "--lang", "ko", &format!("@{silent}"), "example.test", "+tries=2", "+time=1"],
+        &[
+            "dig",
+            "--lang",
+            "ko",
+            &format!("@{silent}"),
+            "example.test",
+            "+tries=2",
+            "+time=1",
+        ],
         &[],
     );
     assert_eq!(out.status.code(), Some(1));
@@ -379,7 +451,15 @@ fn dig_usage_and_transport_errors_in_korean() {
         format!("roundtrip: 질의를 2번 보냈지만 응답이 없습니다: {silent} (연결 거부)\n")
     );
     let out = run(
-        &["dig", "--lang", "ko", &format!("@{silent}"), "example.test", "+tcp", "+tries=1"],
+        &[
+            "dig",
+            "--lang",
+            "ko",
+            &format!("@{silent}"),
+            "example.test",
+            "+tcp",
+            "+tries=1",
+        ],
         &[],
     );
     assert_eq!(
@@ -410,14 +490,20 @@ fn language_is_read_as_gettext_reads_it() {
     let en_us = ("LANG", "en_US.UTF-8");
     assert_eq!(said(&[("LANGUAGE", "ko"), en_us], None), "ko");
     assert_eq!(said(&[("LANGUAGE", "fr:ko_KR:en"), en_us], None), "ko");
-    assert_eq!(said(&[("LANGUAGE", "en:ko"), ("LANG", "ko_KR.UTF-8")], None), "en");
+    assert_eq!(
+        said(&[("LANGUAGE", "en:ko"), ("LANG", "ko_KR.UTF-8")], None),
+        "en"
+    );
     assert_eq!(
         said(&[("LANGUAGE", "ko"), ("LC_ALL", "en_US.UTF-8")], None),
         "ko",
         "LANGUAGE before LC_ALL"
     );
     assert_eq!(
-        said(&[("LANGUAGE", "ko"), ("LC_ALL", "C"), ("LANG", "en_US.UTF-8")], None),
+        said(
+            &[("LANGUAGE", "ko"), ("LC_ALL", "C"), ("LANG", "en_US.UTF-8")],
+            None
+        ),
         "en",
         "ignored in the C locale"
     );

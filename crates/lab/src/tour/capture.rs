@@ -11,10 +11,7 @@ pub enum CaptureFailure {
     /// The capture itself could not start.
     Capture(wire::CaptureError),
     /// A host's network namespace could not be entered to capture there.
-    EnterHost {
-        host: String,
-        error: std::io::Error,
-    },
+    EnterHost { host: String, error: std::io::Error },
 }
 
 impl CaptureFailure {
