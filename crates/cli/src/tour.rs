@@ -9,8 +9,9 @@ use text::{Lang, t};
 /// [--fault SPEC] [--lang en|ko]`.
 #[derive(clap::Args, Debug)]
 pub struct TourArgs {
-    /// The URL to browse (default: the lab's home page, http://www.google.com/; on the
-    /// loopback fallback an ordinary user's is on port 8080).
+    /// The URL to browse (default: the lab's home page, http://www.google.com/, which the
+    /// browser's HSTS preload list makes https://; on the loopback fallback an ordinary user's
+    /// is https://www.google.com:8443/).
     pub url: Option<String>,
     /// Print the whole journey as one JSON document (its shape: `lab::tour::Tour`).
     #[arg(long)]
@@ -42,6 +43,10 @@ pub struct TourArgs {
     /// Do not search after the home page.
     #[arg(long)]
     pub no_search: bool,
+    /// A browser without HSTS (no preload list, no store): http:// goes out as plain HTTP,
+    /// and the web server's 301 sends it to https://.
+    #[arg(long)]
+    pub no_hsts: bool,
 }
 
 pub fn run(args: TourArgs, lang: Lang) -> anyhow::Result<u8> {
@@ -55,6 +60,7 @@ pub fn run(args: TourArgs, lang: Lang) -> anyhow::Result<u8> {
         visits: args.visits,
         fault: args.fault,
         search: (!args.no_search).then_some(args.search),
+        hsts: !args.no_hsts,
         lang,
     };
     let tour = match lab::tour::run(options) {

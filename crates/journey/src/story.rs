@@ -235,7 +235,8 @@ pub fn glossary(story: &Story) -> Vec<String> {
         }
     }
     let has = |token: &str| all.contains(token);
-    let entries: [(bool, String); 17] = [
+    let entries: [(bool, String); 22] = [
+        (has("HSTS"), t!(lang, "glossary-hsts")),
         (has("RD=1") || has("RD=0"), t!(lang, "glossary-recursive")),
         (
             has("? com.") || has("? google.com."),
@@ -258,6 +259,10 @@ pub fn glossary(story: &Story) -> Vec<String> {
         (has("ARP"), t!(lang, "glossary-arp")),
         (has("SYN"), t!(lang, "glossary-handshake")),
         (has(" ack "), t!(lang, "glossary-seq-ack")),
+        (has("ClientHello"), t!(lang, "glossary-tls")),
+        (has("ALPN"), t!(lang, "glossary-sni-alpn")),
+        (has("HTTP/2 "), t!(lang, "glossary-http2")),
+        (has("close_notify"), t!(lang, "glossary-close-notify")),
         (has("FIN"), t!(lang, "glossary-close")),
         (has("TIME_WAIT"), t!(lang, "glossary-time-wait")),
         (has("WAS"), t!(lang, "glossary-was")),

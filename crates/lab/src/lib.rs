@@ -631,7 +631,9 @@ pub fn start(
                 reason: format!("{host} has no router to lose its packets"),
             })?;
             let port = match rule {
-                filter::Protocol::TcpData => config.http_port,
+                // The browser's HSTS sends the tour's requests to https; its first data
+                // segment there is the ClientHello.
+                filter::Protocol::TcpData => config.https_port,
                 filter::Protocol::Udp => config.dns_port,
             };
             let rules = [filter::DropFirst {

@@ -132,6 +132,8 @@ pub struct TourOptions {
     /// What to search for on the lab's home page (a request that goes through the WAS and the
     /// database); `None`: do not search.
     pub search: Option<String>,
+    /// Whether the browser keeps HSTS (its preload list and store), as real browsers do.
+    pub hsts: bool,
     /// The language the story is told in.
     pub lang: text::Lang,
 }
@@ -245,11 +247,15 @@ pub fn home_url(config: &LabConfig) -> String {
     url_on(config, &config.web.name, "/")
 }
 
+/// The address a person would type for `host`: `http://` on port 80, which the browser's HSTS
+/// then makes `https://` before any packet. On a lab moved to unprivileged ports (an ordinary
+/// user's loopback fallback) HSTS keeps an explicit port other than 80 (RFC 6797 §8.3), so
+/// http on 8080 would become https on 8080: there the tour types the https address itself.
 fn url_on(config: &LabConfig, host: &str, path: &str) -> String {
-    if config.http_port == 80 {
-        format!("http://{host}{path}")
-    } else {
-        format!("http://{host}:{}{path}", config.http_port)
+    match (config.http_port, config.https_port) {
+        (80, _) => format!("http://{host}{path}"),
+        (_, 443) => format!("https://{host}{path}"),
+        (_, port) => format!("https://{host}:{port}{path}"),
     }
 }
 
@@ -259,11 +265,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
     let mut search = options.search.clone();
     // What to break first; the URL is made once the lab runs, with the ports it really has
     // (on the loopback fallback, an ordinary user's are 1053 and 8080).
-    // Port 80 keeps serving plain HTTP in the tour until the browser follows http -> https
-    // with its HSTS store and tells the TLS story (issue 12's browser and capture sides).
-    let mut planned = options.config.clone();
-    planned.web.https_redirect = false;
-    let planned = &planned;
+    let planned = &options.config;
     match options.fault {
         None | Some(Fault::Nxdomain) => {}
         Some(Fault::Loss) => faults.loss = true,
@@ -366,15 +368,35 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
         browser::NameService::Resolver(config.resolver_addr()),
     )
     .with_source(source);
+    // The browser's HSTS: its built-in preload list (google.com, as in real browsers) and a
+    // store as fresh as its host cache.
     let mut client = browser::Browser::new(names, browser_config, collector.clone());
-    let search_url = search.as_ref().map(|q| {
-        url_on(
-            &config,
-            &config.web.name,
-            &format!("/search?q={}", encode_query(q)),
-        )
-    });
+    if options.hsts {
+        client = client.with_hsts(browser::hsts::Hsts::in_memory());
+    }
+    // The search box's form is on the page, so its address is the page's own: `https://`
+    // once HSTS or a redirect made it so.
+    let search_path = search
+        .as_ref()
+        .map(|q| format!("/search?q={}", encode_query(q)));
 
+    let fetch = async |client: &mut browser::Browser, number: usize, target: String| match client
+        .get(&target)
+        .await
+    {
+        Ok(visit) => VisitRecord {
+            number,
+            url: target,
+            visit: Some(visit),
+            error: None,
+        },
+        Err(err) => VisitRecord {
+            number,
+            url: target,
+            visit: None,
+            error: Some(err.describe(options.lang)),
+        },
+    };
     let browsing = async {
         let mut visits = Vec::new();
         let mut closed = Vec::new();
@@ -384,22 +406,20 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
             if number > 1 {
                 closed.extend(client.close().await);
             }
-            for target in std::iter::once(&url).chain(search_url.as_ref()) {
-                let record = match client.get(target).await {
-                    Ok(visit) => VisitRecord {
-                        number,
-                        url: target.clone(),
-                        visit: Some(visit),
-                        error: None,
-                    },
-                    Err(err) => VisitRecord {
-                        number,
-                        url: target.clone(),
-                        visit: None,
-                        error: Some(err.describe(options.lang)),
-                    },
-                };
-                visits.push(record);
+            let home = fetch(&mut client, number, url.clone()).await;
+            // Searched from the page that loaded (or, had it failed, from the typed address).
+            let search_url = search_path.as_ref().map(|path| {
+                let page = home
+                    .visit
+                    .as_ref()
+                    .map_or(url.as_str(), |visit| visit.last().url.as_str());
+                url::Url::parse(page)
+                    .and_then(|page| page.join(path))
+                    .map_or_else(|_| format!("{url}{path}"), String::from)
+            });
+            visits.push(home);
+            if let Some(search_url) = search_url {
+                visits.push(fetch(&mut client, number, search_url).await);
             }
         }
         closed.extend(client.close().await);

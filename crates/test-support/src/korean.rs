@@ -20,9 +20,17 @@ pub const PROTOCOL_WORDS: &[&str] = &[
     "HTTP", "GET", "HEAD", "POST", "OK", "Moved", "Permanently", "Found", "Not", "Bad", "Gateway",
     "Timeout", "Service", "Unavailable", "Internal", "Server", "Error", "Host", "URL", "WAS",
     "web", "application", "server", "search", "sqlite", "postgres", "HIT", "MISS", "ms", "www",
-    "xx", "en", "ko", "ISP", "TLS", "ALPN", "Location", "HTTPS", "HSTS",
+    "xx", "en", "ko", "ISP", "TLS", "ALPN", "Location",
+    // TLS and HTTP/2, and HSTS with its header's directives
+    "HTTPS", "https", "HSTS", "Strict-Transport-Security", "includeSubDomains", "preload",
+    "Strict", "Transport", "Security", "max-age",
+    "ClientHello", "ServerHello", "EncryptedExtensions", "Certificate", "CertificateVerify",
+    "Finished", "NewSessionTicket", "SNI", "HPACK", "SETTINGS", "HEADERS", "DATA", "PING", "PRI",
+    "GOAWAY", "WINDOW_UPDATE", "END_STREAM", "close_notify", "alert", "time_appconnect", "curl",
     // the lab's own names: hosts, and the faults as `--fault` spells them
     "resolver", "laptop", "root-down", "nxdomain", "was-down", "was-slow", "db-down",
+    // flags, as a command line spells them
+    "no-hsts",
 ];
 
 /// The English words of `text` outside protocol tokens, each with its line: a word of ASCII
@@ -34,7 +42,7 @@ pub fn english_outside_tokens(text: &str, allowed: &[&str]) -> Vec<String> {
     let mut found = Vec::new();
     for line in text.lines() {
         let trimmed = line.trim_start();
-        if is_header_line(trimmed) || is_sql(trimmed) {
+        if is_header_line(trimmed) || is_sql(trimmed) || is_certificate_names(trimmed) {
             continue;
         }
         let unquoted = without_sql_literals(trimmed);
@@ -79,6 +87,12 @@ fn is_header_line(line: &str) -> bool {
         && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
         && name.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
         && !PROTOCOL_WORDS.contains(&name)
+}
+
+/// A certificate's subject and issuer (`CN=..., O=...`) and its validity date: the
+/// certificate's own data, as a header line is the response's.
+fn is_certificate_names(line: &str) -> bool {
+    line.starts_with("CN=") || line.starts_with("O=")
 }
 
 fn is_sql(line: &str) -> bool {

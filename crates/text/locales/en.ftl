@@ -42,6 +42,9 @@ dns-query-lost = LOST: no answer ever came. The query was seen leaving { $from }
 dns-query-retry = a RETRY by the resolver itself: { $ms } ms after the lost query, with no answer in that time (the resolver's timeout), it asks again.
 dns-query-retry-elsewhere = This time it asks { $now } instead of { $before }.
 lost-by-the-fault = (This tour's fault: the router's packet filter drops it.)
+hsts-preload = { $prefix }HSTS: { $domain } is on the browser's built-in preload list of HTTPS-only sites, so { $from } becomes { $to } before any packet: no plain HTTP request is ever sent
+hsts-stored = { $prefix }HSTS: { $domain } sent Strict-Transport-Security in an earlier response ({ $seconds } s of it left), so { $from } becomes { $to } before any packet
+hsts-header-stored = { $prefix }the response's Strict-Transport-Security ({ $value }) is remembered: for { $seconds } s this host is reached over https only
 tls-client-hello = ClientHello  { $from } -> { $to }, in the clear: "let us speak TLS"; the name it wants (SNI) { $sni }, application protocols offered (ALPN) { $alpn }, versions { $versions }, a key share for { $groups }
 tls-server-hello = ServerHello  { $from } -> { $to }, in the clear: { $version }, cipher suite { $suite }, key exchange { $group }; from here on every record is encrypted
 tls-encrypted-extensions = EncryptedExtensions from { $from } (decrypted): the application protocol chosen by ALPN is { $alpn }
@@ -140,6 +143,7 @@ tcp-syn-ack = SYN-ACK  { $server } -> { $client }: "yes, and let us talk"; its o
 tcp-ack = ACK      { $client } -> { $server }: seq { $seq } ack { $ack }: established
 tcp-ack-took = ACK      { $client } -> { $server }: seq { $seq } ack { $ack }: established; the three packets took { $ms } ms on the wire (the waterfall's "connect" is longer: it also counts the kernel's work before the SYN and after the SYN-ACK)
 tcp-http-segment = { $from } -> { $to }: { $line } ({ $bytes } bytes in this segment, seq { $seq })
+tcp-data-segment = { $from } -> { $to }: a segment of { $bytes } bytes (seq { $seq }), carrying the TLS record told at the same moment
 request-sends = { $prefix }the browser sends, on connection { $local } -> { $remote }:
 request-sends-reused = { $prefix }the browser sends, on connection { $local } -> { $remote } (reused: keep-alive):
 
@@ -168,6 +172,7 @@ response-failed = failed
 response-timing = { $bytes } body bytes; first byte { $first } ms after the request was sent, all of it after { $all } ms
 response-follows-redirect = the browser follows the redirect to { $to }
 response-redirect-why = why: a site answers under one host name (here www), so that links, cookies and caches are not split between two names; the new name may have other addresses, so the browser looks it up (step 1 again) and connects again
+response-redirect-https-why = why: the site is served over https only. This first request went out in plain HTTP, which anyone on the path could read or change (even this redirect); HSTS is how a browser skips it: a preload list, or the Strict-Transport-Security header remembered from an earlier visit
 status-class =
     { $class ->
         [1] 1xx: informational
@@ -183,6 +188,7 @@ close-second-fin = FIN: the other side is done too
 close-ack-and-fin = ACK of the FIN and the server's own FIN, in one segment: it had nothing left to send
 close-last-ack = the last ACK: the FIN is acknowledged, and the side that closed first enters TIME_WAIT
 close-three-for-four = the seed's 4 way handshake took three packets here: the server had nothing left to send, so its ACK (step 2) and its FIN (step 3) travelled together in one segment; all four steps happened
+close-four-for-four = the seed's 4 way handshake took four packets here, one per step: the server acknowledged the browser's FIN at once (step 2) and sent its own FIN a moment later (step 3), once it had finished on its side
 close-reset = { $from } -> { $to }: RST: the connection was reset, not closed in order
 close-active-closer = { $host } sent the first FIN, so it closed actively and is the side that must hold TIME_WAIT
 time-wait-seen = the kernel's socket table (sock_diag): { $host } { $holder } <-> { $peer } is in TIME_WAIT, { $left } s left. Linux keeps it 60 s, for two reasons: a late segment of this connection is absorbed instead of being taken for part of a new one with the same ports, and if the last ACK was lost, the server's FIN comes again and can still be acknowledged
@@ -192,6 +198,7 @@ time-wait-none = the kernel's socket table shows no TIME_WAIT for { $local } <->
 
 phase-dns = dns
 phase-connect = connect
+phase-tls = tls handshake
 phase-request = request
 phase-wait = wait (server)
 phase-download = download
@@ -214,10 +221,15 @@ glossary-ttl = TTL (time to live): in DNS, how many seconds a record may be cach
 glossary-arp = ARP: how a host learns the Ethernet (MAC) address of a neighbour whose IP address it knows; IPv6 does the same with neighbour discovery
 glossary-handshake = 3 way handshake: SYN, SYN-ACK, ACK. Each side picks an initial sequence number (ISN) and the other acknowledges it, so both know where the other's byte count starts
 glossary-seq-ack = seq and ack: every byte TCP sends is numbered (seq), and the receiver answers with the next number it expects (ack). A segment that carries only an ACK and no data (a pure ACK) tells the sender its data arrived; what is not acknowledged in time is sent again. That is how TCP makes IP's unreliable delivery reliable
-glossary-close = 4 way handshake: FIN, ACK, FIN, ACK. Each side says it has nothing more to send, and the other acknowledges it. When the second side has nothing left to send either, its ACK and its FIN travel in one segment: three packets, four steps
+glossary-close = 4 way handshake: FIN, ACK, FIN, ACK. Each side says it has nothing more to send, and the other acknowledges it. When the second side has nothing left to send either, its ACK and its FIN can travel in one segment: three packets, four steps
 glossary-time-wait = TIME_WAIT: the state of the side that closed first, after its last ACK. It waits (60 s on Linux) so that late packets of the old connection are not taken for a new one with the same ports, and so that it can acknowledge the other side's FIN again if the last ACK was lost
 glossary-was = WAS (web application server): the server that runs the application and builds dynamic pages, reading and writing the database; the web server hands it what it cannot serve from files
 glossary-status = status code: the three digits of the status line. 1xx informational, 2xx success, 3xx redirection, 4xx an error on the client's side, 5xx an error on the server's side
+glossary-hsts = HSTS (HTTP Strict Transport Security, RFC 6797): a site's promise, sent over https in a Strict-Transport-Security header, to be reached over https only for max-age seconds; browsers also carry a preload list of such sites. The browser then rewrites http:// to https:// itself, before any packet, so no plain request is ever there to be read or changed on the way
+glossary-tls = TLS handshake: before any HTTP byte, the browser and the server agree on a version, a cipher suite and a shared key (ClientHello and ServerHello, in the clear; TLS 1.3 needs one round trip for it), the server proves with its certificate chain that it holds the name asked for, and each side checks a MAC over the whole handshake (Finished). Everything after it is encrypted; the tour reads it with the secrets its own browser logged
+glossary-sni-alpn = SNI and ALPN: two fields of the ClientHello. SNI names the site wanted, so that one address can serve many names, each with its own certificate; ALPN offers the protocols the browser can speak over TLS (h2, http/1.1), and the server picks one
+glossary-http2 = HTTP/2: the same requests and responses as HTTP/1.1, sent as binary frames (HEADERS, DATA, SETTINGS, WINDOW_UPDATE, GOAWAY) on numbered streams, many at once over one connection; header lists are compressed with HPACK, so a header sent again costs a byte or two
+glossary-close-notify = close_notify: a TLS alert that says "I will send nothing more", sent before the TCP FIN, so that a connection cut short on the way cannot pass for a complete response
 
 ## The HTML page
 

@@ -43,6 +43,9 @@ dns-query-lost = 유실: 응답이 끝내 오지 않았습니다. 이 질의는 
 dns-query-retry = 리졸버의 재시도: 유실된 질의 뒤 { $ms } ms 동안 응답이 없자(리졸버의 타임아웃) 리졸버가 스스로 다시 묻습니다.
 dns-query-retry-elsewhere = 이번에는 { $before } 대신 { $now }에 묻습니다.
 lost-by-the-fault = (이번 투어의 장애: 라우터의 패킷 필터가 버립니다.)
+hsts-preload = { $prefix }HSTS: { $domain }은 브라우저에 내장된 HTTPS 전용 사이트 목록(프리로드 목록)에 있어서, 패킷을 보내기 전에 { $from }을 { $to }로 바꿉니다. 평문 HTTP 요청은 한 번도 나가지 않습니다
+hsts-stored = { $prefix }HSTS: { $domain }이 앞선 응답에서 Strict-Transport-Security를 보냈으므로({ $seconds }초 남음), 패킷을 보내기 전에 { $from }을 { $to }로 바꿉니다
+hsts-header-stored = { $prefix }응답의 Strict-Transport-Security({ $value })를 기억합니다. { $seconds }초 동안 이 호스트에는 https로만 접속합니다
 tls-client-hello = ClientHello  { $from } -> { $to }, 암호화 전: "TLS로 이야기하자". 원하는 이름(SNI) { $sni }, 제안하는 애플리케이션 프로토콜(ALPN) { $alpn }, 버전 { $versions }, 키 공유 그룹 { $groups }
 tls-server-hello = ServerHello  { $from } -> { $to }, 암호화 전: { $version }, 암호 스위트 { $suite }, 키 교환 { $group }. 이 뒤로 모든 레코드가 암호화됩니다
 tls-encrypted-extensions = { $from }의 EncryptedExtensions (복호화함): ALPN으로 고른 애플리케이션 프로토콜은 { $alpn }입니다
@@ -141,6 +144,7 @@ tcp-syn-ack = SYN-ACK  { $server } -> { $client }: "좋아, 나도 연결하자"
 tcp-ack = ACK      { $client } -> { $server }: seq { $seq } ack { $ack }: 연결 수립(ESTABLISHED)
 tcp-ack-took = ACK      { $client } -> { $server }: seq { $seq } ack { $ack }: 연결 수립(ESTABLISHED). 세 패킷이 선 위에서 { $ms } ms 걸렸습니다 (워터폴의 "연결" 구간이 더 긴 것은 SYN 전과 SYN-ACK 뒤의 커널 작업까지 재기 때문입니다)
 tcp-http-segment = { $from } -> { $to }: { $line } (이 세그먼트에 { $bytes }바이트, seq { $seq })
+tcp-data-segment = { $from } -> { $to }: { $bytes }바이트짜리 세그먼트 (seq { $seq }), 같은 시각에 적은 TLS 레코드를 실어 나릅니다
 request-sends = { $prefix }브라우저가 보내는 요청 (연결 { $local } -> { $remote }):
 request-sends-reused = { $prefix }브라우저가 보내는 요청 (다시 쓰는 연결 { $local } -> { $remote }, keep-alive):
 
@@ -169,6 +173,7 @@ response-failed = 실패
 response-timing = 본문 { $bytes }바이트. 요청을 보내고 { $first } ms 뒤에 첫 바이트가, { $all } ms 뒤에 전부가 도착했습니다
 response-follows-redirect = 브라우저가 리다이렉트를 따라갑니다: { $to }
 response-redirect-why = 왜 그럴까요: 사이트는 호스트 이름 하나(여기서는 www)로만 답해야 링크와 쿠키, 캐시가 두 이름으로 갈라지지 않습니다. 새 이름은 주소가 다를 수 있으니, 브라우저는 그 이름을 다시 찾고(다시 1단계부터) 새로 연결합니다
+response-redirect-https-why = 왜 그럴까요: 이 사이트는 https로만 서비스합니다. 이 첫 요청은 평문 HTTP로 나갔으므로 경로 위의 누구든 읽거나 바꿀 수 있었습니다(이 리다이렉트까지도). 브라우저가 이 단계를 건너뛰는 방법이 HSTS입니다. 프리로드 목록이나, 앞선 방문에서 기억해 둔 Strict-Transport-Security 헤더를 씁니다
 status-class =
     { $class ->
         [1] 1xx: 정보
@@ -184,6 +189,7 @@ close-second-fin = FIN: 상대편도 보낼 것을 다 보냈습니다
 close-ack-and-fin = FIN에 대한 ACK과 서버 자신의 FIN을 한 세그먼트에 실었습니다. 서버도 더 보낼 것이 없었습니다
 close-last-ack = 마지막 ACK: FIN을 확인했고, 먼저 닫은 쪽은 이제 TIME_WAIT에 들어갑니다
 close-three-for-four = 글에서 말하는 4 way handshake가 여기서는 패킷 세 개로 끝났습니다. 서버가 더 보낼 것이 없어서 2단계(ACK)와 3단계(FIN)가 한 세그먼트에 함께 실려 갔기 때문입니다. 네 단계는 모두 일어났습니다
+close-four-for-four = 글에서 말하는 4 way handshake가 여기서는 단계마다 패킷 하나씩, 네 개로 오갔습니다. 서버는 브라우저의 FIN에 곧바로 ACK하고(2단계), 자기 쪽 일을 마친 뒤 조금 늦게 자신의 FIN을 보냈습니다(3단계)
 close-reset = { $from } -> { $to }: RST: 연결이 순서대로 닫히지 않고 리셋되었습니다
 close-active-closer = 첫 FIN을 보낸 쪽이 { $host }이므로, 먼저 닫은 쪽(active close)이자 TIME_WAIT를 지켜야 하는 쪽입니다
 time-wait-seen = 커널의 소켓 테이블(sock_diag): { $host } { $holder } <-> { $peer }: TIME_WAIT 상태, { $left }초 남음. 리눅스는 이 상태를 60초 동안 유지하는데, 이유는 두 가지입니다. 이 연결의 늦은 세그먼트가 같은 포트를 쓰는 새 연결의 것으로 오인되지 않도록 흡수하고, 마지막 ACK이 사라졌을 때 서버가 다시 보내는 FIN에 다시 ACK으로 답하기 위해서입니다
@@ -193,6 +199,7 @@ time-wait-none = 커널의 소켓 테이블에 { $local } <-> { $remote }의 TIM
 
 phase-dns = DNS 조회
 phase-connect = 연결
+phase-tls = TLS 핸드셰이크
 phase-request = 요청
 phase-wait = 대기 (서버)
 phase-download = 내려받기
@@ -215,10 +222,15 @@ glossary-ttl = TTL(time to live): DNS에서는 레코드를 캐시해도 되는 
 glossary-arp = ARP: IP 주소를 아는 이웃의 이더넷(MAC) 주소를 알아내는 방법입니다. IPv6는 같은 일을 이웃 탐색(neighbour discovery)으로 합니다
 glossary-handshake = 3 way handshake: SYN, SYN-ACK, ACK. 양쪽이 각자 초기 순서 번호(ISN)를 정하고 상대가 그것을 확인해 주므로, 서로 상대의 바이트 번호가 어디서 시작하는지 알게 됩니다
 glossary-seq-ack = seq와 ack: TCP가 보내는 모든 바이트에는 번호(seq)가 붙고, 받는 쪽은 다음에 받을 번호(ack)로 답합니다. 데이터 없이 ACK만 실은 세그먼트(순수 ACK)로 보낸 쪽은 데이터가 도착했음을 알고, 제때 확인받지 못한 데이터는 다시 보냅니다. 신뢰할 수 없는 IP 위에서 TCP가 신뢰성을 만드는 방법이 바로 이것입니다
-glossary-close = 4 way handshake: FIN, ACK, FIN, ACK. 양쪽이 각자 "더 보낼 것이 없다"고 말하고 상대가 그것을 확인합니다. 나중에 닫는 쪽도 더 보낼 것이 없으면 ACK과 FIN이 한 세그먼트에 실리므로, 패킷은 세 개여도 단계는 네 개입니다
+glossary-close = 4 way handshake: FIN, ACK, FIN, ACK. 양쪽이 각자 "더 보낼 것이 없다"고 말하고 상대가 그것을 확인합니다. 나중에 닫는 쪽도 더 보낼 것이 없으면 ACK과 FIN이 한 세그먼트에 함께 실릴 수 있어서, 패킷은 세 개여도 단계는 네 개입니다
 glossary-time-wait = TIME_WAIT: 먼저 닫은 쪽이 마지막 ACK을 보낸 뒤 머무는 상태입니다. 리눅스에서는 60초 동안 기다리는데, 옛 연결의 늦은 패킷이 같은 포트를 쓰는 새 연결의 것으로 오인되지 않게 하고, 마지막 ACK이 사라졌을 때 상대가 다시 보내는 FIN에 다시 ACK으로 답하기 위해서입니다
 glossary-was = WAS(web application server): 애플리케이션을 실행해 동적인 페이지를 만드는 서버로, 데이터베이스를 읽고 씁니다. 웹 서버는 파일로 줄 수 없는 요청을 WAS에 넘깁니다
 glossary-status = 상태 코드: 상태 줄의 세 자리 숫자입니다. 1xx 정보, 2xx 성공, 3xx 리다이렉션, 4xx 클라이언트 쪽 오류, 5xx 서버 쪽 오류
+glossary-hsts = HSTS(HTTP Strict Transport Security, RFC 6797): 사이트가 https 응답의 Strict-Transport-Security 헤더로 "max-age초 동안은 https로만 접속하라"고 약속하는 것입니다. 브라우저에는 이런 사이트의 목록(프리로드 목록)도 처음부터 들어 있습니다. 그러면 브라우저가 패킷을 보내기 전에 스스로 http://를 https://로 바꾸므로, 중간에서 읽히거나 바뀔 평문 요청이 아예 생기지 않습니다
+glossary-tls = TLS 핸드셰이크: HTTP 바이트가 하나라도 오가기 전에 브라우저와 서버가 버전, 암호 스위트, 공유 키를 정합니다(ClientHello와 ServerHello는 암호화 전의 평문이고, TLS 1.3에서는 왕복 한 번이면 됩니다). 서버는 인증서 체인으로 요청받은 이름의 주인임을 증명하고, 양쪽은 핸드셰이크 전체에 대한 MAC(Finished)을 서로 확인합니다. 그 뒤로는 모두 암호화되며, 투어는 자기 브라우저가 남긴 비밀 값으로 그것을 읽습니다
+glossary-sni-alpn = SNI와 ALPN: ClientHello에 들어 있는 두 필드입니다. SNI는 원하는 사이트의 이름을 알려 주어, 주소 하나로 여러 이름을 저마다 알맞은 인증서로 서비스할 수 있게 합니다. ALPN은 브라우저가 TLS 위에서 쓸 수 있는 프로토콜(h2, http/1.1)을 제안하고, 서버가 그중 하나를 고릅니다
+glossary-http2 = HTTP/2: HTTP/1.1과 같은 요청과 응답을 이진 프레임(HEADERS, DATA, SETTINGS, WINDOW_UPDATE, GOAWAY)으로 나누어 번호가 붙은 스트림에 싣고, 연결 하나로 여러 스트림을 동시에 주고받습니다. 헤더 목록은 HPACK으로 압축하므로, 한 번 보낸 헤더를 다시 보낼 때는 한두 바이트면 됩니다
+glossary-close-notify = close_notify: "더 보낼 것이 없다"는 TLS 경고(alert)로, TCP FIN보다 먼저 보냅니다. 도중에 끊긴 연결이 완전한 응답처럼 보이지 않게 하기 위해서입니다
 
 ## HTML 페이지
 

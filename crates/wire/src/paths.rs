@@ -16,7 +16,7 @@
 //!   (transport header and data): what a router does not change. The TTL and the IPv4 header
 //!   checksum, which it does change, are left out;
 //! - B's TTL is exactly A's minus one, B was captured by another host than A, and no more than
-//!   [`MERGE_WINDOW`] after A.
+//!   [`MERGE_WINDOW`] after A (or up to [`CLOCK_SKEW`] before it: two captures' stamps).
 //!
 //! The window is seconds, not milliseconds: a router that must first resolve its next hop
 //! (ARP, neighbour solicitation) holds the packet until the answer comes, and on a fresh lab
@@ -45,6 +45,13 @@ use crate::decode::{Decoder, Hop, LinkFacts, Packet};
 /// packet: longer than a router may hold it while resolving its next hop (Linux gives up on
 /// ARP or neighbour discovery after 3 tries a second apart).
 pub const MERGE_WINDOW: Duration = Duration::from_secs(5);
+
+/// How much earlier than the copy before it a packet's next copy may be stamped. The sender's
+/// capture and the router's read the same clock at different points of the packet's way, and
+/// the router's stamp was seen 4 us before the sender's (a resolver's query in the lab, when
+/// the router had just dropped the one before it): without this allowance that packet showed
+/// as two, the router's copy alone and the sender's going nowhere.
+pub const CLOCK_SKEW: Duration = Duration::from_millis(1);
 
 /// One frame as one capture saw it, before decoding.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -150,16 +157,32 @@ pub(crate) fn merge_counting(
                     && same_packet(&last.frame, &observation.frame)
             })
             .min_by_key(|&chain| chains[chain].last().map(|(o, _)| o.at));
-        match continues {
-            Some(chain) => chains[chain].push((observation, Some(id.ttl))),
+        if let Some(chain) = continues {
+            chains[chain].push((observation, Some(id.ttl)));
+            continue;
+        }
+        // A copy stamped a little later than the next hop's copy (CLOCK_SKEW) goes before it.
+        let precedes = candidates.iter().copied().find(|&chain| {
+            let (first, first_ttl) = &chains[chain][0];
+            *first_ttl == id.ttl.checked_sub(1)
+                && first.host != observation.host
+                && observation
+                    .at
+                    .duration_since(first.at)
+                    .is_ok_and(|late| late <= CLOCK_SKEW)
+                && same_packet(&first.frame, &observation.frame)
+        });
+        match precedes {
+            Some(chain) => chains[chain].insert(0, (observation, Some(id.ttl))),
             None => {
                 candidates.push(chains.len());
                 chains.push(vec![(observation, Some(id.ttl))]);
             }
         }
     }
-    // Chains were started in time order of their first hop, so decoding in this order keeps
-    // relative sequence numbers right.
+    // Decoded in time order of each packet's first hop, which keeps relative sequence
+    // numbers right (a chain's first hop may have been put before it later, above).
+    chains.sort_by_key(|chain| chain[0].0.at);
     let mut decoder = Decoder::new(dns_port);
     let mut undecoded = 0;
     let mut packets = Vec::with_capacity(chains.len());

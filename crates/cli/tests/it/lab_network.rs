@@ -117,18 +117,23 @@ fn the_tour_of_an_ordinary_user_captures_every_layer_of_its_own_network() {
         !p["dns"].is_null() && (p["dst"].as_str().unwrap().ends_with(":53"))
     });
     assert!(dns_on_53 >= 4, "DNS queries on port 53: {dns_on_53}");
-    let on_80 = |p: &Value| {
-        p["dst"].as_str().unwrap().ends_with(":80") || p["src"].as_str().unwrap().ends_with(":80")
+    let on_port = |p: &Value, port: &str| {
+        p["dst"].as_str().unwrap().ends_with(port) || p["src"].as_str().unwrap().ends_with(port)
     };
+    // The browser's HSTS sends it to https (port 443); the web server reaches the WAS with
+    // plain HTTP/1.1 on port 80.
+    let on_443 = |p: &Value| on_port(p, ":443");
+    let on_80 = |p: &Value| on_port(p, ":80");
     let flags = |p: &Value| -> Vec<String> {
         p["transport"]["flags"]
             .as_array()
             .map(|f| f.iter().map(|s| s.as_str().unwrap().to_owned()).collect())
             .unwrap_or_default()
     };
-    assert!(packets_where(&tour, |p| on_80(p) && flags(p) == ["SYN"]) >= 1);
-    assert!(packets_where(&tour, |p| on_80(p) && flags(p).contains(&"FIN".to_owned())) >= 2);
+    assert!(packets_where(&tour, |p| on_443(p) && flags(p) == ["SYN"]) >= 1);
+    assert!(packets_where(&tour, |p| on_443(p) && flags(p).contains(&"FIN".to_owned())) >= 2);
     assert!(packets_where(&tour, |p| on_80(p) && !p["http"].is_null()) >= 2);
+    assert_eq!(tour["tls"][0]["alpn"], "h2", "{}", tour["tls"]);
     let neighbours = packets_where(&tour, |p| {
         p["transport"]["protocol"] == "arp" || !p["transport"]["ndp"].is_null()
     });
@@ -140,7 +145,7 @@ fn the_tour_of_an_ordinary_user_captures_every_layer_of_its_own_network() {
         .as_array()
         .unwrap()
         .iter()
-        .filter(|p| on_80(p) && flags(p) == ["SYN"])
+        .filter(|p| on_443(p) && flags(p) == ["SYN"])
         .collect();
     let ttls_of = |p: &Value| -> Vec<u64> {
         p["path"]
@@ -278,7 +283,8 @@ fn a_refused_user_namespace_falls_back_to_loopback_and_says_why() {
     let reason = tour["placement"]["fallback_reason"].as_str().unwrap();
     assert!(reason.contains(lab::netns::NO_NAMESPACES_ENV), "{reason}");
     // On loopback an ordinary user has the unprivileged ports, honestly labelled.
-    assert_eq!(tour["url"], "http://www.google.com:8080/");
+    // HSTS keeps an explicit port other than 80, so there the tour types the https address.
+    assert_eq!(tour["url"], "https://www.google.com:8443/");
     assert_eq!(tour["story"]["status"], 200);
     assert_eq!(tour["capture"]["captured"], false);
 }
@@ -401,13 +407,18 @@ fn the_loss_fault_shows_tcps_retransmission_and_the_resolvers_retry() {
             + p["at"]["nanos_since_epoch"].as_f64().unwrap() / 1e9
     };
 
-    // The request's segment twice, with the same sequence number: the first copy never left
-    // the laptop's gateway, the second crossed every router.
+    // The browser's first data segment (its TLS ClientHello: HSTS sends it to https) twice,
+    // with the same sequence number: the first copy never left the laptop's gateway, the
+    // second crossed every router.
     let requests: Vec<&Value> = packets
         .iter()
-        .filter(|p| p["http"].as_str().is_some_and(|h| h.starts_with("GET / ")))
+        .filter(|p| {
+            p["dst"].as_str().unwrap().ends_with(":443")
+                && p["transport"]["rel_seq"] == 1
+                && p["transport"]["len"].as_u64().unwrap_or(0) > 0
+        })
         .collect();
-    assert_eq!(requests.len(), 2, "the request and its retransmission");
+    assert_eq!(requests.len(), 2, "the ClientHello and its retransmission");
     assert_eq!(
         requests[0]["transport"]["seq"], requests[1]["transport"]["seq"],
         "the same bytes"
@@ -422,7 +433,8 @@ fn the_loss_fault_shows_tcps_retransmission_and_the_resolvers_retry() {
         .unwrap()
         .iter()
         .find(|c| {
-            c["server"].as_str().unwrap().ends_with(":80") && c["data"][1]["retransmission"] == true
+            c["server"].as_str().unwrap().ends_with(":443")
+                && c["data"][1]["retransmission"] == true
         })
         .unwrap_or_else(|| panic!("no retransmission: {}", tour["connections"]));
     assert_eq!(connection["data"][0]["retransmission"], false);
@@ -496,7 +508,10 @@ fn the_loss_fault_shows_tcps_retransmission_and_the_resolvers_retry() {
         .arg(&pcap)
         .args([
             "-Y",
-            "frame.interface_name == \"laptop/eth0\" && tcp.dstport == 80 && tcp.len > 0",
+            // The first data segment (relative seq 1): tshark dissects a retransmitted
+            // ClientHello as a retransmission, not as TLS, so the TLS field would find one.
+            "frame.interface_name == \"laptop/eth0\" && tcp.dstport == 443 \
+             && tcp.seq == 1 && tcp.len > 0",
             "-T",
             "fields",
             "-e",

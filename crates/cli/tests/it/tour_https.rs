@@ -9,30 +9,6 @@ use test_support::korean::{PROTOCOL_WORDS, english_outside_tokens};
 
 use super::tour::{Lab, story_text};
 
-/// The TLS and HTTP/2 words the story keeps as on the wire.
-const TLS_WORDS: &[&str] = &[
-    "ClientHello",
-    "ServerHello",
-    "EncryptedExtensions",
-    "Certificate",
-    "CertificateVerify",
-    "Finished",
-    "NewSessionTicket",
-    "SNI",
-    "HPACK",
-    "SETTINGS",
-    "HEADERS",
-    "DATA",
-    "PING",
-    "PRI",
-    "MAC",
-    "time_appconnect",
-    "curl",
-    // the pseudo-header `:scheme: https`, and TLS's alert protocol, named beside its Korean
-    "https",
-    "alert",
-];
-
 #[test]
 fn an_https_tour_tells_tls_and_http2_from_the_decrypted_packets() {
     if !test_support::is_root() {
@@ -118,20 +94,47 @@ fn an_https_tour_tells_tls_and_http2_from_the_decrypted_packets() {
     }
 
     // In Korean, the same story keeps only the protocol's words in English (a certificate's
-    // own subject and issuer are its data, as header lines are).
+    // own subject and issuer are its data, as header lines are: test_support::korean).
     let (code, out, err) = lab.tour(&["--lang", "ko", "https://www.google.com/", "--no-search"]);
     assert_eq!(code, 0, "{err}");
-    let told: String = out
-        .lines()
-        .filter(|l| !l.contains("CN="))
-        .collect::<Vec<_>>()
-        .join("\n");
-    let allowed: Vec<&str> = PROTOCOL_WORDS.iter().chain(TLS_WORDS).copied().collect();
-    let english = english_outside_tokens(&told, &allowed);
+    let english = english_outside_tokens(&out, PROTOCOL_WORDS);
     assert!(
         english.is_empty(),
-        "English in the Korean https tour:\n{}\n\n{told}",
+        "English in the Korean https tour:\n{}\n\n{out}",
         english.join("\n")
     );
     let _ = std::fs::remove_dir_all(dir);
+}
+
+#[test]
+fn the_default_tour_is_https_by_the_preload_list_and_without_hsts_it_meets_the_301_first() {
+    let lab = Lab::new();
+    let (code, out, err) = lab.tour(&["--no-search"]);
+    assert_eq!(code, 0, "{err}");
+    // HSTS acts in step 1, before any packet; the journey is then TLS and HTTP/2.
+    let hsts = out
+        .find("HSTS: google.com is on the browser's built-in preload list")
+        .unwrap_or_else(|| panic!("no HSTS line:\n{out}"));
+    assert!(hsts < out.find("\n2. ").unwrap(), "{out}");
+    assert!(out.contains("HTTP/2 200 OK: 2xx: success"), "{out}");
+    assert!(!out.contains("HTTP/1.1 301"), "{out}");
+    if !out.contains("no packets were captured") {
+        assert!(
+            out.contains("ClientHello  browser -> www.google.com"),
+            "{out}"
+        );
+        assert!(!out.contains("GET / HTTP/1.1"), "no plain request: {out}");
+    }
+
+    // Without HSTS the browser sends plain HTTP first and the web server sends it to https.
+    let (code, out, err) = lab.tour(&["--no-search", "--no-hsts"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(!out.contains("HSTS: google.com"), "{out}");
+    assert!(out.contains("HTTP/1.1 301 Moved Permanently: 3xx"), "{out}");
+    assert!(out.contains("HTTP/2 200 OK: 2xx: success"), "{out}");
+    if !out.contains("no packets were captured") {
+        let plain = out.find("GET / HTTP/1.1").expect("the plain request");
+        let hello = out.find("ClientHello  browser").expect("then TLS");
+        assert!(plain < hello, "{out}");
+    }
 }

@@ -567,6 +567,48 @@ fn tell_cache_checks(story: &mut Story, facts: &Facts) {
         for leg in &visit.legs {
             let at = ms_between(facts.t0, leg.started_at);
             let prefix = visit_prefix(facts, record);
+            // HSTS acts before anything else: before the cache, before any packet.
+            if let Some(upgrade) = &leg.hsts_upgrade {
+                let text = match &upgrade.because {
+                    browser::hsts::HstsMatch::Preload { domain, .. } => t!(
+                        lang,
+                        "hsts-preload",
+                        prefix = &prefix,
+                        from = &upgrade.from,
+                        to = &leg.url,
+                        domain = domain
+                    ),
+                    browser::hsts::HstsMatch::Stored {
+                        domain, expires_in, ..
+                    } => t!(
+                        lang,
+                        "hsts-stored",
+                        prefix = &prefix,
+                        from = &upgrade.from,
+                        to = &leg.url,
+                        domain = domain,
+                        seconds = *expires_in
+                    ),
+                };
+                story.line(STEP_CACHE.0, STEP_CACHE.1, at, Source::Reported, text);
+            }
+            if let Some(header) = &leg.hsts_header
+                && let Some(browser::hsts::Observed::Stored { max_age, .. }) = &header.observed
+            {
+                story.line(
+                    STEP_RESPONSE.0,
+                    STEP_RESPONSE.1,
+                    ms_between(facts.t0, leg.started_at) + leg.timings.time_starttransfer * 1000.0,
+                    Source::Reported,
+                    t!(
+                        lang,
+                        "hsts-header-stored",
+                        prefix = &prefix,
+                        seconds = *max_age,
+                        value = &header.value
+                    ),
+                );
+            }
             let first_of_visit = facts
                 .visits
                 .iter()
@@ -1015,6 +1057,11 @@ fn tell_handshake(
         let first_copy = conn.data[..i]
             .iter()
             .find(|d| d.from == segment.from && d.seq == segment.seq);
+        let later_copy = conn.data[i + 1..]
+            .iter()
+            .find(|d| d.from == segment.from && d.seq == segment.seq);
+        let lost = later_copy
+            .and_then(|d| lost_at(&facts.packets[segment.index], &facts.packets[d.index]));
         let mut text = match (segment.retransmission, first_copy) {
             (true, Some(first)) => t!(
                 lang,
@@ -1035,14 +1082,19 @@ fn tell_handshake(
                     bytes = segment.len,
                     seq = segment.rel_seq.to_string()
                 ),
+                // What an encrypted segment carries is told from its TLS records; its fate,
+                // when it was lost, is told here.
+                None if lost.is_some() => t!(
+                    lang,
+                    "tcp-data-segment",
+                    from = &from,
+                    to = &to,
+                    bytes = segment.len,
+                    seq = segment.rel_seq.to_string()
+                ),
                 None => continue,
             },
         };
-        let later_copy = conn.data[i + 1..]
-            .iter()
-            .find(|d| d.from == segment.from && d.seq == segment.seq);
-        let lost = later_copy
-            .and_then(|d| lost_at(&facts.packets[segment.index], &facts.packets[d.index]));
         if let Some(lost) = &lost {
             text.push_str("\n  ");
             text.push_str(&t!(
@@ -1665,6 +1717,14 @@ fn tell_response_and_close(story: &mut Story, facts: &Facts, hosts: &Hosts) {
                     text.push_str("\n  ");
                     text.push_str(&t!(lang, "response-redirect-why"));
                 }
+                let scheme_of =
+                    |url: &str| url::Url::parse(url).ok().map(|u| u.scheme().to_owned());
+                if scheme_of(&leg.url).as_deref() == Some("http")
+                    && scheme_of(to).as_deref() == Some("https")
+                {
+                    text.push_str("\n  ");
+                    text.push_str(&t!(lang, "response-redirect-https-why"));
+                }
             }
             story.line(
                 number,
@@ -1710,14 +1770,19 @@ fn tell_response_and_close(story: &mut Story, facts: &Facts, hosts: &Hosts) {
                 ),
             );
         }
-        if close.len() == 3 && conn.second_fin_acked.is_some() {
-            // The seed's 4 way handshake in 3 packets: the second and third travelled as one.
+        if conn.second_fin_acked.is_some() && (close.len() == 3 || close.len() == 4) {
+            // The seed's 4 way handshake in 3 packets (the second and third travelled as one)
+            // or in 4 (over TLS, the server's close_notify goes before its FIN).
             story.line(
                 number,
                 title,
                 close.last().map_or(0.0, |s| ms_between(facts.t0, s.at)),
                 Source::Inferred,
-                t!(lang, "close-three-for-four"),
+                if close.len() == 3 {
+                    t!(lang, "close-three-for-four")
+                } else {
+                    t!(lang, "close-four-for-four")
+                },
             );
         }
         if let Some(reset) = &conn.reset {
@@ -1822,9 +1887,18 @@ fn phases(facts: &Facts) -> Vec<Phase> {
             t.time_connect,
             false,
         );
+        // With TLS, the handshake between the TCP connect and the request (curl's
+        // time_appconnect); 0 without.
+        let connected = t.time_connect.max(t.time_appconnect);
+        push(
+            t!(lang, "phase-tls"),
+            t.time_connect,
+            t.time_appconnect,
+            false,
+        );
         push(
             t!(lang, "phase-request"),
-            t.time_connect,
+            connected,
             t.time_pretransfer,
             false,
         );

@@ -231,3 +231,24 @@ fn a_routed_ipv6_connection_is_decoded_once_per_packet_in_time_order() {
     assert_eq!(connections.len(), 1);
     assert!(connections[0].ack.is_some());
 }
+
+#[test]
+fn a_next_hop_stamped_a_little_before_its_sender_is_still_one_packet() {
+    // Seen in the lab: the router's copy stamped 4 us before the sender's.
+    let mut observations = three_links(100, 9, b"skew");
+    observations[1].at = at(0) + Duration::from_micros(96);
+    let packets = merge_paths(observations, 53);
+    assert_eq!(packets.len(), 1, "{packets:#?}");
+    assert_eq!(
+        hosts(&packets[0]),
+        [
+            ("laptop", "eth0", Some(64)),
+            ("r1", "eth1", Some(63)),
+            ("r2", "eth1", Some(62))
+        ]
+    );
+    // More than the allowance before it: two packets.
+    let mut observations = three_links(5_000, 9, b"skew");
+    observations[1].at = at(0) + Duration::from_micros(3_000);
+    assert_eq!(merge_paths(observations, 53).len(), 2);
+}
