@@ -25,6 +25,7 @@
 //! max_local_error_reset_streams = 256
 //! keep_alive_interval = 60.0
 //! keep_alive_timeout = 20.0
+//! idle_timeout = 10.0            # no stream open this long: GOAWAY; default limits.header_timeout
 //!
 //! [limits]
 //! header_timeout = 10.0          # seconds to send a whole request head, else 408 and close
@@ -400,6 +401,7 @@ struct FileHttp2 {
     max_local_error_reset_streams: Option<usize>,
     keep_alive_interval: Option<Spanned<f64>>,
     keep_alive_timeout: Option<Spanned<f64>>,
+    idle_timeout: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize)]
@@ -696,6 +698,9 @@ fn tls_settings(
     if let Some(value) = &h2.keep_alive_timeout {
         limits.keep_alive_timeout = secs(value)?;
     }
+    if let Some(value) = &h2.idle_timeout {
+        limits.idle_timeout = Some(secs(value)?);
+    }
     Ok(())
 }
 
@@ -729,6 +734,8 @@ names = ["WWW.google.com"]
 [[redirect]]
 host = "google.com"
 to = "http://www.google.com/"
+[http2]
+idle_timeout = 2.5
 "#;
         let config = WebConfig::from_toml_str(text, "web.toml").unwrap();
         assert_eq!(config.root, PathBuf::from("/srv/site"));
@@ -740,6 +747,7 @@ to = "http://www.google.com/"
         assert_eq!(config.redirects[0].to, "http://www.google.com");
         assert_eq!(config.redirects[0].status, 301);
         assert_eq!(config.access_log, AccessLog::Stderr);
+        assert_eq!(config.http2.idle_timeout, Some(Duration::from_millis(2500)));
     }
 
     #[test]

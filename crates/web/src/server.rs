@@ -47,6 +47,8 @@ pub(crate) struct Shared {
     pub(crate) https_redirect: Option<u16>,
     http: http1::Builder,
     h2: http2::Builder<TokioExecutor>,
+    /// An HTTP/2 connection with no open stream this long is ended.
+    idle_h2: Duration,
     tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
@@ -116,6 +118,7 @@ impl Shared {
             https_redirect: config.https_redirect,
             http,
             h2,
+            idle_h2: limits.idle_timeout.unwrap_or(config.limits.header_timeout),
             tls,
         })
     }
@@ -291,7 +294,8 @@ async fn serve_connection(
 }
 
 /// One HTTP/2 connection (over TLS, ALPN `h2`): hyper's h2 runs the streams, each request
-/// entering `handler::handle` as over HTTP/1.1. The limits are the builder's (`Shared::build`).
+/// entering `handler::handle` as over HTTP/1.1. The limits are the builder's (`Shared::build`);
+/// the idle time is ours (`tls::OpenStreams`).
 async fn serve_h2(
     tls: tokio_rustls::server::TlsStream<TcpStream>,
     client: SocketAddr,
@@ -305,12 +309,22 @@ async fn serve_h2(
         secure: true,
         sendfile: false,
     });
+    let streams = Arc::new(crate::tls::OpenStreams::new());
     let service = {
         let shared = shared.clone();
+        let streams = streams.clone();
         hyper::service::service_fn(move |request| {
-            handler::handle(shared.clone(), connection.clone(), request)
+            let stream = streams.open();
+            let response = handler::handle(shared.clone(), connection.clone(), request);
+            async move {
+                let response = response.await?;
+                Ok::<_, std::convert::Infallible>(
+                    response.map(|body| crate::tls::Tracked::new(body, stream)),
+                )
+            }
         })
     };
+    let idle = shared.idle_h2;
     let conn = shared.h2.serve_connection(TokioIo::new(tls), service);
     tokio::pin!(conn);
     tokio::select! {
@@ -320,6 +334,17 @@ async fn serve_h2(
             conn.as_mut().graceful_shutdown();
             tokio::select! {
                 _ = conn.as_mut() => {}
+                _ = stopped(&mut ends.force) => {}
+            }
+        }
+        _ = streams.idle_for(idle) => {
+            // GOAWAY NO_ERROR, as nginx ends an idle HTTP/2 connection; dropped after as long
+            // again if it does not end (h2 waits for the PING it sends with the GOAWAY, and a
+            // client that reads nothing never lets it be written).
+            conn.as_mut().graceful_shutdown();
+            tokio::select! {
+                _ = conn.as_mut() => {}
+                _ = tokio::time::sleep(idle) => {}
                 _ = stopped(&mut ends.force) => {}
             }
         }

@@ -1,7 +1,8 @@
 //! HTTPS and HTTP/2 against real peers: curl (`--http2`, `--http1.1`), openssl s_client
 //! (TLS 1.3 and 1.2, ALPN), nghttp and h2load; the 301 from plain HTTP; HSTS on https only;
-//! hand-written HTTP/2 abuse (rapid reset, CONTINUATION flood) that must end the connection
-//! and leave the server serving others; bad certificate and key files refused with their path.
+//! hand-written HTTP/2 abuse (rapid reset, CONTINUATION flood, SETTINGS flood, bad prefaces,
+//! an oversized header block, a body that never comes, an idle connection) that must end the
+//! connection and leave the server serving others; bad certificate and key files refused with their path.
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
@@ -421,4 +422,503 @@ fn bad_certificate_and_key_files_are_refused_with_path_and_reason() {
         .unwrap_err()
         .to_string();
     assert!(err.starts_with("web.toml:2:"), "{err}");
+}
+
+const PROTOCOL_ERROR: u32 = 0x1;
+const NO_ERROR: u32 = 0x0;
+
+/// An HTTP/2 connection (TLS, ALPN `h2`) to `web`, nothing sent on it yet.
+fn h2_client(web: &TestWeb, certs: &TestCerts) -> test_support::tls::TlsStream {
+    let tls = test_support::tls::client(web.addr, NAME, &certs.root, &[b"h2"]).unwrap();
+    assert_eq!(tls.conn.alpn_protocol(), Some(&b"h2"[..]));
+    tls
+}
+
+/// What a client saw until the server ended the connection, or until it gave up.
+#[derive(Debug, Default)]
+struct Ending {
+    /// Every frame read, in order.
+    frames: Vec<h2::Frame>,
+    /// The last GOAWAY's error code.
+    goaway: Option<u32>,
+    /// The server closed (EOF, with or without close_notify, or a reset); false: still open
+    /// when `limit` ran out.
+    closed: bool,
+    /// When the end (or the limit) came, from the call.
+    after: Duration,
+    /// How it ended: EOF, or the read error.
+    how: String,
+}
+
+impl Ending {
+    /// The `:status` of the first HEADERS frame on `stream`. h2 writes it first: an indexed
+    /// static-table entry (RFC 7541 Appendix A, 8..=14), or a literal with incremental
+    /// indexing and the name `:status` (0x48) and a 3-digit value, plain or Huffman-coded.
+    fn status(&self, stream: u32) -> Option<u16> {
+        let (_, _, _, block) = self
+            .frames
+            .iter()
+            .find(|(kind, _, id, _)| *kind == h2::HEADERS && *id == stream)?;
+        const INDEXED: [u16; 7] = [200, 204, 206, 304, 400, 404, 500];
+        match block.as_slice() {
+            [b, ..] if (0x88..=0x8e).contains(b) => Some(INDEXED[usize::from(b - 0x88)]),
+            [0x48, 0x03, digits @ ..] => std::str::from_utf8(digits.get(..3)?).ok()?.parse().ok(),
+            [0x48, len, rest @ ..] if len & 0x80 != 0 => {
+                huffman_digits(rest.get(..usize::from(len & 0x7f))?)?
+                    .parse()
+                    .ok()
+            }
+            _ => None,
+        }
+    }
+
+    fn has(&self, kind: u8, stream: u32) -> bool {
+        self.frames
+            .iter()
+            .any(|(k, _, id, _)| *k == kind && *id == stream)
+    }
+
+    fn kinds(&self) -> Vec<(u8, u32)> {
+        self.frames.iter().map(|(k, _, id, _)| (*k, *id)).collect()
+    }
+}
+
+/// Reads until the server closes or `limit` passes, answering SETTINGS and PING as a client
+/// must (h2 waits for the PING it sends with a graceful GOAWAY).
+fn read_until_closed(tls: &mut test_support::tls::TlsStream, limit: Duration) -> Ending {
+    read_until_closed_answering(tls, limit, true)
+}
+
+/// The same, answering nothing when `answer` is false (a client stuck in its preface).
+fn read_until_closed_answering(
+    tls: &mut test_support::tls::TlsStream,
+    limit: Duration,
+    answer: bool,
+) -> Ending {
+    let started = Instant::now();
+    let mut ending = Ending::default();
+    while let Some(left) = limit
+        .checked_sub(started.elapsed())
+        .filter(|d| !d.is_zero())
+    {
+        tls.sock.set_read_timeout(Some(left)).unwrap();
+        match h2::read_frame(tls) {
+            Ok(Some(frame)) => {
+                let (kind, flags, _, payload) = &frame;
+                let reply = match *kind {
+                    h2::SETTINGS if flags & h2::ACK == 0 => {
+                        Some(h2::frame(h2::SETTINGS, h2::ACK, 0, &[]))
+                    }
+                    h2::PING if flags & h2::ACK == 0 => {
+                        Some(h2::frame(h2::PING, h2::ACK, 0, payload))
+                    }
+                    _ => None,
+                };
+                if let Some(reply) = reply.filter(|_| answer) {
+                    // The server may be gone already: its close is what is being waited for.
+                    let _ = tls.write_all(&reply).and_then(|_| tls.flush());
+                }
+                if *kind == h2::GOAWAY && payload.len() >= 8 {
+                    ending.goaway = Some(u32::from_be_bytes(payload[4..8].try_into().unwrap()));
+                }
+                ending.frames.push(frame);
+            }
+            Ok(None) => {
+                ending.closed = true;
+                ending.how = "EOF".into();
+                break;
+            }
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) => {}
+            Err(err) => {
+                // A reset (the server closed with our bytes unread) or a TLS error: closed.
+                ending.closed = true;
+                ending.how = err.to_string();
+                break;
+            }
+        }
+    }
+    ending.after = started.elapsed();
+    ending
+}
+
+/// Decodes a Huffman-coded string of decimal digits (RFC 7541 Appendix B: '0'..'2' are the
+/// 5-bit codes 00000..00010, '3'..'9' the 6-bit codes 011001..011111; padding is all ones).
+fn huffman_digits(bytes: &[u8]) -> Option<String> {
+    let bits: Vec<u8> = bytes
+        .iter()
+        .flat_map(|b| (0..8).rev().map(move |i| (b >> i) & 1))
+        .collect();
+    let value = |from: usize, len: usize| {
+        bits.get(from..from + len)
+            .map(|b| b.iter().fold(0u8, |v, bit| v << 1 | bit))
+    };
+    let mut out = String::new();
+    let mut at = 0;
+    while at < bits.len() {
+        if bits[at..].iter().all(|&b| b == 1) && bits.len() - at < 8 {
+            break;
+        }
+        match (value(at, 5), value(at, 6)) {
+            (Some(code @ 0..=2), _) => {
+                out.push(char::from(b'0' + code));
+                at += 5;
+            }
+            (_, Some(code @ 0b011001..=0b011111)) => {
+                out.push(char::from(b'3' + code - 0b011001));
+                at += 6;
+            }
+            _ => return None,
+        }
+    }
+    Some(out)
+}
+
+fn short_idle(config: &mut web::WebConfig, idle: Duration) {
+    config.http2.idle_timeout = Some(idle);
+}
+
+#[test]
+fn a_settings_flood_without_reading_the_acks_is_cut_off_and_others_are_served() {
+    let certs = TestCerts::new(&[NAME]);
+    let idle = Duration::from_secs(1);
+    let web = https_web(&certs, |config| short_idle(config, idle));
+    let mut tls = h2_client(&web, &certs);
+    // CVE-2019-9515: SETTINGS after SETTINGS (each SETTINGS_HEADER_TABLE_SIZE = 4096), the ACKs
+    // never read. h2 writes each ACK before it reads the next frame, so the server stops
+    // reading once its unread ACKs fill the socket buffers: the flood is held by back-pressure,
+    // not buffered. Written in batches until a write blocks (2 s) or 400,000 frames.
+    let setting = h2::frame(h2::SETTINGS, 0, 0, &[0, 1, 0, 0, 0x10, 0]);
+    let batch: Vec<u8> = std::iter::once(h2::PREFACE.to_vec())
+        .chain(std::iter::repeat_n(setting.clone(), 1000))
+        .flatten()
+        .collect();
+    tls.sock
+        .set_write_timeout(Some(Duration::from_secs(2)))
+        .unwrap();
+    let started = Instant::now();
+    let mut frames = 0usize;
+    let mut blocked = false;
+    while frames < 400_000 {
+        let bytes = if frames == 0 {
+            &batch[..]
+        } else {
+            &batch[h2::PREFACE.len()..]
+        };
+        if tls.write_all(bytes).and_then(|_| tls.flush()).is_err() {
+            blocked = true;
+            break;
+        }
+        frames += 1000;
+    }
+    let flood_time = started.elapsed();
+    // Still reading nothing: a server stuck writing ACKs must end the connection on its own.
+    std::thread::sleep(idle * 3);
+    let ending = read_until_closed(&mut tls, Duration::from_secs(10));
+    let acks = ending
+        .frames
+        .iter()
+        .filter(|(kind, flags, _, _)| *kind == h2::SETTINGS && flags & h2::ACK != 0)
+        .count();
+    eprintln!(
+        "SETTINGS flood: {frames} frames written in {flood_time:?} (write blocked: {blocked}), \
+         {acks} ACKs read after, GOAWAY {:?}, closed {} ({}) {:?} after the reading began, \
+         {:?} after the flood began",
+        ending.goaway,
+        ending.closed,
+        ending.how,
+        ending.after,
+        started.elapsed()
+    );
+    assert!(
+        ending.closed,
+        "the flooding connection is still open: {:?}",
+        ending.kinds().len()
+    );
+    assert!(
+        started.elapsed() < flood_time + idle * 3 + Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+    still_serves(&web, &certs);
+}
+
+#[test]
+fn a_bad_preface_ends_the_connection_and_others_are_served() {
+    let certs = TestCerts::new(&[NAME]);
+    let idle = Duration::from_secs(3);
+    let web = https_web(&certs, |config| short_idle(config, idle));
+    // HTTP/1.1 spoken after ALPN chose h2, and a preface with the wrong magic: h2 reads 24
+    // bytes, compares, and ends the connection at once, well before the idle timeout.
+    for (what, bytes) in [
+        (
+            "HTTP/1.1 after h2",
+            &b"GET /hello.txt HTTP/1.1\r\nHost: www.google.com\r\n\r\n"[..],
+        ),
+        ("wrong magic", &b"PRI * HTTP/2.0\r\n\r\nXX\r\n\r\n"[..]),
+        (
+            "no preface, a frame",
+            &h2::frame(h2::SETTINGS, 0, 0, &[0; 30])[..],
+        ),
+    ] {
+        let mut tls = h2_client(&web, &certs);
+        tls.write_all(bytes).unwrap();
+        tls.flush().unwrap();
+        let ending = read_until_closed(&mut tls, Duration::from_secs(10));
+        eprintln!(
+            "bad preface ({what}): frames {:?}, GOAWAY {:?}, closed {} after {:?}",
+            ending.kinds(),
+            ending.goaway,
+            ending.closed,
+            ending.after
+        );
+        assert!(ending.closed, "{what}: still open");
+        assert!(ending.after < idle / 2, "{what}: {:?}", ending.after);
+        assert!(
+            matches!(ending.goaway, None | Some(PROTOCOL_ERROR)),
+            "{what}: {:?}",
+            ending.goaway
+        );
+    }
+    // Half a preface, then silence: h2 waits for the rest with no timer of its own; the idle
+    // timeout (no stream open) ends it.
+    let mut tls = h2_client(&web, &certs);
+    tls.write_all(&h2::PREFACE[..10]).unwrap();
+    tls.flush().unwrap();
+    let ending = read_until_closed_answering(&mut tls, idle * 4, false);
+    eprintln!(
+        "half a preface: frames {:?}, GOAWAY {:?}, closed {} after {:?}",
+        ending.kinds(),
+        ending.goaway,
+        ending.closed,
+        ending.after
+    );
+    // hyper cannot send GOAWAY before the preface is read, so the drop after a second idle
+    // period is what ends it.
+    assert!(ending.closed, "half a preface held the connection");
+    assert!(
+        ending.after >= idle - Duration::from_millis(200)
+            && ending.after < idle * 2 + Duration::from_secs(2),
+        "{:?}",
+        ending.after
+    );
+    still_serves(&web, &certs);
+}
+
+#[test]
+fn an_oversized_header_block_is_refused_with_431_and_others_are_served() {
+    let certs = TestCerts::new(&[NAME]);
+    let idle = Duration::from_secs(1);
+    let web = https_web(&certs, |config| short_idle(config, idle));
+    let mut tls = h2_client(&web, &certs);
+    // 600 fields of 32 + 4 octets each (RFC 9113 §6.5.2 counts 32 per field): a decoded list of
+    // 21,600 octets, over the 16,384 the server announces, in one 4 KiB frame.
+    let mut fields = Vec::new();
+    for i in 0..600 {
+        fields.push((format!("x{i:03}"), String::new()));
+    }
+    let extra: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let block = h2::get_block(NAME, "/hello.txt", &extra);
+    assert!(block.len() < 16 * 1024);
+    let mut out = h2::client_start();
+    out.extend(h2::frame(
+        h2::HEADERS,
+        h2::END_HEADERS | h2::END_STREAM,
+        1,
+        &block,
+    ));
+    // The same connection asks again, within the limit: refused or not, the stream alone.
+    out.extend(h2::frame(
+        h2::HEADERS,
+        h2::END_HEADERS | h2::END_STREAM,
+        3,
+        &h2::get_block(NAME, "/hello.txt", &[]),
+    ));
+    tls.write_all(&out).unwrap();
+    tls.flush().unwrap();
+    let ending = read_until_closed(&mut tls, Duration::from_secs(10));
+    eprintln!(
+        "oversized header block: frames {:?}, status {:?} / {:?}, GOAWAY {:?}, closed {} after {:?}",
+        ending.kinds(),
+        ending.status(1),
+        ending.status(3),
+        ending.goaway,
+        ending.closed,
+        ending.after
+    );
+    // h2 answers the stream itself with 431 Request Header Fields Too Large (RFC 9113 §10.5.1
+    // allows it) and resets it with REFUSED_STREAM; the connection lives on, serves the next
+    // stream, and ends at the idle timeout with GOAWAY NO_ERROR.
+    assert_eq!(ending.status(1), Some(431));
+    assert_eq!(ending.status(3), Some(200));
+    assert_eq!(ending.goaway, Some(NO_ERROR));
+    assert!(ending.closed);
+    assert!(ending.after < idle * 4, "{:?}", ending.after);
+    still_serves(&web, &certs);
+}
+
+#[test]
+fn a_stream_that_never_sends_its_body_is_ended_and_others_are_served() {
+    let certs = TestCerts::new(&[NAME]);
+    let block = test_support::LoopbackBlock::claim();
+    let runtime = crate::harness::runtime();
+    let upstream = Upstream::start(&runtime, block.addr(81, 0), "was", Behaviour::Echo);
+    let identity = web::TlsIdentity::from_pem_files(&certs.cert_pem, &certs.key_pem).unwrap();
+    let upstream_addr = upstream.addr;
+    let idle = Duration::from_secs(1);
+    let body_timeout = Duration::from_secs(2);
+    let web = TestWeb::start_in(block, move |config, _| {
+        config.tls = Some(identity);
+        config.limits.body_timeout = body_timeout;
+        short_idle(config, idle);
+        web::add_proxy(&mut config.proxies, "/search", upstream_addr);
+    });
+    // A proxied POST whose HEADERS promise a body (no END_STREAM) that never comes: the proxy
+    // reads the whole body before it calls the upstream, waiting at most `body_timeout` for
+    // each part (as over HTTP/1.1), then answers 408; with no stream left, the idle timeout
+    // ends the connection.
+    let mut tls = h2_client(&web, &certs);
+    let mut post = vec![0x83, 0x87]; // :method POST, :scheme https
+    post.extend(&h2::get_block(NAME, "/search?q=slow", &[("content-length", "10")])[2..]);
+    let mut out = h2::client_start();
+    out.extend(h2::frame(h2::HEADERS, h2::END_HEADERS, 1, &post));
+    tls.write_all(&out).unwrap();
+    tls.flush().unwrap();
+    let ending = read_until_closed(&mut tls, Duration::from_secs(15));
+    eprintln!(
+        "no body (proxied POST): frames {:?}, status {:?}, GOAWAY {:?}, closed {} after {:?}",
+        ending.kinds(),
+        ending.status(1),
+        ending.goaway,
+        ending.closed,
+        ending.after
+    );
+    assert_eq!(ending.status(1), Some(408));
+    assert_eq!(ending.goaway, Some(NO_ERROR));
+    assert!(ending.closed);
+    assert!(
+        ending.after >= body_timeout - Duration::from_millis(200)
+            && ending.after < body_timeout + idle * 3 + Duration::from_secs(2),
+        "{:?}",
+        ending.after
+    );
+    assert_eq!(
+        upstream.requests.load(std::sync::atomic::Ordering::Relaxed),
+        0,
+        "nothing reached the upstream"
+    );
+
+    // A static GET that leaves its stream open the same way: the file is answered at once
+    // (the handler reads no body), and the half-open stream does not keep the connection.
+    let mut tls = h2_client(&web, &certs);
+    let mut out = h2::client_start();
+    out.extend(h2::frame(
+        h2::HEADERS,
+        h2::END_HEADERS,
+        1,
+        &h2::get_block(NAME, "/hello.txt", &[]),
+    ));
+    tls.write_all(&out).unwrap();
+    tls.flush().unwrap();
+    let ending = read_until_closed(&mut tls, Duration::from_secs(10));
+    eprintln!(
+        "no body (static GET): frames {:?}, status {:?}, GOAWAY {:?}, closed {} after {:?}",
+        ending.kinds(),
+        ending.status(1),
+        ending.goaway,
+        ending.closed,
+        ending.after
+    );
+    assert_eq!(ending.status(1), Some(200));
+    assert_eq!(ending.goaway, Some(NO_ERROR));
+    assert!(ending.closed);
+    assert!(ending.after < idle * 4, "{:?}", ending.after);
+    still_serves(&web, &certs);
+    drop(web);
+    drop(upstream);
+}
+
+#[test]
+fn an_idle_http2_connection_gets_goaway_and_is_closed_but_a_slow_stream_is_not() {
+    let certs = TestCerts::new(&[NAME]);
+    let block = test_support::LoopbackBlock::claim();
+    let runtime = crate::harness::runtime();
+    let delay = Duration::from_millis(2500);
+    let upstream = Upstream::start(&runtime, block.addr(81, 0), "was", Behaviour::Delay(delay));
+    let identity = web::TlsIdentity::from_pem_files(&certs.cert_pem, &certs.key_pem).unwrap();
+    let upstream_addr = upstream.addr;
+    let idle = Duration::from_secs(1);
+    let web = TestWeb::start_in(block, move |config, _| {
+        config.tls = Some(identity);
+        short_idle(config, idle);
+        web::add_proxy(&mut config.proxies, "/search", upstream_addr);
+    });
+    // One request, then nothing: GOAWAY NO_ERROR once no stream has been open for the idle
+    // timeout (HTTP/1.1 closes an idle keep-alive connection after its header timeout), then
+    // the close once the client has answered the GOAWAY's PING.
+    let mut tls = h2_client(&web, &certs);
+    let mut out = h2::client_start();
+    out.extend(h2::frame(
+        h2::HEADERS,
+        h2::END_HEADERS | h2::END_STREAM,
+        1,
+        &h2::get_block(NAME, "/hello.txt", &[]),
+    ));
+    tls.write_all(&out).unwrap();
+    tls.flush().unwrap();
+    let ending = read_until_closed(&mut tls, Duration::from_secs(10));
+    eprintln!(
+        "idle: frames {:?}, GOAWAY {:?}, closed {} after {:?}",
+        ending.kinds(),
+        ending.goaway,
+        ending.closed,
+        ending.after
+    );
+    assert_eq!(ending.status(1), Some(200));
+    assert_eq!(ending.goaway, Some(NO_ERROR));
+    assert!(ending.closed);
+    assert!(
+        ending.after >= idle - Duration::from_millis(100) && ending.after < idle * 3,
+        "{:?}",
+        ending.after
+    );
+
+    // A stream that takes longer than the idle timeout (the upstream answers after 2.5 s) is
+    // not idle: it gets its response, and the connection ends an idle timeout after it.
+    let mut tls = h2_client(&web, &certs);
+    let mut out = h2::client_start();
+    out.extend(h2::frame(
+        h2::HEADERS,
+        h2::END_HEADERS | h2::END_STREAM,
+        1,
+        &h2::get_block(NAME, "/search?q=slow", &[]),
+    ));
+    tls.write_all(&out).unwrap();
+    tls.flush().unwrap();
+    let ending = read_until_closed(&mut tls, Duration::from_secs(15));
+    eprintln!(
+        "slow stream: frames {:?}, GOAWAY {:?}, closed {} after {:?}",
+        ending.kinds(),
+        ending.goaway,
+        ending.closed,
+        ending.after
+    );
+    assert_eq!(ending.status(1), Some(200));
+    assert!(ending.has(h2::DATA, 1));
+    assert_eq!(ending.goaway, Some(NO_ERROR));
+    assert!(ending.closed);
+    assert!(
+        ending.after >= delay + idle - Duration::from_millis(100),
+        "{:?}",
+        ending.after
+    );
+    still_serves(&web, &certs);
+    drop(web);
+    drop(upstream);
 }
