@@ -379,7 +379,7 @@ async fn route(
             raw: connection.head.clone(),
             secure: connection.secure,
         };
-        let proxied = proxy::forward(&shared.client, route, limits, &downstream, request).await;
+        let proxied = proxy::forward(&shared.connector, route, limits, &downstream, request).await;
         let decision = if proxied.answered {
             Decision::Proxied
         } else if proxied.response.status().is_client_error() {

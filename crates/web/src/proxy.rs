@@ -1,5 +1,7 @@
 //! The reverse proxy: a request whose path starts with a configured prefix goes to one of the
-//! prefix's upstreams over a pooled keep-alive HTTP/1.1 connection (hyper-util's client).
+//! prefix's upstreams over a keep-alive HTTP/1.1 connection that the request's own task drives
+//! (`crate::upstream`: hyper's client `conn::http1`, idle connections in a free list per
+//! upstream).
 //!
 //! Phases (pingora's chart): request read -> choose upstream -> connect (or reuse) -> upstream
 //! request -> upstream response head -> response -> log.
@@ -34,23 +36,19 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::uri::PathAndQuery;
 use http::{Request, Response, StatusCode, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use crate::body::Body;
 use crate::config::{Limits, ProxyRoute};
 use crate::handler::HeadCapture;
-
-pub(crate) type UpstreamBody = Full<Bytes>;
-pub(crate) type UpstreamClient = Client<HttpConnector, UpstreamBody>;
+use crate::upstream::{Connector, IdleList, Lease, RequestBody, UpstreamConn};
 
 /// A prefix and its upstreams, with the balancing state.
 pub(crate) struct Route {
@@ -63,6 +61,8 @@ struct Upstream {
     addr: SocketAddr,
     /// Milliseconds since the server's epoch until which this upstream is skipped.
     down_until_ms: AtomicU64,
+    /// Its idle keep-alive connections.
+    idle: Arc<IdleList>,
 }
 
 /// How a proxied request ended, for the log and the journey.
@@ -71,20 +71,6 @@ pub(crate) struct Proxied {
     pub(crate) upstream: Option<SocketAddr>,
     /// Whether the upstream answered (false: 400/408/413/502/504 made here).
     pub(crate) answered: bool,
-}
-
-/// The shared upstream client: one pool of keep-alive connections per upstream address.
-pub(crate) fn client(limits: &Limits, bind: Option<std::net::IpAddr>) -> UpstreamClient {
-    let mut connector = HttpConnector::new();
-    connector.set_local_address(bind);
-    connector.set_nodelay(true);
-    connector.set_connect_timeout(Some(limits.upstream_connect_timeout));
-    connector.set_keepalive(Some(Duration::from_secs(60)));
-    Client::builder(TokioExecutor::new())
-        .pool_timer(TokioTimer::new())
-        .pool_idle_timeout(Duration::from_secs(60))
-        .pool_max_idle_per_host(256)
-        .build(connector)
 }
 
 impl Route {
@@ -97,6 +83,7 @@ impl Route {
                 .map(|&addr| Upstream {
                     addr,
                     down_until_ms: AtomicU64::new(0),
+                    idle: Arc::default(),
                 })
                 .collect(),
             next: AtomicUsize::new(0),
@@ -111,14 +98,16 @@ impl Route {
         }
     }
 
-    /// The upstreams in the order to try them: round-robin start, live ones first.
-    fn candidates(&self, now_ms: u64) -> Vec<&Upstream> {
+    /// The upstreams in the order to try them: round-robin start, live ones only (all of them
+    /// when none is live).
+    fn candidates(&self, now_ms: u64) -> impl Iterator<Item = &Upstream> {
         let n = self.upstreams.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed);
-        let ordered = (0..n).map(|i| &self.upstreams[(start + i) % n]);
-        let (live, down): (Vec<_>, Vec<_>) =
-            ordered.partition(|u| u.down_until_ms.load(Ordering::Relaxed) <= now_ms);
-        if live.is_empty() { down } else { live }
+        let live = move |u: &Upstream| u.down_until_ms.load(Ordering::Relaxed) <= now_ms;
+        let any_live = self.upstreams.iter().any(live);
+        (0..n)
+            .map(move |i| &self.upstreams[(start + i) % n])
+            .filter(move |u| !any_live || live(u))
     }
 }
 
@@ -135,7 +124,7 @@ pub(crate) struct Downstream {
 /// Forwards `request` along `route` and returns the upstream's response (or 400/408/413 for
 /// a request body the client got wrong, 502/504 for what the upstream did).
 pub(crate) async fn forward(
-    client: &UpstreamClient,
+    connector: &Connector,
     route: &Route,
     limits: &Limits,
     downstream: &Downstream,
@@ -179,54 +168,95 @@ pub(crate) async fn forward(
     }
     add_forwarding(&mut parts.headers, downstream.client, downstream.secure);
     set_traceparent(&mut parts.headers);
+    // Origin form (`/path?query`), as an upstream connection sends it.
     let path_and_query = parts
         .uri
         .path_and_query()
-        .map_or("/", |pq| pq.as_str())
-        .to_owned();
+        .cloned()
+        .unwrap_or_else(|| PathAndQuery::from_static("/"));
+    let no_host = !parts.headers.contains_key(header::HOST);
+    let mut outgoing = Request::new(Full::new(body));
+    *outgoing.method_mut() = parts.method;
+    *outgoing.uri_mut() = Uri::from(path_and_query);
+    *outgoing.headers_mut() = parts.headers;
 
     let now_ms = downstream.epoch.elapsed().as_millis() as u64;
-    let candidates = route.candidates(now_ms);
     let mut last_tried = None;
-    for (i, upstream) in candidates.iter().enumerate() {
-        let headers = if i + 1 == candidates.len() {
-            std::mem::take(&mut parts.headers)
-        } else {
-            parts.headers.clone()
-        };
-        let uri = match Uri::try_from(format!("http://{}{}", upstream.addr, path_and_query)) {
-            Ok(uri) => uri,
-            Err(_) => return made_here(StatusCode::BAD_REQUEST, None),
-        };
-        let mut outgoing = Request::new(Full::new(body.clone()));
-        *outgoing.method_mut() = parts.method.clone();
-        *outgoing.uri_mut() = uri;
-        *outgoing.headers_mut() = headers;
+    for upstream in route.candidates(now_ms) {
         last_tried = Some(upstream.addr);
-        let sent = tokio::time::timeout(limits.upstream_timeout, client.request(outgoing)).await;
+        if no_host {
+            // An HTTP/1.0 request may come without Host; HTTP/1.1 upstreams need one.
+            let host = HeaderValue::from_maybe_shared(Bytes::from(upstream.addr.to_string()));
+            if let Ok(host) = host {
+                outgoing.headers_mut().insert(header::HOST, host);
+            }
+        }
+        let sent = tokio::time::timeout(
+            limits.upstream_timeout,
+            exchange(connector, upstream, outgoing),
+        )
+        .await;
         match sent {
             Err(_) => return made_here(StatusCode::GATEWAY_TIMEOUT, Some(upstream.addr)),
-            Ok(Ok(response)) => {
+            Ok(Exchange::Answered(response, conn)) => {
                 upstream.down_until_ms.store(0, Ordering::Relaxed);
                 let (mut head, incoming) = response.into_parts();
                 remove_hop_by_hop(&mut head.headers);
+                let lease = Lease::new(conn, upstream.idle.clone());
                 return Proxied {
-                    response: Response::from_parts(head, Body::upstream(incoming)),
+                    response: Response::from_parts(head, Body::upstream(incoming, lease)),
                     upstream: Some(upstream.addr),
                     answered: true,
                 };
             }
             // Nothing was sent: the next upstream gets the request (the body is in memory).
-            Ok(Err(err)) if err.is_connect() => {
+            Ok(Exchange::Refused(request)) => {
+                outgoing = request;
                 let until = downstream.epoch.elapsed() + limits.upstream_down_for;
                 upstream
                     .down_until_ms
                     .store(until.as_millis() as u64, Ordering::Relaxed);
             }
-            Ok(Err(_)) => return made_here(StatusCode::BAD_GATEWAY, Some(upstream.addr)),
+            Ok(Exchange::Failed) => return made_here(StatusCode::BAD_GATEWAY, Some(upstream.addr)),
         }
     }
     made_here(StatusCode::BAD_GATEWAY, last_tried)
+}
+
+/// How one upstream took a request.
+enum Exchange {
+    /// The response head, and the connection its body comes over.
+    Answered(Response<Incoming>, UpstreamConn),
+    /// No connection could be opened: nothing was sent, here is the request back.
+    Refused(Request<RequestBody>),
+    /// The request went out (or may have) and no response head came back.
+    Failed,
+}
+
+/// Sends `request` to `upstream` on an idle keep-alive connection, or on a new one when there
+/// is none or the idle one turns out to have closed before the request went out.
+async fn exchange(
+    connector: &Connector,
+    upstream: &Upstream,
+    mut request: Request<RequestBody>,
+) -> Exchange {
+    if let Some(mut conn) = upstream.idle.checkout().await {
+        match conn.send(request).await {
+            Ok(response) => return Exchange::Answered(response, conn),
+            Err(mut err) => match err.take_message() {
+                Some(back) => request = back,
+                None => return Exchange::Failed,
+            },
+        }
+    }
+    let mut conn = match connector.connect(upstream.addr).await {
+        Ok(conn) => conn,
+        Err(_) => return Exchange::Refused(request),
+    };
+    match conn.send(request).await {
+        Ok(response) => Exchange::Answered(response, conn),
+        Err(_) => Exchange::Failed,
+    }
 }
 
 /// Reads a request body whole: at most `max_body_bytes` (else 413), each part within

@@ -24,9 +24,10 @@ use tokio::sync::watch;
 use crate::access_log::AccessLogger;
 use crate::config::{Limits, Redirect, WebConfig};
 use crate::handler::{self, BodyCheck, Connection, HeadCapture, Site};
-use crate::proxy::{self, Route, UpstreamClient};
+use crate::proxy::Route;
 use crate::sendfile::{self, MappedFile};
 use crate::static_files::FileCache;
+use crate::upstream::Connector;
 use std::os::fd::AsRawFd;
 
 /// What every connection and request of one server shares.
@@ -38,7 +39,7 @@ pub(crate) struct Shared {
     pub(crate) redirects: Vec<Redirect>,
     pub(crate) vhosts: Vec<(Vec<String>, Site)>,
     pub(crate) default_site: Site,
-    pub(crate) client: UpstreamClient,
+    pub(crate) connector: Connector,
     /// Time zero of the passive-health clocks.
     pub(crate) epoch: Instant,
     /// The `Strict-Transport-Security` value sent on HTTPS responses.
@@ -110,7 +111,7 @@ impl Shared {
             redirects: config.redirects.clone(),
             vhosts,
             default_site,
-            client: proxy::client(&config.limits, config.upstream_bind),
+            connector: Connector::new(&config.limits, config.upstream_bind),
             epoch: Instant::now(),
             hsts,
             https_redirect: config.https_redirect,
