@@ -166,8 +166,15 @@ pub(crate) async fn forward(
     {
         parts.headers.insert(header::HOST, host);
     }
-    add_forwarding(&mut parts.headers, downstream.client, downstream.secure);
-    set_traceparent(&mut parts.headers);
+    // The forwarded values are written into one buffer, and share its allocation.
+    let mut scratch = BytesMut::with_capacity(256);
+    add_forwarding(
+        &mut parts.headers,
+        downstream.client,
+        downstream.secure,
+        &mut scratch,
+    );
+    set_traceparent(&mut parts.headers, &mut scratch);
     // Origin form (`/path?query`), as an upstream connection sends it.
     let path_and_query = parts
         .uri
@@ -226,7 +233,7 @@ pub(crate) async fn forward(
 /// How one upstream took a request.
 enum Exchange {
     /// The response head, and the connection its body comes over.
-    Answered(Response<Incoming>, UpstreamConn),
+    Answered(Response<Incoming>, Box<UpstreamConn>),
     /// No connection could be opened: nothing was sent, here is the request back.
     Refused(Request<RequestBody>),
     /// The request went out (or may have) and no response head came back.
@@ -308,8 +315,32 @@ fn made_here(status: StatusCode, upstream: Option<SocketAddr>) -> Proxied {
     }
 }
 
+/// The classic hop-by-hop fields (RFC 9110 §7.6.1), besides those Connection names.
+const HOP_BY_HOP: [HeaderName; 9] = [
+    header::CONNECTION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+];
+
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
+
 /// RFC 9110 §7.6.1: Connection and the fields it names, plus the classic hop-by-hop fields.
 fn remove_hop_by_hop(headers: &mut HeaderMap) {
+    // One pass over the names first: most messages carry none of them, and a removal by name
+    // hashes the name each time.
+    if !headers.keys().any(|name| HOP_BY_HOP.contains(name)) {
+        return;
+    }
     let named: Vec<HeaderName> = headers
         .get_all(header::CONNECTION)
         .iter()
@@ -320,74 +351,83 @@ fn remove_hop_by_hop(headers: &mut HeaderMap) {
     for name in named {
         headers.remove(name);
     }
-    for name in [
-        header::CONNECTION,
-        header::TE,
-        header::TRAILER,
-        header::TRANSFER_ENCODING,
-        header::UPGRADE,
-        header::PROXY_AUTHENTICATE,
-        header::PROXY_AUTHORIZATION,
-    ] {
+    for name in HOP_BY_HOP {
         headers.remove(name);
     }
-    headers.remove("keep-alive");
-    headers.remove("proxy-connection");
 }
 
-fn add_forwarding(headers: &mut HeaderMap, client: SocketAddr, secure: bool) {
+/// The header value made of what `scratch` holds (taken from it), if it is a valid one. The
+/// values share `scratch`'s one allocation.
+fn take_value(scratch: &mut BytesMut) -> Option<HeaderValue> {
+    HeaderValue::from_maybe_shared(scratch.split().freeze()).ok()
+}
+
+fn add_forwarding(
+    headers: &mut HeaderMap,
+    client: SocketAddr,
+    secure: bool,
+    scratch: &mut BytesMut,
+) {
+    use std::fmt::Write;
     let proto = if secure { "https" } else { "http" };
     let ip = client.ip();
-    let xff = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-        Some(earlier) => format!("{earlier}, {ip}"),
-        None => ip.to_string(),
-    };
-    if let Ok(value) = HeaderValue::from_str(&xff) {
-        headers.insert("x-forwarded-for", value);
+    if let Some(earlier) = headers.get(X_FORWARDED_FOR).filter(|v| v.to_str().is_ok()) {
+        scratch.extend_from_slice(earlier.as_bytes());
+        scratch.extend_from_slice(b", ");
     }
-    headers.insert("x-forwarded-proto", HeaderValue::from_static(proto));
+    let _ = write!(scratch, "{ip}");
+    if let Some(value) = take_value(scratch) {
+        headers.insert(X_FORWARDED_FOR, value);
+    }
+    headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static(proto));
     let host = headers.get(header::HOST).cloned();
-    let node = match ip {
-        std::net::IpAddr::V4(v4) => v4.to_string(),
-        std::net::IpAddr::V6(v6) => format!("\"[{v6}]\""),
+    if let Some(earlier) = headers
+        .get(header::FORWARDED)
+        .filter(|v| v.to_str().is_ok())
+    {
+        scratch.extend_from_slice(earlier.as_bytes());
+        scratch.extend_from_slice(b", ");
+    }
+    let _ = match ip {
+        std::net::IpAddr::V4(v4) => write!(scratch, "for={v4};proto={proto}"),
+        std::net::IpAddr::V6(v6) => write!(scratch, "for=\"[{v6}]\";proto={proto}"),
     };
-    let mut forwarded = format!("for={node};proto={proto}");
     if let Some(host) = host.as_ref().and_then(|h| h.to_str().ok())
         && host
             .bytes()
             .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
     {
-        forwarded.push_str(&format!(";host=\"{host}\""));
+        let _ = write!(scratch, ";host=\"{host}\"");
     }
     if let Some(host) = host {
-        headers.insert("x-forwarded-host", host);
+        headers.insert(X_FORWARDED_HOST, host);
     }
-    if let Some(earlier) = headers.get(header::FORWARDED).and_then(|v| v.to_str().ok()) {
-        forwarded = format!("{earlier}, {forwarded}");
-    }
-    if let Ok(value) = HeaderValue::from_str(&forwarded) {
+    if let Some(value) = take_value(scratch) {
         headers.insert(header::FORWARDED, value);
     }
 }
 
 /// W3C Trace Context: `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`.
-fn set_traceparent(headers: &mut HeaderMap) {
-    let our_span = format!("{:016x}", rand::random::<u64>() | 1);
+fn set_traceparent(headers: &mut HeaderMap, scratch: &mut BytesMut) {
+    use std::fmt::Write;
+    let our_span = rand::random::<u64>() | 1;
     let incoming = headers
-        .get("traceparent")
+        .get(TRACEPARENT)
         .and_then(|v| v.to_str().ok())
         .and_then(parse_traceparent);
-    let value = match incoming {
-        Some((trace_id, flags)) => format!("00-{trace_id}-{our_span}-{flags}"),
-        None => {
-            headers.remove("tracestate"); // belongs to the trace we could not continue
-            format!("00-{:032x}-{our_span}-01", rand::random::<u128>() | 1)
-        }
+    let _ = match incoming {
+        Some((trace_id, flags)) => write!(scratch, "00-{trace_id}-{our_span:016x}-{flags}"),
+        None => write!(
+            scratch,
+            "00-{:032x}-{our_span:016x}-01",
+            rand::random::<u128>() | 1
+        ),
     };
-    headers.insert(
-        "traceparent",
-        HeaderValue::from_str(&value).expect("hex digits"),
-    );
+    if incoming.is_none() {
+        headers.remove(TRACESTATE); // belongs to the trace we could not continue
+    }
+    let value = take_value(scratch).expect("hex digits");
+    headers.insert(TRACEPARENT, value);
 }
 
 /// The trace id and flags of a valid version-00 traceparent.
@@ -438,7 +478,7 @@ mod tests {
             "traceparent",
             HeaderValue::from_static("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
         );
-        set_traceparent(&mut headers);
+        set_traceparent(&mut headers, &mut BytesMut::new());
         let value = headers["traceparent"].to_str().unwrap();
         assert!(
             value.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
@@ -448,7 +488,7 @@ mod tests {
 
         let mut headers = HeaderMap::new();
         headers.insert("traceparent", HeaderValue::from_static("garbage"));
-        set_traceparent(&mut headers);
+        set_traceparent(&mut headers, &mut BytesMut::new());
         assert!(parse_traceparent(headers["traceparent"].to_str().unwrap()).is_some());
     }
 

@@ -55,7 +55,7 @@ impl Connector {
 
     /// A new connection to `addr`; an error means nothing was sent (the upstream refused the
     /// connection, or did not accept it within the connect timeout).
-    pub(crate) async fn connect(&self, addr: SocketAddr) -> std::io::Result<UpstreamConn> {
+    pub(crate) async fn connect(&self, addr: SocketAddr) -> std::io::Result<Box<UpstreamConn>> {
         let socket = match addr {
             SocketAddr::V4(_) => TcpSocket::new_v4()?,
             SocketAddr::V6(_) => TcpSocket::new_v6()?,
@@ -73,7 +73,7 @@ impl Connector {
             .handshake(TokioIo::new(stream))
             .await
             .map_err(std::io::Error::other)?;
-        Ok(UpstreamConn { sender, connection })
+        Ok(Box::new(UpstreamConn { sender, connection }))
     }
 }
 
@@ -99,7 +99,8 @@ fn keepalive(socket: &TcpSocket) {
 }
 
 /// One upstream connection: hyper's request side and its connection state machine, which
-/// whoever holds it must poll.
+/// whoever holds it must poll. Boxed wherever it goes: hyper's state is most of a kilobyte,
+/// and it moves into the free list and out of it with every request.
 pub(crate) struct UpstreamConn {
     sender: http1::SendRequest<RequestBody>,
     connection: ClientConnection,
@@ -130,16 +131,16 @@ impl UpstreamConn {
 /// The idle connections to one upstream, most recently used last.
 #[derive(Default)]
 pub(crate) struct IdleList {
-    idle: Mutex<Vec<(UpstreamConn, Instant)>>,
+    idle: Mutex<Vec<(Box<UpstreamConn>, Instant)>>,
 }
 
 impl IdleList {
     /// An idle connection that is still open, if there is one.
-    pub(crate) async fn checkout(&self) -> Option<UpstreamConn> {
+    pub(crate) async fn checkout(&self) -> Option<Box<UpstreamConn>> {
         std::future::poll_fn(|cx| Poll::Ready(self.take_open(cx))).await
     }
 
-    fn take_open(&self, cx: &mut Context<'_>) -> Option<UpstreamConn> {
+    fn take_open(&self, cx: &mut Context<'_>) -> Option<Box<UpstreamConn>> {
         loop {
             let (mut conn, since) = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop()?;
             if since.elapsed() > IDLE_TIMEOUT {
@@ -154,7 +155,7 @@ impl IdleList {
         }
     }
 
-    fn checkin(&self, conn: UpstreamConn) {
+    fn checkin(&self, conn: Box<UpstreamConn>) {
         let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
         // The oldest are first: drop those that timed out while the newer ones were used.
         if idle
@@ -172,14 +173,14 @@ impl IdleList {
 /// A connection lent to one response: it goes back to its list when the response has been read
 /// whole, and is closed otherwise.
 pub(crate) struct Lease {
-    conn: Option<UpstreamConn>,
+    conn: Option<Box<UpstreamConn>>,
     home: Arc<IdleList>,
     /// The response body has been read to its end.
     pub(crate) finished: bool,
 }
 
 impl Lease {
-    pub(crate) fn new(conn: UpstreamConn, home: Arc<IdleList>) -> Self {
+    pub(crate) fn new(conn: Box<UpstreamConn>, home: Arc<IdleList>) -> Self {
         Lease {
             conn: Some(conn),
             home,
