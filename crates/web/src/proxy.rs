@@ -336,24 +336,77 @@ const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
 
 /// RFC 9110 §7.6.1: Connection and the fields it names, plus the classic hop-by-hop fields.
 fn remove_hop_by_hop(headers: &mut HeaderMap) {
-    // One pass over the names first: most messages carry none of them, and a removal by name
-    // hashes the name each time.
-    if !headers.keys().any(|name| HOP_BY_HOP.contains(name)) {
+    // One pass over the names first, noting which are there: most messages carry none or one
+    // (`Connection: keep-alive`), and a removal by name hashes the name each time.
+    let mut present = 0u16;
+    for name in headers.keys() {
+        if let Some(i) = HOP_BY_HOP.iter().position(|hop| hop == name) {
+            present |= 1 << i;
+        }
+    }
+    if present == 0 {
         return;
     }
-    let named: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
-        .collect();
-    for name in named {
-        headers.remove(name);
+    if present & 1 != 0 {
+        // HOP_BY_HOP[0] is Connection: the fields it names go too.
+        let named: Vec<HeaderName> = headers
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+            .filter(|name| !HOP_BY_HOP.contains(name))
+            .collect();
+        for name in named {
+            headers.remove(name);
+        }
     }
-    for name in HOP_BY_HOP {
-        headers.remove(name);
+    for (i, name) in HOP_BY_HOP.iter().enumerate() {
+        if present & (1 << i) != 0 {
+            headers.remove(name);
+        }
     }
+}
+
+/// Writes `ip` as text; an IPv4 address by hand, without the formatting machinery (it is
+/// written twice into every proxied request).
+fn put_ip(out: &mut BytesMut, ip: std::net::IpAddr) {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.extend_from_slice(b".");
+                }
+                let digits = [
+                    b'0' + octet / 100,
+                    b'0' + octet / 10 % 10,
+                    b'0' + octet % 10,
+                ];
+                let skip = if octet >= 100 {
+                    0
+                } else if octet >= 10 {
+                    1
+                } else {
+                    2
+                };
+                out.extend_from_slice(&digits[skip..]);
+            }
+        }
+        std::net::IpAddr::V6(v6) => {
+            use std::fmt::Write;
+            let _ = write!(out, "{v6}");
+        }
+    }
+}
+
+/// Writes the low `digits` hex digits of `value`, lower case, zero-padded.
+fn put_hex(out: &mut BytesMut, value: u128, digits: usize) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut text = [0u8; 32];
+    for (i, slot) in text[..digits].iter_mut().enumerate() {
+        *slot = HEX[(value >> (4 * (digits - 1 - i)) & 0xf) as usize];
+    }
+    out.extend_from_slice(&text[..digits]);
 }
 
 /// The header value made of what `scratch` holds (taken from it), if it is a valid one. The
@@ -368,14 +421,13 @@ fn add_forwarding(
     secure: bool,
     scratch: &mut BytesMut,
 ) {
-    use std::fmt::Write;
     let proto = if secure { "https" } else { "http" };
     let ip = client.ip();
     if let Some(earlier) = headers.get(X_FORWARDED_FOR).filter(|v| v.to_str().is_ok()) {
         scratch.extend_from_slice(earlier.as_bytes());
         scratch.extend_from_slice(b", ");
     }
-    let _ = write!(scratch, "{ip}");
+    put_ip(scratch, ip);
     if let Some(value) = take_value(scratch) {
         headers.insert(X_FORWARDED_FOR, value);
     }
@@ -388,16 +440,24 @@ fn add_forwarding(
         scratch.extend_from_slice(earlier.as_bytes());
         scratch.extend_from_slice(b", ");
     }
-    let _ = match ip {
-        std::net::IpAddr::V4(v4) => write!(scratch, "for={v4};proto={proto}"),
-        std::net::IpAddr::V6(v6) => write!(scratch, "for=\"[{v6}]\";proto={proto}"),
-    };
+    scratch.extend_from_slice(b"for=");
+    if ip.is_ipv6() {
+        scratch.extend_from_slice(b"\"[");
+        put_ip(scratch, ip);
+        scratch.extend_from_slice(b"]\"");
+    } else {
+        put_ip(scratch, ip);
+    }
+    scratch.extend_from_slice(b";proto=");
+    scratch.extend_from_slice(proto.as_bytes());
     if let Some(host) = host.as_ref().and_then(|h| h.to_str().ok())
         && host
             .bytes()
             .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
     {
-        let _ = write!(scratch, ";host=\"{host}\"");
+        scratch.extend_from_slice(b";host=\"");
+        scratch.extend_from_slice(host.as_bytes());
+        scratch.extend_from_slice(b"\"");
     }
     if let Some(host) = host {
         headers.insert(X_FORWARDED_HOST, host);
@@ -409,20 +469,26 @@ fn add_forwarding(
 
 /// W3C Trace Context: `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`.
 fn set_traceparent(headers: &mut HeaderMap, scratch: &mut BytesMut) {
-    use std::fmt::Write;
     let our_span = rand::random::<u64>() | 1;
     let incoming = headers
         .get(TRACEPARENT)
         .and_then(|v| v.to_str().ok())
         .and_then(parse_traceparent);
-    let _ = match incoming {
-        Some((trace_id, flags)) => write!(scratch, "00-{trace_id}-{our_span:016x}-{flags}"),
-        None => write!(
-            scratch,
-            "00-{:032x}-{our_span:016x}-01",
-            rand::random::<u128>() | 1
-        ),
+    scratch.extend_from_slice(b"00-");
+    let flags = match incoming {
+        Some((trace_id, flags)) => {
+            scratch.extend_from_slice(trace_id.as_bytes());
+            flags
+        }
+        None => {
+            put_hex(scratch, rand::random::<u128>() | 1, 32);
+            "01"
+        }
     };
+    scratch.extend_from_slice(b"-");
+    put_hex(scratch, our_span.into(), 16);
+    scratch.extend_from_slice(b"-");
+    scratch.extend_from_slice(flags.as_bytes());
     if incoming.is_none() {
         headers.remove(TRACESTATE); // belongs to the trace we could not continue
     }
@@ -504,5 +570,35 @@ mod tests {
         headers.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
         remove_hop_by_hop(&mut headers);
         assert_eq!(headers.len(), 1);
+    }
+
+    #[test]
+    fn forwarded_values_are_written_by_hand_as_formatting_would() {
+        for ip in ["192.0.2.1", "10.0.0.255", "0.0.0.0", "2001:db8::1"] {
+            let ip: std::net::IpAddr = ip.parse().unwrap();
+            let mut out = BytesMut::new();
+            put_ip(&mut out, ip);
+            assert_eq!(&out[..], ip.to_string().as_bytes());
+        }
+        let mut out = BytesMut::new();
+        put_hex(&mut out, 0x4bf92f3577b34da6a3ce929d0e0e4736, 32);
+        put_hex(&mut out, 0xaf, 16);
+        assert_eq!(
+            &out[..],
+            b"4bf92f3577b34da6a3ce929d0e0e473600000000000000af"
+        );
+
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("www.google.com"));
+        headers.insert(header::FORWARDED, HeaderValue::from_static("for=192.0.2.9"));
+        let client = "[2001:db8::7]:4242".parse().unwrap();
+        add_forwarding(&mut headers, client, true, &mut BytesMut::new());
+        assert_eq!(headers[X_FORWARDED_FOR], "2001:db8::7");
+        assert_eq!(headers[X_FORWARDED_PROTO], "https");
+        assert_eq!(headers[X_FORWARDED_HOST], "www.google.com");
+        assert_eq!(
+            headers[header::FORWARDED],
+            "for=192.0.2.9, for=\"[2001:db8::7]\";proto=https;host=\"www.google.com\""
+        );
     }
 }
