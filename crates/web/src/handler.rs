@@ -98,9 +98,9 @@ impl HeadCapture {
             BodyCheck::Head => {
                 // Cheap test first: has the head ended (an empty line) in what was kept?
                 let from = start.saturating_sub(3);
-                let ended = self.bytes[from..]
-                    .windows(2)
-                    .any(|w| w == b"\n\n" || w == b"\n\r");
+                let kept = &self.bytes[from..];
+                let ended = memchr::memchr_iter(b'\n', kept)
+                    .any(|at| matches!(kept.get(at + 1), Some(b'\n' | b'\r')));
                 if !ended {
                     if self.bytes.len() >= cap {
                         self.body = BodyCheck::NotChunked;
@@ -108,11 +108,7 @@ impl HeadCapture {
                     return;
                 }
                 self.body = BodyCheck::NotChunked;
-                if !self
-                    .bytes
-                    .windows(7)
-                    .any(|w| w.eq_ignore_ascii_case(b"chunked"))
-                {
+                if !contains_chunked(&self.bytes) {
                     return;
                 }
                 let mut headers = [httparse::EMPTY_HEADER; 128];
@@ -121,10 +117,7 @@ impl HeadCapture {
                     return;
                 };
                 let chunked = request.headers.iter().any(|h| {
-                    h.name.eq_ignore_ascii_case("transfer-encoding")
-                        && h.value
-                            .windows(7)
-                            .any(|w| w.eq_ignore_ascii_case(b"chunked"))
+                    h.name.eq_ignore_ascii_case("transfer-encoding") && contains_chunked(h.value)
                 });
                 if chunked && head_len >= start && head_len - start <= new.len() {
                     let mut checker = crate::chunked::ChunkedChecker::new();
@@ -139,6 +132,16 @@ impl HeadCapture {
     pub(crate) fn chunked_invalid(&self) -> bool {
         matches!(&self.body, BodyCheck::Chunked(c) if c.verdict() == crate::chunked::Verdict::Invalid)
     }
+}
+
+/// Whether `bytes` contain `chunked` in any case. Every request head is searched: memchr
+/// finds the few `c`s, instead of comparing seven bytes at every offset.
+fn contains_chunked(bytes: &[u8]) -> bool {
+    memchr::memchr2_iter(b'c', b'C', bytes).any(|at| {
+        bytes
+            .get(at..at + 7)
+            .is_some_and(|w| w.eq_ignore_ascii_case(b"chunked"))
+    })
 }
 
 /// The account of one request, finished when its response body is dropped.
@@ -379,7 +382,7 @@ async fn route(
             raw: connection.head.clone(),
             secure: connection.secure,
         };
-        let proxied = proxy::forward(&shared.client, route, limits, &downstream, request).await;
+        let proxied = proxy::forward(&shared.connector, route, limits, &downstream, request).await;
         let decision = if proxied.answered {
             Decision::Proxied
         } else if proxied.response.status().is_client_error() {
@@ -620,7 +623,15 @@ pub(crate) fn account_refused_head(
 
 #[cfg(test)]
 mod tests {
-    use super::strip_port;
+    use super::{contains_chunked, strip_port};
+
+    #[test]
+    fn chunked_is_found_in_any_case() {
+        assert!(contains_chunked(b"Transfer-Encoding: gzip, CHUNKED\r\n"));
+        assert!(contains_chunked(b"chunked"));
+        assert!(!contains_chunked(b"Transfer-Encoding: chunke"));
+        assert!(!contains_chunked(b"cache-control: no-cache\r\n"));
+    }
 
     #[test]
     fn ports_are_stripped_from_hosts() {

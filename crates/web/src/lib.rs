@@ -12,7 +12,7 @@
 //! not host[:port] and for bad percent-encoding: `request_line`) -> redirect hosts (301) ->
 //! the virtual host by Host header -> the method (TRACE and CONNECT 405, unknown 501) -> a
 //! proxied prefix (`proxy::forward`: the body read whole first, 400/408/413 for the client's
-//! faults, pooled upstream connections, round-robin, 502/504) or the static files (`static_files`: a memory
+//! faults, keep-alive upstream connections driven by the request's task (`upstream`), round-robin, 502/504) or the static files (`static_files`: a memory
 //! cache revalidated against the disk, 200/206/304/416; big files by `sendfile`). The response
 //! body (`body::Body`)
 //! carries the request's account and, once sent, writes the access log line
@@ -22,7 +22,7 @@
 //! ```text
 //! client --TCP--> accept_loop --task--> hyper http1 --head--> handle
 //!                                                      |-- redirect host ----------> 301
-//!                                                      |-- prefix --> forward --> upstream (pool)
+//!                                                      |-- prefix --> forward --> upstream (idle list)
 //!                                                      '-- static --> FileCache --> file
 //! ```
 //!
@@ -46,6 +46,7 @@ mod sendfile;
 mod server;
 mod static_files;
 mod tls;
+mod upstream;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -1,5 +1,7 @@
 //! The reverse proxy: a request whose path starts with a configured prefix goes to one of the
-//! prefix's upstreams over a pooled keep-alive HTTP/1.1 connection (hyper-util's client).
+//! prefix's upstreams over a keep-alive HTTP/1.1 connection that the request's own task drives
+//! (`crate::upstream`: hyper's client `conn::http1`, idle connections in a free list per
+//! upstream).
 //!
 //! Phases (pingora's chart): request read -> choose upstream -> connect (or reuse) -> upstream
 //! request -> upstream response head -> response -> log.
@@ -34,23 +36,19 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::{Bytes, BytesMut};
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::uri::PathAndQuery;
 use http::{Request, Response, StatusCode, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 
 use crate::body::Body;
 use crate::config::{Limits, ProxyRoute};
 use crate::handler::HeadCapture;
-
-pub(crate) type UpstreamBody = Full<Bytes>;
-pub(crate) type UpstreamClient = Client<HttpConnector, UpstreamBody>;
+use crate::upstream::{Connector, IdleList, Lease, RequestBody, UpstreamConn};
 
 /// A prefix and its upstreams, with the balancing state.
 pub(crate) struct Route {
@@ -63,6 +61,8 @@ struct Upstream {
     addr: SocketAddr,
     /// Milliseconds since the server's epoch until which this upstream is skipped.
     down_until_ms: AtomicU64,
+    /// Its idle keep-alive connections.
+    idle: Arc<IdleList>,
 }
 
 /// How a proxied request ended, for the log and the journey.
@@ -71,20 +71,6 @@ pub(crate) struct Proxied {
     pub(crate) upstream: Option<SocketAddr>,
     /// Whether the upstream answered (false: 400/408/413/502/504 made here).
     pub(crate) answered: bool,
-}
-
-/// The shared upstream client: one pool of keep-alive connections per upstream address.
-pub(crate) fn client(limits: &Limits, bind: Option<std::net::IpAddr>) -> UpstreamClient {
-    let mut connector = HttpConnector::new();
-    connector.set_local_address(bind);
-    connector.set_nodelay(true);
-    connector.set_connect_timeout(Some(limits.upstream_connect_timeout));
-    connector.set_keepalive(Some(Duration::from_secs(60)));
-    Client::builder(TokioExecutor::new())
-        .pool_timer(TokioTimer::new())
-        .pool_idle_timeout(Duration::from_secs(60))
-        .pool_max_idle_per_host(256)
-        .build(connector)
 }
 
 impl Route {
@@ -97,6 +83,7 @@ impl Route {
                 .map(|&addr| Upstream {
                     addr,
                     down_until_ms: AtomicU64::new(0),
+                    idle: Arc::default(),
                 })
                 .collect(),
             next: AtomicUsize::new(0),
@@ -111,14 +98,16 @@ impl Route {
         }
     }
 
-    /// The upstreams in the order to try them: round-robin start, live ones first.
-    fn candidates(&self, now_ms: u64) -> Vec<&Upstream> {
+    /// The upstreams in the order to try them: round-robin start, live ones only (all of them
+    /// when none is live).
+    fn candidates(&self, now_ms: u64) -> impl Iterator<Item = &Upstream> {
         let n = self.upstreams.len();
         let start = self.next.fetch_add(1, Ordering::Relaxed);
-        let ordered = (0..n).map(|i| &self.upstreams[(start + i) % n]);
-        let (live, down): (Vec<_>, Vec<_>) =
-            ordered.partition(|u| u.down_until_ms.load(Ordering::Relaxed) <= now_ms);
-        if live.is_empty() { down } else { live }
+        let live = move |u: &Upstream| u.down_until_ms.load(Ordering::Relaxed) <= now_ms;
+        let any_live = self.upstreams.iter().any(live);
+        (0..n)
+            .map(move |i| &self.upstreams[(start + i) % n])
+            .filter(move |u| !any_live || live(u))
     }
 }
 
@@ -135,7 +124,7 @@ pub(crate) struct Downstream {
 /// Forwards `request` along `route` and returns the upstream's response (or 400/408/413 for
 /// a request body the client got wrong, 502/504 for what the upstream did).
 pub(crate) async fn forward(
-    client: &UpstreamClient,
+    connector: &Connector,
     route: &Route,
     limits: &Limits,
     downstream: &Downstream,
@@ -177,56 +166,104 @@ pub(crate) async fn forward(
     {
         parts.headers.insert(header::HOST, host);
     }
-    add_forwarding(&mut parts.headers, downstream.client, downstream.secure);
-    set_traceparent(&mut parts.headers);
+    // The forwarded values are written into one buffer, and share its allocation.
+    let mut scratch = BytesMut::with_capacity(256);
+    add_forwarding(
+        &mut parts.headers,
+        downstream.client,
+        downstream.secure,
+        &mut scratch,
+    );
+    set_traceparent(&mut parts.headers, &mut scratch);
+    // Origin form (`/path?query`), as an upstream connection sends it.
     let path_and_query = parts
         .uri
         .path_and_query()
-        .map_or("/", |pq| pq.as_str())
-        .to_owned();
+        .cloned()
+        .unwrap_or_else(|| PathAndQuery::from_static("/"));
+    let no_host = !parts.headers.contains_key(header::HOST);
+    let mut outgoing = Request::new(Full::new(body));
+    *outgoing.method_mut() = parts.method;
+    *outgoing.uri_mut() = Uri::from(path_and_query);
+    *outgoing.headers_mut() = parts.headers;
 
     let now_ms = downstream.epoch.elapsed().as_millis() as u64;
-    let candidates = route.candidates(now_ms);
     let mut last_tried = None;
-    for (i, upstream) in candidates.iter().enumerate() {
-        let headers = if i + 1 == candidates.len() {
-            std::mem::take(&mut parts.headers)
-        } else {
-            parts.headers.clone()
-        };
-        let uri = match Uri::try_from(format!("http://{}{}", upstream.addr, path_and_query)) {
-            Ok(uri) => uri,
-            Err(_) => return made_here(StatusCode::BAD_REQUEST, None),
-        };
-        let mut outgoing = Request::new(Full::new(body.clone()));
-        *outgoing.method_mut() = parts.method.clone();
-        *outgoing.uri_mut() = uri;
-        *outgoing.headers_mut() = headers;
+    for upstream in route.candidates(now_ms) {
         last_tried = Some(upstream.addr);
-        let sent = tokio::time::timeout(limits.upstream_timeout, client.request(outgoing)).await;
+        if no_host {
+            // An HTTP/1.0 request may come without Host; HTTP/1.1 upstreams need one.
+            let host = HeaderValue::from_maybe_shared(Bytes::from(upstream.addr.to_string()));
+            if let Ok(host) = host {
+                outgoing.headers_mut().insert(header::HOST, host);
+            }
+        }
+        let sent = tokio::time::timeout(
+            limits.upstream_timeout,
+            exchange(connector, upstream, outgoing),
+        )
+        .await;
         match sent {
             Err(_) => return made_here(StatusCode::GATEWAY_TIMEOUT, Some(upstream.addr)),
-            Ok(Ok(response)) => {
+            Ok(Exchange::Answered(response, conn)) => {
                 upstream.down_until_ms.store(0, Ordering::Relaxed);
                 let (mut head, incoming) = response.into_parts();
                 remove_hop_by_hop(&mut head.headers);
+                let lease = Lease::new(conn, upstream.idle.clone());
                 return Proxied {
-                    response: Response::from_parts(head, Body::upstream(incoming)),
+                    response: Response::from_parts(head, Body::upstream(incoming, lease)),
                     upstream: Some(upstream.addr),
                     answered: true,
                 };
             }
             // Nothing was sent: the next upstream gets the request (the body is in memory).
-            Ok(Err(err)) if err.is_connect() => {
+            Ok(Exchange::Refused(request)) => {
+                outgoing = request;
                 let until = downstream.epoch.elapsed() + limits.upstream_down_for;
                 upstream
                     .down_until_ms
                     .store(until.as_millis() as u64, Ordering::Relaxed);
             }
-            Ok(Err(_)) => return made_here(StatusCode::BAD_GATEWAY, Some(upstream.addr)),
+            Ok(Exchange::Failed) => return made_here(StatusCode::BAD_GATEWAY, Some(upstream.addr)),
         }
     }
     made_here(StatusCode::BAD_GATEWAY, last_tried)
+}
+
+/// How one upstream took a request.
+enum Exchange {
+    /// The response head, and the connection its body comes over.
+    Answered(Response<Incoming>, Box<UpstreamConn>),
+    /// No connection could be opened: nothing was sent, here is the request back.
+    Refused(Request<RequestBody>),
+    /// The request went out (or may have) and no response head came back.
+    Failed,
+}
+
+/// Sends `request` to `upstream` on an idle keep-alive connection, or on a new one when there
+/// is none or the idle one turns out to have closed before the request went out.
+async fn exchange(
+    connector: &Connector,
+    upstream: &Upstream,
+    mut request: Request<RequestBody>,
+) -> Exchange {
+    if let Some(mut conn) = upstream.idle.checkout().await {
+        match conn.send(request).await {
+            Ok(response) => return Exchange::Answered(response, conn),
+            Err(mut err) => match err.take_message() {
+                Some(back) => request = back,
+                None => return Exchange::Failed,
+            },
+        }
+    }
+    let mut conn = match connector.connect(upstream.addr).await {
+        Ok(conn) => conn,
+        Err(_) => return Exchange::Refused(request),
+    };
+    match conn.send(request).await {
+        Ok(response) => Exchange::Answered(response, conn),
+        Err(_) => Exchange::Failed,
+    }
 }
 
 /// Reads a request body whole: at most `max_body_bytes` (else 413), each part within
@@ -278,86 +315,185 @@ fn made_here(status: StatusCode, upstream: Option<SocketAddr>) -> Proxied {
     }
 }
 
+/// The classic hop-by-hop fields (RFC 9110 §7.6.1), besides those Connection names.
+const HOP_BY_HOP: [HeaderName; 9] = [
+    header::CONNECTION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+];
+
+const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
+const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
+
 /// RFC 9110 §7.6.1: Connection and the fields it names, plus the classic hop-by-hop fields.
 fn remove_hop_by_hop(headers: &mut HeaderMap) {
-    let named: Vec<HeaderName> = headers
-        .get_all(header::CONNECTION)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
-        .collect();
-    for name in named {
-        headers.remove(name);
+    // One pass over the names first, noting which are there: most messages carry none or one
+    // (`Connection: keep-alive`), and a removal by name hashes the name each time.
+    let mut present = 0u16;
+    for name in headers.keys() {
+        if let Some(i) = HOP_BY_HOP.iter().position(|hop| hop == name) {
+            present |= 1 << i;
+        }
     }
-    for name in [
-        header::CONNECTION,
-        header::TE,
-        header::TRAILER,
-        header::TRANSFER_ENCODING,
-        header::UPGRADE,
-        header::PROXY_AUTHENTICATE,
-        header::PROXY_AUTHORIZATION,
-    ] {
-        headers.remove(name);
+    if present == 0 {
+        return;
     }
-    headers.remove("keep-alive");
-    headers.remove("proxy-connection");
+    if present & 1 != 0 {
+        // HOP_BY_HOP[0] is Connection: the fields it names go too.
+        let named: Vec<HeaderName> = headers
+            .get_all(header::CONNECTION)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
+            .filter(|name| !HOP_BY_HOP.contains(name))
+            .collect();
+        for name in named {
+            headers.remove(name);
+        }
+    }
+    for (i, name) in HOP_BY_HOP.iter().enumerate() {
+        if present & (1 << i) != 0 {
+            headers.remove(name);
+        }
+    }
 }
 
-fn add_forwarding(headers: &mut HeaderMap, client: SocketAddr, secure: bool) {
+/// Writes `ip` as text; an IPv4 address by hand, without the formatting machinery (it is
+/// written twice into every proxied request).
+fn put_ip(out: &mut BytesMut, ip: std::net::IpAddr) {
+    match ip {
+        std::net::IpAddr::V4(v4) => {
+            for (i, octet) in v4.octets().into_iter().enumerate() {
+                if i > 0 {
+                    out.extend_from_slice(b".");
+                }
+                let digits = [
+                    b'0' + octet / 100,
+                    b'0' + octet / 10 % 10,
+                    b'0' + octet % 10,
+                ];
+                let skip = if octet >= 100 {
+                    0
+                } else if octet >= 10 {
+                    1
+                } else {
+                    2
+                };
+                out.extend_from_slice(&digits[skip..]);
+            }
+        }
+        std::net::IpAddr::V6(v6) => {
+            use std::fmt::Write;
+            let _ = write!(out, "{v6}");
+        }
+    }
+}
+
+/// Writes the low `digits` hex digits of `value`, lower case, zero-padded.
+fn put_hex(out: &mut BytesMut, value: u128, digits: usize) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut text = [0u8; 32];
+    for (i, slot) in text[..digits].iter_mut().enumerate() {
+        *slot = HEX[(value >> (4 * (digits - 1 - i)) & 0xf) as usize];
+    }
+    out.extend_from_slice(&text[..digits]);
+}
+
+/// The header value made of what `scratch` holds (taken from it), if it is a valid one. The
+/// values share `scratch`'s one allocation.
+fn take_value(scratch: &mut BytesMut) -> Option<HeaderValue> {
+    HeaderValue::from_maybe_shared(scratch.split().freeze()).ok()
+}
+
+fn add_forwarding(
+    headers: &mut HeaderMap,
+    client: SocketAddr,
+    secure: bool,
+    scratch: &mut BytesMut,
+) {
     let proto = if secure { "https" } else { "http" };
     let ip = client.ip();
-    let xff = match headers.get("x-forwarded-for").and_then(|v| v.to_str().ok()) {
-        Some(earlier) => format!("{earlier}, {ip}"),
-        None => ip.to_string(),
-    };
-    if let Ok(value) = HeaderValue::from_str(&xff) {
-        headers.insert("x-forwarded-for", value);
+    if let Some(earlier) = headers.get(X_FORWARDED_FOR).filter(|v| v.to_str().is_ok()) {
+        scratch.extend_from_slice(earlier.as_bytes());
+        scratch.extend_from_slice(b", ");
     }
-    headers.insert("x-forwarded-proto", HeaderValue::from_static(proto));
+    put_ip(scratch, ip);
+    if let Some(value) = take_value(scratch) {
+        headers.insert(X_FORWARDED_FOR, value);
+    }
+    headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static(proto));
     let host = headers.get(header::HOST).cloned();
-    let node = match ip {
-        std::net::IpAddr::V4(v4) => v4.to_string(),
-        std::net::IpAddr::V6(v6) => format!("\"[{v6}]\""),
-    };
-    let mut forwarded = format!("for={node};proto={proto}");
+    if let Some(earlier) = headers
+        .get(header::FORWARDED)
+        .filter(|v| v.to_str().is_ok())
+    {
+        scratch.extend_from_slice(earlier.as_bytes());
+        scratch.extend_from_slice(b", ");
+    }
+    scratch.extend_from_slice(b"for=");
+    if ip.is_ipv6() {
+        scratch.extend_from_slice(b"\"[");
+        put_ip(scratch, ip);
+        scratch.extend_from_slice(b"]\"");
+    } else {
+        put_ip(scratch, ip);
+    }
+    scratch.extend_from_slice(b";proto=");
+    scratch.extend_from_slice(proto.as_bytes());
     if let Some(host) = host.as_ref().and_then(|h| h.to_str().ok())
         && host
             .bytes()
             .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
     {
-        forwarded.push_str(&format!(";host=\"{host}\""));
+        scratch.extend_from_slice(b";host=\"");
+        scratch.extend_from_slice(host.as_bytes());
+        scratch.extend_from_slice(b"\"");
     }
     if let Some(host) = host {
-        headers.insert("x-forwarded-host", host);
+        headers.insert(X_FORWARDED_HOST, host);
     }
-    if let Some(earlier) = headers.get(header::FORWARDED).and_then(|v| v.to_str().ok()) {
-        forwarded = format!("{earlier}, {forwarded}");
-    }
-    if let Ok(value) = HeaderValue::from_str(&forwarded) {
+    if let Some(value) = take_value(scratch) {
         headers.insert(header::FORWARDED, value);
     }
 }
 
 /// W3C Trace Context: `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`.
-fn set_traceparent(headers: &mut HeaderMap) {
-    let our_span = format!("{:016x}", rand::random::<u64>() | 1);
+fn set_traceparent(headers: &mut HeaderMap, scratch: &mut BytesMut) {
+    let our_span = rand::random::<u64>() | 1;
     let incoming = headers
-        .get("traceparent")
+        .get(TRACEPARENT)
         .and_then(|v| v.to_str().ok())
         .and_then(parse_traceparent);
-    let value = match incoming {
-        Some((trace_id, flags)) => format!("00-{trace_id}-{our_span}-{flags}"),
+    scratch.extend_from_slice(b"00-");
+    let flags = match incoming {
+        Some((trace_id, flags)) => {
+            scratch.extend_from_slice(trace_id.as_bytes());
+            flags
+        }
         None => {
-            headers.remove("tracestate"); // belongs to the trace we could not continue
-            format!("00-{:032x}-{our_span}-01", rand::random::<u128>() | 1)
+            put_hex(scratch, rand::random::<u128>() | 1, 32);
+            "01"
         }
     };
-    headers.insert(
-        "traceparent",
-        HeaderValue::from_str(&value).expect("hex digits"),
-    );
+    scratch.extend_from_slice(b"-");
+    put_hex(scratch, our_span.into(), 16);
+    scratch.extend_from_slice(b"-");
+    scratch.extend_from_slice(flags.as_bytes());
+    if incoming.is_none() {
+        headers.remove(TRACESTATE); // belongs to the trace we could not continue
+    }
+    let value = take_value(scratch).expect("hex digits");
+    headers.insert(TRACEPARENT, value);
 }
 
 /// The trace id and flags of a valid version-00 traceparent.
@@ -408,7 +544,7 @@ mod tests {
             "traceparent",
             HeaderValue::from_static("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
         );
-        set_traceparent(&mut headers);
+        set_traceparent(&mut headers, &mut BytesMut::new());
         let value = headers["traceparent"].to_str().unwrap();
         assert!(
             value.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
@@ -418,7 +554,7 @@ mod tests {
 
         let mut headers = HeaderMap::new();
         headers.insert("traceparent", HeaderValue::from_static("garbage"));
-        set_traceparent(&mut headers);
+        set_traceparent(&mut headers, &mut BytesMut::new());
         assert!(parse_traceparent(headers["traceparent"].to_str().unwrap()).is_some());
     }
 
@@ -434,5 +570,35 @@ mod tests {
         headers.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
         remove_hop_by_hop(&mut headers);
         assert_eq!(headers.len(), 1);
+    }
+
+    #[test]
+    fn forwarded_values_are_written_by_hand_as_formatting_would() {
+        for ip in ["192.0.2.1", "10.0.0.255", "0.0.0.0", "2001:db8::1"] {
+            let ip: std::net::IpAddr = ip.parse().unwrap();
+            let mut out = BytesMut::new();
+            put_ip(&mut out, ip);
+            assert_eq!(&out[..], ip.to_string().as_bytes());
+        }
+        let mut out = BytesMut::new();
+        put_hex(&mut out, 0x4bf92f3577b34da6a3ce929d0e0e4736, 32);
+        put_hex(&mut out, 0xaf, 16);
+        assert_eq!(
+            &out[..],
+            b"4bf92f3577b34da6a3ce929d0e0e473600000000000000af"
+        );
+
+        let mut headers = HeaderMap::new();
+        headers.insert(header::HOST, HeaderValue::from_static("www.google.com"));
+        headers.insert(header::FORWARDED, HeaderValue::from_static("for=192.0.2.9"));
+        let client = "[2001:db8::7]:4242".parse().unwrap();
+        add_forwarding(&mut headers, client, true, &mut BytesMut::new());
+        assert_eq!(headers[X_FORWARDED_FOR], "2001:db8::7");
+        assert_eq!(headers[X_FORWARDED_PROTO], "https");
+        assert_eq!(headers[X_FORWARDED_HOST], "www.google.com");
+        assert_eq!(
+            headers[header::FORWARDED],
+            "for=192.0.2.9, for=\"[2001:db8::7]\";proto=https;host=\"www.google.com\""
+        );
     }
 }

@@ -47,7 +47,18 @@ impl VersionPatch {
     /// Looks at the next bytes read and rewrites a version digit among them in place.
     pub fn patch(&mut self, bytes: &mut [u8]) {
         const PREFIX: &[u8] = b"HTTP/1.";
-        for byte in bytes.iter_mut() {
+        let mut at = 0;
+        while at < bytes.len() {
+            // Inside the method or the target only a space or a line end changes the state:
+            // skip to the next one (the bytes between are most of the line).
+            if matches!(self.state, LineState::Method | LineState::Target) {
+                match memchr::memchr3(b' ', b'\r', b'\n', &bytes[at..]) {
+                    Some(skip) => at += skip,
+                    None => return,
+                }
+            }
+            let byte = &mut bytes[at];
+            at += 1;
             self.state = match self.state {
                 LineState::Done => return,
                 LineState::Start if *byte == b'\r' || *byte == b'\n' => LineState::Start,

@@ -24,9 +24,10 @@ use tokio::sync::watch;
 use crate::access_log::AccessLogger;
 use crate::config::{Limits, Redirect, WebConfig};
 use crate::handler::{self, BodyCheck, Connection, HeadCapture, Site};
-use crate::proxy::{self, Route, UpstreamClient};
+use crate::proxy::Route;
 use crate::sendfile::{self, MappedFile};
 use crate::static_files::FileCache;
+use crate::upstream::Connector;
 use std::os::fd::AsRawFd;
 
 /// What every connection and request of one server shares.
@@ -38,7 +39,7 @@ pub(crate) struct Shared {
     pub(crate) redirects: Vec<Redirect>,
     pub(crate) vhosts: Vec<(Vec<String>, Site)>,
     pub(crate) default_site: Site,
-    pub(crate) client: UpstreamClient,
+    pub(crate) connector: Connector,
     /// Time zero of the passive-health clocks.
     pub(crate) epoch: Instant,
     /// The `Strict-Transport-Security` value sent on HTTPS responses.
@@ -112,7 +113,7 @@ impl Shared {
             redirects: config.redirects.clone(),
             vhosts,
             default_site,
-            client: proxy::client(&config.limits, config.upstream_bind),
+            connector: Connector::new(&config.limits, config.upstream_bind),
             epoch: Instant::now(),
             hsts,
             https_redirect: config.https_redirect,
@@ -268,29 +269,40 @@ async fn serve_connection(
     stream: TcpStream,
     client: SocketAddr,
     shared: Arc<Shared>,
+    ends: Ends,
+    open: OpenGuard,
+) {
+    if shared.tls.is_none() {
+        return serve_http1(Io::Plain(stream), client, shared, ends, open).await;
+    }
+    // The TLS session and HTTP/2's connection state take kilobytes: boxed, so that the future of
+    // every plain connection, which tokio moves several times as it spawns and ends it, stays
+    // small.
+    Box::pin(serve_tls(stream, client, shared, ends, open)).await;
+}
+
+async fn serve_tls(
+    stream: TcpStream,
+    client: SocketAddr,
+    shared: Arc<Shared>,
     mut ends: Ends,
     open: OpenGuard,
 ) {
-    let stream = match &shared.tls {
-        None => Io::Plain(stream),
-        Some(acceptor) => {
-            // The handshake has the head's time: a client that stalls in it is dropped (the
-            // slowloris guard of TLS), as is one whose handshake fails (rustls sent the alert).
-            let accepted = tokio::select! {
-                accepted = tokio::time::timeout(
-                    shared.limits.header_timeout,
-                    acceptor.accept(stream),
-                ) => accepted,
-                _ = stopped(&mut ends.stop) => return,
-            };
-            let Ok(Ok(tls)) = accepted else { return };
-            if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
-                return serve_h2(tls, client, shared, ends, open).await;
-            }
-            Io::Tls(Box::new(tls))
-        }
+    let Some(acceptor) = &shared.tls else { return };
+    // The handshake has the head's time: a client that stalls in it is dropped (the
+    // slowloris guard of TLS), as is one whose handshake fails (rustls sent the alert).
+    let accepted = tokio::select! {
+        accepted = tokio::time::timeout(
+            shared.limits.header_timeout,
+            acceptor.accept(stream),
+        ) => accepted,
+        _ = stopped(&mut ends.stop) => return,
     };
-    serve_http1(stream, client, shared, ends, open).await;
+    let Ok(Ok(tls)) = accepted else { return };
+    if tls.get_ref().1.alpn_protocol() == Some(b"h2") {
+        return serve_h2(tls, client, shared, ends, open).await;
+    }
+    serve_http1(Io::Tls(Box::new(tls)), client, shared, ends, open).await;
 }
 
 /// One HTTP/2 connection (over TLS, ALPN `h2`): hyper's h2 runs the streams, each request
@@ -607,5 +619,37 @@ impl AsyncWrite for Watched {
             Io::Plain(_) => Poll::Ready(Ok(())),
             tls => Pin::new(tls).poll_shutdown(cx),
         }
+    }
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// tokio copies a spawned future several times (into its task cell, and each change of the
+    /// task's stage): TLS and HTTP/2 state inside it made every plain connection pay ~7 KiB per
+    /// copy.
+    #[test]
+    fn a_plain_connection_future_stays_small() {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async {
+            let config = WebConfig::new(std::env::temp_dir());
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let _client = TcpStream::connect(addr).await.unwrap();
+            let (stream, client) = listener.accept().await.unwrap();
+            let shared = Arc::new(Shared::build(&config, Arc::new(journey::Silent), addr).unwrap());
+            let (_stop, stopped) = watch::channel(false);
+            let open = Arc::new(OpenConnections::default());
+            let ends = Ends {
+                stop: stopped.clone(),
+                force: stopped,
+            };
+            let future = serve_connection(stream, client, shared, ends, open.enter());
+            let size = std::mem::size_of_val(&future);
+            assert!(size < 4096, "{size} bytes");
+        });
     }
 }

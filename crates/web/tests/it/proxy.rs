@@ -244,3 +244,41 @@ fn a_slow_upstream_body_streams_through() {
     assert_eq!(response.status, 200);
     assert!(response.text().contains("GET /anything/at/all"));
 }
+
+#[test]
+fn an_upstream_that_closed_an_idle_connection_gets_the_next_request_on_a_new_one() {
+    use std::io::{Read, Write};
+    let block = LoopbackBlock::claim();
+    let listener = std::net::TcpListener::bind(block.addr(81, 0)).unwrap();
+    let upstream = listener.local_addr().unwrap();
+    // An upstream that answers one request per connection with keep-alive framing, then closes
+    // the connection a moment later, as one whose keep-alive timeout is short would.
+    let server = std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().take(2).enumerate() {
+            let mut stream = stream.unwrap();
+            let mut head = Vec::new();
+            let mut byte = [0u8; 1];
+            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
+                head.push(byte[0]);
+            }
+            let body = format!("answer {n}\n");
+            let response = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            stream.write_all(response.as_bytes()).unwrap();
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    });
+    let web = TestWeb::start_in(block, |config, _| {
+        config.proxies.push(route("/api", &[upstream]));
+    });
+    let first = get(web.addr, "/api", &[]).unwrap();
+    assert_eq!(first.status, 200, "{}", first.head);
+    assert_eq!(first.text(), "answer 0\n");
+    std::thread::sleep(Duration::from_millis(300));
+    let second = get(web.addr, "/api", &[]).unwrap();
+    assert_eq!(second.status, 200, "{}", second.head);
+    assert_eq!(second.text(), "answer 1\n");
+    server.join().unwrap();
+}

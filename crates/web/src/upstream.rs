@@ -1,0 +1,210 @@
+//! The proxy's upstream connections: HTTP/1.1 keep-alive connections (hyper's client
+//! `conn::http1`) driven by the task of the request that uses them, and a free list of idle
+//! connections per upstream.
+//!
+//! hyper-util's pooled client ran every upstream connection in a task of its own, so each
+//! proxied request paid for a pool lock with a hash of the pool key, a channel to that task, a
+//! wake-up of it, and the way back. Here the downstream connection's task polls hyper's client
+//! `Connection` itself, first while it waits for the response head ([`UpstreamConn::send`]),
+//! then from the response body as hyper's server asks for it ([`Lease::drive`]): the upstream
+//! socket wakes the task that needs the bytes, and nothing else runs in between. A connection
+//! whose response was read whole goes back to its upstream's [`IdleList`] when the response body
+//! is dropped; one abandoned mid-body is closed.
+
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::pin;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{Request, Response};
+use http_body_util::Full;
+use hyper::body::Incoming;
+use hyper::client::conn::{TrySendError, http1};
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpSocket, TcpStream};
+
+use crate::config::Limits;
+
+pub(crate) type RequestBody = Full<Bytes>;
+type ClientConnection = http1::Connection<TokioIo<TcpStream>, RequestBody>;
+
+/// An idle connection older than this is closed instead of reused (the upstream has likely
+/// timed it out already: nginx's `keepalive_timeout` is 75 s).
+const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
+/// At most this many idle connections are kept per upstream.
+const MAX_IDLE: usize = 256;
+
+/// How upstream connections are opened.
+pub(crate) struct Connector {
+    bind: Option<IpAddr>,
+    connect_timeout: Duration,
+    http: http1::Builder,
+}
+
+impl Connector {
+    pub(crate) fn new(limits: &Limits, bind: Option<IpAddr>) -> Self {
+        Connector {
+            bind,
+            connect_timeout: limits.upstream_connect_timeout,
+            http: http1::Builder::new(),
+        }
+    }
+
+    /// A new connection to `addr`; an error means nothing was sent (the upstream refused the
+    /// connection, or did not accept it within the connect timeout).
+    pub(crate) async fn connect(&self, addr: SocketAddr) -> std::io::Result<Box<UpstreamConn>> {
+        let socket = match addr {
+            SocketAddr::V4(_) => TcpSocket::new_v4()?,
+            SocketAddr::V6(_) => TcpSocket::new_v6()?,
+        };
+        if let Some(ip) = self.bind.filter(|ip| ip.is_ipv4() == addr.is_ipv4()) {
+            socket.bind(SocketAddr::new(ip, 0))?;
+        }
+        socket.set_nodelay(true)?;
+        keepalive(&socket);
+        let stream = tokio::time::timeout(self.connect_timeout, socket.connect(addr))
+            .await
+            .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
+        let (sender, connection) = self
+            .http
+            .handshake(TokioIo::new(stream))
+            .await
+            .map_err(std::io::Error::other)?;
+        Ok(Box::new(UpstreamConn { sender, connection }))
+    }
+}
+
+/// TCP keep-alive probes after a minute of silence, so a connection to an upstream that went
+/// away without a FIN does not sit in the free list for the kernel's default two hours.
+fn keepalive(socket: &TcpSocket) {
+    let _ = socket.set_keepalive(true);
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::fd::AsRawFd;
+        let idle: libc::c_int = 60;
+        // SAFETY: setsockopt on an open socket with a c_int option value of the right size.
+        unsafe {
+            libc::setsockopt(
+                socket.as_raw_fd(),
+                libc::IPPROTO_TCP,
+                libc::TCP_KEEPIDLE,
+                (&idle as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    }
+}
+
+/// One upstream connection: hyper's request side and its connection state machine, which
+/// whoever holds it must poll. Boxed wherever it goes: hyper's state is most of a kilobyte,
+/// and it moves into the free list and out of it with every request.
+pub(crate) struct UpstreamConn {
+    sender: http1::SendRequest<RequestBody>,
+    connection: ClientConnection,
+}
+
+impl UpstreamConn {
+    /// Sends `request` and drives the connection until the response head has arrived. An error
+    /// that gives the request back means none of it was sent (the connection had closed).
+    pub(crate) async fn send(
+        &mut self,
+        request: Request<RequestBody>,
+    ) -> Result<Response<Incoming>, TrySendError<Request<RequestBody>>> {
+        let mut response = pin!(self.sender.try_send_request(request));
+        let connection = &mut self.connection;
+        std::future::poll_fn(|cx| {
+            if let Poll::Ready(done) = response.as_mut().poll(cx) {
+                return Poll::Ready(done);
+            }
+            // The connection writes the request, reads the head and hands it to `response`;
+            // when it ends (closed, or failed) `response` resolves with the error.
+            let _ = connection.poll_without_shutdown(cx);
+            response.as_mut().poll(cx)
+        })
+        .await
+    }
+}
+
+/// The idle connections to one upstream, most recently used last.
+#[derive(Default)]
+pub(crate) struct IdleList {
+    idle: Mutex<Vec<(Box<UpstreamConn>, Instant)>>,
+}
+
+impl IdleList {
+    /// An idle connection that is still open, if there is one.
+    pub(crate) async fn checkout(&self) -> Option<Box<UpstreamConn>> {
+        std::future::poll_fn(|cx| Poll::Ready(self.take_open(cx))).await
+    }
+
+    fn take_open(&self, cx: &mut Context<'_>) -> Option<Box<UpstreamConn>> {
+        loop {
+            let (mut conn, since) = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop()?;
+            if since.elapsed() > IDLE_TIMEOUT {
+                continue; // dropped: closed
+            }
+            // One poll lets the connection finish its last exchange, or read the FIN of an
+            // upstream that closed it while it was idle (then it ends: not reused).
+            if conn.connection.poll_without_shutdown(cx).is_ready() || !conn.sender.is_ready() {
+                continue;
+            }
+            return Some(conn);
+        }
+    }
+
+    fn checkin(&self, conn: Box<UpstreamConn>) {
+        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+        // The oldest are first: drop those that timed out while the newer ones were used.
+        if idle
+            .first()
+            .is_some_and(|(_, since)| since.elapsed() > IDLE_TIMEOUT)
+        {
+            idle.retain(|(_, since)| since.elapsed() <= IDLE_TIMEOUT);
+        }
+        if idle.len() < MAX_IDLE {
+            idle.push((conn, Instant::now()));
+        }
+    }
+}
+
+/// A connection lent to one response: it goes back to its list when the response has been read
+/// whole, and is closed otherwise.
+pub(crate) struct Lease {
+    conn: Option<Box<UpstreamConn>>,
+    home: Arc<IdleList>,
+    /// The response body has been read to its end.
+    pub(crate) finished: bool,
+}
+
+impl Lease {
+    pub(crate) fn new(conn: Box<UpstreamConn>, home: Arc<IdleList>) -> Self {
+        Lease {
+            conn: Some(conn),
+            home,
+            finished: false,
+        }
+    }
+
+    /// Lets the connection read more of the response body into hyper's body channel.
+    pub(crate) fn drive(&mut self, cx: &mut Context<'_>) {
+        if let Some(conn) = &mut self.conn
+            && conn.connection.poll_without_shutdown(cx).is_ready()
+        {
+            // Closed or failed: the body channel reports how, and the connection is done.
+            self.conn = None;
+        }
+    }
+}
+
+impl Drop for Lease {
+    fn drop(&mut self) {
+        if self.finished
+            && let Some(conn) = self.conn.take()
+        {
+            self.home.checkin(conn);
+        }
+    }
+}
