@@ -150,16 +150,30 @@ fn a_refused_certificate(fault: &str, why: &str, wrong: &str, alert: &str) {
     let tour: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(tour["fault"], fault);
     let visits = tour["visits"].as_array().unwrap();
-    assert_eq!(visits.len(), 1, "no search after a refused page: {visits:?}");
+    assert_eq!(
+        visits.len(),
+        1,
+        "no search after a refused page: {visits:?}"
+    );
     assert!(visits[0]["visit"].is_null(), "{visits:?}");
     let error = visits[0]["error"].as_str().unwrap();
     assert!(error.contains("TLS handshake failed"), "{error}");
     assert!(error.contains(why), "{error}");
     let text = story_text(&tour);
-    assert!(text.contains(why), "the browser's reason in the story:\n{text}");
-    assert!(!text.contains("HTTP/2 HEADERS browser ->"), "no request:\n{text}");
+    assert!(
+        text.contains(why),
+        "the browser's reason in the story:\n{text}"
+    );
+    assert!(
+        !text.contains("HTTP/2 HEADERS browser ->"),
+        "no request:\n{text}"
+    );
     assert!(!text.contains("GET / HTTP/1.1"), "no request:\n{text}");
-    assert!(tour["story"]["status"].is_null(), "{}", tour["story"]["status"]);
+    assert!(
+        tour["story"]["status"].is_null(),
+        "{}",
+        tour["story"]["status"]
+    );
     if super::tour::captured(&tour) {
         for said in [
             "ClientHello  browser -> www.google.com, in the clear",
