@@ -21,6 +21,7 @@ pub const PROTOCOL_WORDS: &[&str] = &[
     "Timeout", "Service", "Unavailable", "Internal", "Server", "Error", "Host", "URL", "WAS",
     "web", "application", "server", "search", "sqlite", "postgres", "HIT", "MISS", "ms", "www",
     "xx", "en", "ko", "ISP", "TLS", "ALPN", "Location", "CA", "rustls",
+    "notBefore", "notAfter", "subjectAltName",
     // TLS and HTTP/2, and HSTS with its header's directives
     "HTTPS", "https", "HSTS", "Strict-Transport-Security", "includeSubDomains", "preload",
     "Strict", "Transport", "Security", "max-age",

@@ -38,8 +38,8 @@ fault-nxdomain = 존재하지 않는 이름입니다. 부정 응답이 돌아오
 fault-was-down = WAS가 실행되고 있지 않아서 웹 서버가 WAS에 닿지 못합니다
 fault-was-slow = WAS가 연결은 받지만 끝내 응답하지 않습니다
 fault-db-down = WAS가 데이터베이스를 열 수 없습니다
-fault-cert-expired = 웹 서버가 어제 만료된 인증서를 내놓습니다(이번 투어에서만 쓰도록 실습 환경의 인증 기관(CA)이 발급한 것). 브라우저는 이 인증서를 거부해야 합니다
-fault-cert-wrong-name = 웹 서버가 유효하지만 다른 이름({ $other })용인 인증서를 내놓습니다. 브라우저는 이 인증서를 거부해야 합니다
+fault-cert-expired = 웹 서버가 어제 만료된 인증서를 제시합니다(랩의 자체 인증 기관(CA)이 이번 투어에서만 쓰도록 발급한 것). 브라우저는 이 인증서를 거부해야 합니다
+fault-cert-wrong-name = 웹 서버가 유효하긴 하지만 다른 이름({ $other })으로 발급된 인증서를 제시합니다. 브라우저는 이 인증서를 거부해야 합니다
 fault-loss = 라우터 하나가 브라우저의 첫 요청 세그먼트를, 다른 라우터가 리졸버의 첫 질의를 잃어버립니다. TCP는 재전송해야 하고, 리졸버는 다시 물어야 합니다
 dns-query-lost = 유실: 응답이 끝내 오지 않았습니다. 이 질의는 { $from }에서 나가는 모습까지만 보였고 { $router }에서 나가는 모습은 없습니다. 거기서 사라진 것입니다. UDP에는 확인 응답도 재전송도 없어서 보낸 쪽은 이 사실을 모릅니다.
 dns-query-retry = 리졸버의 재시도: 유실된 질의 뒤 { $ms } ms 동안 응답이 없자(리졸버의 타임아웃) 리졸버가 스스로 다시 묻습니다.
@@ -63,7 +63,7 @@ tls-alert-handshake-keys = 보낸 쪽의 핸드셰이크 트래픽 시크릿으�
 tls-alert-decrypted = 복호화함
 tls-alert-close-notify = "TLS로는 더 보낼 것이 없다"는 뜻으로, TCP FIN보다 먼저 보냅니다
 tls-alert-certificate-expired = 인증서의 유효 기간이 끝났다는 뜻입니다. 보낸 쪽({ $from })은 인증서를 거부하고 핸드셰이크를 그만둡니다(치명적 경고)
-tls-alert-bad-certificate = 인증서를 받아들일 수 없다는 뜻입니다(rustls는 인증서가 요청한 이름용이 아닐 때 이 경고를 보냅니다). 보낸 쪽({ $from })은 핸드셰이크를 그만둡니다(치명적 경고)
+tls-alert-bad-certificate = 인증서를 받아들일 수 없다는 뜻입니다(rustls는 인증서가 요청한 이름과 맞지 않을 때 이 경고를 보냅니다). 보낸 쪽({ $from })은 핸드셰이크를 그만둡니다(치명적 경고)
 tls-alert-unknown-ca = 보낸 쪽({ $from })이 신뢰하지 않는 기관이 인증서를 발급했다는 뜻입니다. 핸드셰이크를 그만둡니다(치명적 경고)
 tls-alert-certificate-unknown = 다른 이유로 인증서를 거부한다는 뜻입니다. 보낸 쪽({ $from })은 핸드셰이크를 그만둡니다(치명적 경고)
 tls-alert-certificate-revoked = 발급 기관이 인증서를 폐기했다는 뜻입니다. 보낸 쪽({ $from })은 핸드셰이크를 그만둡니다(치명적 경고)
@@ -243,6 +243,7 @@ glossary-hsts = HSTS(HTTP Strict Transport Security, RFC 6797): 사이트가 htt
 glossary-tls = TLS 핸드셰이크: HTTP 바이트가 하나라도 오가기 전에 브라우저와 서버가 버전, 암호 스위트, 공유 키를 정합니다(ClientHello와 ServerHello는 암호화 전의 평문이고, TLS 1.3에서는 왕복 한 번이면 됩니다). 서버는 인증서 체인으로 요청받은 이름의 주인임을 증명하고, 양쪽은 핸드셰이크 전체에 대한 MAC(Finished)을 서로 확인합니다. 그 뒤로는 모두 암호화되며, 투어는 자기 브라우저가 남긴 비밀 값으로 그것을 읽습니다
 glossary-sni-alpn = SNI와 ALPN: ClientHello에 들어 있는 두 필드입니다. SNI는 원하는 사이트의 이름을 알려 주어, 주소 하나로 여러 이름을 저마다 알맞은 인증서로 서비스할 수 있게 합니다. ALPN은 브라우저가 TLS 위에서 쓸 수 있는 프로토콜(h2, http/1.1)을 제안하고, 서버가 그중 하나를 고릅니다
 glossary-http2 = HTTP/2: HTTP/1.1과 같은 요청과 응답을 이진 프레임(HEADERS, DATA, SETTINGS, WINDOW_UPDATE, GOAWAY)으로 나누어 번호가 붙은 스트림에 싣고, 연결 하나로 여러 스트림을 동시에 주고받습니다. 헤더 목록은 HPACK으로 압축하므로, 한 번 보낸 헤더를 다시 보낼 때는 한두 바이트면 됩니다
+glossary-certificate-check = 인증서 검증: 브라우저는 서버를 믿기 전에 인증서 체인을 확인합니다. 각 인증서가 그다음 인증서로 서명되어 브라우저가 신뢰하는 루트까지 이어지는지, 각 인증서가 유효 기간(notBefore부터 notAfter까지) 안에 있는지, 서버 자신의 인증서가 요청한 호스트 이름을 자기 이름 목록(subjectAltName)에 담고 있는지 봅니다. 하나라도 어긋나면 치명적 경고(certificate_expired, bad_certificate, unknown_ca)를 보내고, HTTP 바이트는 하나도 보내지 않은 채 연결을 닫습니다. 그래도 그냥 진행하는 것이야말로 중간에 끼어든 공격자가 바라는 일입니다
 glossary-close-notify = close_notify: "더 보낼 것이 없다"는 TLS 경고(alert)로, TCP FIN보다 먼저 보냅니다. 도중에 끊긴 연결이 완전한 응답처럼 보이지 않게 하기 위해서입니다
 
 ## HTML 페이지

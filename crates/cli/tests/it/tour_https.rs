@@ -200,6 +200,17 @@ fn a_refused_certificate(fault: &str, why: &str, wrong: &str, alert: &str) {
         .unwrap_or_else(|| panic!("no step 2:\n{out}"));
     assert!(named < first_step, "{out}");
     assert!(out.contains(why), "{out}");
+    if !out.contains("no packets were captured") {
+        // The alert is on the wire, and the glossary says what the browser checked.
+        assert!(out.contains(alert), "{out}");
+        assert!(
+            out.contains("certificate check: before it trusts the server"),
+            "{out}"
+        );
+        // The browser's refusal is told in step 5, after the handshake it ended (step 3).
+        let refusal = out.find("no response for").unwrap();
+        assert!(out.find("Certificate from").unwrap() < refusal, "{out}");
+    }
 }
 
 #[test]

@@ -1701,16 +1701,39 @@ fn tell_server_side(story: &mut Story, facts: &Facts, hosts: &Hosts) {
 fn tell_response_and_close(story: &mut Story, facts: &Facts, hosts: &Hosts) {
     let lang = facts.lang;
     let (number, title) = STEP_RESPONSE;
+    // The browser's refusals of a certificate, as the wire shows them (its fatal alerts in a
+    // handshake, in time order): a failed visit of a certificate fault is told at its own.
+    let mut refusals = facts
+        .tls
+        .iter()
+        .filter(|s| hosts.browser.contains(&s.client.ip()) && hosts.web.contains(&s.server.ip()))
+        .flat_map(|s| {
+            s.records.iter().filter(|r| {
+                r.from == wire::tls::Side::Client
+                    && matches!(&r.content, wire::tls::RecordContent::Alert(a) if a.description != 0)
+            })
+        })
+        .map(|r| r.at)
+        .collect::<Vec<_>>();
+    refusals.sort();
+    let mut refusals = refusals.into_iter();
+    let certificate_fault = matches!(facts.fault, Some(Fault::CertExpired | Fault::CertWrongName));
     for record in facts.visits {
         let prefix = visit_prefix(facts, record);
         let Some(visit) = &record.visit else {
+            let refused_at = certificate_fault.then(|| refusals.next()).flatten();
             story.line(
                 number,
                 title,
-                facts
-                    .events
-                    .last()
-                    .map_or(0.0, |e| ms_between(facts.t0, e.at)),
+                refused_at.map_or_else(
+                    || {
+                        facts
+                            .events
+                            .last()
+                            .map_or(0.0, |e| ms_between(facts.t0, e.at))
+                    },
+                    |at| ms_between(facts.t0, at),
+                ),
                 Source::Reported,
                 t!(
                     lang,
