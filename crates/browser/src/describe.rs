@@ -26,7 +26,14 @@ impl FetchError {
                 host = host,
                 attempts = describe_attempts(lang, attempts, *timed_out)
             ),
-            FetchError::Tls { host, why } => t!(lang, "fetch-tls", host = host, why = why),
+            FetchError::Tls { host, why, refusal } => t!(
+                lang,
+                "fetch-tls",
+                host = host,
+                why = refusal
+                    .as_ref()
+                    .map_or_else(|| why.clone(), |r| r.describe(lang))
+            ),
             FetchError::Http { url, why } => t!(lang, "fetch-http", url = url, why = why),
             FetchError::Timeout { url, timeout } => t!(
                 lang,

@@ -219,7 +219,12 @@ pub enum FetchError {
     },
     /// The TLS handshake failed (an untrusted certificate, a name mismatch, ...).
     #[error("{host}: TLS handshake failed: {why}")]
-    Tls { host: String, why: String },
+    Tls {
+        host: String,
+        why: String,
+        /// The certificate's refusal, when that is why (told in the reader's language).
+        refusal: Option<tls::CertRefusal>,
+    },
     /// The exchange failed after connecting.
     #[error("{url}: {why}")]
     Http { url: String, why: String },
@@ -669,8 +674,13 @@ impl Browser {
                         "no handshake within {} s",
                         self.config.connect_timeout.as_secs_f64()
                     ),
+                    refusal: None,
                 })?
-                .map_err(|why| FetchError::Tls { host, why })?;
+                .map_err(|err| FetchError::Tls {
+                    host,
+                    why: err.why,
+                    refusal: err.refusal,
+                })?;
             marks.secure = Some((marks.connect_end, Instant::now()));
             (Stream::Tls(Box::new(stream)), Some(info))
         } else {
@@ -704,6 +714,7 @@ impl Browser {
         .map_err(|err| FetchError::Tls {
             host: format!("{}:{}", origin.host, origin.port),
             why: format!("cannot set up TLS: {err}"),
+            refusal: None,
         })?;
         self.tls = Some(config.clone());
         Ok(config)

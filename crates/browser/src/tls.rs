@@ -109,6 +109,83 @@ fn rfc3339(t: x509_parser::time::ASN1Time) -> String {
     )
 }
 
+/// A certificate the client refused, by kind: what a person is told (in their language,
+/// [`CertRefusal::describe`]) and a program can match.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum CertRefusal {
+    /// Past its notAfter (RFC 3339 times, when rustls said them).
+    Expired {
+        not_after: Option<String>,
+        now: Option<String>,
+    },
+    /// Before its notBefore.
+    NotValidYet,
+    /// Not valid for the name asked for.
+    WrongName { name: String },
+    /// Issued by an authority this client does not trust.
+    UnknownIssuer,
+    /// Revoked.
+    Revoked,
+}
+
+impl CertRefusal {
+    /// The refusal in `lang`, one clause (after "TLS handshake failed: ").
+    pub fn describe(&self, lang: text::Lang) -> String {
+        use text::t;
+        match self {
+            CertRefusal::Expired {
+                not_after: Some(until),
+                now: Some(now),
+            } => t!(lang, "cert-expired-at", until = until, now = now),
+            CertRefusal::Expired { .. } => t!(lang, "cert-expired"),
+            CertRefusal::NotValidYet => t!(lang, "cert-not-yet-valid"),
+            CertRefusal::WrongName { name } => t!(lang, "cert-wrong-name", name = name),
+            CertRefusal::UnknownIssuer => t!(lang, "cert-unknown-issuer"),
+            CertRefusal::Revoked => t!(lang, "cert-revoked"),
+        }
+    }
+
+    /// Which refusal a failed handshake was, if it was a certificate's.
+    pub fn of(err: &io::Error, host: &str) -> Option<CertRefusal> {
+        use rustls::{CertificateError, Error};
+        let tls = err.get_ref()?.downcast_ref::<Error>()?;
+        let Error::InvalidCertificate(cert) = tls else {
+            return None;
+        };
+        Some(match cert {
+            CertificateError::Expired => CertRefusal::Expired {
+                not_after: None,
+                now: None,
+            },
+            CertificateError::ExpiredContext { time, not_after } => CertRefusal::Expired {
+                not_after: Some(unix_text(not_after.as_secs())),
+                now: Some(unix_text(time.as_secs())),
+            },
+            CertificateError::NotValidYet | CertificateError::NotValidYetContext { .. } => {
+                CertRefusal::NotValidYet
+            }
+            CertificateError::NotValidForName | CertificateError::NotValidForNameContext { .. } => {
+                CertRefusal::WrongName {
+                    name: host.to_owned(),
+                }
+            }
+            CertificateError::UnknownIssuer => CertRefusal::UnknownIssuer,
+            CertificateError::Revoked => CertRefusal::Revoked,
+            _ => return None,
+        })
+    }
+}
+
+/// Why a handshake failed: one English line, and the certificate refusal when it was one.
+#[derive(Debug, Clone)]
+pub struct HandshakeError {
+    /// [`explain_failure`]'s line.
+    pub why: String,
+    /// The certificate's refusal, when that is why.
+    pub refusal: Option<CertRefusal>,
+}
+
 /// Why a handshake failed, in one line a person can act on (curl's and browsers' wording).
 pub fn explain_failure(err: &io::Error, host: &str) -> String {
     use rustls::{CertificateError, Error};
@@ -205,14 +282,19 @@ pub async fn handshake(
     config: Arc<rustls::ClientConfig>,
     host: &str,
     tcp: TcpStream,
-) -> Result<(TlsStream<TcpStream>, TlsInfo), String> {
-    let server_name = ServerName::try_from(host.to_owned())
-        .map_err(|_| format!("{host} is not a name TLS can check"))?;
+) -> Result<(TlsStream<TcpStream>, TlsInfo), HandshakeError> {
+    let server_name = ServerName::try_from(host.to_owned()).map_err(|_| HandshakeError {
+        why: format!("{host} is not a name TLS can check"),
+        refusal: None,
+    })?;
     let connector = tokio_rustls::TlsConnector::from(config);
     let stream = connector
         .connect(server_name, tcp)
         .await
-        .map_err(|err| explain_failure(&err, host))?;
+        .map_err(|err| HandshakeError {
+            why: explain_failure(&err, host),
+            refusal: CertRefusal::of(&err, host),
+        })?;
     let (_, session) = stream.get_ref();
     let info = TlsInfo {
         server_name: host.to_owned(),

@@ -31,7 +31,8 @@ pub struct TourArgs {
     #[arg(long, default_value_t = 1)]
     pub visits: usize,
     /// Break one part of the lab: root-down, nxdomain, was-down, was-slow, db-down, loss (a
-    /// router loses a request segment and a resolver query; needs the lab's own network).
+    /// router loses a request segment and a resolver query; needs the lab's own network),
+    /// cert-expired, cert-wrong-name (the web server's certificate; the browser refuses it).
     #[arg(long)]
     pub fault: Option<lab::tour::Fault>,
     /// The lab's config (default: `roundtrip lab config`).

@@ -235,7 +235,7 @@ pub fn glossary(story: &Story) -> Vec<String> {
         }
     }
     let has = |token: &str| all.contains(token);
-    let entries: [(bool, String); 22] = [
+    let entries: [(bool, String); 23] = [
         (has("HSTS"), t!(lang, "glossary-hsts")),
         (has("RD=1") || has("RD=0"), t!(lang, "glossary-recursive")),
         (
@@ -262,6 +262,10 @@ pub fn glossary(story: &Story) -> Vec<String> {
         (has("ClientHello"), t!(lang, "glossary-tls")),
         (has("ALPN"), t!(lang, "glossary-sni-alpn")),
         (has("HTTP/2 "), t!(lang, "glossary-http2")),
+        (
+            has("certificate_expired") || has("bad_certificate") || has("unknown_ca"),
+            t!(lang, "glossary-certificate-check"),
+        ),
         (has("close_notify"), t!(lang, "glossary-close-notify")),
         (has("FIN"), t!(lang, "glossary-close")),
         (has("TIME_WAIT"), t!(lang, "glossary-time-wait")),

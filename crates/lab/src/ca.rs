@@ -295,6 +295,74 @@ impl LabCa {
     pub fn web_identity(&self) -> Result<web::TlsIdentity, web::IdentityError> {
         web::TlsIdentity::from_der(self.chain.clone(), self.leaf_key())
     }
+
+    /// A leaf that a browser must refuse, signed by the same intermediate, for one tour's
+    /// fault: made in memory only (the CA's directory is read, never written) and never in
+    /// place of the real leaf. Its chain (leaf, then intermediate) and key.
+    pub fn faulty_leaf(
+        &self,
+        fault: FaultyLeaf,
+    ) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), CaError> {
+        self.faulty_leaf_at(fault, SystemTime::now())
+    }
+
+    /// As [`LabCa::faulty_leaf`], at the time `now`.
+    pub fn faulty_leaf_at(
+        &self,
+        fault: FaultyLeaf,
+        now: SystemTime,
+    ) -> Result<(Vec<CertificateDer<'static>>, PrivateKeyDer<'static>), CaError> {
+        let key_path = self.dir.join("intermediate.key");
+        let key_pem = std::fs::read_to_string(&key_path).map_err(|e| CaError::File {
+            path: key_path.clone(),
+            reason: e.to_string(),
+        })?;
+        let inter_key = KeyPair::from_pem(&key_pem)?;
+        // The intermediate's name and key are what a leaf's issuer and authority key
+        // identifier come from: the same as when the real leaf was signed.
+        let inter_issuer = Issuer::new(intermediate_params(now, &self.names), &inter_key);
+        let intermediate = self.chain.get(1).cloned().ok_or_else(|| CaError::File {
+            path: self.leaf_chain_path(),
+            reason: "no intermediate in the chain".into(),
+        })?;
+        let params = match fault {
+            FaultyLeaf::Expired => {
+                // Valid for 29 days, until yesterday.
+                let mut params = leaf_params(now, &self.names)?;
+                params.not_before = date(now - Duration::from_secs(30 * 86_400));
+                params.not_after = date(now - Duration::from_secs(86_400));
+                params
+            }
+            FaultyLeaf::WrongName => leaf_params(now, &[self.other_name()])?,
+        };
+        let leaf_key = KeyPair::generate()?;
+        let leaf = params.signed_by(&leaf_key, &inter_issuer)?;
+        let key = PrivateKeyDer::Pkcs8(leaf_key.serialize_der().into());
+        Ok((vec![leaf.der().clone(), intermediate], key))
+    }
+
+    /// The name the wrong-name leaf is for: another host of the lab's own domain
+    /// (`mail.google.com`), which the intermediate may vouch for (its name constraints allow
+    /// the lab's names and their subdomains), but not the name the browser asks for. A name
+    /// outside the lab's domain would be refused for the constraint, not for the name.
+    pub fn other_name(&self) -> String {
+        other_name(&self.names)
+    }
+
+    /// The web server's identity for a fault: a [`LabCa::faulty_leaf`].
+    pub fn faulty_identity(&self, fault: FaultyLeaf) -> Result<web::TlsIdentity, String> {
+        let (chain, key) = self.faulty_leaf(fault).map_err(|e| e.to_string())?;
+        web::TlsIdentity::from_der(chain, key).map_err(|e| e.to_string())
+    }
+}
+
+/// Which certificate a browser must refuse ([`LabCa::faulty_leaf`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FaultyLeaf {
+    /// The lab's names, but valid from 30 days ago until yesterday.
+    Expired,
+    /// Valid now, but for another name only ([`LabCa::other_name`]).
+    WrongName,
 }
 
 /// Checks `chain` (leaf first) against `root` for every name at time `at`, as a browser would.
@@ -322,6 +390,20 @@ pub fn verify(
             .map_err(|e| format!("{name}: {e}"))?;
     }
     Ok(())
+}
+
+/// The name of [`LabCa::other_name`] for a lab whose web names are `names`: `mail.` and the
+/// shortest of them (the apex), made longer while it is one of them.
+pub fn other_name(names: &[String]) -> String {
+    let apex = names
+        .iter()
+        .min_by_key(|n| n.len())
+        .map_or("lab", String::as_str);
+    let mut other = format!("mail.{apex}");
+    while names.contains(&other) {
+        other = format!("other.{other}");
+    }
+    other
 }
 
 fn unix(at: SystemTime) -> u64 {

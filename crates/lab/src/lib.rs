@@ -72,6 +72,9 @@ pub struct Faults {
     /// towards the web server's port, the resolver's gateway the resolver's first upstream
     /// query. Needs the lab's own network.
     pub loss: bool,
+    /// The web server serves a certificate the browser must refuse (expired, or for another
+    /// name), issued for this lab's run only by the lab's CA ([`ca::LabCa::faulty_leaf`]).
+    pub certificate: Option<ca::FaultyLeaf>,
 }
 
 /// One row of the lab's address table.
@@ -580,12 +583,16 @@ pub fn start(
             reason: err.to_string(),
         }
     })?;
-    let identity = ca.web_identity().map_err(|err| LabError::Start {
+    let identity = match faults.certificate {
+        None => ca.web_identity().map_err(|err| err.to_string()),
+        Some(faulty) => ca.faulty_identity(faulty),
+    }
+    .map_err(|reason| LabError::Start {
         what: format!(
             "the web server's certificate in {}",
             ca.leaf_chain_path().display()
         ),
-        reason: err.to_string(),
+        reason,
     })?;
     let web_host = on_host(&config.web.name);
     let web_runtime = runtime_in(&web_host, "lab-web")?;

@@ -21,7 +21,7 @@
 //! {
 //!   "url":        the URL browsed,
 //!   "fault":      null or "root-down" | "nxdomain" | "was-down" | "was-slow" | "db-down" |
-//!                 "loss",
+//!                 "loss" | "cert-expired" | "cert-wrong-name",
 //!   "lab":        [{ "name", "role", "addr", "detail" }...]   the address table (its
 //!                 "detail" in the tour's language),
 //!   "visits":     [{ "number", "url", "visit": null or { "legs": [browser::Leg...] }, "error" }...]
@@ -82,17 +82,23 @@ pub enum Fault {
     /// Routers lose the browser's first request segment and the resolver's first query: TCP
     /// retransmits by itself, the resolver retries by itself.
     Loss,
+    /// The web server's certificate expired yesterday: the browser refuses it, with an alert.
+    CertExpired,
+    /// The web server's certificate is valid, but for another name: the browser refuses it.
+    CertWrongName,
 }
 
 impl Fault {
     /// Every fault, by its `--fault` name.
-    pub const ALL: [(&'static str, Fault); 6] = [
+    pub const ALL: [(&'static str, Fault); 8] = [
         ("root-down", Fault::RootDown),
         ("nxdomain", Fault::Nxdomain),
         ("was-down", Fault::WasDown),
         ("was-slow", Fault::WasSlow),
         ("db-down", Fault::DbDown),
         ("loss", Fault::Loss),
+        ("cert-expired", Fault::CertExpired),
+        ("cert-wrong-name", Fault::CertWrongName),
     ];
 
     /// Its `--fault` name.
@@ -269,6 +275,10 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
     match options.fault {
         None | Some(Fault::Nxdomain) => {}
         Some(Fault::Loss) => faults.loss = true,
+        Some(Fault::CertExpired) => faults.certificate = Some(crate::ca::FaultyLeaf::Expired),
+        Some(Fault::CertWrongName) => {
+            faults.certificate = Some(crate::ca::FaultyLeaf::WrongName);
+        }
         Some(Fault::RootDown) => {
             let first_root = planned
                 .dns
@@ -322,6 +332,11 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
         .collect();
     let default_url = match options.fault {
         None | Some(Fault::RootDown | Fault::Loss) => home_url(&config),
+        // The home page is refused at its handshake: there is no page to search from.
+        Some(Fault::CertExpired | Fault::CertWrongName) => {
+            search = None;
+            home_url(&config)
+        }
         Some(Fault::Nxdomain) => {
             search = None;
             let apex = config

@@ -20,7 +20,8 @@ pub const PROTOCOL_WORDS: &[&str] = &[
     "HTTP", "GET", "HEAD", "POST", "OK", "Moved", "Permanently", "Found", "Not", "Bad", "Gateway",
     "Timeout", "Service", "Unavailable", "Internal", "Server", "Error", "Host", "URL", "WAS",
     "web", "application", "server", "search", "sqlite", "postgres", "HIT", "MISS", "ms", "www",
-    "xx", "en", "ko", "ISP", "TLS", "ALPN", "Location",
+    "xx", "en", "ko", "ISP", "TLS", "ALPN", "Location", "CA", "rustls",
+    "notBefore", "notAfter", "subjectAltName",
     // TLS and HTTP/2, and HSTS with its header's directives
     "HTTPS", "https", "HSTS", "Strict-Transport-Security", "includeSubDomains", "preload",
     "Strict", "Transport", "Security", "max-age",
@@ -29,6 +30,7 @@ pub const PROTOCOL_WORDS: &[&str] = &[
     "GOAWAY", "WINDOW_UPDATE", "END_STREAM", "close_notify", "alert", "time_appconnect", "curl",
     // the lab's own names: hosts, and the faults as `--fault` spells them
     "resolver", "laptop", "root-down", "nxdomain", "was-down", "was-slow", "db-down",
+    "cert-expired", "cert-wrong-name",
     // flags, as a command line spells them
     "no-hsts",
 ];

@@ -138,3 +138,122 @@ fn the_default_tour_is_https_by_the_preload_list_and_without_hsts_it_meets_the_3
         assert!(plain < hello, "{out}");
     }
 }
+
+/// `--fault cert-expired` and `--fault cert-wrong-name`: the web server presents a certificate
+/// the lab's CA issued for the tour only; the browser refuses it, sends no request, and the story
+/// tells the handshake up to the alert that crossed the wire, decrypted.
+fn a_refused_certificate(fault: &str, why: &str, wrong: &str, alert: &str) {
+    let lab = Lab::new();
+    let (code, out, err) = lab.tour(&["--json", "--fault", fault]);
+    // As the other faults that end in the browser's error (nxdomain): the tour itself succeeded.
+    assert_eq!(code, 0, "{err}");
+    let tour: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(tour["fault"], fault);
+    let visits = tour["visits"].as_array().unwrap();
+    assert_eq!(
+        visits.len(),
+        1,
+        "no search after a refused page: {visits:?}"
+    );
+    assert!(visits[0]["visit"].is_null(), "{visits:?}");
+    let error = visits[0]["error"].as_str().unwrap();
+    assert!(error.contains("TLS handshake failed"), "{error}");
+    assert!(error.contains(why), "{error}");
+    let text = story_text(&tour);
+    assert!(
+        text.contains(why),
+        "the browser's reason in the story:\n{text}"
+    );
+    assert!(
+        !text.contains("HTTP/2 HEADERS browser ->"),
+        "no request:\n{text}"
+    );
+    assert!(!text.contains("GET / HTTP/1.1"), "no request:\n{text}");
+    assert!(
+        tour["story"]["status"].is_null(),
+        "{}",
+        tour["story"]["status"]
+    );
+    if super::tour::captured(&tour) {
+        for said in [
+            "ClientHello  browser -> www.google.com, in the clear",
+            "ServerHello  www.google.com -> browser, in the clear: TLS 1.3",
+            "Certificate from www.google.com (decrypted): a chain of 2",
+            wrong,
+            "alert browser -> www.google.com (decrypted with the sender's handshake traffic secret",
+            alert,
+        ] {
+            assert!(text.contains(said), "{said:?} not in:\n{text}");
+        }
+        assert!(!text.contains("the TLS handshake is done"), "{text}");
+        assert!(!text.contains("cannot be decrypted"), "{text}");
+    }
+    // The fault is named first, with what it breaks.
+    let (code, out, err) = lab.tour(&["--fault", fault]);
+    assert_eq!(code, 0, "{err}");
+    let named = out
+        .find(&format!("fault injected: {fault} ("))
+        .unwrap_or_else(|| panic!("not named:\n{out}"));
+    // (No step 1 is told: the browser's failed visit has no account of its caches.)
+    let first_step = out
+        .find("\n2. ")
+        .unwrap_or_else(|| panic!("no step 2:\n{out}"));
+    assert!(named < first_step, "{out}");
+    assert!(out.contains(why), "{out}");
+    if !out.contains("no packets were captured") {
+        // The alert is on the wire, and the glossary says what the browser checked.
+        assert!(out.contains(alert), "{out}");
+        assert!(
+            out.contains("certificate check: before it trusts the server"),
+            "{out}"
+        );
+        // The browser's refusal is told in step 5, after the handshake it ended (step 3).
+        let refusal = out.find("no response for").unwrap();
+        assert!(out.find("Certificate from").unwrap() < refusal, "{out}");
+    }
+}
+
+#[test]
+fn an_expired_certificate_is_refused_with_its_alert() {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    // As the certificate line prints it (OpenSSL's way): `until Dec  1 04:25:15 2026`.
+    let (y, m, d) = civil_date(now / 86_400 - 1);
+    let month = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ][m as usize - 1];
+    let until = format!("until {month} {d:>2} ");
+    let _ = y;
+    a_refused_certificate(
+        "cert-expired",
+        "the server's certificate expired at",
+        &until,
+        "certificate_expired: the certificate's validity period is over; browser refuses it",
+    );
+}
+
+#[test]
+fn a_certificate_for_another_name_is_refused_with_its_alert() {
+    a_refused_certificate(
+        "cert-wrong-name",
+        "the server's certificate is not valid for the name www.google.com",
+        "names DNS:mail.google.com\n",
+        "bad_certificate: the certificate cannot be accepted",
+    );
+}
+
+/// The proleptic Gregorian date of a day since 1970-01-01 (H. Hinnant's civil_from_days).
+fn civil_date(days: u64) -> (i64, u32, u32) {
+    let z = days as i64 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    (y, m, d)
+}

@@ -102,6 +102,11 @@ fn every_fault_in_korean_has_no_english_sentence() {
         ("was-down", "502 Bad Gateway"),
         ("was-slow", "504 Gateway Timeout"),
         ("db-down", "503 Service Unavailable"),
+        ("cert-expired", "서버의 인증서가"),
+        (
+            "cert-wrong-name",
+            "이름 www.google.com에 대해 유효하지 않습니다",
+        ),
     ];
     for (fault, _) in lab::tour::Fault::ALL {
         let (code, out, err) = lab.tour(&["--lang", "ko", "--fault", fault]);

@@ -113,3 +113,92 @@ fn a_damaged_file_is_made_again() {
     .unwrap();
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Every file of the CA's directory, with its bytes.
+fn snapshot(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            let bytes = std::fs::read(&p).unwrap();
+            (p, bytes)
+        })
+        .collect();
+    files.sort();
+    files
+}
+
+#[test]
+fn the_faulty_leaves_chain_to_the_lab_root_and_are_expired_or_for_another_name() {
+    use rustls::pki_types::UnixTime;
+    let dir = temp_dir("faulty");
+    // A CA made 40 days ago, so that its root and intermediate were valid while the expired
+    // leaf was.
+    let now = SystemTime::now();
+    let ca =
+        LabCa::load_or_create_at(&dir, &names(), now - Duration::from_secs(40 * 86_400)).unwrap();
+    let before = snapshot(&dir);
+    let verifier = {
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(ca.root_der().clone()).unwrap();
+        rustls::client::WebPkiServerVerifier::builder_with_provider(
+            Arc::new(roots),
+            Arc::new(rustls::crypto::ring::default_provider()),
+        )
+        .build()
+        .unwrap()
+    };
+    let check = |chain: &[CertificateDer<'static>], name: &str, at: SystemTime| {
+        use rustls::client::danger::ServerCertVerifier;
+        let at = UnixTime::since_unix_epoch(at.duration_since(UNIX_EPOCH).unwrap());
+        verifier.verify_server_cert(
+            &chain[0],
+            &chain[1..],
+            &ServerName::try_from(name.to_owned()).unwrap(),
+            &[],
+            at,
+        )
+    };
+
+    // Expired: the lab's names, the same intermediate; valid two days ago, not now.
+    let (chain, key) = ca.faulty_leaf(FaultyLeaf::Expired).unwrap();
+    assert_eq!(chain.len(), 2);
+    assert_eq!(chain[1], ca.leaf_chain()[1], "the same intermediate");
+    assert_ne!(chain[0], ca.leaf_chain()[0], "not the real leaf");
+    let two_days_ago = now - Duration::from_secs(2 * 86_400);
+    verify(ca.root_der(), &chain, &names(), two_days_ago).unwrap();
+    match check(&chain, "www.google.com", now) {
+        Err(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::Expired | rustls::CertificateError::ExpiredContext { .. },
+        )) => {}
+        other => panic!("expected expired, got {other:?}"),
+    }
+    web::TlsIdentity::from_der(chain, key).unwrap();
+
+    // Wrong name: valid now and chains to the root, but only for another name.
+    let other = ca.other_name();
+    assert_eq!(other, "mail.google.com");
+    assert!(!names().contains(&other));
+    let (chain, key) = ca.faulty_leaf(FaultyLeaf::WrongName).unwrap();
+    assert_eq!(chain[1], ca.leaf_chain()[1], "the same intermediate");
+    verify(ca.root_der(), &chain, std::slice::from_ref(&other), now).unwrap();
+    for name in names() {
+        match check(&chain, &name, now) {
+            Err(rustls::Error::InvalidCertificate(
+                rustls::CertificateError::NotValidForName
+                | rustls::CertificateError::NotValidForNameContext { .. },
+            )) => {}
+            other => panic!("{name}: expected not valid for the name, got {other:?}"),
+        }
+    }
+    web::TlsIdentity::from_der(chain, key).unwrap();
+    ca.faulty_identity(FaultyLeaf::Expired).unwrap();
+
+    // Nothing was written: the directory is as it was, and the real leaf still serves.
+    assert_eq!(snapshot(&dir), before);
+    verify(ca.root_der(), ca.leaf_chain(), &names(), now).unwrap();
+    let again = LabCa::load_or_create(&dir, &names()).unwrap();
+    assert_eq!(again.made(), Made::Reused);
+    assert_eq!(again.leaf_chain(), ca.leaf_chain());
+    std::fs::remove_dir_all(&dir).unwrap();
+}

@@ -121,7 +121,7 @@ pub(super) fn build(url: &str, facts: &Facts) -> Story {
             lang,
             "fault-injected",
             fault = fault.name(),
-            meaning = fault_meaning(lang, fault)
+            meaning = fault_meaning(lang, fault, facts.config)
         )
     });
     if !facts.capture.captured {
@@ -167,7 +167,8 @@ pub(super) fn build(url: &str, facts: &Facts) -> Story {
     story
 }
 
-fn fault_meaning(lang: Lang, fault: Fault) -> String {
+fn fault_meaning(lang: Lang, fault: Fault, config: &LabConfig) -> String {
+    let other_name = crate::ca::other_name(&config.web_names());
     match fault {
         Fault::RootDown => t!(lang, "fault-root-down"),
         Fault::Nxdomain => t!(lang, "fault-nxdomain"),
@@ -175,6 +176,8 @@ fn fault_meaning(lang: Lang, fault: Fault) -> String {
         Fault::WasSlow => t!(lang, "fault-was-slow"),
         Fault::DbDown => t!(lang, "fault-db-down"),
         Fault::Loss => t!(lang, "fault-loss"),
+        Fault::CertExpired => t!(lang, "fault-cert-expired"),
+        Fault::CertWrongName => t!(lang, "fault-cert-wrong-name", other = other_name),
     }
 }
 
@@ -1279,6 +1282,7 @@ fn tell_tls(story: &mut Story, facts: &Facts, hosts: &Hosts) {
                                         "tls-certificate-entry",
                                         subject = cert.subject.as_str(),
                                         issuer = cert.issuer.as_str(),
+                                        since = cert.not_before.as_str(),
                                         until = cert.not_after.as_str(),
                                         san = list(cert.san.clone())
                                     ));
@@ -1307,11 +1311,52 @@ fn tell_tls(story: &mut Story, facts: &Facts, hosts: &Hosts) {
                         line(STEP_TCP, record.at, text);
                     }
                 }
-                RecordContent::Alert(alert) => line(
-                    STEP_RESPONSE,
-                    record.at,
-                    t!(lang, "tls-alert", from = from, to = to, name = alert.name),
-                ),
+                RecordContent::Alert(alert) => {
+                    let keys = match &record.protection {
+                        Protection::Decrypted {
+                            epoch: wire::tls::KeyEpoch::Handshake,
+                            ..
+                        } => t!(lang, "tls-alert-handshake-keys"),
+                        Protection::Decrypted { .. } => t!(lang, "tls-alert-decrypted"),
+                        _ => t!(lang, "tls-alert-clear"),
+                    };
+                    let meaning = match alert.name {
+                        "close_notify" => t!(lang, "tls-alert-close-notify"),
+                        "certificate_expired" => {
+                            t!(lang, "tls-alert-certificate-expired", from = from)
+                        }
+                        "bad_certificate" => t!(lang, "tls-alert-bad-certificate", from = from),
+                        "unknown_ca" => t!(lang, "tls-alert-unknown-ca", from = from),
+                        "certificate_unknown" => {
+                            t!(lang, "tls-alert-certificate-unknown", from = from)
+                        }
+                        "certificate_revoked" => {
+                            t!(lang, "tls-alert-certificate-revoked", from = from)
+                        }
+                        _ if alert.level == 1 => t!(lang, "tls-alert-warning"),
+                        _ => t!(lang, "tls-alert-fatal", from = from),
+                    };
+                    // The close's alert ends the response (step 5); any other ends the
+                    // handshake it interrupts (step 3).
+                    let step = if alert.description == 0 {
+                        STEP_RESPONSE
+                    } else {
+                        STEP_TCP
+                    };
+                    line(
+                        step,
+                        record.at,
+                        t!(
+                            lang,
+                            "tls-alert",
+                            from = from,
+                            to = to,
+                            keys = keys,
+                            name = alert.name,
+                            meaning = meaning
+                        ),
+                    );
+                }
                 _ => {}
             }
         }
@@ -1656,16 +1701,39 @@ fn tell_server_side(story: &mut Story, facts: &Facts, hosts: &Hosts) {
 fn tell_response_and_close(story: &mut Story, facts: &Facts, hosts: &Hosts) {
     let lang = facts.lang;
     let (number, title) = STEP_RESPONSE;
+    // The browser's refusals of a certificate, as the wire shows them (its fatal alerts in a
+    // handshake, in time order): a failed visit of a certificate fault is told at its own.
+    let mut refusals = facts
+        .tls
+        .iter()
+        .filter(|s| hosts.browser.contains(&s.client.ip()) && hosts.web.contains(&s.server.ip()))
+        .flat_map(|s| {
+            s.records.iter().filter(|r| {
+                r.from == wire::tls::Side::Client
+                    && matches!(&r.content, wire::tls::RecordContent::Alert(a) if a.description != 0)
+            })
+        })
+        .map(|r| r.at)
+        .collect::<Vec<_>>();
+    refusals.sort();
+    let mut refusals = refusals.into_iter();
+    let certificate_fault = matches!(facts.fault, Some(Fault::CertExpired | Fault::CertWrongName));
     for record in facts.visits {
         let prefix = visit_prefix(facts, record);
         let Some(visit) = &record.visit else {
+            let refused_at = certificate_fault.then(|| refusals.next()).flatten();
             story.line(
                 number,
                 title,
-                facts
-                    .events
-                    .last()
-                    .map_or(0.0, |e| ms_between(facts.t0, e.at)),
+                refused_at.map_or_else(
+                    || {
+                        facts
+                            .events
+                            .last()
+                            .map_or(0.0, |e| ms_between(facts.t0, e.at))
+                    },
+                    |at| ms_between(facts.t0, at),
+                ),
                 Source::Reported,
                 t!(
                     lang,

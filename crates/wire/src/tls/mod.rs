@@ -845,14 +845,19 @@ fn handshake_timing(records: &[TlsRecord]) -> Option<HandshakeTiming> {
             .position(|r| r.from == Side::Client && is(r, "Finished"))
         {
             Some(end) => (end, "client Finished"),
-            None => (
-                records.iter().enumerate().position(|(i, r)| {
+            None => {
+                let first = records.iter().enumerate().position(|(i, r)| {
                     i > server_hello
                         && r.from == Side::Client
                         && r.outer_type == content::APPLICATION_DATA
-                })?,
-                "client's first protected record",
-            ),
+                })?;
+                // A client that answers the server's flight with an alert (a certificate it
+                // refuses) never finished the handshake.
+                if matches!(records[first].content, RecordContent::Alert(_)) {
+                    return None;
+                }
+                (first, "client's first protected record")
+            }
         }
     } else {
         let ccs = records
