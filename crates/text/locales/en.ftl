@@ -154,7 +154,7 @@ tcp-connected-uncaptured = { $prefix }connected { $local } -> { $remote } in { $
 tcp-syn = SYN      { $client } { $client_addr } -> { $server } { $server_addr }: "let us talk"; initial sequence number { $isn } (shown relative: 0)
 tcp-syn-ack = SYN-ACK  { $server } -> { $client }: "yes, and let us talk"; its own ISN { $isn }, ack { $ack } (relative 1: the SYN counts as one byte)
 tcp-ack = ACK      { $client } -> { $server }: seq { $seq } ack { $ack }: established
-tcp-ack-took = ACK      { $client } -> { $server }: seq { $seq } ack { $ack }: established; the three packets took { $ms } ms on the wire (the waterfall's "connect" is longer: it also counts the kernel's work before the SYN and after the SYN-ACK)
+tcp-ack-took = ACK      { $client } -> { $server }: seq { $seq } ack { $ack }: established; the three packets took { $ms } ms on the wire
 tcp-http-segment = { $from } -> { $to }: { $line } ({ $bytes } bytes in this segment, seq { $seq })
 tcp-data-segment = { $from } -> { $to }: a segment of { $bytes } bytes (seq { $seq }), carrying the TLS record told at the same moment
 request-sends = { $prefix }the browser sends, on connection { $local } -> { $remote }:
@@ -211,6 +211,7 @@ time-wait-none = the kernel's socket table shows no TIME_WAIT for { $local } <->
 
 phase-dns = dns
 phase-connect = connect
+phase-connect-wire = connect (SYN to ACK)
 phase-tls = tls handshake
 phase-request = request
 phase-wait = wait (server)

@@ -155,7 +155,7 @@ tcp-connected-uncaptured = { $prefix }{ $local } -> { $remote } 연결, { $ms } 
 tcp-syn = SYN      { $client } { $client_addr } -> { $server } { $server_addr }: "연결하자". 초기 순서 번호(ISN) { $isn } (상대값으로는 0)
 tcp-syn-ack = SYN-ACK  { $server } -> { $client }: "좋아, 나도 연결하자". 서버 자신의 ISN { $isn }, ack { $ack } (상대값 1: SYN도 1바이트로 칩니다)
 tcp-ack = ACK      { $client } -> { $server }: seq { $seq } ack { $ack }: 연결 수립(ESTABLISHED)
-tcp-ack-took = ACK      { $client } -> { $server }: seq { $seq } ack { $ack }: 연결 수립(ESTABLISHED). 세 패킷이 선 위에서 { $ms } ms 걸렸습니다 (워터폴의 "연결" 구간이 더 긴 것은 SYN 전과 SYN-ACK 뒤의 커널 작업까지 재기 때문입니다)
+tcp-ack-took = ACK      { $client } -> { $server }: seq { $seq } ack { $ack }: 연결 수립(ESTABLISHED). 세 패킷이 선 위에서 { $ms } ms 걸렸습니다
 tcp-http-segment = { $from } -> { $to }: { $line } (이 세그먼트에 { $bytes }바이트, seq { $seq })
 tcp-data-segment = { $from } -> { $to }: { $bytes }바이트짜리 세그먼트 (seq { $seq }), 같은 시각에 적은 TLS 레코드를 실어 나릅니다
 request-sends = { $prefix }브라우저가 보내는 요청 (연결 { $local } -> { $remote }):
@@ -212,6 +212,7 @@ time-wait-none = 커널의 소켓 테이블에 { $local } <-> { $remote }의 TIM
 
 phase-dns = DNS 조회
 phase-connect = 연결
+phase-connect-wire = 연결 (SYN부터 ACK까지)
 phase-tls = TLS 핸드셰이크
 phase-request = 요청
 phase-wait = 대기 (서버)

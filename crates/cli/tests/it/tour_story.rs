@@ -214,6 +214,22 @@ fn the_close_phase_is_measured_from_its_packets() {
         (wire_ms - phase_ms).abs() < 0.01,
         "phase {phase_ms} ms, packets {wire_ms} ms"
     );
+    // So is the connect phase: the 3 way handshake from the SYN to the ACK.
+    let connect = phases
+        .iter()
+        .find(|p| {
+            p["name"]
+                .as_str()
+                .unwrap()
+                .starts_with("connect (SYN to ACK)")
+        })
+        .expect("a connect phase from the packets");
+    let wire_ms = (secs(&conn["ack"]) - secs(&conn["syn"])) * 1000.0;
+    let phase_ms = connect["end_ms"].as_f64().unwrap() - connect["start_ms"].as_f64().unwrap();
+    assert!(
+        (wire_ms - phase_ms).abs() < 0.01,
+        "connect phase {phase_ms} ms, packets {wire_ms} ms"
+    );
 }
 
 #[test]

@@ -1939,6 +1939,17 @@ fn phases(facts: &Facts) -> Vec<Phase> {
                 name
             }
         };
+        // The 3 way handshake as the packets show it, from the SYN to the ACK, when they were
+        // captured (a new connection only); else the browser's own timing.
+        let handshake = (!leg.connection.reused)
+            .then(|| {
+                facts
+                    .connections
+                    .iter()
+                    .find(|c| c.client == leg.connection.local && c.server == leg.connection.remote)
+            })
+            .flatten()
+            .and_then(|c| Some((c.syn.as_ref()?.at, c.ack.as_ref()?.at)));
         let mut push = |name: String, from: f64, to: f64, always: bool| {
             if to > from || always {
                 out.push(Phase {
@@ -1949,12 +1960,23 @@ fn phases(facts: &Facts) -> Vec<Phase> {
             }
         };
         push(t!(lang, "phase-dns"), 0.0, t.time_namelookup, false);
-        push(
-            t!(lang, "phase-connect"),
-            t.time_namelookup,
-            t.time_connect,
-            false,
-        );
+        match handshake {
+            Some((syn, ack)) => {
+                let (from, to) = (ms_between(facts.t0, syn), ms_between(facts.t0, ack));
+                push(
+                    t!(lang, "phase-connect-wire"),
+                    (from - start) / 1000.0,
+                    (to - start) / 1000.0,
+                    true,
+                );
+            }
+            None => push(
+                t!(lang, "phase-connect"),
+                t.time_namelookup,
+                t.time_connect,
+                false,
+            ),
+        }
         // With TLS, the handshake between the TCP connect and the request (curl's
         // time_appconnect); 0 without.
         let connected = t.time_connect.max(t.time_appconnect);
