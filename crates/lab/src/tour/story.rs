@@ -1780,15 +1780,16 @@ fn tell_response_and_close(story: &mut Story, facts: &Facts, hosts: &Hosts) {
             if let Some(to) = &leg.redirect_to {
                 text.push_str("\n  ");
                 text.push_str(&t!(lang, "response-follows-redirect", to = to));
-                let host_of = |url: &str| url::Url::parse(url).ok()?.host_str().map(str::to_owned);
-                if host_of(to) != host_of(&leg.url) {
+                // Each URL parsed once: the host and the scheme are read from it.
+                let (from, next) = (url::Url::parse(&leg.url).ok(), url::Url::parse(to).ok());
+                if next.as_ref().and_then(url::Url::host_str)
+                    != from.as_ref().and_then(url::Url::host_str)
+                {
                     text.push_str("\n  ");
                     text.push_str(&t!(lang, "response-redirect-why"));
                 }
-                let scheme_of =
-                    |url: &str| url::Url::parse(url).ok().map(|u| u.scheme().to_owned());
-                if scheme_of(&leg.url).as_deref() == Some("http")
-                    && scheme_of(to).as_deref() == Some("https")
+                if from.as_ref().map(url::Url::scheme) == Some("http")
+                    && next.as_ref().map(url::Url::scheme) == Some("https")
                 {
                     text.push_str("\n  ");
                     text.push_str(&t!(lang, "response-redirect-https-why"));
