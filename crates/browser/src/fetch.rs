@@ -784,15 +784,7 @@ impl Browser {
                     addr: hop.server.unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0))),
                 },
                 source: journey::Source::Reported,
-                kind: journey::EventKind::ResolverHop {
-                    depth: hop.depth,
-                    layer: hop.layer_text(),
-                    name_server: hop.name_server_text(),
-                    question: hop.question_text(),
-                    outcome: hop.outcome.kind().to_owned(),
-                    rtt_ms: hop.rtt_ms(),
-                    cached: hop.cached,
-                },
+                kind: hop.journey_kind(),
             });
         }
     }

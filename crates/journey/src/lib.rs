@@ -70,6 +70,9 @@ pub enum EventKind {
         rtt_ms: Option<f64>,
         /// Whether the step came from the cache.
         cached: bool,
+        /// Whether the question joined an identical one already in flight to the same server
+        /// (another resolution's query): no packet of its own was sent for it.
+        shared: bool,
     },
     /// A web server answered an HTTP request, and says how it decided.
     HttpServed {

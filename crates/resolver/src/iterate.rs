@@ -37,7 +37,7 @@ use dns::{Name, RecordData, name_key, present};
 use domain::base::iana::Rcode;
 use domain::base::name::FlattenInto;
 use domain::base::{Message, ParsedName, Rtype, ToName};
-use journey::{Event, EventKind, Host, Reporter, Source};
+use journey::{Event, Host, Reporter, Source};
 use tokio::sync::watch;
 
 use crate::cache::{Cache, CachedNegative, Known, Rank};
@@ -491,6 +491,7 @@ impl Resolver {
                                     rtt: None,
                                     cached: true,
                                     transport: None,
+                                    shared: false,
                                 },
                             );
                         }
@@ -720,8 +721,11 @@ impl Resolver {
                     rtt: None,
                     cached: false,
                     transport: None,
+                    shared: false,
                 };
-                match self.upstream.ask(ip, ask_name, ask_type).await {
+                let asked = self.upstream.ask(ip, ask_name, ask_type).await;
+                hop.shared = asked.shared;
+                match asked.result {
                     Err(UpstreamError::Timeout(_)) => self.hop(budget.trace, hops, hop),
                     Err(err) => {
                         only_timeouts = false;
@@ -782,15 +786,7 @@ impl Resolver {
                     addr: hop.server.unwrap_or(SocketAddr::from(([0, 0, 0, 0], 0))),
                 },
                 source: Source::Reported,
-                kind: EventKind::ResolverHop {
-                    depth: hop.depth,
-                    layer: hop.layer_text(),
-                    name_server: hop.name_server_text(),
-                    question: hop.question_text(),
-                    outcome: hop.outcome.kind().to_owned(),
-                    rtt_ms: hop.rtt_ms(),
-                    cached: hop.cached,
-                },
+                kind: hop.journey_kind(),
             });
         }
         hops.push(hop);

@@ -38,6 +38,9 @@ pub struct Hop {
     pub cached: bool,
     /// UDP, or TCP after a truncated answer.
     pub transport: Option<Transport>,
+    /// Whether the answer was another resolution's: the same question to the same server was
+    /// already in flight, and this one waited for it instead of sending its own query.
+    pub shared: bool,
 }
 
 /// What one server answered.
@@ -131,6 +134,20 @@ impl Hop {
     pub fn rtt_ms(&self) -> Option<f64> {
         self.rtt.map(|d| d.as_secs_f64() * 1000.0)
     }
+
+    /// The hop as the journey records it.
+    pub fn journey_kind(&self) -> journey::EventKind {
+        journey::EventKind::ResolverHop {
+            depth: self.depth,
+            layer: self.layer_text(),
+            name_server: self.name_server_text(),
+            question: self.question_text(),
+            outcome: self.outcome.kind().to_owned(),
+            rtt_ms: self.rtt_ms(),
+            cached: self.cached,
+            shared: self.shared,
+        }
+    }
 }
 
 impl Hop {
@@ -193,6 +210,10 @@ impl Hop {
             }
             line.push(')');
         }
+        if self.shared {
+            line.push(' ');
+            line.push_str(&t!(lang, "hop-shared"));
+        }
         line
     }
 
@@ -234,6 +255,7 @@ mod tests {
             rtt: Some(Duration::from_micros(1500)),
             cached: false,
             transport: Some(Transport::Udp),
+            shared: false,
         }
     }
 

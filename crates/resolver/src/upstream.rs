@@ -6,11 +6,19 @@
 //! from any other address or port, and a response counts only if its ID and question match
 //! too (RFC 5452 §9.1). The query carries EDNS0 with a 1232-octet buffer; a truncated answer
 //! (TC=1) is asked again over TCP (RFC 7766).
+//!
+//! Two resolutions that need the same question from the same server at the same time — the A
+//! and the AAAA walk of one name both ask the root `com. A` under QNAME minimisation — share
+//! one query: the second waits for the first's answer and is told it did ([`Asked::shared`]).
+//! Unbound shares its "serviced queries" the same way; it halves the upstream load of a
+//! dual-stack lookup's walk.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use tokio::sync::watch;
 
 use bytes::Bytes;
 use dns::Name;
@@ -148,6 +156,22 @@ struct ServerStats {
     backoff_until: Option<Instant>,
 }
 
+/// The outcome of [`Upstream::ask`].
+#[derive(Debug, Clone)]
+pub struct Asked {
+    /// The server's answer, or why none came.
+    pub result: Result<Reply, UpstreamError>,
+    /// Whether this question joined an identical one already in flight to the same server
+    /// instead of sending a query of its own (no packet of its own was sent).
+    pub shared: bool,
+}
+
+/// A question to one server: its address, the name in lower-case wire form, the type.
+type QueryKey = (IpAddr, Box<[u8]>, u16);
+
+/// Queries in flight, each with the channel its answer will be published on.
+type InFlight = HashMap<QueryKey, watch::Sender<Option<Result<Reply, UpstreamError>>>>;
+
 /// Sends iterative queries and keeps per-server statistics.
 #[derive(Debug)]
 pub struct Upstream {
@@ -155,6 +179,39 @@ pub struct Upstream {
     spread_load: bool,
     source: Option<IpAddr>,
     servers: Mutex<HashMap<IpAddr, ServerStats>>,
+    in_flight: Mutex<InFlight>,
+}
+
+/// Removes the leader's entry from the in-flight map however its query ends (answered,
+/// failed, or its future dropped), so that a later question sends its own query.
+struct Leading<'a> {
+    in_flight: &'a Mutex<InFlight>,
+    key: Option<QueryKey>,
+}
+
+impl Leading<'_> {
+    fn finish(mut self, result: &Result<Reply, UpstreamError>) {
+        if let Some(sender) = self.take() {
+            // Nobody waiting is not an error.
+            let _ = sender.send(Some(result.clone()));
+        }
+    }
+
+    fn take(&mut self) -> Option<watch::Sender<Option<Result<Reply, UpstreamError>>>> {
+        let key = self.key.take()?;
+        lock(self.in_flight).remove(&key)
+    }
+}
+
+impl Drop for Leading<'_> {
+    fn drop(&mut self) {
+        // Dropping the sender wakes the waiters with an error: they ask on their own.
+        drop(self.take());
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl Upstream {
@@ -166,6 +223,7 @@ impl Upstream {
             spread_load,
             source: None,
             servers: Mutex::new(HashMap::new()),
+            in_flight: Mutex::new(HashMap::new()),
         }
     }
 
@@ -248,7 +306,49 @@ impl Upstream {
     }
 
     /// Asks `server` (on the upstream port) for `qname`/`qtype` with RD=0.
-    pub async fn ask(
+    /// An identical question already in flight to `server` is joined rather than asked again.
+    pub async fn ask(&self, server: IpAddr, qname: &Name, qtype: Rtype) -> Asked {
+        let key: QueryKey = (server, dns::name_key(qname), qtype.to_int());
+        let joined = {
+            let mut in_flight = lock(&self.in_flight);
+            match in_flight.get(&key) {
+                Some(sender) => Some(sender.subscribe()),
+                None => {
+                    in_flight.insert(key.clone(), watch::channel(None).0);
+                    None
+                }
+            }
+        };
+        let Some(mut waiting) = joined else {
+            let leading = Leading {
+                in_flight: &self.in_flight,
+                key: Some(key),
+            };
+            let result = self.ask_alone(server, qname, qtype).await;
+            leading.finish(&result);
+            return Asked {
+                result,
+                shared: false,
+            };
+        };
+        loop {
+            if let Some(result) = waiting.borrow_and_update().clone() {
+                return Asked {
+                    result,
+                    shared: true,
+                };
+            }
+            if waiting.changed().await.is_err() {
+                // The query we waited for was abandoned: send our own.
+                return Asked {
+                    result: self.ask_alone(server, qname, qtype).await,
+                    shared: false,
+                };
+            }
+        }
+    }
+
+    async fn ask_alone(
         &self,
         server: IpAddr,
         qname: &Name,

@@ -813,7 +813,9 @@ fn tell_dns(story: &mut Story, facts: &Facts, hosts: &Hosts) {
         story.line(number, title, at, Source::Wire, text);
     }
     // What the resolver reported of its own walk: the whole walk when nothing was captured,
-    // and in any case the steps it took from its cache (no packet shows those).
+    // and in any case the steps it took from its cache or from another walk's query in flight
+    // (no packet of their own shows those).
+    let mut told_shared = false;
     for event in facts.events {
         let EventKind::ResolverHop {
             layer,
@@ -822,17 +824,41 @@ fn tell_dns(story: &mut Story, facts: &Facts, hosts: &Hosts) {
             outcome,
             rtt_ms,
             cached,
+            shared,
             ..
         } = &event.kind
         else {
             continue;
         };
-        if facts.capture.captured && !cached {
+        if facts.capture.captured && !cached && !shared {
             continue;
         }
         let at = ms_between(facts.t0, event.at);
         let text = if *cached {
             t!(lang, "resolver-cached-delegation", layer = layer)
+        } else if *shared {
+            // Why a walk waits for another's query is said once; later ones are named only.
+            let server = name_server
+                .clone()
+                .unwrap_or_else(|| t!(lang, "resolver-some-server"));
+            let first = !std::mem::replace(&mut told_shared, true);
+            if first {
+                t!(
+                    lang,
+                    "resolver-shared-query",
+                    server = server,
+                    layer = layer,
+                    question = question
+                )
+            } else {
+                t!(
+                    lang,
+                    "resolver-shared-query-again",
+                    server = server,
+                    layer = layer,
+                    question = question
+                )
+            }
         } else {
             let outcome = resolver_outcome(lang, outcome);
             let server = name_server

@@ -4,6 +4,7 @@
 mod front; // the server front: UDP and TCP, the ACL, bad queries from clients
 mod hostile; // upstream servers that lie, spoof or send garbage: no panic, no cache pollution
 mod scenarios; // one data file per behaviour: zones + questions + expected answers
+mod sharing; // identical questions in flight to one server: one query, answers shared
 
 use std::sync::Arc;
 
