@@ -23,12 +23,12 @@ use std::time::{Duration, UNIX_EPOCH};
 use etherparse::PacketBuilder;
 use libfuzzer_sys::fuzz_target;
 use ring::{aead, hkdf};
+use wire::tls::build::{CLIENT_RANDOM as RANDOM, client_hello, record, server_hello};
 use wire::tls::label;
 use wire::{Decoder, KeyLog};
 
 const CLIENT: ([u8; 4], u16) = ([127, 0, 0, 10], 40000);
 const SERVER: ([u8; 4], u16) = ([127, 0, 0, 80], 443);
-const RANDOM: [u8; 32] = [7; 32];
 const SEGMENTS: [usize; 8] = [1, 5, 64, 300, 1400, 4096, 16_384, 60_000];
 const SUITES: [u16; 4] = [0x1301, 0x1302, 0x1303, 0x1301];
 
@@ -178,72 +178,6 @@ impl Sealer {
         out.extend(body);
         out
     }
-}
-
-fn record(content_type: u8, body: &[u8]) -> Vec<u8> {
-    let mut out = vec![content_type, 3, 3];
-    out.extend_from_slice(&(body.len() as u16).to_be_bytes());
-    out.extend_from_slice(body);
-    out
-}
-
-fn vec8(body: &[u8]) -> Vec<u8> {
-    let mut out = vec![body.len() as u8];
-    out.extend_from_slice(body);
-    out
-}
-
-fn vec16(body: &[u8]) -> Vec<u8> {
-    let mut out = (body.len() as u16).to_be_bytes().to_vec();
-    out.extend_from_slice(body);
-    out
-}
-
-fn extension(kind: u16, body: &[u8]) -> Vec<u8> {
-    let mut out = kind.to_be_bytes().to_vec();
-    out.extend(vec16(body));
-    out
-}
-
-fn message(msg_type: u8, body: &[u8]) -> Vec<u8> {
-    let mut out = vec![msg_type];
-    out.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
-    out.extend_from_slice(body);
-    out
-}
-
-fn client_hello() -> Vec<u8> {
-    let mut body = vec![3, 3];
-    body.extend(RANDOM);
-    body.extend(vec8(&[0xaa; 32]));
-    body.extend(vec16(&[0x13, 0x01, 0x13, 0x02, 0x13, 0x03]));
-    body.extend(vec8(&[0]));
-    let mut sni = vec![0];
-    sni.extend(vec16(b"www.google.com"));
-    let mut exts = extension(0, &vec16(&sni));
-    let mut alpn = vec8(b"h2");
-    alpn.extend(vec8(b"http/1.1"));
-    exts.extend(extension(16, &vec16(&alpn)));
-    exts.extend(extension(43, &vec8(&[3, 4])));
-    let mut share = vec![0x00, 0x1d];
-    share.extend(vec16(&[9; 32]));
-    exts.extend(extension(51, &vec16(&share)));
-    body.extend(vec16(&exts));
-    message(1, &body)
-}
-
-fn server_hello(suite: u16) -> Vec<u8> {
-    let mut body = vec![3, 3];
-    body.extend([8u8; 32]);
-    body.extend(vec8(&[0xaa; 32]));
-    body.extend(suite.to_be_bytes());
-    body.push(0);
-    let mut exts = extension(43, &[3, 4]);
-    let mut share = vec![0x00, 0x1d];
-    share.extend(vec16(&[5; 32]));
-    exts.extend(extension(51, &share));
-    body.extend(vec16(&exts));
-    message(2, &body)
 }
 
 /// The client's and the server's streams: the hellos in the clear, then the items.

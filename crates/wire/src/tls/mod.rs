@@ -29,6 +29,9 @@
 //! undecryptable ([`Undecryptable::Tls12`]), saying whether the key log had the connection's
 //! `CLIENT_RANDOM` line: this crate does not decrypt TLS 1.2.
 
+#[cfg(any(test, feature = "testing"))]
+#[doc(hidden)]
+pub mod build;
 mod cert;
 mod crypto;
 mod handshake;

@@ -6,77 +6,14 @@ use std::time::{Duration, UNIX_EPOCH};
 
 use etherparse::PacketBuilder;
 
+use super::build::{self, client_hello, record};
 use super::handshake::parse_message;
 use super::http2::Http2Reader;
 use super::*;
 use crate::decode::Decoder;
 
-fn vec8(body: &[u8]) -> Vec<u8> {
-    let mut out = vec![body.len() as u8];
-    out.extend_from_slice(body);
-    out
-}
-
-fn vec16(body: &[u8]) -> Vec<u8> {
-    let mut out = (body.len() as u16).to_be_bytes().to_vec();
-    out.extend_from_slice(body);
-    out
-}
-
-fn extension(kind: u16, body: &[u8]) -> Vec<u8> {
-    let mut out = kind.to_be_bytes().to_vec();
-    out.extend(vec16(body));
-    out
-}
-
-fn message(msg_type: u8, body: &[u8]) -> Vec<u8> {
-    let mut out = vec![msg_type];
-    out.extend_from_slice(&(body.len() as u32).to_be_bytes()[1..]);
-    out.extend_from_slice(body);
-    out
-}
-
-fn record(content_type: u8, body: &[u8]) -> Vec<u8> {
-    let mut out = vec![content_type, 3, 3];
-    out.extend(vec16(body));
-    out
-}
-
-/// A TLS 1.3 ClientHello as a browser sends one: SNI, ALPN h2 and http/1.1, versions 1.3 and
-/// 1.2, a key share for x25519.
-fn client_hello() -> Vec<u8> {
-    let mut body = vec![3, 3];
-    body.extend([7u8; 32]);
-    body.extend(vec8(&[0xaa; 32]));
-    body.extend(vec16(&[0x13, 0x01, 0x13, 0x02, 0x13, 0x03, 0xc0, 0x2f]));
-    body.extend(vec8(&[0]));
-    let mut exts = Vec::new();
-    let mut sni = vec![0];
-    sni.extend(vec16(b"www.google.com"));
-    exts.extend(extension(0, &vec16(&sni)));
-    let mut alpn = vec8(b"h2");
-    alpn.extend(vec8(b"http/1.1"));
-    exts.extend(extension(16, &vec16(&alpn)));
-    exts.extend(extension(43, &vec8(&[3, 4, 3, 3])));
-    exts.extend(extension(10, &vec16(&[0x00, 0x1d, 0x00, 0x17])));
-    let mut share = vec![0x00, 0x1d];
-    share.extend(vec16(&[9; 32]));
-    exts.extend(extension(51, &vec16(&share)));
-    body.extend(vec16(&exts));
-    message(1, &body)
-}
-
 fn server_hello() -> Vec<u8> {
-    let mut body = vec![3, 3];
-    body.extend([8u8; 32]);
-    body.extend(vec8(&[0xaa; 32]));
-    body.extend([0x13, 0x01, 0]);
-    let mut exts = extension(43, &[3, 4]);
-    let mut share = vec![0x00, 0x1d];
-    share.extend(vec16(&[5; 32]));
-    exts.extend(extension(51, &share));
-    body.extend(vec16(&exts));
-    message(2, &body)
+    build::server_hello(0x1301)
 }
 
 #[test]
