@@ -483,6 +483,20 @@ impl Ending {
     }
 }
 
+/// What a test prints of how its connection ended, for the log of a failing run.
+impl std::fmt::Display for Ending {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "frames {:?}, GOAWAY {:?}, closed {} after {:?}",
+            self.kinds(),
+            self.goaway,
+            self.closed,
+            self.after
+        )
+    }
+}
+
 /// Reads until the server closes or `limit` passes, answering SETTINGS and PING as a client
 /// must (h2 waits for the PING it sends with a graceful GOAWAY).
 fn read_until_closed(tls: &mut test_support::tls::TlsStream, limit: Duration) -> Ending {
@@ -668,13 +682,7 @@ fn a_bad_preface_ends_the_connection_and_others_are_served() {
         tls.write_all(bytes).unwrap();
         tls.flush().unwrap();
         let ending = read_until_closed(&mut tls, Duration::from_secs(10));
-        eprintln!(
-            "bad preface ({what}): frames {:?}, GOAWAY {:?}, closed {} after {:?}",
-            ending.kinds(),
-            ending.goaway,
-            ending.closed,
-            ending.after
-        );
+        eprintln!("bad preface ({what}): {ending}");
         assert!(ending.closed, "{what}: still open");
         assert!(ending.after < idle / 2, "{what}: {:?}", ending.after);
         assert!(
@@ -689,13 +697,7 @@ fn a_bad_preface_ends_the_connection_and_others_are_served() {
     tls.write_all(&h2::PREFACE[..10]).unwrap();
     tls.flush().unwrap();
     let ending = read_until_closed_answering(&mut tls, idle * 4, false);
-    eprintln!(
-        "half a preface: frames {:?}, GOAWAY {:?}, closed {} after {:?}",
-        ending.kinds(),
-        ending.goaway,
-        ending.closed,
-        ending.after
-    );
+    eprintln!("half a preface: {ending}");
     // hyper cannot send GOAWAY before the preface is read, so the drop after a second idle
     // period is what ends it.
     assert!(ending.closed, "half a preface held the connection");
@@ -792,12 +794,8 @@ fn a_stream_that_never_sends_its_body_is_ended_and_others_are_served() {
     tls.flush().unwrap();
     let ending = read_until_closed(&mut tls, Duration::from_secs(15));
     eprintln!(
-        "no body (proxied POST): frames {:?}, status {:?}, GOAWAY {:?}, closed {} after {:?}",
-        ending.kinds(),
-        ending.status(1),
-        ending.goaway,
-        ending.closed,
-        ending.after
+        "no body (proxied POST): status {:?}, {ending}",
+        ending.status(1)
     );
     assert_eq!(ending.status(1), Some(408));
     assert_eq!(ending.goaway, Some(NO_ERROR));
@@ -828,12 +826,8 @@ fn a_stream_that_never_sends_its_body_is_ended_and_others_are_served() {
     tls.flush().unwrap();
     let ending = read_until_closed(&mut tls, Duration::from_secs(10));
     eprintln!(
-        "no body (static GET): frames {:?}, status {:?}, GOAWAY {:?}, closed {} after {:?}",
-        ending.kinds(),
-        ending.status(1),
-        ending.goaway,
-        ending.closed,
-        ending.after
+        "no body (static GET): status {:?}, {ending}",
+        ending.status(1)
     );
     assert_eq!(ending.status(1), Some(200));
     assert_eq!(ending.goaway, Some(NO_ERROR));
@@ -873,13 +867,7 @@ fn an_idle_http2_connection_gets_goaway_and_is_closed_but_a_slow_stream_is_not()
     tls.write_all(&out).unwrap();
     tls.flush().unwrap();
     let ending = read_until_closed(&mut tls, Duration::from_secs(10));
-    eprintln!(
-        "idle: frames {:?}, GOAWAY {:?}, closed {} after {:?}",
-        ending.kinds(),
-        ending.goaway,
-        ending.closed,
-        ending.after
-    );
+    eprintln!("idle: {ending}");
     assert_eq!(ending.status(1), Some(200));
     assert_eq!(ending.goaway, Some(NO_ERROR));
     assert!(ending.closed);
@@ -902,13 +890,7 @@ fn an_idle_http2_connection_gets_goaway_and_is_closed_but_a_slow_stream_is_not()
     tls.write_all(&out).unwrap();
     tls.flush().unwrap();
     let ending = read_until_closed(&mut tls, Duration::from_secs(15));
-    eprintln!(
-        "slow stream: frames {:?}, GOAWAY {:?}, closed {} after {:?}",
-        ending.kinds(),
-        ending.goaway,
-        ending.closed,
-        ending.after
-    );
+    eprintln!("slow stream: {ending}");
     assert_eq!(ending.status(1), Some(200));
     assert!(ending.has(h2::DATA, 1));
     assert_eq!(ending.goaway, Some(NO_ERROR));
