@@ -228,24 +228,6 @@ pub enum UsageError {
     BadLang(String),
 }
 
-/// The `--lang` given among dig's words (`roundtrip dig NAME --lang ko`: clap hands everything
-/// after NAME to dig), if one is, and a valid one.
-pub fn lang_in_words(words: &[String]) -> Option<Lang> {
-    let mut words = words.iter().map(String::as_str);
-    let mut found = None;
-    while let Some(word) = words.next() {
-        let value = match word.strip_prefix("--lang=") {
-            Some(value) => Some(value),
-            None if word == "--lang" => words.next(),
-            None => None,
-        };
-        if let Some(lang) = value.and_then(|v| v.parse().ok()) {
-            found = Some(lang);
-        }
-    }
-    found
-}
-
 impl UsageError {
     /// The error in `lang`, one line: the user's mistake, with what was expected.
     pub fn describe(&self, lang: Lang) -> String {
@@ -340,12 +322,10 @@ pub fn parse_words(
     while let Some(word) = words.next() {
         if word == "--json" {
             json = true;
-        } else if word == "--lang" || word.starts_with("--lang=") {
-            // The global `--lang`, after dig's words: read by [`lang_in_words`].
-            let value = match word.strip_prefix("--lang=") {
-                Some(value) => value,
-                None => words.next().ok_or(UsageError::MissingValue("--lang"))?,
-            };
+        } else if let Some(value) = crate::lang::flag(word, &mut words) {
+            // The global `--lang`, after dig's words: the language was read from them before
+            // the command line was parsed (`crate::lang::in_args`); here it is only checked.
+            let value = value.ok_or(UsageError::MissingValue("--lang"))?;
             value
                 .parse::<Lang>()
                 .map_err(|_| UsageError::BadLang(value.to_owned()))?;
