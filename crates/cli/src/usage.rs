@@ -175,12 +175,15 @@ fn localize(cmd: Command, path: &mut Vec<String>, words: &Words) -> Command {
 
 fn localize_arg(arg: Arg, path: &[String], words: &Words) -> Arg {
     let lang = words.lang;
-    let heading = if arg.is_positional() {
-        &words.arguments
-    } else {
-        &words.options
+    // A heading of our own puts the positionals in clap's order of options (display order, then
+    // name); their display order is their place, as clap's "Arguments" orders them.
+    let arg = match arg.get_index() {
+        Some(place) if arg.is_positional() => arg
+            .help_heading(words.arguments.clone())
+            .display_order(place),
+        _ => arg.help_heading(words.options.clone()),
     };
-    let arg = arg.help_heading(heading.clone()).long_help(None);
+    let arg = arg.long_help(None);
     if arg.get_help().is_none() {
         return arg;
     }
@@ -493,19 +496,21 @@ pub fn render<F: ErrorFormatter>(
     StyledStr::from(out)
 }
 
-/// clap's usage line (`Usage: roundtrip tour [OPTIONS] [URL]`) with its heading in `lang`.
+/// clap's usage line (`Usage: roundtrip tour [OPTIONS] [URL]`) with its heading in `lang`; a
+/// second usage (`       roundtrip <COMMAND>`) stays under the first.
 fn usage_in(lang: Lang, usage: &StyledStr, styles: &Styles) -> String {
     let styled = usage.ansi().to_string();
     let style = styles.get_usage();
-    let english = format!("{style}Usage:{style:#}");
-    let heading = format!("{style}{}:{style:#}", t!(lang, "cli-heading-usage"));
-    match styled.strip_prefix(&english) {
-        Some(rest) => format!("{heading}{rest}"),
-        None => match styled.strip_prefix("Usage:") {
-            Some(rest) => format!("{heading}{rest}"),
-            None => styled,
-        },
-    }
+    let said = t!(lang, "cli-heading-usage");
+    let Some(rest) = styled
+        .strip_prefix(&format!("{style}Usage:{style:#}"))
+        .or_else(|| styled.strip_prefix("Usage:"))
+    else {
+        return styled;
+    };
+    let indent = " ".repeat(journey::story::display_width(&said) + 2);
+    let rest = rest.replace("\n       ", &format!("\n{indent}"));
+    format!("{style}{said}:{style:#}{rest}")
 }
 
 /// One of clap's suggestions in `lang`. clap words them in three ways (clap_builder's
