@@ -74,7 +74,7 @@ fn cannot_write(lang: text::Lang, path: &std::path::Path, err: std::io::Error) -
             lang,
             "cannot-write",
             path = path.display().to_string(),
-            error = err.to_string()
+            error = text::io_error(lang, &err)
         )
     )
 }

@@ -486,7 +486,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
             TourError::Usage(text::t!(
                 options.lang,
                 "tour-browser-runtime",
-                error = err.to_string()
+                error = text::io_error(options.lang, &err)
             ))
         })?;
 

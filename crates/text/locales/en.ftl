@@ -772,3 +772,41 @@ value-not-a-log-level = not a log level: error, warn, info, debug or trace (or a
 value-other = a value this argument cannot take ({ $detail })
 fault-unknown = unknown fault { $value }: one of { $names }
 
+
+## Why another crate's parser refused a file or a URL (English shows the parser's own words;
+## these ids are what other languages show instead, by the error's class; a parser's free text is
+## quoted and attributed, not translated)
+
+config-unreadable = cannot read the file { $file }: { $error }
+config-toml = { $place }: not valid TOML for this file (toml: "{ $detail }")
+tls-certificate-not-pem = not a PEM certificate file: { $why }
+tls-no-certificate = no certificate (BEGIN CERTIFICATE) in the file
+tls-key-not-pem = not a PEM private key file: { $why }
+tls-no-key = no private key (BEGIN PRIVATE KEY) in the file
+tls-key-mismatch = the private key does not match the certificate's public key
+tls-bad-certificate = bad certificate: { $why }
+tls-unusable-key = unusable private key: { $why }
+tls-certificate-bad-encoding = its DER encoding is malformed
+tls-rustls-said = rustls: "{ $detail }"
+pem-missing-end = a section has no end line ({ $marker })
+pem-illegal-start = a section's first line is malformed ({ $line })
+pem-base64 = the base64 inside does not decode (pem: "{ $detail }")
+pem-nothing = nothing of the kind in it
+pem-too-large = a section over 256 MB
+pem-other = the PEM reader refused it (pem: "{ $detail }")
+db-url-bad = bad database URL { $url }: { $why }
+db-url-sqlite-needs-file = a SQLite URL needs a file: sqlite://FILE
+db-url-unknown-scheme = expected sqlite://FILE or postgres://...
+db-url-driver = the driver refused it (sqlx: "{ $detail }")
+url-empty-host = empty host
+url-idna = invalid international domain name
+url-invalid-port = invalid port number
+url-invalid-ipv4 = invalid IPv4 address
+url-invalid-ipv6 = invalid IPv6 address
+url-invalid-domain-character = invalid domain character
+url-relative = relative URL without a base
+url-too-long = URLs more than 4 GB are not supported
+url-other = the URL parser refused it (url: "{ $detail }")
+url-no-host = no host
+url-header-value = { $name } header value { $value } is not valid
+url-request = the request cannot be made (http: "{ $detail }")

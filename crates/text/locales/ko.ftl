@@ -777,3 +777,41 @@ value-not-a-socket-address = 주소와 포트가 아닙니다 (예: 127.0.0.1:80
 value-not-a-log-level = 로그 수준이 아닙니다: error, warn, info, debug, trace 가운데 하나(또는 1~5의 숫자)를 쓰세요
 value-other = 이 인자에 쓸 수 없는 값입니다 (원문: "{ $detail }")
 fault-unknown = 알 수 없는 장애 { $value }: 다음 가운데 하나를 쓰세요: { $names }
+
+## 다른 크레이트의 파서가 파일이나 URL을 받아들이지 않은 이유 (영어판은 파서의 원래 문장을 그대로
+## 보여 주고, 다른 언어는 오류의 종류에 따라 이 문장들을 보여 줍니다. 파서가 자유롭게 쓴 문장은
+## 번역하지 않고, 누가 한 말인지 밝혀 따옴표 안에 그대로 둡니다)
+
+config-unreadable = { $file } 파일을 읽을 수 없습니다: { $error }
+config-toml = { $place }: TOML 문법이나 이 설정 파일의 형식에 맞지 않습니다 (toml: "{ $detail }")
+tls-certificate-not-pem = PEM 형식의 인증서 파일이 아닙니다: { $why }
+tls-no-certificate = 파일에 인증서(BEGIN CERTIFICATE)가 없습니다
+tls-key-not-pem = PEM 형식의 개인 키 파일이 아닙니다: { $why }
+tls-no-key = 파일에 개인 키(BEGIN PRIVATE KEY)가 없습니다
+tls-key-mismatch = 개인 키가 인증서의 공개 키와 짝이 맞지 않습니다
+tls-bad-certificate = 인증서를 쓸 수 없습니다: { $why }
+tls-unusable-key = 개인 키를 쓸 수 없습니다: { $why }
+tls-certificate-bad-encoding = DER 인코딩이 잘못되었습니다
+tls-rustls-said = rustls의 설명: "{ $detail }"
+pem-missing-end = 구역의 끝 줄이 없습니다 ({ $marker })
+pem-illegal-start = 구역의 첫 줄이 잘못되었습니다 ({ $line })
+pem-base64 = 안에 든 base64를 디코딩할 수 없습니다 (pem: "{ $detail }")
+pem-nothing = 그런 항목이 하나도 없습니다
+pem-too-large = 256 MB를 넘는 구역이 있습니다
+pem-other = PEM 읽기 오류입니다 (pem: "{ $detail }")
+db-url-bad = 잘못된 데이터베이스 URL { $url }: { $why }
+db-url-sqlite-needs-file = SQLite URL에는 파일이 있어야 합니다: sqlite://FILE
+db-url-unknown-scheme = sqlite://FILE 또는 postgres://... 꼴이어야 합니다
+db-url-driver = 드라이버가 받아들이지 않았습니다 (sqlx: "{ $detail }")
+url-empty-host = 호스트가 비어 있습니다
+url-idna = 국제화 도메인 이름이 올바르지 않습니다
+url-invalid-port = 포트 번호가 올바르지 않습니다
+url-invalid-ipv4 = IPv4 주소가 올바르지 않습니다
+url-invalid-ipv6 = IPv6 주소가 올바르지 않습니다
+url-invalid-domain-character = 도메인 이름에 쓸 수 없는 문자가 있습니다
+url-relative = 스킴이 없는 상대 URL입니다. http:// 또는 https://로 시작해야 합니다
+url-too-long = 4 GB를 넘는 URL은 다루지 않습니다
+url-other = URL 파서가 받아들이지 않았습니다 (url: "{ $detail }")
+url-no-host = 호스트가 없습니다
+url-header-value = { $name } 헤더에 실을 수 없는 값입니다: { $value }
+url-request = 요청을 만들 수 없습니다 (http: "{ $detail }")

@@ -255,13 +255,14 @@ impl UsageError {
 }
 
 /// Why a name does not parse, in `lang`: the `domain` crate's reasons it has words for in the
-/// catalogues (an empty name or label, a label over 63 octets, a name over 255), else its own.
-fn name_problem(lang: Lang, reason: &str) -> String {
+/// catalogues (an empty name or label, a label over 63 octets, a name over 255; as `domain`
+/// words them, and as the `dns` crate does), else its own.
+pub(crate) fn name_problem(lang: Lang, reason: &str) -> String {
     match reason {
         "empty name" => t!(lang, "dig-name-empty"),
         "empty label" => t!(lang, "dig-name-empty-label"),
-        "long label" => t!(lang, "dig-name-long-label"),
-        "long domain name" => t!(lang, "dig-name-long"),
+        "long label" | "a label is longer than 63 octets" => t!(lang, "dig-name-long-label"),
+        "long domain name" | "the name is longer than 255 octets" => t!(lang, "dig-name-long"),
         other => other.to_owned(),
     }
 }
