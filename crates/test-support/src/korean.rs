@@ -39,6 +39,8 @@ pub const PROTOCOL_WORDS: &[&str] = &[
     "Mozilla", "SQLite", "PostgreSQL", "TOML", "HTML", "CIDR", "IANA", "RRset", "NSS",
     "SSLKEYLOGFILE", "pcapng", "Wireshark", "tshark", "DSB", "Decryption", "Secrets", "Block",
     "nameserver", "slowloris", "Fetch", "hosts", "loss", "clap", "toml",
+    // a PEM file's markers
+    "BEGIN", "END", "PRIVATE", "KEY", "CERTIFICATE",
 ];
 
 /// The English words of `text` outside protocol tokens, each with its line: a word of ASCII
