@@ -245,7 +245,7 @@ pub enum ConfigError {
         /// 1-based column.
         column: usize,
         /// The certificate's or the key's file, and why.
-        error: crate::TlsFileError,
+        error: Box<crate::TlsFileError>,
     },
     /// The file has a mistake at a place.
     #[error("{}:{line}:{column}: {reason}", file.display())]
@@ -492,7 +492,7 @@ fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError>
             file: file.to_owned(),
             line,
             column,
-            error,
+            error: Box::new(error),
         }
     };
     tls_settings(&raw, &mut config, &at, &tls_at, &path_of)?;

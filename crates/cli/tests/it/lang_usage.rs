@@ -85,7 +85,9 @@ fn assert_korean(text: &str) {
 #[test]
 fn the_help_is_korean_wherever_the_language_comes_from() {
     let ko = [("LANG", "ko_KR.UTF-8")];
-    let cases: &[(&[&str], &[(&str, &str)], &str)] = &[
+    // The command line, its environment, how its help begins.
+    type Case<'a> = (&'a [&'a str], &'a [(&'a str, &'a str)], &'a str);
+    let cases: &[Case] = &[
         (
             &["--lang", "ko", "--help"],
             &[],
