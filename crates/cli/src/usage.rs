@@ -102,7 +102,9 @@ fn id(prefix: &str, path: &[String], arg: Option<&str>) -> String {
 
 /// `cmd` with its words in `lang`. clap adds its own `-h/--help`, `-V/--version` and `help`
 /// subcommands when it builds the tree; built first, they are here to be given words like the
-/// rest (what the parser does with them is clap's, as in English).
+/// rest (what the parser does with them is clap's, as in English). One difference of layout
+/// follows: a tree built whole gives each `help` a copy of the commands beside it, so `help help`
+/// lists them, where English shows `[COMMAND]...`.
 fn localized(mut cmd: Command, lang: Lang) -> Command {
     cmd.build();
     let styles = cmd.get_styles().clone();
@@ -243,6 +245,8 @@ pub struct Catalogue;
 
 impl ErrorFormatter for Catalogue {
     fn format_error(error: &clap::error::Error<Self>) -> StyledStr {
+        // The styles every command of ours has (clap's default ones); clap strips them when
+        // stderr is not a terminal, as it does its own.
         render(error, Lang::Ko, &Styles::default())
     }
 }
