@@ -5,13 +5,15 @@
 use text::{Lang, t};
 
 use crate::connect::{Attempt, AttemptOutcome};
-use crate::{FetchError, NameError};
+use crate::{FetchError, NameError, UrlProblem};
 
 impl FetchError {
     /// The error in `lang`, one line.
     pub fn describe(&self, lang: Lang) -> String {
         match self {
-            FetchError::BadUrl { url, why } => t!(lang, "fetch-bad-url", url = url, why = why),
+            FetchError::BadUrl { url, why } => {
+                t!(lang, "fetch-bad-url", url = url, why = why.describe(lang))
+            }
             FetchError::UnsupportedScheme { url, scheme } => {
                 t!(lang, "fetch-unsupported-scheme", url = url, scheme = scheme)
             }
@@ -66,6 +68,40 @@ impl FetchError {
                 from = from,
                 domain = domain
             ),
+        }
+    }
+}
+
+impl UrlProblem {
+    /// Why, in `lang`: the URL parser's refusals by their class (`url::ParseError`), as the URL
+    /// standard words them; in English the parser's own words, as before.
+    pub fn describe(&self, lang: Lang) -> String {
+        use url::ParseError;
+        if lang == Lang::En {
+            return self.to_string();
+        }
+        match self {
+            UrlProblem::Parse(err) => match err {
+                ParseError::EmptyHost => t!(lang, "url-empty-host"),
+                ParseError::IdnaError => t!(lang, "url-idna"),
+                ParseError::InvalidPort => t!(lang, "url-invalid-port"),
+                ParseError::InvalidIpv4Address => t!(lang, "url-invalid-ipv4"),
+                ParseError::InvalidIpv6Address => t!(lang, "url-invalid-ipv6"),
+                ParseError::InvalidDomainCharacter => t!(lang, "url-invalid-domain-character"),
+                ParseError::RelativeUrlWithoutBase => t!(lang, "url-relative"),
+                ParseError::Overflow => t!(lang, "url-too-long"),
+                // The other two are about a base URL or setting a host, which a typed URL never
+                // meets; and url may add kinds: the parser's words, quoted.
+                other => t!(lang, "url-other", detail = other.to_string()),
+            },
+            UrlProblem::NoHost => t!(lang, "url-no-host"),
+            UrlProblem::HeaderValue { name, value } => t!(
+                lang,
+                "url-header-value",
+                name = name,
+                value = format!("{value:?}")
+            ),
+            UrlProblem::Request(detail) => t!(lang, "url-request", detail = detail),
         }
     }
 }

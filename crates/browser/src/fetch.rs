@@ -198,12 +198,30 @@ pub struct ConnectionInfo {
     pub tls: Option<TlsInfo>,
 }
 
+/// Why a URL cannot be fetched as it is: each a class of its own (the URL parser's, ours), so
+/// that it can be said in any language; `Display` is English.
+#[derive(Debug, thiserror::Error)]
+pub enum UrlProblem {
+    /// The URL parser (WHATWG's URL standard) refused it.
+    #[error("{0}")]
+    Parse(url::ParseError),
+    /// It has no host to connect to.
+    #[error("no host")]
+    NoHost,
+    /// A header the request would carry has a value HTTP cannot carry.
+    #[error("{name} header value {value:?} is not valid")]
+    HeaderValue { name: String, value: String },
+    /// The HTTP library refused to build the request: its own words.
+    #[error("{0}")]
+    Request(String),
+}
+
 /// Why a visit failed.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
     /// The URL does not parse, or has no host.
     #[error("{url}: not a valid URL ({why})")]
-    BadUrl { url: String, why: String },
+    BadUrl { url: String, why: UrlProblem },
     /// A scheme the browser does not speak.
     #[error("{url}: {scheme}:// is not supported (only http:// and https://)")]
     UnsupportedScheme { url: String, scheme: String },
@@ -345,7 +363,7 @@ impl Browser {
     ) -> Result<Visit, FetchError> {
         let mut url = Url::parse(url).map_err(|err| FetchError::BadUrl {
             url: url.to_owned(),
-            why: err.to_string(),
+            why: UrlProblem::Parse(err),
         })?;
         let (mut method, mut body) = (method, body);
         let mut legs: Vec<Leg> = Vec::new();
@@ -798,19 +816,23 @@ fn to_request(
     body: &Bytes,
     url: &Url,
 ) -> Result<Request<Full<Bytes>>, FetchError> {
-    let bad = |why: String| FetchError::BadUrl {
+    let bad = |why: UrlProblem| FetchError::BadUrl {
         url: url.to_string(),
         why,
     };
     let mut builder = Request::builder().method(method.clone()).uri(target);
     for (name, value) in headers {
-        let value = HeaderValue::from_str(value)
-            .map_err(|_| bad(format!("{name} header value {value:?} is not valid")))?;
+        let value = HeaderValue::from_str(value).map_err(|_| {
+            bad(UrlProblem::HeaderValue {
+                name: name.clone(),
+                value: value.clone(),
+            })
+        })?;
         builder = builder.header(name.as_str(), value);
     }
     builder
         .body(Full::new(body.clone()))
-        .map_err(|err| bad(err.to_string()))
+        .map_err(|err| bad(UrlProblem::Request(err.to_string())))
 }
 
 /// The origin of `url`, or why the browser cannot fetch it.
@@ -828,7 +850,7 @@ fn origin_of(url: &Url) -> Result<Origin, FetchError> {
         None => {
             return Err(FetchError::BadUrl {
                 url: url.to_string(),
-                why: "no host".into(),
+                why: UrlProblem::NoHost,
             });
         }
     };

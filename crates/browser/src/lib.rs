@@ -39,7 +39,7 @@ pub use connect::{Attempt, AttemptOutcome};
 pub use connection::{ClosedConnection, Side};
 pub use fetch::{
     Browser, BrowserConfig, ConnectionInfo, DEFAULT_MAX_REDIRECTS, FetchError, HstsHeader,
-    HstsUpgrade, HttpVersions, Leg, Visit, status_class,
+    HstsUpgrade, HttpVersions, Leg, UrlProblem, Visit, status_class,
 };
 pub use host_cache::HostCache;
 /// The request method type [`Browser::request`] takes (from the `http` crate).

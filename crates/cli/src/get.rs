@@ -274,7 +274,7 @@ pub fn run(args: GetArgs, lang: Lang) -> anyhow::Result<u8> {
                 lang,
                 "get-cannot-save-cache",
                 path = path.unwrap_or_default(),
-                error = err.to_string()
+                error = text::io_error(lang, &err)
             )
         );
     }
@@ -284,7 +284,11 @@ pub fn run(args: GetArgs, lang: Lang) -> anyhow::Result<u8> {
     {
         eprintln!(
             "roundtrip: get: {}",
-            t!(lang, "get-cannot-save-hsts", error = err.to_string())
+            t!(
+                lang,
+                "get-cannot-save-hsts",
+                error = text::io_error(lang, &err)
+            )
         );
     }
 

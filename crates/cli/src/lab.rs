@@ -42,7 +42,11 @@ pub fn load_config(path: Option<&PathBuf>, lang: Lang) -> Result<lab::LabConfig,
         Some(path) => lab::LabConfig::load(path).map_err(|err| {
             eprintln!(
                 "roundtrip: {}",
-                t!(lang, "lab-bad-config", error = err.to_string())
+                t!(
+                    lang,
+                    "lab-bad-config",
+                    error = crate::reasons::lab_config(lang, &err)
+                )
             );
             2
         }),
@@ -171,7 +175,11 @@ pub fn run(cmd: LabCommand, lang: Lang) -> anyhow::Result<u8> {
                 Err(err) => {
                     eprintln!(
                         "roundtrip: {}",
-                        t!(lang, "lab-cannot-publish", error = err.to_string())
+                        t!(
+                            lang,
+                            "lab-cannot-publish",
+                            error = text::io_error(lang, &err)
+                        )
                     );
                     None
                 }
@@ -271,7 +279,11 @@ fn publish_ports(
     .map_err(|err| {
         eprintln!(
             "roundtrip: {}",
-            t!(lang, "lab-publish-failed", error = err.to_string().as_str())
+            t!(
+                lang,
+                "lab-publish-failed",
+                error = text::io_error(lang, &err)
+            )
         );
         1u8
     })?;
@@ -332,7 +344,7 @@ fn exec(host: Option<String>, command: Vec<String>, lang: Lang) -> anyhow::Resul
                 lang,
                 "lab-cannot-enter",
                 name = &name,
-                error = err.to_string()
+                error = text::io_error(lang, &err)
             )
         );
         return Ok(1);
@@ -346,7 +358,7 @@ fn exec(host: Option<String>, command: Vec<String>, lang: Lang) -> anyhow::Resul
             lang,
             "lab-cannot-run",
             command = &command[0],
-            error = err.to_string()
+            error = text::io_error(lang, &err)
         )
     );
     Ok(if err.kind() == std::io::ErrorKind::NotFound {

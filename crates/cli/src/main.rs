@@ -7,10 +7,13 @@
 mod dig;
 mod get;
 mod lab;
+mod lang;
+mod reasons;
 mod serve;
 mod serve_was;
 mod serve_web;
 mod tour;
+mod usage;
 mod zone;
 
 use std::process::ExitCode;
@@ -28,6 +31,9 @@ struct Cli {
     command: Command,
     /// The language of every sentence: en or ko (default: as gettext reads LANGUAGE, LC_ALL,
     /// LC_MESSAGES and LANG; ko_KR.UTF-8 gives Korean; otherwise English).
+    // Read before parsing, from the raw arguments (`lang::in_args`): clap's help and errors are
+    // in the language, and dig's words have it too. Declared for clap to take it and show it.
+    #[allow(dead_code)]
     #[arg(long, global = true, value_name = "en|ko")]
     lang: Option<text::Lang>,
 }
@@ -68,19 +74,19 @@ fn cannot_write(lang: text::Lang, path: &std::path::Path, err: std::io::Error) -
             lang,
             "cannot-write",
             path = path.display().to_string(),
-            error = err.to_string()
+            error = text::io_error(lang, &err)
         )
     )
 }
 
 fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    // The language first: clap's help and usage errors are in it.
+    let flag = lang::in_args(&args);
+    let lang = text::Lang::from_env(flag);
+    let cli: Cli = match usage::parse(args, lang) {
         Ok(cli) => cli,
-        Err(err) => {
-            let code = if err.use_stderr() { 2 } else { 0 };
-            let _ = err.print();
-            return ExitCode::from(code);
-        }
+        Err(err) => return usage::exit(err, lang),
     };
     // The lab's hosts are network namespaces; an ordinary user may make them only inside a
     // user namespace of their own, which the kernel lets a process enter only while it has
@@ -88,12 +94,6 @@ fn main() -> ExitCode {
     if cli.command.builds_a_lab() {
         ::lab::netns::enter_user_namespace();
     }
-    // `roundtrip dig NAME --lang ko`: dig takes every word after NAME as its own.
-    let flag = match &cli.command {
-        Command::Dig(args) if cli.lang.is_none() => dig::lang_in_words(&args.words),
-        _ => cli.lang,
-    };
-    let lang = text::Lang::from_env(flag);
     let result = match cli.command {
         Command::Tour(args) => tour::run(args, lang),
         Command::Zone(cmd) => zone::run(cmd, lang),

@@ -124,7 +124,7 @@ fn serve_auth(
             Some((origin, file)) => match dns::parse_name(origin) {
                 Ok(origin) => (Some(origin), file),
                 Err(err) => {
-                    let error = err.to_string();
+                    let error = crate::reasons::name(lang, &err);
                     let spec = spec.as_str();
                     eprintln!(
                         "roundtrip: {}",

@@ -68,7 +68,7 @@ pub fn run(args: WasArgs, lang: Lang) -> anyhow::Result<u8> {
         let running = match was::spawn(listener, config, Arc::new(journey::Silent)).await {
             Ok(running) => running,
             Err(err @ was::WasError::BadDbUrl { .. }) => {
-                let error = err.to_string();
+                let error = crate::reasons::was_error(lang, &err);
                 eprintln!("roundtrip: {}", t!(lang, "serve-was-bad-db", error = error));
                 return Ok(2);
             }

@@ -57,7 +57,7 @@ pub fn run(args: WebArgs, lang: Lang) -> anyhow::Result<u8> {
         Some(path) => match web::WebConfig::load_toml(path) {
             Ok(config) => config,
             Err(err) => {
-                let error = err.to_string();
+                let error = crate::reasons::web_config(lang, &err);
                 eprintln!("roundtrip: {}", t!(lang, "serve-bad-config", error = error));
                 return Ok(1);
             }
@@ -128,7 +128,7 @@ pub fn run(args: WebArgs, lang: Lang) -> anyhow::Result<u8> {
         match web::TlsIdentity::from_pem_files(cert, key) {
             Ok(identity) => config.tls = Some(identity),
             Err(err) => {
-                let error = err.to_string();
+                let error = crate::reasons::tls_file(lang, &err);
                 eprintln!("roundtrip: {}", t!(lang, "serve-bad-tls", error = error));
                 return Ok(1);
             }

@@ -39,7 +39,7 @@ pub fn run(cmd: ZoneCommand, lang: Lang) -> anyhow::Result<u8> {
                             lang,
                             "zone-bad-origin",
                             origin = format!("{origin:?}"),
-                            error = err.to_string()
+                            error = crate::reasons::name(lang, &err)
                         )
                     );
                     return Ok(2);

@@ -31,8 +31,25 @@ pub struct ConfigError {
     pub line: usize,
     /// The key, dotted: `web.address`, `dns[2].zones`.
     pub key: String,
-    /// Why it is refused.
+    /// Why it is refused (English: toml's own words, the system's, or this crate's).
     pub reason: String,
+    /// Who refused it.
+    pub kind: ConfigErrorKind,
+}
+
+/// Who refused a config: what a reader in another language is told depends on it.
+#[derive(Debug)]
+pub enum ConfigErrorKind {
+    /// The file could not be read: the system's error.
+    Read(std::io::Error),
+    /// The TOML parser (with serde's checks of the shape: a missing or unknown key, a value of
+    /// the wrong type), at `line`:`column`; `reason` is its own words, free text.
+    Toml {
+        /// 1-based column.
+        column: usize,
+    },
+    /// One of this crate's checks of the values.
+    Check,
 }
 
 /// Where the lab's hosts live.
@@ -202,6 +219,7 @@ impl LabConfig {
             line: 0,
             key: "(file)".into(),
             reason: err.to_string(),
+            kind: ConfigErrorKind::Read(err),
         })?;
         let base = path.parent().unwrap_or(Path::new("."));
         LabConfig::parse(&text, &path.display().to_string(), base)
@@ -214,10 +232,17 @@ impl LabConfig {
             line: span.map_or(0, |s| line_of(text, s.start)),
             key: key.to_owned(),
             reason,
+            kind: ConfigErrorKind::Check,
         };
         let raw: RawConfig = toml::from_str(text).map_err(|err| {
             let reason = err.message().to_owned();
-            error(err.span(), &key_of(&reason), reason)
+            let at = err.span().map_or(0, |span| span.start);
+            let before = &text[..text.floor_char_boundary(at)];
+            let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            ConfigError {
+                kind: ConfigErrorKind::Toml { column },
+                ..error(err.span(), &key_of(&reason), reason)
+            }
         })?;
 
         let mut seen: HashMap<IpAddr, String> = HashMap::new();

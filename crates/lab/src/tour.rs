@@ -111,18 +111,51 @@ impl Fault {
 }
 
 impl FromStr for Fault {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Self, String> {
+    type Err = UnknownFault;
+    fn from_str(text: &str) -> Result<Self, UnknownFault> {
         Fault::ALL
             .iter()
             .find(|(name, _)| *name == text)
             .map(|(_, fault)| *fault)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Fault::ALL.iter().map(|(n, _)| *n).collect();
-                format!("unknown fault {text:?}: one of {}", names.join(", "))
-            })
+            .ok_or_else(|| UnknownFault(text.to_owned()))
     }
 }
+
+/// A `--fault` name that is none of [`Fault::ALL`], as typed. `Display` is English, for clap's
+/// own usage error; [`UnknownFault::describe`] says it in a language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownFault(pub String);
+
+impl UnknownFault {
+    /// The `--fault` names, comma-separated.
+    fn names() -> String {
+        let names: Vec<&str> = Fault::ALL.iter().map(|(n, _)| *n).collect();
+        names.join(", ")
+    }
+
+    /// The error in `lang`.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        text::t!(
+            lang,
+            "fault-unknown",
+            value = format!("{:?}", self.0),
+            names = UnknownFault::names()
+        )
+    }
+}
+
+impl std::fmt::Display for UnknownFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "unknown fault {:?}: one of {}",
+            self.0,
+            UnknownFault::names()
+        )
+    }
+}
+
+impl std::error::Error for UnknownFault {}
 
 /// What to tour.
 #[derive(Debug, Clone)]
@@ -453,7 +486,7 @@ pub fn run(options: TourOptions) -> Result<Tour, TourError> {
             TourError::Usage(text::t!(
                 options.lang,
                 "tour-browser-runtime",
-                error = err.to_string()
+                error = text::io_error(options.lang, &err)
             ))
         })?;
 

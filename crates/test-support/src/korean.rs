@@ -33,6 +33,14 @@ pub const PROTOCOL_WORDS: &[&str] = &[
     "cert-expired", "cert-wrong-name",
     // flags, as a command line spells them
     "no-hsts",
+    // tools, formats, standards and settings by their own names, as a Korean engineer writes
+    // them (the command line's help names them)
+    "BIND", "named-checkzone", "dig", "gettext", "LANGUAGE", "LANG", "JSON", "PEM", "PKI",
+    "Mozilla", "SQLite", "PostgreSQL", "TOML", "HTML", "CIDR", "IANA", "RRset", "NSS",
+    "SSLKEYLOGFILE", "pcapng", "Wireshark", "tshark", "DSB", "Decryption", "Secrets", "Block",
+    "nameserver", "slowloris", "Fetch", "hosts", "loss", "clap", "toml",
+    // a PEM file's markers
+    "BEGIN", "END", "PRIVATE", "KEY", "CERTIFICATE",
 ];
 
 /// The English words of `text` outside protocol tokens, each with its line: a word of ASCII

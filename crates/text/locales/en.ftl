@@ -607,3 +607,209 @@ capture-step-buffer = set the receive buffer
 capture-step-timestamps = enable kernel timestamps
 capture-step-timeout = set a read timeout
 capture-enter-host = cannot enter { $host }'s network namespace to capture there: { $error }
+
+## The command line: clap's help (the doc comments of the argument structs, word for word: a
+## test in the cli crate checks them; ids from the command's path and the argument's id)
+
+cli-heading-usage = Usage
+cli-heading-arguments = Arguments
+cli-heading-options = Options
+cli-heading-commands = Commands
+cli-default = [default: { $value }]
+cli-possible-values = [possible values: { $values }]
+
+cli-about = The whole journey of a web request, for real
+cli-about-dig = Ask a DNS server a question and print the answer in dig's layout
+cli-about-get = Fetch a URL as a browser does and show where the time went (lookup, connect, first byte)
+cli-about-help = Print this message or the help of the given subcommand(s)
+cli-about-lab = The lab internet: its hosts, links and servers, on this machine
+cli-about-lab-config = Print the default lab config (TOML), to save and edit
+cli-about-lab-exec = Run a command inside a running lab's host (default: the browser's machine), as a program on that host: its network, and the lab's resolver in /etc/resolv.conf
+cli-about-lab-up = Start the lab's servers, print the address table, and run until interrupted
+cli-about-serve = Run one of the lab's servers on its own
+cli-about-serve-auth = An authoritative DNS server for one or more zones, over UDP and TCP
+cli-about-serve-resolver = A recursive, caching resolver: takes recursive queries (RD=1) and resolves them with iterative queries from the root hints down
+cli-about-serve-was = An application server: the lab's search engine on SQLite or PostgreSQL
+cli-about-serve-web = A web server: static files, reverse proxy of dynamic paths, virtual hosts, limits
+cli-about-tour = Start the lab, browse a URL through it, and tell what really happened, step by step
+cli-about-zone = Zone files: check them as BIND's named-checkzone does
+cli-about-zone-check = Check a zone file: exit 0 if it loads, 1 with `file:line: reason` if not
+cli-after-help-get =
+    Host cache: the browser keeps the addresses DNS gave, each for its TTL, in a file between runs (default ~/.cache/roundtrip/hosts.json). --cache-list prints it, --cache-clear empties it; --no-cache neither reads nor writes it.
+
+    Exit codes: 0 a response arrived (whatever its status; with --fail, 1 for 400 and above), 1 the request failed (name, connection, timeout, redirects), 2 bad usage.
+cli-help-dig-json = Print the response as one JSON document
+cli-help-dig-words = Arguments in dig's own order: NAME [TYPE] [CLASS] [@SERVER[:PORT]] [-p PORT] [-t TYPE] [-c CLASS] [-q NAME] [+tcp] [+norec] [+short] [+time=SECS] [+tries=N]
+cli-help-get-bind = The source address of the connections and the DNS queries
+cli-help-get-cacert = Also trust the CA certificates in this PEM file for https:// (the web PKI's roots, Mozilla's, are always trusted; the system's store is not read)
+cli-help-get-cache-clear = Empty the host cache
+cli-help-get-cache-file = The host cache file
+cli-help-get-cache-list = Print the host cache's unexpired entries
+cli-help-get-connect-timeout = Seconds allowed to connect (all Happy Eyeballs attempts together)
+cli-help-get-data = Send DATA as the body (application/x-www-form-urlencoded, as curl -d)
+cli-help-get-dns-port = The port every name server is asked on with --recursive (the lab's is 1053 unless root)
+cli-help-get-fail = Exit 1 when the final status is 400 or more (the body is not written)
+cli-help-get-hosts-file = The hosts file consulted before the cache and DNS
+cli-help-get-hsts-clear = Empty the HSTS store (the preload list is built in and stays)
+cli-help-get-hsts-file = The HSTS store file (default: hsts.json beside the host cache)
+cli-help-get-hsts-list = Print the HSTS store's unexpired entries and the built-in preload list
+cli-help-get-http1-1 = For https://, offer HTTP/1.1 only in ALPN
+cli-help-get-http2 = For https://, offer HTTP/2 and HTTP/1.1 in ALPN, the server choosing (the default, as curl's; http:// stays HTTP/1.1)
+cli-help-get-json = Print one JSON document describing every leg instead of the body and the report
+cli-help-get-max-redirs = Follow at most N redirects (the Fetch standard's limit by default)
+cli-help-get-max-time = Seconds allowed for each request, from sending it to the end of the body
+cli-help-get-method = The request method (default GET, or POST with -d)
+cli-help-get-no-cache = Neither read nor write the host cache
+cli-help-get-no-hsts = No HSTS: neither the preload list nor the store turns http:// into https://, and Strict-Transport-Security headers are not remembered
+cli-help-get-output = Write the body to FILE instead of stdout
+cli-help-get-recursive = Resolve in-process from the root hints, iteratively, instead of asking a resolver
+cli-help-get-resolver = Ask this recursive resolver (default: the first nameserver of /etc/resolv.conf)
+cli-help-get-root-hints = Root hints for --recursive (named.root format; default: IANA's)
+cli-help-get-silent = No report on stderr, only the body (or errors)
+cli-help-get-url = The URL to fetch (http:// or https://)
+cli-help-get-verbose = Show the connection attempts and the request and response headers, as curl -v
+cli-help-help = Print help
+cli-help-lab-exec-command = The command and its arguments, after `--`
+cli-help-lab-exec-host = The host (`roundtrip lab up` lists them)
+cli-help-lab-up-config = The lab's config (TOML); default: the default lab (`roundtrip lab config`)
+cli-help-lab-up-dns-port = The port the lab's DNS servers share (overrides the config; default: 53 as root, 1053 otherwise)
+cli-help-lab-up-publish = Also forward the resolver and the web server to loopback addresses of this machine (the config's [publish]: 127.0.0.1:1053, 127.0.0.1:8080 and 127.0.0.1:8443 by default), for tools that cannot run inside the lab
+cli-help-lang = The language of every sentence: en or ko (default: as gettext reads LANGUAGE, LC_ALL, LC_MESSAGES and LANG; ko_KR.UTF-8 gives Korean; otherwise English)
+cli-help-serve-auth-listen = Address and port to listen on, e.g. 127.0.0.2:1053
+cli-help-serve-auth-no-packet-cache = Answer every query from the zones, never from the packet cache of earlier answers
+cli-help-serve-auth-udp-workers = UDP worker threads
+cli-help-serve-auth-zones = A zone: `[ORIGIN=]FILE`; without ORIGIN, the file's $ORIGIN or SOA owner. Repeatable
+cli-help-serve-resolver-allow = Networks whose clients may ask, in CIDR form, besides loopback. Repeatable
+cli-help-serve-resolver-cache-size = Cache entries (RRsets and negative answers) at most
+cli-help-serve-resolver-listen = Address and port to listen on, e.g. 127.0.0.53:1053
+cli-help-serve-resolver-max-ttl = The longest a record is cached, whatever its TTL, in seconds
+cli-help-serve-resolver-no-qname-minimisation = Send every server the whole name instead of one label at a time (RFC 9156 off)
+cli-help-serve-resolver-root-hints = Root hints in IANA named.root form (default: the real root servers)
+cli-help-serve-resolver-upstream-port = The port every upstream server is asked on (the lab's servers share one port)
+cli-help-serve-was-db = The database: `sqlite://FILE` or `postgres://USER@HOST/DB`
+cli-help-serve-was-header-timeout = Seconds a client has to send a whole request head; the connection is closed after
+cli-help-serve-was-listen = Address and port to listen on, e.g. 127.0.0.81:8080
+cli-help-serve-was-log-level = What goes to stderr: `error`, `warn`, `info` (one access line per request) or `debug`
+cli-help-serve-was-max-body-bytes = The largest request body, in bytes: 413 above
+cli-help-serve-was-max-connections = Database connections in the pool at most
+cli-help-serve-web-access-log = The access log: `off`, `stderr` or a file (default: the config's, else stderr)
+cli-help-serve-web-config = A TOML config (virtual hosts, redirects, limits); flags override it
+cli-help-serve-web-header-timeout = Seconds a client has to send a whole request head (slowloris guard): 408 after
+cli-help-serve-web-listen = Address and port to listen on, e.g. 127.0.0.80:8080
+cli-help-serve-web-max-body-bytes = The largest request body, in bytes: 413 above
+cli-help-serve-web-max-header-bytes = The largest request head, in bytes: 431 above
+cli-help-serve-web-proxies = Proxy a path prefix to an upstream: `PATH_PREFIX=http://HOST:PORT`. Repeatable; the same prefix given twice balances over both upstreams
+cli-help-serve-web-root = The document root: static files are served from here
+cli-help-serve-web-tls-cert = HTTPS: the certificate chain (PEM, leaf first); needs --tls-key. TLS 1.3 and 1.2, and HTTP/2 when the client's ALPN chooses it
+cli-help-serve-web-tls-key = HTTPS: the certificate's private key (PEM); needs --tls-cert
+cli-help-serve-web-upstream-timeout = Seconds an upstream has to answer a proxied request: 504 after
+cli-help-serve-web-workers = Runtime threads (0 = one per core; 1 = a single-threaded runtime, the cheapest per request when the server is pinned to one core)
+cli-help-tour-config = The lab's config (default: `roundtrip lab config`)
+cli-help-tour-fault = Break one part of the lab: root-down, nxdomain, was-down, was-slow, db-down, loss (a router loses a request segment and a resolver query; needs the lab's own network), cert-expired, cert-wrong-name (the web server's certificate; the browser refuses it)
+cli-help-tour-html = Also write the journey as a self-contained HTML page with a sequence diagram
+cli-help-tour-json = Print the whole journey as one JSON document (its shape: `lab::tour::Tour`)
+cli-help-tour-keylog = Also write the browser's TLS secrets in the NSS key-log format (SSLKEYLOGFILE's)
+cli-help-tour-no-hsts = A browser without HSTS (no preload list, no store): http:// goes out as plain HTTP, and the web server's 301 sends it to https://
+cli-help-tour-no-search = Do not search after the home page
+cli-help-tour-pcap = Also write the captured frames as a pcapng file, one interface per host and link, with the browser's TLS secrets in a Decryption Secrets Block (Wireshark and tshark -r show the decrypted HTTP/2 with no setup)
+cli-help-tour-search = After the home page, search for this, as a person would (dynamic: web -> WAS -> DB)
+cli-help-tour-url = The URL to browse (default: the lab's home page, http://www.google.com/, which the browser's HSTS preload list makes https://; on the loopback fallback an ordinary user's is https://www.google.com:8443/)
+cli-help-tour-visits = Browse this many times: the second visit shows the caches at work
+cli-help-version = Print version
+cli-help-zone-check-file = The zone file
+cli-help-zone-check-origin = The zone's origin, e.g. `google.com.` or `.` for the root
+cli-help-zone-check-print = Print the zone in canonical form: one record per line, absolute names, TTL and class
+
+## The command line: clap's usage errors (exit 2), laid out as clap lays them out; the English
+## is clap's own wording (a test renders each kind both ways)
+
+clap-error = error:
+clap-tip = tip:
+clap-try-help = For more information, try '{ $help }'.
+clap-error-other = the command line cannot be used ({ $detail })
+clap-unknown-argument = unexpected argument '{ $arg }' found
+clap-unrecognized-subcommand = unrecognized subcommand '{ $subcommand }'
+clap-missing-required = the following required arguments were not provided:
+clap-missing-subcommand = '{ $command }' requires a subcommand but one was not provided
+clap-subcommands = [subcommands: { $values }]
+clap-value-required = a value is required for '{ $arg }' but none was supplied
+clap-invalid-value = invalid value '{ $value }' for '{ $arg }'
+clap-invalid-value-because = invalid value '{ $value }' for '{ $arg }': { $reason }
+clap-possible-values = [possible values: { $values }]
+clap-no-equals = equal sign is needed when assigning values to '{ $arg }'
+clap-too-many-values = unexpected value '{ $value }' for '{ $arg }' found; no more were expected
+clap-too-few-values = { $min } values required by '{ $arg }'; only { $actual } { $actual ->
+        [0] was
+        [1] was
+       *[other] were
+    } provided
+clap-wrong-number-of-values = { $expected } values required for '{ $arg }' but { $actual } { $actual ->
+        [0] was
+        [1] was
+       *[other] were
+    } provided
+clap-invalid-utf8 = invalid UTF-8 was detected in one or more arguments
+clap-conflict-repeated = the { $kind } '{ $name }' cannot be used multiple times
+clap-conflict-with = the { $kind } '{ $name }' cannot be used with '{ $other }'
+clap-conflict-with-these = the { $kind } '{ $name }' cannot be used with:
+clap-conflict-with-others = the { $kind } '{ $name }' cannot be used with one or more of the other specified arguments
+clap-tip-similar = { $count ->
+        [1] a similar { $what } exists: { $names }
+       *[other] some similar { $what }s exist: { $names }
+    }
+clap-tip-pass-as-value = to pass '{ $value }' as a value, use '{ $usage }'
+clap-tip-exists = '{ $usage }' exists
+clap-tip-remove-double-dash = subcommand '{ $subcommand }' exists; to use it, remove the '{ $dashes }' before it
+
+## Why a value of the command line was refused (clap's value parsers; English shows the
+## parser's own words, these ids are what other languages show instead, by the error's class)
+
+value-empty = the value is empty
+value-not-a-number = not a number
+value-too-large = the number is too large
+value-too-small = the number is too small
+value-out-of-range = not between { $min } and { $max }
+value-not-an-ip-address = not an IP address (e.g. 192.0.2.1 or 2001:db8::1)
+value-not-a-socket-address = not an address and port (e.g. 127.0.0.1:8080 or [::1]:8080)
+value-not-a-log-level = not a log level: error, warn, info, debug or trace (or a number 1-5)
+value-other = a value this argument cannot take ({ $detail })
+fault-unknown = unknown fault { $value }: one of { $names }
+
+
+## Why another crate's parser refused a file or a URL (English shows the parser's own words;
+## these ids are what other languages show instead, by the error's class; a parser's free text is
+## quoted and attributed, not translated)
+
+config-unreadable = cannot read the file { $file }: { $error }
+config-toml = { $place }: not valid TOML for this file (toml: "{ $detail }")
+tls-certificate-not-pem = not a PEM certificate file: { $why }
+tls-no-certificate = no certificate (BEGIN CERTIFICATE) in the file
+tls-key-not-pem = not a PEM private key file: { $why }
+tls-no-key = no private key (BEGIN PRIVATE KEY) in the file
+tls-key-mismatch = the private key does not match the certificate's public key
+tls-bad-certificate = bad certificate: { $why }
+tls-unusable-key = unusable private key: { $why }
+tls-certificate-bad-encoding = its DER encoding is malformed
+tls-rustls-said = rustls: "{ $detail }"
+pem-missing-end = a section has no -----END { $marker }----- line
+pem-illegal-start = a section's first line is malformed ({ $line })
+pem-base64 = the base64 inside does not decode (pem: "{ $detail }")
+pem-nothing = nothing of the kind in it
+pem-too-large = a section over 256 MB
+pem-other = the PEM reader refused it (pem: "{ $detail }")
+db-url-bad = bad database URL { $url }: { $why }
+db-url-sqlite-needs-file = a SQLite URL needs a file: sqlite://FILE
+db-url-unknown-scheme = expected sqlite://FILE or postgres://...
+db-url-driver = the driver refused it (sqlx: "{ $detail }")
+url-empty-host = empty host
+url-idna = invalid international domain name
+url-invalid-port = invalid port number
+url-invalid-ipv4 = invalid IPv4 address
+url-invalid-ipv6 = invalid IPv6 address
+url-invalid-domain-character = invalid domain character
+url-relative = relative URL without a base
+url-too-long = URLs more than 4 GB are not supported
+url-other = the URL parser refused it (url: "{ $detail }")
+url-no-host = no host
+url-header-value = { $name } header value { $value } is not valid
+url-request = the request cannot be made (http: "{ $detail }")

@@ -601,3 +601,220 @@ capture-step-buffer = 수신 버퍼의 크기를 정할 수 없습니다
 capture-step-timestamps = 커널 타임스탬프를 켤 수 없습니다
 capture-step-timeout = 읽기 타임아웃을 정할 수 없습니다
 capture-enter-host = { $host }의 네트워크 네임스페이스에 들어가 캡처할 수 없습니다: { $error }
+
+## 명령줄: clap의 도움말 (영어판은 인자 구조체의 문서 주석 그대로이고, cli 크레이트의 테스트가
+## 확인합니다. id는 명령의 경로와 인자의 id로 만듭니다). 플래그, <URL> 같은 자리 표시자, 프로토콜
+## 토큰은 영어 그대로 둡니다.
+
+cli-heading-usage = 사용법
+cli-heading-arguments = 인자
+cli-heading-options = 옵션
+cli-heading-commands = 명령
+cli-default = [기본값: { $value }]
+cli-possible-values = [가능한 값: { $values }]
+cli-about = 웹 요청 하나가 실제로 거쳐 가는 여정 전체를 보여 줍니다
+cli-about-dig = DNS 서버에 질문을 하나 보내고, 응답을 dig와 같은 모양으로 출력합니다
+cli-about-get = 브라우저처럼 URL을 가져오고, 시간이 어디에 쓰였는지(이름 찾기, 연결, 첫 바이트) 보여 줍니다
+cli-about-help = 이 도움말이나, 지정한 하위 명령의 도움말을 출력합니다
+cli-about-lab = 랩 인터넷: 이 컴퓨터 위에 만든 호스트, 링크, 서버
+cli-about-lab-config = 기본 랩 설정(TOML)을 출력합니다. 저장해서 고쳐 쓰세요
+cli-about-lab-exec = 실행 중인 랩의 호스트(기본: 브라우저의 컴퓨터) 안에서 명령을 그 호스트의 프로그램으로 실행합니다. 그 호스트의 네트워크를 쓰고, /etc/resolv.conf에는 랩의 리졸버가 들어 있습니다
+cli-about-lab-up = 랩의 서버들을 시작하고 주소 표를 출력한 뒤, 중단될 때까지 실행합니다
+cli-about-serve = 랩의 서버 하나를 따로 실행합니다
+cli-about-serve-auth = 존 하나 이상을 맡는 권한 DNS 서버 (UDP와 TCP)
+cli-about-serve-resolver = 캐시를 가진 재귀 리졸버: 재귀적 질의(RD=1)를 받아 루트 힌트부터 반복적 질의로 답을 찾습니다
+cli-about-serve-was = 애플리케이션 서버(WAS): SQLite나 PostgreSQL 위에서 도는 랩의 검색 엔진
+cli-about-serve-web = 웹 서버: 정적 파일, 동적 경로의 리버스 프록시, 가상 호스트, 각종 제한
+cli-about-tour = 랩을 시작하고, 그 안에서 URL 하나를 브라우저로 열고, 실제로 일어난 일을 단계별로 들려줍니다
+cli-about-zone = 존 파일: BIND의 named-checkzone처럼 검사합니다
+cli-about-zone-check = 존 파일을 검사합니다: 읽히면 0, 아니면 `파일:줄: 이유`를 출력하고 1로 끝납니다
+cli-after-help-get =
+    호스트 캐시: 브라우저는 DNS가 준 주소를 각각 TTL 동안, 실행과 실행 사이에도 파일에 보관합니다(기본 ~/.cache/roundtrip/hosts.json). --cache-list는 그 내용을 출력하고, --cache-clear는 비웁니다. --no-cache를 주면 읽지도 쓰지도 않습니다.
+
+    종료 코드: 0 응답이 왔음(상태 코드와 상관없이. --fail을 주면 400 이상은 1), 1 요청이 실패함(이름, 연결, 타임아웃, 리다이렉트), 2 사용법이 잘못됨.
+cli-help-dig-json = 응답을 JSON 문서 하나로 출력합니다
+cli-help-dig-words = dig와 같은 순서의 인자: 이름 [타입] [클래스] [@서버[:포트]] [-p 포트] [-t 타입] [-c 클래스] [-q 이름] [+tcp] [+norec] [+short] [+time=초] [+tries=횟수]
+cli-help-get-bind = 연결과 DNS 질의에 쓸 출발지 주소
+cli-help-get-cacert = 이 PEM 파일의 CA 인증서도 https://에서 신뢰합니다 (웹 PKI의 루트 인증서인 Mozilla의 목록은 언제나 신뢰하고, 시스템의 인증서 저장소는 읽지 않습니다)
+cli-help-get-cache-clear = 호스트 캐시를 비웁니다
+cli-help-get-cache-file = 호스트 캐시 파일
+cli-help-get-cache-list = 호스트 캐시에서 만료되지 않은 항목을 출력합니다
+cli-help-get-connect-timeout = 연결에 허용하는 시간(초). Happy Eyeballs의 모든 시도를 합친 시간입니다
+cli-help-get-data = DATA를 본문으로 보냅니다 (curl -d처럼 application/x-www-form-urlencoded로)
+cli-help-get-dns-port = --recursive일 때 모든 네임 서버에 묻는 포트 (랩은 root가 아니면 1053)
+cli-help-get-fail = 최종 상태 코드가 400 이상이면 1로 끝냅니다 (본문은 쓰지 않습니다)
+cli-help-get-hosts-file = 캐시와 DNS보다 먼저 보는 hosts 파일
+cli-help-get-hsts-clear = HSTS 저장소를 비웁니다 (프리로드 목록은 내장이라 그대로 남습니다)
+cli-help-get-hsts-file = HSTS 저장소 파일 (기본: 호스트 캐시 옆의 hsts.json)
+cli-help-get-hsts-list = HSTS 저장소에서 만료되지 않은 항목과 내장 프리로드 목록을 출력합니다
+cli-help-get-http1-1 = https://에서 ALPN으로 HTTP/1.1만 제안합니다
+cli-help-get-http2 = https://에서 ALPN으로 HTTP/2와 HTTP/1.1을 제안하고 서버가 고르게 합니다 (curl과 같은 기본값. http://는 HTTP/1.1 그대로)
+cli-help-get-json = 본문과 보고 대신, 요청 하나하나(리다이렉트 포함)를 설명하는 JSON 문서 하나를 출력합니다
+cli-help-get-max-redirs = 리다이렉트를 최대 N번까지 따라갑니다 (기본값은 Fetch 표준의 한도)
+cli-help-get-max-time = 요청 하나에 허용하는 시간(초). 보낼 때부터 본문이 끝날 때까지입니다
+cli-help-get-method = 요청 메서드 (기본 GET, -d가 있으면 POST)
+cli-help-get-no-cache = 호스트 캐시를 읽지도 쓰지도 않습니다
+cli-help-get-no-hsts = HSTS를 쓰지 않습니다: 프리로드 목록도 저장소도 http://를 https://로 바꾸지 않고, Strict-Transport-Security 헤더도 기억하지 않습니다
+cli-help-get-output = 본문을 표준 출력 대신 FILE에 씁니다
+cli-help-get-recursive = 리졸버에 묻지 않고, 이 프로세스 안에서 루트 힌트부터 반복적 질의로 이름을 찾습니다
+cli-help-get-resolver = 이 재귀 리졸버에 묻습니다 (기본: /etc/resolv.conf의 첫 번째 nameserver)
+cli-help-get-root-hints = --recursive에 쓸 루트 힌트 (named.root 형식. 기본: IANA의 것)
+cli-help-get-silent = 표준 오류에 보고를 쓰지 않고, 본문(또는 오류)만 냅니다
+cli-help-get-url = 가져올 URL (http:// 또는 https://)
+cli-help-get-verbose = curl -v처럼 연결 시도와 요청·응답 헤더를 보여 줍니다
+cli-help-help = 도움말을 출력합니다
+cli-help-lab-exec-command = 실행할 명령과 그 인자 (`--` 뒤에)
+cli-help-lab-exec-host = 호스트 (`roundtrip lab up`이 목록을 보여 줍니다)
+cli-help-lab-up-config = 랩 설정(TOML). 기본: 기본 랩 (`roundtrip lab config`)
+cli-help-lab-up-dns-port = 랩의 DNS 서버들이 함께 쓰는 포트 (설정보다 우선합니다. 기본: root면 53, 아니면 1053)
+cli-help-lab-up-publish = 리졸버와 웹 서버를 이 컴퓨터의 루프백 주소로도 전달합니다 (설정의 [publish]. 기본은 127.0.0.1:1053, 127.0.0.1:8080, 127.0.0.1:8443). 랩 안에서 실행할 수 없는 도구를 위한 것입니다
+cli-help-lang = 모든 문장의 언어: en 또는 ko (기본: gettext처럼 LANGUAGE, LC_ALL, LC_MESSAGES, LANG을 읽습니다. ko_KR.UTF-8이면 한국어, 그 밖에는 영어)
+cli-help-serve-auth-listen = 요청을 받을 주소와 포트, 예: 127.0.0.2:1053
+cli-help-serve-auth-no-packet-cache = 모든 질의에 존을 찾아 답합니다. 앞서 보낸 응답을 담아 둔 패킷 캐시는 쓰지 않습니다
+cli-help-serve-auth-udp-workers = UDP 워커 스레드 수
+cli-help-serve-auth-zones = 존: `[ORIGIN=]FILE`. ORIGIN이 없으면 파일의 $ORIGIN이나 SOA 레코드의 소유자 이름을 씁니다. 여러 번 줄 수 있습니다
+cli-help-serve-resolver-allow = 루프백 말고도 질의를 허용할 클라이언트의 네트워크 (CIDR 형식). 여러 번 줄 수 있습니다
+cli-help-serve-resolver-cache-size = 캐시 항목(RRset과 부정 응답)의 최대 수
+cli-help-serve-resolver-listen = 요청을 받을 주소와 포트, 예: 127.0.0.53:1053
+cli-help-serve-resolver-max-ttl = TTL과 상관없이 레코드를 캐시에 두는 가장 긴 시간(초)
+cli-help-serve-resolver-no-qname-minimisation = 이름을 한 레이블씩 보내지 않고, 모든 서버에 이름 전체를 보냅니다 (RFC 9156 끔)
+cli-help-serve-resolver-root-hints = IANA named.root 형식의 루트 힌트 (기본: 실제 루트 서버들)
+cli-help-serve-resolver-upstream-port = 모든 상위 서버에 묻는 포트 (랩의 서버들은 한 포트를 함께 씁니다)
+cli-help-serve-was-db = 데이터베이스: `sqlite://FILE` 또는 `postgres://USER@HOST/DB`
+cli-help-serve-was-header-timeout = 클라이언트가 요청 헤더 전체를 보내는 데 주는 시간(초). 넘기면 연결을 닫습니다
+cli-help-serve-was-listen = 요청을 받을 주소와 포트, 예: 127.0.0.81:8080
+cli-help-serve-was-log-level = 표준 오류에 쓸 것: `error`, `warn`, `info` (요청마다 접근 로그 한 줄), `debug`
+cli-help-serve-was-max-body-bytes = 요청 본문의 최대 크기(바이트). 넘으면 413
+cli-help-serve-was-max-connections = 풀에 두는 데이터베이스 연결의 최대 수
+cli-help-serve-web-access-log = 접근 로그: `off`, `stderr` 또는 파일 (기본: 설정 파일에 적힌 것, 없으면 `stderr`)
+cli-help-serve-web-config = TOML 설정 (가상 호스트, 리다이렉트, 제한). 플래그가 설정보다 우선합니다
+cli-help-serve-web-header-timeout = 클라이언트가 요청 헤더 전체를 보내는 데 주는 시간(초). slowloris 공격을 막습니다. 넘기면 408
+cli-help-serve-web-listen = 요청을 받을 주소와 포트, 예: 127.0.0.80:8080
+cli-help-serve-web-max-body-bytes = 요청 본문의 최대 크기(바이트). 넘으면 413
+cli-help-serve-web-max-header-bytes = 요청 헤더의 최대 크기(바이트). 넘으면 431
+cli-help-serve-web-proxies = 경로 접두어 하나를 상위 서버로 프록시합니다: `PATH_PREFIX=http://HOST:PORT`. 여러 번 줄 수 있고, 같은 접두어를 두 번 주면 두 상위 서버에 번갈아 보냅니다
+cli-help-serve-web-root = 문서 루트: 정적 파일을 여기서 제공합니다
+cli-help-serve-web-tls-cert = HTTPS: 인증서 체인 (PEM, 서버 자신의 인증서가 맨 앞). --tls-key가 함께 필요합니다. TLS 1.3과 1.2, 클라이언트가 ALPN으로 고르면 HTTP/2
+cli-help-serve-web-tls-key = HTTPS: 인증서의 개인 키 (PEM). --tls-cert가 함께 필요합니다
+cli-help-serve-web-upstream-timeout = 상위 서버가 프록시된 요청에 답하는 데 주는 시간(초). 넘기면 504
+cli-help-serve-web-workers = 런타임 스레드 수 (0 = 코어마다 하나. 1 = 스레드 하나짜리 런타임으로, 서버를 코어 하나에 묶어 둘 때 요청당 비용이 가장 적습니다)
+cli-help-tour-config = 랩 설정 (기본: `roundtrip lab config`)
+cli-help-tour-fault = 랩의 한 부분을 망가뜨립니다: root-down, nxdomain, was-down, was-slow, db-down, loss (라우터가 요청 세그먼트 하나와 리졸버의 질의 하나를 잃어버립니다. 랩 자체 네트워크가 필요합니다), cert-expired, cert-wrong-name (웹 서버의 인증서. 브라우저가 거부합니다)
+cli-help-tour-html = 여정을 시퀀스 다이어그램이 든 HTML 페이지 하나(그것만으로 열림)로도 씁니다
+cli-help-tour-json = 여정 전체를 JSON 문서 하나로 출력합니다 (구조: `lab::tour::Tour`)
+cli-help-tour-keylog = 브라우저의 TLS 비밀 값을 NSS 키 로그 형식(SSLKEYLOGFILE의 형식)으로도 씁니다
+cli-help-tour-no-hsts = HSTS가 없는 브라우저 (프리로드 목록도 저장소도 없음): http://는 평문 HTTP로 나가고, 웹 서버의 301 응답이 https://로 보냅니다
+cli-help-tour-no-search = 홈페이지 다음에 검색하지 않습니다
+cli-help-tour-pcap = 캡처한 프레임을 pcapng 파일로도 씁니다. 호스트와 링크마다 인터페이스가 하나씩이고, 브라우저의 TLS 비밀 값이 DSB(Decryption Secrets Block)에 들어 있어서 Wireshark와 tshark -r이 따로 설정하지 않아도 복호화한 HTTP/2를 보여 줍니다
+cli-help-tour-search = 홈페이지 다음에, 사람이 하듯 이 말로 검색합니다 (동적: 웹 서버 -> WAS -> 데이터베이스)
+cli-help-tour-url = 열어 볼 URL (기본: 랩의 홈페이지 http://www.google.com/. 브라우저의 HSTS 프리로드 목록이 이를 https://로 바꿉니다. 루프백으로 대신 실행할 때 일반 사용자라면 https://www.google.com:8443/)
+cli-help-tour-visits = 이 횟수만큼 방문합니다: 두 번째 방문에서 캐시가 일하는 모습이 보입니다
+cli-help-version = 버전을 출력합니다
+cli-help-zone-check-file = 존 파일
+cli-help-zone-check-origin = 존의 오리진, 예: `google.com.`, 루트는 `.`
+cli-help-zone-check-print = 존을 정규 형식으로 출력합니다: 한 줄에 레코드 하나, 절대 이름, TTL과 클래스까지
+
+## 명령줄: clap의 사용법 오류 (종료 코드 2). clap과 같은 배치로, 사용자가 입력한 값과 플래그는
+## 입력한 그대로 인용합니다
+
+clap-error = 오류:
+clap-tip = 힌트:
+clap-try-help = 자세한 내용은 '{ $help }'로 확인하세요.
+clap-error-other = 명령줄을 해석할 수 없습니다 (clap: "{ $detail }")
+clap-unknown-argument = 알 수 없는 인자입니다: '{ $arg }'
+clap-unrecognized-subcommand = 알 수 없는 명령입니다: '{ $subcommand }'
+clap-missing-required = 꼭 필요한 인자가 빠졌습니다:
+clap-missing-subcommand = '{ $command }'에는 하위 명령이 필요한데 주어지지 않았습니다
+clap-subcommands = [하위 명령: { $values }]
+clap-value-required = '{ $arg }'에 값이 필요한데 주어지지 않았습니다
+clap-invalid-value = '{ $value }' 값은 '{ $arg }'에 쓸 수 없습니다
+clap-invalid-value-because = '{ $value }' 값은 '{ $arg }'에 쓸 수 없습니다: { $reason }
+clap-possible-values = [가능한 값: { $values }]
+clap-no-equals = '{ $arg }'에 값을 줄 때는 등호(=)가 필요합니다
+clap-too-many-values = '{ $arg }'에는 값이 더 올 수 없는데 '{ $value }' 값이 더 있습니다
+clap-too-few-values = '{ $arg }'에는 값이 { $min }개 필요한데 { $actual }개만 주어졌습니다
+clap-wrong-number-of-values = '{ $arg }'에는 값이 { $expected }개 필요한데 { $actual }개가 주어졌습니다
+clap-invalid-utf8 = 인자 가운데 올바른 UTF-8이 아닌 것이 있습니다
+clap-conflict-repeated = '{ $name }' { $kind ->
+        [subcommand] 명령은
+       *[argument] 인자는
+    } 한 번만 쓸 수 있습니다
+clap-conflict-with = '{ $name }' { $kind ->
+        [subcommand] 명령은
+       *[argument] 인자는
+    } '{ $other }' 인자와 함께 쓸 수 없습니다
+clap-conflict-with-these = '{ $name }' { $kind ->
+        [subcommand] 명령은
+       *[argument] 인자는
+    } 다음 인자와 함께 쓸 수 없습니다:
+clap-conflict-with-others = '{ $name }' { $kind ->
+        [subcommand] 명령은
+       *[argument] 인자는
+    } 함께 준 다른 인자와 같이 쓸 수 없습니다
+clap-tip-similar = { $count ->
+        [1] 비슷한 { $what ->
+            [subcommand] 명령이
+            [value] 값이
+           *[argument] 인자가
+        } 있습니다: { $names }
+       *[other] 비슷한 { $what ->
+            [subcommand] 명령들이
+            [value] 값들이
+           *[argument] 인자들이
+        } 있습니다: { $names }
+    }
+clap-tip-pass-as-value = '{ $value }' 자체를 값으로 넘기려면 '{ $usage }'처럼 쓰세요
+clap-tip-exists = '{ $usage }'처럼 쓸 수 있습니다
+clap-tip-remove-double-dash = '{ $subcommand }' 명령을 쓰려면 그 앞의 '{ $dashes }'를 빼세요
+
+## 명령줄의 값을 받아들이지 않은 이유 (clap의 값 파서. 영어판은 파서의 원래 문장을 그대로
+## 보여 주고, 다른 언어는 오류의 종류에 따라 이 문장들을 보여 줍니다)
+
+value-empty = 값이 비어 있습니다
+value-not-a-number = 숫자가 아닙니다
+value-too-large = 수가 너무 큽니다
+value-too-small = 수가 너무 작습니다
+value-out-of-range = { $min }~{ $max } 범위를 벗어납니다
+value-not-an-ip-address = IP 주소가 아닙니다 (예: 192.0.2.1, 2001:db8::1)
+value-not-a-socket-address = 주소와 포트가 아닙니다 (예: 127.0.0.1:8080, [::1]:8080)
+value-not-a-log-level = 로그 수준이 아닙니다: error, warn, info, debug, trace 가운데 하나(또는 1~5의 숫자)를 쓰세요
+value-other = 이 인자에 쓸 수 없는 값입니다 (원문: "{ $detail }")
+fault-unknown = 알 수 없는 장애 { $value }: 다음 가운데 하나를 쓰세요: { $names }
+
+## 다른 크레이트의 파서가 파일이나 URL을 받아들이지 않은 이유 (영어판은 파서의 원래 문장을 그대로
+## 보여 주고, 다른 언어는 오류의 종류에 따라 이 문장들을 보여 줍니다. 파서가 자유롭게 쓴 문장은
+## 번역하지 않고, 누가 한 말인지 밝혀 따옴표 안에 그대로 둡니다)
+
+config-unreadable = { $file } 파일을 읽을 수 없습니다: { $error }
+config-toml = { $place }: TOML 문법이나 이 설정 파일의 형식에 맞지 않습니다 (toml: "{ $detail }")
+tls-certificate-not-pem = PEM 형식의 인증서 파일이 아닙니다: { $why }
+tls-no-certificate = 파일에 인증서(BEGIN CERTIFICATE)가 없습니다
+tls-key-not-pem = PEM 형식의 개인 키 파일이 아닙니다: { $why }
+tls-no-key = 파일에 개인 키(BEGIN PRIVATE KEY)가 없습니다
+tls-key-mismatch = 개인 키가 인증서의 공개 키와 짝이 맞지 않습니다
+tls-bad-certificate = 인증서를 쓸 수 없습니다: { $why }
+tls-unusable-key = 개인 키를 쓸 수 없습니다: { $why }
+tls-certificate-bad-encoding = DER 인코딩이 잘못되었습니다
+tls-rustls-said = rustls의 설명: "{ $detail }"
+pem-missing-end = 구역을 끝내는 -----END { $marker }----- 줄이 없습니다
+pem-illegal-start = 구역의 첫 줄이 잘못되었습니다 ({ $line })
+pem-base64 = 안에 든 base64를 디코딩할 수 없습니다 (pem: "{ $detail }")
+pem-nothing = 그런 항목이 하나도 없습니다
+pem-too-large = 256 MB를 넘는 구역이 있습니다
+pem-other = PEM 읽기 오류입니다 (pem: "{ $detail }")
+db-url-bad = 잘못된 데이터베이스 URL { $url }: { $why }
+db-url-sqlite-needs-file = SQLite URL에는 파일이 있어야 합니다: sqlite://FILE
+db-url-unknown-scheme = sqlite://FILE 또는 postgres://... 꼴이어야 합니다
+db-url-driver = 드라이버가 받아들이지 않았습니다 (sqlx: "{ $detail }")
+url-empty-host = 호스트가 비어 있습니다
+url-idna = 국제화 도메인 이름이 올바르지 않습니다
+url-invalid-port = 포트 번호가 올바르지 않습니다
+url-invalid-ipv4 = IPv4 주소가 올바르지 않습니다
+url-invalid-ipv6 = IPv6 주소가 올바르지 않습니다
+url-invalid-domain-character = 도메인 이름에 쓸 수 없는 문자가 있습니다
+url-relative = 스킴이 없는 상대 URL입니다. http:// 또는 https://로 시작해야 합니다
+url-too-long = 4 GB를 넘는 URL은 다루지 않습니다
+url-other = URL 파서가 받아들이지 않았습니다 (url: "{ $detail }")
+url-no-host = 호스트가 없습니다
+url-header-value = { $name } 헤더에 실을 수 없는 값입니다: { $value }
+url-request = 요청을 만들 수 없습니다 (http: "{ $detail }")

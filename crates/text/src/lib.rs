@@ -139,16 +139,36 @@ impl fmt::Display for Lang {
 }
 
 impl FromStr for Lang {
-    type Err = String;
+    type Err = UnknownLang;
     /// `en` or `ko` (a locale name such as `ko_KR.UTF-8` is accepted too).
-    fn from_str(text: &str) -> Result<Lang, String> {
+    fn from_str(text: &str) -> Result<Lang, UnknownLang> {
         match text.split(['_', '.', '@', '-']).next().unwrap_or_default() {
             l if l.eq_ignore_ascii_case("en") => Ok(Lang::En),
             l if l.eq_ignore_ascii_case("ko") => Ok(Lang::Ko),
-            _ => Err(format!("unknown language {text:?}: en or ko")),
+            _ => Err(UnknownLang(text.to_owned())),
         }
     }
 }
+
+/// A language we have no catalogue for, as typed (`--lang de`). `Display` is English, for clap's
+/// own usage error; [`UnknownLang::describe`] says it in a language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownLang(pub String);
+
+impl UnknownLang {
+    /// The error in `lang`.
+    pub fn describe(&self, lang: Lang) -> String {
+        crate::t!(lang, "lang-unknown", value = self.0.as_str())
+    }
+}
+
+impl fmt::Display for UnknownLang {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown language {:?}: en or ko", self.0)
+    }
+}
+
+impl std::error::Error for UnknownLang {}
 
 /// A variable's value: text (passed through as it is) or a whole number (which a message may
 /// select on, for plurals).

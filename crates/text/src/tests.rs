@@ -345,8 +345,16 @@ fn every_t_in_the_workspace_names_a_message_with_its_variables() {
 }
 
 /// Messages looked up by a computed id, by prefix: the step titles (`STEP_*` in the tour's
-/// story, translated once the lines are in).
-const DYNAMIC_IDS: &[&str] = &["lang-unknown", "step-"];
+/// story, translated once the lines are in); the command line's help, by the command's path and
+/// the argument's id (the cli crate's tests walk its command tree: each of its ids is in the
+/// catalogues, and each of these ids is one of the tree's).
+const DYNAMIC_IDS: &[&str] = &[
+    "lang-unknown",
+    "step-",
+    "cli-about",
+    "cli-help-",
+    "cli-after-help-",
+];
 
 fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {

@@ -26,7 +26,7 @@ use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, AnyConnection, AnyPool, Connection, Row};
 
-use crate::{WasConfig, WasError};
+use crate::{DbUrlProblem, WasConfig, WasError};
 
 /// Which database the server runs on.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -268,15 +268,15 @@ impl Database {
     ) -> Result<Database, WasError> {
         sqlx::any::install_default_drivers();
         let url = config.db_url.trim();
-        let bad = |reason: &str| WasError::BadDbUrl {
+        let bad = |reason: DbUrlProblem| WasError::BadDbUrl {
             url: config.db_url.clone(),
-            reason: reason.to_owned(),
+            reason,
         };
         let (kind, pool_url, setup_url) = if let Some(rest) = url.strip_prefix("sqlite:") {
             let path = rest.strip_prefix("//").unwrap_or(rest);
             let path = path.split(['?', '#']).next().unwrap_or_default();
             if path.is_empty() || path == ":memory:" {
-                return Err(bad("a SQLite URL needs a file: sqlite://FILE"));
+                return Err(bad(DbUrlProblem::SqliteNeedsFile));
             }
             let encoded = percent_encoding::utf8_percent_encode(path, PATH_SPECIALS);
             // The pool never creates the file: a database file that vanished must give 503,
@@ -291,14 +291,14 @@ impl Database {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (DbKind::Postgres, url.to_owned(), url.to_owned())
         } else {
-            return Err(bad("expected sqlite://FILE or postgres://..."));
+            return Err(bad(DbUrlProblem::UnknownScheme));
         };
         let pool_options: AnyConnectOptions = pool_url
             .parse()
-            .map_err(|err: sqlx::Error| bad(&err.to_string()))?;
+            .map_err(|err: sqlx::Error| bad(DbUrlProblem::Driver(err.to_string())))?;
         let setup_options: AnyConnectOptions = setup_url
             .parse()
-            .map_err(|err: sqlx::Error| bad(&err.to_string()))?;
+            .map_err(|err: sqlx::Error| bad(DbUrlProblem::Driver(err.to_string())))?;
 
         let health = Arc::new(Health {
             up: tokio::sync::watch::Sender::new(false),

@@ -93,11 +93,26 @@ pub enum WasError {
         /// The URL as given.
         url: String,
         /// What is wrong with it.
-        reason: String,
+        reason: DbUrlProblem,
     },
     /// The listener given could not be used.
     #[error("cannot serve on the listener: {0}")]
     Listener(#[source] std::io::Error),
+}
+
+/// What is wrong with a database URL: each a class of its own, so that it can be said in any
+/// language; `Display` is English.
+#[derive(Debug, thiserror::Error)]
+pub enum DbUrlProblem {
+    /// `sqlite:` with no file (or `:memory:`, which would lose every row at a restart).
+    #[error("a SQLite URL needs a file: sqlite://FILE")]
+    SqliteNeedsFile,
+    /// Neither `sqlite:` nor `postgres:` / `postgresql:`.
+    #[error("expected sqlite://FILE or postgres://...")]
+    UnknownScheme,
+    /// The driver (sqlx) refused its options: its own words, free text.
+    #[error("{0}")]
+    Driver(String),
 }
 
 /// A running application server; [`RunningWas::shutdown`] stops it gracefully.

@@ -223,6 +223,30 @@ pub enum ConfigError {
         /// Why.
         source: std::io::Error,
     },
+    /// The TOML parser refused the file at a place: `message` is its own words (free text).
+    #[error("{}:{line}:{column}: {message}", file.display())]
+    Toml {
+        /// The file.
+        file: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// toml's message.
+        message: String,
+    },
+    /// The certificate or key the file names cannot be used (`tls_cert`, `tls_key`).
+    #[error("{}:{line}:{column}: {error}", file.display())]
+    Tls {
+        /// The file.
+        file: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// The certificate's or the key's file, and why.
+        error: Box<crate::TlsFileError>,
+    },
     /// The file has a mistake at a place.
     #[error("{}:{line}:{column}: {reason}", file.display())]
     Invalid {
@@ -439,8 +463,13 @@ fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError>
         }
     };
     let raw: FileConfig = toml::from_str(text).map_err(|err| {
-        let span = err.span().unwrap_or(0..0);
-        at(span, err.message().trim().to_owned())
+        let (line, column) = line_column(text, err.span().unwrap_or(0..0).start);
+        ConfigError::Toml {
+            file: file.to_owned(),
+            line,
+            column,
+            message: err.message().trim().to_owned(),
+        }
     })?;
     let path_of = |value: &str| {
         let path = PathBuf::from(value);
@@ -457,7 +486,16 @@ fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError>
             .as_ref()
             .map_or(PathBuf::new(), |r| path_of(r.get_ref())),
     );
-    tls_settings(&raw, &mut config, &at, &path_of)?;
+    let tls_at = |span: Range<usize>, error: crate::TlsFileError| {
+        let (line, column) = line_column(text, span.start);
+        ConfigError::Tls {
+            file: file.to_owned(),
+            line,
+            column,
+            error: Box::new(error),
+        }
+    };
+    tls_settings(&raw, &mut config, &at, &tls_at, &path_of)?;
     if let Some(log) = raw.access_log {
         config.access_log = match log.as_str() {
             "off" | "" => AccessLog::Off,
@@ -605,6 +643,7 @@ fn tls_settings(
     raw: &FileConfig,
     config: &mut WebConfig,
     at: &impl Fn(Range<usize>, String) -> ConfigError,
+    tls_at: &impl Fn(Range<usize>, crate::TlsFileError) -> ConfigError,
     path_of: &impl Fn(&str) -> PathBuf,
 ) -> Result<(), ConfigError> {
     match (&raw.tls_cert, &raw.tls_key) {
@@ -624,7 +663,7 @@ fn tls_settings(
                     } else {
                         cert.span()
                     };
-                    at(span, err.to_string())
+                    tls_at(span, err)
                 })?;
             config.tls = Some(identity);
         }

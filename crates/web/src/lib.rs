@@ -58,7 +58,9 @@ pub use config::{
     AccessLog, ConfigError, Limits, ProxyRoute, Redirect, StaticOptions, VirtualHost, WebConfig,
     add_proxy, parse_proxy_spec, parse_upstream, seconds,
 };
-pub use tls::{DEFAULT_HSTS, Http2Limits, IdentityError, TlsFileError, TlsIdentity};
+pub use tls::{
+    DEFAULT_HSTS, Http2Limits, IdentityError, TlsFileError, TlsFileProblem, TlsIdentity,
+};
 
 /// A web server running on a tokio runtime.
 pub struct RunningWeb {

@@ -46,7 +46,31 @@ pub struct TlsFileError {
     /// The file at fault.
     pub path: PathBuf,
     /// What is wrong with it.
-    pub reason: String,
+    pub reason: TlsFileProblem,
+}
+
+/// What is wrong with a certificate or key file: each a class of its own (the system's error,
+/// the PEM reader's, rustls's), so that it can be said in any language; `Display` is English.
+#[derive(Debug, thiserror::Error)]
+pub enum TlsFileProblem {
+    /// The file could not be read.
+    #[error("{0}")]
+    Read(std::io::Error),
+    /// The certificate file is not PEM.
+    #[error("not a PEM certificate file: {0}")]
+    CertificatePem(rustls::pki_types::pem::Error),
+    /// The certificate file holds no certificate.
+    #[error("no certificate (BEGIN CERTIFICATE) in the file")]
+    NoCertificate,
+    /// The key file is not PEM.
+    #[error("not a PEM private key file: {0}")]
+    KeyPem(rustls::pki_types::pem::Error),
+    /// The key file holds no private key.
+    #[error("no private key (BEGIN PRIVATE KEY) in the file")]
+    NoKey,
+    /// The chain and the key do not make an identity.
+    #[error("{0}")]
+    Identity(IdentityError),
 }
 
 fn provider() -> Arc<rustls::crypto::CryptoProvider> {
@@ -58,35 +82,30 @@ impl TlsIdentity {
     /// Reads a PEM certificate chain (leaf first, then its intermediates) and a PEM private key
     /// (PKCS#8, PKCS#1 or SEC1), and checks that the key is the leaf's.
     pub fn from_pem_files(cert: &Path, key: &Path) -> Result<TlsIdentity, TlsFileError> {
-        let at = |path: &Path, reason: String| TlsFileError {
+        let at = |path: &Path, reason: TlsFileProblem| TlsFileError {
             path: path.to_owned(),
             reason,
         };
-        let bytes = std::fs::read(cert).map_err(|err| at(cert, err.to_string()))?;
+        let bytes = std::fs::read(cert).map_err(|err| at(cert, TlsFileProblem::Read(err)))?;
         let chain = CertificateDer::pem_slice_iter(&bytes)
             .collect::<Result<Vec<_>, _>>()
-            .map_err(|err| at(cert, format!("not a PEM certificate file: {err}")))?;
+            .map_err(|err| at(cert, TlsFileProblem::CertificatePem(err)))?;
         if chain.is_empty() {
-            return Err(at(
-                cert,
-                "no certificate (BEGIN CERTIFICATE) in the file".into(),
-            ));
+            return Err(at(cert, TlsFileProblem::NoCertificate));
         }
-        let bytes = std::fs::read(key).map_err(|err| at(key, err.to_string()))?;
+        let bytes = std::fs::read(key).map_err(|err| at(key, TlsFileProblem::Read(err)))?;
         let key_der = PrivateKeyDer::from_pem_slice(&bytes).map_err(|err| {
             at(
                 key,
                 match err {
-                    rustls::pki_types::pem::Error::NoItemsFound => {
-                        "no private key (BEGIN PRIVATE KEY) in the file".into()
-                    }
-                    err => format!("not a PEM private key file: {err}"),
+                    rustls::pki_types::pem::Error::NoItemsFound => TlsFileProblem::NoKey,
+                    err => TlsFileProblem::KeyPem(err),
                 },
             )
         })?;
-        TlsIdentity::from_der(chain, key_der).map_err(|why| match why {
-            IdentityError::Certificate(reason) => at(cert, reason),
-            IdentityError::Key(reason) => at(key, reason),
+        TlsIdentity::from_der(chain, key_der).map_err(|why| {
+            let path = if why.is_the_keys() { key } else { cert };
+            at(path, TlsFileProblem::Identity(why))
         })
     }
 
@@ -96,17 +115,13 @@ impl TlsIdentity {
         key: PrivateKeyDer<'static>,
     ) -> Result<TlsIdentity, IdentityError> {
         if chain.is_empty() {
-            return Err(IdentityError::Certificate("no certificate".into()));
+            return Err(IdentityError::NoCertificate);
         }
         match rustls::sign::CertifiedKey::from_der(chain.clone(), key.clone_key(), &provider()) {
             Ok(_) => Ok(TlsIdentity { chain, key }),
-            Err(rustls::Error::InconsistentKeys(_)) => Err(IdentityError::Key(
-                "the private key does not match the certificate's public key".into(),
-            )),
-            Err(rustls::Error::InvalidCertificate(err)) => Err(IdentityError::Certificate(
-                format!("bad certificate: {err}"),
-            )),
-            Err(err) => Err(IdentityError::Key(format!("unusable private key: {err}"))),
+            Err(rustls::Error::InconsistentKeys(_)) => Err(IdentityError::KeyMismatch),
+            Err(rustls::Error::InvalidCertificate(err)) => Err(IdentityError::Certificate(err)),
+            Err(err) => Err(IdentityError::Key(err)),
         }
     }
 
@@ -132,15 +147,28 @@ impl TlsIdentity {
     }
 }
 
-/// Which half of a [`TlsIdentity`] is wrong.
+/// Why a chain and a key do not make a [`TlsIdentity`], by rustls's classes.
 #[derive(Debug, thiserror::Error)]
 pub enum IdentityError {
-    /// The certificate chain.
-    #[error("{0}")]
-    Certificate(String),
-    /// The private key.
-    #[error("{0}")]
-    Key(String),
+    /// The chain is empty.
+    #[error("no certificate")]
+    NoCertificate,
+    /// The key is not the leaf certificate's.
+    #[error("the private key does not match the certificate's public key")]
+    KeyMismatch,
+    /// rustls refuses the leaf certificate.
+    #[error("bad certificate: {0}")]
+    Certificate(rustls::CertificateError),
+    /// rustls cannot use the private key.
+    #[error("unusable private key: {0}")]
+    Key(rustls::Error),
+}
+
+impl IdentityError {
+    /// Whether the key is at fault (else the certificate chain).
+    pub fn is_the_keys(&self) -> bool {
+        matches!(self, IdentityError::KeyMismatch | IdentityError::Key(_))
+    }
 }
 
 /// HTTP/2's limits (RFC 9113 §6.5.2 SETTINGS, §5.1.2 streams), set as a server on the internet

@@ -228,24 +228,6 @@ pub enum UsageError {
     BadLang(String),
 }
 
-/// The `--lang` given among dig's words (`roundtrip dig NAME --lang ko`: clap hands everything
-/// after NAME to dig), if one is, and a valid one.
-pub fn lang_in_words(words: &[String]) -> Option<Lang> {
-    let mut words = words.iter().map(String::as_str);
-    let mut found = None;
-    while let Some(word) = words.next() {
-        let value = match word.strip_prefix("--lang=") {
-            Some(value) => Some(value),
-            None if word == "--lang" => words.next(),
-            None => None,
-        };
-        if let Some(lang) = value.and_then(|v| v.parse().ok()) {
-            found = Some(lang);
-        }
-    }
-    found
-}
-
 impl UsageError {
     /// The error in `lang`, one line: the user's mistake, with what was expected.
     pub fn describe(&self, lang: Lang) -> String {
@@ -273,13 +255,14 @@ impl UsageError {
 }
 
 /// Why a name does not parse, in `lang`: the `domain` crate's reasons it has words for in the
-/// catalogues (an empty name or label, a label over 63 octets, a name over 255), else its own.
-fn name_problem(lang: Lang, reason: &str) -> String {
+/// catalogues (an empty name or label, a label over 63 octets, a name over 255; as `domain`
+/// words them, and as the `dns` crate does), else its own.
+pub(crate) fn name_problem(lang: Lang, reason: &str) -> String {
     match reason {
         "empty name" => t!(lang, "dig-name-empty"),
         "empty label" => t!(lang, "dig-name-empty-label"),
-        "long label" => t!(lang, "dig-name-long-label"),
-        "long domain name" => t!(lang, "dig-name-long"),
+        "long label" | "a label is longer than 63 octets" => t!(lang, "dig-name-long-label"),
+        "long domain name" | "the name is longer than 255 octets" => t!(lang, "dig-name-long"),
         other => other.to_owned(),
     }
 }
@@ -340,12 +323,10 @@ pub fn parse_words(
     while let Some(word) = words.next() {
         if word == "--json" {
             json = true;
-        } else if word == "--lang" || word.starts_with("--lang=") {
-            // The global `--lang`, after dig's words: read by [`lang_in_words`].
-            let value = match word.strip_prefix("--lang=") {
-                Some(value) => value,
-                None => words.next().ok_or(UsageError::MissingValue("--lang"))?,
-            };
+        } else if let Some(value) = crate::lang::flag(word, &mut words) {
+            // The global `--lang`, after dig's words: the language was read from them before
+            // the command line was parsed (`crate::lang::in_args`); here it is only checked.
+            let value = value.ok_or(UsageError::MissingValue("--lang"))?;
             value
                 .parse::<Lang>()
                 .map_err(|_| UsageError::BadLang(value.to_owned()))?;

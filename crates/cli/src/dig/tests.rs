@@ -11,7 +11,7 @@ use text::Lang;
 
 use super::{
     DigCommand, DigQuery, EDNS_UDP_PAYLOAD_SIZE, OutputFormat, TraceFrom, UsageError,
-    first_nameserver, lang_in_words, parse_words,
+    first_nameserver, parse_words,
 };
 
 /// The resolver a test machine would use when no `@SERVER` is given.
@@ -358,17 +358,14 @@ fn trace_starts_at_the_given_server_or_the_root_hints() {
 }
 
 #[test]
-fn the_global_lang_among_digs_words_is_taken_and_checked() {
-    let words =
-        |line: &str| -> Vec<String> { line.split_whitespace().map(str::to_owned).collect() };
-    assert_eq!(
-        lang_in_words(&words("www.example.com --lang ko")),
-        Some(Lang::Ko)
-    );
-    assert_eq!(lang_in_words(&words("x +trace --lang=en")), Some(Lang::En));
-    assert_eq!(lang_in_words(&words("x +trace")), None);
+fn the_global_lang_among_digs_words_is_skipped_and_checked() {
+    // The language itself is read before parsing (crate::lang::in_args, tested there).
     assert_eq!(
         query("www.example.com --lang ko +norec").name,
+        name("www.example.com")
+    );
+    assert_eq!(
+        query("--lang=ko www.example.com").name,
         name("www.example.com")
     );
     assert_eq!(

@@ -384,18 +384,23 @@ fn bad_certificate_and_key_files_are_refused_with_path_and_reason() {
     // A key file given as the certificate: no certificate in it.
     let err = web::TlsIdentity::from_pem_files(&certs.key_pem, &certs.key_pem).unwrap_err();
     assert_eq!(err.path, certs.key_pem);
-    assert!(err.reason.contains("no certificate"), "{err}");
+    assert!(
+        matches!(err.reason, web::TlsFileProblem::NoCertificate),
+        "{err}"
+    );
+    assert!(err.to_string().contains("no certificate"), "{err}");
 
     // A certificate file given as the key.
     let err = web::TlsIdentity::from_pem_files(&certs.cert_pem, &certs.cert_pem).unwrap_err();
     assert_eq!(err.path, certs.cert_pem);
-    assert!(err.reason.contains("no private key"), "{err}");
+    assert!(matches!(err.reason, web::TlsFileProblem::NoKey), "{err}");
+    assert!(err.to_string().contains("no private key"), "{err}");
 
     // A key that is not the certificate's.
     let stray = certs.stray_key();
     let err = web::TlsIdentity::from_pem_files(&certs.cert_pem, &stray).unwrap_err();
     assert_eq!(err.path, stray);
-    assert!(err.reason.contains("does not match"), "{err}");
+    assert!(err.to_string().contains("does not match"), "{err}");
 
     // The same in a config file: file, line, and the certificate's path and reason.
     let toml = format!(
