@@ -70,13 +70,13 @@ impl Shared {
         };
         let default_site = Site {
             files: cache_for(&config.root)?,
-            routes: routes(&config.proxies),
+            routes: routes(&config.proxies, &config.limits),
         };
         let mut vhosts = Vec::new();
         for vhost in &config.vhosts {
             let site = Site {
                 files: cache_for(vhost.root.as_deref().unwrap_or(&config.root))?,
-                routes: routes(&vhost.proxies),
+                routes: routes(&vhost.proxies, &config.limits),
             };
             vhosts.push((vhost.names.clone(), site));
         }
@@ -126,8 +126,11 @@ impl Shared {
 }
 
 /// Longest prefix first, so `/api/v2` wins over `/api`.
-fn routes(proxies: &[crate::config::ProxyRoute]) -> Vec<Route> {
-    let mut routes: Vec<Route> = proxies.iter().map(Route::new).collect();
+fn routes(proxies: &[crate::config::ProxyRoute], limits: &Limits) -> Vec<Route> {
+    let mut routes: Vec<Route> = proxies
+        .iter()
+        .map(|route| Route::new(route, limits.upstream_idle_timeout))
+        .collect();
     routes.sort_by_key(|r| std::cmp::Reverse(r.prefix.len()));
     routes
 }

@@ -31,9 +31,6 @@ use crate::config::Limits;
 pub(crate) type RequestBody = Full<Bytes>;
 type ClientConnection = http1::Connection<TokioIo<TcpStream>, RequestBody>;
 
-/// An idle connection older than this is closed instead of reused (the upstream has likely
-/// timed it out already: nginx's `keepalive_timeout` is 75 s).
-const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// At most this many idle connections are kept per upstream.
 const MAX_IDLE: usize = 256;
 
@@ -128,13 +125,52 @@ impl UpstreamConn {
     }
 }
 
-/// The idle connections to one upstream, most recently used last.
-#[derive(Default)]
+/// The idle connections to one upstream, most recently used last, and their sweeper.
+///
+/// A connection idle for longer than the timeout is closed: by the request that finds it
+/// when it looks for one, by a check-in that finds the oldest expired, and otherwise by a
+/// sweep. The sweep is a task per list, started when a connection is checked in and none is
+/// running; it sleeps until the oldest connection's deadline, closes those past it, and ends
+/// when the list is empty. So after traffic stops the connections close within the timeout
+/// (nginx's upstream `keepalive_timeout`), and a busy server wakes it about once per timeout.
 pub(crate) struct IdleList {
-    idle: Mutex<Vec<(Box<UpstreamConn>, Instant)>>,
+    state: Mutex<Idle>,
+    timeout: Duration,
+}
+
+#[derive(Default)]
+struct Idle {
+    conns: Vec<(Box<UpstreamConn>, Instant)>,
+    /// A sweep task is running for this list.
+    sweeping: bool,
+}
+
+impl Idle {
+    /// Closes the connections idle for longer than `timeout`; the oldest are first.
+    fn expire(&mut self, timeout: Duration, now: Instant) {
+        let expired = self
+            .conns
+            .iter()
+            .take_while(|(_, since)| now.saturating_duration_since(*since) > timeout)
+            .count();
+        if expired > 0 {
+            self.conns.drain(..expired); // dropped: closed
+        }
+    }
 }
 
 impl IdleList {
+    pub(crate) fn new(timeout: Duration) -> Self {
+        IdleList {
+            state: Mutex::default(),
+            timeout,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Idle> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     /// An idle connection that is still open, if there is one.
     pub(crate) async fn checkout(&self) -> Option<Box<UpstreamConn>> {
         std::future::poll_fn(|cx| Poll::Ready(self.take_open(cx))).await
@@ -142,8 +178,8 @@ impl IdleList {
 
     fn take_open(&self, cx: &mut Context<'_>) -> Option<Box<UpstreamConn>> {
         loop {
-            let (mut conn, since) = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop()?;
-            if since.elapsed() > IDLE_TIMEOUT {
+            let (mut conn, since) = self.lock().conns.pop()?;
+            if since.elapsed() > self.timeout {
                 continue; // dropped: closed
             }
             // One poll lets the connection finish its last exchange, or read the FIN of an
@@ -155,18 +191,45 @@ impl IdleList {
         }
     }
 
-    fn checkin(&self, conn: Box<UpstreamConn>) {
-        let mut idle = self.idle.lock().unwrap_or_else(|e| e.into_inner());
+    fn checkin(self: &Arc<Self>, conn: Box<UpstreamConn>) {
+        let now = Instant::now();
+        let mut idle = self.lock();
         // The oldest are first: drop those that timed out while the newer ones were used.
-        if idle
-            .first()
-            .is_some_and(|(_, since)| since.elapsed() > IDLE_TIMEOUT)
+        idle.expire(self.timeout, now);
+        if idle.conns.len() < MAX_IDLE {
+            idle.conns.push((conn, now));
+        }
+        if !idle.sweeping
+            && !idle.conns.is_empty()
+            && let Ok(runtime) = tokio::runtime::Handle::try_current()
         {
-            idle.retain(|(_, since)| since.elapsed() <= IDLE_TIMEOUT);
+            idle.sweeping = true;
+            runtime.spawn(sweep(Arc::downgrade(self)));
         }
-        if idle.len() < MAX_IDLE {
-            idle.push((conn, Instant::now()));
-        }
+    }
+}
+
+/// Closes `list`'s connections as they pass the idle timeout, until the list is empty (or
+/// gone: the server stopped).
+async fn sweep(list: std::sync::Weak<IdleList>) {
+    loop {
+        let deadline = {
+            let Some(list) = list.upgrade() else { return };
+            let mut idle = list.lock();
+            idle.expire(list.timeout, Instant::now());
+            match idle.conns.first() {
+                Some((_, since)) => match since.checked_add(list.timeout) {
+                    Some(deadline) => deadline,
+                    None => return, // a timeout beyond any clock: nothing ever expires
+                },
+                None => {
+                    idle.sweeping = false;
+                    return;
+                }
+            }
+        };
+        // Just past the deadline, so that the oldest has expired when the sweep looks again.
+        tokio::time::sleep_until((deadline + Duration::from_millis(1)).into()).await;
     }
 }
 
