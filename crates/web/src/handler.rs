@@ -53,7 +53,7 @@ pub(crate) struct Connection {
     pub(crate) client: SocketAddr,
     /// The raw bytes of the current request head (see `server::Watched`); over HTTP/2 it
     /// stays empty (h2 frames carry no HTTP/1 framing to check).
-    pub(crate) head: Arc<Mutex<HeadCapture>>,
+    pub(crate) head: Mutex<HeadCapture>,
     /// Over TLS: responses carry Strict-Transport-Security.
     pub(crate) secure: bool,
     /// Big static files may go by sendfile(2) (plain TCP under HTTP/1.1 only).
@@ -376,7 +376,7 @@ async fn route(
         let downstream = Downstream {
             client: connection.client,
             epoch: shared.epoch,
-            raw: connection.head.clone(),
+            raw: &connection.head,
             secure: connection.secure,
         };
         let proxied = proxy::forward(&shared.connector, route, limits, &downstream, request).await;

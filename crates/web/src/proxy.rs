@@ -113,11 +113,11 @@ impl Route {
 }
 
 /// Everything about the client connection the proxy adds to forwarded headers.
-pub(crate) struct Downstream {
+pub(crate) struct Downstream<'a> {
     pub(crate) client: SocketAddr,
     pub(crate) epoch: Instant,
     /// The connection's raw request bytes, with the chunked grammar check.
-    pub(crate) raw: Arc<Mutex<HeadCapture>>,
+    pub(crate) raw: &'a Mutex<HeadCapture>,
     /// The client came over TLS: `X-Forwarded-Proto: https`.
     pub(crate) secure: bool,
 }
@@ -128,7 +128,7 @@ pub(crate) async fn forward(
     connector: &Connector,
     route: &Route,
     limits: &Limits,
-    downstream: &Downstream,
+    downstream: &Downstream<'_>,
     request: Request<Incoming>,
 ) -> Proxied {
     let (mut parts, body) = request.into_parts();
@@ -144,7 +144,7 @@ pub(crate) async fn forward(
     // The whole body first: a framing error, a timeout or an oversized body is the client's
     // fault and is answered here, before any upstream sees a byte of the request.
     let body = if has_body {
-        match read_body(body, limits, &downstream.raw).await {
+        match read_body(body, limits, downstream.raw).await {
             Ok(bytes) => bytes,
             Err(status) => return made_here(status, None),
         }
