@@ -115,7 +115,7 @@ impl VersionPatch {
                     // The version is what follows the second space: `HTTP/1.` and a digit.
                     if seen == 2 {
                         let version = &mut bytes[spaces[1] + 1..i];
-                        if version.len() >= PREFIX.len() + 1
+                        if version.len() > PREFIX.len()
                             && version.starts_with(PREFIX)
                             && (b'2'..=b'9').contains(&version[PREFIX.len()])
                         {
