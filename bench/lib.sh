@@ -121,3 +121,159 @@ cpu_ticks() { # "UTIME STIME": user and system CPU of the server's processes (al
 load_average() { # "1-min 5-min 15-min" from /proc/loadavg: how busy the shared machine was
 	awk '{ print $1, $2, $3 }' /proc/loadavg
 }
+
+# ------------------------------------------------------------------------------------------
+# What the HTTP scripts (web.sh, tls.sh) share: option checks, packages, the build, the
+# cleanup of the servers they start, and the table of latency percentiles. The sourcing script
+# sets BENCH (its name, for messages) before calling these.
+
+# One of the options every HTTP script takes, at "$@": sets BENCH_SHIFT to how many words it
+# used (0: not one of them). Sets RUNS, SECONDS_PER_RUN, SERVERS, CASES, BUILD, ADDR, PORT.
+bench_common_option() {
+	BENCH_SHIFT=2
+	case "$1" in
+	--quick) RUNS=1; SECONDS_PER_RUN=3; BENCH_SHIFT=1 ;;
+	--runs) RUNS=${2:?--runs needs a number} ;;
+	--seconds) SECONDS_PER_RUN=${2:?--seconds needs a number} ;;
+	--servers) SERVERS=${2:?--servers needs a list} ;;
+	--cases) CASES=${2:?--cases needs a list} ;;
+	--no-build) BUILD=0; BENCH_SHIFT=1 ;;
+	--addr) ADDR=${2:?--addr needs an address} ;;
+	--port) PORT=${2:?--port needs a number} ;;
+	*) BENCH_SHIFT=0 ;;
+	esac
+}
+
+# Checks what bench_common_option set; $1 is the list of known cases. Exits 2 on a bad value.
+bench_check_options() {
+	local known=" $1 " s c
+	[[ "$RUNS" =~ ^[1-9][0-9]*$ && "$RUNS" -le 50 ]] || { echo "--runs must be 1..50" >&2; exit 2; }
+	[[ "$SECONDS_PER_RUN" =~ ^[1-9][0-9]*$ && "$SECONDS_PER_RUN" -le 120 ]] || { echo "--seconds must be 1..120" >&2; exit 2; }
+	for s in $SERVERS; do case "$s" in roundtrip | nginx) ;; *) echo "unknown server $s" >&2; exit 2 ;; esac; done
+	for c in $CASES; do [[ "$known" == *" $c "* ]] || { echo "unknown case $c (known: $1)" >&2; exit 2; }; done
+	case "$ADDR" in 127.*) ;; *) echo "addresses must be loopback (127.0.0.0/8)" >&2; exit 2 ;; esac
+	[[ "$PORT" =~ ^[1-9][0-9]*$ && "$PORT" -le 65535 ]] || { echo "ports must be 1..65535" >&2; exit 2; }
+	if [[ $(id -u) -ne 0 ]]; then echo "$BENCH: run as root (installs packages)" >&2; exit 2; fi
+}
+
+# REPO, GIT_AT_START, and ROUNDTRIP_BIN: ROUNDTRIP_BIN=PATH is another build (then not rebuilt,
+# ROUNDTRIP_OVERRIDE=1), else cargo's target dir (CARGO_TARGET_DIR too).
+bench_roundtrip_bin() {
+	REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+	ROUNDTRIP_OVERRIDE=0
+	if [[ -n "${ROUNDTRIP_BIN:-}" ]]; then
+		BUILD=0
+		ROUNDTRIP_OVERRIDE=1
+	else
+		ROUNDTRIP_BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/roundtrip"
+	fi
+	GIT_AT_START=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo '?')
+}
+
+# The roundtrip that was measured, for the block to paste.
+bench_roundtrip_version() {
+	if [[ $ROUNDTRIP_OVERRIDE -eq 1 ]]; then
+		echo "roundtrip ROUNDTRIP_BIN=$ROUNDTRIP_BIN (built $(date -r "$ROUNDTRIP_BIN" '+%Y-%m-%d %H:%M'); work tree $GIT_AT_START at the start)"
+	else
+		echo "roundtrip $GIT_AT_START (${ROUNDTRIP_BIN} built $(date -r "$ROUNDTRIP_BIN" '+%Y-%m-%d %H:%M'))"
+	fi
+}
+
+# The exact command line, for the block to paste: $1 the script, then its arguments.
+bench_cmdline() {
+	local line="bash $1" a
+	shift
+	for a in "$@"; do line+=" $(printf '%q' "$a")"; done
+	echo "$line"
+}
+
+# Installs what is missing, as "command:package" pairs; no service may start meanwhile
+# (Debian's nginx postinst would take port 80).
+bench_packages() {
+	local missing=() pair policy=0
+	for pair in "$@"; do
+		command -v "${pair%%:*}" >/dev/null || [[ -x "/usr/sbin/${pair%%:*}" ]] || missing+=("${pair#*:}")
+	done
+	[[ ${#missing[@]} -gt 0 ]] || return 0
+	log "installing ${missing[*]}"
+	if [[ ! -e /usr/sbin/policy-rc.d ]]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; policy=1; fi
+	apt-get update -qq
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+	if [[ $policy == 1 ]]; then rm -f /usr/sbin/policy-rc.d; fi
+}
+
+bench_build() { # cargo build --release -p cli when BUILD=1; the binary must exist either way
+	if [[ $BUILD == 1 ]]; then
+		log "building roundtrip (release)"
+		(cd "$REPO" && cargo build --release -p cli -q)
+	fi
+	[[ -x "$ROUNDTRIP_BIN" ]] || { echo "$BENCH: $ROUNDTRIP_BIN not found" >&2; exit 1; }
+}
+
+# On exit (also when interrupted): the server and the upstream we started, by PID, and TMP
+# (kept with KEEP_TMP=1).
+TMP=""
+SERVER_PID=""
+UPSTREAM_PID=""
+bench_cleanup() {
+	local rc=$?
+	trap - EXIT INT TERM
+	if [[ -n "$SERVER_PID" ]]; then stop_pid "$SERVER_PID"; fi
+	if [[ -n "$UPSTREAM_PID" ]]; then stop_pid "$UPSTREAM_PID"; fi
+	if [[ -n "$TMP" && -d "$TMP" ]]; then
+		if [[ "${KEEP_TMP:-0}" == 1 ]]; then echo "$BENCH: kept $TMP" >&2; else rm -rf "$TMP"; fi
+	fi
+	exit "$rc"
+}
+bench_traps() {
+	trap bench_cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+}
+
+server_pids() { # the server's processes: the one started and its children (nginx's workers)
+	[[ -n "$SERVER_PID" ]] || return 0
+	echo "$SERVER_PID"
+	ps -o pid= --ppid "$SERVER_PID" 2>/dev/null || true
+}
+
+tcp_busy() { # $1 addr, $2 port: is something listening there (or on the wildcard)?
+	ss -Hltn "sport = :$2" 2>/dev/null | awk -v a="$1:$2" -v p="$2" \
+		'$4 == a || $4 == "0.0.0.0:" p || $4 == "*:" p || $4 == "[::]:" p { f = 1 } END { exit !f }'
+}
+
+owns_port() { # $1 port: is every listener on it one of the server's processes?
+	local mine owners p
+	mine=" $(server_pids | tr '\n' ' ') "
+	owners=$(ss -Hltnp "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u) || true
+	[[ -n "$owners" ]] || return 0 # ss could not tell: trust the caller's check of the answer
+	for p in $owners; do [[ "$mine" == *" $p "* ]] || return 1; done
+}
+
+wait_port_free() { # $1 addr, $2 port: up to 5 s for the previous server to let go of it
+	local i
+	for ((i = 0; i < 50; i++)); do tcp_busy "$1" "$2" || return 0; sleep 0.1; done
+	echo "$BENCH: $1:$2 is in use by something else; pick another with --addr/--port" >&2
+	ss -Hltnp "sport = :$2" >&2 || true
+	return 1
+}
+
+# Latency percentiles of one measured run, in microseconds: "P50 P99".
+wrk_percentiles() { # wrk --latency's output on stdin ("50%  1.23ms" ... "99%  4.56ms")
+	awk 'function us(v) {
+		if (v ~ /us$/) return v + 0
+		if (v ~ /ms$/) return v * 1000
+		if (v ~ /m$/) return v * 60e6
+		if (v ~ /s$/) return v * 1e6
+		return v + 0
+	}
+	$1 == "50%" { p50 = us($2) } $1 == "99%" { p99 = us($2) }
+	END { printf "%.0f %.0f\n", p50, p99 }'
+}
+h2load_percentiles() { # h2load --log-file's rows on stdin (start us, status, us to the end)
+	sort -n -k3,3 | awk '{ t[NR] = $3 } END {
+		if (NR == 0) { print "0 0"; exit }
+		i50 = int(NR * 0.50 + 0.999999); i99 = int(NR * 0.99 + 0.999999)
+		if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1
+		print t[i50], t[i99] }'
+}

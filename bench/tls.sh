@@ -11,6 +11,8 @@
 #              measured time. Connections per second per server core = connections / server
 #              CPU seconds; h2load does no session resumption, so every one is a full handshake.
 #   h2-1k      1 KB GETs over one HTTP/2 connection: h2load -c 1 -m 10 -D S.
+# Beside the CPU, each request's latency (h2load --log-file: from the request's start, after
+# the handshake, to the end of its response): p50 and p99 per run, medians of the rounds.
 # nginx runs as its users run HTTPS: worker_processes 1, ssl_protocols TLSv1.3,
 # ssl_session_cache shared:SSL:10m, http2 on the listener, access_log off, open_file_cache,
 # keepalive_requests raised as in web.sh. roundtrip: serve web --tls-cert --tls-key
@@ -41,80 +43,33 @@ MAX_INVOCATIONS=${MAX_INVOCATIONS:-2000} # bound on h2load invocations per measu
 STREAMS=${STREAMS:-10}            # h2load -m in h2-1k
 ORIG_ARGS=("$@")
 
-usage() { sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; }
-
-while [[ $# -gt 0 ]]; do
-	case "$1" in
-	--quick) RUNS=1; SECONDS_PER_RUN=3; shift ;;
-	--runs) RUNS=${2:?--runs needs a number}; shift 2 ;;
-	--seconds) SECONDS_PER_RUN=${2:?--seconds needs a number}; shift 2 ;;
-	--servers) SERVERS=${2:?--servers needs a list}; shift 2 ;;
-	--cases) CASES=${2:?--cases needs a list}; shift 2 ;;
-	--no-build) BUILD=0; shift ;;
-	--no-wait) WAIT=0; shift ;;
-	--addr) ADDR=${2:?--addr needs an address}; shift 2 ;;
-	--port) PORT=${2:?--port needs a number}; shift 2 ;;
-	-h | --help) usage; exit 0 ;;
-	*) echo "tls.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
-	esac
-done
-[[ "$RUNS" =~ ^[1-9][0-9]*$ && "$RUNS" -le 50 ]] || { echo "--runs must be 1..50" >&2; exit 2; }
-[[ "$SECONDS_PER_RUN" =~ ^[1-9][0-9]*$ && "$SECONDS_PER_RUN" -le 120 ]] || { echo "--seconds must be 1..120" >&2; exit 2; }
-for s in $SERVERS; do case "$s" in roundtrip | nginx) ;; *) echo "unknown server $s" >&2; exit 2 ;; esac; done
-for c in $CASES; do case "$c" in new-conn | h2-1k) ;; *) echo "unknown case $c" >&2; exit 2 ;; esac; done
-case "$ADDR" in 127.*) ;; *) echo "the address must be loopback (127.0.0.0/8)" >&2; exit 2 ;; esac
-[[ "$PORT" =~ ^[1-9][0-9]*$ && "$PORT" -le 65535 ]] || { echo "the port must be 1..65535" >&2; exit 2; }
-if [[ $(id -u) -ne 0 ]]; then echo "tls.sh: run as root (installs packages)" >&2; exit 2; fi
-
-REPO=$(cd "$(dirname "$0")/.." && pwd)
-ROUNDTRIP_OVERRIDE=0
-if [[ -n "${ROUNDTRIP_BIN:-}" ]]; then BUILD=0; ROUNDTRIP_OVERRIDE=1; else ROUNDTRIP_BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/roundtrip"; fi
-GIT_AT_START=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo '?')
+usage() { sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; }
 
 log() { printf '[tls %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+BENCH=tls.sh
 # lib.sh reads CG_NAME; this script pins with taskset and sets no cgroup quota.
 # shellcheck disable=SC2034
 CG_NAME=roundtrip-tls
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-TMP=""
-SERVER_PID=""
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	if [[ -n "$SERVER_PID" ]]; then stop_pid "$SERVER_PID"; fi
-	if [[ -n "$TMP" && -d "$TMP" ]]; then
-		if [[ "${KEEP_TMP:-0}" == 1 ]]; then echo "tls.sh: kept $TMP" >&2; else rm -rf "$TMP"; fi
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+while [[ $# -gt 0 ]]; do
+	bench_common_option "$@"
+	if [[ $BENCH_SHIFT -gt 0 ]]; then shift "$BENCH_SHIFT"; continue; fi
+	case "$1" in
+	--no-wait) WAIT=0; shift ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "tls.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
+	esac
+done
+bench_check_options "new-conn h2-1k"
+bench_roundtrip_bin
+bench_traps
 
 # ---------------------------------------------------------------- packages ---
-missing=()
-command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
-command -v h2load >/dev/null || missing+=(nghttp2-client)
-command -v openssl >/dev/null || missing+=(openssl)
-command -v taskset >/dev/null || missing+=(util-linux)
-command -v python3 >/dev/null || missing+=(python3)
-if [[ ${#missing[@]} -gt 0 ]]; then
-	log "installing ${missing[*]}"
-	POLICY=0
-	if [[ ! -e /usr/sbin/policy-rc.d ]]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; POLICY=1; fi
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-	if [[ $POLICY == 1 ]]; then rm -f /usr/sbin/policy-rc.d; fi
-fi
+bench_packages nginx:nginx-light h2load:nghttp2-client openssl:openssl taskset:util-linux python3:python3
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-
-if [[ $BUILD == 1 ]]; then
-	log "building roundtrip (release)"
-	(cd "$REPO" && cargo build --release -p cli -q)
-fi
-[[ -x "$ROUNDTRIP_BIN" ]] || { echo "tls.sh: $ROUNDTRIP_BIN not found" >&2; exit 1; }
+bench_build
 
 # ------------------------------------------------------- a quiet machine ---
 others() { # load generators and benchmarks someone else runs now (we have started none yet)
@@ -217,32 +172,8 @@ wait_https() { # up to 5 s for a 200 over TLS 1.3
 	return 1
 }
 
-server_pids() { # the server's processes: the one started and its children (nginx's worker)
-	[[ -n "$SERVER_PID" ]] || return 0
-	echo "$SERVER_PID"
-	ps -o pid= --ppid "$SERVER_PID" 2>/dev/null || true
-}
-
-tcp_busy() {
-	ss -Hltn "sport = :$PORT" 2>/dev/null | awk -v a="$ADDR:$PORT" -v p="$PORT" \
-		'$4 == a || $4 == "0.0.0.0:" p || $4 == "*:" p || $4 == "[::]:" p { f = 1 } END { exit !f }'
-}
-owns_port() {
-	local mine owners p
-	mine=" $(server_pids | tr '\n' ' ') "
-	owners=$(ss -Hltnp "sport = :$PORT" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u) || true
-	[[ -n "$owners" ]] || return 0
-	for p in $owners; do [[ "$mine" == *" $p "* ]] || return 1; done
-}
-
 start_server() { # $1 roundtrip | nginx
-	local i
-	for ((i = 0; i < 50; i++)); do tcp_busy || break; sleep 0.1; done
-	if tcp_busy; then
-		echo "tls.sh: $ADDR:$PORT is in use by something else; pick another with --addr/--port" >&2
-		ss -Hltnp "sport = :$PORT" >&2 || true
-		return 1
-	fi
+	wait_port_free "$ADDR" "$PORT"
 	case "$1" in
 	roundtrip)
 		taskset -c "$SERVER_CPU" "$ROUNDTRIP_BIN" serve web --listen "$ADDR:$PORT" --root "$SITE" \
@@ -256,20 +187,23 @@ start_server() { # $1 roundtrip | nginx
 		;;
 	esac
 	wait_https
-	owns_port || { echo "tls.sh: something other than the $1 we started listens on $ADDR:$PORT" >&2; return 1; }
+	owns_port "$PORT" || { echo "tls.sh: something other than the $1 we started listens on $ADDR:$PORT" >&2; return 1; }
 }
 
-# One measured run of a case for $1 seconds: prints "UNITS SECONDS_WALL H2LOAD_ERRORS" where
-# UNITS is connections (new-conn) or requests (h2-1k) that succeeded; the last h2load output
-# is left in $TMP/h2load.out.
+# One measured run of a case for $1 seconds: prints "UNITS SECONDS_WALL H2LOAD_ERRORS P50 P99"
+# where UNITS is connections (new-conn) or requests (h2-1k) that succeeded and P50, P99 the
+# requests' latency in microseconds (h2load --log-file: from the request's start, after the
+# handshake, to the end of its response); the last h2load output is left in $TMP/h2load.out.
 run_case() { # $1 case, $2 seconds
 	local case=$1 secs=$2 units=0 errors=0 n start end out ok failed
+	: >"$TMP/requests.log"
 	start=$(date +%s.%N)
 	case "$case" in
 	new-conn)
 		local deadline=$((SECONDS + secs)) invocations=0
 		while ((SECONDS < deadline && invocations < MAX_INVOCATIONS)); do
-			out=$(timeout 30 taskset -c "$LOADGEN_CPU" h2load -n "$NEW_CONNS" -c "$NEW_CONNS" -m 1 -t 1 "$URL" 2>&1) || true
+			out=$(timeout 30 taskset -c "$LOADGEN_CPU" h2load -n "$NEW_CONNS" -c "$NEW_CONNS" -m 1 -t 1 --log-file "$TMP/one.log" "$URL" 2>&1) || true
+			cat "$TMP/one.log" >>"$TMP/requests.log" 2>/dev/null || true
 			printf '%s\n' "$out" >"$TMP/h2load.out"
 			read -r ok failed < <(awk '/^requests:/ { print $8, $10 }' <<<"$out")
 			units=$((units + ${ok:-0}))
@@ -278,7 +212,7 @@ run_case() { # $1 case, $2 seconds
 		done
 		;;
 	h2-1k)
-		out=$(timeout $((secs + 30)) taskset -c "$LOADGEN_CPU" h2load -c 1 -m "$STREAMS" -t 1 -D "$secs" "$URL" 2>&1) || true
+		out=$(timeout $((secs + 30)) taskset -c "$LOADGEN_CPU" h2load -c 1 -m "$STREAMS" -t 1 -D "$secs" --log-file "$TMP/requests.log" "$URL" 2>&1) || true
 		printf '%s\n' "$out" >"$TMP/h2load.out"
 		read -r ok failed < <(awk '/^requests:/ { print $8, $10 }' <<<"$out")
 		units=${ok:-0}
@@ -287,7 +221,7 @@ run_case() { # $1 case, $2 seconds
 	esac
 	end=$(date +%s.%N)
 	n=$(python3 -c "print(f'{$end - $start:.3f}')")
-	echo "$units $n $errors"
+	echo "$units $n $errors $(h2load_percentiles <"$TMP/requests.log")"
 }
 
 RESULTS=$TMP/results.tsv
@@ -303,15 +237,15 @@ for ((round = 1; round <= RUNS; round++)); do
 		for case in $CASES; do
 			run_case "$case" "$WARMUP_SECONDS" >/dev/null
 			read -r u0 s0 < <(cpu_ticks)
-			read -r units wall errors < <(run_case "$case" "$SECONDS_PER_RUN")
+			read -r units wall errors p50 p99 < <(run_case "$case" "$SECONDS_PER_RUN")
 			read -r u1 s1 < <(cpu_ticks)
 			PROTO[$server]=$(awk '/^TLS Protocol:|^Cipher:|^Server Temp Key:|^Application protocol:/ { printf "%s; ", $0 }' "$TMP/h2load.out")
 			read -r cpu_us user_us per_core < <(python3 -c "
 n = max($units, 1); cpu = ($u1 - $u0 + $s1 - $s0) / $HZ
 print(f'{cpu * 1e6 / n:.2f} {($u1 - $u0) / $HZ * 1e6 / n:.2f} {($units / cpu) if cpu else 0:.0f}')")
 			rate=$(python3 -c "print(f'{$units / max($wall, 1e-9):.0f}')")
-			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$server" "$case" "$units" "$rate" "$cpu_us" "$user_us" "$per_core" "$errors" >>"$RESULTS"
-			log "round $round $server $case: $units in ${wall}s ($rate/s), $cpu_us us CPU each ($user_us us user), $per_core per server core-second, h2load failures $errors"
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$server" "$case" "$units" "$rate" "$cpu_us" "$user_us" "$per_core" "$errors" "$p50" "$p99" >>"$RESULTS"
+			log "round $round $server $case: $units in ${wall}s ($rate/s), $cpu_us us CPU each ($user_us us user), $per_core per server core-second, request latency p50 $p50 us p99 $p99 us, h2load failures $errors"
 		done
 		stop_pid "$SERVER_PID"
 		SERVER_PID=""
@@ -324,19 +258,23 @@ rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]
 conns, streams = sys.argv[2], sys.argv[3]
 data = {}
 cases = []
-for rnd, server, case, units, rate, cpu, user, per_core, errors in rows:
-    data.setdefault((case, server), []).append((float(rate), float(cpu), float(user), float(per_core), int(errors)))
+for rnd, server, case, units, rate, cpu, user, per_core, errors, p50, p99 in rows:
+    data.setdefault((case, server), []).append((float(rate), float(cpu), float(user), float(per_core), int(errors), float(p50) / 1000, float(p99) / 1000))
     if case not in cases:
         cases.append(case)
 def fmt(values, digits):
     return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
 def med(series, i):
     return statistics.median(x[i] for x in series)
+def ms(v):
+    return f"{v:.2f}" if v < 10 else f"{v:.1f}" if v < 100 else f"{v:.0f}"
+def latency(series):
+    return f"{ms(med(series, 5))} / {ms(med(series, 6))} ({ms(min(x[6] for x in series))}-{ms(max(x[6] for x in series))})"
 names = {"new-conn": "new TLS 1.3 connection per request (h2load -n %s -c %s -m 1, repeated)" % (conns, conns),
          "h2-1k": "1 KB GET over one HTTP/2 connection (h2load -c 1 -m %s)" % streams}
 unit = {"new-conn": "conn", "h2-1k": "req"}
-print("| case | roundtrip per server core-second | nginx per server core-second | roundtrip CPU us/%s | nginx CPU us/%s | CPU ratio roundtrip/nginx | roundtrip user us | nginx user us | roundtrip wall /s | nginx wall /s | target |" % ("unit", "unit"))
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+print("| case | roundtrip per server core-second | nginx per server core-second | roundtrip CPU us/%s | nginx CPU us/%s | CPU ratio roundtrip/nginx | roundtrip p50 / p99 ms | nginx p50 / p99 ms | p99 ratio | roundtrip user us | nginx user us | roundtrip wall /s | nginx wall /s | target |" % ("unit", "unit"))
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 for case in cases:
     r = data.get((case, "roundtrip"), [])
     n = data.get((case, "nginx"), [])
@@ -348,24 +286,24 @@ for case in cases:
     ratio = med(r, 1) / med(n, 1) if r and n and med(n, 1) else None
     cells.append(f"{ratio:.2f}" if ratio is not None else "-")
     for s in (r, n):
+        cells.append(latency(s) if s else "-")
+    p99 = med(r, 6) / med(n, 6) if r and n and med(n, 6) else None
+    cells.append(f"{p99:.2f}" if p99 is not None else "-")
+    for s in (r, n):
         cells.append(fmt([x[2] for x in s], 1) if s else "-")
     for s in (r, n):
         cells.append(fmt([x[0] for x in s], 0) if s else "-")
-    cells.append("CPU <= nginx" + ("" if ratio is None else (": met" if ratio <= 1.0 else ": not met")))
+    cells.append("CPU <= nginx" + ("" if ratio is None else (": met" if ratio <= 1.0 else ": not met"))
+                 + "; p99 <= nginx" + ("" if p99 is None else (": met" if p99 <= 1.0 else ": not met")))
     print("| " + " | ".join(cells) + " |")
-failures = sorted({f"{server} {case}: {e} failed" for rnd, server, case, *_, e in rows if e != "0"})
+failures = sorted({f"{row[1]} {row[2]}: {row[8]} failed" for row in rows if row[8] != "0"})
 print()
 print("h2load failures: " + ("; ".join(failures) if failures else "none"))
 EOF
 )
 LOAD_AT_END=$(load_average)
-cmdline="bash bench/tls.sh"
-for a in "${ORIG_ARGS[@]}"; do cmdline+=" $(printf '%q' "$a")"; done
-if [[ $ROUNDTRIP_OVERRIDE -eq 1 ]]; then
-	ver_rt="roundtrip ROUNDTRIP_BIN=$ROUNDTRIP_BIN (built $(date -r "$ROUNDTRIP_BIN" '+%Y-%m-%d %H:%M'); work tree $GIT_AT_START at the start)"
-else
-	ver_rt="roundtrip $GIT_AT_START (${ROUNDTRIP_BIN} built $(date -r "$ROUNDTRIP_BIN" '+%Y-%m-%d %H:%M'))"
-fi
+cmdline=$(bench_cmdline bench/tls.sh "${ORIG_ARGS[@]}")
+ver_rt=$(bench_roundtrip_version)
 {
 	echo
 	echo "===================== paste into bench/RESULTS.md ====================="
@@ -380,6 +318,7 @@ fi
 	echo "- nginx: worker_processes 1, ssl_protocols TLSv1.3, ssl_session_cache shared:SSL:10m, ssl_session_timeout 1d, listen ... ssl http2 reuseport, access_log off, open_file_cache max=1000 inactive=20s (valid 30s, min_uses 1, errors on), sendfile, tcp_nopush, tcp_nodelay, keepalive_requests 10000000"
 	echo "- roundtrip: serve web --tls-cert chain.pem --tls-key leaf.key --workers 1 --access-log off"
 	echo "- CPU: utime + stime of the server's processes (nginx: master + worker) from /proc/PID/stat over the measured run / connections (new-conn) or requests (h2-1k) h2load completed; per server core-second = completed / server CPU seconds; wall /s is what the one h2load thread got (load-generator bound)"
+	echo "- latency: h2load --log-file, every request of the measured run: from the request's start (after the TLS handshake) to the end of its response; p50 and p99 per run, the table gives their medians over the rounds, the p99's min-max, and the ratio of the median p99s"
 	echo
 	echo "$TABLE"
 	echo "======================================================================="

@@ -7,9 +7,11 @@
 # several rounds. For each case the table gives requests per second and the server's CPU
 # time per request (utime + stime of all its processes from /proc over the measured run,
 # divided by the requests wrk completed), and its user-space part (utime alone): median,
-# min and max, and the ratio. nginx runs as its users run it for static files and as a
-# proxy: open_file_cache (min_uses 1), sendfile, tcp_nopush, access log off, proxy_pass to
-# an upstream with keepalive; roundtrip with --workers 1 --access-log off.
+# min and max, and the ratio; beside them wrk's latency p50 and p99 (--latency), medians of
+# the rounds, and the ratio of the p99s (target: no worse than nginx's). nginx runs as its
+# users run it for static files and as a proxy: open_file_cache (min_uses 1), sendfile,
+# tcp_nopush, access log off, proxy_pass to an upstream with keepalive; roundtrip with
+# --workers 1 --access-log off.
 #
 # Cases: 1 KB over keep-alive; 1 KB with a new connection per request (wrk -H 'Connection:
 # close'); a 10 MB file over keep-alive; a proxied request (upstream keep-alive on both).
@@ -38,85 +40,38 @@ CONNECTIONS=${CONNECTIONS:-50}
 BIG_CONNECTIONS=${BIG_CONNECTIONS:-4}
 ORIG_ARGS=("$@")
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; }
-
-while [[ $# -gt 0 ]]; do
-	case "$1" in
-	--quick) RUNS=1; SECONDS_PER_RUN=3; shift ;;
-	--runs) RUNS=${2:?--runs needs a number}; shift 2 ;;
-	--seconds) SECONDS_PER_RUN=${2:?--seconds needs a number}; shift 2 ;;
-	--servers) SERVERS=${2:?--servers needs a list}; shift 2 ;;
-	--cases) CASES=${2:?--cases needs a list}; shift 2 ;;
-	--no-build) BUILD=0; shift ;;
-	--addr) ADDR=${2:?--addr needs an address}; shift 2 ;;
-	--port) PORT=${2:?--port needs a number}; shift 2 ;;
-	--upstream-addr) UP_ADDR=${2:?--upstream-addr needs an address}; shift 2 ;;
-	--upstream-port) UP_PORT=${2:?--upstream-port needs a number}; shift 2 ;;
-	-h | --help) usage; exit 0 ;;
-	*) echo "web.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
-	esac
-done
-[[ "$RUNS" =~ ^[1-9][0-9]*$ && "$RUNS" -le 50 ]] || { echo "--runs must be 1..50" >&2; exit 2; }
-[[ "$SECONDS_PER_RUN" =~ ^[1-9][0-9]*$ && "$SECONDS_PER_RUN" -le 120 ]] || { echo "--seconds must be 1..120" >&2; exit 2; }
-for s in $SERVERS; do case "$s" in roundtrip | nginx) ;; *) echo "unknown server $s" >&2; exit 2 ;; esac; done
-for c in $CASES; do case "$c" in 1k | 1k-close | 10m | proxy) ;; *) echo "unknown case $c" >&2; exit 2 ;; esac; done
-for a in "$ADDR" "$UP_ADDR"; do case "$a" in 127.*) ;; *) echo "addresses must be loopback (127.0.0.0/8)" >&2; exit 2 ;; esac; done
-for p in "$PORT" "$UP_PORT"; do [[ "$p" =~ ^[1-9][0-9]*$ && "$p" -le 65535 ]] || { echo "ports must be 1..65535" >&2; exit 2; }; done
-if [[ $(id -u) -ne 0 ]]; then echo "web.sh: run as root (installs packages)" >&2; exit 2; fi
-
-REPO=$(cd "$(dirname "$0")/.." && pwd)
-# ROUNDTRIP_BIN=PATH: another build (not rebuilt); else cargo's target dir (CARGO_TARGET_DIR too)
-ROUNDTRIP_OVERRIDE=0
-if [[ -n "${ROUNDTRIP_BIN:-}" ]]; then BUILD=0; ROUNDTRIP_OVERRIDE=1; else ROUNDTRIP_BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/roundtrip"; fi
-GIT_AT_START=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo '?')
-LOAD_AT_START=$(awk '{ print $1, $2, $3 }' /proc/loadavg)
+usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
 
 log() { printf '[web %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+BENCH=web.sh
 # lib.sh reads CG_NAME; this script pins with taskset and sets no cgroup quota.
 # shellcheck disable=SC2034
 CG_NAME=roundtrip-web
 # shellcheck source=bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-TMP=""
-SERVER_PID=""
-UPSTREAM_PID=""
-cleanup() {
-	local rc=$?
-	trap - EXIT INT TERM
-	if [[ -n "$SERVER_PID" ]]; then stop_pid "$SERVER_PID"; fi
-	if [[ -n "$UPSTREAM_PID" ]]; then stop_pid "$UPSTREAM_PID"; fi
-	if [[ -n "$TMP" && -d "$TMP" ]]; then
-		if [[ "${KEEP_TMP:-0}" == 1 ]]; then echo "web.sh: kept $TMP" >&2; else rm -rf "$TMP"; fi
-	fi
-	exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+while [[ $# -gt 0 ]]; do
+	bench_common_option "$@"
+	if [[ $BENCH_SHIFT -gt 0 ]]; then shift "$BENCH_SHIFT"; continue; fi
+	case "$1" in
+	--upstream-addr) UP_ADDR=${2:?--upstream-addr needs an address}; shift 2 ;;
+	--upstream-port) UP_PORT=${2:?--upstream-port needs a number}; shift 2 ;;
+	-h | --help) usage; exit 0 ;;
+	*) echo "web.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
+	esac
+done
+bench_check_options "1k 1k-close 10m proxy"
+case "$UP_ADDR" in 127.*) ;; *) echo "addresses must be loopback (127.0.0.0/8)" >&2; exit 2 ;; esac
+[[ "$UP_PORT" =~ ^[1-9][0-9]*$ && "$UP_PORT" -le 65535 ]] || { echo "ports must be 1..65535" >&2; exit 2; }
+
+bench_roundtrip_bin
+LOAD_AT_START=$(load_average)
+bench_traps
 
 # ---------------------------------------------------------------- packages ---
-missing=()
-command -v nginx >/dev/null || [[ -x /usr/sbin/nginx ]] || missing+=(nginx-light)
-command -v wrk >/dev/null || missing+=(wrk)
-command -v taskset >/dev/null || missing+=(util-linux)
-command -v python3 >/dev/null || missing+=(python3)
-if [[ ${#missing[@]} -gt 0 ]]; then
-	log "installing ${missing[*]}"
-	# No service may start during the install (Debian's nginx postinst would take port 80).
-	POLICY=0
-	if [[ ! -e /usr/sbin/policy-rc.d ]]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; POLICY=1; fi
-	apt-get update -qq
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
-	if [[ $POLICY == 1 ]]; then rm -f /usr/sbin/policy-rc.d; fi
-fi
+bench_packages nginx:nginx-light wrk:wrk taskset:util-linux python3:python3
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
-
-if [[ $BUILD == 1 ]]; then
-	log "building roundtrip (release)"
-	(cd "$REPO" && cargo build --release -p cli -q)
-fi
-[[ -x "$ROUNDTRIP_BIN" ]] || { echo "web.sh: $ROUNDTRIP_BIN not found" >&2; exit 1; }
+bench_build
 
 # ------------------------------------------------------------------- files ---
 TMP=$(mktemp -d /tmp/roundtrip-web-bench.XXXXXX)
@@ -178,32 +133,8 @@ wait_http() { # $1 url: up to 5 s for a 200
 	return 1
 }
 
-server_pids() { # the server's processes: the one started and its children (nginx workers)
-	[[ -n "$SERVER_PID" ]] || return 0
-	echo "$SERVER_PID"
-	ps -o pid= --ppid "$SERVER_PID" 2>/dev/null || true
-}
-
-tcp_busy() { # $1 addr, $2 port: is something listening there (or on the wildcard)?
-	ss -Hltn "sport = :$2" 2>/dev/null | awk -v a="$1:$2" -v p="$2" \
-		'$4 == a || $4 == "0.0.0.0:" p || $4 == "*:" p || $4 == "[::]:" p { f = 1 } END { exit !f }'
-}
-owns_port() { # is every listener on ADDR:PORT one of the server's processes?
-	local mine owners p
-	mine=" $(server_pids | tr '\n' ' ') "
-	owners=$(ss -Hltnp "sport = :$PORT" 2>/dev/null | grep -o 'pid=[0-9]*' | cut -d= -f2 | sort -u) || true
-	[[ -n "$owners" ]] || return 0 # ss could not tell: trust wait_http
-	for p in $owners; do [[ "$mine" == *" $p "* ]] || return 1; done
-}
-
 start_server() { # $1 roundtrip | nginx
-	local i
-	for ((i = 0; i < 50; i++)); do tcp_busy "$ADDR" "$PORT" || break; sleep 0.1; done
-	if tcp_busy "$ADDR" "$PORT"; then
-		echo "web.sh: $ADDR:$PORT is in use by something else; pick another with --addr/--port" >&2
-		ss -Hltnp "sport = :$PORT" >&2 || true
-		return 1
-	fi
+	wait_port_free "$ADDR" "$PORT"
 	case "$1" in
 	roundtrip)
 		taskset -c "$SERVER_CPU" "$ROUNDTRIP_BIN" serve web --listen "$ADDR:$PORT" --root "$SITE" \
@@ -217,7 +148,7 @@ start_server() { # $1 roundtrip | nginx
 		;;
 	esac
 	wait_http "http://$ADDR:$PORT/1k.html"
-	owns_port || { echo "web.sh: something other than the $1 we started listens on $ADDR:$PORT" >&2; ss -Hltnp "sport = :$PORT" >&2; return 1; }
+	owns_port "$PORT" || { echo "web.sh: something other than the $1 we started listens on $ADDR:$PORT" >&2; ss -Hltnp "sport = :$PORT" >&2; return 1; }
 }
 
 url_of() {
@@ -229,7 +160,7 @@ url_of() {
 }
 
 run_wrk() { # $1 case, $2 seconds -> wrk's output
-	local args=(-t1 "-d${2}s" --timeout 5s)
+	local args=(-t1 "-d${2}s" --timeout 5s --latency)
 	case "$1" in
 	1k-close) args+=(-c "$CONNECTIONS" -H 'Connection: close') ;;
 	10m) args+=(-c "$BIG_CONNECTIONS") ;;
@@ -267,10 +198,12 @@ for ((round = 1; round <= RUNS; round++)); do
 			requests=$(awk '/ requests in / { print $1 }' <<<"$out")
 			rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
 			errors=$(awk '/Socket errors|Non-2xx/ { printf "%s; ", $0 }' <<<"$out")
+			# wrk's latency distribution (its HdrHistogram): p50 and p99 in microseconds
+			read -r p50 p99 < <(wrk_percentiles <<<"$out")
 			# server CPU per request: user + system, and user alone
 			read -r us uus < <(python3 -c "n = max($requests, 1); print(f'{($u1 - $u0 + $s1 - $s0) / $HZ * 1e6 / n:.2f} {($u1 - $u0) / $HZ * 1e6 / n:.2f}')")
-			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$server" "$case" "$requests" "$rps" "$us" "${errors:-none}" "$uus" >>"$RESULTS"
-			log "round $round $server $case: $rps req/s, $us us CPU/request ($uus us user), errors: ${errors:-none}"
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$server" "$case" "$requests" "$rps" "$us" "${errors:-none}" "$uus" "$p50" "$p99" >>"$RESULTS"
+			log "round $round $server $case: $rps req/s, $us us CPU/request ($uus us user), latency p50 $p50 us p99 $p99 us, errors: ${errors:-none}"
 		done
 		stop_pid "$SERVER_PID"
 		SERVER_PID=""
@@ -282,8 +215,8 @@ import statistics, sys
 rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]
 conns, big = sys.argv[2], sys.argv[3]
 data = {}
-for rnd, server, case, requests, rps, us, errors, uus in rows:
-    data.setdefault((case, server), []).append((float(rps), float(us), errors, float(uus)))
+for rnd, server, case, requests, rps, us, errors, uus, p50, p99 in rows:
+    data.setdefault((case, server), []).append((float(rps), float(us), errors, float(uus), float(p50) / 1000, float(p99) / 1000))
 cases = []
 for rnd, server, case, *_ in rows:
     if case not in cases:
@@ -296,8 +229,12 @@ def fmt(values, digits):
     return f"{statistics.median(values):.{digits}f} ({min(values):.{digits}f}-{max(values):.{digits}f})"
 def med(series, idx):
     return statistics.median(x[idx] for x in series)
-print("| case | roundtrip req/s | nginx req/s | roundtrip CPU us/req | nginx CPU us/req | CPU ratio roundtrip/nginx | roundtrip user us/req | nginx user us/req | user ratio | target |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+def ms(v):
+    return f"{v:.2f}" if v < 10 else f"{v:.1f}" if v < 100 else f"{v:.0f}"
+def latency(series):
+    return f"{ms(med(series, 4))} / {ms(med(series, 5))} ({ms(min(x[5] for x in series))}-{ms(max(x[5] for x in series))})"
+print("| case | roundtrip req/s | nginx req/s | roundtrip CPU us/req | nginx CPU us/req | CPU ratio roundtrip/nginx | roundtrip p50 / p99 ms | nginx p50 / p99 ms | p99 ratio | roundtrip user us/req | nginx user us/req | user ratio | target |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 for case in cases:
     r = data.get((case, "roundtrip"), [])
     n = data.get((case, "nginx"), [])
@@ -310,24 +247,24 @@ for case in cases:
     ratio = med(r, 1) / med(n, 1) if r and n and med(n, 1) else None
     cells.append(f"{ratio:.2f}" if ratio is not None else "-")
     for series in (r, n):
+        cells.append(latency(series) if series else "-")
+    p99 = med(r, 5) / med(n, 5) if r and n and med(n, 5) else None
+    cells.append(f"{p99:.2f}" if p99 is not None else "-")
+    for series in (r, n):
         cells.append(fmt([x[3] for x in series], digits) if series else "-")
     cells.append(f"{med(r, 3) / med(n, 3):.2f}" if r and n and med(n, 3) else "-")
     met = "" if ratio is None else (": met" if ratio <= limits[case] else ": not met")
-    cells.append(targets.get(case, "-") + met)
+    p99_met = "" if p99 is None else (": met" if p99 <= 1.0 else ": not met")
+    cells.append(targets.get(case, "-") + met + "; p99 <= nginx" + p99_met)
     print("| " + " | ".join(cells) + " |")
-errors = sorted({f"{server} {case}: {e}" for rnd, server, case, _, _, _, e, _ in rows if e != "none"})
+errors = sorted({f"{server} {case}: {e}" for rnd, server, case, _, _, _, e, *_ in rows if e != "none"})
 print()
 print("errors reported by wrk: " + ("; ".join(errors) if errors else "none"))
 EOF
 )
-LOAD_AT_END=$(awk '{ print $1, $2, $3 }' /proc/loadavg)
-cmdline="bash bench/web.sh"
-for a in "${ORIG_ARGS[@]}"; do cmdline+=" $(printf '%q' "$a")"; done
-if [[ $ROUNDTRIP_OVERRIDE -eq 1 ]]; then
-	ver_rt="roundtrip ROUNDTRIP_BIN=$ROUNDTRIP_BIN (built $(date -r "$ROUNDTRIP_BIN" '+%Y-%m-%d %H:%M'); work tree $GIT_AT_START at the start)"
-else
-	ver_rt="roundtrip $GIT_AT_START (${ROUNDTRIP_BIN} built $(date -r "$ROUNDTRIP_BIN" '+%Y-%m-%d %H:%M'))"
-fi
+LOAD_AT_END=$(load_average)
+cmdline=$(bench_cmdline bench/web.sh "${ORIG_ARGS[@]}")
+ver_rt=$(bench_roundtrip_version)
 {
 	echo
 	echo "===================== paste into bench/RESULTS.md ====================="
@@ -341,6 +278,7 @@ fi
 	echo "- roundtrip: serve web --workers 1 --access-log off --proxy /proxy=http://$UP_ADDR:$UP_PORT"
 	echo "- upstream of the proxy case: a second nginx on $UP_ADDR:$UP_PORT (CPU $LOADGEN_CPU, return 200 \"ok\\n\"), shared by both"
 	echo "- CPU per request: utime + stime of the server's processes (nginx: master + worker) from /proc/PID/stat over the measured run / requests wrk completed; user = utime alone"
+	echo "- latency: wrk --latency's distribution per measured run (from its write of a request to the end of the response; with a new connection per request the connect is not in it), p50 and p99; the table gives the medians over the rounds of each, the p99's min-max, and the ratio of the median p99s. wrk keeps its connections busy (closed loop), so a server that answers faster also sees more requests queued: read the p99 with the req/s beside it"
 	echo
 	echo "$TABLE"
 	echo "======================================================================="

@@ -36,6 +36,7 @@
 //! upstream_timeout = 30.0        # seconds for an upstream's response head, else 504
 //! upstream_connect_timeout = 5.0
 //! upstream_down_for = 10.0       # seconds an upstream that refused a connection is skipped
+//! upstream_idle_timeout = 60.0   # seconds an idle keep-alive upstream connection is kept open
 //!
 //! [[proxy]]                      # for requests without a matching virtual host
 //! prefix = "/search"
@@ -152,6 +153,9 @@ pub struct Limits {
     pub upstream_connect_timeout: Duration,
     /// How long an upstream that refused a connection is skipped.
     pub upstream_down_for: Duration,
+    /// How long an idle keep-alive connection to an upstream stays open (nginx's upstream
+    /// `keepalive_timeout`); closed after, by a sweep of the idle list.
+    pub upstream_idle_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -165,6 +169,9 @@ impl Default for Limits {
             upstream_timeout: Duration::from_secs(30),
             upstream_connect_timeout: Duration::from_secs(5),
             upstream_down_for: Duration::from_secs(10),
+            // Shorter than nginx's keepalive_timeout (75 s): we close first, so a request is
+            // rarely sent on a connection the upstream is closing.
+            upstream_idle_timeout: Duration::from_secs(60),
         }
     }
 }
@@ -410,6 +417,7 @@ struct FileLimits {
     upstream_timeout: Option<Spanned<f64>>,
     upstream_connect_timeout: Option<Spanned<f64>>,
     upstream_down_for: Option<Spanned<f64>>,
+    upstream_idle_timeout: Option<Spanned<f64>>,
 }
 
 #[derive(Deserialize, Default)]
@@ -564,6 +572,9 @@ fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError>
     }
     if let Some(value) = &raw.limits.upstream_down_for {
         limits.upstream_down_for = secs(value)?;
+    }
+    if let Some(value) = &raw.limits.upstream_idle_timeout {
+        limits.upstream_idle_timeout = secs(value)?;
     }
 
     let routes = |proxies: &[FileProxy]| -> Result<Vec<ProxyRoute>, ConfigError> {

@@ -36,7 +36,7 @@
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
@@ -74,7 +74,8 @@ pub(crate) struct Proxied {
 }
 
 impl Route {
-    pub(crate) fn new(route: &ProxyRoute) -> Self {
+    /// `idle_timeout`: how long an idle keep-alive connection to an upstream stays open.
+    pub(crate) fn new(route: &ProxyRoute, idle_timeout: Duration) -> Self {
         Route {
             prefix: route.prefix.trim_end_matches('/').to_owned(),
             upstreams: route
@@ -83,7 +84,7 @@ impl Route {
                 .map(|&addr| Upstream {
                     addr,
                     down_until_ms: AtomicU64::new(0),
-                    idle: Arc::default(),
+                    idle: Arc::new(IdleList::new(idle_timeout)),
                 })
                 .collect(),
             next: AtomicUsize::new(0),
@@ -112,11 +113,11 @@ impl Route {
 }
 
 /// Everything about the client connection the proxy adds to forwarded headers.
-pub(crate) struct Downstream {
+pub(crate) struct Downstream<'a> {
     pub(crate) client: SocketAddr,
     pub(crate) epoch: Instant,
     /// The connection's raw request bytes, with the chunked grammar check.
-    pub(crate) raw: Arc<Mutex<HeadCapture>>,
+    pub(crate) raw: &'a Mutex<HeadCapture>,
     /// The client came over TLS: `X-Forwarded-Proto: https`.
     pub(crate) secure: bool,
 }
@@ -127,7 +128,7 @@ pub(crate) async fn forward(
     connector: &Connector,
     route: &Route,
     limits: &Limits,
-    downstream: &Downstream,
+    downstream: &Downstream<'_>,
     request: Request<Incoming>,
 ) -> Proxied {
     let (mut parts, body) = request.into_parts();
@@ -143,7 +144,7 @@ pub(crate) async fn forward(
     // The whole body first: a framing error, a timeout or an oversized body is the client's
     // fault and is answered here, before any upstream sees a byte of the request.
     let body = if has_body {
-        match read_body(body, limits, &downstream.raw).await {
+        match read_body(body, limits, downstream.raw).await {
             Ok(bytes) => bytes,
             Err(status) => return made_here(status, None),
         }
@@ -522,18 +523,24 @@ mod tests {
 
     #[test]
     fn prefixes_match_whole_segments() {
-        let route = Route::new(&ProxyRoute {
-            prefix: "/search".into(),
-            upstreams: vec!["127.0.0.1:1".parse().unwrap()],
-        });
+        let route = Route::new(
+            &ProxyRoute {
+                prefix: "/search".into(),
+                upstreams: vec!["127.0.0.1:1".parse().unwrap()],
+            },
+            Duration::from_secs(60),
+        );
         assert!(route.matches("/search"));
         assert!(route.matches("/search/x"));
         assert!(!route.matches("/searching"));
         assert!(!route.matches("/"));
-        let root = Route::new(&ProxyRoute {
-            prefix: "/".into(),
-            upstreams: vec!["127.0.0.1:1".parse().unwrap()],
-        });
+        let root = Route::new(
+            &ProxyRoute {
+                prefix: "/".into(),
+                upstreams: vec!["127.0.0.1:1".parse().unwrap()],
+            },
+            Duration::from_secs(60),
+        );
         assert!(root.matches("/anything"));
     }
 

@@ -46,7 +46,11 @@ impl VersionPatch {
 
     /// Looks at the next bytes read and rewrites a version digit among them in place.
     pub fn patch(&mut self, bytes: &mut [u8]) {
-        const PREFIX: &[u8] = b"HTTP/1.";
+        // Most reads start with a whole request line: one pass over it, no state machine.
+        if self.state == LineState::Start && Self::whole_line(bytes) {
+            self.state = LineState::Done;
+            return;
+        }
         let mut at = 0;
         while at < bytes.len() {
             // Inside the method or the target only a space or a line end changes the state:
@@ -90,6 +94,43 @@ impl VersionPatch {
     }
 }
 
+const PREFIX: &[u8] = b"HTTP/1.";
+
+impl VersionPatch {
+    /// The same rewrite as the state machine's for a read that starts with a whole request
+    /// line (no empty line before it): false, with nothing changed, when it does not.
+    fn whole_line(bytes: &mut [u8]) -> bool {
+        if matches!(bytes.first(), None | Some(b'\r' | b'\n')) {
+            return false;
+        }
+        let mut spaces = [0usize; 2];
+        let mut seen = 0;
+        for (i, &byte) in bytes.iter().enumerate() {
+            match byte {
+                b' ' if seen < 2 => {
+                    spaces[seen] = i;
+                    seen += 1;
+                }
+                b'\r' | b'\n' => {
+                    // The version is what follows the second space: `HTTP/1.` and a digit.
+                    if seen == 2 {
+                        let version = &mut bytes[spaces[1] + 1..i];
+                        if version.len() > PREFIX.len()
+                            && version.starts_with(PREFIX)
+                            && (b'2'..=b'9').contains(&version[PREFIX.len()])
+                        {
+                            version[PREFIX.len()] = b'1';
+                        }
+                    }
+                    return true;
+                }
+                _ => {}
+            }
+        }
+        false
+    }
+}
+
 /// Whether every `%` in `target` is followed by two hex digits.
 pub fn valid_target(target: &[u8]) -> bool {
     let mut i = 0;
@@ -127,24 +168,45 @@ pub fn valid_host(value: &[u8]) -> bool {
             None => (value, None),
         }
     };
+    // Decimal digits (any number of them, leading zeros too) whose value is at most 65535.
     let port_ok = port.is_none_or(|port| {
-        port.iter().all(u8::is_ascii_digit)
-            && (port.is_empty()
-                || std::str::from_utf8(port)
-                    .ok()
-                    .and_then(|p| p.parse::<u64>().ok())
-                    .is_some_and(|p| p <= 65535))
+        let mut value = 0u32;
+        port.iter().all(|&b| {
+            value = value * 10 + u32::from(b.wrapping_sub(b'0'));
+            b.is_ascii_digit() && value <= 65535
+        })
     });
     port_ok && (host.first() == Some(&b'[') || valid_reg_name(host))
 }
 
-/// RFC 3986 reg-name, not empty.
+/// The bytes of a reg-name besides `%`: unreserved and sub-delims (RFC 3986 §3.2.2).
+const REG_NAME: [bool; 256] = {
+    let mut table = [false; 256];
+    let mut b = 0;
+    while b < 256 {
+        table[b] = is_unreserved(b as u8) || is_sub_delim(b as u8);
+        b += 1;
+    }
+    table
+};
+
+/// RFC 3986 reg-name, not empty: one pass, each `%` followed by two hex digits.
 fn valid_reg_name(name: &[u8]) -> bool {
+    let mut i = 0;
+    while i < name.len() {
+        if name[i] == b'%' {
+            let hex = |at: usize| name.get(at).is_some_and(|b| b.is_ascii_hexdigit());
+            if !(hex(i + 1) && hex(i + 2)) {
+                return false;
+            }
+            i += 3;
+        } else if REG_NAME[name[i] as usize] {
+            i += 1;
+        } else {
+            return false;
+        }
+    }
     !name.is_empty()
-        && valid_target(name)
-        && name
-            .iter()
-            .all(|&b| is_unreserved(b) || is_sub_delim(b) || b == b'%')
 }
 
 /// The inside of an IP-literal: an IPv6 address (no zone) or IPvFuture.
@@ -167,11 +229,11 @@ fn valid_ip_literal(inner: &[u8]) -> bool {
         .is_some()
 }
 
-fn is_unreserved(b: u8) -> bool {
+const fn is_unreserved(b: u8) -> bool {
     b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~')
 }
 
-fn is_sub_delim(b: u8) -> bool {
+const fn is_sub_delim(b: u8) -> bool {
     matches!(
         b,
         b'!' | b'$' | b'&' | b'\'' | b'(' | b')' | b'*' | b'+' | b',' | b';' | b'='

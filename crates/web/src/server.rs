@@ -15,6 +15,7 @@ use std::time::{Duration, Instant};
 
 use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
@@ -70,13 +71,13 @@ impl Shared {
         };
         let default_site = Site {
             files: cache_for(&config.root)?,
-            routes: routes(&config.proxies),
+            routes: routes(&config.proxies, &config.limits),
         };
         let mut vhosts = Vec::new();
         for vhost in &config.vhosts {
             let site = Site {
                 files: cache_for(vhost.root.as_deref().unwrap_or(&config.root))?,
-                routes: routes(&vhost.proxies),
+                routes: routes(&vhost.proxies, &config.limits),
             };
             vhosts.push((vhost.names.clone(), site));
         }
@@ -126,8 +127,11 @@ impl Shared {
 }
 
 /// Longest prefix first, so `/api/v2` wins over `/api`.
-fn routes(proxies: &[crate::config::ProxyRoute]) -> Vec<Route> {
-    let mut routes: Vec<Route> = proxies.iter().map(Route::new).collect();
+fn routes(proxies: &[crate::config::ProxyRoute], limits: &Limits) -> Vec<Route> {
+    let mut routes: Vec<Route> = proxies
+        .iter()
+        .map(|route| Route::new(route, limits.upstream_idle_timeout))
+        .collect();
     routes.sort_by_key(|r| std::cmp::Reverse(r.prefix.len()));
     routes
 }
@@ -135,6 +139,24 @@ fn routes(proxies: &[crate::config::ProxyRoute]) -> Vec<Route> {
 /// Resolves when shutdown is asked for (or its sender is gone).
 pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
     let _ = stop.wait_for(|&stop| stop).await;
+}
+
+/// [`stopped`] for a future polled on every wake-up of a busy task (a keep-alive connection is
+/// woken once or twice per request): after its first poll, which registers the task's waker,
+/// the wait is polled again only when the channel's version has moved (one atomic load),
+/// instead of taking the channel's lock each time.
+async fn stop_signal(stop: &mut watch::Receiver<bool>) {
+    let probe = stop.clone();
+    let mut wait = std::pin::pin!(stopped(stop));
+    let mut registered = false;
+    std::future::poll_fn(|cx| {
+        if registered && matches!(probe.has_changed(), Ok(false)) {
+            return Poll::Pending;
+        }
+        registered = true;
+        wait.as_mut().poll(cx)
+    })
+    .await
 }
 
 /// Accepts until shutdown, then waits up to `grace` for the connections to finish, and ends
@@ -254,15 +276,15 @@ struct Ends {
     force: watch::Receiver<bool>,
 }
 
-fn new_head() -> Arc<Mutex<HeadCapture>> {
-    Arc::new(Mutex::new(HeadCapture {
+fn new_head() -> Mutex<HeadCapture> {
+    Mutex::new(HeadCapture {
         bytes: Vec::new(),
         fresh: true,
         began: Instant::now(),
         regions: Default::default(),
         line: Default::default(),
         body: BodyCheck::Head,
-    }))
+    })
 }
 
 async fn serve_connection(
@@ -370,18 +392,18 @@ async fn serve_http1(
     mut ends: Ends,
     _open: OpenGuard,
 ) {
-    let head = new_head();
     let plain = matches!(stream, Io::Plain(_));
+    // One allocation for what the connection's requests and its writer share.
     let connection = Arc::new(Connection {
         client,
-        head: head.clone(),
+        head: new_head(),
         secure: !plain,
         // sendfile(2) writes file pages to the socket itself: not through TLS.
         sendfile: plain,
     });
     let mut io = Watched {
         stream,
-        head,
+        connection: connection.clone(),
         cap: shared.limits.max_header_bytes,
     };
     let service = {
@@ -394,8 +416,9 @@ async fn serve_http1(
         let conn = shared.http.serve_connection(TokioIo::new(&mut io), service);
         tokio::pin!(conn);
         tokio::select! {
+            biased;
             result = conn.as_mut() => result,
-            _ = stopped(&mut ends.stop) => {
+            _ = stop_signal(&mut ends.stop) => {
                 // Finishes the response in flight, then closes; an idle connection closes now.
                 conn.as_mut().graceful_shutdown();
                 tokio::select! {
@@ -407,7 +430,7 @@ async fn serve_http1(
     };
     let Err(err) = result else { return };
     let (partial, began) = {
-        let capture = io.head.lock().unwrap_or_else(|e| e.into_inner());
+        let capture = io.connection.head.lock().unwrap_or_else(|e| e.into_inner());
         (!capture.fresh && !capture.bytes.is_empty(), capture.began)
     };
     if err.is_timeout() && partial {
@@ -494,7 +517,8 @@ impl AsyncWrite for Io {
 /// (up to the header limit): reads since the last write belong to the request being read.
 struct Watched {
     stream: Io,
-    head: Arc<Mutex<HeadCapture>>,
+    /// Its `head` is the capture.
+    connection: Arc<Connection>,
     cap: usize,
 }
 
@@ -510,7 +534,11 @@ impl AsyncRead for Watched {
         if let Poll::Ready(Ok(())) = polled {
             let new = &mut buf.filled_mut()[before..];
             if !new.is_empty() {
-                let mut capture = this.head.lock().unwrap_or_else(|e| e.into_inner());
+                let mut capture = this
+                    .connection
+                    .head
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
                 if capture.fresh {
                     capture.fresh = false;
                     capture.bytes.clear();
@@ -534,7 +562,11 @@ impl Watched {
     /// Notes that a response is being written, and finds the first of `bufs` that lies in a
     /// file mapped for sendfile: its index, the mapping and the offset in the file.
     fn wrote(&self, bufs: &[std::io::IoSlice<'_>]) -> Option<(usize, Arc<MappedFile>, usize)> {
-        let mut state = self.head.lock().unwrap_or_else(|e| e.into_inner());
+        let mut state = self
+            .connection
+            .head
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
         // An interim response (100 Continue) is not the end of the request: its body follows.
         let interim = bufs
             .iter()

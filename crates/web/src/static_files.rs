@@ -64,7 +64,6 @@ pub(crate) struct CachedFile {
     len: u64,
     mtime: SystemTime,
     modified_secs: u64,
-    content_type: HeaderValue,
     last_modified: HeaderValue,
     identity: Representation,
     gzip: Option<Representation>,
@@ -74,11 +73,28 @@ pub(crate) struct CachedFile {
 
 /// One encoding of a file.
 struct Representation {
+    /// The fields of a 304 or 412 for it: ETag, Last-Modified, Cache-Control, Vary.
+    validators: HeaderMap,
+    /// The fields of a 200 for it: the validators, Content-Type, and Content-Encoding or
+    /// Accept-Ranges. Made once, cloned for each response: inserting them one by one hashed
+    /// each name and grew the map on every request.
+    ok: HeaderMap,
     etag: HeaderValue,
     len: u64,
     /// In memory, or streamed from `path`.
     bytes: Option<Bytes>,
     path: PathBuf,
+}
+
+/// The request fields that choose a static answer (`answer`), each the first of its name.
+#[derive(Default, Clone, Copy)]
+pub(crate) struct Conditions<'a> {
+    pub(crate) range: Option<&'a HeaderValue>,
+    pub(crate) accept_encoding: Option<&'a HeaderValue>,
+    pub(crate) if_match: Option<&'a HeaderValue>,
+    pub(crate) if_none_match: Option<&'a HeaderValue>,
+    pub(crate) if_modified_since: Option<&'a HeaderValue>,
+    pub(crate) if_range: Option<&'a HeaderValue>,
 }
 
 /// What a request path leads to.
@@ -285,6 +301,8 @@ impl FileCache {
                 None
             };
             Some(Representation {
+                validators: HeaderMap::new(),
+                ok: HeaderMap::new(),
                 etag: etag(suffix),
                 len: bytes.as_ref().map_or(meta.len(), |b| b.len() as u64),
                 bytes,
@@ -305,6 +323,8 @@ impl FileCache {
             let compressed = encoder.finish()?;
             if compressed.len() < content.len() {
                 gzip = Some(Representation {
+                    validators: HeaderMap::new(),
+                    ok: HeaderMap::new(),
                     etag: etag("-gzip"),
                     len: compressed.len() as u64,
                     bytes: Some(Bytes::from(compressed)),
@@ -317,25 +337,78 @@ impl FileCache {
             .unwrap_or(&path)
             .to_string_lossy()
             .into_owned();
+        let last_modified = HeaderValue::from_str(&httpdate::fmt_http_date(mtime))
+            .expect("an HTTP date is a valid header");
+        let mut identity = Representation {
+            validators: HeaderMap::new(),
+            ok: HeaderMap::new(),
+            etag: etag(""),
+            len,
+            bytes: identity_bytes,
+            path: path.clone(),
+        };
+        let mut brotli = brotli;
+        let vary = gzip.is_some() || brotli.is_some();
+        for (representation, encoding) in [
+            (Some(&mut identity), None),
+            (gzip.as_mut(), Some("gzip")),
+            (brotli.as_mut(), Some("br")),
+        ] {
+            if let Some(representation) = representation {
+                self.fill_headers(
+                    representation,
+                    &last_modified,
+                    &content_type,
+                    encoding,
+                    vary,
+                );
+            }
+        }
         Ok(CachedFile {
             relative,
             len,
             mtime,
             modified_secs: since_epoch.as_secs(),
-            content_type,
-            last_modified: HeaderValue::from_str(&httpdate::fmt_http_date(mtime))
-                .expect("an HTTP date is a valid header"),
-            identity: Representation {
-                etag: etag(""),
-                len,
-                bytes: identity_bytes,
-                path: path.clone(),
-            },
+            last_modified,
+            identity,
             gzip,
             brotli,
             path,
             checked_ms: AtomicU64::new(self.now_ms()),
         })
+    }
+
+    /// The ready-made fields of `representation`'s answers, in the order they are sent.
+    fn fill_headers(
+        &self,
+        representation: &mut Representation,
+        last_modified: &HeaderValue,
+        content_type: &HeaderValue,
+        encoding: Option<&'static str>,
+        vary: bool,
+    ) {
+        let out = &mut representation.validators;
+        out.insert(header::ETAG, representation.etag.clone());
+        out.insert(header::LAST_MODIFIED, last_modified.clone());
+        if let Some(cache_control) = &self.cache_control {
+            out.insert(header::CACHE_CONTROL, cache_control.clone());
+        }
+        if vary {
+            out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
+        }
+        let mut ok = HeaderMap::with_capacity(out.len() + 3);
+        ok.extend(
+            out.iter()
+                .map(|(name, value)| (name.clone(), value.clone())),
+        );
+        ok.insert(header::CONTENT_TYPE, content_type.clone());
+        match encoding {
+            Some(encoding) => {
+                ok.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding))
+            }
+            None => ok.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes")),
+        };
+        representation.ok = ok;
     }
 
     fn resolve_sibling(&self, path: &Path) -> Option<(PathBuf, std::fs::Metadata)> {
@@ -379,63 +452,53 @@ impl FileCache {
         &self,
         file: &CachedFile,
         method: &Method,
-        headers: &HeaderMap,
+        request: &Conditions<'_>,
         register: impl FnOnce(&Arc<MappedFile>),
     ) -> Response<Body> {
         let head = method == Method::HEAD;
-        let range = headers.get(header::RANGE);
+        let range = request.range;
         // A range is served from the identity bytes only, so its offsets mean the file's.
-        let (representation, encoding) = if range.is_some() {
-            (&file.identity, None)
+        let representation = if range.is_some() {
+            &file.identity
         } else {
-            let accept = headers.get(header::ACCEPT_ENCODING);
+            let accept = request.accept_encoding;
             match (&file.brotli, &file.gzip) {
-                (Some(br), _) if accepts(accept, "br") => (br, Some("br")),
-                (_, Some(gz)) if accepts(accept, "gzip") => (gz, Some("gzip")),
-                _ => (&file.identity, None),
+                (Some(br), _) if accepts(accept, "br") => br,
+                (_, Some(gz)) if accepts(accept, "gzip") => gz,
+                _ => &file.identity,
             }
         };
-        let mut response = Response::new(Body::empty());
-        let out = response.headers_mut();
-        out.insert(header::ETAG, representation.etag.clone());
-        out.insert(header::LAST_MODIFIED, file.last_modified.clone());
-        if let Some(cache_control) = &self.cache_control {
-            out.insert(header::CACHE_CONTROL, cache_control.clone());
-        }
-        if file.gzip.is_some() || file.brotli.is_some() {
-            out.insert(header::VARY, HeaderValue::from_static("Accept-Encoding"));
-        }
+        let unchanged = |status| {
+            let mut response = Response::new(Body::empty());
+            *response.headers_mut() = representation.validators.clone();
+            *response.status_mut() = status;
+            response
+        };
 
         // RFC 9110 §13.2.2: If-Match, then If-None-Match (or If-Modified-Since without it).
-        if let Some(if_match) = headers.get(header::IF_MATCH)
+        if let Some(if_match) = request.if_match
             && !etag_listed(if_match, &representation.etag, false)
         {
-            *response.status_mut() = StatusCode::PRECONDITION_FAILED;
-            return response;
+            return unchanged(StatusCode::PRECONDITION_FAILED);
         }
-        let not_modified = match headers.get(header::IF_NONE_MATCH) {
+        let not_modified = match request.if_none_match {
             Some(if_none_match) => etag_listed(if_none_match, &representation.etag, true),
-            None => headers
-                .get(header::IF_MODIFIED_SINCE)
+            None => request
+                .if_modified_since
                 .and_then(|v| httpdate::parse_http_date(v.to_str().ok()?).ok())
                 .and_then(|since| since.duration_since(UNIX_EPOCH).ok())
                 .is_some_and(|since| file.modified_secs <= since.as_secs()),
         };
         if not_modified {
-            *response.status_mut() = StatusCode::NOT_MODIFIED;
-            return response;
+            return unchanged(StatusCode::NOT_MODIFIED);
         }
 
-        out.insert(header::CONTENT_TYPE, file.content_type.clone());
-        if let Some(encoding) = encoding {
-            out.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
-        } else {
-            out.insert(header::ACCEPT_RANGES, HeaderValue::from_static("bytes"));
-        }
+        let mut response = Response::new(Body::empty());
+        *response.headers_mut() = representation.ok.clone();
         let mut span = 0..representation.len;
         if let Some(range) = range
             && method == Method::GET
-            && if_range_holds(headers.get(header::IF_RANGE), file)
+            && if_range_holds(request.if_range, file)
         {
             match parse_range(range, file.len) {
                 RangeRequest::Ignore => {}

@@ -155,6 +155,8 @@ pub struct Upstream {
     pub addr: SocketAddr,
     /// Connections accepted so far.
     pub accepted: Arc<AtomicUsize>,
+    /// Connections open now (accepted, not yet closed by either side).
+    pub open: Arc<AtomicUsize>,
     /// Requests answered so far.
     pub requests: Arc<AtomicUsize>,
     task: tokio::task::JoinHandle<()>,
@@ -172,7 +174,8 @@ impl Upstream {
         let addr = listener.local_addr().unwrap();
         let accepted = Arc::new(AtomicUsize::new(0));
         let requests = Arc::new(AtomicUsize::new(0));
-        let (accepted2, requests2) = (accepted.clone(), requests.clone());
+        let open = Arc::new(AtomicUsize::new(0));
+        let (accepted2, requests2, open2) = (accepted.clone(), requests.clone(), open.clone());
         let task = runtime.spawn(async move {
             let listener = tokio::net::TcpListener::from_std(listener).unwrap();
             let mut connections = tokio::task::JoinSet::new();
@@ -181,7 +184,9 @@ impl Upstream {
                     continue;
                 };
                 accepted2.fetch_add(1, Ordering::SeqCst);
+                open2.fetch_add(1, Ordering::SeqCst);
                 let requests = requests2.clone();
+                let open = open2.clone();
                 connections.spawn(async move {
                     let service = hyper::service::service_fn(move |request| {
                         requests.fetch_add(1, Ordering::SeqCst);
@@ -190,12 +195,14 @@ impl Upstream {
                     let _ = hyper::server::conn::http1::Builder::new()
                         .serve_connection(TokioIo::new(stream), service)
                         .await;
+                    open.fetch_sub(1, Ordering::SeqCst);
                 });
             }
         });
         Upstream {
             addr,
             accepted,
+            open,
             requests,
             task,
         }

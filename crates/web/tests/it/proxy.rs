@@ -282,3 +282,62 @@ fn an_upstream_that_closed_an_idle_connection_gets_the_next_request_on_a_new_one
     assert_eq!(second.text(), "answer 1\n");
     server.join().unwrap();
 }
+
+#[test]
+fn idle_upstream_connections_are_closed_after_the_idle_timeout() {
+    let upstreams = runtime();
+    let block = LoopbackBlock::claim();
+    let app = Upstream::start(
+        &upstreams,
+        block.addr(81, 0),
+        "slow",
+        Behaviour::Delay(Duration::from_millis(200)),
+    );
+    let idle_timeout = Duration::from_millis(600);
+    let web = TestWeb::start_in(block, |config, _| {
+        config.limits.upstream_idle_timeout = idle_timeout;
+        config.proxies.push(route("/api", &[app.addr]));
+    });
+    // Three requests at once need three upstream connections; each is idle once answered.
+    let addr = web.addr;
+    let clients: Vec<_> = (0..3)
+        .map(|_| std::thread::spawn(move || get(addr, "/api", &[]).unwrap().status))
+        .collect();
+    for client in clients {
+        assert_eq!(client.join().unwrap(), 200);
+    }
+    let idle_since = Instant::now();
+    assert_eq!(app.accepted.load(Ordering::SeqCst), 3);
+    assert_eq!(
+        app.open.load(Ordering::SeqCst),
+        3,
+        "kept open for the next requests"
+    );
+    // No request comes to take or return one: the sweep closes them all, once idle for the
+    // timeout, and not long before.
+    while app.open.load(Ordering::SeqCst) > 0 {
+        assert!(
+            idle_since.elapsed() < Duration::from_secs(5),
+            "{} upstream connections still open after {:?} idle",
+            app.open.load(Ordering::SeqCst),
+            idle_since.elapsed()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        idle_since.elapsed() >= idle_timeout - Duration::from_millis(100),
+        "closed after {:?}, before the idle timeout",
+        idle_since.elapsed()
+    );
+    // The next request opens a new one, and that one is swept in its turn.
+    assert_eq!(get(web.addr, "/api", &[]).unwrap().status, 200);
+    assert_eq!(app.accepted.load(Ordering::SeqCst), 4);
+    let idle_since = Instant::now();
+    while app.open.load(Ordering::SeqCst) > 0 {
+        assert!(
+            idle_since.elapsed() < Duration::from_secs(5),
+            "the new connection was not swept"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

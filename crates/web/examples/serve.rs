@@ -1,0 +1,39 @@
+//! The web server alone, as `roundtrip serve web --workers 1 --access-log off` runs it, for
+//! profiling (callgrind, perf, strace) without building the whole `roundtrip` binary:
+//!
+//! ```text
+//! cargo build --release -p web --example serve
+//! serve LISTEN ROOT [PREFIX=http://UPSTREAM]...
+//! ```
+//!
+//! One current-thread runtime, no access log, no journey; stops on Ctrl-C or SIGTERM.
+
+use std::sync::Arc;
+
+fn main() -> std::io::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let (Some(listen), Some(root)) = (args.next(), args.next()) else {
+        eprintln!("usage: serve LISTEN ROOT [PREFIX=http://UPSTREAM]...");
+        std::process::exit(2);
+    };
+    let mut config = web::WebConfig::new(&root);
+    config.access_log = web::AccessLog::Off;
+    for spec in args {
+        let (prefix, upstream) = web::parse_proxy_spec(&spec).map_err(std::io::Error::other)?;
+        web::add_proxy(&mut config.proxies, &prefix, upstream);
+    }
+    let listener = std::net::TcpListener::bind(&listen)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let server = web::spawn(listener, config, Arc::new(journey::Silent)).await?;
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+        server.shutdown().await;
+        Ok(())
+    })
+}
