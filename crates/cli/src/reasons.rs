@@ -69,23 +69,10 @@ pub fn value(lang: Lang, value: &str, source: &(dyn Error + 'static)) -> String 
 }
 
 /// A lab config that cannot be used (`--config`), in `lang`: the file system's error by its
-/// kind, the TOML parser's at file:line:column with its own words quoted; this crate's own
-/// checks of the values say why in English still (`lab::config`'s reasons are not in the
-/// catalogues yet).
+/// kind, the TOML parser's at file:line:column with its own words quoted, this crate's own checks
+/// of the values by what they found ([`lab::config::ConfigError::describe`]).
 pub fn lab_config(lang: Lang, err: &lab::config::ConfigError) -> String {
-    use lab::config::ConfigErrorKind;
-    if lang == Lang::En {
-        return err.to_string();
-    }
-    match &err.kind {
-        ConfigErrorKind::Read(io) => config_unreadable(lang, &err.file, io),
-        ConfigErrorKind::Toml { column } => toml(
-            lang,
-            &format!("{}:{}:{column}", err.file, err.line),
-            &err.reason,
-        ),
-        ConfigErrorKind::Check => err.to_string(),
-    }
+    err.describe(lang)
 }
 
 /// A web server config that cannot be used (`serve web --config`), in `lang`, as

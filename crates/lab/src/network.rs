@@ -99,6 +99,77 @@ pub struct Topology {
     pub nodes: Vec<Node>,
 }
 
+/// Why a topology cannot be built ([`Topology::check`]). `Display` is English; [`describe`]
+/// says it in a language.
+///
+/// [`describe`]: TopologyProblem::describe
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TopologyProblem {
+    /// An address in no link's subnet, or in several.
+    AddressOnLinks {
+        /// The node.
+        node: String,
+        /// The address.
+        addr: IpAddr,
+        /// How many links' subnets hold it.
+        links: usize,
+    },
+    /// A node without both an IPv4 and an IPv6 address.
+    NotDualStack {
+        /// The node.
+        node: String,
+    },
+    /// A link with fewer than two members.
+    LinkJoinsNothing {
+        /// The link.
+        link: String,
+    },
+    /// A host (not a router) on more than one link.
+    NotARouter {
+        /// The node.
+        node: String,
+    },
+    /// A node from which some link cannot be reached through the routers.
+    LinksUnreached {
+        /// The node.
+        node: String,
+    },
+}
+
+impl TopologyProblem {
+    /// The problem in `lang`.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        use text::t;
+        match self {
+            TopologyProblem::AddressOnLinks { node, addr, links } => t!(
+                lang,
+                "topology-address-on-links",
+                node = node,
+                addr = addr.to_string(),
+                links = *links
+            ),
+            TopologyProblem::NotDualStack { node } => {
+                t!(lang, "topology-not-dual-stack", node = node)
+            }
+            TopologyProblem::LinkJoinsNothing { link } => {
+                t!(lang, "topology-link-joins-nothing", link = link)
+            }
+            TopologyProblem::NotARouter { node } => t!(lang, "topology-not-a-router", node = node),
+            TopologyProblem::LinksUnreached { node } => {
+                t!(lang, "topology-links-unreached", node = node)
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for TopologyProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(text::Lang::En))
+    }
+}
+
+impl std::error::Error for TopologyProblem {}
+
 impl Topology {
     /// The nodes on link `link`, with their addresses on it, in node order.
     pub fn members(&self, link: usize) -> Vec<(usize, Vec<IpAddr>)> {
@@ -126,52 +197,48 @@ impl Topology {
 
     /// Checks what [`Network::build`] relies on: every address on exactly one link, every link
     /// with two members or more, every node reachable, every host with a router unless it
-    /// shares its only link with everyone it talks to. Returns the reason of the first problem.
-    pub fn check(&self) -> Result<(), String> {
+    /// shares its only link with everyone it talks to. Returns the first problem.
+    pub fn check(&self) -> Result<(), TopologyProblem> {
         for node in &self.nodes {
             for addr in &node.addresses {
                 let on = self.links.iter().filter(|l| l.contains(*addr)).count();
                 if on != 1 {
-                    return Err(format!(
-                        "{}'s address {addr} is on {on} links: every address must be in the \
-                         subnet of exactly one [[link]]",
-                        node.name
-                    ));
+                    return Err(TopologyProblem::AddressOnLinks {
+                        node: node.name.clone(),
+                        addr: *addr,
+                        links: on,
+                    });
                 }
             }
             if !node.addresses.iter().any(IpAddr::is_ipv4)
                 || !node.addresses.iter().any(IpAddr::is_ipv6)
             {
-                return Err(format!(
-                    "{} needs an IPv4 and an IPv6 address: the lab is dual-stack",
-                    node.name
-                ));
+                return Err(TopologyProblem::NotDualStack {
+                    node: node.name.clone(),
+                });
             }
         }
         for (l, link) in self.links.iter().enumerate() {
             if self.members(l).len() < 2 {
-                return Err(format!(
-                    "link {} has fewer than two hosts on it: it joins nothing",
-                    link.name
-                ));
+                return Err(TopologyProblem::LinkJoinsNothing {
+                    link: link.name.clone(),
+                });
             }
         }
         for (n, node) in self.nodes.iter().enumerate() {
             if !node.is_router() && self.links_of(n).len() > 1 {
-                return Err(format!(
-                    "{} is on several links but is not a router",
-                    node.name
-                ));
+                return Err(TopologyProblem::NotARouter {
+                    node: node.name.clone(),
+                });
             }
         }
         let routes = self.routes();
         for (n, node) in self.nodes.iter().enumerate() {
             let reach = self.reachable_links(n);
             if reach.len() != self.links.len() && !routes[n].is_empty() {
-                return Err(format!(
-                    "{} cannot reach every link: the routers do not join them all",
-                    node.name
-                ));
+                return Err(TopologyProblem::LinksUnreached {
+                    node: node.name.clone(),
+                });
             }
         }
         Ok(())
@@ -757,7 +824,11 @@ pub(crate) mod tests {
         let mut topology = chain();
         topology.nodes[3].addresses[0] = ip("192.0.3.80");
         let err = topology.check().unwrap_err();
-        assert!(err.contains("192.0.3.80 is on 0 links"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "web's address 192.0.3.80 is on 0 links: every address must be in the subnet of \
+             exactly one [[link]]"
+        );
     }
 
     #[test]
@@ -765,7 +836,10 @@ pub(crate) mod tests {
         let mut topology = chain();
         topology.nodes[3].addresses.pop();
         let err = topology.check().unwrap_err();
-        assert!(err.contains("dual-stack"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "web needs an IPv4 and an IPv6 address: the lab is dual-stack"
+        );
     }
 
     #[test]

@@ -813,3 +813,38 @@ url-other = the URL parser refused it (url: "{ $detail }")
 url-no-host = no host
 url-header-value = { $name } header value { $value } is not valid
 url-request = the request cannot be made (http: "{ $detail }")
+
+
+## Why the lab's config refuses a value (lab::config, after the file, the line and the key;
+## English is also the config error's Display)
+
+lab-config-not-ipv4 = { $value } is not an IPv4 address
+lab-config-real-internet = { $addr } is neither in the documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24) nor on loopback (127.0.0.0/8): the lab never uses addresses of the real internet
+lab-config-mixed-placement = { $addr } mixes loopback and documentation addresses: a lab is either a network of namespaces or all on loopback
+lab-config-address-taken = { $addr } is already { $by }'s: every host has its own address
+lab-config-not-ipv6 = { $value } is not an IPv6 address
+lab-config-not-documentation-v6 = { $addr } is not in the documentation range 2001:db8::/32
+lab-config-unknown-role = { $role } is not one of root, tld, authoritative
+lab-config-not-origin-file = { $zone } is not ORIGIN=FILE
+lab-config-origin-not-a-name = { $origin } is not a domain name
+lab-config-no-zone-file = zone file { $path } does not exist
+lab-config-no-root = no server has role "root": the resolver would have no root hints
+lab-config-not-host-url = { $rule } is not HOST=URL
+lab-config-not-positive-seconds = { $value } is not a positive number of seconds
+lab-config-bad-hsts = { $value }: expected max-age=SECONDS[; includeSubDomains]
+lab-config-bad-database = { $url } is neither sqlite://FILE nor postgres://...
+lab-config-not-subnet = { $value } is not ADDRESS/PREFIX
+lab-config-not-ip-address = { $value } is not an IP address
+lab-config-not-prefix-length = { $value } is not a prefix length
+lab-config-bad-prefix-length = /{ $len } is not a prefix length for { $addr }
+lab-config-not-documentation-subnet = not an IPv4 subnet of the documentation ranges
+lab-config-no-ipv6-subnet = missing: every link has an IPv6 subnet too (the lab is dual-stack)
+lab-config-not-documentation-subnet-v6 = not an IPv6 subnet of 2001:db8::/32
+lab-config-router-without-addresses = missing: a router needs its addresses
+lab-config-not-socket-address = { $value } is not an address and port (127.0.0.1:1053)
+lab-config-not-loopback = { $ip } is not a loopback address: the lab is published to this machine only, never to a network
+topology-address-on-links = { $node }'s address { $addr } is on { $links } links: every address must be in the subnet of exactly one [[link]]
+topology-not-dual-stack = { $node } needs an IPv4 and an IPv6 address: the lab is dual-stack
+topology-link-joins-nothing = link { $link } has fewer than two hosts on it: it joins nothing
+topology-not-a-router = { $node } is on several links but is not a router
+topology-links-unreached = { $node } cannot reach every link: the routers do not join them all

@@ -818,3 +818,38 @@ url-other = URL 파서가 받아들이지 않았습니다 (url: "{ $detail }")
 url-no-host = 호스트가 없습니다
 url-header-value = { $name } 헤더에 실을 수 없는 값입니다: { $value }
 url-request = 요청을 만들 수 없습니다 (http: "{ $detail }")
+
+
+## 랩 설정의 값을 받아들이지 않은 이유 (lab::config. 파일, 줄, 키 다음에 옵니다. 영어판은 설정
+## 오류의 Display이기도 합니다)
+
+lab-config-not-ipv4 = IPv4 주소가 아닙니다: { $value }
+lab-config-real-internet = { $addr } 주소는 문서용 주소 범위(192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24)에도 루프백(127.0.0.0/8)에도 들지 않습니다. 랩은 실제 인터넷의 주소를 쓰지 않습니다
+lab-config-mixed-placement = { $addr } 주소 때문에 루프백 주소와 문서용 주소가 섞입니다. 랩은 네임스페이스로 된 네트워크이거나, 전부 루프백 위에 있거나 둘 중 하나입니다
+lab-config-address-taken = { $addr } 주소는 이미 { $by }에서 썼습니다. 호스트마다 자기 주소가 따로 있어야 합니다
+lab-config-not-ipv6 = IPv6 주소가 아닙니다: { $value }
+lab-config-not-documentation-v6 = { $addr } 주소는 문서용 주소 범위 2001:db8::/32에 들지 않습니다
+lab-config-unknown-role = 알 수 없는 역할입니다: { $role } (root, tld, authoritative 가운데 하나여야 합니다)
+lab-config-not-origin-file = ORIGIN=FILE 꼴이 아닙니다: { $zone }
+lab-config-origin-not-a-name = 도메인 이름이 아닙니다: { $origin }
+lab-config-no-zone-file = 존 파일이 없습니다: { $path }
+lab-config-no-root = 역할이 "root"인 서버가 없습니다. 이대로는 리졸버에게 루트 힌트가 없습니다
+lab-config-not-host-url = HOST=URL 꼴이 아닙니다: { $rule }
+lab-config-not-positive-seconds = 0보다 큰 초 수가 아닙니다: { $value }
+lab-config-bad-hsts = { $value }: max-age=SECONDS[; includeSubDomains] 꼴이어야 합니다
+lab-config-bad-database = { $url }: sqlite://FILE 또는 postgres://... 꼴이어야 합니다
+lab-config-not-subnet = ADDRESS/PREFIX 꼴이 아닙니다: { $value }
+lab-config-not-ip-address = IP 주소가 아닙니다: { $value }
+lab-config-not-prefix-length = 프리픽스 길이가 아닙니다: { $value }
+lab-config-bad-prefix-length = { $addr }에 쓸 수 있는 프리픽스 길이가 아닙니다: /{ $len }
+lab-config-not-documentation-subnet = 문서용 주소 범위 안의 IPv4 서브넷이 아닙니다
+lab-config-no-ipv6-subnet = 빠져 있습니다. 랩은 듀얼 스택이라 링크마다 IPv6 서브넷도 있어야 합니다
+lab-config-not-documentation-subnet-v6 = 2001:db8::/32 안의 IPv6 서브넷이 아닙니다
+lab-config-router-without-addresses = 빠져 있습니다. 라우터에는 주소가 있어야 합니다
+lab-config-not-socket-address = 주소와 포트가 아닙니다 (예: 127.0.0.1:1053): { $value }
+lab-config-not-loopback = { $ip } 주소는 루프백 주소가 아닙니다. 랩은 이 컴퓨터에만 내보내고, 네트워크로는 내보내지 않습니다
+topology-address-on-links = { $node }의 주소 { $addr }: 링크 { $links }개의 서브넷에 듭니다. 주소마다 꼭 한 [[link]]의 서브넷에 들어야 합니다
+topology-not-dual-stack = { $node }에는 IPv4 주소와 IPv6 주소가 다 있어야 합니다. 랩은 듀얼 스택입니다
+topology-link-joins-nothing = 링크 { $link }에 호스트가 둘보다 적습니다. 이 링크는 아무것도 잇지 않습니다
+topology-not-a-router = { $node }: 라우터가 아닌데 여러 링크에 걸쳐 있습니다
+topology-links-unreached = { $node }에서 닿지 않는 링크가 있습니다. 라우터들이 모든 링크를 잇지 않습니다
