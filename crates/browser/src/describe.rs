@@ -110,7 +110,9 @@ impl NameError {
     /// The error in `lang`, one line.
     pub fn describe(&self, lang: Lang) -> String {
         match self {
-            NameError::BadName { host, why } => t!(lang, "name-bad", host = host, why = why),
+            NameError::BadName { host, why } => {
+                t!(lang, "name-bad", host = host, why = why.describe(lang))
+            }
             NameError::NxDomain { host, by } => {
                 t!(lang, "name-nxdomain", host = host, by = by_words(lang, by))
             }

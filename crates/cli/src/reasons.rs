@@ -226,5 +226,5 @@ pub fn name(lang: Lang, err: &dns::NameError) -> String {
     if lang == Lang::En {
         return err.to_string();
     }
-    crate::dig::name_problem(lang, &err.why)
+    err.why.describe(lang)
 }

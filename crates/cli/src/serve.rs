@@ -87,7 +87,7 @@ pub fn run(cmd: ServeCommand, lang: Lang) -> anyhow::Result<u8> {
                 config.root_hints = match resolver::RootHints::load(path) {
                     Ok(hints) => hints,
                     Err(err) => {
-                        let error = err.to_string();
+                        let error = err.describe(lang);
                         eprintln!(
                             "roundtrip: {}",
                             t!(lang, "serve-bad-root-hints", error = error)
@@ -140,13 +140,13 @@ fn serve_auth(
         let (zone, warnings) = match loaded {
             Ok(loaded) => loaded,
             Err(err) => {
-                let error = err.to_string();
+                let error = err.describe(lang);
                 eprintln!("roundtrip: {}", t!(lang, "serve-bad-zone", error = error));
                 return Ok(1);
             }
         };
         for warning in warnings {
-            let warning = warning.to_string();
+            let warning = warning.describe(lang);
             eprintln!("{}", t!(lang, "serve-zone-warning", warning = warning));
         }
         eprintln!(
