@@ -200,24 +200,9 @@ fn rustls_error(lang: Lang, err: &rustls::Error) -> String {
     }
 }
 
-/// The application server's error at its start, in `lang`: a database URL by what is wrong
-/// with it (the driver's own words, sqlx's, quoted); other errors as they are.
+/// The application server's error at its start, in `lang` ([`was::WasError::describe`]).
 pub fn was_error(lang: Lang, err: &was::WasError) -> String {
-    use was::{DbUrlProblem, WasError};
-    if lang == Lang::En {
-        return err.to_string();
-    }
-    match err {
-        WasError::BadDbUrl { url, reason } => {
-            let why = match reason {
-                DbUrlProblem::SqliteNeedsFile => t!(lang, "db-url-sqlite-needs-file"),
-                DbUrlProblem::UnknownScheme => t!(lang, "db-url-unknown-scheme"),
-                DbUrlProblem::Driver(detail) => t!(lang, "db-url-driver", detail = detail),
-            };
-            t!(lang, "db-url-bad", url = format!("{url:?}"), why = why)
-        }
-        other => other.to_string(),
-    }
+    err.describe(lang)
 }
 
 /// A domain name that does not parse (a zone's origin), in `lang`: by what `domain` found wrong

@@ -100,7 +100,8 @@ pub fn run(cmd: ServeCommand, lang: Lang) -> anyhow::Result<u8> {
             config.cache.max_entries = cache_size;
             let mut front = resolver::FrontConfig::default();
             for cidr in &allow {
-                if let Err(why) = front.allow.add(cidr) {
+                if let Err(problem) = front.allow.add(cidr) {
+                    let why = problem.describe(lang);
                     eprintln!("roundtrip: {}", t!(lang, "serve-bad-allow", why = why));
                     return Ok(2);
                 }

@@ -332,37 +332,34 @@ impl Drop for Netns {
 /// (entered through the lab's user namespace when the lab runs in one), and a mount namespace
 /// of its own where `/etc/resolv.conf` is `resolv_conf` (the lab's resolver). Must be called
 /// while the process has one thread; nothing outside this process changes.
-pub fn join_lab_host(pid: i32, tid: i32, resolv_conf: &std::path::Path) -> io::Result<()> {
-    let open = |path: String| {
-        File::open(&path).map_err(|err| io::Error::new(err.kind(), format!("{path}: {err}")))
-    };
+pub fn join_lab_host(
+    pid: i32,
+    tid: i32,
+    resolv_conf: &std::path::Path,
+) -> Result<(), JoinError> {
+    let fail = |step: JoinStep| move |error: io::Error| JoinError { step, error };
+    let open = |path: String| File::open(&path).map_err(fail(JoinStep::Open(path.clone())));
     let netns = open(format!("/proc/{pid}/task/{tid}/ns/net"))?;
-    let own_user = std::fs::read_link("/proc/self/ns/user")?;
-    let lab_user = std::fs::read_link(format!("/proc/{pid}/ns/user"))?;
+    let own_user =
+        std::fs::read_link("/proc/self/ns/user").map_err(fail(JoinStep::UserNamespaces))?;
+    let lab_user = std::fs::read_link(format!("/proc/{pid}/ns/user"))
+        .map_err(fail(JoinStep::UserNamespaces))?;
     if own_user != lab_user {
         let userns = open(format!("/proc/{pid}/ns/user"))?;
         // SAFETY: a namespace fd we own; the process is single-threaded (the caller's duty).
         if unsafe { libc::setns(userns.as_raw_fd(), libc::CLONE_NEWUSER) } != 0 {
-            let err = io::Error::last_os_error();
-            return Err(io::Error::new(
-                err.kind(),
-                format!("cannot join the lab's user namespace: {err}"),
-            ));
+            return Err(fail(JoinStep::UserNamespace)(io::Error::last_os_error()));
         }
     }
     // SAFETY: as above, for the network namespace.
     if unsafe { libc::setns(netns.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
-        let err = io::Error::last_os_error();
-        return Err(io::Error::new(
-            err.kind(),
-            format!("cannot join the host's network namespace: {err}"),
-        ));
+        return Err(fail(JoinStep::NetworkNamespace)(io::Error::last_os_error()));
     }
     // SAFETY: unshare/mount with valid NUL-terminated strings; they affect only this process's
     // new mount namespace (made private first, so nothing propagates back to the host).
     unsafe {
         if libc::unshare(libc::CLONE_NEWNS) != 0 {
-            return Err(io::Error::last_os_error());
+            return Err(fail(JoinStep::MountNamespace)(io::Error::last_os_error()));
         }
         let root = c"/";
         if libc::mount(
@@ -373,10 +370,10 @@ pub fn join_lab_host(pid: i32, tid: i32, resolv_conf: &std::path::Path) -> io::R
             std::ptr::null(),
         ) != 0
         {
-            return Err(io::Error::last_os_error());
+            return Err(fail(JoinStep::MountNamespace)(io::Error::last_os_error()));
         }
         let source = std::ffi::CString::new(resolv_conf.as_os_str().as_encoded_bytes())
-            .map_err(io::Error::other)?;
+            .map_err(|err| fail(JoinStep::NulInPath)(io::Error::other(err)))?;
         let target = c"/etc/resolv.conf";
         if libc::mount(
             source.as_ptr(),
@@ -386,15 +383,85 @@ pub fn join_lab_host(pid: i32, tid: i32, resolv_conf: &std::path::Path) -> io::R
             std::ptr::null(),
         ) != 0
         {
-            let err = io::Error::last_os_error();
-            return Err(io::Error::new(
-                err.kind(),
-                format!("cannot put the lab's resolv.conf on /etc/resolv.conf: {err}"),
-            ));
+            return Err(fail(JoinStep::ResolvConf)(io::Error::last_os_error()));
         }
     }
     Ok(())
 }
+
+/// Why a lab's host could not be joined ([`join_lab_host`]): the step, and the system's error.
+/// `Display` is English; [`JoinError::describe`] says it in a language.
+#[derive(Debug)]
+pub struct JoinError {
+    /// Which step failed.
+    pub step: JoinStep,
+    /// The system's error.
+    pub error: io::Error,
+}
+
+/// A step of joining a lab's host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JoinStep {
+    /// Opening a namespace's file under /proc.
+    Open(String),
+    /// Reading which user namespaces this process and the lab are in.
+    UserNamespaces,
+    /// Entering the lab's user namespace.
+    UserNamespace,
+    /// Entering the host's network namespace.
+    NetworkNamespace,
+    /// Making a mount namespace of this process's own.
+    MountNamespace,
+    /// The resolv.conf's path has a NUL byte.
+    NulInPath,
+    /// Mounting the lab's resolv.conf on /etc/resolv.conf.
+    ResolvConf,
+}
+
+impl JoinError {
+    /// The error in `lang`: the step, then the system's error by its kind.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        use text::t;
+        if lang == text::Lang::En {
+            return self.to_string();
+        }
+        let error = text::io_error(lang, &self.error);
+        match &self.step {
+            JoinStep::Open(path) => format!("{path}: {error}"),
+            JoinStep::UserNamespaces => t!(lang, "lab-join-user-namespaces", error = error),
+            JoinStep::UserNamespace => t!(lang, "lab-join-user-namespace", error = error),
+            JoinStep::NetworkNamespace => t!(lang, "lab-join-network-namespace", error = error),
+            JoinStep::MountNamespace => t!(lang, "lab-join-mount-namespace", error = error),
+            JoinStep::NulInPath => t!(lang, "lab-join-nul-in-path"),
+            JoinStep::ResolvConf => t!(lang, "lab-join-resolv-conf", error = error),
+        }
+    }
+}
+
+impl std::fmt::Display for JoinError {
+    /// As it has always been said: the step where the error alone would not tell it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let error = &self.error;
+        match &self.step {
+            JoinStep::Open(path) => write!(f, "{path}: {error}"),
+            JoinStep::UserNamespace => {
+                write!(f, "cannot join the lab's user namespace: {error}")
+            }
+            JoinStep::NetworkNamespace => {
+                write!(f, "cannot join the host's network namespace: {error}")
+            }
+            JoinStep::ResolvConf => write!(
+                f,
+                "cannot put the lab's resolv.conf on /etc/resolv.conf: {error}"
+            ),
+            JoinStep::UserNamespaces | JoinStep::MountNamespace | JoinStep::NulInPath => {
+                write!(f, "{error}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
 
 /// Brings an interface of the calling thread's namespace up (SIOCSIFFLAGS), as `ip link set
 /// NAME up`.

@@ -801,6 +801,7 @@ db-url-bad = bad database URL { $url }: { $why }
 db-url-sqlite-needs-file = a SQLite URL needs a file: sqlite://FILE
 db-url-unknown-scheme = expected sqlite://FILE or postgres://...
 db-url-driver = the driver refused it (sqlx: "{ $detail }")
+was-listener = cannot serve on the listener: { $error }
 url-empty-host = empty host
 url-idna = invalid international domain name
 url-invalid-port = invalid port number
@@ -923,3 +924,39 @@ name-empty-label = empty label
 name-long-label = a label is longer than 63 octets
 name-long = the name is longer than 255 octets
 name-domain-said = { $detail }
+
+
+## Why a network cannot be allowed to ask the resolver (--allow)
+
+allow-not-a-network = { $cidr } is not an address or network
+allow-bad-prefix = { $cidr }: prefix length must be 0-{ $max }
+
+
+## Why the lab could not start, or be found or joined (the lab crate; English is the errors'
+## Display)
+
+lab-cannot-listen = cannot listen on { $addr }: { $error }
+lab-part-failed = { $what }: { $error }
+lab-part-host-namespace = entering a host's namespace
+lab-part-zone-file = the zone file { $path }
+lab-part-runtime = the lab's runtime
+lab-part-database-directory = the database directory { $path }
+lab-part-loss-filter = the loss fault's filter in { $router }
+lab-loss-on-loopback = the loss fault: it drops packets in a router of the lab's own network, and this lab runs on loopback ({ $why })
+lab-loss-placement-loopback = placement = "loopback" in the config
+lab-loss-no-router = the loss fault: { $host } has no router to lose its packets
+lab-access-list = the resolver's access list: { $why }
+lab-was-failed = the WAS on { $addr }: { $error }
+lab-ca-failed = the lab's certificate authority: { $error }
+lab-web-certificate = the web server's certificate in { $path }: { $detail }
+ca-pem = { $detail }
+ca-no-intermediate = no intermediate in the chain
+ca-make = making the lab's certificates: { $detail }
+lab-none-nothing-in = no lab is running (nothing in { $dir })
+lab-none-alive = no lab is running (start one with `roundtrip lab up`; looked in { $dir })
+lab-join-user-namespaces = cannot tell which user namespaces this process and the lab are in: { $error }
+lab-join-user-namespace = cannot join the lab's user namespace: { $error }
+lab-join-network-namespace = cannot join the host's network namespace: { $error }
+lab-join-mount-namespace = cannot make a mount namespace of this process's own: { $error }
+lab-join-nul-in-path = the lab's resolv.conf has a NUL byte in its path
+lab-join-resolv-conf = cannot put the lab's resolv.conf on /etc/resolv.conf: { $error }

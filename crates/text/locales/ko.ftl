@@ -806,6 +806,7 @@ db-url-bad = 잘못된 데이터베이스 URL { $url }: { $why }
 db-url-sqlite-needs-file = SQLite URL에는 파일이 있어야 합니다: sqlite://FILE
 db-url-unknown-scheme = sqlite://FILE 또는 postgres://... 꼴이어야 합니다
 db-url-driver = 드라이버가 받아들이지 않았습니다 (sqlx: "{ $detail }")
+was-listener = 리스너로 요청을 받을 수 없습니다: { $error }
 url-empty-host = 호스트가 비어 있습니다
 url-idna = 국제화 도메인 이름이 올바르지 않습니다
 url-invalid-port = 포트 번호가 올바르지 않습니다
@@ -928,3 +929,39 @@ name-empty-label = 빈 레이블이 있습니다 (점 두 개가 연달아 있�
 name-long-label = 63바이트가 넘는 레이블이 있습니다
 name-long = 이름 전체가 255바이트를 넘습니다
 name-domain-said = 이름을 읽지 못했습니다 (domain: "{ $detail }")
+
+
+## 리졸버에 물을 수 있는 네트워크로 받아들이지 않은 이유 (--allow)
+
+allow-not-a-network = 주소도 네트워크도 아닙니다: { $cidr }
+allow-bad-prefix = { $cidr }: 프리픽스 길이는 0부터 { $max }까지여야 합니다
+
+
+## 랩을 시작하지 못했거나, 찾지 못했거나, 들어가지 못한 이유 (lab 크레이트. 영어판은 오류의
+## Display입니다)
+
+lab-cannot-listen = { $addr }에서 요청을 받을 수 없습니다: { $error }
+lab-part-failed = { $what }: { $error }
+lab-part-host-namespace = 호스트의 네임스페이스에 들어가지 못했습니다
+lab-part-zone-file = 존 파일을 읽지 못했습니다: { $path }
+lab-part-runtime = 랩의 런타임을 만들지 못했습니다
+lab-part-database-directory = 데이터베이스 디렉터리를 만들지 못했습니다: { $path }
+lab-part-loss-filter = { $router }에 손실 장애용 필터를 넣지 못했습니다
+lab-loss-on-loopback = 손실 장애(loss)는 랩 네트워크의 라우터에서 패킷을 버리는데, 이 랩은 루프백에서 돌고 있습니다 ({ $why })
+lab-loss-placement-loopback = 설정에 placement = "loopback"이 있습니다
+lab-loss-no-router = 손실 장애(loss): { $host }에는 패킷을 잃을 라우터가 없습니다
+lab-access-list = 리졸버의 접근 목록을 만들지 못했습니다: { $why }
+lab-was-failed = { $addr }의 WAS를 시작하지 못했습니다: { $error }
+lab-ca-failed = 랩의 인증 기관(CA)을 준비하지 못했습니다: { $error }
+lab-web-certificate = 웹 서버의 인증서를 쓸 수 없습니다: { $path } (원문: "{ $detail }")
+ca-pem = PEM 파일을 읽지 못했습니다 (pem: "{ $detail }")
+ca-no-intermediate = 인증서 체인에 중간 인증서가 없습니다
+ca-make = 랩의 인증서를 만들지 못했습니다 (rcgen: "{ $detail }")
+lab-none-nothing-in = 돌고 있는 랩이 없습니다 ({ $dir }에 아무것도 없습니다)
+lab-none-alive = 돌고 있는 랩이 없습니다 (`roundtrip lab up`으로 시작하세요. 찾아본 곳: { $dir })
+lab-join-user-namespaces = 이 프로세스와 랩이 어느 사용자 네임스페이스에 있는지 알 수 없습니다: { $error }
+lab-join-user-namespace = 랩의 사용자 네임스페이스에 들어갈 수 없습니다: { $error }
+lab-join-network-namespace = 호스트의 네트워크 네임스페이스에 들어갈 수 없습니다: { $error }
+lab-join-mount-namespace = 이 프로세스만의 마운트 네임스페이스를 만들 수 없습니다: { $error }
+lab-join-nul-in-path = 랩의 resolv.conf 경로에 NUL 바이트가 있습니다
+lab-join-resolv-conf = 랩의 resolv.conf를 /etc/resolv.conf 자리에 마운트할 수 없습니다: { $error }
