@@ -76,8 +76,8 @@ pub fn lab_config(lang: Lang, err: &lab::config::ConfigError) -> String {
 }
 
 /// A web server config that cannot be used (`serve web --config`), in `lang`, as
-/// [`lab_config`]: the file system's error, the TOML parser's, a certificate's or key's; the web
-/// crate's own checks of the values say why in English still.
+/// [`lab_config`]: the file system's error, the TOML parser's, a certificate's or key's, the web
+/// crate's own checks of the values by what they found ([`web::ConfigProblem`]).
 pub fn web_config(lang: Lang, err: &web::ConfigError) -> String {
     use web::ConfigError;
     if lang == Lang::En {
@@ -107,7 +107,16 @@ pub fn web_config(lang: Lang, err: &web::ConfigError) -> String {
             file.display(),
             tls_file(lang, error)
         ),
-        ConfigError::Invalid { .. } | ConfigError::Value { .. } => err.to_string(),
+        ConfigError::Invalid {
+            file,
+            line,
+            column,
+            reason,
+        } => format!(
+            "{}:{line}:{column}: {}",
+            file.display(),
+            reason.describe(lang)
+        ),
     }
 }
 

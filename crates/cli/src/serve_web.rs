@@ -72,7 +72,8 @@ pub fn run(args: WebArgs, lang: Lang) -> anyhow::Result<u8> {
     for spec in &args.proxies {
         match web::parse_proxy_spec(spec) {
             Ok((prefix, upstream)) => web::add_proxy(&mut config.proxies, &prefix, upstream),
-            Err(why) => {
+            Err(problem) => {
+                let why = problem.describe(lang);
                 eprintln!("roundtrip: {}", t!(lang, "serve-bad-proxy", why = why));
                 return Ok(2);
             }

@@ -960,3 +960,29 @@ lab-join-network-namespace = cannot join the host's network namespace: { $error 
 lab-join-mount-namespace = cannot make a mount namespace of this process's own: { $error }
 lab-join-nul-in-path = the lab's resolv.conf has a NUL byte in its path
 lab-join-resolv-conf = cannot put the lab's resolv.conf on /etc/resolv.conf: { $error }
+
+
+## Why the web server's config refuses a value (after the file, the line and the column), or a
+## flag that sets one (--proxy); English is also their Display
+
+web-config-not-positive-seconds = { $value }: expected a positive number of seconds
+web-config-header-bytes-too-small = max_header_bytes must be at least 1024
+web-config-uri-bytes-too-small = max_uri_bytes must be at least 16
+web-config-proxy-without-upstream = a proxy needs at least one upstream
+web-config-vhost-without-name = a vhost needs at least one name
+web-config-bad-redirect-target = { $to }: expected http(s)://HOST[:PORT], without a path
+web-config-bad-redirect-status = redirect status { $status } is not 301, 302, 307 or 308
+web-config-cert-without-key = tls_cert needs tls_key too
+web-config-key-without-cert = tls_key needs tls_cert too
+web-config-bad-hsts = { $value }: expected max-age=SECONDS[; includeSubDomains][; preload]
+web-config-redirect-port-zero = https_redirect is a port, 1 to 65535
+web-config-http2-out-of-range = http2.{ $name } must be between { $min } and { $max }
+web-config-prefix-not-absolute = proxy prefix { $prefix } must start with /
+web-config-prefix-not-plain = proxy prefix { $prefix } must be a plain path
+web-config-upstream-https = { $upstream }: upstreams speak plain HTTP (http://)
+web-config-upstream-with-path = { $upstream }: an upstream is HOST:PORT, without a path
+web-config-upstream-unresolved = { $upstream }: { $why }
+web-config-upstream-not-host-port = not HOST:PORT
+web-config-upstream-lookup = the name cannot be looked up ({ $detail })
+web-config-upstream-no-address = { $upstream }: the name has no address
+web-config-not-proxy-spec = { $spec }: expected PATH_PREFIX=http://HOST:PORT

@@ -965,3 +965,29 @@ lab-join-network-namespace = 호스트의 네트워크 네임스페이스에 들
 lab-join-mount-namespace = 이 프로세스만의 마운트 네임스페이스를 만들 수 없습니다: { $error }
 lab-join-nul-in-path = 랩의 resolv.conf 경로에 NUL 바이트가 있습니다
 lab-join-resolv-conf = 랩의 resolv.conf를 /etc/resolv.conf 자리에 마운트할 수 없습니다: { $error }
+
+
+## 웹 서버 설정의 값을 받아들이지 않은 이유 (파일, 줄, 칸 다음에 옵니다), 또는 그 값을 정하는
+## 플래그(--proxy)의 값을 받아들이지 않은 이유. 영어판은 Display이기도 합니다
+
+web-config-not-positive-seconds = { $value }: 0보다 큰 초 수여야 합니다
+web-config-header-bytes-too-small = max_header_bytes는 1024 이상이어야 합니다
+web-config-uri-bytes-too-small = max_uri_bytes는 16 이상이어야 합니다
+web-config-proxy-without-upstream = 프록시에는 업스트림이 하나 이상 있어야 합니다
+web-config-vhost-without-name = 가상 호스트(vhost)에는 이름이 하나 이상 있어야 합니다
+web-config-bad-redirect-target = { $to }: http(s)://HOST[:PORT] 꼴이어야 하고, 경로는 붙일 수 없습니다
+web-config-bad-redirect-status = 리다이렉트 상태 코드 { $status }: 301, 302, 307, 308 가운데 하나여야 합니다
+web-config-cert-without-key = tls_cert를 쓰려면 tls_key도 있어야 합니다
+web-config-key-without-cert = tls_key를 쓰려면 tls_cert도 있어야 합니다
+web-config-bad-hsts = { $value }: max-age=SECONDS[; includeSubDomains][; preload] 꼴이어야 합니다
+web-config-redirect-port-zero = https_redirect는 포트 번호라서 1부터 65535까지입니다
+web-config-http2-out-of-range = http2.{ $name } 값은 { $min }부터 { $max }까지여야 합니다
+web-config-prefix-not-absolute = 프록시할 경로 접두사 { $prefix }: /로 시작해야 합니다
+web-config-prefix-not-plain = 프록시할 경로 접두사 { $prefix }: ?, #, \, ..이 없는 평범한 경로여야 합니다
+web-config-upstream-https = { $upstream }: 업스트림과는 평문 HTTP(http://)로 이야기합니다
+web-config-upstream-with-path = { $upstream }: 업스트림은 경로 없이 HOST:PORT로 씁니다
+web-config-upstream-unresolved = 업스트림 { $upstream }: { $why }
+web-config-upstream-not-host-port = HOST:PORT 꼴이 아닙니다
+web-config-upstream-lookup = 이름을 주소로 바꿀 수 없습니다 (원문: "{ $detail }")
+web-config-upstream-no-address = { $upstream }: 이 이름에는 주소가 없습니다
+web-config-not-proxy-spec = { $spec }: PATH_PREFIX=http://HOST:PORT 꼴이어야 합니다

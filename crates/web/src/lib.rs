@@ -55,7 +55,7 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use config::{
-    AccessLog, ConfigError, Limits, ProxyRoute, Redirect, StaticOptions, VirtualHost, WebConfig,
+    AccessLog, ConfigError, ConfigProblem, Limits, ProxyRoute, Redirect, StaticOptions, VirtualHost, WebConfig,
     add_proxy, parse_proxy_spec, parse_upstream, seconds,
 };
 pub use tls::{
