@@ -5,6 +5,7 @@
 use text::{Lang, t};
 
 use crate::connect::{Attempt, AttemptOutcome};
+use crate::failure::HandshakeProblem;
 use crate::{FetchError, NameError, UrlProblem};
 
 impl FetchError {
@@ -28,15 +29,20 @@ impl FetchError {
                 host = host,
                 attempts = describe_attempts(lang, attempts, *timed_out)
             ),
-            FetchError::Tls { host, why, refusal } => t!(
+            FetchError::Tls { host, why, problem } => t!(
                 lang,
                 "fetch-tls",
                 host = host,
-                why = refusal
-                    .as_ref()
-                    .map_or_else(|| why.clone(), |r| r.describe(lang))
+                why = match problem {
+                    // English keeps its line, but a certificate's refusal is the catalogue's.
+                    HandshakeProblem::Certificate(_) => problem.describe(lang),
+                    _ if lang == Lang::En => why.clone(),
+                    _ => problem.describe(lang),
+                }
             ),
-            FetchError::Http { url, why } => t!(lang, "fetch-http", url = url, why = why),
+            FetchError::Http { url, why } => {
+                t!(lang, "fetch-http", url = url, why = why.describe(lang))
+            }
             FetchError::Timeout { url, timeout } => t!(
                 lang,
                 "fetch-timeout",

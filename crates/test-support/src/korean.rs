@@ -76,7 +76,7 @@ pub fn english_outside_tokens(text: &str, allowed: &[&str]) -> Vec<String> {
 
 /// Fails unless `text` is a Korean sentence: it has Hangul, and no English outside the protocol
 /// tokens, the words in `allowed` (the tokens of the place it comes from: a config's keys, a
-/// command's words) and the flags it names (`--allow`). What is inside double quotes is not
+/// command's words) and the flags it names (`--allow`, `(--cacert`). What is inside double quotes is not
 /// looked at: a value as typed, or another program's own words, quoted and attributed.
 pub fn assert_korean(text: &str, allowed: &[&str]) {
     assert!(
@@ -94,11 +94,7 @@ pub fn assert_korean(text: &str, allowed: &[&str]) {
     }
     let flags: Vec<String> = text
         .split_whitespace()
-        .filter_map(|token| {
-            token
-                .trim_start_matches(['\'', '(', '['])
-                .strip_prefix("--")
-        })
+        .filter_map(|token| token.find("--").map(|at| &token[at + 2..]))
         .map(|flag| {
             flag.chars()
                 .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')

@@ -986,3 +986,29 @@ web-config-upstream-not-host-port = not HOST:PORT
 web-config-upstream-lookup = the name cannot be looked up ({ $detail })
 web-config-upstream-no-address = { $upstream }: the name has no address
 web-config-not-proxy-spec = { $spec }: expected PATH_PREFIX=http://HOST:PORT
+
+
+## Why an exchange or a TLS handshake failed, by class (English shows hyper's and rustls's own
+## lines, as curl does; these ids are what other languages show instead)
+
+http-fail-reading-body = reading the body: { $why }
+http-fail-closed-mid-message = the server closed the connection before the message was complete
+http-fail-closed = the connection was closed
+http-fail-timeout = timed out
+http-fail-head-too-large = the response's head is too large
+http-fail-bad-status = the status line has no valid status code
+http-fail-bad-response = the response is not valid HTTP (hyper: "{ $detail }")
+http-fail-canceled = the request was canceled
+http-fail-goaway = HTTP/2: the connection was closed with GOAWAY { $reason } { $by }
+http-fail-reset = HTTP/2: the stream was reset with RST_STREAM { $reason } { $by }
+http-fail-by-server = sent by the server
+http-fail-by-client = sent by this client
+http-fail-other = the exchange failed (hyper: "{ $detail }")
+tls-fail-alert = the server refused the handshake: alert { $alert }
+tls-fail-no-shared-version = the server and this client share no TLS version or cipher suite ({ $detail })
+tls-fail-no-alpn = the server accepts none of the offered application protocols (ALPN)
+tls-fail-closed = the server closed the connection during the handshake
+tls-fail-timeout = no handshake within { $secs } s
+tls-fail-not-a-name = { $host } is not a name TLS can check
+tls-fail-setup = cannot set up TLS (rustls: "{ $detail }")
+tls-fail-other = the handshake failed (rustls: "{ $detail }")

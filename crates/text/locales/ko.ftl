@@ -991,3 +991,29 @@ web-config-upstream-not-host-port = HOST:PORT 꼴이 아닙니다
 web-config-upstream-lookup = 이름을 주소로 바꿀 수 없습니다 (원문: "{ $detail }")
 web-config-upstream-no-address = { $upstream }: 이 이름에는 주소가 없습니다
 web-config-not-proxy-spec = { $spec }: PATH_PREFIX=http://HOST:PORT 꼴이어야 합니다
+
+
+## 요청·응답이나 TLS 핸드셰이크가 실패한 이유, 종류별로 (영어판은 curl처럼 hyper와 rustls의 원래
+## 문장을 보여 주고, 다른 언어는 이 문장들을 보여 줍니다)
+
+http-fail-reading-body = 본문을 읽는 중에: { $why }
+http-fail-closed-mid-message = 메시지가 다 오기 전에 서버가 연결을 닫았습니다
+http-fail-closed = 연결이 닫혔습니다
+http-fail-timeout = 시간이 초과되었습니다
+http-fail-head-too-large = 응답의 헤더 부분이 너무 큽니다
+http-fail-bad-status = 상태 줄에 올바른 상태 코드가 없습니다
+http-fail-bad-response = 응답이 올바른 HTTP가 아닙니다 (hyper: "{ $detail }")
+http-fail-canceled = 요청이 취소되었습니다
+http-fail-goaway = HTTP/2: GOAWAY { $reason }(으)로 연결이 닫혔습니다 ({ $by })
+http-fail-reset = HTTP/2: RST_STREAM { $reason }(으)로 스트림이 리셋되었습니다 ({ $by })
+http-fail-by-server = 서버가 보냄
+http-fail-by-client = 이 클라이언트가 보냄
+http-fail-other = 요청·응답이 실패했습니다 (hyper: "{ $detail }")
+tls-fail-alert = 서버가 핸드셰이크를 거부했습니다: 경고(alert) { $alert }
+tls-fail-no-shared-version = 서버와 이 클라이언트가 함께 쓸 수 있는 TLS 버전이나 암호 스위트가 없습니다 ({ $detail })
+tls-fail-no-alpn = 서버가 제안한 애플리케이션 프로토콜(ALPN)을 하나도 받아들이지 않습니다
+tls-fail-closed = 핸드셰이크 도중에 서버가 연결을 닫았습니다
+tls-fail-timeout = { $secs }초 안에 핸드셰이크가 끝나지 않았습니다
+tls-fail-not-a-name = TLS가 확인할 수 있는 이름이 아닙니다: { $host }
+tls-fail-setup = TLS를 준비할 수 없습니다 (rustls: "{ $detail }")
+tls-fail-other = 핸드셰이크가 실패했습니다 (rustls: "{ $detail }")
