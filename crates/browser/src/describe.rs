@@ -157,10 +157,14 @@ fn describe_attempts(lang: Lang, attempts: &[Attempt], timed_out: bool) -> Strin
                 AttemptOutcome::TimedOut => t!(lang, "attempt-timed-out"),
                 AttemptOutcome::Unreachable => t!(lang, "attempt-unreachable"),
                 AttemptOutcome::Skipped => t!(lang, "attempt-skipped"),
-                _ => a
-                    .error
-                    .clone()
-                    .unwrap_or_else(|| t!(lang, "attempt-failed")),
+                // The system's error by its kind (English: its own words, as before).
+                _ => match (a.os_code, &a.error) {
+                    (Some(code), Some(_)) if lang != Lang::En => {
+                        text::io_error(lang, &std::io::Error::from_raw_os_error(code))
+                    }
+                    (_, Some(error)) if lang == Lang::En => error.clone(),
+                    _ => t!(lang, "attempt-failed"),
+                },
             };
             format!("{} {outcome}", a.remote)
         })

@@ -293,7 +293,7 @@ fn publish_ports(
             t!(
                 lang,
                 "lab-publish-failed",
-                error = text::io_error(lang, &err)
+                error = err.describe(lang)
             )
         );
         1u8
