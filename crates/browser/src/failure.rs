@@ -172,12 +172,9 @@ impl HttpProblem {
                 reason = reason,
                 by = side(*remote)
             ),
-            HttpProblem::Reset { reason, remote } => t!(
-                lang,
-                "http-fail-reset",
-                reason = reason,
-                by = side(*remote)
-            ),
+            HttpProblem::Reset { reason, remote } => {
+                t!(lang, "http-fail-reset", reason = reason, by = side(*remote))
+            }
             HttpProblem::Io { code } => text::io_error(lang, &io::Error::from_raw_os_error(*code)),
             HttpProblem::Other => t!(lang, "http-fail-other", detail = text),
         }
@@ -282,7 +279,13 @@ mod tests {
     /// where there is no class, quoted and attributed.
     #[test]
     fn every_class_is_said_in_korean() {
-        let words = ["hyper", "PROTOCOL_ERROR", "RST_STREAM", "GOAWAY", "HandshakeFailure"];
+        let words = [
+            "hyper",
+            "PROTOCOL_ERROR",
+            "RST_STREAM",
+            "GOAWAY",
+            "HandshakeFailure",
+        ];
         let http = [
             HttpProblem::ClosedMidMessage,
             HttpProblem::Closed,
@@ -333,7 +336,10 @@ mod tests {
         ];
         for problem in tls {
             let said = problem.describe(Lang::Ko);
-            test_support::korean::assert_korean(&said, &["NoCipherSuitesInCommon", "HandshakeFailure", "FILE"]);
+            test_support::korean::assert_korean(
+                &said,
+                &["NoCipherSuitesInCommon", "HandshakeFailure", "FILE"],
+            );
         }
         // The handshake's English line stays what it was, by class.
         assert_eq!(

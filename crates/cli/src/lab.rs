@@ -290,11 +290,7 @@ fn publish_ports(
     .map_err(|err| {
         eprintln!(
             "roundtrip: {}",
-            t!(
-                lang,
-                "lab-publish-failed",
-                error = err.describe(lang)
-            )
+            t!(lang, "lab-publish-failed", error = err.describe(lang))
         );
         1u8
     })?;

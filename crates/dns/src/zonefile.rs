@@ -374,7 +374,8 @@ fn read_text(path: &Path, included_at: Option<&Position>) -> Result<String, Zone
             reason,
         },
     };
-    let bytes = std::fs::read(path).map_err(|e| fail(ZoneErrorReason::Io(ReadProblem::from(&e))))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| fail(ZoneErrorReason::Io(ReadProblem::from(&e))))?;
     String::from_utf8(bytes).map_err(|_| fail(ZoneErrorReason::NotUtf8))
 }
 
@@ -877,10 +878,7 @@ fn parse_duration(text: &str, max: u32) -> Result<u32, DurationProblem> {
             'w' => 604800,
             _ => return Err(DurationProblem::NotADuration),
         };
-        total += number
-            .take()
-            .ok_or(DurationProblem::UnitWithoutNumber)?
-            * unit;
+        total += number.take().ok_or(DurationProblem::UnitWithoutNumber)? * unit;
         had_unit = true;
         if total > u64::from(max) {
             return Err(too_large);
@@ -956,7 +954,8 @@ impl From<domain::dep::octseq::builder::ShortBuf> for ScanError {
 
 impl<'a> TokenScanner<'a> {
     fn next_token(&mut self) -> Result<&'a Token, ScanError> {
-        let token = self.tokens
+        let token = self
+            .tokens
             .get(self.pos)
             .ok_or(ScanError(RdataProblem::EndsTooSoon))?;
         self.pos += 1;
@@ -1128,8 +1127,8 @@ impl DomainScanner for TokenScanner<'_> {
             }
             // Each token is one character string, quoted or not; one longer than 255 octets is
             // refused, as BIND refuses it (it is not split).
-            let len = u8::try_from(content.len())
-                .map_err(|_| ScanError(RdataProblem::CharStrTooLong))?;
+            let len =
+                u8::try_from(content.len()).map_err(|_| ScanError(RdataProblem::CharStrTooLong))?;
             out.extend_from_slice(&[len]);
             out.extend_from_slice(&content);
         }

@@ -49,8 +49,8 @@ pub enum ConfigErrorKind {
         /// 1-based column.
         column: usize,
     },
-    /// One of this crate's checks of the values: what it found.
-    Check(ConfigProblem),
+    /// One of this crate's checks of the values: what it found (boxed: it is the largest).
+    Check(Box<ConfigProblem>),
 }
 
 /// What this crate's checks found wrong with a value of the config (the values as written are
@@ -147,7 +147,11 @@ impl ConfigProblem {
                 t!(lang, "lab-config-not-ipv6", value = quoted(value))
             }
             ConfigProblem::NotDocumentationV6(addr) => {
-                t!(lang, "lab-config-not-documentation-v6", addr = addr.to_string())
+                t!(
+                    lang,
+                    "lab-config-not-documentation-v6",
+                    addr = addr.to_string()
+                )
             }
             ConfigProblem::UnknownRole(role) => {
                 t!(lang, "lab-config-unknown-role", role = quoted(role))
@@ -156,7 +160,11 @@ impl ConfigProblem {
                 t!(lang, "lab-config-not-origin-file", zone = quoted(zone))
             }
             ConfigProblem::OriginNotAName(origin) => {
-                t!(lang, "lab-config-origin-not-a-name", origin = quoted(origin))
+                t!(
+                    lang,
+                    "lab-config-origin-not-a-name",
+                    origin = quoted(origin)
+                )
             }
             ConfigProblem::NoZoneFile(path) => t!(
                 lang,
@@ -431,7 +439,7 @@ impl LabConfig {
             line: span.map_or(0, |s| line_of(text, s.start)),
             key: key.to_owned(),
             reason: problem.to_string(),
-            kind: ConfigErrorKind::Check(problem),
+            kind: ConfigErrorKind::Check(Box::new(problem)),
         };
         let raw: RawConfig = toml::from_str(text).map_err(|err| {
             let reason = err.message().to_owned();
@@ -643,11 +651,7 @@ impl LabConfig {
                 Some(_) => url,
                 None if url.starts_with("postgres://") || url.starts_with("postgresql://") => url,
                 None => {
-                    return Err(error(
-                        None,
-                        "was.database",
-                        ConfigProblem::BadDatabase(url),
-                    ));
+                    return Err(error(None, "was.database", ConfigProblem::BadDatabase(url)));
                 }
             },
         };
@@ -1384,9 +1388,7 @@ mod tests {
                 "was needs an IPv4 and an IPv6 address: the lab is dual-stack",
             ),
             (
-                ConfigProblem::Topology(TopologyProblem::LinkJoinsNothing {
-                    link: "dc".into(),
-                }),
+                ConfigProblem::Topology(TopologyProblem::LinkJoinsNothing { link: "dc".into() }),
                 "link dc has fewer than two hosts on it: it joins nothing",
             ),
             (
@@ -1430,7 +1432,8 @@ mod tests {
             "lab.toml:0: dns: no server has role \"root\": the resolver would have no root hints"
         );
         assert!(
-            err.describe(Lang::Ko).starts_with("lab.toml: dns: 역할이 \"root\"인 서버가"),
+            err.describe(Lang::Ko)
+                .starts_with("lab.toml: dns: 역할이 \"root\"인 서버가"),
             "{}",
             err.describe(Lang::Ko)
         );

@@ -119,7 +119,11 @@ impl LabPart {
         match self {
             LabPart::HostNamespace => t!(lang, "lab-part-host-namespace"),
             LabPart::ZoneFile(path) => {
-                t!(lang, "lab-part-zone-file", path = path.display().to_string())
+                t!(
+                    lang,
+                    "lab-part-zone-file",
+                    path = path.display().to_string()
+                )
             }
             LabPart::Runtime => t!(lang, "lab-part-runtime"),
             LabPart::DatabaseDirectory(path) => t!(

@@ -332,11 +332,7 @@ impl Drop for Netns {
 /// (entered through the lab's user namespace when the lab runs in one), and a mount namespace
 /// of its own where `/etc/resolv.conf` is `resolv_conf` (the lab's resolver). Must be called
 /// while the process has one thread; nothing outside this process changes.
-pub fn join_lab_host(
-    pid: i32,
-    tid: i32,
-    resolv_conf: &std::path::Path,
-) -> Result<(), JoinError> {
+pub fn join_lab_host(pid: i32, tid: i32, resolv_conf: &std::path::Path) -> Result<(), JoinError> {
     let fail = |step: JoinStep| move |error: io::Error| JoinError { step, error };
     let open = |path: String| File::open(&path).map_err(fail(JoinStep::Open(path.clone())));
     let netns = open(format!("/proc/{pid}/task/{tid}/ns/net"))?;

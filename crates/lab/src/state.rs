@@ -121,11 +121,9 @@ impl NoLab {
     /// Why, in `lang`, with the directory looked in.
     pub fn describe(&self, lang: text::Lang) -> String {
         match self {
-            NoLab::NothingIn(dir) => text::t!(
-                lang,
-                "lab-none-nothing-in",
-                dir = dir.display().to_string()
-            ),
+            NoLab::NothingIn(dir) => {
+                text::t!(lang, "lab-none-nothing-in", dir = dir.display().to_string())
+            }
             NoLab::NoneAlive(dir) => {
                 text::t!(lang, "lab-none-alive", dir = dir.display().to_string())
             }

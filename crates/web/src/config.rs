@@ -353,7 +353,11 @@ impl ConfigProblem {
                 max = max.to_string()
             ),
             ConfigProblem::PrefixNotAbsolute(prefix) => {
-                t!(lang, "web-config-prefix-not-absolute", prefix = quoted(prefix))
+                t!(
+                    lang,
+                    "web-config-prefix-not-absolute",
+                    prefix = quoted(prefix)
+                )
             }
             ConfigProblem::PrefixNotPlain(prefix) => {
                 t!(lang, "web-config-prefix-not-plain", prefix = quoted(prefix))
@@ -372,9 +376,18 @@ impl ConfigProblem {
                 } else if error.kind() == std::io::ErrorKind::InvalidInput {
                     t!(lang, "web-config-upstream-not-host-port")
                 } else {
-                    t!(lang, "web-config-upstream-lookup", detail = error.to_string())
+                    t!(
+                        lang,
+                        "web-config-upstream-lookup",
+                        detail = error.to_string()
+                    )
                 };
-                t!(lang, "web-config-upstream-unresolved", upstream = text, why = why)
+                t!(
+                    lang,
+                    "web-config-upstream-unresolved",
+                    upstream = text,
+                    why = why
+                )
             }
             ConfigProblem::UpstreamNoAddress(text) => {
                 t!(lang, "web-config-upstream-no-address", upstream = text)
@@ -787,10 +800,7 @@ fn tls_settings(
         if text.is_empty() {
             config.hsts = None;
         } else if !text.starts_with("max-age=") || http::HeaderValue::from_str(text).is_err() {
-            return Err(at(
-                value.span(),
-                ConfigProblem::BadHsts(text.to_owned()),
-            ));
+            return Err(at(value.span(), ConfigProblem::BadHsts(text.to_owned())));
         } else {
             config.hsts = Some(text.to_owned());
         }
@@ -1013,17 +1023,29 @@ idle_timeout = 2.5
             ),
         ];
         let tokens = [
-            "max_header_bytes", "max_uri_bytes", "vhost", "tls_cert", "tls_key", "https_redirect",
-            "HOST", "PORT", "PATH_PREFIX", "SECONDS",
+            "max_header_bytes",
+            "max_uri_bytes",
+            "vhost",
+            "tls_cert",
+            "tls_key",
+            "https_redirect",
+            "HOST",
+            "PORT",
+            "PATH_PREFIX",
+            "SECONDS",
         ];
         for (problem, english) in cases {
             assert_eq!(problem.to_string(), english);
             test_support::korean::assert_korean(&problem.describe(Lang::Ko), &tokens);
         }
         // The whole error keeps its place in the file.
-        let err = WebConfig::from_toml_str("root = \"x\"\n\n[limits]\nmax_uri_bytes = 1\n", "web.toml")
-            .unwrap_err();
-        assert_eq!(err.to_string(), "web.toml:4:17: max_uri_bytes must be at least 16");
+        let err =
+            WebConfig::from_toml_str("root = \"x\"\n\n[limits]\nmax_uri_bytes = 1\n", "web.toml")
+                .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "web.toml:4:17: max_uri_bytes must be at least 16"
+        );
     }
 
     #[test]

@@ -55,8 +55,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use config::{
-    AccessLog, ConfigError, ConfigProblem, Limits, ProxyRoute, Redirect, StaticOptions, VirtualHost, WebConfig,
-    add_proxy, parse_proxy_spec, parse_upstream, seconds,
+    AccessLog, ConfigError, ConfigProblem, Limits, ProxyRoute, Redirect, StaticOptions,
+    VirtualHost, WebConfig, add_proxy, parse_proxy_spec, parse_upstream, seconds,
 };
 pub use tls::{
     DEFAULT_HSTS, Http2Limits, IdentityError, TlsFileError, TlsFileProblem, TlsIdentity,

@@ -65,9 +65,32 @@ fn default_config() -> String {
 
 /// The words of a command line and of its files that stay as typed.
 const TOKENS: &[&str] = &[
-    "roundtrip", "lab", "up", "exec", "serve", "auth", "web", "resolver", "allow", "proxy",
-    "max_uri_bytes", "tls_cert", "tls_key", "HOST", "PORT", "PATH_PREFIX", "ORIGIN", "FILE",
-    "ADDRESS", "PREFIX", "root", "tld", "authoritative", "was", "dns", "hyper",
+    "roundtrip",
+    "lab",
+    "up",
+    "exec",
+    "serve",
+    "auth",
+    "web",
+    "resolver",
+    "allow",
+    "proxy",
+    "max_uri_bytes",
+    "tls_cert",
+    "tls_key",
+    "HOST",
+    "PORT",
+    "PATH_PREFIX",
+    "ORIGIN",
+    "FILE",
+    "ADDRESS",
+    "PREFIX",
+    "root",
+    "tld",
+    "authoritative",
+    "was",
+    "dns",
+    "hyper",
 ];
 
 #[test]
@@ -255,7 +278,12 @@ fn a_refused_zone_file_is_said_in_korean_with_its_line() {
     let spec = format!("example.com.={}", dir.join("nope.zone").display());
     let args = ["serve", "auth", "--listen", "127.0.0.1:1", "--zone", &spec];
     let (_, ko) = said(&args, "ko");
-    assert!(ko.ends_with(":1: 파일을 읽을 수 없습니다: 그런 파일이나 디렉터리가 없습니다 (오류 번호 2)\n"), "{ko}");
+    assert!(
+        ko.ends_with(
+            ":1: 파일을 읽을 수 없습니다: 그런 파일이나 디렉터리가 없습니다 (오류 번호 2)\n"
+        ),
+        "{ko}"
+    );
 
     // Root hints with no server that has an address.
     let hints = dir.join("root.hints");

@@ -33,7 +33,9 @@ impl ZoneErrorReason {
                 DirectiveNeeds::OneName => {
                     t!(lang, "zone-directive-needs-name", directive = *directive)
                 }
-                DirectiveNeeds::OneTtl => t!(lang, "zone-directive-needs-ttl", directive = *directive),
+                DirectiveNeeds::OneTtl => {
+                    t!(lang, "zone-directive-needs-ttl", directive = *directive)
+                }
                 DirectiveNeeds::FileAndOrigin => {
                     t!(lang, "zone-directive-needs-file", directive = *directive)
                 }
