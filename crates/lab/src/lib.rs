@@ -476,6 +476,8 @@ pub fn start(
                     ),
                     Err(err) => fallback(netns::Refusal::NetworkNotBuilt {
                         error: err.to_string(),
+                        os_code: err.error.as_ref().and_then(std::io::Error::raw_os_error),
+                        step: err.step.clone(),
                     }),
                 },
             }

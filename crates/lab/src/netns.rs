@@ -70,8 +70,14 @@ pub enum Refusal {
     },
     /// The namespaces were made but the network could not be built in them.
     NetworkNotBuilt {
-        /// Why.
+        /// Why (English).
         error: String,
+        /// The step that failed, to be told in any language.
+        #[serde(skip)]
+        step: crate::network::BuildStep,
+        /// The system's error number, when it gave one.
+        #[serde(skip)]
+        os_code: Option<i32>,
     },
 }
 
@@ -100,7 +106,24 @@ impl Refusal {
         match self {
             Refusal::NotEnteredAtStart => t!(lang, "netns-not-entered"),
             Refusal::Forced => t!(lang, "netns-forced", variable = NO_NAMESPACES_ENV),
-            Refusal::NetworkNotBuilt { error } => {
+            Refusal::NetworkNotBuilt {
+                error,
+                step,
+                os_code,
+            } => {
+                let error = if lang == text::Lang::En {
+                    error.clone()
+                } else {
+                    let system = os_code
+                        .map(|code| text::io_error(lang, &std::io::Error::from_raw_os_error(code)));
+                    match (step.describe(lang), system) {
+                        (Some(step), Some(system)) => format!("{step}: {system}"),
+                        (Some(step), None) => step,
+                        (None, Some(system)) => system,
+                        // An error the system gave no number for: its own words.
+                        (None, None) => error.clone(),
+                    }
+                };
                 t!(lang, "netns-network-not-built", error = error)
             }
             Refusal::Refused { step, error, by } => {

@@ -389,19 +389,117 @@ pub struct Network {
     _switches: Vec<Netns>,
 }
 
+/// Why the lab's network could not be built ([`Network::build`]): the step, and the system's
+/// error. `Display` is English, as before; [`BuildError::describe`] says it in a language.
+#[derive(Debug)]
+pub struct BuildError {
+    /// Which step failed.
+    pub step: BuildStep,
+    /// The system's error (none when the topology itself is refused).
+    pub error: Option<io::Error>,
+}
+
+/// A step of building the lab's network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildStep {
+    /// The topology is refused before anything is made.
+    Topology(TopologyProblem),
+    /// Making a host's network namespace.
+    Namespace(String),
+    /// The veth pair of a point-to-point link.
+    Veth(String),
+    /// The bridge of a shared link.
+    Bridge(String),
+    /// A port of a shared link's bridge.
+    Port {
+        /// The link.
+        link: String,
+        /// The port's number.
+        port: usize,
+    },
+    /// A host's addresses and routes.
+    Configure(String),
+    /// A host's interfaces coming up.
+    BringUp(String),
+    /// A shared link's ports coming up.
+    BringLinkUp(String),
+    /// Another of the system's refusals (a sysctl, a namespace's thread).
+    Other,
+}
+
+impl BuildError {
+    fn new(step: BuildStep, error: Option<io::Error>) -> BuildError {
+        BuildError { step, error }
+    }
+
+    /// The error in `lang`: the step, then the system's error by its kind.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        if lang == text::Lang::En {
+            return self.to_string();
+        }
+        let error = self.error.as_ref().map(|e| text::io_error(lang, e));
+        match (self.step.describe(lang), error) {
+            (Some(step), Some(error)) => format!("{step}: {error}"),
+            (Some(step), None) => step,
+            (None, Some(error)) => error,
+            (None, None) => String::new(),
+        }
+    }
+}
+
+impl BuildStep {
+    /// The step, in `lang` (`None` when the system's error says it all).
+    pub fn describe(&self, lang: text::Lang) -> Option<String> {
+        use text::t;
+        Some(match self {
+            BuildStep::Topology(problem) => problem.describe(lang),
+            BuildStep::Namespace(node) => t!(lang, "network-step-namespace", node = node),
+            BuildStep::Veth(link) => t!(lang, "network-step-veth", link = link),
+            BuildStep::Bridge(link) => t!(lang, "network-step-bridge", link = link),
+            BuildStep::Port { link, port } => t!(
+                lang,
+                "network-step-port",
+                link = link,
+                port = port.to_string()
+            ),
+            BuildStep::Configure(node) => t!(lang, "network-step-configure", node = node),
+            BuildStep::BringUp(node) => t!(lang, "network-step-bring-up", node = node),
+            BuildStep::BringLinkUp(link) => t!(lang, "network-step-bring-link-up", link = link),
+            BuildStep::Other => return None,
+        })
+    }
+}
+
+impl From<io::Error> for BuildError {
+    fn from(error: io::Error) -> BuildError {
+        BuildError::new(BuildStep::Other, Some(error))
+    }
+}
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.step.describe(text::Lang::En), &self.error) {
+            (Some(step), Some(error)) => write!(f, "{step}: {error}"),
+            (Some(step), None) => f.write_str(&step),
+            (None, Some(error)) => write!(f, "{error}"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
 impl Network {
     /// Builds `topology` (see the module doc).
-    pub fn build(topology: &Topology) -> io::Result<Network> {
-        topology.check().map_err(io::Error::other)?;
-        let context = |what: String| {
-            move |err: io::Error| io::Error::new(err.kind(), format!("{what}: {err}"))
-        };
+    pub fn build(topology: &Topology) -> Result<Network, BuildError> {
+        topology
+            .check()
+            .map_err(|problem| BuildError::new(BuildStep::Topology(problem), None))?;
+        let context = |step: BuildStep| move |err: io::Error| BuildError::new(step, Some(err));
         let mut spaces = Vec::new();
         for node in &topology.nodes {
-            let netns = Netns::create(&node.name).map_err(context(format!(
-                "cannot make a network namespace for {}",
-                node.name
-            )))?;
+            let netns = Netns::create(&node.name)
+                .map_err(context(BuildStep::Namespace(node.name.clone())))?;
             // Before any interface arrives: these are the defaults new interfaces copy.
             for key in ["all", "default"] {
                 netns.sysctl(&format!("net/ipv6/conf/{key}/accept_dad"), "0")?;
@@ -449,7 +547,7 @@ impl Network {
                 let ends = indexes();
                 spaces[*a]
                     .run(|| new_veth((&a_name, a_mac), (&b_name, b_mac), ends, peer_fd))?
-                    .map_err(context(format!("link {}: veth", link.name)))?;
+                    .map_err(context(BuildStep::Veth(link.name.clone())))?;
             } else {
                 let switch = Netns::create(&link.name)?;
                 switch
@@ -457,7 +555,7 @@ impl Network {
                         new_bridge("br0")?;
                         set_link_up_by_name("br0")
                     })?
-                    .map_err(context(format!("link {}: bridge", link.name)))?;
+                    .map_err(context(BuildStep::Bridge(link.name.clone())))?;
                 for (port, (n, addrs)) in members.iter().enumerate() {
                     let name = named(*n, addrs);
                     let port_name = format!("port{port}");
@@ -471,7 +569,10 @@ impl Network {
                             set_master(&port_name, "br0")?;
                             set_link_up_by_name(&port_name)
                         })?
-                        .map_err(context(format!("link {}: port {port}", link.name)))?;
+                        .map_err(context(BuildStep::Port {
+                            link: link.name.clone(),
+                            port,
+                        }))?;
                 }
                 switches.push(switch);
             }
@@ -513,7 +614,7 @@ impl Network {
                     }
                     Ok(())
                 })?
-                .map_err(context(format!("configuring {}", node.name)))?;
+                .map_err(context(BuildStep::Configure(node.name.clone())))?;
             hosts.push(NetHost {
                 node: node.clone(),
                 netns,
@@ -528,7 +629,7 @@ impl Network {
                         .iter()
                         .try_for_each(|iface| wait_running(&iface.name, LINKS_UP_WITHIN))
                 })?
-                .map_err(context(format!("bringing {} up", host.node.name)))?;
+                .map_err(context(BuildStep::BringUp(host.node.name.clone())))?;
         }
         for (switch, link) in switches
             .iter()
@@ -539,9 +640,8 @@ impl Network {
                 .run(|| {
                     (0..ports).try_for_each(|p| wait_running(&format!("port{p}"), LINKS_UP_WITHIN))
                 })?
-                .map_err(context(format!(
-                    "bringing link {} up",
-                    topology.links[link].name
+                .map_err(context(BuildStep::BringLinkUp(
+                    topology.links[link].name.clone(),
                 )))?;
         }
         Ok(Network {
@@ -840,6 +940,60 @@ pub(crate) mod tests {
             err.to_string(),
             "web needs an IPv4 and an IPv6 address: the lab is dual-stack"
         );
+    }
+
+    #[test]
+    fn why_a_network_is_not_built_is_said_in_english_as_before_and_in_korean() {
+        use text::Lang;
+        // A refused topology: nothing is made.
+        let mut topology = chain();
+        topology.nodes[3].addresses.pop();
+        let err = Network::build(&topology).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "web needs an IPv4 and an IPv6 address: the lab is dual-stack"
+        );
+        test_support::korean::assert_korean(&err.describe(Lang::Ko), &["web"]);
+        // A step the system refused: the step, then the system's error by its kind.
+        let err = BuildError::new(
+            BuildStep::Namespace("laptop".into()),
+            Some(io::Error::from_raw_os_error(libc::EPERM)),
+        );
+        assert_eq!(
+            err.to_string(),
+            "cannot make a network namespace for laptop: Operation not permitted (os error 1)"
+        );
+        assert_eq!(
+            err.describe(Lang::Ko),
+            "laptop의 네트워크 네임스페이스를 만들 수 없습니다: 권한이 없습니다 (오류 번호 1)"
+        );
+        let refusal = crate::netns::Refusal::NetworkNotBuilt {
+            error: err.to_string(),
+            step: err.step.clone(),
+            os_code: Some(libc::EPERM),
+        };
+        assert!(
+            refusal.text(Lang::Ko).ends_with(
+                "laptop의 네트워크 네임스페이스를 만들 수 없습니다: 권한이 없습니다 (오류 번호 1)"
+            ),
+            "{}",
+            refusal.text(Lang::Ko)
+        );
+        assert!(refusal.text(Lang::En).ends_with(&err.to_string()));
+        for step in [
+            BuildStep::Veth("home".into()),
+            BuildStep::Bridge("ix".into()),
+            BuildStep::Port {
+                link: "ix".into(),
+                port: 2,
+            },
+            BuildStep::Configure("laptop".into()),
+            BuildStep::BringUp("laptop".into()),
+            BuildStep::BringLinkUp("ix".into()),
+        ] {
+            let said = step.describe(Lang::Ko).unwrap();
+            test_support::korean::assert_korean(&said, &["home", "ix", "laptop", "veth"]);
+        }
     }
 
     #[test]

@@ -1014,3 +1014,14 @@ tls-fail-timeout = no handshake within { $secs } s
 tls-fail-not-a-name = { $host } is not a name TLS can check
 tls-fail-setup = cannot set up TLS (rustls: "{ $detail }")
 tls-fail-other = the handshake failed (rustls: "{ $detail }")
+
+
+## The step at which the lab's network could not be built (before the system's error)
+
+network-step-namespace = cannot make a network namespace for { $node }
+network-step-veth = link { $link }: veth
+network-step-bridge = link { $link }: bridge
+network-step-port = link { $link }: port { $port }
+network-step-configure = configuring { $node }
+network-step-bring-up = bringing { $node } up
+network-step-bring-link-up = bringing link { $link } up

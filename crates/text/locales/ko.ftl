@@ -1019,3 +1019,14 @@ tls-fail-timeout = { $secs }초 안에 핸드셰이크가 끝나지 않았습니
 tls-fail-not-a-name = TLS가 확인할 수 있는 이름이 아닙니다: { $host }
 tls-fail-setup = TLS를 준비할 수 없습니다 (rustls: "{ $detail }")
 tls-fail-other = 핸드셰이크가 실패했습니다 (rustls: "{ $detail }")
+
+
+## 랩의 네트워크를 만들지 못한 단계 (운영체제의 오류 앞에 옵니다)
+
+network-step-namespace = { $node }의 네트워크 네임스페이스를 만들 수 없습니다
+network-step-veth = 링크 { $link }: veth 쌍을 만들 수 없습니다
+network-step-bridge = 링크 { $link }: 브리지를 만들 수 없습니다
+network-step-port = 링크 { $link }: 브리지의 { $port }번 포트를 만들 수 없습니다
+network-step-configure = { $node }에 주소와 경로를 설정할 수 없습니다
+network-step-bring-up = { $node }의 인터페이스를 올릴 수 없습니다
+network-step-bring-link-up = 링크 { $link }의 포트들을 올릴 수 없습니다
