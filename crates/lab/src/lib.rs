@@ -46,6 +46,14 @@ pub enum LabError {
         /// The system's error.
         source: std::io::Error,
     },
+    /// The web server could not start on its address.
+    #[error("cannot listen on {addr}: {error}")]
+    Web {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        error: web::StartError,
+    },
     /// A part of the lab could not be set up: the system's error.
     #[error("{what}: {error}")]
     Io {
@@ -159,6 +167,9 @@ impl LabError {
                 addr = addr.to_string(),
                 error = text::io_error(lang, source)
             ),
+            LabError::Web { error, .. } => {
+                t!(lang, "lab-web-failed", error = error.describe(lang))
+            }
             LabError::Io { what, error } => t!(
                 lang,
                 "lab-part-failed",
@@ -742,7 +753,7 @@ pub fn start(
         let web_config = web_config(config, network.is_some(), tls);
         let web = web_runtime
             .block_on(web::spawn(listener, web_config, reporter.clone()))
-            .map_err(|source| LabError::Bind { addr, source })?;
+            .map_err(|error| LabError::Web { addr, error })?;
         webs.push(web);
     }
     hosts.push(HostRow::new(

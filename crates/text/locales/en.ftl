@@ -1025,3 +1025,12 @@ network-step-port = link { $link }: port { $port }
 network-step-configure = configuring { $node }
 network-step-bring-up = bringing { $node } up
 network-step-bring-link-up = bringing link { $link } up
+
+
+## Why the web server could not start
+
+serve-web-cannot-start = { $error }
+web-start-root = document root { $path }: { $error }
+web-start-cache-control = cache_control is not a valid header value
+web-start-access-log = { $path }: { $error }
+lab-web-failed = the web server: { $error }

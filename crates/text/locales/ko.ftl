@@ -1030,3 +1030,12 @@ network-step-port = 링크 { $link }: 브리지의 { $port }번 포트를 만들
 network-step-configure = { $node }에 주소와 경로를 설정할 수 없습니다
 network-step-bring-up = { $node }의 인터페이스를 올릴 수 없습니다
 network-step-bring-link-up = 링크 { $link }의 포트들을 올릴 수 없습니다
+
+
+## 웹 서버가 시작하지 못한 이유
+
+serve-web-cannot-start = 웹 서버를 시작할 수 없습니다: { $error }
+web-start-root = 문서 루트를 쓸 수 없습니다: { $path }: { $error }
+web-start-cache-control = cache_control 값이 올바른 헤더 값이 아닙니다
+web-start-access-log = 접근 로그 파일을 열 수 없습니다: { $path }: { $error }
+lab-web-failed = 웹 서버를 시작하지 못했습니다: { $error }

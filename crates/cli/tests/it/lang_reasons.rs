@@ -214,6 +214,28 @@ fn a_web_config_s_value_and_a_proxy_flag_are_refused_in_korean() {
         en,
         "roundtrip: --proxy https://127.0.0.1:9000: upstreams speak plain HTTP (http://)\n"
     );
+
+    // A document root that is not there: the web server cannot start.
+    let args = [
+        "serve",
+        "web",
+        "--listen",
+        "127.0.0.1:0",
+        "--root",
+        "/nonexistent-rt-root",
+    ];
+    let (code, ko) = said(&args, "ko");
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        ko,
+        "roundtrip: 웹 서버를 시작할 수 없습니다: 문서 루트를 쓸 수 없습니다: \
+         /nonexistent-rt-root: 그런 파일이나 디렉터리가 없습니다 (오류 번호 2)\n"
+    );
+    assert_korean(&ko, TOKENS);
+    assert_eq!(
+        said(&args, "en").1,
+        "roundtrip: document root /nonexistent-rt-root: No such file or directory (os error 2)\n"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
