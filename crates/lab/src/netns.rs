@@ -333,11 +333,11 @@ impl Netns {
         })
     }
 
-    /// Writes a sysctl of this namespace (`net/ipv4/ip_forward`), as `sysctl -w` run inside it.
+    /// Writes a sysctl of this namespace (`net/ipv4/ip_forward`), as `sysctl -w` run inside it:
+    /// `/proc/sys/KEY`. The system's error is returned as it is (the caller names the file).
     pub fn sysctl(&self, key: &str, value: &str) -> io::Result<()> {
         let path = format!("/proc/sys/{key}");
         self.run(|| std::fs::write(&path, value))?
-            .map_err(|err| io::Error::new(err.kind(), format!("{path}: {err}")))
     }
 }
 

@@ -423,6 +423,8 @@ pub enum BuildStep {
     BringUp(String),
     /// A shared link's ports coming up.
     BringLinkUp(String),
+    /// Writing a sysctl in a namespace: its file under /proc/sys.
+    Sysctl(String),
     /// Another of the system's refusals (a sysctl, a namespace's thread).
     Other,
 }
@@ -465,9 +467,17 @@ impl BuildStep {
             BuildStep::Configure(node) => t!(lang, "network-step-configure", node = node),
             BuildStep::BringUp(node) => t!(lang, "network-step-bring-up", node = node),
             BuildStep::BringLinkUp(link) => t!(lang, "network-step-bring-link-up", link = link),
+            BuildStep::Sysctl(path) => t!(lang, "network-step-sysctl", path = path),
             BuildStep::Other => return None,
         })
     }
+}
+
+/// Writes sysctl `key` in `netns`; a refusal names the file.
+fn sysctl(netns: &Netns, key: &str, value: &str) -> Result<(), BuildError> {
+    netns
+        .sysctl(key, value)
+        .map_err(|err| BuildError::new(BuildStep::Sysctl(format!("/proc/sys/{key}")), Some(err)))
 }
 
 impl From<io::Error> for BuildError {
@@ -502,12 +512,16 @@ impl Network {
                 .map_err(context(BuildStep::Namespace(node.name.clone())))?;
             // Before any interface arrives: these are the defaults new interfaces copy.
             for key in ["all", "default"] {
-                netns.sysctl(&format!("net/ipv6/conf/{key}/accept_dad"), "0")?;
-                netns.sysctl(&format!("net/ipv6/conf/{key}/router_solicitations"), "0")?;
+                sysctl(&netns, &format!("net/ipv6/conf/{key}/accept_dad"), "0")?;
+                sysctl(
+                    &netns,
+                    &format!("net/ipv6/conf/{key}/router_solicitations"),
+                    "0",
+                )?;
             }
             if node.is_router() {
-                netns.sysctl("net/ipv4/ip_forward", "1")?;
-                netns.sysctl("net/ipv6/conf/all/forwarding", "1")?;
+                sysctl(&netns, "net/ipv4/ip_forward", "1")?;
+                sysctl(&netns, "net/ipv6/conf/all/forwarding", "1")?;
             }
             spaces.push(Arc::new(netns));
         }
@@ -980,6 +994,14 @@ pub(crate) mod tests {
             refusal.text(Lang::Ko)
         );
         assert!(refusal.text(Lang::En).ends_with(&err.to_string()));
+        let err = BuildError::new(
+            BuildStep::Sysctl("/proc/sys/net/ipv4/ip_forward".into()),
+            Some(io::Error::from_raw_os_error(libc::EACCES)),
+        );
+        assert_eq!(
+            err.to_string(),
+            "/proc/sys/net/ipv4/ip_forward: Permission denied (os error 13)"
+        );
         for step in [
             BuildStep::Veth("home".into()),
             BuildStep::Bridge("ix".into()),
@@ -990,6 +1012,7 @@ pub(crate) mod tests {
             BuildStep::Configure("laptop".into()),
             BuildStep::BringUp("laptop".into()),
             BuildStep::BringLinkUp("ix".into()),
+            BuildStep::Sysctl("/proc/sys/net/ipv4/ip_forward".into()),
         ] {
             let said = step.describe(Lang::Ko).unwrap();
             test_support::korean::assert_korean(&said, &["home", "ix", "laptop", "veth"]);

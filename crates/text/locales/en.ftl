@@ -1025,6 +1025,7 @@ network-step-port = link { $link }: port { $port }
 network-step-configure = configuring { $node }
 network-step-bring-up = bringing { $node } up
 network-step-bring-link-up = bringing link { $link } up
+network-step-sysctl = { $path }
 
 
 ## Why the web server could not start

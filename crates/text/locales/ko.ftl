@@ -1030,6 +1030,7 @@ network-step-port = 링크 { $link }: 브리지의 { $port }번 포트를 만들
 network-step-configure = { $node }에 주소와 경로를 설정할 수 없습니다
 network-step-bring-up = { $node }의 인터페이스를 올릴 수 없습니다
 network-step-bring-link-up = 링크 { $link }의 포트들을 올릴 수 없습니다
+network-step-sysctl = 커널 설정 파일에 쓸 수 없습니다: { $path }
 
 
 ## 웹 서버가 시작하지 못한 이유
