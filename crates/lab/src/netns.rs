@@ -61,10 +61,14 @@ pub enum Refusal {
     Forced,
     /// The kernel refused a step; `by` names the setting that did, when one can be read.
     Refused {
-        /// The step: `unshare(CLONE_NEWUSER)`, `writing /proc/self/uid_map`.
-        step: String,
-        /// The kernel's error.
+        /// The step: `unshare(CLONE_NEWUSER)`, `writing /proc/self/uid_map` (English in JSON).
+        #[serde(serialize_with = "in_english")]
+        step: RefusedStep,
+        /// The kernel's error (English).
         error: String,
+        /// The kernel's error number, when it gave one: the error said in any language.
+        #[serde(skip)]
+        os_code: Option<i32>,
         /// Which setting refused it.
         by: RefusedBy,
     },
@@ -79,6 +83,29 @@ pub enum Refusal {
         #[serde(skip)]
         os_code: Option<i32>,
     },
+}
+
+/// The step of making a user namespace that the kernel refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefusedStep {
+    /// `unshare(CLONE_NEWUSER)`.
+    Unshare,
+    /// Writing one of the namespace's files (`/proc/self/uid_map`).
+    Write(String),
+}
+
+impl RefusedStep {
+    /// The step in `lang`.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        match self {
+            RefusedStep::Unshare => text::t!(lang, "netns-step-unshare"),
+            RefusedStep::Write(path) => text::t!(lang, "netns-step-write", path = path),
+        }
+    }
+}
+
+fn in_english<S: serde::Serializer>(step: &RefusedStep, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&step.describe(text::Lang::En))
 }
 
 /// The setting that refuses user namespaces, as read from the sysctls that can.
@@ -126,7 +153,12 @@ impl Refusal {
                 };
                 t!(lang, "netns-network-not-built", error = error)
             }
-            Refusal::Refused { step, error, by } => {
+            Refusal::Refused {
+                step,
+                error,
+                os_code,
+                by,
+            } => {
                 let setting = match by {
                     RefusedBy::AppArmor => t!(lang, "netns-by-apparmor"),
                     RefusedBy::UnprivilegedUsernsClone => t!(lang, "netns-by-userns-clone"),
@@ -135,10 +167,16 @@ impl Refusal {
                     RefusedBy::SeccompOrModule => t!(lang, "netns-by-seccomp"),
                     RefusedBy::Unknown => t!(lang, "netns-by-unknown"),
                 };
+                let error = match os_code {
+                    Some(code) if lang != text::Lang::En => {
+                        text::io_error(lang, &io::Error::from_raw_os_error(*code))
+                    }
+                    _ => error.clone(),
+                };
                 t!(
                     lang,
                     "netns-refused",
-                    step = step,
+                    step = step.describe(lang),
                     error = error,
                     setting = setting
                 )
@@ -197,7 +235,7 @@ fn decide() -> Isolation {
     // SAFETY: unshare has no memory preconditions; it fails with EINVAL when threaded.
     if unsafe { libc::unshare(libc::CLONE_NEWUSER) } != 0 {
         let err = io::Error::last_os_error();
-        return explain_refusal("unshare(CLONE_NEWUSER)", &err).isolation();
+        return explain_refusal(RefusedStep::Unshare, &err).isolation();
     }
     // The order the kernel requires: setgroups must be denied before an unprivileged gid_map.
     let maps = [
@@ -207,14 +245,14 @@ fn decide() -> Isolation {
     ];
     for (path, text) in maps {
         if let Err(err) = std::fs::write(path, text) {
-            return explain_refusal(&format!("writing {path}"), &err).isolation();
+            return explain_refusal(RefusedStep::Write(path.to_owned()), &err).isolation();
         }
     }
     Isolation::UserNamespace { uid, gid }
 }
 
 /// Which setting refused a user namespace; read from the sysctls that do.
-fn explain_refusal(step: &str, err: &io::Error) -> Refusal {
+fn explain_refusal(step: RefusedStep, err: &io::Error) -> Refusal {
     let read = |path: &str| {
         std::fs::read_to_string(path)
             .ok()
@@ -235,8 +273,9 @@ fn explain_refusal(step: &str, err: &io::Error) -> Refusal {
             RefusedBy::Unknown
         };
     Refusal::Refused {
-        step: step.to_owned(),
+        step,
         error: err.to_string(),
+        os_code: err.raw_os_error(),
         by,
     }
 }
@@ -564,15 +603,27 @@ mod tests {
             (RefusedBy::Unknown, ""),
         ] {
             let refusal = Refusal::Refused {
-                step: "writing /proc/self/uid_map".into(),
+                step: RefusedStep::Write("/proc/self/uid_map".into()),
                 error: "Operation not permitted (os error 1)".into(),
+                os_code: Some(libc::EPERM),
                 by,
             };
             let (en, ko) = (refusal.text(Lang::En), refusal.text(Lang::Ko));
+            assert!(
+                en.contains("(writing /proc/self/uid_map: Operation not permitted (os error 1))"),
+                "{en}"
+            );
+            assert!(
+                ko.contains("(/proc/self/uid_map에 쓰기: 권한이 없습니다 (오류 번호 1))"),
+                "{ko}"
+            );
             for text in [&en, &ko] {
-                assert!(text.contains("writing /proc/self/uid_map"), "{text}");
                 assert!(text.contains(setting), "{by:?}: {text}");
             }
+            assert_eq!(
+                serde_json::to_value(&refusal).unwrap()["step"],
+                "writing /proc/self/uid_map"
+            );
             assert!(en.starts_with("user namespaces are refused"), "{en}");
             assert!(ko.contains("사용자 네임스페이스"), "{ko}");
         }

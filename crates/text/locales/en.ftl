@@ -378,6 +378,8 @@ netns-not-entered = this process did not enter a user namespace at its start (on
 netns-forced = { $variable } is set, so the lab does not use namespaces
 netns-network-not-built = the lab's network could not be built: { $error }
 netns-refused = user namespaces are refused ({ $step }: { $error }): { $setting }
+netns-step-unshare = unshare(CLONE_NEWUSER)
+netns-step-write = writing { $path }
 netns-by-apparmor = AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns=1); an AppArmor profile for roundtrip with `userns,` allows it, or `sysctl kernel.apparmor_restrict_unprivileged_userns=0`
 netns-by-userns-clone = kernel.unprivileged_userns_clone=0 forbids them; `sysctl kernel.unprivileged_userns_clone=1` allows it
 netns-by-max-user-namespaces = user.max_user_namespaces=0 forbids them; `sysctl user.max_user_namespaces=15000` allows it

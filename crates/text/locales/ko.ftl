@@ -379,6 +379,8 @@ netns-not-entered = 이 프로세스는 시작할 때 사용자 네임스페이�
 netns-forced = { $variable }가 설정되어 있어서 랩이 네임스페이스를 쓰지 않습니다
 netns-network-not-built = 랩의 네트워크를 만들지 못했습니다: { $error }
 netns-refused = 사용자 네임스페이스가 거부되었습니다({ $step }: { $error }): { $setting }
+netns-step-unshare = unshare(CLONE_NEWUSER) 호출
+netns-step-write = { $path }에 쓰기
 netns-by-apparmor = AppArmor가 권한 없는 사용자 네임스페이스를 막고 있습니다(kernel.apparmor_restrict_unprivileged_userns=1). roundtrip용 AppArmor 프로필에 `userns,`를 넣거나 `sysctl kernel.apparmor_restrict_unprivileged_userns=0`으로 허용할 수 있습니다
 netns-by-userns-clone = kernel.unprivileged_userns_clone=0이 막고 있습니다. `sysctl kernel.unprivileged_userns_clone=1`로 허용할 수 있습니다
 netns-by-max-user-namespaces = user.max_user_namespaces=0이 막고 있습니다. `sysctl user.max_user_namespaces=15000`으로 허용할 수 있습니다
