@@ -51,8 +51,11 @@ pub struct Attempt {
     pub ended_ms: f64,
     /// How it ended.
     pub outcome: AttemptOutcome,
-    /// The operating system's error, for attempts that failed.
+    /// The operating system's error, for attempts that failed (English, its own words).
     pub error: Option<String>,
+    /// The operating system's error number, when it gave one: the error said in any language.
+    #[serde(skip)]
+    pub os_code: Option<i32>,
 }
 
 /// A connected stream and the attempts it took.
@@ -133,6 +136,7 @@ pub async fn happy_eyeballs(
                     ended_ms: ms(now),
                     outcome: AttemptOutcome::Skipped,
                     error: Some("the --bind address is of the other family".into()),
+                    os_code: None,
                 });
                 continue;
             }
@@ -143,6 +147,7 @@ pub async fn happy_eyeballs(
                 ended_ms: ms(now),
                 outcome: AttemptOutcome::Cancelled,
                 error: None,
+                os_code: None,
             });
             let bind = options.bind;
             running.spawn(async move { (index, connect_one(remote, bind).await) });
@@ -176,6 +181,7 @@ pub async fn happy_eyeballs(
                             Err(err) => {
                                 attempts[index].outcome = AttemptOutcome::Failed;
                                 attempts[index].error = Some(err.to_string());
+                                attempts[index].os_code = err.raw_os_error();
                                 return Err(ConnectFailed { attempts, timed_out: false });
                             }
                         };
@@ -185,6 +191,7 @@ pub async fn happy_eyeballs(
                     Err(err) => {
                         attempt.outcome = classify(&err);
                         attempt.error = Some(err.to_string());
+                        attempt.os_code = err.raw_os_error();
                         // RFC 8305 §5: a failed attempt lets the next one start at once.
                         next_start = now;
                     }

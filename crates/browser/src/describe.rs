@@ -5,6 +5,7 @@
 use text::{Lang, t};
 
 use crate::connect::{Attempt, AttemptOutcome};
+use crate::failure::HandshakeProblem;
 use crate::{FetchError, NameError, UrlProblem};
 
 impl FetchError {
@@ -28,15 +29,20 @@ impl FetchError {
                 host = host,
                 attempts = describe_attempts(lang, attempts, *timed_out)
             ),
-            FetchError::Tls { host, why, refusal } => t!(
+            FetchError::Tls { host, why, problem } => t!(
                 lang,
                 "fetch-tls",
                 host = host,
-                why = refusal
-                    .as_ref()
-                    .map_or_else(|| why.clone(), |r| r.describe(lang))
+                why = match problem {
+                    // English keeps its line, but a certificate's refusal is the catalogue's.
+                    HandshakeProblem::Certificate(_) => problem.describe(lang),
+                    _ if lang == Lang::En => why.clone(),
+                    _ => problem.describe(lang),
+                }
             ),
-            FetchError::Http { url, why } => t!(lang, "fetch-http", url = url, why = why),
+            FetchError::Http { url, why } => {
+                t!(lang, "fetch-http", url = url, why = why.describe(lang))
+            }
             FetchError::Timeout { url, timeout } => t!(
                 lang,
                 "fetch-timeout",
@@ -110,7 +116,9 @@ impl NameError {
     /// The error in `lang`, one line.
     pub fn describe(&self, lang: Lang) -> String {
         match self {
-            NameError::BadName { host, why } => t!(lang, "name-bad", host = host, why = why),
+            NameError::BadName { host, why } => {
+                t!(lang, "name-bad", host = host, why = why.describe(lang))
+            }
             NameError::NxDomain { host, by } => {
                 t!(lang, "name-nxdomain", host = host, by = by_words(lang, by))
             }
@@ -149,10 +157,14 @@ fn describe_attempts(lang: Lang, attempts: &[Attempt], timed_out: bool) -> Strin
                 AttemptOutcome::TimedOut => t!(lang, "attempt-timed-out"),
                 AttemptOutcome::Unreachable => t!(lang, "attempt-unreachable"),
                 AttemptOutcome::Skipped => t!(lang, "attempt-skipped"),
-                _ => a
-                    .error
-                    .clone()
-                    .unwrap_or_else(|| t!(lang, "attempt-failed")),
+                // The system's error by its kind (English: its own words, as before).
+                _ => match (a.os_code, &a.error) {
+                    (Some(code), Some(_)) if lang != Lang::En => {
+                        text::io_error(lang, &std::io::Error::from_raw_os_error(code))
+                    }
+                    (_, Some(error)) if lang == Lang::En => error.clone(),
+                    _ => t!(lang, "attempt-failed"),
+                },
             };
             format!("{} {outcome}", a.remote)
         })

@@ -22,6 +22,7 @@
 //! Connections stay open for the next request of the run and are closed by [`Browser::close`],
 //! the client sending the first FIN.
 
+use crate::failure::{HandshakeProblem, HttpFailure};
 use std::collections::{HashMap, HashSet};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -239,13 +240,17 @@ pub enum FetchError {
     #[error("{host}: TLS handshake failed: {why}")]
     Tls {
         host: String,
+        /// Why, in English, as curl and browsers word it.
         why: String,
-        /// The certificate's refusal, when that is why (told in the reader's language).
-        refusal: Option<tls::CertRefusal>,
+        /// Why, by class (told in the reader's language).
+        problem: crate::failure::HandshakeProblem,
     },
     /// The exchange failed after connecting.
     #[error("{url}: {why}")]
-    Http { url: String, why: String },
+    Http {
+        url: String,
+        why: crate::failure::HttpFailure,
+    },
     /// The server did not answer within the request timeout.
     #[error("{url}: no complete response within {} s", .timeout.as_secs_f64())]
     Timeout { url: String, timeout: Duration },
@@ -551,7 +556,7 @@ impl Browser {
                     }
                     return Err(FetchError::Http {
                         url: url.to_string(),
-                        why: hyper_error(&err),
+                        why: HttpFailure::of(&err, false),
                     });
                 }
                 Err(_) => {
@@ -576,7 +581,7 @@ impl Browser {
                 self.closed.push(connection.close(false).await);
                 return Err(FetchError::Http {
                     url: url.to_string(),
-                    why: format!("reading the body: {}", hyper_error(&err)),
+                    why: HttpFailure::of(&err, true),
                 });
             }
             Err(_) => {
@@ -686,18 +691,18 @@ impl Browser {
             let handshake = tls::handshake(config, &origin.host, connected.stream);
             let (stream, info) = tokio::time::timeout(self.config.connect_timeout, handshake)
                 .await
-                .map_err(|_| FetchError::Tls {
-                    host: host.clone(),
-                    why: format!(
-                        "no handshake within {} s",
-                        self.config.connect_timeout.as_secs_f64()
-                    ),
-                    refusal: None,
+                .map_err(|_| {
+                    let secs = self.config.connect_timeout.as_secs_f64().to_string();
+                    FetchError::Tls {
+                        host: host.clone(),
+                        why: format!("no handshake within {secs} s"),
+                        problem: HandshakeProblem::Timeout { secs },
+                    }
                 })?
                 .map_err(|err| FetchError::Tls {
                     host,
                     why: err.why,
-                    refusal: err.refusal,
+                    problem: err.problem,
                 })?;
             marks.secure = Some((marks.connect_end, Instant::now()));
             (Stream::Tls(Box::new(stream)), Some(info))
@@ -713,7 +718,7 @@ impl Browser {
             .await
             .map_err(|err| FetchError::Http {
                 url: url.to_string(),
-                why: hyper_error(&err),
+                why: HttpFailure::of(&err, false),
             })?;
         connection.tls = tls;
         Ok((connection, Some(resolved), connected.attempts))
@@ -732,7 +737,7 @@ impl Browser {
         .map_err(|err| FetchError::Tls {
             host: format!("{}:{}", origin.host, origin.port),
             why: format!("cannot set up TLS: {err}"),
-            refusal: None,
+            problem: HandshakeProblem::Setup(err.to_string()),
         })?;
         self.tls = Some(config.clone());
         Ok(config)
@@ -906,17 +911,6 @@ fn version_text(version: Version) -> &'static str {
 }
 
 /// hyper's error with its cause, in one line.
-fn hyper_error(err: &hyper::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = std::error::Error::source(err);
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
-}
-
 fn unix_now() -> u64 {
     SystemTime::now()
         .duration_since(SystemTime::UNIX_EPOCH)

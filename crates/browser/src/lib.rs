@@ -26,6 +26,7 @@
 pub mod connect;
 pub mod connection;
 mod describe;
+pub mod failure;
 pub mod fetch;
 pub mod host_cache;
 pub mod hosts_file;

@@ -78,7 +78,7 @@ pub struct Resolved {
 pub enum NameError {
     /// Not a name DNS can carry.
     #[error("{host}: not a valid host name ({why})")]
-    BadName { host: String, why: String },
+    BadName { host: String, why: dns::NameProblem },
     /// The name does not exist.
     #[error("{host}: no such host (NXDOMAIN from {by})")]
     NxDomain { host: String, by: String },

@@ -182,8 +182,8 @@ impl CertRefusal {
 pub struct HandshakeError {
     /// [`explain_failure`]'s line.
     pub why: String,
-    /// The certificate's refusal, when that is why.
-    pub refusal: Option<CertRefusal>,
+    /// Why, by class (a certificate's refusal among them).
+    pub problem: crate::failure::HandshakeProblem,
 }
 
 /// Why a handshake failed, in one line a person can act on (curl's and browsers' wording).
@@ -285,7 +285,7 @@ pub async fn handshake(
 ) -> Result<(TlsStream<TcpStream>, TlsInfo), HandshakeError> {
     let server_name = ServerName::try_from(host.to_owned()).map_err(|_| HandshakeError {
         why: format!("{host} is not a name TLS can check"),
-        refusal: None,
+        problem: crate::failure::HandshakeProblem::NotAName(host.to_owned()),
     })?;
     let connector = tokio_rustls::TlsConnector::from(config);
     let stream = connector
@@ -293,7 +293,7 @@ pub async fn handshake(
         .await
         .map_err(|err| HandshakeError {
             why: explain_failure(&err, host),
-            refusal: CertRefusal::of(&err, host),
+            problem: crate::failure::HandshakeProblem::of(&err, host),
         })?;
     let (_, session) = stream.get_ref();
     let info = TlsInfo {

@@ -569,7 +569,8 @@ fn manage_hsts(
     if args.hsts_clear {
         let count = hsts.list(now).len();
         hsts.clear();
-        hsts.save(now).context("cannot write the HSTS store")?;
+        hsts.save(now)
+            .with_context(|| t!(lang, "get-cannot-write-hsts"))?;
         eprintln!(
             "roundtrip: get: {}",
             t!(lang, "get-hsts-cleared", count = count)

@@ -124,11 +124,22 @@ pub fn run(cmd: LabCommand, lang: Lang) -> anyhow::Result<u8> {
             if let Some(port) = dns_port {
                 config.dns_port = port;
             }
-            let running = lab::start(
+            let running = match lab::start(
                 &config,
                 &lab::Faults::default(),
                 std::sync::Arc::new(journey::Silent),
-            )?;
+            ) {
+                Ok(running) => running,
+                // English as it has always been said (the error and its causes).
+                Err(err) if lang == Lang::En => return Err(err.into()),
+                Err(err) => {
+                    eprintln!(
+                        "roundtrip: {}",
+                        t!(lang, "tour-lab-failed", error = err.describe(lang))
+                    );
+                    return Ok(1);
+                }
+            };
             // On loopback the lab runs its config moved there: show those addresses.
             let config = &running.config;
             let (port, resolver) = (config.dns_port, config.resolver_addr());
@@ -279,11 +290,7 @@ fn publish_ports(
     .map_err(|err| {
         eprintln!(
             "roundtrip: {}",
-            t!(
-                lang,
-                "lab-publish-failed",
-                error = text::io_error(lang, &err)
-            )
+            t!(lang, "lab-publish-failed", error = err.describe(lang))
         );
         1u8
     })?;
@@ -319,7 +326,7 @@ fn exec(host: Option<String>, command: Vec<String>, lang: Lang) -> anyhow::Resul
     let state = match lab::state::find_running() {
         Ok(state) => state,
         Err(why) => {
-            eprintln!("roundtrip: {why}");
+            eprintln!("roundtrip: {}", why.describe(lang));
             return Ok(1);
         }
     };
@@ -344,7 +351,7 @@ fn exec(host: Option<String>, command: Vec<String>, lang: Lang) -> anyhow::Resul
                 lang,
                 "lab-cannot-enter",
                 name = &name,
-                error = text::io_error(lang, &err)
+                error = err.describe(lang)
             )
         );
         return Ok(1);

@@ -79,6 +79,22 @@ fn cannot_write(lang: text::Lang, path: &std::path::Path, err: std::io::Error) -
     )
 }
 
+/// An error that reached `main` (a failure with no sentence of its own: writing to a closed
+/// pipe, a runtime that cannot start), with its causes: each as it says itself, the system's
+/// errors by their kind in `lang` (English: anyhow's `{:#}`, as it has always been).
+fn error_chain(lang: text::Lang, err: &anyhow::Error) -> String {
+    if lang == text::Lang::En {
+        return format!("{err:#}");
+    }
+    err.chain()
+        .map(|cause| match cause.downcast_ref::<std::io::Error>() {
+            Some(io) => text::io_error(lang, io),
+            None => cause.to_string(),
+        })
+        .collect::<Vec<_>>()
+        .join(": ")
+}
+
 fn main() -> ExitCode {
     let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
     // The language first: clap's help and usage errors are in it.
@@ -105,7 +121,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
-            eprintln!("roundtrip: {err:#}");
+            eprintln!("roundtrip: {}", error_chain(lang, &err));
             ExitCode::from(1)
         }
     }

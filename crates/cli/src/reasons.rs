@@ -69,28 +69,15 @@ pub fn value(lang: Lang, value: &str, source: &(dyn Error + 'static)) -> String 
 }
 
 /// A lab config that cannot be used (`--config`), in `lang`: the file system's error by its
-/// kind, the TOML parser's at file:line:column with its own words quoted; this crate's own
-/// checks of the values say why in English still (`lab::config`'s reasons are not in the
-/// catalogues yet).
+/// kind, the TOML parser's at file:line:column with its own words quoted, this crate's own checks
+/// of the values by what they found ([`lab::config::ConfigError::describe`]).
 pub fn lab_config(lang: Lang, err: &lab::config::ConfigError) -> String {
-    use lab::config::ConfigErrorKind;
-    if lang == Lang::En {
-        return err.to_string();
-    }
-    match &err.kind {
-        ConfigErrorKind::Read(io) => config_unreadable(lang, &err.file, io),
-        ConfigErrorKind::Toml { column } => toml(
-            lang,
-            &format!("{}:{}:{column}", err.file, err.line),
-            &err.reason,
-        ),
-        ConfigErrorKind::Check => err.to_string(),
-    }
+    err.describe(lang)
 }
 
 /// A web server config that cannot be used (`serve web --config`), in `lang`, as
-/// [`lab_config`]: the file system's error, the TOML parser's, a certificate's or key's; the web
-/// crate's own checks of the values say why in English still.
+/// [`lab_config`]: the file system's error, the TOML parser's, a certificate's or key's, the web
+/// crate's own checks of the values by what they found ([`web::ConfigProblem`]).
 pub fn web_config(lang: Lang, err: &web::ConfigError) -> String {
     use web::ConfigError;
     if lang == Lang::En {
@@ -120,7 +107,16 @@ pub fn web_config(lang: Lang, err: &web::ConfigError) -> String {
             file.display(),
             tls_file(lang, error)
         ),
-        ConfigError::Invalid { .. } | ConfigError::Value { .. } => err.to_string(),
+        ConfigError::Invalid {
+            file,
+            line,
+            column,
+            reason,
+        } => format!(
+            "{}:{line}:{column}: {}",
+            file.display(),
+            reason.describe(lang)
+        ),
     }
 }
 
@@ -213,24 +209,9 @@ fn rustls_error(lang: Lang, err: &rustls::Error) -> String {
     }
 }
 
-/// The application server's error at its start, in `lang`: a database URL by what is wrong
-/// with it (the driver's own words, sqlx's, quoted); other errors as they are.
+/// The application server's error at its start, in `lang` ([`was::WasError::describe`]).
 pub fn was_error(lang: Lang, err: &was::WasError) -> String {
-    use was::{DbUrlProblem, WasError};
-    if lang == Lang::En {
-        return err.to_string();
-    }
-    match err {
-        WasError::BadDbUrl { url, reason } => {
-            let why = match reason {
-                DbUrlProblem::SqliteNeedsFile => t!(lang, "db-url-sqlite-needs-file"),
-                DbUrlProblem::UnknownScheme => t!(lang, "db-url-unknown-scheme"),
-                DbUrlProblem::Driver(detail) => t!(lang, "db-url-driver", detail = detail),
-            };
-            t!(lang, "db-url-bad", url = format!("{url:?}"), why = why)
-        }
-        other => other.to_string(),
-    }
+    err.describe(lang)
 }
 
 /// A domain name that does not parse (a zone's origin), in `lang`: by what `domain` found wrong
@@ -239,5 +220,5 @@ pub fn name(lang: Lang, err: &dns::NameError) -> String {
     if lang == Lang::En {
         return err.to_string();
     }
-    crate::dig::name_problem(lang, &err.why)
+    err.why.describe(lang)
 }

@@ -87,7 +87,7 @@ pub fn run(cmd: ServeCommand, lang: Lang) -> anyhow::Result<u8> {
                 config.root_hints = match resolver::RootHints::load(path) {
                     Ok(hints) => hints,
                     Err(err) => {
-                        let error = err.to_string();
+                        let error = err.describe(lang);
                         eprintln!(
                             "roundtrip: {}",
                             t!(lang, "serve-bad-root-hints", error = error)
@@ -100,7 +100,8 @@ pub fn run(cmd: ServeCommand, lang: Lang) -> anyhow::Result<u8> {
             config.cache.max_entries = cache_size;
             let mut front = resolver::FrontConfig::default();
             for cidr in &allow {
-                if let Err(why) = front.allow.add(cidr) {
+                if let Err(problem) = front.allow.add(cidr) {
+                    let why = problem.describe(lang);
                     eprintln!("roundtrip: {}", t!(lang, "serve-bad-allow", why = why));
                     return Ok(2);
                 }
@@ -140,13 +141,13 @@ fn serve_auth(
         let (zone, warnings) = match loaded {
             Ok(loaded) => loaded,
             Err(err) => {
-                let error = err.to_string();
+                let error = err.describe(lang);
                 eprintln!("roundtrip: {}", t!(lang, "serve-bad-zone", error = error));
                 return Ok(1);
             }
         };
         for warning in warnings {
-            let warning = warning.to_string();
+            let warning = warning.describe(lang);
             eprintln!("{}", t!(lang, "serve-zone-warning", warning = warning));
         }
         eprintln!(

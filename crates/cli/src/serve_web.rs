@@ -72,7 +72,8 @@ pub fn run(args: WebArgs, lang: Lang) -> anyhow::Result<u8> {
     for spec in &args.proxies {
         match web::parse_proxy_spec(spec) {
             Ok((prefix, upstream)) => web::add_proxy(&mut config.proxies, &prefix, upstream),
-            Err(why) => {
+            Err(problem) => {
+                let why = problem.describe(lang);
                 eprintln!("roundtrip: {}", t!(lang, "serve-bad-proxy", why = why));
                 return Ok(2);
             }
@@ -162,7 +163,19 @@ pub fn run(args: WebArgs, lang: Lang) -> anyhow::Result<u8> {
         }
     };
     runtime.block_on(async move {
-        let server = web::spawn(listener, config, Arc::new(journey::Silent)).await?;
+        let server = match web::spawn(listener, config, Arc::new(journey::Silent)).await {
+            Ok(server) => server,
+            // English as it has always been said.
+            Err(err) if lang == Lang::En => return Err(err.into()),
+            Err(err) => {
+                let error = err.describe(lang);
+                eprintln!(
+                    "roundtrip: {}",
+                    t!(lang, "serve-web-cannot-start", error = error)
+                );
+                return Ok(1);
+            }
+        };
         // Listening before saying where it serves: a script may signal right after.
         let mut stop = lab::StopSignals::listen()?;
         eprintln!(

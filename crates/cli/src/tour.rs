@@ -70,10 +70,10 @@ pub fn run(args: TourArgs, lang: Lang) -> anyhow::Result<u8> {
             eprintln!("roundtrip: {why}");
             return Ok(2);
         }
-        Err(err) => {
+        Err(lab::tour::TourError::Lab(err)) => {
             eprintln!(
                 "roundtrip: {}",
-                t!(lang, "tour-lab-failed", error = err.to_string())
+                t!(lang, "tour-lab-failed", error = err.describe(lang))
             );
             return Ok(1);
         }

@@ -22,7 +22,10 @@ pub mod relocate;
 pub mod zone;
 pub mod zonefile;
 
-pub use name::{Name, NameError, name_key, parse_name};
+pub use name::{Name, NameError, NameProblem, name_key, parse_name};
 pub use record::{Class, Record, RecordData, Rtype, present};
-pub use zone::{Lookup, Node, Rrset, Zone, ZoneWarning};
-pub use zonefile::{ParsedZone, ZoneError, ZoneErrorReason, parse_file, parse_str};
+pub use zone::{Lookup, Node, Rrset, Suspicious, Zone, ZoneWarning};
+pub use zonefile::{
+    DirectiveNeeds, DurationProblem, ParsedZone, RdataProblem, ReadProblem, ZoneError,
+    ZoneErrorReason, parse_file, parse_str,
+};

@@ -6,14 +6,60 @@ use domain::base::ToName;
 /// An absolute domain name, owned, in wire format. Comparisons ignore ASCII case.
 pub type Name = domain::base::Name<Bytes>;
 
-/// Why a name could not be read.
+/// Why a name could not be read. `Display` is English; [`NameError::describe`] says it in a
+/// language.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid domain name {text:?}: {why}")]
+#[error("{}", self.describe(text::Lang::En))]
 pub struct NameError {
     /// The text as given.
     pub text: String,
     /// What is wrong with it.
-    pub why: String,
+    pub why: NameProblem,
+}
+
+impl NameError {
+    /// The error in `lang`.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        text::t!(
+            lang,
+            "name-invalid",
+            text = format!("{:?}", self.text),
+            why = self.why.describe(lang)
+        )
+    }
+}
+
+/// What is wrong with a name. `Display` is English; [`NameProblem::describe`] says it in a
+/// language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NameProblem {
+    /// A label is empty (two dots in a row, or a leading dot).
+    EmptyLabel,
+    /// A label is over 63 octets.
+    LongLabel,
+    /// The name is over 255 octets.
+    LongName,
+    /// `domain`'s own words for another problem (an escape it cannot read, ...): free text.
+    Domain(String),
+}
+
+impl NameProblem {
+    /// The problem in `lang`; `domain`'s own words stay as they are, quoted and attributed.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        use text::t;
+        match self {
+            NameProblem::EmptyLabel => t!(lang, "name-empty-label"),
+            NameProblem::LongLabel => t!(lang, "name-long-label"),
+            NameProblem::LongName => t!(lang, "name-long"),
+            NameProblem::Domain(detail) => t!(lang, "name-domain-said", detail = detail),
+        }
+    }
+}
+
+impl std::fmt::Display for NameProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(text::Lang::En))
+    }
 }
 
 /// Parses an absolute name in presentation form (`www.google.com.`; the final dot is optional,
@@ -27,7 +73,7 @@ pub fn parse_name(text: &str) -> Result<Name, NameError> {
     if absolute.starts_with('.') && absolute != "." {
         return Err(NameError {
             text: text.to_owned(),
-            why: "empty label".into(),
+            why: NameProblem::EmptyLabel,
         });
     }
     absolute.parse::<Name>().map_err(|err| NameError {
@@ -51,18 +97,18 @@ pub fn ends_with_unescaped_dot(text: &str) -> bool {
     backslashes % 2 == 0
 }
 
-fn describe_from_str_error(err: &domain::base::name::FromStrError) -> String {
+fn describe_from_str_error(err: &domain::base::name::FromStrError) -> NameProblem {
     use domain::base::name::FromStrError;
     match err {
-        FromStrError::ShortBuf => "the name is longer than 255 octets".into(),
+        FromStrError::ShortBuf => NameProblem::LongName,
         FromStrError::Presentation(err) => {
-            // domain's messages are terse ("long domain name"); say which limit was hit.
+            // domain's messages are terse ("long domain name"); say which limit was hit. Its
+            // error kinds are private: its words are what tells them apart.
             match err.to_string().as_str() {
-                "long domain name" => "the name is longer than 255 octets".into(),
-                "long label" | "label length limit exceeded" => {
-                    "a label is longer than 63 octets".into()
-                }
-                other => other.to_owned(),
+                "long domain name" => NameProblem::LongName,
+                "long label" | "label length limit exceeded" => NameProblem::LongLabel,
+                "empty label" => NameProblem::EmptyLabel,
+                other => NameProblem::Domain(other.to_owned()),
             }
         }
     }
@@ -100,15 +146,21 @@ mod tests {
     fn refuses_long_labels_and_names() {
         let label = "a".repeat(64);
         assert_eq!(
-            parse_name(&label).unwrap_err().why,
+            parse_name(&label).unwrap_err().why.to_string(),
             "a label is longer than 63 octets"
         );
         let long = vec!["abcdefghi"; 30].join(".");
         assert_eq!(
-            parse_name(&long).unwrap_err().why,
+            parse_name(&long).unwrap_err().why.to_string(),
             "the name is longer than 255 octets"
         );
-        assert_eq!(parse_name("a..b").unwrap_err().why, "empty label");
+        assert_eq!(parse_name("a..b").unwrap_err().why, NameProblem::EmptyLabel);
+        assert_eq!(
+            parse_name("a..b").unwrap_err().to_string(),
+            "invalid domain name \"a..b\": empty label"
+        );
+        let err = parse_name(&label).unwrap_err().describe(text::Lang::Ko);
+        assert!(err.contains("63바이트"), "{err}");
     }
 
     #[test]

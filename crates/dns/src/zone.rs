@@ -54,18 +54,85 @@ pub struct Rrset {
     pub data: Vec<RecordData>,
 }
 
-/// Something legal but suspicious, as BIND's `named-checkzone` would warn about.
+/// Something legal but suspicious, as BIND's `named-checkzone` would warn about. `Display` is
+/// English; [`ZoneWarning::describe`] says it in a language.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ZoneWarning {
     /// Where.
     pub at: Position,
     /// What.
-    pub message: String,
+    pub what: Suspicious,
+}
+
+/// What a zone has that is legal but suspicious.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Suspicious {
+    /// A record whose TTL differs from its RRset's (RFC 2181 §5.2): the RRset's is kept.
+    TtlDiffers {
+        /// The owner.
+        owner: String,
+        /// The type.
+        rtype: Rtype,
+        /// The record's TTL.
+        ttl: u32,
+        /// The RRset's TTL, kept.
+        kept: u32,
+    },
+    /// Data below a delegation (other than glue addresses): never served.
+    BelowDelegation {
+        /// The owner.
+        name: String,
+        /// The type.
+        rtype: Rtype,
+        /// The delegation's name.
+        cut: String,
+    },
+}
+
+impl Suspicious {
+    /// What, in `lang`.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        match self {
+            Suspicious::TtlDiffers {
+                owner,
+                rtype,
+                ttl,
+                kept,
+            } => text::t!(
+                lang,
+                "zone-warning-ttl-differs",
+                owner = owner,
+                rtype = rtype.to_string(),
+                ttl = ttl.to_string(),
+                kept = kept.to_string()
+            ),
+            Suspicious::BelowDelegation { name, rtype, cut } => text::t!(
+                lang,
+                "zone-warning-below-delegation",
+                name = name,
+                rtype = rtype.to_string(),
+                cut = cut
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for Suspicious {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(text::Lang::En))
+    }
+}
+
+impl ZoneWarning {
+    /// The warning in `lang`: where, then what.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        format!("{}: {}", self.at, self.what.describe(lang))
+    }
 }
 
 impl std::fmt::Display for ZoneWarning {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}: {}", self.at, self.message)
+        write!(f, "{}: {}", self.at, self.what)
     }
 }
 
@@ -182,14 +249,12 @@ impl Zone {
                 if set.ttl != record.ttl {
                     warnings.push(ZoneWarning {
                         at: at.clone(),
-                        message: format!(
-                            "{} {}: TTL {} differs from the RRset's TTL {}; using {} (RFC 2181 §5.2)",
-                            owner_text(),
+                        what: Suspicious::TtlDiffers {
+                            owner: owner_text(),
                             rtype,
-                            record.ttl,
-                            set.ttl,
-                            set.ttl
-                        ),
+                            ttl: record.ttl,
+                            kept: set.ttl,
+                        },
                     });
                 }
                 set.data.push(record.data.clone());
@@ -329,10 +394,11 @@ impl Zone {
                     if set.rtype != Rtype::A && set.rtype != Rtype::AAAA {
                         warnings.push(ZoneWarning {
                             at: at_of(key, set.rtype).clone(),
-                            message: format!(
-                                "{} {} is below the delegation to {} and will not be served",
-                                node.name, set.rtype, cut.name
-                            ),
+                            what: Suspicious::BelowDelegation {
+                                name: node.name.to_string(),
+                                rtype: set.rtype,
+                                cut: cut.name.to_string(),
+                            },
                         });
                     }
                 }

@@ -88,7 +88,8 @@ impl fmt::Display for Position {
     }
 }
 
-/// A zone that cannot be loaded: where, and why.
+/// A zone that cannot be loaded: where, and why. `Display` is English, as BIND's tools and
+/// `zone check` lay it out; [`ZoneError::describe`] says it in a language.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{}:{line}: {reason}", file.display())]
 pub struct ZoneError {
@@ -108,71 +109,216 @@ impl ZoneError {
             reason,
         }
     }
+
+    /// The error in `lang`: the file and line, then why.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        format!(
+            "{}:{}: {}",
+            self.file.display(),
+            self.line,
+            self.reason.describe(lang)
+        )
+    }
 }
 
-/// What is wrong with a zone file or a zone.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// What is wrong with a zone file or a zone. `Display` is English;
+/// [`ZoneErrorReason::describe`] says it in a language (in `describe.rs`).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ZoneErrorReason {
-    #[error("cannot read the file: {0}")]
-    Io(String),
-    #[error("the file is not UTF-8 text")]
+    /// The file cannot be read.
+    Io(ReadProblem),
+    /// The file is not UTF-8.
     NotUtf8,
-    #[error("unbalanced parentheses: ')' without '('")]
+    /// `)` without `(`.
     UnopenedParenthesis,
-    #[error("unbalanced parentheses: '(' is never closed")]
+    /// `(` never closed.
     UnclosedParenthesis,
-    #[error("unterminated quoted string")]
+    /// A quoted string never closed.
     UnterminatedQuote,
-    #[error("unknown directive {0}")]
+    /// A `$` word that is not a directive.
     UnknownDirective(String),
-    #[error("{directive} needs {what}")]
+    /// A directive without what it needs.
     DirectiveArgument {
+        /// `$ORIGIN`, `$TTL` or `$INCLUDE`.
         directive: &'static str,
-        what: &'static str,
+        /// What it needs.
+        what: DirectiveNeeds,
     },
-    #[error("$INCLUDE nests deeper than {MAX_INCLUDE_DEPTH} files (an include loop?)")]
+    /// `$INCLUDE`s nested too deep.
     IncludeTooDeep,
-    #[error("bad TTL {text:?}: {why}")]
-    BadTtl { text: String, why: &'static str },
-    #[error("invalid name {text:?}: {why}")]
-    BadName { text: String, why: String },
-    #[error("relative name {0:?} but no origin is known (use $ORIGIN or give the zone's origin)")]
+    /// A TTL that is not one.
+    BadTtl {
+        /// As written.
+        text: String,
+        /// Why.
+        why: DurationProblem,
+    },
+    /// A name that is not one.
+    BadName {
+        /// As written.
+        text: String,
+        /// Why.
+        why: crate::NameProblem,
+    },
+    /// A relative name with no origin to complete it.
     NoOrigin(String),
-    #[error("no owner: the first record of the file starts with white space")]
+    /// The first record has no owner.
     NoOwner,
-    #[error("no TTL: the record has none, there is no $TTL and no TTL was given before")]
+    /// A record without a TTL and nothing to take one from.
     NoTtl,
-    #[error("class {found} differs from the zone's class {zone}")]
-    ClassMismatch { found: String, zone: String },
-    #[error("unknown type or class {0:?}")]
+    /// A class other than the zone's.
+    ClassMismatch {
+        /// The record's.
+        found: String,
+        /// The zone's.
+        zone: String,
+    },
+    /// A word where the type was expected that is no type or class.
     UnknownType(String),
-    #[error("record has no type")]
+    /// A record without a type.
     MissingType,
-    #[error("type {0} is obsolete (RFC 973: use MX)")]
+    /// MD or MF.
     ObsoleteType(String),
-    #[error("bad {rtype} data: {why}")]
-    BadRdata { rtype: String, why: String },
-    #[error("{owner} is outside the zone {origin}")]
-    OutOfZone { owner: String, origin: String },
-    #[error("no SOA record at the zone apex {0}")]
+    /// The RDATA of a type that cannot be read.
+    BadRdata {
+        /// The type.
+        rtype: String,
+        /// Why.
+        why: RdataProblem,
+    },
+    /// A record outside the zone.
+    OutOfZone {
+        /// Its owner.
+        owner: String,
+        /// The zone.
+        origin: String,
+    },
+    /// No SOA at the apex.
     NoSoa(String),
-    #[error("SOA record at {owner}, which is not the zone apex {origin}")]
-    SoaNotAtApex { owner: String, origin: String },
-    #[error("more than one SOA record at the apex")]
+    /// No SOA and no `$ORIGIN`: the zone's apex is not known.
+    NoSoaNoOrigin,
+    /// An SOA elsewhere than at the apex.
+    SoaNotAtApex {
+        /// Its owner.
+        owner: String,
+        /// The zone.
+        origin: String,
+    },
+    /// Two SOA records.
     MultipleSoa,
-    #[error("no NS records at the zone apex {0}")]
+    /// No NS records at the apex.
     NoApexNs(String),
-    #[error("CNAME and other data at {0} (RFC 1034 §3.6.2)")]
+    /// CNAME and other data at one name.
     CnameAndOtherData(String),
-    #[error("more than one CNAME record at {0} (RFC 2181 §10.1)")]
+    /// Two CNAMEs at one name.
     MultipleCnames(String),
-    #[error("more than one DNAME record at {0} (RFC 6672 §2.4)")]
+    /// Two DNAMEs at one name.
     MultipleDnames(String),
-    #[error("NS target {target} is inside the zone but has no address records (A or AAAA)")]
-    MissingGlue { target: String },
-    #[error("the zone has no records")]
+    /// An in-zone NS target without addresses.
+    MissingGlue {
+        /// The target.
+        target: String,
+    },
+    /// No records at all.
     Empty,
 }
+
+/// A file the system would not read: its error, kept as words and number (a zone error is
+/// cloned and compared; an `io::Error` is neither).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReadProblem {
+    /// The system's error number, when it was the system's error.
+    pub os_code: Option<i32>,
+    /// The error's words, in English.
+    pub text: String,
+}
+
+impl From<&std::io::Error> for ReadProblem {
+    fn from(err: &std::io::Error) -> Self {
+        ReadProblem {
+            os_code: err.raw_os_error(),
+            text: err.to_string(),
+        }
+    }
+}
+
+/// What a directive needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DirectiveNeeds {
+    /// `$ORIGIN NAME`.
+    OneName,
+    /// `$TTL TTL`.
+    OneTtl,
+    /// `$INCLUDE FILE [ORIGIN]`.
+    FileAndOrigin,
+}
+
+/// Why a duration (a TTL, an SOA timer) is not one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DurationProblem {
+    /// Nothing written.
+    Empty,
+    /// Not a number nor BIND's units.
+    NotADuration,
+    /// A unit with no number before it.
+    UnitWithoutNumber,
+    /// A bare number after a number with a unit (`1h30`).
+    NumberAfterUnit,
+    /// Over 2^31 - 1 (a TTL: RFC 2181 §8).
+    TooLargeTtl,
+    /// Over 2^32 - 1.
+    TooLarge,
+}
+
+/// Why a record's data cannot be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RdataProblem {
+    /// The data ends before the type's fields do.
+    EndsTooSoon,
+    /// The data is longer than the record can hold.
+    TooLong,
+    /// Data after the type's last field (as `domain`'s scanner finds it).
+    TrailingTokens,
+    /// A relative name with no origin to complete it.
+    NoOrigin,
+    /// A name that is not one.
+    BadName(crate::NameProblem),
+    /// A name that is not one, for a reason not known.
+    InvalidName,
+    /// An escape that cannot be read.
+    BadEscape,
+    /// A character that cannot be in this field.
+    BadSymbol,
+    /// Non-ASCII characters where only ASCII may be.
+    NonAscii,
+    /// A character string over 255 octets.
+    CharStrTooLong,
+    /// Not UTF-8 where text must be.
+    NotUtf8,
+    /// `domain`'s own words (its per-type scanners'): free text, with the common ones known.
+    Domain(&'static str),
+    /// A word after the data.
+    Unexpected(String),
+    /// RFC 3597 `\#` data that is not valid for the type.
+    GenericInvalid,
+    /// RFC 3597 `\#` data whose names cannot be read.
+    GenericNames,
+    /// RFC 3597 `\#` data longer than the record.
+    GenericTooLong,
+    /// An SOA timer that is not a duration.
+    SoaTimer {
+        /// `refresh`, `retry`, `expire` or `minimum`.
+        field: &'static str,
+        /// As written.
+        text: String,
+        /// Why.
+        why: DurationProblem,
+    },
+    /// Root hints with no root server that has an address.
+    NoRootServers,
+}
+
+mod describe;
 
 /// Reads the zone file at `path`. `origin` is the zone's origin if the caller knows it; when it
 /// is `None`, the file's first `$ORIGIN` or its SOA's owner is the origin.
@@ -209,7 +355,7 @@ fn parse_text(text: &str, file: &Path, origin: Option<&Name>) -> Result<ParsedZo
             .ok_or_else(|| ZoneError {
                 file: file.to_path_buf(),
                 line: 1,
-                reason: ZoneErrorReason::NoSoa("(unknown: no $ORIGIN and no SOA)".into()),
+                reason: ZoneErrorReason::NoSoaNoOrigin,
             })?,
     };
     Ok(ParsedZone {
@@ -228,7 +374,8 @@ fn read_text(path: &Path, included_at: Option<&Position>) -> Result<String, Zone
             reason,
         },
     };
-    let bytes = std::fs::read(path).map_err(|e| fail(ZoneErrorReason::Io(e.to_string())))?;
+    let bytes =
+        std::fs::read(path).map_err(|e| fail(ZoneErrorReason::Io(ReadProblem::from(&e))))?;
     String::from_utf8(bytes).map_err(|_| fail(ZoneErrorReason::NotUtf8))
 }
 
@@ -453,7 +600,7 @@ impl Parser {
                 let [_, name] = tokens else {
                     return Err(fail(ZoneErrorReason::DirectiveArgument {
                         directive: "$ORIGIN",
-                        what: "exactly one domain name",
+                        what: DirectiveNeeds::OneName,
                     }));
                 };
                 let origin = self.name(name, at)?;
@@ -466,7 +613,7 @@ impl Parser {
                 let [_, ttl] = tokens else {
                     return Err(fail(ZoneErrorReason::DirectiveArgument {
                         directive: "$TTL",
-                        what: "exactly one TTL",
+                        what: DirectiveNeeds::OneTtl,
                     }));
                 };
                 self.default_ttl = Some(parse_ttl(&ttl.text).map_err(fail)?);
@@ -478,7 +625,7 @@ impl Parser {
                     _ => {
                         return Err(fail(ZoneErrorReason::DirectiveArgument {
                             directive: "$INCLUDE",
-                            what: "a file name and an optional origin",
+                            what: DirectiveNeeds::FileAndOrigin,
                         }));
                     }
                 };
@@ -569,14 +716,14 @@ impl Parser {
         let data = RecordData::scan(rtype, &mut scanner).map_err(|err| {
             fail(ZoneErrorReason::BadRdata {
                 rtype: rtype.to_string(),
-                why: err.describe(),
+                why: err.0,
             })
         })?;
         let data = typed_from_generic(rtype, data).map_err(fail)?;
         if scanner.pos < rest.len() {
             return Err(fail(ZoneErrorReason::BadRdata {
                 rtype: rtype.to_string(),
-                why: format!("unexpected {:?} after the data", rest[scanner.pos].text),
+                why: RdataProblem::Unexpected(rest[scanner.pos].text.clone()),
             }));
         }
 
@@ -617,33 +764,33 @@ fn typed_from_generic(rtype: Rtype, data: RecordData) -> Result<RecordData, Zone
         return Ok(data);
     };
     let bytes = unknown.data().clone();
-    let bad = |why: &str| ZoneErrorReason::BadRdata {
+    let bad = |why: RdataProblem| ZoneErrorReason::BadRdata {
         rtype: rtype.to_string(),
-        why: why.to_owned(),
+        why,
     };
     let mut parser = OctetParser::from_ref(&bytes);
     let typed =
         domain::rdata::ZoneRecordData::<Bytes, ParsedName<Bytes>>::parse_rdata(rtype, &mut parser)
-            .map_err(|_| bad("the \\# data is not valid for this type"))?;
+            .map_err(|_| bad(RdataProblem::GenericInvalid))?;
     match typed {
         Some(typed) if parser.remaining() == 0 => {
             let typed: RecordData = typed
                 .try_flatten_into()
-                .map_err(|_| bad("cannot read the names in the \\# data"))?;
+                .map_err(|_| bad(RdataProblem::GenericNames))?;
             if matches!(typed, RecordData::Unknown(_)) {
                 Ok(data)
             } else {
                 Ok(typed)
             }
         }
-        Some(_) => Err(bad("the \\# data is longer than the record")),
+        Some(_) => Err(bad(RdataProblem::GenericTooLong)),
         None => Ok(data),
     }
 }
 
 /// `@` is the origin; a name without a final (unescaped) dot is relative to it.
 fn resolve_name(text: &str, origin: Option<&Name>) -> Result<Name, ZoneErrorReason> {
-    let bad = |why: String| ZoneErrorReason::BadName {
+    let bad = |why: crate::NameProblem| ZoneErrorReason::BadName {
         text: text.to_owned(),
         why,
     };
@@ -663,7 +810,7 @@ fn resolve_name(text: &str, origin: Option<&Name>) -> Result<Name, ZoneErrorReas
         }
     };
     if absolute.starts_with('.') && absolute != "." {
-        return Err(bad("empty label".into()));
+        return Err(bad(crate::NameProblem::EmptyLabel));
     }
     crate::parse_name(&absolute).map_err(|err| bad(err.why))
 }
@@ -690,7 +837,11 @@ fn soa_timers_in_seconds(tokens: &[Token]) -> Result<Vec<Token>, ZoneErrorReason
         let seconds =
             parse_duration(&token.text, u32::MAX).map_err(|why| ZoneErrorReason::BadRdata {
                 rtype: "SOA".to_owned(),
-                why: format!("{field} {:?}: {why}", token.text),
+                why: RdataProblem::SoaTimer {
+                    field,
+                    text: token.text.clone(),
+                    why,
+                },
             })?;
         token.text = seconds.to_string();
     }
@@ -699,16 +850,14 @@ fn soa_timers_in_seconds(tokens: &[Token]) -> Result<Vec<Token>, ZoneErrorReason
 
 /// A duration as BIND reads one: a number of seconds, or numbers each followed by a unit (`s`,
 /// `m`, `h`, `d`, `w`, any case) and summed (`1h30m`, `1w1w`); at most `max`.
-fn parse_duration(text: &str, max: u32) -> Result<u32, &'static str> {
-    const TOO_LARGE_TTL: &str = "larger than 2147483647 (RFC 2181 §8)";
-    const TOO_LARGE: &str = "larger than 4294967295";
+fn parse_duration(text: &str, max: u32) -> Result<u32, DurationProblem> {
     let too_large = if max == MAX_TTL {
-        TOO_LARGE_TTL
+        DurationProblem::TooLargeTtl
     } else {
-        TOO_LARGE
+        DurationProblem::TooLarge
     };
     if text.is_empty() {
-        return Err("empty");
+        return Err(DurationProblem::Empty);
     }
     let mut total: u64 = 0;
     let mut number: Option<u64> = None;
@@ -727,9 +876,9 @@ fn parse_duration(text: &str, max: u32) -> Result<u32, &'static str> {
             'h' => 3600,
             'd' => 86400,
             'w' => 604800,
-            _ => return Err("not a number of seconds or a duration like 1h30m"),
+            _ => return Err(DurationProblem::NotADuration),
         };
-        total += number.take().ok_or("a unit without a number")? * unit;
+        total += number.take().ok_or(DurationProblem::UnitWithoutNumber)? * unit;
         had_unit = true;
         if total > u64::from(max) {
             return Err(too_large);
@@ -737,7 +886,7 @@ fn parse_duration(text: &str, max: u32) -> Result<u32, &'static str> {
     }
     if let Some(number) = number {
         if had_unit {
-            return Err("a number without a unit after one with a unit (write 1h30m, not 1h30)");
+            return Err(DurationProblem::NumberAfterUnit);
         }
         total = number;
     }
@@ -766,31 +915,11 @@ struct TokenScanner<'a> {
 
 /// Why the RDATA could not be read; `domain`'s scanners produce it.
 #[derive(Debug)]
-enum ScanError {
-    Custom(&'static str),
-    EndOfEntry,
-    ShortBuf,
-    TrailingTokens,
-    NoOrigin,
-    BadName(String),
-}
-
-impl ScanError {
-    fn describe(&self) -> String {
-        match self {
-            ScanError::Custom(msg) => (*msg).to_owned(),
-            ScanError::EndOfEntry => "the data ends too soon".to_owned(),
-            ScanError::ShortBuf => "the data is too long".to_owned(),
-            ScanError::TrailingTokens => "unexpected data after the end".to_owned(),
-            ScanError::NoOrigin => "a relative name but no origin is known".to_owned(),
-            ScanError::BadName(why) => format!("invalid domain name: {why}"),
-        }
-    }
-}
+struct ScanError(RdataProblem);
 
 impl fmt::Display for ScanError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.describe())
+        self.0.fmt(f)
     }
 }
 
@@ -798,34 +927,37 @@ impl std::error::Error for ScanError {}
 
 impl ScannerError for ScanError {
     fn custom(msg: &'static str) -> Self {
-        ScanError::Custom(msg)
+        ScanError(RdataProblem::Domain(msg))
     }
     fn end_of_entry() -> Self {
-        ScanError::EndOfEntry
+        ScanError(RdataProblem::EndsTooSoon)
     }
     fn short_buf() -> Self {
-        ScanError::ShortBuf
+        ScanError(RdataProblem::TooLong)
     }
     fn trailing_tokens() -> Self {
-        ScanError::TrailingTokens
+        ScanError(RdataProblem::TrailingTokens)
     }
 }
 
 impl From<domain::base::scan::SymbolCharsError> for ScanError {
     fn from(_: domain::base::scan::SymbolCharsError) -> Self {
-        ScanError::Custom("bad escape sequence")
+        ScanError(RdataProblem::BadEscape)
     }
 }
 
 impl From<domain::dep::octseq::builder::ShortBuf> for ScanError {
     fn from(_: domain::dep::octseq::builder::ShortBuf) -> Self {
-        ScanError::ShortBuf
+        ScanError(RdataProblem::TooLong)
     }
 }
 
 impl<'a> TokenScanner<'a> {
     fn next_token(&mut self) -> Result<&'a Token, ScanError> {
-        let token = self.tokens.get(self.pos).ok_or(ScanError::EndOfEntry)?;
+        let token = self
+            .tokens
+            .get(self.pos)
+            .ok_or(ScanError(RdataProblem::EndsTooSoon))?;
         self.pos += 1;
         Ok(token)
     }
@@ -856,7 +988,7 @@ impl DomainScanner for TokenScanner<'_> {
             for sym in Self::symbols(next) {
                 out.extend_from_slice(&[sym
                     .into_octet()
-                    .map_err(|_| ScanError::Custom("bad symbol"))?]);
+                    .map_err(|_| ScanError(RdataProblem::BadSymbol))?]);
             }
             self.pos += 1;
         }
@@ -930,7 +1062,7 @@ impl DomainScanner for TokenScanner<'_> {
         for sym in Self::symbols(token) {
             out.extend_from_slice(&[sym
                 .into_octet()
-                .map_err(|_| ScanError::Custom("bad symbol"))?]);
+                .map_err(|_| ScanError(RdataProblem::BadSymbol))?]);
         }
         Ok(out.freeze())
     }
@@ -943,16 +1075,16 @@ impl DomainScanner for TokenScanner<'_> {
         if text.is_ascii() {
             op(&text)
         } else {
-            Err(ScanError::Custom("non-ASCII characters"))
+            Err(ScanError(RdataProblem::NonAscii))
         }
     }
 
     fn scan_name(&mut self) -> Result<Self::Name, Self::Error> {
         let token = self.next_token()?;
         resolve_name(&token.text, self.origin).map_err(|err| match err {
-            ZoneErrorReason::NoOrigin(_) => ScanError::NoOrigin,
-            ZoneErrorReason::BadName { why, .. } => ScanError::BadName(why),
-            _ => ScanError::Custom("invalid domain name"),
+            ZoneErrorReason::NoOrigin(_) => ScanError(RdataProblem::NoOrigin),
+            ZoneErrorReason::BadName { why, .. } => ScanError(RdataProblem::BadName(why)),
+            _ => ScanError(RdataProblem::InvalidName),
         })
     }
 
@@ -962,10 +1094,10 @@ impl DomainScanner for TokenScanner<'_> {
         for sym in Self::symbols(token) {
             let octet = sym
                 .into_octet()
-                .map_err(|_| ScanError::Custom("bad symbol"))?;
+                .map_err(|_| ScanError(RdataProblem::BadSymbol))?;
             builder
                 .append_slice(&[octet])
-                .map_err(|_| ScanError::Custom("character string longer than 255 octets"))?;
+                .map_err(|_| ScanError(RdataProblem::CharStrTooLong))?;
         }
         Ok(builder.finish())
     }
@@ -979,7 +1111,7 @@ impl DomainScanner for TokenScanner<'_> {
                 Symbol::SimpleEscape(b) | Symbol::DecimalEscape(b) => out.push(char::from(b)),
             }
         }
-        Str::from_utf8(Bytes::from(out.into_bytes())).map_err(|_| ScanError::Custom("not UTF-8"))
+        Str::from_utf8(Bytes::from(out.into_bytes())).map_err(|_| ScanError(RdataProblem::NotUtf8))
     }
 
     fn scan_charstr_entry(&mut self) -> Result<Self::Octets, Self::Error> {
@@ -990,13 +1122,13 @@ impl DomainScanner for TokenScanner<'_> {
             for sym in Self::symbols(token) {
                 content.push(
                     sym.into_octet()
-                        .map_err(|_| ScanError::Custom("bad symbol"))?,
+                        .map_err(|_| ScanError(RdataProblem::BadSymbol))?,
                 );
             }
             // Each token is one character string, quoted or not; one longer than 255 octets is
             // refused, as BIND refuses it (it is not split).
-            let len = u8::try_from(content.len())
-                .map_err(|_| ScanError::Custom("character string longer than 255 octets"))?;
+            let len =
+                u8::try_from(content.len()).map_err(|_| ScanError(RdataProblem::CharStrTooLong))?;
             out.extend_from_slice(&[len]);
             out.extend_from_slice(&content);
         }

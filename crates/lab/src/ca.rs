@@ -62,7 +62,8 @@ pub enum Made {
     Created,
 }
 
-/// Why the CA could not be made or read.
+/// Why the CA could not be made or read. `Display` is English; [`CaError::describe`] says it in
+/// a language.
 #[derive(Debug, thiserror::Error)]
 pub enum CaError {
     /// A file or the directory.
@@ -71,11 +72,47 @@ pub enum CaError {
         /// The file.
         path: PathBuf,
         /// What went wrong.
-        reason: String,
+        reason: CaFileProblem,
     },
     /// rcgen refused.
     #[error("making the lab's certificates: {0}")]
     Make(#[from] rcgen::Error),
+}
+
+/// What went wrong with a file of the CA.
+#[derive(Debug, thiserror::Error)]
+pub enum CaFileProblem {
+    /// The system's error.
+    #[error("{0}")]
+    Io(std::io::Error),
+    /// The PEM reader's, on a file this module wrote: its own words.
+    #[error("{0}")]
+    Pem(String),
+    /// The leaf's chain has no intermediate.
+    #[error("no intermediate in the chain")]
+    NoIntermediate,
+}
+
+impl CaError {
+    /// The error in `lang`: the file and the system's error by its kind; rcgen's and the PEM
+    /// reader's own words quoted and attributed.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        use text::t;
+        if lang == text::Lang::En {
+            return self.to_string();
+        }
+        match self {
+            CaError::File { path, reason } => {
+                let why = match reason {
+                    CaFileProblem::Io(err) => text::io_error(lang, err),
+                    CaFileProblem::Pem(detail) => t!(lang, "ca-pem", detail = detail),
+                    CaFileProblem::NoIntermediate => t!(lang, "ca-no-intermediate"),
+                };
+                format!("{}: {why}", path.display())
+            }
+            CaError::Make(err) => t!(lang, "ca-make", detail = err.to_string()),
+        }
+    }
 }
 
 /// `ca.json`: what the files hold, as this module wrote them.
@@ -111,7 +148,7 @@ impl LabCa {
     ) -> Result<LabCa, CaError> {
         let file_error = |path: &Path, err: std::io::Error| CaError::File {
             path: path.to_owned(),
-            reason: err.to_string(),
+            reason: CaFileProblem::Io(err),
         };
         std::fs::create_dir_all(dir).map_err(|e| file_error(dir, e))?;
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
@@ -174,13 +211,13 @@ impl LabCa {
         let root =
             CertificateDer::from_pem_slice(root_pem.as_bytes()).map_err(|e| CaError::File {
                 path: dir.join("root.pem"),
-                reason: e.to_string(),
+                reason: CaFileProblem::Pem(e.to_string()),
             })?;
         let key =
             PrivateKeyDer::from_pem_slice(leaf_key.serialize_pem().as_bytes()).map_err(|e| {
                 CaError::File {
                     path: dir.join("leaf.key"),
-                    reason: e.to_string(),
+                    reason: CaFileProblem::Pem(e.to_string()),
                 }
             })?;
         Ok(LabCa {
@@ -315,7 +352,7 @@ impl LabCa {
         let key_path = self.dir.join("intermediate.key");
         let key_pem = std::fs::read_to_string(&key_path).map_err(|e| CaError::File {
             path: key_path.clone(),
-            reason: e.to_string(),
+            reason: CaFileProblem::Io(e),
         })?;
         let inter_key = KeyPair::from_pem(&key_pem)?;
         // The intermediate's name and key are what a leaf's issuer and authority key
@@ -323,7 +360,7 @@ impl LabCa {
         let inter_issuer = Issuer::new(intermediate_params(now, &self.names), &inter_key);
         let intermediate = self.chain.get(1).cloned().ok_or_else(|| CaError::File {
             path: self.leaf_chain_path(),
-            reason: "no intermediate in the chain".into(),
+            reason: CaFileProblem::NoIntermediate,
         })?;
         let params = match fault {
             FaultyLeaf::Expired => {
@@ -522,7 +559,7 @@ fn write(dir: &Path, name: &str, bytes: &[u8], secret: bool) -> Result<(), CaErr
     let temporary = dir.join(format!(".{name}.tmp"));
     let error = |err: std::io::Error| CaError::File {
         path: path.clone(),
-        reason: err.to_string(),
+        reason: CaFileProblem::Io(err),
     };
     let _ = std::fs::remove_file(&temporary);
     let mut file = std::fs::OpenOptions::new()

@@ -31,7 +31,8 @@ pub struct ConfigError {
     pub line: usize,
     /// The key, dotted: `web.address`, `dns[2].zones`.
     pub key: String,
-    /// Why it is refused (English: toml's own words, the system's, or this crate's).
+    /// Why it is refused, in English: toml's own words, the system's, or this crate's
+    /// ([`ConfigProblem`]'s `Display`).
     pub reason: String,
     /// Who refused it.
     pub kind: ConfigErrorKind,
@@ -48,8 +49,214 @@ pub enum ConfigErrorKind {
         /// 1-based column.
         column: usize,
     },
-    /// One of this crate's checks of the values.
-    Check,
+    /// One of this crate's checks of the values: what it found (boxed: it is the largest).
+    Check(Box<ConfigProblem>),
+}
+
+/// What this crate's checks found wrong with a value of the config (the values as written are
+/// quoted as Rust debug strings, as in the English text). `Display` is English;
+/// [`ConfigProblem::describe`] says it in a language.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigProblem {
+    /// Not an IPv4 address.
+    NotIpv4(String),
+    /// An IPv4 address neither in the documentation ranges nor on loopback.
+    RealInternet(Ipv4Addr),
+    /// A loopback address among documentation addresses, or the other way round.
+    MixedPlacement(Ipv4Addr),
+    /// An address already given to another host (by its key).
+    AddressTaken {
+        /// The address.
+        addr: IpAddr,
+        /// The key that has it.
+        by: String,
+    },
+    /// Not an IPv6 address.
+    NotIpv6(String),
+    /// An IPv6 address outside 2001:db8::/32.
+    NotDocumentationV6(Ipv6Addr),
+    /// A name server's role that is not root, tld or authoritative.
+    UnknownRole(String),
+    /// A zone that is not `ORIGIN=FILE`.
+    NotOriginFile(String),
+    /// A zone's origin that is not a domain name.
+    OriginNotAName(String),
+    /// A zone file that does not exist.
+    NoZoneFile(PathBuf),
+    /// No name server with the role root.
+    NoRoot,
+    /// A redirect that is not `HOST=URL`.
+    NotHostUrl(String),
+    /// A timeout that is not a positive number of seconds.
+    NotPositiveSeconds(f64),
+    /// An HSTS value that is not `max-age=...`.
+    BadHsts(String),
+    /// A database URL of neither kind.
+    BadDatabase(String),
+    /// A subnet that is not `ADDRESS/PREFIX`.
+    NotSubnet(String),
+    /// Not an IP address.
+    NotIpAddress(String),
+    /// A prefix length that is not a number.
+    NotPrefixLength(String),
+    /// A prefix length too long for the address's family, or zero.
+    BadPrefixLength {
+        /// The length.
+        len: u8,
+        /// The address.
+        addr: IpAddr,
+    },
+    /// A link's IPv4 subnet outside the documentation ranges.
+    NotDocumentationSubnet,
+    /// A link without an IPv6 subnet.
+    NoIpv6Subnet,
+    /// A link's IPv6 subnet outside 2001:db8::/32.
+    NotDocumentationSubnetV6,
+    /// A router without addresses.
+    RouterWithoutAddresses,
+    /// Not an address and a port.
+    NotSocketAddress(String),
+    /// A published address that is not on loopback.
+    NotLoopback(IpAddr),
+    /// The links and routers do not make a network ([`crate::network::Topology::check`]).
+    Topology(crate::network::TopologyProblem),
+}
+
+impl ConfigProblem {
+    /// The problem in `lang`.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        use text::t;
+        let quoted = |value: &str| format!("{value:?}");
+        match self {
+            ConfigProblem::NotIpv4(value) => {
+                t!(lang, "lab-config-not-ipv4", value = quoted(value))
+            }
+            ConfigProblem::RealInternet(addr) => {
+                t!(lang, "lab-config-real-internet", addr = addr.to_string())
+            }
+            ConfigProblem::MixedPlacement(addr) => {
+                t!(lang, "lab-config-mixed-placement", addr = addr.to_string())
+            }
+            ConfigProblem::AddressTaken { addr, by } => t!(
+                lang,
+                "lab-config-address-taken",
+                addr = addr.to_string(),
+                by = by
+            ),
+            ConfigProblem::NotIpv6(value) => {
+                t!(lang, "lab-config-not-ipv6", value = quoted(value))
+            }
+            ConfigProblem::NotDocumentationV6(addr) => {
+                t!(
+                    lang,
+                    "lab-config-not-documentation-v6",
+                    addr = addr.to_string()
+                )
+            }
+            ConfigProblem::UnknownRole(role) => {
+                t!(lang, "lab-config-unknown-role", role = quoted(role))
+            }
+            ConfigProblem::NotOriginFile(zone) => {
+                t!(lang, "lab-config-not-origin-file", zone = quoted(zone))
+            }
+            ConfigProblem::OriginNotAName(origin) => {
+                t!(
+                    lang,
+                    "lab-config-origin-not-a-name",
+                    origin = quoted(origin)
+                )
+            }
+            ConfigProblem::NoZoneFile(path) => t!(
+                lang,
+                "lab-config-no-zone-file",
+                path = path.display().to_string()
+            ),
+            ConfigProblem::NoRoot => t!(lang, "lab-config-no-root"),
+            ConfigProblem::NotHostUrl(rule) => {
+                t!(lang, "lab-config-not-host-url", rule = quoted(rule))
+            }
+            ConfigProblem::NotPositiveSeconds(value) => t!(
+                lang,
+                "lab-config-not-positive-seconds",
+                value = value.to_string()
+            ),
+            ConfigProblem::BadHsts(value) => t!(lang, "lab-config-bad-hsts", value = quoted(value)),
+            ConfigProblem::BadDatabase(url) => {
+                t!(lang, "lab-config-bad-database", url = quoted(url))
+            }
+            ConfigProblem::NotSubnet(value) => {
+                t!(lang, "lab-config-not-subnet", value = quoted(value))
+            }
+            ConfigProblem::NotIpAddress(value) => {
+                t!(lang, "lab-config-not-ip-address", value = quoted(value))
+            }
+            ConfigProblem::NotPrefixLength(value) => {
+                t!(lang, "lab-config-not-prefix-length", value = quoted(value))
+            }
+            ConfigProblem::BadPrefixLength { len, addr } => t!(
+                lang,
+                "lab-config-bad-prefix-length",
+                len = len.to_string(),
+                addr = addr.to_string()
+            ),
+            ConfigProblem::NotDocumentationSubnet => {
+                t!(lang, "lab-config-not-documentation-subnet")
+            }
+            ConfigProblem::NoIpv6Subnet => t!(lang, "lab-config-no-ipv6-subnet"),
+            ConfigProblem::NotDocumentationSubnetV6 => {
+                t!(lang, "lab-config-not-documentation-subnet-v6")
+            }
+            ConfigProblem::RouterWithoutAddresses => {
+                t!(lang, "lab-config-router-without-addresses")
+            }
+            ConfigProblem::NotSocketAddress(value) => {
+                t!(lang, "lab-config-not-socket-address", value = quoted(value))
+            }
+            ConfigProblem::NotLoopback(ip) => {
+                t!(lang, "lab-config-not-loopback", ip = ip.to_string())
+            }
+            ConfigProblem::Topology(problem) => problem.describe(lang),
+        }
+    }
+}
+
+impl std::fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(text::Lang::En))
+    }
+}
+
+impl ConfigError {
+    /// The error in `lang`: where (the file, the line when there is one, the key) and why. A
+    /// file that cannot be read is said by the system's error; toml's own words, which are free
+    /// text, stay as they are, quoted and attributed after a sentence in `lang`.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        use text::t;
+        if lang == text::Lang::En {
+            return self.to_string();
+        }
+        match &self.kind {
+            ConfigErrorKind::Read(io) => t!(
+                lang,
+                "config-unreadable",
+                file = &self.file,
+                error = text::io_error(lang, io)
+            ),
+            ConfigErrorKind::Toml { column } => t!(
+                lang,
+                "config-toml",
+                place = format!("{}:{}:{column}", self.file, self.line),
+                detail = self.reason.trim().replace('\n', "; ")
+            ),
+            ConfigErrorKind::Check(problem) => {
+                let place = match self.line {
+                    0 => self.file.clone(),
+                    line => format!("{}:{line}", self.file),
+                };
+                format!("{place}: {}: {}", self.key, problem.describe(lang))
+            }
+        }
+    }
 }
 
 /// Where the lab's hosts live.
@@ -227,12 +434,12 @@ impl LabConfig {
 
     /// Checks a config's text; `file` names it in errors, `base` anchors relative paths.
     pub fn parse(text: &str, file: &str, base: &Path) -> Result<LabConfig, ConfigError> {
-        let error = |span: Option<Range<usize>>, key: &str, reason: String| ConfigError {
+        let error = |span: Option<Range<usize>>, key: &str, problem: ConfigProblem| ConfigError {
             file: file.to_owned(),
             line: span.map_or(0, |s| line_of(text, s.start)),
             key: key.to_owned(),
-            reason,
-            kind: ConfigErrorKind::Check,
+            reason: problem.to_string(),
+            kind: ConfigErrorKind::Check(Box::new(problem)),
         };
         let raw: RawConfig = toml::from_str(text).map_err(|err| {
             let reason = err.message().to_owned();
@@ -240,8 +447,11 @@ impl LabConfig {
             let before = &text[..text.floor_char_boundary(at)];
             let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
             ConfigError {
+                file: file.to_owned(),
+                line: err.span().map_or(0, |s| line_of(text, s.start)),
+                key: key_of(&reason),
+                reason,
                 kind: ConfigErrorKind::Toml { column },
-                ..error(err.span(), &key_of(&reason), reason)
             }
         })?;
 
@@ -255,7 +465,7 @@ impl LabConfig {
                 error(
                     span.clone(),
                     key,
-                    format!("{:?} is not an IPv4 address", value.get_ref()),
+                    ConfigProblem::NotIpv4(value.get_ref().clone()),
                 )
             })?;
             let here = if addr.is_loopback() {
@@ -263,27 +473,12 @@ impl LabConfig {
             } else if is_documentation_v4(addr) {
                 Placement::Namespaces
             } else {
-                return Err(error(
-                    span,
-                    key,
-                    format!(
-                        "{addr} is neither in the documentation ranges (192.0.2.0/24, \
-                         198.51.100.0/24, 203.0.113.0/24) nor on loopback (127.0.0.0/8): the \
-                         lab never uses addresses of the real internet"
-                    ),
-                ));
+                return Err(error(span, key, ConfigProblem::RealInternet(addr)));
             };
             match placement {
                 None => placement = Some(here),
                 Some(first) if first != here => {
-                    return Err(error(
-                        span,
-                        key,
-                        format!(
-                            "{addr} mixes loopback and documentation addresses: a lab is either \
-                             a network of namespaces or all on loopback"
-                        ),
-                    ));
+                    return Err(error(span, key, ConfigProblem::MixedPlacement(addr)));
                 }
                 Some(_) => {}
             }
@@ -291,7 +486,10 @@ impl LabConfig {
                 return Err(error(
                     span,
                     key,
-                    format!("{addr} is already {other}'s: every host has its own address"),
+                    ConfigProblem::AddressTaken {
+                        addr: IpAddr::V4(addr),
+                        by: other,
+                    },
                 ));
             }
             Ok(addr)
@@ -306,21 +504,20 @@ impl LabConfig {
                     error(
                         span.clone(),
                         key,
-                        format!("{:?} is not an IPv6 address", value.get_ref()),
+                        ConfigProblem::NotIpv6(value.get_ref().clone()),
                     )
                 })?;
                 if u128::from(addr) >> 96 != 0x2001_0db8 {
-                    return Err(error(
-                        span,
-                        key,
-                        format!("{addr} is not in the documentation range 2001:db8::/32"),
-                    ));
+                    return Err(error(span, key, ConfigProblem::NotDocumentationV6(addr)));
                 }
                 if let Some(other) = seen6.insert(addr, key.to_owned()) {
                     return Err(error(
                         span,
                         key,
-                        format!("{addr} is already {other}'s: every host has its own address"),
+                        ConfigProblem::AddressTaken {
+                            addr: IpAddr::V6(addr),
+                            by: other,
+                        },
                     ));
                 }
                 Ok(Some(addr))
@@ -349,7 +546,7 @@ impl LabConfig {
                 return Err(error(
                     Some(server.role.span()),
                     &key("role"),
-                    format!("{role:?} is not one of root, tld, authoritative"),
+                    ConfigProblem::UnknownRole(role.clone()),
                 ));
             }
             let address6 = address6(&server.address6, &key("address6"))?;
@@ -360,14 +557,14 @@ impl LabConfig {
                     return Err(error(
                         Some(server.zones.span()),
                         &key("zones"),
-                        format!("{zone:?} is not ORIGIN=FILE"),
+                        ConfigProblem::NotOriginFile(zone.clone()),
                     ));
                 };
                 if dns::parse_name(origin).is_err() {
                     return Err(error(
                         Some(server.zones.span()),
                         &key("zones"),
-                        format!("{origin:?} is not a domain name"),
+                        ConfigProblem::OriginNotAName(origin.to_owned()),
                     ));
                 }
                 let path = zones_dir.join(path);
@@ -375,7 +572,7 @@ impl LabConfig {
                     return Err(error(
                         Some(server.zones.span()),
                         &key("zones"),
-                        format!("zone file {} does not exist", path.display()),
+                        ConfigProblem::NoZoneFile(path),
                     ));
                 }
                 zones.push((origin.to_owned(), path));
@@ -389,11 +586,7 @@ impl LabConfig {
             });
         }
         if !dns.iter().any(|s| s.role == "root") {
-            return Err(error(
-                None,
-                "dns",
-                "no server has role \"root\": the resolver would have no root hints".into(),
-            ));
+            return Err(error(None, "dns", ConfigProblem::NoRoot));
         }
 
         let web = WebHost {
@@ -410,7 +603,7 @@ impl LabConfig {
                             return Err(error(
                                 Some(rules.span()),
                                 "web.redirects",
-                                format!("{rule:?} is not HOST=URL"),
+                                ConfigProblem::NotHostUrl(rule.clone()),
                             ));
                         };
                         out.push((host.to_owned(), to.trim_end_matches('/').to_owned()));
@@ -427,7 +620,7 @@ impl LabConfig {
                     return Err(error(
                         Some(secs.span()),
                         "web.upstream_timeout",
-                        format!("{} is not a positive number of seconds", secs.get_ref()),
+                        ConfigProblem::NotPositiveSeconds(*secs.get_ref()),
                     ));
                 }
             },
@@ -442,10 +635,7 @@ impl LabConfig {
                     return Err(error(
                         Some(value.span()),
                         "web.hsts",
-                        format!(
-                            "{:?}: expected max-age=SECONDS[; includeSubDomains]",
-                            value.get_ref()
-                        ),
+                        ConfigProblem::BadHsts(value.get_ref().clone()),
                     ));
                 }
             },
@@ -461,11 +651,7 @@ impl LabConfig {
                 Some(_) => url,
                 None if url.starts_with("postgres://") || url.starts_with("postgresql://") => url,
                 None => {
-                    return Err(error(
-                        None,
-                        "was.database",
-                        format!("{url:?} is neither sqlite://FILE nor postgres://..."),
-                    ));
+                    return Err(error(None, "was.database", ConfigProblem::BadDatabase(url)));
                 }
             },
         };
@@ -485,7 +671,7 @@ impl LabConfig {
                 let v4 = parse_subnet(link.ipv4.get_ref())
                     .and_then(|(net, len)| match net {
                         IpAddr::V4(v4) if is_documentation_v4(v4) => Ok((v4, len)),
-                        _ => Err("not an IPv4 subnet of the documentation ranges".into()),
+                        _ => Err(ConfigProblem::NotDocumentationSubnet),
                     })
                     .map_err(|reason| {
                         error(Some(link.ipv4.span()), &format!("{key}.ipv4"), reason)
@@ -494,13 +680,13 @@ impl LabConfig {
                     return Err(error(
                         Some(link.ipv4.span()),
                         &format!("{key}.ipv6"),
-                        "missing: every link has an IPv6 subnet too (the lab is dual-stack)".into(),
+                        ConfigProblem::NoIpv6Subnet,
                     ));
                 };
                 let v6 = parse_subnet(ipv6.get_ref())
                     .and_then(|(net, len)| match net {
                         IpAddr::V6(v6) if u128::from(v6) >> 96 == 0x2001_0db8 => Ok((v6, len)),
-                        _ => Err("not an IPv6 subnet of 2001:db8::/32".into()),
+                        _ => Err(ConfigProblem::NotDocumentationSubnetV6),
                     })
                     .map_err(|reason| error(Some(ipv6.span()), &format!("{key}.ipv6"), reason))?;
                 links.push(Link {
@@ -514,7 +700,7 @@ impl LabConfig {
                     return Err(error(
                         None,
                         &format!("router[{i}].addresses"),
-                        "missing: a router needs its addresses".into(),
+                        ConfigProblem::RouterWithoutAddresses,
                     ));
                 };
                 let mut addresses = Vec::new();
@@ -523,7 +709,7 @@ impl LabConfig {
                         error(
                             Some(listed.span()),
                             &format!("router[{i}].addresses"),
-                            format!("{text:?} is not an IP address"),
+                            ConfigProblem::NotIpAddress(text.clone()),
                         )
                     })?;
                     addresses.push(addr);
@@ -549,22 +735,11 @@ impl LabConfig {
                 error(
                     span.clone(),
                     key,
-                    format!(
-                        "{:?} is not an address and port (127.0.0.1:1053)",
-                        value.get_ref()
-                    ),
+                    ConfigProblem::NotSocketAddress(value.get_ref().clone()),
                 )
             })?;
             if !addr.ip().is_loopback() {
-                return Err(error(
-                    span,
-                    key,
-                    format!(
-                        "{} is not a loopback address: the lab is published to this machine \
-                         only, never to a network",
-                        addr.ip()
-                    ),
-                ));
+                return Err(error(span, key, ConfigProblem::NotLoopback(addr.ip())));
             }
             Ok(addr)
         };
@@ -599,7 +774,7 @@ impl LabConfig {
         if placement == Placement::Namespaces
             && let Err(reason) = config.topology().check()
         {
-            return Err(error(None, "link", reason));
+            return Err(error(None, "link", ConfigProblem::Topology(reason)));
         }
         Ok(config)
     }
@@ -754,19 +929,19 @@ pub fn is_documentation_v4(addr: Ipv4Addr) -> bool {
 }
 
 /// `ADDRESS/PREFIX`, with the prefix no longer than the family allows.
-fn parse_subnet(text: &str) -> Result<(IpAddr, u8), String> {
+fn parse_subnet(text: &str) -> Result<(IpAddr, u8), ConfigProblem> {
     let (addr, len) = text
         .split_once('/')
-        .ok_or_else(|| format!("{text:?} is not ADDRESS/PREFIX"))?;
+        .ok_or_else(|| ConfigProblem::NotSubnet(text.to_owned()))?;
     let addr: IpAddr = addr
         .parse()
-        .map_err(|_| format!("{addr:?} is not an IP address"))?;
+        .map_err(|_| ConfigProblem::NotIpAddress(addr.to_owned()))?;
     let len: u8 = len
         .parse()
-        .map_err(|_| format!("{len:?} is not a prefix length"))?;
+        .map_err(|_| ConfigProblem::NotPrefixLength(len.to_owned()))?;
     let max = if addr.is_ipv4() { 32 } else { 128 };
     if len > max || len == 0 {
-        return Err(format!("/{len} is not a prefix length for {addr}"));
+        return Err(ConfigProblem::BadPrefixLength { len, addr });
     }
     Ok((addr, len))
 }
@@ -1078,6 +1253,189 @@ mod tests {
                 .unwrap_err()
                 .reason
                 .contains("no server has role")
+        );
+    }
+
+    /// Every check's reason: the English as it has always been worded, the Korean in Korean
+    /// with the values as they were written.
+    #[test]
+    fn every_reason_is_said_in_english_as_before_and_in_korean() {
+        use crate::network::TopologyProblem;
+        use text::Lang;
+        let v4 = |a: &str| -> Ipv4Addr { a.parse().unwrap() };
+        let cases: Vec<(ConfigProblem, &str)> = vec![
+            (
+                ConfigProblem::NotIpv4("x".into()),
+                "\"x\" is not an IPv4 address",
+            ),
+            (
+                ConfigProblem::RealInternet(v4("8.8.8.8")),
+                "8.8.8.8 is neither in the documentation ranges (192.0.2.0/24, 198.51.100.0/24, \
+                 203.0.113.0/24) nor on loopback (127.0.0.0/8): the lab never uses addresses of \
+                 the real internet",
+            ),
+            (
+                ConfigProblem::MixedPlacement(v4("127.0.0.81")),
+                "127.0.0.81 mixes loopback and documentation addresses: a lab is either a \
+                 network of namespaces or all on loopback",
+            ),
+            (
+                ConfigProblem::AddressTaken {
+                    addr: "203.0.113.80".parse().unwrap(),
+                    by: "web.address".into(),
+                },
+                "203.0.113.80 is already web.address's: every host has its own address",
+            ),
+            (
+                ConfigProblem::NotIpv6("x".into()),
+                "\"x\" is not an IPv6 address",
+            ),
+            (
+                ConfigProblem::NotDocumentationV6("2001:db9::1".parse().unwrap()),
+                "2001:db9::1 is not in the documentation range 2001:db8::/32",
+            ),
+            (
+                ConfigProblem::UnknownRole("tdl".into()),
+                "\"tdl\" is not one of root, tld, authoritative",
+            ),
+            (
+                ConfigProblem::NotOriginFile("com.".into()),
+                "\"com.\" is not ORIGIN=FILE",
+            ),
+            (
+                ConfigProblem::OriginNotAName("a..b".into()),
+                "\"a..b\" is not a domain name",
+            ),
+            (
+                ConfigProblem::NoZoneFile("/z/nope.zone".into()),
+                "zone file /z/nope.zone does not exist",
+            ),
+            (
+                ConfigProblem::NoRoot,
+                "no server has role \"root\": the resolver would have no root hints",
+            ),
+            (
+                ConfigProblem::NotHostUrl("google.com".into()),
+                "\"google.com\" is not HOST=URL",
+            ),
+            (
+                ConfigProblem::NotPositiveSeconds(-1.5),
+                "-1.5 is not a positive number of seconds",
+            ),
+            (
+                ConfigProblem::BadHsts("1 day".into()),
+                "\"1 day\": expected max-age=SECONDS[; includeSubDomains]",
+            ),
+            (
+                ConfigProblem::BadDatabase("mysql://x".into()),
+                "\"mysql://x\" is neither sqlite://FILE nor postgres://...",
+            ),
+            (
+                ConfigProblem::NotSubnet("192.0.2.0".into()),
+                "\"192.0.2.0\" is not ADDRESS/PREFIX",
+            ),
+            (
+                ConfigProblem::NotIpAddress("x".into()),
+                "\"x\" is not an IP address",
+            ),
+            (
+                ConfigProblem::NotPrefixLength("x".into()),
+                "\"x\" is not a prefix length",
+            ),
+            (
+                ConfigProblem::BadPrefixLength {
+                    len: 33,
+                    addr: "192.0.2.0".parse().unwrap(),
+                },
+                "/33 is not a prefix length for 192.0.2.0",
+            ),
+            (
+                ConfigProblem::NotDocumentationSubnet,
+                "not an IPv4 subnet of the documentation ranges",
+            ),
+            (
+                ConfigProblem::NoIpv6Subnet,
+                "missing: every link has an IPv6 subnet too (the lab is dual-stack)",
+            ),
+            (
+                ConfigProblem::NotDocumentationSubnetV6,
+                "not an IPv6 subnet of 2001:db8::/32",
+            ),
+            (
+                ConfigProblem::RouterWithoutAddresses,
+                "missing: a router needs its addresses",
+            ),
+            (
+                ConfigProblem::NotSocketAddress("x".into()),
+                "\"x\" is not an address and port (127.0.0.1:1053)",
+            ),
+            (
+                ConfigProblem::NotLoopback("192.0.2.1".parse().unwrap()),
+                "192.0.2.1 is not a loopback address: the lab is published to this machine \
+                 only, never to a network",
+            ),
+            (
+                ConfigProblem::Topology(TopologyProblem::AddressOnLinks {
+                    node: "was".into(),
+                    addr: "203.0.113.181".parse().unwrap(),
+                    links: 0,
+                }),
+                "was's address 203.0.113.181 is on 0 links: every address must be in the subnet \
+                 of exactly one [[link]]",
+            ),
+            (
+                ConfigProblem::Topology(TopologyProblem::NotDualStack { node: "was".into() }),
+                "was needs an IPv4 and an IPv6 address: the lab is dual-stack",
+            ),
+            (
+                ConfigProblem::Topology(TopologyProblem::LinkJoinsNothing { link: "dc".into() }),
+                "link dc has fewer than two hosts on it: it joins nothing",
+            ),
+            (
+                ConfigProblem::Topology(TopologyProblem::NotARouter { node: "was".into() }),
+                "was is on several links but is not a router",
+            ),
+            (
+                ConfigProblem::Topology(TopologyProblem::LinksUnreached { node: "was".into() }),
+                "was cannot reach every link: the routers do not join them all",
+            ),
+        ];
+        // The config's own words, as written in it.
+        let tokens = [
+            "ORIGIN", "FILE", "HOST", "ADDRESS", "PREFIX", "SECONDS", "root", "tld", "dc", "was",
+        ];
+        for (problem, english) in cases {
+            assert_eq!(problem.to_string(), english);
+            assert_eq!(problem.describe(Lang::En), english);
+            test_support::korean::assert_korean(&problem.describe(Lang::Ko), &tokens);
+        }
+        // The whole error: where, then why; English as before.
+        let text = DEFAULT_CONFIG.replace("address = \"203.0.113.80\"", "address = \"8.8.8.8\"");
+        let err = parse(&text).unwrap_err();
+        let line = err.line;
+        assert_eq!(
+            err.describe(Lang::En),
+            format!("lab.toml:{line}: web.address: {}", err.reason)
+        );
+        assert_eq!(
+            err.describe(Lang::Ko),
+            format!(
+                "lab.toml:{line}: web.address: 8.8.8.8 주소는 문서용 주소 범위(192.0.2.0/24, \
+                 198.51.100.0/24, 203.0.113.0/24)에도 루프백(127.0.0.0/8)에도 들지 않습니다. \
+                 랩은 실제 인터넷의 주소를 쓰지 않습니다"
+            )
+        );
+        // A check with no line of its own names the file alone.
+        let err = parse(&DEFAULT_CONFIG.replace("role = \"root\"", "role = \"tld\"")).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "lab.toml:0: dns: no server has role \"root\": the resolver would have no root hints"
+        );
+        assert!(
+            err.describe(Lang::Ko)
+                .starts_with("lab.toml: dns: 역할이 \"root\"인 서버가"),
+            "{}",
+            err.describe(Lang::Ko)
         );
     }
 

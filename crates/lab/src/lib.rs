@@ -31,18 +31,178 @@ use authdns::{Catalog, RunningServer, ServerConfig};
 
 pub use config::LabConfig;
 
-/// Why the lab could not start.
+/// Why the lab could not start. `Display` is English; [`LabError::describe`] says it in a
+/// language.
 #[derive(Debug, thiserror::Error)]
 pub enum LabError {
+    /// A zone file of a name server is refused.
     #[error(transparent)]
     Zone(#[from] dns::ZoneError),
+    /// A server's address cannot be bound.
     #[error("cannot listen on {addr}: {source}")]
     Bind {
+        /// The address.
         addr: SocketAddr,
+        /// The system's error.
         source: std::io::Error,
     },
-    #[error("{what}: {reason}")]
-    Start { what: String, reason: String },
+    /// The web server could not start on its address.
+    #[error("cannot listen on {addr}: {error}")]
+    Web {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        error: web::StartError,
+    },
+    /// A part of the lab could not be set up: the system's error.
+    #[error("{what}: {error}")]
+    Io {
+        /// Which part.
+        what: LabPart,
+        /// The system's error.
+        error: std::io::Error,
+    },
+    /// The loss fault on a lab that runs on loopback, which has no routers.
+    #[error(
+        "the loss fault: it drops packets in a router of the lab's own network, and this lab \
+         runs on loopback ({})",
+        match why {
+            Some(refusal) => refusal.text(text::Lang::En),
+            None => "placement = \"loopback\" in the config".to_owned(),
+        }
+    )]
+    LossOnLoopback {
+        /// Why the lab is on loopback, when its config asked for namespaces.
+        why: Option<netns::Refusal>,
+    },
+    /// The loss fault, for a host with no router to lose its packets in.
+    #[error("the loss fault: {host} has no router to lose its packets")]
+    NoRouter {
+        /// The host.
+        host: String,
+    },
+    /// A subnet of the lab cannot be allowed to ask the resolver.
+    #[error("the resolver's access list: {0}")]
+    AccessList(resolver::AllowProblem),
+    /// The WAS could not start.
+    #[error("the WAS on {addr}: {error}")]
+    Was {
+        /// Its address.
+        addr: SocketAddr,
+        /// Why.
+        error: was::WasError,
+    },
+    /// The lab's CA could not be made or read.
+    #[error("the lab's certificate authority: {0}")]
+    Ca(ca::CaError),
+    /// The web server's certificate cannot be used: rustls's or the CA's words.
+    #[error("the web server's certificate in {}: {reason}", path.display())]
+    WebCertificate {
+        /// The certificate chain's file.
+        path: std::path::PathBuf,
+        /// Why, in English (free text).
+        reason: String,
+    },
+}
+
+/// A part of the lab that the system refused to set up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabPart {
+    /// Entering a host's namespace.
+    HostNamespace,
+    /// Reading a zone file.
+    ZoneFile(std::path::PathBuf),
+    /// The runtime of a server.
+    Runtime,
+    /// The database's directory.
+    DatabaseDirectory(std::path::PathBuf),
+    /// The loss fault's filter in a router.
+    LossFilter(String),
+}
+
+impl LabPart {
+    /// The part, in `lang`.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        use text::t;
+        match self {
+            LabPart::HostNamespace => t!(lang, "lab-part-host-namespace"),
+            LabPart::ZoneFile(path) => {
+                t!(
+                    lang,
+                    "lab-part-zone-file",
+                    path = path.display().to_string()
+                )
+            }
+            LabPart::Runtime => t!(lang, "lab-part-runtime"),
+            LabPart::DatabaseDirectory(path) => t!(
+                lang,
+                "lab-part-database-directory",
+                path = path.display().to_string()
+            ),
+            LabPart::LossFilter(router) => t!(lang, "lab-part-loss-filter", router = router),
+        }
+    }
+}
+
+impl std::fmt::Display for LabPart {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(text::Lang::En))
+    }
+}
+
+impl LabError {
+    /// The error in `lang`: what could not start, and why (a zone file's refusal with its file
+    /// and line, the system's error by its kind); rustls's and rcgen's own words quoted. English
+    /// is `Display`.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        use text::t;
+        if lang == text::Lang::En {
+            return self.to_string();
+        }
+        match self {
+            LabError::Zone(err) => err.describe(lang),
+            LabError::Bind { addr, source } => t!(
+                lang,
+                "lab-cannot-listen",
+                addr = addr.to_string(),
+                error = text::io_error(lang, source)
+            ),
+            LabError::Web { error, .. } => {
+                t!(lang, "lab-web-failed", error = error.describe(lang))
+            }
+            LabError::Io { what, error } => t!(
+                lang,
+                "lab-part-failed",
+                what = what.describe(lang),
+                error = text::io_error(lang, error)
+            ),
+            LabError::LossOnLoopback { why } => t!(
+                lang,
+                "lab-loss-on-loopback",
+                why = match why {
+                    Some(refusal) => refusal.text(lang),
+                    None => t!(lang, "lab-loss-placement-loopback"),
+                }
+            ),
+            LabError::NoRouter { host } => t!(lang, "lab-loss-no-router", host = host),
+            LabError::AccessList(problem) => {
+                t!(lang, "lab-access-list", why = problem.describe(lang))
+            }
+            LabError::Was { addr, error } => t!(
+                lang,
+                "lab-was-failed",
+                addr = addr.to_string(),
+                error = error.describe(lang)
+            ),
+            LabError::Ca(err) => t!(lang, "lab-ca-failed", error = err.describe(lang)),
+            LabError::WebCertificate { path, reason } => t!(
+                lang,
+                "lab-web-certificate",
+                path = path.display().to_string(),
+                detail = reason
+            ),
+        }
+    }
 }
 
 /// The port the lab's DNS servers share: 53 as root, 1053 otherwise (DESIGN.md).
@@ -327,22 +487,16 @@ pub fn start(
                     ),
                     Err(err) => fallback(netns::Refusal::NetworkNotBuilt {
                         error: err.to_string(),
+                        os_code: err.error.as_ref().and_then(std::io::Error::raw_os_error),
+                        step: err.step.clone(),
                     }),
                 },
             }
         }
     };
     if faults.loss && network.is_none() {
-        return Err(LabError::Start {
-            what: "the loss fault".into(),
-            reason: format!(
-                "it drops packets in a router of the lab's own network, and this lab runs on \
-                 loopback ({})",
-                placement
-                    .fallback_reason
-                    .as_deref()
-                    .unwrap_or("placement = \"loopback\" in the config")
-            ),
+        return Err(LabError::LossOnLoopback {
+            why: placement.fallback.clone(),
         });
     }
     let config = &config;
@@ -359,9 +513,9 @@ pub fn start(
     ) -> Result<T, LabError> {
         match host {
             None => Ok(work()),
-            Some(netns) => netns.run(work).map_err(|err| LabError::Start {
-                what: "entering a host's namespace".into(),
-                reason: err.to_string(),
+            Some(netns) => netns.run(work).map_err(|error| LabError::Io {
+                what: LabPart::HostNamespace,
+                error,
             }),
         }
     }
@@ -387,9 +541,9 @@ pub fn start(
             let parsed = match config.zones_on_loopback {
                 None => dns::parse_file(file, Some(&origin))?,
                 Some(prefix) => {
-                    let text = std::fs::read_to_string(file).map_err(|err| LabError::Start {
-                        what: format!("the zone file {}", file.display()),
-                        reason: err.to_string(),
+                    let text = std::fs::read_to_string(file).map_err(|error| LabError::Io {
+                        what: LabPart::ZoneFile(file.clone()),
+                        error,
                     })?;
                     dns::parse_str(
                         &dns::relocate::to_loopback(&text, prefix),
@@ -465,10 +619,7 @@ pub fn start(
             let (v4, l4) = link.ipv4;
             let (v6, l6) = link.ipv6;
             for cidr in [format!("{v4}/{l4}"), format!("{v6}/{l6}")] {
-                front.allow.add(&cidr).map_err(|reason| LabError::Start {
-                    what: "the resolver's access list".into(),
-                    reason,
-                })?;
+                front.allow.add(&cidr).map_err(LabError::AccessList)?;
             }
         }
     }
@@ -501,9 +652,9 @@ pub fn start(
         Serves::Resolver,
     ));
 
-    let runtime_error = |err: std::io::Error| LabError::Start {
-        what: "the lab's runtime".into(),
-        reason: err.to_string(),
+    let runtime_error = |error: std::io::Error| LabError::Io {
+        what: LabPart::Runtime,
+        error,
     };
     let runtime_in = |host: &Option<Arc<netns::Netns>>, name: &'static str| {
         let host = host.clone();
@@ -550,17 +701,17 @@ pub fn start(
             .filter(|_| !faults.db_down)
             .and_then(|path| std::path::Path::new(path).parent())
         {
-            std::fs::create_dir_all(dir).map_err(|err| LabError::Start {
-                what: format!("the database directory {}", dir.display()),
-                reason: err.to_string(),
+            std::fs::create_dir_all(dir).map_err(|error| LabError::Io {
+                what: LabPart::DatabaseDirectory(dir.to_owned()),
+                error,
             })?;
         }
         let was_config = was::WasConfig::new(database.clone());
         let running = was_runtime
             .block_on(was::spawn(listener, was_config, reporter.clone()))
-            .map_err(|err| LabError::Start {
-                what: format!("the WAS on {was_addr}"),
-                reason: err.to_string(),
+            .map_err(|error| LabError::Was {
+                addr: was_addr,
+                error,
             })?;
         was = Some(running);
         Serves::Database {
@@ -577,21 +728,14 @@ pub fn start(
     ));
 
     // The lab's CA: made on the first start, reused while valid ([`ca`]).
-    let ca = ca::LabCa::load_or_create(&config.ca_dir, &config.web_names()).map_err(|err| {
-        LabError::Start {
-            what: "the lab's certificate authority".into(),
-            reason: err.to_string(),
-        }
-    })?;
+    let ca =
+        ca::LabCa::load_or_create(&config.ca_dir, &config.web_names()).map_err(LabError::Ca)?;
     let identity = match faults.certificate {
         None => ca.web_identity().map_err(|err| err.to_string()),
         Some(faulty) => ca.faulty_identity(faulty),
     }
-    .map_err(|reason| LabError::Start {
-        what: format!(
-            "the web server's certificate in {}",
-            ca.leaf_chain_path().display()
-        ),
+    .map_err(|reason| LabError::WebCertificate {
+        path: ca.leaf_chain_path(),
         reason,
     })?;
     let web_host = on_host(&config.web.name);
@@ -609,7 +753,7 @@ pub fn start(
         let web_config = web_config(config, network.is_some(), tls);
         let web = web_runtime
             .block_on(web::spawn(listener, web_config, reporter.clone()))
-            .map_err(|source| LabError::Bind { addr, source })?;
+            .map_err(|error| LabError::Web { addr, error })?;
         webs.push(web);
     }
     hosts.push(HostRow::new(
@@ -633,10 +777,9 @@ pub fn start(
             (&config.browser_name, filter::Protocol::TcpData),
             (&config.resolver.name, filter::Protocol::Udp),
         ] {
-            let (router, interface) = network.gateway(host).ok_or_else(|| LabError::Start {
-                what: "the loss fault".into(),
-                reason: format!("{host} has no router to lose its packets"),
-            })?;
+            let (router, interface) = network
+                .gateway(host)
+                .ok_or_else(|| LabError::NoRouter { host: host.clone() })?;
             let port = match rule {
                 // The browser's HSTS sends the tour's requests to https; its first data
                 // segment there is the ClientHello.
@@ -652,9 +795,9 @@ pub fn start(
                 .netns
                 .run(|| filter::drop_first(&rules))
                 .and_then(|loaded| loaded)
-                .map_err(|err| LabError::Start {
-                    what: format!("the loss fault's filter in {}", router.node.name),
-                    reason: err.to_string(),
+                .map_err(|error| LabError::Io {
+                    what: LabPart::LossFilter(router.node.name.clone()),
+                    error,
                 })?;
             losing.push((
                 router.node.name.clone(),

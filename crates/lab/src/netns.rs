@@ -61,18 +61,51 @@ pub enum Refusal {
     Forced,
     /// The kernel refused a step; `by` names the setting that did, when one can be read.
     Refused {
-        /// The step: `unshare(CLONE_NEWUSER)`, `writing /proc/self/uid_map`.
-        step: String,
-        /// The kernel's error.
+        /// The step: `unshare(CLONE_NEWUSER)`, `writing /proc/self/uid_map` (English in JSON).
+        #[serde(serialize_with = "in_english")]
+        step: RefusedStep,
+        /// The kernel's error (English).
         error: String,
+        /// The kernel's error number, when it gave one: the error said in any language.
+        #[serde(skip)]
+        os_code: Option<i32>,
         /// Which setting refused it.
         by: RefusedBy,
     },
     /// The namespaces were made but the network could not be built in them.
     NetworkNotBuilt {
-        /// Why.
+        /// Why (English).
         error: String,
+        /// The step that failed, to be told in any language.
+        #[serde(skip)]
+        step: crate::network::BuildStep,
+        /// The system's error number, when it gave one.
+        #[serde(skip)]
+        os_code: Option<i32>,
     },
+}
+
+/// The step of making a user namespace that the kernel refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefusedStep {
+    /// `unshare(CLONE_NEWUSER)`.
+    Unshare,
+    /// Writing one of the namespace's files (`/proc/self/uid_map`).
+    Write(String),
+}
+
+impl RefusedStep {
+    /// The step in `lang`.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        match self {
+            RefusedStep::Unshare => text::t!(lang, "netns-step-unshare"),
+            RefusedStep::Write(path) => text::t!(lang, "netns-step-write", path = path),
+        }
+    }
+}
+
+fn in_english<S: serde::Serializer>(step: &RefusedStep, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_str(&step.describe(text::Lang::En))
 }
 
 /// The setting that refuses user namespaces, as read from the sysctls that can.
@@ -100,10 +133,32 @@ impl Refusal {
         match self {
             Refusal::NotEnteredAtStart => t!(lang, "netns-not-entered"),
             Refusal::Forced => t!(lang, "netns-forced", variable = NO_NAMESPACES_ENV),
-            Refusal::NetworkNotBuilt { error } => {
+            Refusal::NetworkNotBuilt {
+                error,
+                step,
+                os_code,
+            } => {
+                let error = if lang == text::Lang::En {
+                    error.clone()
+                } else {
+                    let system = os_code
+                        .map(|code| text::io_error(lang, &std::io::Error::from_raw_os_error(code)));
+                    match (step.describe(lang), system) {
+                        (Some(step), Some(system)) => format!("{step}: {system}"),
+                        (Some(step), None) => step,
+                        (None, Some(system)) => system,
+                        // An error the system gave no number for: its own words.
+                        (None, None) => error.clone(),
+                    }
+                };
                 t!(lang, "netns-network-not-built", error = error)
             }
-            Refusal::Refused { step, error, by } => {
+            Refusal::Refused {
+                step,
+                error,
+                os_code,
+                by,
+            } => {
                 let setting = match by {
                     RefusedBy::AppArmor => t!(lang, "netns-by-apparmor"),
                     RefusedBy::UnprivilegedUsernsClone => t!(lang, "netns-by-userns-clone"),
@@ -112,10 +167,16 @@ impl Refusal {
                     RefusedBy::SeccompOrModule => t!(lang, "netns-by-seccomp"),
                     RefusedBy::Unknown => t!(lang, "netns-by-unknown"),
                 };
+                let error = match os_code {
+                    Some(code) if lang != text::Lang::En => {
+                        text::io_error(lang, &io::Error::from_raw_os_error(*code))
+                    }
+                    _ => error.clone(),
+                };
                 t!(
                     lang,
                     "netns-refused",
-                    step = step,
+                    step = step.describe(lang),
                     error = error,
                     setting = setting
                 )
@@ -174,7 +235,7 @@ fn decide() -> Isolation {
     // SAFETY: unshare has no memory preconditions; it fails with EINVAL when threaded.
     if unsafe { libc::unshare(libc::CLONE_NEWUSER) } != 0 {
         let err = io::Error::last_os_error();
-        return explain_refusal("unshare(CLONE_NEWUSER)", &err).isolation();
+        return explain_refusal(RefusedStep::Unshare, &err).isolation();
     }
     // The order the kernel requires: setgroups must be denied before an unprivileged gid_map.
     let maps = [
@@ -184,14 +245,14 @@ fn decide() -> Isolation {
     ];
     for (path, text) in maps {
         if let Err(err) = std::fs::write(path, text) {
-            return explain_refusal(&format!("writing {path}"), &err).isolation();
+            return explain_refusal(RefusedStep::Write(path.to_owned()), &err).isolation();
         }
     }
     Isolation::UserNamespace { uid, gid }
 }
 
 /// Which setting refused a user namespace; read from the sysctls that do.
-fn explain_refusal(step: &str, err: &io::Error) -> Refusal {
+fn explain_refusal(step: RefusedStep, err: &io::Error) -> Refusal {
     let read = |path: &str| {
         std::fs::read_to_string(path)
             .ok()
@@ -212,8 +273,9 @@ fn explain_refusal(step: &str, err: &io::Error) -> Refusal {
             RefusedBy::Unknown
         };
     Refusal::Refused {
-        step: step.to_owned(),
+        step,
         error: err.to_string(),
+        os_code: err.raw_os_error(),
         by,
     }
 }
@@ -310,11 +372,11 @@ impl Netns {
         })
     }
 
-    /// Writes a sysctl of this namespace (`net/ipv4/ip_forward`), as `sysctl -w` run inside it.
+    /// Writes a sysctl of this namespace (`net/ipv4/ip_forward`), as `sysctl -w` run inside it:
+    /// `/proc/sys/KEY`. The system's error is returned as it is (the caller names the file).
     pub fn sysctl(&self, key: &str, value: &str) -> io::Result<()> {
         let path = format!("/proc/sys/{key}");
         self.run(|| std::fs::write(&path, value))?
-            .map_err(|err| io::Error::new(err.kind(), format!("{path}: {err}")))
     }
 }
 
@@ -332,37 +394,30 @@ impl Drop for Netns {
 /// (entered through the lab's user namespace when the lab runs in one), and a mount namespace
 /// of its own where `/etc/resolv.conf` is `resolv_conf` (the lab's resolver). Must be called
 /// while the process has one thread; nothing outside this process changes.
-pub fn join_lab_host(pid: i32, tid: i32, resolv_conf: &std::path::Path) -> io::Result<()> {
-    let open = |path: String| {
-        File::open(&path).map_err(|err| io::Error::new(err.kind(), format!("{path}: {err}")))
-    };
+pub fn join_lab_host(pid: i32, tid: i32, resolv_conf: &std::path::Path) -> Result<(), JoinError> {
+    let fail = |step: JoinStep| move |error: io::Error| JoinError { step, error };
+    let open = |path: String| File::open(&path).map_err(fail(JoinStep::Open(path.clone())));
     let netns = open(format!("/proc/{pid}/task/{tid}/ns/net"))?;
-    let own_user = std::fs::read_link("/proc/self/ns/user")?;
-    let lab_user = std::fs::read_link(format!("/proc/{pid}/ns/user"))?;
+    let own_user =
+        std::fs::read_link("/proc/self/ns/user").map_err(fail(JoinStep::UserNamespaces))?;
+    let lab_user = std::fs::read_link(format!("/proc/{pid}/ns/user"))
+        .map_err(fail(JoinStep::UserNamespaces))?;
     if own_user != lab_user {
         let userns = open(format!("/proc/{pid}/ns/user"))?;
         // SAFETY: a namespace fd we own; the process is single-threaded (the caller's duty).
         if unsafe { libc::setns(userns.as_raw_fd(), libc::CLONE_NEWUSER) } != 0 {
-            let err = io::Error::last_os_error();
-            return Err(io::Error::new(
-                err.kind(),
-                format!("cannot join the lab's user namespace: {err}"),
-            ));
+            return Err(fail(JoinStep::UserNamespace)(io::Error::last_os_error()));
         }
     }
     // SAFETY: as above, for the network namespace.
     if unsafe { libc::setns(netns.as_raw_fd(), libc::CLONE_NEWNET) } != 0 {
-        let err = io::Error::last_os_error();
-        return Err(io::Error::new(
-            err.kind(),
-            format!("cannot join the host's network namespace: {err}"),
-        ));
+        return Err(fail(JoinStep::NetworkNamespace)(io::Error::last_os_error()));
     }
     // SAFETY: unshare/mount with valid NUL-terminated strings; they affect only this process's
     // new mount namespace (made private first, so nothing propagates back to the host).
     unsafe {
         if libc::unshare(libc::CLONE_NEWNS) != 0 {
-            return Err(io::Error::last_os_error());
+            return Err(fail(JoinStep::MountNamespace)(io::Error::last_os_error()));
         }
         let root = c"/";
         if libc::mount(
@@ -373,10 +428,10 @@ pub fn join_lab_host(pid: i32, tid: i32, resolv_conf: &std::path::Path) -> io::R
             std::ptr::null(),
         ) != 0
         {
-            return Err(io::Error::last_os_error());
+            return Err(fail(JoinStep::MountNamespace)(io::Error::last_os_error()));
         }
         let source = std::ffi::CString::new(resolv_conf.as_os_str().as_encoded_bytes())
-            .map_err(io::Error::other)?;
+            .map_err(|err| fail(JoinStep::NulInPath)(io::Error::other(err)))?;
         let target = c"/etc/resolv.conf";
         if libc::mount(
             source.as_ptr(),
@@ -386,15 +441,85 @@ pub fn join_lab_host(pid: i32, tid: i32, resolv_conf: &std::path::Path) -> io::R
             std::ptr::null(),
         ) != 0
         {
-            let err = io::Error::last_os_error();
-            return Err(io::Error::new(
-                err.kind(),
-                format!("cannot put the lab's resolv.conf on /etc/resolv.conf: {err}"),
-            ));
+            return Err(fail(JoinStep::ResolvConf)(io::Error::last_os_error()));
         }
     }
     Ok(())
 }
+
+/// Why a lab's host could not be joined ([`join_lab_host`]): the step, and the system's error.
+/// `Display` is English; [`JoinError::describe`] says it in a language.
+#[derive(Debug)]
+pub struct JoinError {
+    /// Which step failed.
+    pub step: JoinStep,
+    /// The system's error.
+    pub error: io::Error,
+}
+
+/// A step of joining a lab's host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum JoinStep {
+    /// Opening a namespace's file under /proc.
+    Open(String),
+    /// Reading which user namespaces this process and the lab are in.
+    UserNamespaces,
+    /// Entering the lab's user namespace.
+    UserNamespace,
+    /// Entering the host's network namespace.
+    NetworkNamespace,
+    /// Making a mount namespace of this process's own.
+    MountNamespace,
+    /// The resolv.conf's path has a NUL byte.
+    NulInPath,
+    /// Mounting the lab's resolv.conf on /etc/resolv.conf.
+    ResolvConf,
+}
+
+impl JoinError {
+    /// The error in `lang`: the step, then the system's error by its kind.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        use text::t;
+        if lang == text::Lang::En {
+            return self.to_string();
+        }
+        let error = text::io_error(lang, &self.error);
+        match &self.step {
+            JoinStep::Open(path) => format!("{path}: {error}"),
+            JoinStep::UserNamespaces => t!(lang, "lab-join-user-namespaces", error = error),
+            JoinStep::UserNamespace => t!(lang, "lab-join-user-namespace", error = error),
+            JoinStep::NetworkNamespace => t!(lang, "lab-join-network-namespace", error = error),
+            JoinStep::MountNamespace => t!(lang, "lab-join-mount-namespace", error = error),
+            JoinStep::NulInPath => t!(lang, "lab-join-nul-in-path"),
+            JoinStep::ResolvConf => t!(lang, "lab-join-resolv-conf", error = error),
+        }
+    }
+}
+
+impl std::fmt::Display for JoinError {
+    /// As it has always been said: the step where the error alone would not tell it.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let error = &self.error;
+        match &self.step {
+            JoinStep::Open(path) => write!(f, "{path}: {error}"),
+            JoinStep::UserNamespace => {
+                write!(f, "cannot join the lab's user namespace: {error}")
+            }
+            JoinStep::NetworkNamespace => {
+                write!(f, "cannot join the host's network namespace: {error}")
+            }
+            JoinStep::ResolvConf => write!(
+                f,
+                "cannot put the lab's resolv.conf on /etc/resolv.conf: {error}"
+            ),
+            JoinStep::UserNamespaces | JoinStep::MountNamespace | JoinStep::NulInPath => {
+                write!(f, "{error}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
 
 /// Brings an interface of the calling thread's namespace up (SIOCSIFFLAGS), as `ip link set
 /// NAME up`.
@@ -478,15 +603,27 @@ mod tests {
             (RefusedBy::Unknown, ""),
         ] {
             let refusal = Refusal::Refused {
-                step: "writing /proc/self/uid_map".into(),
+                step: RefusedStep::Write("/proc/self/uid_map".into()),
                 error: "Operation not permitted (os error 1)".into(),
+                os_code: Some(libc::EPERM),
                 by,
             };
             let (en, ko) = (refusal.text(Lang::En), refusal.text(Lang::Ko));
+            assert!(
+                en.contains("(writing /proc/self/uid_map: Operation not permitted (os error 1))"),
+                "{en}"
+            );
+            assert!(
+                ko.contains("(/proc/self/uid_map에 쓰기: 권한이 없습니다 (오류 번호 1))"),
+                "{ko}"
+            );
             for text in [&en, &ko] {
-                assert!(text.contains("writing /proc/self/uid_map"), "{text}");
                 assert!(text.contains(setting), "{by:?}: {text}");
             }
+            assert_eq!(
+                serde_json::to_value(&refusal).unwrap()["step"],
+                "writing /proc/self/uid_map"
+            );
             assert!(en.starts_with("user namespaces are refused"), "{en}");
             assert!(ko.contains("사용자 네임스페이스"), "{ko}");
         }

@@ -99,6 +99,77 @@ pub struct Topology {
     pub nodes: Vec<Node>,
 }
 
+/// Why a topology cannot be built ([`Topology::check`]). `Display` is English; [`describe`]
+/// says it in a language.
+///
+/// [`describe`]: TopologyProblem::describe
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TopologyProblem {
+    /// An address in no link's subnet, or in several.
+    AddressOnLinks {
+        /// The node.
+        node: String,
+        /// The address.
+        addr: IpAddr,
+        /// How many links' subnets hold it.
+        links: usize,
+    },
+    /// A node without both an IPv4 and an IPv6 address.
+    NotDualStack {
+        /// The node.
+        node: String,
+    },
+    /// A link with fewer than two members.
+    LinkJoinsNothing {
+        /// The link.
+        link: String,
+    },
+    /// A host (not a router) on more than one link.
+    NotARouter {
+        /// The node.
+        node: String,
+    },
+    /// A node from which some link cannot be reached through the routers.
+    LinksUnreached {
+        /// The node.
+        node: String,
+    },
+}
+
+impl TopologyProblem {
+    /// The problem in `lang`.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        use text::t;
+        match self {
+            TopologyProblem::AddressOnLinks { node, addr, links } => t!(
+                lang,
+                "topology-address-on-links",
+                node = node,
+                addr = addr.to_string(),
+                links = *links
+            ),
+            TopologyProblem::NotDualStack { node } => {
+                t!(lang, "topology-not-dual-stack", node = node)
+            }
+            TopologyProblem::LinkJoinsNothing { link } => {
+                t!(lang, "topology-link-joins-nothing", link = link)
+            }
+            TopologyProblem::NotARouter { node } => t!(lang, "topology-not-a-router", node = node),
+            TopologyProblem::LinksUnreached { node } => {
+                t!(lang, "topology-links-unreached", node = node)
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for TopologyProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(text::Lang::En))
+    }
+}
+
+impl std::error::Error for TopologyProblem {}
+
 impl Topology {
     /// The nodes on link `link`, with their addresses on it, in node order.
     pub fn members(&self, link: usize) -> Vec<(usize, Vec<IpAddr>)> {
@@ -126,52 +197,48 @@ impl Topology {
 
     /// Checks what [`Network::build`] relies on: every address on exactly one link, every link
     /// with two members or more, every node reachable, every host with a router unless it
-    /// shares its only link with everyone it talks to. Returns the reason of the first problem.
-    pub fn check(&self) -> Result<(), String> {
+    /// shares its only link with everyone it talks to. Returns the first problem.
+    pub fn check(&self) -> Result<(), TopologyProblem> {
         for node in &self.nodes {
             for addr in &node.addresses {
                 let on = self.links.iter().filter(|l| l.contains(*addr)).count();
                 if on != 1 {
-                    return Err(format!(
-                        "{}'s address {addr} is on {on} links: every address must be in the \
-                         subnet of exactly one [[link]]",
-                        node.name
-                    ));
+                    return Err(TopologyProblem::AddressOnLinks {
+                        node: node.name.clone(),
+                        addr: *addr,
+                        links: on,
+                    });
                 }
             }
             if !node.addresses.iter().any(IpAddr::is_ipv4)
                 || !node.addresses.iter().any(IpAddr::is_ipv6)
             {
-                return Err(format!(
-                    "{} needs an IPv4 and an IPv6 address: the lab is dual-stack",
-                    node.name
-                ));
+                return Err(TopologyProblem::NotDualStack {
+                    node: node.name.clone(),
+                });
             }
         }
         for (l, link) in self.links.iter().enumerate() {
             if self.members(l).len() < 2 {
-                return Err(format!(
-                    "link {} has fewer than two hosts on it: it joins nothing",
-                    link.name
-                ));
+                return Err(TopologyProblem::LinkJoinsNothing {
+                    link: link.name.clone(),
+                });
             }
         }
         for (n, node) in self.nodes.iter().enumerate() {
             if !node.is_router() && self.links_of(n).len() > 1 {
-                return Err(format!(
-                    "{} is on several links but is not a router",
-                    node.name
-                ));
+                return Err(TopologyProblem::NotARouter {
+                    node: node.name.clone(),
+                });
             }
         }
         let routes = self.routes();
         for (n, node) in self.nodes.iter().enumerate() {
             let reach = self.reachable_links(n);
             if reach.len() != self.links.len() && !routes[n].is_empty() {
-                return Err(format!(
-                    "{} cannot reach every link: the routers do not join them all",
-                    node.name
-                ));
+                return Err(TopologyProblem::LinksUnreached {
+                    node: node.name.clone(),
+                });
             }
         }
         Ok(())
@@ -322,27 +389,139 @@ pub struct Network {
     _switches: Vec<Netns>,
 }
 
+/// Why the lab's network could not be built ([`Network::build`]): the step, and the system's
+/// error. `Display` is English, as before; [`BuildError::describe`] says it in a language.
+#[derive(Debug)]
+pub struct BuildError {
+    /// Which step failed.
+    pub step: BuildStep,
+    /// The system's error (none when the topology itself is refused).
+    pub error: Option<io::Error>,
+}
+
+/// A step of building the lab's network.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BuildStep {
+    /// The topology is refused before anything is made.
+    Topology(TopologyProblem),
+    /// Making a host's network namespace.
+    Namespace(String),
+    /// The veth pair of a point-to-point link.
+    Veth(String),
+    /// The bridge of a shared link.
+    Bridge(String),
+    /// A port of a shared link's bridge.
+    Port {
+        /// The link.
+        link: String,
+        /// The port's number.
+        port: usize,
+    },
+    /// A host's addresses and routes.
+    Configure(String),
+    /// A host's interfaces coming up.
+    BringUp(String),
+    /// A shared link's ports coming up.
+    BringLinkUp(String),
+    /// Writing a sysctl in a namespace: its file under /proc/sys.
+    Sysctl(String),
+    /// Another of the system's refusals (a sysctl, a namespace's thread).
+    Other,
+}
+
+impl BuildError {
+    fn new(step: BuildStep, error: Option<io::Error>) -> BuildError {
+        BuildError { step, error }
+    }
+
+    /// The error in `lang`: the step, then the system's error by its kind.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        if lang == text::Lang::En {
+            return self.to_string();
+        }
+        let error = self.error.as_ref().map(|e| text::io_error(lang, e));
+        match (self.step.describe(lang), error) {
+            (Some(step), Some(error)) => format!("{step}: {error}"),
+            (Some(step), None) => step,
+            (None, Some(error)) => error,
+            (None, None) => String::new(),
+        }
+    }
+}
+
+impl BuildStep {
+    /// The step, in `lang` (`None` when the system's error says it all).
+    pub fn describe(&self, lang: text::Lang) -> Option<String> {
+        use text::t;
+        Some(match self {
+            BuildStep::Topology(problem) => problem.describe(lang),
+            BuildStep::Namespace(node) => t!(lang, "network-step-namespace", node = node),
+            BuildStep::Veth(link) => t!(lang, "network-step-veth", link = link),
+            BuildStep::Bridge(link) => t!(lang, "network-step-bridge", link = link),
+            BuildStep::Port { link, port } => t!(
+                lang,
+                "network-step-port",
+                link = link,
+                port = port.to_string()
+            ),
+            BuildStep::Configure(node) => t!(lang, "network-step-configure", node = node),
+            BuildStep::BringUp(node) => t!(lang, "network-step-bring-up", node = node),
+            BuildStep::BringLinkUp(link) => t!(lang, "network-step-bring-link-up", link = link),
+            BuildStep::Sysctl(path) => t!(lang, "network-step-sysctl", path = path),
+            BuildStep::Other => return None,
+        })
+    }
+}
+
+/// Writes sysctl `key` in `netns`; a refusal names the file.
+fn sysctl(netns: &Netns, key: &str, value: &str) -> Result<(), BuildError> {
+    netns
+        .sysctl(key, value)
+        .map_err(|err| BuildError::new(BuildStep::Sysctl(format!("/proc/sys/{key}")), Some(err)))
+}
+
+impl From<io::Error> for BuildError {
+    fn from(error: io::Error) -> BuildError {
+        BuildError::new(BuildStep::Other, Some(error))
+    }
+}
+
+impl std::fmt::Display for BuildError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.step.describe(text::Lang::En), &self.error) {
+            (Some(step), Some(error)) => write!(f, "{step}: {error}"),
+            (Some(step), None) => f.write_str(&step),
+            (None, Some(error)) => write!(f, "{error}"),
+            (None, None) => Ok(()),
+        }
+    }
+}
+
+impl std::error::Error for BuildError {}
+
 impl Network {
     /// Builds `topology` (see the module doc).
-    pub fn build(topology: &Topology) -> io::Result<Network> {
-        topology.check().map_err(io::Error::other)?;
-        let context = |what: String| {
-            move |err: io::Error| io::Error::new(err.kind(), format!("{what}: {err}"))
-        };
+    pub fn build(topology: &Topology) -> Result<Network, BuildError> {
+        topology
+            .check()
+            .map_err(|problem| BuildError::new(BuildStep::Topology(problem), None))?;
+        let context = |step: BuildStep| move |err: io::Error| BuildError::new(step, Some(err));
         let mut spaces = Vec::new();
         for node in &topology.nodes {
-            let netns = Netns::create(&node.name).map_err(context(format!(
-                "cannot make a network namespace for {}",
-                node.name
-            )))?;
+            let netns = Netns::create(&node.name)
+                .map_err(context(BuildStep::Namespace(node.name.clone())))?;
             // Before any interface arrives: these are the defaults new interfaces copy.
             for key in ["all", "default"] {
-                netns.sysctl(&format!("net/ipv6/conf/{key}/accept_dad"), "0")?;
-                netns.sysctl(&format!("net/ipv6/conf/{key}/router_solicitations"), "0")?;
+                sysctl(&netns, &format!("net/ipv6/conf/{key}/accept_dad"), "0")?;
+                sysctl(
+                    &netns,
+                    &format!("net/ipv6/conf/{key}/router_solicitations"),
+                    "0",
+                )?;
             }
             if node.is_router() {
-                netns.sysctl("net/ipv4/ip_forward", "1")?;
-                netns.sysctl("net/ipv6/conf/all/forwarding", "1")?;
+                sysctl(&netns, "net/ipv4/ip_forward", "1")?;
+                sysctl(&netns, "net/ipv6/conf/all/forwarding", "1")?;
             }
             spaces.push(Arc::new(netns));
         }
@@ -382,7 +561,7 @@ impl Network {
                 let ends = indexes();
                 spaces[*a]
                     .run(|| new_veth((&a_name, a_mac), (&b_name, b_mac), ends, peer_fd))?
-                    .map_err(context(format!("link {}: veth", link.name)))?;
+                    .map_err(context(BuildStep::Veth(link.name.clone())))?;
             } else {
                 let switch = Netns::create(&link.name)?;
                 switch
@@ -390,7 +569,7 @@ impl Network {
                         new_bridge("br0")?;
                         set_link_up_by_name("br0")
                     })?
-                    .map_err(context(format!("link {}: bridge", link.name)))?;
+                    .map_err(context(BuildStep::Bridge(link.name.clone())))?;
                 for (port, (n, addrs)) in members.iter().enumerate() {
                     let name = named(*n, addrs);
                     let port_name = format!("port{port}");
@@ -404,7 +583,10 @@ impl Network {
                             set_master(&port_name, "br0")?;
                             set_link_up_by_name(&port_name)
                         })?
-                        .map_err(context(format!("link {}: port {port}", link.name)))?;
+                        .map_err(context(BuildStep::Port {
+                            link: link.name.clone(),
+                            port,
+                        }))?;
                 }
                 switches.push(switch);
             }
@@ -446,7 +628,7 @@ impl Network {
                     }
                     Ok(())
                 })?
-                .map_err(context(format!("configuring {}", node.name)))?;
+                .map_err(context(BuildStep::Configure(node.name.clone())))?;
             hosts.push(NetHost {
                 node: node.clone(),
                 netns,
@@ -461,7 +643,7 @@ impl Network {
                         .iter()
                         .try_for_each(|iface| wait_running(&iface.name, LINKS_UP_WITHIN))
                 })?
-                .map_err(context(format!("bringing {} up", host.node.name)))?;
+                .map_err(context(BuildStep::BringUp(host.node.name.clone())))?;
         }
         for (switch, link) in switches
             .iter()
@@ -472,9 +654,8 @@ impl Network {
                 .run(|| {
                     (0..ports).try_for_each(|p| wait_running(&format!("port{p}"), LINKS_UP_WITHIN))
                 })?
-                .map_err(context(format!(
-                    "bringing link {} up",
-                    topology.links[link].name
+                .map_err(context(BuildStep::BringLinkUp(
+                    topology.links[link].name.clone(),
                 )))?;
         }
         Ok(Network {
@@ -757,7 +938,11 @@ pub(crate) mod tests {
         let mut topology = chain();
         topology.nodes[3].addresses[0] = ip("192.0.3.80");
         let err = topology.check().unwrap_err();
-        assert!(err.contains("192.0.3.80 is on 0 links"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "web's address 192.0.3.80 is on 0 links: every address must be in the subnet of \
+             exactly one [[link]]"
+        );
     }
 
     #[test]
@@ -765,7 +950,73 @@ pub(crate) mod tests {
         let mut topology = chain();
         topology.nodes[3].addresses.pop();
         let err = topology.check().unwrap_err();
-        assert!(err.contains("dual-stack"), "{err}");
+        assert_eq!(
+            err.to_string(),
+            "web needs an IPv4 and an IPv6 address: the lab is dual-stack"
+        );
+    }
+
+    #[test]
+    fn why_a_network_is_not_built_is_said_in_english_as_before_and_in_korean() {
+        use text::Lang;
+        // A refused topology: nothing is made.
+        let mut topology = chain();
+        topology.nodes[3].addresses.pop();
+        let err = Network::build(&topology).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "web needs an IPv4 and an IPv6 address: the lab is dual-stack"
+        );
+        test_support::korean::assert_korean(&err.describe(Lang::Ko), &["web"]);
+        // A step the system refused: the step, then the system's error by its kind.
+        let err = BuildError::new(
+            BuildStep::Namespace("laptop".into()),
+            Some(io::Error::from_raw_os_error(libc::EPERM)),
+        );
+        assert_eq!(
+            err.to_string(),
+            "cannot make a network namespace for laptop: Operation not permitted (os error 1)"
+        );
+        assert_eq!(
+            err.describe(Lang::Ko),
+            "laptop의 네트워크 네임스페이스를 만들 수 없습니다: 권한이 없습니다 (오류 번호 1)"
+        );
+        let refusal = crate::netns::Refusal::NetworkNotBuilt {
+            error: err.to_string(),
+            step: err.step.clone(),
+            os_code: Some(libc::EPERM),
+        };
+        assert!(
+            refusal.text(Lang::Ko).ends_with(
+                "laptop의 네트워크 네임스페이스를 만들 수 없습니다: 권한이 없습니다 (오류 번호 1)"
+            ),
+            "{}",
+            refusal.text(Lang::Ko)
+        );
+        assert!(refusal.text(Lang::En).ends_with(&err.to_string()));
+        let err = BuildError::new(
+            BuildStep::Sysctl("/proc/sys/net/ipv4/ip_forward".into()),
+            Some(io::Error::from_raw_os_error(libc::EACCES)),
+        );
+        assert_eq!(
+            err.to_string(),
+            "/proc/sys/net/ipv4/ip_forward: Permission denied (os error 13)"
+        );
+        for step in [
+            BuildStep::Veth("home".into()),
+            BuildStep::Bridge("ix".into()),
+            BuildStep::Port {
+                link: "ix".into(),
+                port: 2,
+            },
+            BuildStep::Configure("laptop".into()),
+            BuildStep::BringUp("laptop".into()),
+            BuildStep::BringLinkUp("ix".into()),
+            BuildStep::Sysctl("/proc/sys/net/ipv4/ip_forward".into()),
+        ] {
+            let said = step.describe(Lang::Ko).unwrap();
+            test_support::korean::assert_korean(&said, &["home", "ix", "laptop", "veth"]);
+        }
     }
 
     #[test]

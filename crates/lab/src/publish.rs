@@ -65,48 +65,55 @@ impl Published {
         (dns, resolver): (SocketAddr, SocketAddr),
         (http, web): (SocketAddr, SocketAddr),
         (https, web_tls): (SocketAddr, SocketAddr),
-    ) -> io::Result<Published> {
+    ) -> Result<Published, PublishError> {
+        let unbound = |error: io::Error| PublishError {
+            binding: None,
+            error,
+        };
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("lab-publish")
             .enable_all()
-            .build()?;
-        let maker = SocketMaker::start(from)?;
-        let context = |what: &str, addr: SocketAddr| {
-            let what = what.to_owned();
-            move |err: io::Error| io::Error::new(err.kind(), format!("{what} on {addr}: {err}"))
+            .build()
+            .map_err(unbound)?;
+        let maker = SocketMaker::start(from).map_err(unbound)?;
+        let context = |what: Binding, addr: SocketAddr| {
+            move |error: io::Error| PublishError {
+                binding: Some((what, addr)),
+                error,
+            }
         };
         let (dns_udp, dns_tcp, http_tcp, https_tcp) = runtime.block_on(async {
             let dns_udp = UdpSocket::bind(dns)
                 .await
-                .map_err(context("publishing DNS (UDP)", dns))?;
+                .map_err(context(Binding::DnsUdp, dns))?;
             let dns_tcp = TcpListener::bind(dns)
                 .await
-                .map_err(context("publishing DNS (TCP)", dns))?;
+                .map_err(context(Binding::DnsTcp, dns))?;
             let http_tcp = TcpListener::bind(http)
                 .await
-                .map_err(context("publishing HTTP", http))?;
+                .map_err(context(Binding::Http, http))?;
             let https_tcp = TcpListener::bind(https)
                 .await
-                .map_err(context("publishing HTTPS", https))?;
-            io::Result::Ok((dns_udp, dns_tcp, http_tcp, https_tcp))
+                .map_err(context(Binding::Https, https))?;
+            Ok::<_, PublishError>((dns_udp, dns_tcp, http_tcp, https_tcp))
         })?;
         let forwards = vec![
             Forward {
                 service: "dns",
-                local: dns_udp.local_addr()?,
+                local: dns_udp.local_addr().map_err(unbound)?,
                 target: resolver,
                 protocols: "udp, tcp",
             },
             Forward {
                 service: "http",
-                local: http_tcp.local_addr()?,
+                local: http_tcp.local_addr().map_err(unbound)?,
                 target: web,
                 protocols: "tcp",
             },
             Forward {
                 service: "https",
-                local: https_tcp.local_addr()?,
+                local: https_tcp.local_addr().map_err(unbound)?,
                 target: web_tls,
                 protocols: "tcp",
             },
@@ -121,6 +128,67 @@ impl Published {
         })
     }
 }
+
+/// Why the lab could not be published: the address that could not be bound, when it was one,
+/// and the system's error. `Display` is English; [`PublishError::describe`] says it in a
+/// language.
+#[derive(Debug)]
+pub struct PublishError {
+    /// What was being bound, and where.
+    pub binding: Option<(Binding, SocketAddr)>,
+    /// The system's error.
+    pub error: io::Error,
+}
+
+/// What is bound to publish the lab.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binding {
+    /// The resolver, UDP.
+    DnsUdp,
+    /// The resolver, TCP.
+    DnsTcp,
+    /// The web server's HTTP port.
+    Http,
+    /// The web server's HTTPS port.
+    Https,
+}
+
+impl Binding {
+    /// As the service is named (a token: `DNS (UDP)`, `HTTPS`).
+    fn service(self) -> &'static str {
+        match self {
+            Binding::DnsUdp => "DNS (UDP)",
+            Binding::DnsTcp => "DNS (TCP)",
+            Binding::Http => "HTTP",
+            Binding::Https => "HTTPS",
+        }
+    }
+}
+
+impl PublishError {
+    /// The error in `lang`: what could not be bound where, and the system's error by its kind.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        let error = text::io_error(lang, &self.error);
+        match self.binding {
+            Some((what, addr)) => text::t!(
+                lang,
+                "lab-publish-binding",
+                service = what.service(),
+                addr = addr.to_string(),
+                error = error
+            ),
+            None => error,
+        }
+    }
+}
+
+impl std::fmt::Display for PublishError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(text::Lang::En))
+    }
+}
+
+impl std::error::Error for PublishError {}
 
 type SocketRequest = (Domain, Type, oneshot::Sender<io::Result<Socket>>);
 

@@ -107,11 +107,48 @@ pub fn publish(lab: &crate::RunningLab) -> io::Result<Option<Published>> {
     }))
 }
 
+/// Why no running lab was found ([`find_running`]). `Display` is English; [`NoLab::describe`]
+/// says it in a language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoLab {
+    /// The state directory cannot be read: no lab ever ran here.
+    NothingIn(PathBuf),
+    /// No file of a lab whose process is alive.
+    NoneAlive(PathBuf),
+}
+
+impl NoLab {
+    /// Why, in `lang`, with the directory looked in.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        match self {
+            NoLab::NothingIn(dir) => {
+                text::t!(lang, "lab-none-nothing-in", dir = dir.display().to_string())
+            }
+            NoLab::NoneAlive(dir) => {
+                text::t!(lang, "lab-none-alive", dir = dir.display().to_string())
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for NoLab {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(text::Lang::En))
+    }
+}
+
+impl std::error::Error for NoLab {}
+
 /// The newest running lab of this user, or why there is none.
-pub fn find_running() -> Result<LabState, String> {
-    let dir = state_dir();
-    let entries = std::fs::read_dir(&dir)
-        .map_err(|_| format!("no lab is running (nothing in {})", dir.display()))?;
+pub fn find_running() -> Result<LabState, NoLab> {
+    find_running_in(state_dir())
+}
+
+/// The newest running lab whose files are in `dir`.
+fn find_running_in(dir: PathBuf) -> Result<LabState, NoLab> {
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Err(NoLab::NothingIn(dir));
+    };
     let mut found: Vec<(std::time::SystemTime, LabState)> = Vec::new();
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().into_owned();
@@ -135,10 +172,44 @@ pub fn find_running() -> Result<LabState, String> {
         found.push((at, state));
     }
     found.sort_by_key(|(at, _)| *at);
-    found.pop().map(|(_, state)| state).ok_or_else(|| {
-        format!(
-            "no lab is running (start one with `roundtrip lab up`; looked in {})",
-            dir.display()
+    found
+        .pop()
+        .map(|(_, state)| state)
+        .ok_or(NoLab::NoneAlive(dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn no_lab_is_said_in_english_as_before_and_in_korean() {
+        let missing = PathBuf::from("/nonexistent-rt/roundtrip");
+        let err = find_running_in(missing.clone()).unwrap_err();
+        assert_eq!(err, NoLab::NothingIn(missing));
+        assert_eq!(
+            err.to_string(),
+            "no lab is running (nothing in /nonexistent-rt/roundtrip)"
+        );
+        let dir = std::env::temp_dir().join(format!("rt-nolab-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        // A lab that died without cleaning up: its file is there, its process is not.
+        std::fs::write(
+            dir.join("lab-999999999.json"),
+            r#"{"pid":999999999,"browser":"laptop","hosts":[],"resolv_conf":"/x"}"#,
         )
-    })
+        .unwrap();
+        let err = find_running_in(dir.clone()).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "no lab is running (start one with `roundtrip lab up`; looked in {})",
+                dir.display()
+            )
+        );
+        let korean = err.describe(text::Lang::Ko);
+        assert!(korean.contains("`roundtrip lab up`"), "{korean}");
+        test_support::korean::assert_korean(&korean, &["roundtrip", "lab", "up"]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

@@ -100,7 +100,7 @@ impl RootHints {
         let text = std::fs::read_to_string(path).map_err(|e| ZoneError {
             file: path.to_path_buf(),
             line: 1,
-            reason: dns::ZoneErrorReason::Io(e.to_string()),
+            reason: dns::ZoneErrorReason::Io(dns::ReadProblem::from(&e)),
         })?;
         Self::parse(&text, path)
     }
@@ -135,7 +135,7 @@ impl RootHints {
                 line: 1,
                 reason: dns::ZoneErrorReason::BadRdata {
                     rtype: Rtype::NS.to_string(),
-                    why: "no root server with an address: hints need `. NS name` and `name A address`".into(),
+                    why: dns::RdataProblem::NoRootServers,
                 },
             });
         }

@@ -21,5 +21,5 @@ pub use cache::{Cache, CacheLimits, Known, Rank};
 pub use clock::Clock;
 pub use config::{Limits, ResolverConfig, RootHints};
 pub use iterate::{Resolution, Resolver, RrsetOut};
-pub use server::{Allow, FrontConfig, RunningResolver, spawn};
+pub use server::{Allow, AllowProblem, FrontConfig, RunningResolver, spawn};
 pub use trace::{Hop, HopOutcome, LameReason};

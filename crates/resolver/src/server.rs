@@ -54,21 +54,24 @@ impl Allow {
     }
 
     /// Adds a network in CIDR form (`192.0.2.0/24`, `2001:db8::/32`, or one address).
-    pub fn add(&mut self, cidr: &str) -> Result<(), String> {
+    pub fn add(&mut self, cidr: &str) -> Result<(), AllowProblem> {
         let (addr, len) = match cidr.split_once('/') {
             Some((addr, len)) => (addr, Some(len)),
             None => (cidr, None),
         };
         let addr: IpAddr = addr
             .parse()
-            .map_err(|_| format!("{cidr:?} is not an address or network"))?;
+            .map_err(|_| AllowProblem::NotANetwork(cidr.to_owned()))?;
         let max = if addr.is_ipv4() { 32 } else { 128 };
         let len = match len {
             Some(len) => len
                 .parse::<u8>()
                 .ok()
                 .filter(|&l| l <= max)
-                .ok_or_else(|| format!("{cidr:?}: prefix length must be 0-{max}"))?,
+                .ok_or_else(|| AllowProblem::BadPrefix {
+                    cidr: cidr.to_owned(),
+                    max,
+                })?,
             None => max,
         };
         self.networks.push((addr, len));
@@ -88,6 +91,48 @@ impl Allow {
         })
     }
 }
+
+/// Why a network cannot be allowed ([`Allow::add`]). `Display` is English; [`describe`] says it
+/// in a language.
+///
+/// [`describe`]: AllowProblem::describe
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AllowProblem {
+    /// Neither an address nor `ADDRESS/PREFIX`.
+    NotANetwork(String),
+    /// A prefix length that is not a number up to the family's bits.
+    BadPrefix {
+        /// The network as given.
+        cidr: String,
+        /// 32 or 128.
+        max: u8,
+    },
+}
+
+impl AllowProblem {
+    /// The problem in `lang`, the network as given.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        match self {
+            AllowProblem::NotANetwork(cidr) => {
+                text::t!(lang, "allow-not-a-network", cidr = format!("{cidr:?}"))
+            }
+            AllowProblem::BadPrefix { cidr, max } => text::t!(
+                lang,
+                "allow-bad-prefix",
+                cidr = format!("{cidr:?}"),
+                max = max.to_string()
+            ),
+        }
+    }
+}
+
+impl std::fmt::Display for AllowProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(text::Lang::En))
+    }
+}
+
+impl std::error::Error for AllowProblem {}
 
 fn prefix_eq(a: &[u8], b: &[u8], len: u8) -> bool {
     let (bytes, bits) = (usize::from(len / 8), len % 8);

@@ -74,6 +74,44 @@ pub fn english_outside_tokens(text: &str, allowed: &[&str]) -> Vec<String> {
     found
 }
 
+/// Fails unless `text` is a Korean sentence: it has Hangul, and no English outside the protocol
+/// tokens, the words in `allowed` (the tokens of the place it comes from: a config's keys, a
+/// command's words) and the flags it names (`--allow`, `(--cacert`). What is inside double quotes is not
+/// looked at: a value as typed, or another program's own words, quoted and attributed.
+pub fn assert_korean(text: &str, allowed: &[&str]) {
+    assert!(
+        text.chars().any(|c| ('\u{ac00}'..='\u{d7a3}').contains(&c)),
+        "no Hangul in: {text}"
+    );
+    let mut outside = String::new();
+    let mut quoted = false;
+    for c in text.chars() {
+        if c == '"' {
+            quoted = !quoted;
+        } else if !quoted {
+            outside.push(c);
+        }
+    }
+    let flags: Vec<String> = text
+        .split_whitespace()
+        .filter_map(|token| token.find("--").map(|at| &token[at + 2..]))
+        .map(|flag| {
+            flag.chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+                .collect()
+        })
+        .collect();
+    let mut words = PROTOCOL_WORDS.to_vec();
+    words.extend_from_slice(allowed);
+    words.extend(flags.iter().map(String::as_str));
+    let english = english_outside_tokens(&outside, &words);
+    assert!(
+        english.is_empty(),
+        "English outside the protocol tokens:\n{}\n--- the whole text ---\n{text}",
+        english.join("\n")
+    );
+}
+
 /// `line` without its SQL string literals (`'...'`, as the story shows bound values): they are
 /// data a person typed, not sentences.
 fn without_sql_literals(line: &str) -> String {

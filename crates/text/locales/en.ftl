@@ -331,6 +331,7 @@ get-no-nameserver = no nameserver in { $file }: asking 127.0.0.1:53, as the C li
 get-service-recursive = recursive from the root hints (port { $port })
 get-cache-empty = the host cache is empty
 get-cannot-write-cache = cannot write the host cache
+get-cannot-write-hsts = cannot write the HSTS store
 get-cache-cleared = host cache cleared ({ $count } entries)
 get-leg = { $request } -> { $status } ({ $class }); { $bytes } body bytes
 get-closed-client-first = the client sent the first FIN, so the client holds TIME_WAIT
@@ -377,6 +378,8 @@ netns-not-entered = this process did not enter a user namespace at its start (on
 netns-forced = { $variable } is set, so the lab does not use namespaces
 netns-network-not-built = the lab's network could not be built: { $error }
 netns-refused = user namespaces are refused ({ $step }: { $error }): { $setting }
+netns-step-unshare = unshare(CLONE_NEWUSER)
+netns-step-write = writing { $path }
 netns-by-apparmor = AppArmor restricts unprivileged user namespaces (kernel.apparmor_restrict_unprivileged_userns=1); an AppArmor profile for roundtrip with `userns,` allows it, or `sysctl kernel.apparmor_restrict_unprivileged_userns=0`
 netns-by-userns-clone = kernel.unprivileged_userns_clone=0 forbids them; `sysctl kernel.unprivileged_userns_clone=1` allows it
 netns-by-max-user-namespaces = user.max_user_namespaces=0 forbids them; `sysctl user.max_user_namespaces=15000` allows it
@@ -407,6 +410,7 @@ lab-https = HTTPS: { $name } on port { $port } with a certificate for { $names }
 lab-try-exec-curl-https = TLS 1.3, HTTP/2
 lab-publish-on-loopback = Publish: nothing to forward, the lab already runs on this machine's loopback (the resolver on { $resolver }, the web server on { $web }).
 lab-publish-failed = cannot publish the lab: { $error }
+lab-publish-binding = publishing { $service } on { $addr }: { $error }
 lab-published = Published on this machine (each connection enters the lab from { $host }):
 lab-ctrl-c = Ctrl-C stops the lab.
 lab-stopped = lab stopped
@@ -801,6 +805,7 @@ db-url-bad = bad database URL { $url }: { $why }
 db-url-sqlite-needs-file = a SQLite URL needs a file: sqlite://FILE
 db-url-unknown-scheme = expected sqlite://FILE or postgres://...
 db-url-driver = the driver refused it (sqlx: "{ $detail }")
+was-listener = cannot serve on the listener: { $error }
 url-empty-host = empty host
 url-idna = invalid international domain name
 url-invalid-port = invalid port number
@@ -813,3 +818,222 @@ url-other = the URL parser refused it (url: "{ $detail }")
 url-no-host = no host
 url-header-value = { $name } header value { $value } is not valid
 url-request = the request cannot be made (http: "{ $detail }")
+
+
+## Why the lab's config refuses a value (lab::config, after the file, the line and the key;
+## English is also the config error's Display)
+
+lab-config-not-ipv4 = { $value } is not an IPv4 address
+lab-config-real-internet = { $addr } is neither in the documentation ranges (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24) nor on loopback (127.0.0.0/8): the lab never uses addresses of the real internet
+lab-config-mixed-placement = { $addr } mixes loopback and documentation addresses: a lab is either a network of namespaces or all on loopback
+lab-config-address-taken = { $addr } is already { $by }'s: every host has its own address
+lab-config-not-ipv6 = { $value } is not an IPv6 address
+lab-config-not-documentation-v6 = { $addr } is not in the documentation range 2001:db8::/32
+lab-config-unknown-role = { $role } is not one of root, tld, authoritative
+lab-config-not-origin-file = { $zone } is not ORIGIN=FILE
+lab-config-origin-not-a-name = { $origin } is not a domain name
+lab-config-no-zone-file = zone file { $path } does not exist
+lab-config-no-root = no server has role "root": the resolver would have no root hints
+lab-config-not-host-url = { $rule } is not HOST=URL
+lab-config-not-positive-seconds = { $value } is not a positive number of seconds
+lab-config-bad-hsts = { $value }: expected max-age=SECONDS[; includeSubDomains]
+lab-config-bad-database = { $url } is neither sqlite://FILE nor postgres://...
+lab-config-not-subnet = { $value } is not ADDRESS/PREFIX
+lab-config-not-ip-address = { $value } is not an IP address
+lab-config-not-prefix-length = { $value } is not a prefix length
+lab-config-bad-prefix-length = /{ $len } is not a prefix length for { $addr }
+lab-config-not-documentation-subnet = not an IPv4 subnet of the documentation ranges
+lab-config-no-ipv6-subnet = missing: every link has an IPv6 subnet too (the lab is dual-stack)
+lab-config-not-documentation-subnet-v6 = not an IPv6 subnet of 2001:db8::/32
+lab-config-router-without-addresses = missing: a router needs its addresses
+lab-config-not-socket-address = { $value } is not an address and port (127.0.0.1:1053)
+lab-config-not-loopback = { $ip } is not a loopback address: the lab is published to this machine only, never to a network
+topology-address-on-links = { $node }'s address { $addr } is on { $links } links: every address must be in the subnet of exactly one [[link]]
+topology-not-dual-stack = { $node } needs an IPv4 and an IPv6 address: the lab is dual-stack
+topology-link-joins-nothing = link { $link } has fewer than two hosts on it: it joins nothing
+topology-not-a-router = { $node } is on several links but is not a router
+topology-links-unreached = { $node } cannot reach every link: the routers do not join them all
+
+
+## Why a zone file or a zone is refused (the dns crate; after the file and the line). English is
+## also the errors' Display, as `zone check` prints them.
+
+zone-io = cannot read the file: { $error }
+zone-not-utf8 = the file is not UTF-8 text
+zone-unopened-parenthesis = unbalanced parentheses: ')' without '('
+zone-unclosed-parenthesis = unbalanced parentheses: '(' is never closed
+zone-unterminated-quote = unterminated quoted string
+zone-unknown-directive = unknown directive { $directive }
+zone-directive-needs-name = { $directive } needs exactly one domain name
+zone-directive-needs-ttl = { $directive } needs exactly one TTL
+zone-directive-needs-file = { $directive } needs a file name and an optional origin
+zone-include-too-deep = $INCLUDE nests deeper than { $depth } files (an include loop?)
+zone-bad-ttl = bad TTL { $text }: { $why }
+zone-bad-name = invalid name { $text }: { $why }
+zone-no-origin = relative name { $text } but no origin is known (use $ORIGIN or give the zone's origin)
+zone-no-owner = no owner: the first record of the file starts with white space
+zone-no-ttl = no TTL: the record has none, there is no $TTL and no TTL was given before
+zone-class-mismatch = class { $found } differs from the zone's class { $zone }
+zone-unknown-type = unknown type or class { $word }
+zone-missing-type = record has no type
+zone-obsolete-type = type { $rtype } is obsolete (RFC 973: use MX)
+zone-bad-rdata = bad { $rtype } data: { $why }
+zone-out-of-zone = { $owner } is outside the zone { $origin }
+zone-no-soa = no SOA record at the zone apex { $origin }
+zone-no-soa-no-origin = no SOA record at the zone apex (unknown: no $ORIGIN and no SOA)
+zone-soa-not-at-apex = SOA record at { $owner }, which is not the zone apex { $origin }
+zone-multiple-soa = more than one SOA record at the apex
+zone-no-apex-ns = no NS records at the zone apex { $origin }
+zone-cname-and-other-data = CNAME and other data at { $owner } (RFC 1034 §3.6.2)
+zone-multiple-cnames = more than one CNAME record at { $owner } (RFC 2181 §10.1)
+zone-multiple-dnames = more than one DNAME record at { $owner } (RFC 6672 §2.4)
+zone-missing-glue = NS target { $target } is inside the zone but has no address records (A or AAAA)
+zone-empty = the zone has no records
+zone-duration-empty = empty
+zone-duration-not-a-duration = not a number of seconds or a duration like 1h30m
+zone-duration-unit-without-number = a unit without a number
+zone-duration-number-after-unit = a number without a unit after one with a unit (write 1h30m, not 1h30)
+zone-duration-too-large-ttl = larger than 2147483647 (RFC 2181 §8)
+zone-duration-too-large = larger than 4294967295
+zone-rdata-ends-too-soon = the data ends too soon
+zone-rdata-too-long = the data is too long
+zone-rdata-trailing = unexpected data after the end
+zone-rdata-no-origin = a relative name but no origin is known
+zone-rdata-bad-name = invalid domain name: { $why }
+zone-rdata-invalid-name = invalid domain name
+zone-rdata-bad-escape = bad escape sequence
+zone-rdata-bad-symbol = bad symbol
+zone-rdata-non-ascii = non-ASCII characters
+zone-rdata-charstr-too-long = character string longer than 255 octets
+zone-rdata-not-utf8 = not UTF-8
+zone-rdata-expected-ipv4 = expected IPv4 address
+zone-rdata-expected-ipv6 = expected IPv6 address
+zone-rdata-expected-number = expected decimal number
+zone-rdata-number-overflow = decimal number overflow
+zone-rdata-expected-hex = expected hex digits
+zone-rdata-uneven-hex = uneven number of hex digits
+zone-rdata-bad-base64 = illegal Base 64 data
+zone-rdata-end-of-entry = unexpected end of entry
+zone-rdata-domain-said = { $detail }
+zone-rdata-unexpected = unexpected { $word } after the data
+zone-rdata-generic-invalid = the \# data is not valid for this type
+zone-rdata-generic-names = cannot read the names in the \# data
+zone-rdata-generic-too-long = the \# data is longer than the record
+zone-rdata-soa-timer = { $field } { $text }: { $why }
+zone-rdata-no-root-servers = no root server with an address: hints need `. NS name` and `name A address`
+zone-warning-ttl-differs = { $owner } { $rtype }: TTL { $ttl } differs from the RRset's TTL { $kept }; using { $kept } (RFC 2181 §5.2)
+zone-warning-below-delegation = { $name } { $rtype } is below the delegation to { $cut } and will not be served
+name-invalid = invalid domain name { $text }: { $why }
+name-empty-label = empty label
+name-long-label = a label is longer than 63 octets
+name-long = the name is longer than 255 octets
+name-domain-said = { $detail }
+
+
+## Why a network cannot be allowed to ask the resolver (--allow)
+
+allow-not-a-network = { $cidr } is not an address or network
+allow-bad-prefix = { $cidr }: prefix length must be 0-{ $max }
+
+
+## Why the lab could not start, or be found or joined (the lab crate; English is the errors'
+## Display)
+
+lab-cannot-listen = cannot listen on { $addr }: { $error }
+lab-part-failed = { $what }: { $error }
+lab-part-host-namespace = entering a host's namespace
+lab-part-zone-file = the zone file { $path }
+lab-part-runtime = the lab's runtime
+lab-part-database-directory = the database directory { $path }
+lab-part-loss-filter = the loss fault's filter in { $router }
+lab-loss-on-loopback = the loss fault: it drops packets in a router of the lab's own network, and this lab runs on loopback ({ $why })
+lab-loss-placement-loopback = placement = "loopback" in the config
+lab-loss-no-router = the loss fault: { $host } has no router to lose its packets
+lab-access-list = the resolver's access list: { $why }
+lab-was-failed = the WAS on { $addr }: { $error }
+lab-ca-failed = the lab's certificate authority: { $error }
+lab-web-certificate = the web server's certificate in { $path }: { $detail }
+ca-pem = { $detail }
+ca-no-intermediate = no intermediate in the chain
+ca-make = making the lab's certificates: { $detail }
+lab-none-nothing-in = no lab is running (nothing in { $dir })
+lab-none-alive = no lab is running (start one with `roundtrip lab up`; looked in { $dir })
+lab-join-user-namespaces = cannot tell which user namespaces this process and the lab are in: { $error }
+lab-join-user-namespace = cannot join the lab's user namespace: { $error }
+lab-join-network-namespace = cannot join the host's network namespace: { $error }
+lab-join-mount-namespace = cannot make a mount namespace of this process's own: { $error }
+lab-join-nul-in-path = the lab's resolv.conf has a NUL byte in its path
+lab-join-resolv-conf = cannot put the lab's resolv.conf on /etc/resolv.conf: { $error }
+
+
+## Why the web server's config refuses a value (after the file, the line and the column), or a
+## flag that sets one (--proxy); English is also their Display
+
+web-config-not-positive-seconds = { $value }: expected a positive number of seconds
+web-config-header-bytes-too-small = max_header_bytes must be at least 1024
+web-config-uri-bytes-too-small = max_uri_bytes must be at least 16
+web-config-proxy-without-upstream = a proxy needs at least one upstream
+web-config-vhost-without-name = a vhost needs at least one name
+web-config-bad-redirect-target = { $to }: expected http(s)://HOST[:PORT], without a path
+web-config-bad-redirect-status = redirect status { $status } is not 301, 302, 307 or 308
+web-config-cert-without-key = tls_cert needs tls_key too
+web-config-key-without-cert = tls_key needs tls_cert too
+web-config-bad-hsts = { $value }: expected max-age=SECONDS[; includeSubDomains][; preload]
+web-config-redirect-port-zero = https_redirect is a port, 1 to 65535
+web-config-http2-out-of-range = http2.{ $name } must be between { $min } and { $max }
+web-config-prefix-not-absolute = proxy prefix { $prefix } must start with /
+web-config-prefix-not-plain = proxy prefix { $prefix } must be a plain path
+web-config-upstream-https = { $upstream }: upstreams speak plain HTTP (http://)
+web-config-upstream-with-path = { $upstream }: an upstream is HOST:PORT, without a path
+web-config-upstream-unresolved = { $upstream }: { $why }
+web-config-upstream-not-host-port = not HOST:PORT
+web-config-upstream-lookup = the name cannot be looked up ({ $detail })
+web-config-upstream-no-address = { $upstream }: the name has no address
+web-config-not-proxy-spec = { $spec }: expected PATH_PREFIX=http://HOST:PORT
+
+
+## Why an exchange or a TLS handshake failed, by class (English shows hyper's and rustls's own
+## lines, as curl does; these ids are what other languages show instead)
+
+http-fail-reading-body = reading the body: { $why }
+http-fail-closed-mid-message = the server closed the connection before the message was complete
+http-fail-closed = the connection was closed
+http-fail-timeout = timed out
+http-fail-head-too-large = the response's head is too large
+http-fail-bad-status = the status line has no valid status code
+http-fail-bad-response = the response is not valid HTTP (hyper: "{ $detail }")
+http-fail-canceled = the request was canceled
+http-fail-goaway = HTTP/2: the connection was closed with GOAWAY { $reason } { $by }
+http-fail-reset = HTTP/2: the stream was reset with RST_STREAM { $reason } { $by }
+http-fail-by-server = sent by the server
+http-fail-by-client = sent by this client
+http-fail-other = the exchange failed (hyper: "{ $detail }")
+tls-fail-alert = the server refused the handshake: alert { $alert }
+tls-fail-no-shared-version = the server and this client share no TLS version or cipher suite ({ $detail })
+tls-fail-no-alpn = the server accepts none of the offered application protocols (ALPN)
+tls-fail-closed = the server closed the connection during the handshake
+tls-fail-timeout = no handshake within { $secs } s
+tls-fail-not-a-name = { $host } is not a name TLS can check
+tls-fail-setup = cannot set up TLS (rustls: "{ $detail }")
+tls-fail-other = the handshake failed (rustls: "{ $detail }")
+
+
+## The step at which the lab's network could not be built (before the system's error)
+
+network-step-namespace = cannot make a network namespace for { $node }
+network-step-veth = link { $link }: veth
+network-step-bridge = link { $link }: bridge
+network-step-port = link { $link }: port { $port }
+network-step-configure = configuring { $node }
+network-step-bring-up = bringing { $node } up
+network-step-bring-link-up = bringing link { $link } up
+network-step-sysctl = { $path }
+
+
+## Why the web server could not start
+
+serve-web-cannot-start = { $error }
+web-start-root = document root { $path }: { $error }
+web-start-cache-control = cache_control is not a valid header value
+web-start-access-log = { $path }: { $error }
+lab-web-failed = the web server: { $error }

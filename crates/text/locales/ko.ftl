@@ -332,6 +332,7 @@ get-no-nameserver = { $file }에 nameserver가 없어서, C 라이브러리처�
 get-service-recursive = 루트 힌트부터 직접 찾기 (포트 { $port })
 get-cache-empty = 호스트 캐시가 비어 있습니다
 get-cannot-write-cache = 호스트 캐시를 쓸 수 없습니다
+get-cannot-write-hsts = HSTS 저장소를 쓸 수 없습니다
 get-cache-cleared = 호스트 캐시를 비웠습니다 (항목 { $count }개)
 get-leg = { $request } -> { $status } ({ $class }); 본문 { $bytes }바이트
 get-closed-client-first = 클라이언트가 첫 FIN을 보냈으므로 TIME_WAIT는 클라이언트에 남습니다
@@ -378,6 +379,8 @@ netns-not-entered = 이 프로세스는 시작할 때 사용자 네임스페이�
 netns-forced = { $variable }가 설정되어 있어서 랩이 네임스페이스를 쓰지 않습니다
 netns-network-not-built = 랩의 네트워크를 만들지 못했습니다: { $error }
 netns-refused = 사용자 네임스페이스가 거부되었습니다({ $step }: { $error }): { $setting }
+netns-step-unshare = unshare(CLONE_NEWUSER) 호출
+netns-step-write = { $path }에 쓰기
 netns-by-apparmor = AppArmor가 권한 없는 사용자 네임스페이스를 막고 있습니다(kernel.apparmor_restrict_unprivileged_userns=1). roundtrip용 AppArmor 프로필에 `userns,`를 넣거나 `sysctl kernel.apparmor_restrict_unprivileged_userns=0`으로 허용할 수 있습니다
 netns-by-userns-clone = kernel.unprivileged_userns_clone=0이 막고 있습니다. `sysctl kernel.unprivileged_userns_clone=1`로 허용할 수 있습니다
 netns-by-max-user-namespaces = user.max_user_namespaces=0이 막고 있습니다. `sysctl user.max_user_namespaces=15000`으로 허용할 수 있습니다
@@ -408,6 +411,7 @@ lab-https = HTTPS: { $name }의 { $port }번 포트, 인증서는 랩의 자체 
 lab-try-exec-curl-https = TLS 1.3과 HTTP/2로
 lab-publish-on-loopback = 내보내기: 전달할 것이 없습니다. 랩이 이미 이 컴퓨터의 루프백에서 돌고 있습니다(리졸버 { $resolver }, 웹 서버 { $web }).
 lab-publish-failed = 랩을 이 컴퓨터로 내보내지 못했습니다: { $error }
+lab-publish-binding = { $addr }에 { $service }를 내보낼 수 없습니다: { $error }
 lab-published = 이 컴퓨터로 내보냈습니다(모든 연결은 { $host }에서 랩으로 들어갑니다):
 lab-ctrl-c = Ctrl-C를 누르면 랩이 멈춥니다.
 lab-stopped = 랩을 멈췄습니다
@@ -806,6 +810,7 @@ db-url-bad = 잘못된 데이터베이스 URL { $url }: { $why }
 db-url-sqlite-needs-file = SQLite URL에는 파일이 있어야 합니다: sqlite://FILE
 db-url-unknown-scheme = sqlite://FILE 또는 postgres://... 꼴이어야 합니다
 db-url-driver = 드라이버가 받아들이지 않았습니다 (sqlx: "{ $detail }")
+was-listener = 리스너로 요청을 받을 수 없습니다: { $error }
 url-empty-host = 호스트가 비어 있습니다
 url-idna = 국제화 도메인 이름이 올바르지 않습니다
 url-invalid-port = 포트 번호가 올바르지 않습니다
@@ -818,3 +823,222 @@ url-other = URL 파서가 받아들이지 않았습니다 (url: "{ $detail }")
 url-no-host = 호스트가 없습니다
 url-header-value = { $name } 헤더에 실을 수 없는 값입니다: { $value }
 url-request = 요청을 만들 수 없습니다 (http: "{ $detail }")
+
+
+## 랩 설정의 값을 받아들이지 않은 이유 (lab::config. 파일, 줄, 키 다음에 옵니다. 영어판은 설정
+## 오류의 Display이기도 합니다)
+
+lab-config-not-ipv4 = IPv4 주소가 아닙니다: { $value }
+lab-config-real-internet = { $addr } 주소는 문서용 주소 범위(192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24)에도 루프백(127.0.0.0/8)에도 들지 않습니다. 랩은 실제 인터넷의 주소를 쓰지 않습니다
+lab-config-mixed-placement = { $addr } 주소 때문에 루프백 주소와 문서용 주소가 섞입니다. 랩은 네임스페이스로 된 네트워크이거나, 전부 루프백 위에 있거나 둘 중 하나입니다
+lab-config-address-taken = { $addr } 주소는 이미 { $by }에서 썼습니다. 호스트마다 자기 주소가 따로 있어야 합니다
+lab-config-not-ipv6 = IPv6 주소가 아닙니다: { $value }
+lab-config-not-documentation-v6 = { $addr } 주소는 문서용 주소 범위 2001:db8::/32에 들지 않습니다
+lab-config-unknown-role = 알 수 없는 역할입니다: { $role } (root, tld, authoritative 가운데 하나여야 합니다)
+lab-config-not-origin-file = ORIGIN=FILE 꼴이 아닙니다: { $zone }
+lab-config-origin-not-a-name = 도메인 이름이 아닙니다: { $origin }
+lab-config-no-zone-file = 존 파일이 없습니다: { $path }
+lab-config-no-root = 역할이 "root"인 서버가 없습니다. 이대로는 리졸버에게 루트 힌트가 없습니다
+lab-config-not-host-url = HOST=URL 꼴이 아닙니다: { $rule }
+lab-config-not-positive-seconds = 0보다 큰 초 수가 아닙니다: { $value }
+lab-config-bad-hsts = { $value }: max-age=SECONDS[; includeSubDomains] 꼴이어야 합니다
+lab-config-bad-database = { $url }: sqlite://FILE 또는 postgres://... 꼴이어야 합니다
+lab-config-not-subnet = ADDRESS/PREFIX 꼴이 아닙니다: { $value }
+lab-config-not-ip-address = IP 주소가 아닙니다: { $value }
+lab-config-not-prefix-length = 프리픽스 길이가 아닙니다: { $value }
+lab-config-bad-prefix-length = { $addr }에 쓸 수 있는 프리픽스 길이가 아닙니다: /{ $len }
+lab-config-not-documentation-subnet = 문서용 주소 범위 안의 IPv4 서브넷이 아닙니다
+lab-config-no-ipv6-subnet = 빠져 있습니다. 랩은 듀얼 스택이라 링크마다 IPv6 서브넷도 있어야 합니다
+lab-config-not-documentation-subnet-v6 = 2001:db8::/32 안의 IPv6 서브넷이 아닙니다
+lab-config-router-without-addresses = 빠져 있습니다. 라우터에는 주소가 있어야 합니다
+lab-config-not-socket-address = 주소와 포트가 아닙니다 (예: 127.0.0.1:1053): { $value }
+lab-config-not-loopback = { $ip } 주소는 루프백 주소가 아닙니다. 랩은 이 컴퓨터에만 내보내고, 네트워크로는 내보내지 않습니다
+topology-address-on-links = { $node }의 주소 { $addr }: 링크 { $links }개의 서브넷에 듭니다. 주소마다 꼭 한 [[link]]의 서브넷에 들어야 합니다
+topology-not-dual-stack = { $node }에는 IPv4 주소와 IPv6 주소가 다 있어야 합니다. 랩은 듀얼 스택입니다
+topology-link-joins-nothing = 링크 { $link }에 호스트가 둘보다 적습니다. 이 링크는 아무것도 잇지 않습니다
+topology-not-a-router = { $node }: 라우터가 아닌데 여러 링크에 걸쳐 있습니다
+topology-links-unreached = { $node }에서 닿지 않는 링크가 있습니다. 라우터들이 모든 링크를 잇지 않습니다
+
+
+## 존 파일이나 존을 받아들이지 않은 이유 (dns 크레이트. 파일과 줄 번호 다음에 옵니다. 영어판은 오류의
+## Display이기도 해서, `zone check`가 그대로 출력합니다)
+
+zone-io = 파일을 읽을 수 없습니다: { $error }
+zone-not-utf8 = UTF-8 텍스트 파일이 아닙니다
+zone-unopened-parenthesis = 괄호 짝이 맞지 않습니다: 여는 '(' 없이 ')'가 있습니다
+zone-unclosed-parenthesis = 괄호 짝이 맞지 않습니다: 연 '('를 닫지 않았습니다
+zone-unterminated-quote = 따옴표로 시작한 문자열이 끝나지 않았습니다
+zone-unknown-directive = 알 수 없는 지시어입니다: { $directive }
+zone-directive-needs-name = { $directive } 뒤에는 도메인 이름이 꼭 하나 와야 합니다
+zone-directive-needs-ttl = { $directive } 뒤에는 TTL이 꼭 하나 와야 합니다
+zone-directive-needs-file = { $directive } 뒤에는 파일 이름이 오고, 그다음에 오리진이 올 수 있습니다
+zone-include-too-deep = $INCLUDE가 파일 { $depth }개보다 깊이 겹칩니다 (파일들이 서로를 포함하는 고리가 있지 않나요?)
+zone-bad-ttl = 잘못된 TTL { $text }: { $why }
+zone-bad-name = 잘못된 이름 { $text }: { $why }
+zone-no-origin = 상대 이름 { $text }: 이름을 완성할 오리진을 알 수 없습니다 ($ORIGIN을 쓰거나 존의 오리진을 알려 주세요)
+zone-no-owner = 소유자 이름이 없습니다: 파일의 첫 레코드가 공백으로 시작합니다
+zone-no-ttl = TTL이 없습니다: 레코드에도 없고, $TTL도 없고, 앞에서 쓴 TTL도 없습니다
+zone-class-mismatch = 레코드의 클래스({ $found })가 존의 클래스({ $zone })와 다릅니다
+zone-unknown-type = 알 수 없는 타입이나 클래스입니다: { $word }
+zone-missing-type = 레코드에 타입이 없습니다
+zone-obsolete-type = { $rtype } 타입은 폐기되었습니다 (RFC 973: MX를 쓰세요)
+zone-bad-rdata = { $rtype } 레코드의 데이터가 잘못되었습니다: { $why }
+zone-out-of-zone = { $owner }: 존 { $origin } 밖의 이름입니다
+zone-no-soa = 존의 꼭대기(apex) { $origin }에 SOA 레코드가 없습니다
+zone-no-soa-no-origin = 존의 꼭대기(apex)에 SOA 레코드가 없습니다 ($ORIGIN도 SOA도 없어서 꼭대기가 어디인지 모릅니다)
+zone-soa-not-at-apex = SOA 레코드는 존의 꼭대기(apex) { $origin }에 있어야 하는데 { $owner }에 있습니다
+zone-multiple-soa = 꼭대기(apex)에 SOA 레코드가 둘 이상 있습니다
+zone-no-apex-ns = 존의 꼭대기(apex) { $origin }에 NS 레코드가 없습니다
+zone-cname-and-other-data = { $owner }에 CNAME과 다른 데이터가 함께 있습니다 (RFC 1034 §3.6.2)
+zone-multiple-cnames = { $owner }에 CNAME 레코드가 둘 이상 있습니다 (RFC 2181 §10.1)
+zone-multiple-dnames = { $owner }에 DNAME 레코드가 둘 이상 있습니다 (RFC 6672 §2.4)
+zone-missing-glue = NS 대상 { $target }: 존 안의 이름인데 주소 레코드(A나 AAAA)가 없습니다
+zone-empty = 존에 레코드가 하나도 없습니다
+zone-duration-empty = 비어 있습니다
+zone-duration-not-a-duration = 초 수도 아니고 1h30m 같은 기간도 아닙니다
+zone-duration-unit-without-number = 숫자 없이 단위만 있습니다
+zone-duration-number-after-unit = 단위가 붙은 숫자 뒤에 단위 없는 숫자가 있습니다 (1h30이 아니라 1h30m으로 쓰세요)
+zone-duration-too-large-ttl = 2147483647보다 큽니다 (RFC 2181 §8)
+zone-duration-too-large = 4294967295보다 큽니다
+zone-rdata-ends-too-soon = 데이터가 너무 일찍 끝납니다
+zone-rdata-too-long = 데이터가 너무 깁니다
+zone-rdata-trailing = 데이터가 끝난 뒤에 뜻밖의 내용이 있습니다
+zone-rdata-no-origin = 상대 이름인데 오리진을 알 수 없습니다
+zone-rdata-bad-name = 잘못된 도메인 이름입니다: { $why }
+zone-rdata-invalid-name = 잘못된 도메인 이름입니다
+zone-rdata-bad-escape = 읽을 수 없는 이스케이프 시퀀스입니다
+zone-rdata-bad-symbol = 이 자리에 올 수 없는 문자가 있습니다
+zone-rdata-non-ascii = ASCII가 아닌 문자가 있습니다
+zone-rdata-charstr-too-long = 255바이트보다 긴 문자열이 있습니다
+zone-rdata-not-utf8 = UTF-8이 아닙니다
+zone-rdata-expected-ipv4 = IPv4 주소가 와야 합니다
+zone-rdata-expected-ipv6 = IPv6 주소가 와야 합니다
+zone-rdata-expected-number = 10진수 숫자가 와야 합니다
+zone-rdata-number-overflow = 숫자가 너무 큽니다
+zone-rdata-expected-hex = 16진수 숫자가 와야 합니다
+zone-rdata-uneven-hex = 16진수 숫자의 개수가 홀수입니다
+zone-rdata-bad-base64 = 올바른 Base64 데이터가 아닙니다
+zone-rdata-end-of-entry = 데이터가 너무 일찍 끝납니다
+zone-rdata-domain-said = 데이터를 읽지 못했습니다 (domain: "{ $detail }")
+zone-rdata-unexpected = 데이터 뒤에 뜻밖의 단어가 있습니다: { $word }
+zone-rdata-generic-invalid = \# 데이터가 이 타입에 맞지 않습니다
+zone-rdata-generic-names = \# 데이터 안의 이름을 읽을 수 없습니다
+zone-rdata-generic-too-long = \# 데이터가 레코드보다 깁니다
+zone-rdata-soa-timer = SOA의 { $field } 값 { $text }: { $why }
+zone-rdata-no-root-servers = 주소가 있는 루트 서버가 없습니다. 힌트 파일에는 `. NS 이름`과 `이름 A 주소` 꼴의 레코드가 있어야 합니다
+zone-warning-ttl-differs = { $owner } { $rtype }: TTL({ $ttl })이 RRset의 TTL({ $kept })과 다릅니다. { $kept }을 씁니다 (RFC 2181 §5.2)
+zone-warning-below-delegation = { $name } { $rtype }: { $cut } 위임 아래에 있어서 응답으로 나가지 않습니다
+name-invalid = 잘못된 도메인 이름 { $text }: { $why }
+name-empty-label = 빈 레이블이 있습니다 (점 두 개가 연달아 있는 경우 등)
+name-long-label = 63바이트가 넘는 레이블이 있습니다
+name-long = 이름 전체가 255바이트를 넘습니다
+name-domain-said = 이름을 읽지 못했습니다 (domain: "{ $detail }")
+
+
+## 리졸버에 물을 수 있는 네트워크로 받아들이지 않은 이유 (--allow)
+
+allow-not-a-network = 주소도 네트워크도 아닙니다: { $cidr }
+allow-bad-prefix = { $cidr }: 프리픽스 길이는 0부터 { $max }까지여야 합니다
+
+
+## 랩을 시작하지 못했거나, 찾지 못했거나, 들어가지 못한 이유 (lab 크레이트. 영어판은 오류의
+## Display입니다)
+
+lab-cannot-listen = { $addr }에서 요청을 받을 수 없습니다: { $error }
+lab-part-failed = { $what }: { $error }
+lab-part-host-namespace = 호스트의 네임스페이스에 들어가지 못했습니다
+lab-part-zone-file = 존 파일을 읽지 못했습니다: { $path }
+lab-part-runtime = 랩의 런타임을 만들지 못했습니다
+lab-part-database-directory = 데이터베이스 디렉터리를 만들지 못했습니다: { $path }
+lab-part-loss-filter = { $router }에 손실 장애용 필터를 넣지 못했습니다
+lab-loss-on-loopback = 손실 장애(loss)는 랩 네트워크의 라우터에서 패킷을 버리는데, 이 랩은 루프백에서 돌고 있습니다 ({ $why })
+lab-loss-placement-loopback = 설정에 placement = "loopback"이 있습니다
+lab-loss-no-router = 손실 장애(loss): { $host }에는 패킷을 잃을 라우터가 없습니다
+lab-access-list = 리졸버의 접근 목록을 만들지 못했습니다: { $why }
+lab-was-failed = { $addr }의 WAS를 시작하지 못했습니다: { $error }
+lab-ca-failed = 랩의 인증 기관(CA)을 준비하지 못했습니다: { $error }
+lab-web-certificate = 웹 서버의 인증서를 쓸 수 없습니다: { $path } (원문: "{ $detail }")
+ca-pem = PEM 파일을 읽지 못했습니다 (pem: "{ $detail }")
+ca-no-intermediate = 인증서 체인에 중간 인증서가 없습니다
+ca-make = 랩의 인증서를 만들지 못했습니다 (rcgen: "{ $detail }")
+lab-none-nothing-in = 돌고 있는 랩이 없습니다 ({ $dir }에 아무것도 없습니다)
+lab-none-alive = 돌고 있는 랩이 없습니다 (`roundtrip lab up`으로 시작하세요. 찾아본 곳: { $dir })
+lab-join-user-namespaces = 이 프로세스와 랩이 어느 사용자 네임스페이스에 있는지 알 수 없습니다: { $error }
+lab-join-user-namespace = 랩의 사용자 네임스페이스에 들어갈 수 없습니다: { $error }
+lab-join-network-namespace = 호스트의 네트워크 네임스페이스에 들어갈 수 없습니다: { $error }
+lab-join-mount-namespace = 이 프로세스만의 마운트 네임스페이스를 만들 수 없습니다: { $error }
+lab-join-nul-in-path = 랩의 resolv.conf 경로에 NUL 바이트가 있습니다
+lab-join-resolv-conf = 랩의 resolv.conf를 /etc/resolv.conf 자리에 마운트할 수 없습니다: { $error }
+
+
+## 웹 서버 설정의 값을 받아들이지 않은 이유 (파일, 줄, 칸 다음에 옵니다), 또는 그 값을 정하는
+## 플래그(--proxy)의 값을 받아들이지 않은 이유. 영어판은 Display이기도 합니다
+
+web-config-not-positive-seconds = { $value }: 0보다 큰 초 수여야 합니다
+web-config-header-bytes-too-small = max_header_bytes는 1024 이상이어야 합니다
+web-config-uri-bytes-too-small = max_uri_bytes는 16 이상이어야 합니다
+web-config-proxy-without-upstream = 프록시에는 업스트림이 하나 이상 있어야 합니다
+web-config-vhost-without-name = 가상 호스트(vhost)에는 이름이 하나 이상 있어야 합니다
+web-config-bad-redirect-target = { $to }: http(s)://HOST[:PORT] 꼴이어야 하고, 경로는 붙일 수 없습니다
+web-config-bad-redirect-status = 리다이렉트 상태 코드 { $status }: 301, 302, 307, 308 가운데 하나여야 합니다
+web-config-cert-without-key = tls_cert를 쓰려면 tls_key도 있어야 합니다
+web-config-key-without-cert = tls_key를 쓰려면 tls_cert도 있어야 합니다
+web-config-bad-hsts = { $value }: max-age=SECONDS[; includeSubDomains][; preload] 꼴이어야 합니다
+web-config-redirect-port-zero = https_redirect는 포트 번호라서 1부터 65535까지입니다
+web-config-http2-out-of-range = http2.{ $name } 값은 { $min }부터 { $max }까지여야 합니다
+web-config-prefix-not-absolute = 프록시할 경로 접두사 { $prefix }: /로 시작해야 합니다
+web-config-prefix-not-plain = 프록시할 경로 접두사 { $prefix }: ?, #, \, ..이 없는 평범한 경로여야 합니다
+web-config-upstream-https = { $upstream }: 업스트림과는 평문 HTTP(http://)로 이야기합니다
+web-config-upstream-with-path = { $upstream }: 업스트림은 경로 없이 HOST:PORT로 씁니다
+web-config-upstream-unresolved = 업스트림 { $upstream }: { $why }
+web-config-upstream-not-host-port = HOST:PORT 꼴이 아닙니다
+web-config-upstream-lookup = 이름을 주소로 바꿀 수 없습니다 (원문: "{ $detail }")
+web-config-upstream-no-address = { $upstream }: 이 이름에는 주소가 없습니다
+web-config-not-proxy-spec = { $spec }: PATH_PREFIX=http://HOST:PORT 꼴이어야 합니다
+
+
+## 요청·응답이나 TLS 핸드셰이크가 실패한 이유, 종류별로 (영어판은 curl처럼 hyper와 rustls의 원래
+## 문장을 보여 주고, 다른 언어는 이 문장들을 보여 줍니다)
+
+http-fail-reading-body = 본문을 읽는 중에: { $why }
+http-fail-closed-mid-message = 메시지가 다 오기 전에 서버가 연결을 닫았습니다
+http-fail-closed = 연결이 닫혔습니다
+http-fail-timeout = 시간이 초과되었습니다
+http-fail-head-too-large = 응답의 헤더 부분이 너무 큽니다
+http-fail-bad-status = 상태 줄에 올바른 상태 코드가 없습니다
+http-fail-bad-response = 응답이 올바른 HTTP가 아닙니다 (hyper: "{ $detail }")
+http-fail-canceled = 요청이 취소되었습니다
+http-fail-goaway = HTTP/2: GOAWAY { $reason }(으)로 연결이 닫혔습니다 ({ $by })
+http-fail-reset = HTTP/2: RST_STREAM { $reason }(으)로 스트림이 리셋되었습니다 ({ $by })
+http-fail-by-server = 서버가 보냄
+http-fail-by-client = 이 클라이언트가 보냄
+http-fail-other = 요청·응답이 실패했습니다 (hyper: "{ $detail }")
+tls-fail-alert = 서버가 핸드셰이크를 거부했습니다: 경고(alert) { $alert }
+tls-fail-no-shared-version = 서버와 이 클라이언트가 함께 쓸 수 있는 TLS 버전이나 암호 스위트가 없습니다 ({ $detail })
+tls-fail-no-alpn = 서버가 제안한 애플리케이션 프로토콜(ALPN)을 하나도 받아들이지 않습니다
+tls-fail-closed = 핸드셰이크 도중에 서버가 연결을 닫았습니다
+tls-fail-timeout = { $secs }초 안에 핸드셰이크가 끝나지 않았습니다
+tls-fail-not-a-name = TLS가 확인할 수 있는 이름이 아닙니다: { $host }
+tls-fail-setup = TLS를 준비할 수 없습니다 (rustls: "{ $detail }")
+tls-fail-other = 핸드셰이크가 실패했습니다 (rustls: "{ $detail }")
+
+
+## 랩의 네트워크를 만들지 못한 단계 (운영체제의 오류 앞에 옵니다)
+
+network-step-namespace = { $node }의 네트워크 네임스페이스를 만들 수 없습니다
+network-step-veth = 링크 { $link }: veth 쌍을 만들 수 없습니다
+network-step-bridge = 링크 { $link }: 브리지를 만들 수 없습니다
+network-step-port = 링크 { $link }: 브리지의 { $port }번 포트를 만들 수 없습니다
+network-step-configure = { $node }에 주소와 경로를 설정할 수 없습니다
+network-step-bring-up = { $node }의 인터페이스를 올릴 수 없습니다
+network-step-bring-link-up = 링크 { $link }의 포트들을 올릴 수 없습니다
+network-step-sysctl = 커널 설정 파일에 쓸 수 없습니다: { $path }
+
+
+## 웹 서버가 시작하지 못한 이유
+
+serve-web-cannot-start = 웹 서버를 시작할 수 없습니다: { $error }
+web-start-root = 문서 루트를 쓸 수 없습니다: { $path }: { $error }
+web-start-cache-control = cache_control 값이 올바른 헤더 값이 아닙니다
+web-start-access-log = 접근 로그 파일을 열 수 없습니다: { $path }: { $error }
+lab-web-failed = 웹 서버를 시작하지 못했습니다: { $error }

@@ -100,6 +100,31 @@ pub enum WasError {
     Listener(#[source] std::io::Error),
 }
 
+impl WasError {
+    /// The error in `lang`: a database URL by what is wrong with it (the driver's own words,
+    /// sqlx's, quoted and attributed), the listener by the system's error. English is
+    /// `Display`, the driver's words as they are.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        use text::t;
+        if lang == text::Lang::En {
+            return self.to_string();
+        }
+        match self {
+            WasError::BadDbUrl { url, reason } => {
+                let why = match reason {
+                    DbUrlProblem::SqliteNeedsFile => t!(lang, "db-url-sqlite-needs-file"),
+                    DbUrlProblem::UnknownScheme => t!(lang, "db-url-unknown-scheme"),
+                    DbUrlProblem::Driver(detail) => t!(lang, "db-url-driver", detail = detail),
+                };
+                t!(lang, "db-url-bad", url = format!("{url:?}"), why = why)
+            }
+            WasError::Listener(err) => {
+                t!(lang, "was-listener", error = text::io_error(lang, err))
+            }
+        }
+    }
+}
+
 /// What is wrong with a database URL: each a class of its own, so that it can be said in any
 /// language; `Display` is English.
 #[derive(Debug, thiserror::Error)]

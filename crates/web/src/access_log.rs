@@ -34,7 +34,7 @@ pub(crate) struct LogLine<'a> {
 
 impl AccessLogger {
     /// Opens the log; `None` when it is off.
-    pub(crate) fn open(log: &AccessLog) -> std::io::Result<Option<Arc<Self>>> {
+    pub(crate) fn open(log: &AccessLog) -> Result<Option<Arc<Self>>, crate::StartError> {
         let out: Box<dyn Write + Send> = match log {
             AccessLog::Off => return Ok(None),
             AccessLog::Stderr => Box::new(std::io::stderr()),
@@ -43,8 +43,9 @@ impl AccessLogger {
                     .create(true)
                     .append(true)
                     .open(path)
-                    .map_err(|err| {
-                        std::io::Error::new(err.kind(), format!("{}: {err}", path.display()))
+                    .map_err(|error| crate::StartError::AccessLog {
+                        path: path.clone(),
+                        error,
                     })?,
             ),
         };

@@ -264,17 +264,153 @@ pub enum ConfigError {
         /// 1-based column.
         column: usize,
         /// What is wrong there.
-        reason: String,
-    },
-    /// A value given outside a file (a flag) is wrong.
-    #[error("{what}: {reason}")]
-    Value {
-        /// The flag or key.
-        what: String,
-        /// What is wrong.
-        reason: String,
+        reason: ConfigProblem,
     },
 }
+
+/// What is wrong with a value of the web server's config, or of a flag that sets one. The
+/// values as written are quoted as Rust debug strings, as in the English text. `Display` is
+/// English; [`ConfigProblem::describe`] says it in a language.
+#[derive(Debug)]
+pub enum ConfigProblem {
+    /// Not a positive, finite number of seconds.
+    NotPositiveSeconds(f64),
+    /// `max_header_bytes` under 1024.
+    HeaderBytesTooSmall,
+    /// `max_uri_bytes` under 16.
+    UriBytesTooSmall,
+    /// A `[[proxy]]` without upstreams.
+    ProxyWithoutUpstream,
+    /// A `[[vhost]]` without names.
+    VhostWithoutName,
+    /// A redirect's target that is not `http(s)://HOST[:PORT]`.
+    BadRedirectTarget(String),
+    /// A redirect's status that is not 301, 302, 307 or 308.
+    BadRedirectStatus(u16),
+    /// `tls_cert` without `tls_key`.
+    CertWithoutKey,
+    /// `tls_key` without `tls_cert`.
+    KeyWithoutCert,
+    /// An HSTS value that is not `max-age=...`.
+    BadHsts(String),
+    /// `https_redirect = 0`.
+    RedirectPortZero,
+    /// An `[http2]` value out of its range.
+    Http2OutOfRange {
+        /// The key under `[http2]`.
+        name: &'static str,
+        /// The least.
+        min: u32,
+        /// The most.
+        max: u32,
+    },
+    /// A proxy prefix that does not start with `/`.
+    PrefixNotAbsolute(String),
+    /// A proxy prefix with `?`, `#`, `\\` or `..`.
+    PrefixNotPlain(String),
+    /// An upstream given as `https://`.
+    UpstreamHttps(String),
+    /// An upstream with a path.
+    UpstreamWithPath(String),
+    /// An upstream that does not resolve: the resolver's error.
+    UpstreamUnresolved {
+        /// As given.
+        text: String,
+        /// The system's (or the resolver library's) error.
+        error: std::io::Error,
+    },
+    /// An upstream name without addresses.
+    UpstreamNoAddress(String),
+    /// A `--proxy` that is not `PATH_PREFIX=http://HOST:PORT`.
+    NotProxySpec(String),
+}
+
+impl ConfigProblem {
+    /// The problem in `lang`.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        use text::t;
+        let quoted = |value: &str| format!("{value:?}");
+        match self {
+            ConfigProblem::NotPositiveSeconds(value) => t!(
+                lang,
+                "web-config-not-positive-seconds",
+                value = value.to_string()
+            ),
+            ConfigProblem::HeaderBytesTooSmall => t!(lang, "web-config-header-bytes-too-small"),
+            ConfigProblem::UriBytesTooSmall => t!(lang, "web-config-uri-bytes-too-small"),
+            ConfigProblem::ProxyWithoutUpstream => t!(lang, "web-config-proxy-without-upstream"),
+            ConfigProblem::VhostWithoutName => t!(lang, "web-config-vhost-without-name"),
+            ConfigProblem::BadRedirectTarget(to) => {
+                t!(lang, "web-config-bad-redirect-target", to = quoted(to))
+            }
+            ConfigProblem::BadRedirectStatus(status) => t!(
+                lang,
+                "web-config-bad-redirect-status",
+                status = status.to_string()
+            ),
+            ConfigProblem::CertWithoutKey => t!(lang, "web-config-cert-without-key"),
+            ConfigProblem::KeyWithoutCert => t!(lang, "web-config-key-without-cert"),
+            ConfigProblem::BadHsts(value) => t!(lang, "web-config-bad-hsts", value = quoted(value)),
+            ConfigProblem::RedirectPortZero => t!(lang, "web-config-redirect-port-zero"),
+            ConfigProblem::Http2OutOfRange { name, min, max } => t!(
+                lang,
+                "web-config-http2-out-of-range",
+                name = *name,
+                min = min.to_string(),
+                max = max.to_string()
+            ),
+            ConfigProblem::PrefixNotAbsolute(prefix) => {
+                t!(
+                    lang,
+                    "web-config-prefix-not-absolute",
+                    prefix = quoted(prefix)
+                )
+            }
+            ConfigProblem::PrefixNotPlain(prefix) => {
+                t!(lang, "web-config-prefix-not-plain", prefix = quoted(prefix))
+            }
+            ConfigProblem::UpstreamHttps(text) => {
+                t!(lang, "web-config-upstream-https", upstream = text)
+            }
+            ConfigProblem::UpstreamWithPath(text) => {
+                t!(lang, "web-config-upstream-with-path", upstream = text)
+            }
+            ConfigProblem::UpstreamUnresolved { text, error } => {
+                let why = if lang == text::Lang::En {
+                    error.to_string()
+                } else if error.raw_os_error().is_some() {
+                    text::io_error(lang, error)
+                } else if error.kind() == std::io::ErrorKind::InvalidInput {
+                    t!(lang, "web-config-upstream-not-host-port")
+                } else {
+                    t!(
+                        lang,
+                        "web-config-upstream-lookup",
+                        detail = error.to_string()
+                    )
+                };
+                t!(
+                    lang,
+                    "web-config-upstream-unresolved",
+                    upstream = text,
+                    why = why
+                )
+            }
+            ConfigProblem::UpstreamNoAddress(text) => {
+                t!(lang, "web-config-upstream-no-address", upstream = text)
+            }
+            ConfigProblem::NotProxySpec(spec) => t!(lang, "web-config-not-proxy-spec", spec = spec),
+        }
+    }
+}
+
+impl std::fmt::Display for ConfigProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe(text::Lang::En))
+    }
+}
+
+impl std::error::Error for ConfigProblem {}
 
 impl WebConfig {
     /// Static files from `root`, nothing proxied, default limits, no access log.
@@ -315,32 +451,35 @@ impl WebConfig {
 }
 
 /// `HOST:PORT` or `http://HOST:PORT[/]`, resolved once (an IP address needs no resolver).
-pub fn parse_upstream(text: &str) -> Result<SocketAddr, String> {
+pub fn parse_upstream(text: &str) -> Result<SocketAddr, ConfigProblem> {
     let authority = text
         .strip_prefix("http://")
         .unwrap_or(text)
         .trim_end_matches('/');
     if text.starts_with("https://") {
-        return Err(format!("{text}: upstreams speak plain HTTP (http://)"));
+        return Err(ConfigProblem::UpstreamHttps(text.to_owned()));
     }
     if authority.contains('/') {
-        return Err(format!("{text}: an upstream is HOST:PORT, without a path"));
+        return Err(ConfigProblem::UpstreamWithPath(text.to_owned()));
     }
     if let Ok(addr) = authority.parse::<SocketAddr>() {
         return Ok(addr);
     }
     authority
         .to_socket_addrs()
-        .map_err(|err| format!("{text}: {err}"))?
+        .map_err(|error| ConfigProblem::UpstreamUnresolved {
+            text: text.to_owned(),
+            error,
+        })?
         .next()
-        .ok_or_else(|| format!("{text}: the name has no address"))
+        .ok_or_else(|| ConfigProblem::UpstreamNoAddress(text.to_owned()))
 }
 
 /// `PATH_PREFIX=http://HOST:PORT`, the `--proxy` flag's form.
-pub fn parse_proxy_spec(spec: &str) -> Result<(String, SocketAddr), String> {
+pub fn parse_proxy_spec(spec: &str) -> Result<(String, SocketAddr), ConfigProblem> {
     let (prefix, upstream) = spec
         .split_once('=')
-        .ok_or_else(|| format!("{spec}: expected PATH_PREFIX=http://HOST:PORT"))?;
+        .ok_or_else(|| ConfigProblem::NotProxySpec(spec.to_owned()))?;
     check_prefix(prefix)?;
     Ok((prefix.to_owned(), parse_upstream(upstream)?))
 }
@@ -356,22 +495,22 @@ pub fn add_proxy(routes: &mut Vec<ProxyRoute>, prefix: &str, upstream: SocketAdd
     }
 }
 
-fn check_prefix(prefix: &str) -> Result<(), String> {
+fn check_prefix(prefix: &str) -> Result<(), ConfigProblem> {
     if !prefix.starts_with('/') {
-        return Err(format!("proxy prefix {prefix:?} must start with /"));
+        return Err(ConfigProblem::PrefixNotAbsolute(prefix.to_owned()));
     }
     if prefix.contains(['?', '#', '\\']) || prefix.split('/').any(|s| s == "..") {
-        return Err(format!("proxy prefix {prefix:?} must be a plain path"));
+        return Err(ConfigProblem::PrefixNotPlain(prefix.to_owned()));
     }
     Ok(())
 }
 
 /// Seconds as a positive, finite duration.
-pub fn seconds(value: f64) -> Result<Duration, String> {
+pub fn seconds(value: f64) -> Result<Duration, ConfigProblem> {
     if value.is_finite() && value > 0.0 && value < 1e9 {
         Ok(Duration::from_secs_f64(value))
     } else {
-        Err(format!("{value}: expected a positive number of seconds"))
+        Err(ConfigProblem::NotPositiveSeconds(value))
     }
 }
 
@@ -461,7 +600,7 @@ struct FileRedirect {
 }
 
 fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError> {
-    let at = |span: Range<usize>, reason: String| {
+    let at = |span: Range<usize>, reason: ConfigProblem| {
         let (line, column) = line_column(text, span.start);
         ConfigError::Invalid {
             file: file.to_owned(),
@@ -545,16 +684,13 @@ fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError>
     }
     if let Some(value) = &raw.limits.max_header_bytes {
         if *value.get_ref() < 1024 {
-            return Err(at(
-                value.span(),
-                "max_header_bytes must be at least 1024".into(),
-            ));
+            return Err(at(value.span(), ConfigProblem::HeaderBytesTooSmall));
         }
         limits.max_header_bytes = *value.get_ref();
     }
     if let Some(value) = &raw.limits.max_uri_bytes {
         if *value.get_ref() < 16 {
-            return Err(at(value.span(), "max_uri_bytes must be at least 16".into()));
+            return Err(at(value.span(), ConfigProblem::UriBytesTooSmall));
         }
         limits.max_uri_bytes = *value.get_ref();
     }
@@ -582,10 +718,7 @@ fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError>
         for proxy in proxies {
             check_prefix(proxy.prefix.get_ref()).map_err(|e| at(proxy.prefix.span(), e))?;
             if proxy.upstreams.is_empty() {
-                return Err(at(
-                    proxy.prefix.span(),
-                    "a proxy needs at least one upstream".into(),
-                ));
+                return Err(at(proxy.prefix.span(), ConfigProblem::ProxyWithoutUpstream));
             }
             for upstream in &proxy.upstreams {
                 let addr =
@@ -598,10 +731,7 @@ fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError>
     config.proxies = routes(&raw.proxy)?;
     for vhost in &raw.vhost {
         if vhost.names.get_ref().is_empty() {
-            return Err(at(
-                vhost.names.span(),
-                "a vhost needs at least one name".into(),
-            ));
+            return Err(at(vhost.names.span(), ConfigProblem::VhostWithoutName));
         }
         config.vhosts.push(VirtualHost {
             names: vhost
@@ -623,7 +753,7 @@ fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError>
         if authority.is_none() {
             return Err(at(
                 redirect.to.span(),
-                format!("{to:?}: expected http(s)://HOST[:PORT], without a path"),
+                ConfigProblem::BadRedirectTarget(to.to_owned()),
             ));
         }
         let status = match &redirect.status {
@@ -632,10 +762,7 @@ fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError>
             Some(status) => {
                 return Err(at(
                     status.span(),
-                    format!(
-                        "redirect status {} is not 301, 302, 307 or 308",
-                        status.get_ref()
-                    ),
+                    ConfigProblem::BadRedirectStatus(*status.get_ref()),
                 ));
             }
         };
@@ -653,17 +780,17 @@ fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError>
 fn tls_settings(
     raw: &FileConfig,
     config: &mut WebConfig,
-    at: &impl Fn(Range<usize>, String) -> ConfigError,
+    at: &impl Fn(Range<usize>, ConfigProblem) -> ConfigError,
     tls_at: &impl Fn(Range<usize>, crate::TlsFileError) -> ConfigError,
     path_of: &impl Fn(&str) -> PathBuf,
 ) -> Result<(), ConfigError> {
     match (&raw.tls_cert, &raw.tls_key) {
         (None, None) => {}
         (Some(cert), None) => {
-            return Err(at(cert.span(), "tls_cert needs tls_key too".into()));
+            return Err(at(cert.span(), ConfigProblem::CertWithoutKey));
         }
         (None, Some(key)) => {
-            return Err(at(key.span(), "tls_key needs tls_cert too".into()));
+            return Err(at(key.span(), ConfigProblem::KeyWithoutCert));
         }
         (Some(cert), Some(key)) => {
             let (cert_path, key_path) = (path_of(cert.get_ref()), path_of(key.get_ref()));
@@ -684,20 +811,14 @@ fn tls_settings(
         if text.is_empty() {
             config.hsts = None;
         } else if !text.starts_with("max-age=") || http::HeaderValue::from_str(text).is_err() {
-            return Err(at(
-                value.span(),
-                format!("{text:?}: expected max-age=SECONDS[; includeSubDomains][; preload]"),
-            ));
+            return Err(at(value.span(), ConfigProblem::BadHsts(text.to_owned())));
         } else {
             config.hsts = Some(text.to_owned());
         }
     }
     if let Some(port) = &raw.https_redirect {
         if *port.get_ref() == 0 {
-            return Err(at(
-                port.span(),
-                "https_redirect is a port, 1 to 65535".into(),
-            ));
+            return Err(at(port.span(), ConfigProblem::RedirectPortZero));
         }
         config.https_redirect = Some(*port.get_ref());
     }
@@ -706,14 +827,14 @@ fn tls_settings(
     if let Some(enabled) = h2.enabled {
         limits.enabled = enabled;
     }
-    let in_range = |value: &Spanned<u32>, name: &str, min: u32, max: u32| {
+    let in_range = |value: &Spanned<u32>, name: &'static str, min: u32, max: u32| {
         let v = *value.get_ref();
         if (min..=max).contains(&v) {
             Ok(v)
         } else {
             Err(at(
                 value.span(),
-                format!("http2.{name} must be between {min} and {max}"),
+                ConfigProblem::Http2OutOfRange { name, min, max },
             ))
         }
     };
@@ -827,6 +948,115 @@ idle_timeout = 2.5
             .unwrap_err()
             .to_string();
         assert!(err.starts_with("web.toml:1:"), "{err}");
+    }
+
+    /// Every check's reason: English as it has always been worded, Korean in Korean with the
+    /// values as written.
+    #[test]
+    fn every_reason_is_said_in_english_as_before_and_in_korean() {
+        use text::Lang;
+        let refused = |text: &str| match WebConfig::from_toml_str(text, "web.toml") {
+            Err(ConfigError::Invalid { reason, .. }) => reason,
+            other => panic!("{text}: {other:?}"),
+        };
+        let cases: Vec<(ConfigProblem, &str)> = vec![
+            (
+                refused("[limits]\nheader_timeout = -1.0\n"),
+                "-1: expected a positive number of seconds",
+            ),
+            (
+                refused("[limits]\nmax_header_bytes = 10\n"),
+                "max_header_bytes must be at least 1024",
+            ),
+            (
+                refused("[limits]\nmax_uri_bytes = 10\n"),
+                "max_uri_bytes must be at least 16",
+            ),
+            (
+                refused("[[proxy]]\nprefix = \"/a\"\nupstreams = []\n"),
+                "a proxy needs at least one upstream",
+            ),
+            (
+                refused("[[vhost]]\nnames = []\n"),
+                "a vhost needs at least one name",
+            ),
+            (
+                refused("[[redirect]]\nhost = \"a\"\nto = \"http://b/x\"\n"),
+                "\"http://b/x\": expected http(s)://HOST[:PORT], without a path",
+            ),
+            (
+                refused("[[redirect]]\nhost = \"a\"\nto = \"http://b\"\nstatus = 303\n"),
+                "redirect status 303 is not 301, 302, 307 or 308",
+            ),
+            (
+                refused("tls_cert = \"c.pem\"\n"),
+                "tls_cert needs tls_key too",
+            ),
+            (
+                refused("tls_key = \"k.pem\"\n"),
+                "tls_key needs tls_cert too",
+            ),
+            (
+                refused("hsts = \"1 day\"\n"),
+                "\"1 day\": expected max-age=SECONDS[; includeSubDomains][; preload]",
+            ),
+            (
+                refused("https_redirect = 0\n"),
+                "https_redirect is a port, 1 to 65535",
+            ),
+            (
+                refused("[http2]\nmax_concurrent_streams = 0\n"),
+                "http2.max_concurrent_streams must be between 1 and 10000",
+            ),
+            (
+                refused("[[proxy]]\nprefix = \"a\"\nupstreams = [\"127.0.0.1:1\"]\n"),
+                "proxy prefix \"a\" must start with /",
+            ),
+            (
+                refused("[[proxy]]\nprefix = \"/a/../b\"\nupstreams = [\"127.0.0.1:1\"]\n"),
+                "proxy prefix \"/a/../b\" must be a plain path",
+            ),
+            (
+                refused("[[proxy]]\nprefix = \"/a\"\nupstreams = [\"https://127.0.0.1:1\"]\n"),
+                "https://127.0.0.1:1: upstreams speak plain HTTP (http://)",
+            ),
+            (
+                refused("[[proxy]]\nprefix = \"/a\"\nupstreams = [\"127.0.0.1:1/x\"]\n"),
+                "127.0.0.1:1/x: an upstream is HOST:PORT, without a path",
+            ),
+            (
+                refused("[[proxy]]\nprefix = \"/a\"\nupstreams = [\"nope:notaport\"]\n"),
+                "nope:notaport: invalid port value",
+            ),
+            (
+                parse_proxy_spec("/api").unwrap_err(),
+                "/api: expected PATH_PREFIX=http://HOST:PORT",
+            ),
+        ];
+        let tokens = [
+            "max_header_bytes",
+            "max_uri_bytes",
+            "vhost",
+            "tls_cert",
+            "tls_key",
+            "https_redirect",
+            "HOST",
+            "PORT",
+            "PATH_PREFIX",
+            "SECONDS",
+        ];
+        for (problem, english) in cases {
+            assert_eq!(problem.to_string(), english);
+            test_support::korean::assert_korean(&problem.describe(Lang::Ko), &tokens);
+        }
+        // The whole error keeps its place in the file.
+        let err =
+            WebConfig::from_toml_str("root = \"x\"\n\n[limits]\nmax_uri_bytes = 1\n", "web.toml")
+                .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "web.toml:4:17: max_uri_bytes must be at least 16"
+        );
     }
 
     #[test]

@@ -55,8 +55,8 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 pub use config::{
-    AccessLog, ConfigError, Limits, ProxyRoute, Redirect, StaticOptions, VirtualHost, WebConfig,
-    add_proxy, parse_proxy_spec, parse_upstream, seconds,
+    AccessLog, ConfigError, ConfigProblem, Limits, ProxyRoute, Redirect, StaticOptions,
+    VirtualHost, WebConfig, add_proxy, parse_proxy_spec, parse_upstream, seconds,
 };
 pub use tls::{
     DEFAULT_HSTS, Http2Limits, IdentityError, TlsFileError, TlsFileProblem, TlsIdentity,
@@ -69,6 +69,57 @@ pub struct RunningWeb {
     done: JoinHandle<()>,
 }
 
+/// Why the web server could not start. `Display` is English; [`StartError::describe`] says it
+/// in a language.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A document root that cannot be used (it does not exist, or cannot be read).
+    #[error("document root {}: {error}", path.display())]
+    Root {
+        /// The root as configured.
+        path: std::path::PathBuf,
+        /// The system's error.
+        error: std::io::Error,
+    },
+    /// `cache_control` is not a valid header value.
+    #[error("cache_control is not a valid header value")]
+    CacheControl,
+    /// The access log's file cannot be opened.
+    #[error("{}: {error}", path.display())]
+    AccessLog {
+        /// The file.
+        path: std::path::PathBuf,
+        /// The system's error.
+        error: std::io::Error,
+    },
+    /// The listener cannot be used.
+    #[error("{0}")]
+    Listener(std::io::Error),
+}
+
+impl StartError {
+    /// The error in `lang`: what cannot be used, and the system's error by its kind.
+    pub fn describe(&self, lang: text::Lang) -> String {
+        use text::t;
+        match self {
+            StartError::Root { path, error } => t!(
+                lang,
+                "web-start-root",
+                path = path.display().to_string(),
+                error = text::io_error(lang, error)
+            ),
+            StartError::CacheControl => t!(lang, "web-start-cache-control"),
+            StartError::AccessLog { path, error } => t!(
+                lang,
+                "web-start-access-log",
+                path = path.display().to_string(),
+                error = text::io_error(lang, error)
+            ),
+            StartError::Listener(error) => text::io_error(lang, error),
+        }
+    }
+}
+
 /// Starts serving `listener` with `config` on the current tokio runtime (this must be called
 /// inside one), reporting each request to `reporter` when it is enabled. Fails if a document
 /// root does not exist or the access log cannot be opened.
@@ -76,11 +127,13 @@ pub async fn spawn(
     listener: std::net::TcpListener,
     config: WebConfig,
     reporter: Arc<dyn journey::Reporter>,
-) -> std::io::Result<RunningWeb> {
-    listener.set_nonblocking(true)?;
+) -> Result<RunningWeb, StartError> {
+    listener
+        .set_nonblocking(true)
+        .map_err(StartError::Listener)?;
     server::nodelay_for_accepted(&listener);
-    let local_addr = listener.local_addr()?;
-    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let local_addr = listener.local_addr().map_err(StartError::Listener)?;
+    let listener = tokio::net::TcpListener::from_std(listener).map_err(StartError::Listener)?;
     let shared = Arc::new(server::Shared::build(&config, reporter, local_addr)?);
     let (stop, stopped) = watch::channel(false);
     let done = tokio::spawn(server::accept_loop(

@@ -59,9 +59,9 @@ impl Shared {
         config: &WebConfig,
         reporter: Arc<dyn journey::Reporter>,
         local_addr: SocketAddr,
-    ) -> std::io::Result<Self> {
+    ) -> Result<Self, crate::StartError> {
         let mut caches: Vec<(std::path::PathBuf, Arc<FileCache>)> = Vec::new();
-        let mut cache_for = |root: &std::path::Path| -> std::io::Result<Arc<FileCache>> {
+        let mut cache_for = |root: &std::path::Path| -> Result<Arc<FileCache>, crate::StartError> {
             if let Some((_, cache)) = caches.iter().find(|(r, _)| r == root) {
                 return Ok(cache.clone());
             }

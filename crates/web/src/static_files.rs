@@ -153,17 +153,17 @@ pub(crate) fn request_key(path: &str) -> Result<Cow<'_, str>, BadPath> {
 
 impl FileCache {
     /// A cache for `root`, which must exist (it is canonicalized once, here).
-    pub(crate) fn new(root: &Path, options: StaticOptions) -> std::io::Result<Self> {
-        let root = root.canonicalize().map_err(|err| {
-            std::io::Error::new(
-                err.kind(),
-                format!("document root {}: {err}", root.display()),
-            )
-        })?;
+    pub(crate) fn new(root: &Path, options: StaticOptions) -> Result<Self, crate::StartError> {
+        let root = root
+            .canonicalize()
+            .map_err(|error| crate::StartError::Root {
+                path: root.to_owned(),
+                error,
+            })?;
         let cache_control = (!options.cache_control.is_empty())
             .then(|| HeaderValue::from_str(&options.cache_control))
             .transpose()
-            .map_err(|_| std::io::Error::other("cache_control is not a valid header value"))?;
+            .map_err(|_| crate::StartError::CacheControl)?;
         Ok(FileCache {
             root,
             options,

@@ -6,6 +6,7 @@ mod get; // `roundtrip get` against a small real HTTP server: exit codes, --json
 mod lab_network; // the lab as a network of namespaces, as `nobody`: capture, two at once, exec, the fallback
 mod lab_up; // `roundtrip lab up --config` / `lab config`: the table, a request through it, SIGINT, a bad config
 mod lang; // serve and dig in Korean (lines, usage and transport errors), LANGUAGE read as gettext reads it
+mod lang_reasons; // our own reasons in Korean with the real bytes: configs, --proxy, --allow, zone files, no lab, a cut response
 mod lang_usage; // clap's help and usage errors in Korean, --lang before parsing; other parsers' reasons (TOML, PEM, URL)
 mod resolver_interop; // `roundtrip serve resolver` against Unbound (differential) and through NSD
 mod serve_web_tls; // `roundtrip serve web --tls-cert/--tls-key`: HTTPS + HTTP/2 with curl; a bad key refused

@@ -119,7 +119,8 @@ fn warns_about_differing_ttls_and_keeps_the_first() {
     assert_eq!(warnings[0].at.line, 6);
     assert!(
         warnings[0]
-            .message
+            .what
+            .to_string()
             .contains("TTL 600 differs from the RRset's TTL 300"),
         "{}",
         warnings[0]

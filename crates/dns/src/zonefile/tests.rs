@@ -507,3 +507,116 @@ fn error_obsolete_md_and_mf() {
     );
     assert!(error("$TTL 60\nold MF mail\n").starts_with("t.zone:2: type MF is obsolete"));
 }
+
+/// Every reason a file is refused for, said in Korean: the file and the line first, the
+/// file's own words (names, types, TTLs as written) as they are, and no English besides.
+#[test]
+fn every_refusal_is_said_in_korean_with_its_line() {
+    use text::Lang;
+    let cases: &[(&str, &str)] = &[
+        (
+            "$TTL 60\n@ SOA ns hm (\n 1 2 3 4 5\n",
+            "t.zone:2: 괄호 짝이",
+        ),
+        ("$TTL 60\n@ SOA ns hm 1 2 3 4 5 )\n", "t.zone:2: 괄호 짝이"),
+        ("$TTL 60\nwww TXT \"open\n", "t.zone:2: 따옴표로"),
+        (
+            "$TTL 60\n$GENERATE 1-2 a A 192.0.2.1\n",
+            "t.zone:2: 알 수 없는 지시어",
+        ),
+        (
+            "$TTL 99999999999\n",
+            "t.zone:1: 잘못된 TTL \"99999999999\": 2147483647보다",
+        ),
+        ("$TTL 1x\n", "t.zone:1: 잘못된 TTL \"1x\": 초 수도"),
+        ("$TTL 1h30\n", "t.zone:1: 잘못된 TTL \"1h30\": 단위가"),
+        ("$TTL h\n", "t.zone:1: 잘못된 TTL \"h\": 숫자 없이"),
+        ("$TTL\n", "t.zone:1: $TTL 뒤에는 TTL이"),
+        ("$ORIGIN\n", "t.zone:1: $ORIGIN 뒤에는"),
+        ("www A 192.0.2.1\n", "t.zone:1: TTL이 없습니다"),
+        (
+            "$TTL 60\nwww AA 192.0.2.1\n",
+            "t.zone:2: 알 수 없는 타입이나",
+        ),
+        (
+            "$TTL 60\nwww A 192.0.2.300\n",
+            "t.zone:2: A 레코드의 데이터가 잘못되었습니다: IPv4",
+        ),
+        (
+            "$TTL 60\nwww AAAA 192.0.2.1\n",
+            "t.zone:2: AAAA 레코드의 데이터가 잘못되었습니다: IPv6",
+        ),
+        (
+            "$TTL 60\nwww A 192.0.2.1 extra\n",
+            "t.zone:2: A 레코드의 데이터가 잘못되었습니다: 데이터 뒤에",
+        ),
+        (
+            "$TTL 60\nwww MX 10\n",
+            "t.zone:2: MX 레코드의 데이터가 잘못되었습니다: 데이터가 너무",
+        ),
+        (
+            "$TTL 60\nwww MX x mail\n",
+            "t.zone:2: MX 레코드의 데이터가 잘못되었습니다: 10진수",
+        ),
+        (
+            "$TTL 60\nwww CNAME a..b.\n",
+            "t.zone:2: CNAME 레코드의 데이터가 잘못되었습니다: 잘못된 도메인",
+        ),
+        (
+            "$TTL 60\na..b A 192.0.2.1\n",
+            "t.zone:2: 잘못된 이름 \"a..b\": 빈 레이블",
+        ),
+        (
+            "$TTL 60\n  A 192.0.2.1\n",
+            "t.zone:2: 소유자 이름이 없습니다",
+        ),
+        (
+            "$TTL 60\nwww CH A 192.0.2.1\nx IN A 192.0.2.1\n",
+            "t.zone:3: 레코드의 클래스(IN)가",
+        ),
+        (
+            "$TTL 60\nwww MD a.example.\n",
+            "t.zone:2: MD 타입은 폐기되었습니다",
+        ),
+        (
+            "$TTL 60\n@ SOA ns hm 1 2 1x 4 5\n",
+            "t.zone:2: SOA 레코드의 데이터가 잘못되었습니다: SOA의 retry 값 \"1x\"",
+        ),
+        (
+            "$TTL 60\nwww A \\# 3 c00002\n",
+            "t.zone:2: A 레코드의 데이터가 잘못되었습니다: \\# 데이터가",
+        ),
+        ("$TTL 60\n$INCLUDE\n", "t.zone:2: $INCLUDE 뒤에는"),
+    ];
+    let tokens = [
+        "SOA", "MX", "CNAME", "MD", "A", "AAAA", "CH", "retry", "TTL",
+    ];
+    for (text, korean) in cases {
+        let err = parse(text).unwrap_err();
+        let said = err.describe(Lang::Ko);
+        assert!(
+            said.starts_with(korean),
+            "{text:?}:\n{said}\n(English: {err})"
+        );
+        test_support::korean::assert_korean(&said, &tokens);
+        assert_eq!(err.describe(Lang::En), err.to_string());
+    }
+    // A file that cannot be read: the system's error by its kind, with its number.
+    let err = parse_file(Path::new("/nonexistent-rt/z.zone"), None).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "/nonexistent-rt/z.zone:1: cannot read the file: No such file or directory (os error 2)"
+    );
+    assert_eq!(
+        err.describe(Lang::Ko),
+        "/nonexistent-rt/z.zone:1: 파일을 읽을 수 없습니다: 그런 파일이나 디렉터리가 없습니다 \
+         (오류 번호 2)"
+    );
+    // domain's own words that the catalogues do not know: quoted and attributed.
+    let other = RdataProblem::Domain("illegal signature time");
+    assert_eq!(other.to_string(), "illegal signature time");
+    assert_eq!(
+        other.describe(Lang::Ko),
+        "데이터를 읽지 못했습니다 (domain: \"illegal signature time\")"
+    );
+}
