@@ -27,7 +27,9 @@ fn main() -> std::io::Result<()> {
         .enable_all()
         .build()?;
     runtime.block_on(async move {
-        let server = web::spawn(listener, config, Arc::new(journey::Silent)).await?;
+        let server = web::spawn(listener, config, Arc::new(journey::Silent))
+            .await
+            .map_err(std::io::Error::other)?;
         let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
         tokio::select! {
             _ = tokio::signal::ctrl_c() => {}
