@@ -53,6 +53,7 @@ pub struct WebArgs {
 }
 
 pub fn run(args: WebArgs, lang: Lang) -> anyhow::Result<u8> {
+    quiet_tracing();
     let mut config = match &args.config {
         Some(path) => match web::WebConfig::load_toml(path) {
             Ok(config) => config,
@@ -180,4 +181,17 @@ pub fn run(args: WebArgs, lang: Lang) -> anyhow::Result<u8> {
         server.shutdown().await;
         anyhow::Ok(0)
     })
+}
+
+/// The web server prints nothing through `tracing`, but hyper's h2 opens a `trace_span!` around
+/// every frame it reads, buffers and flushes. With no subscriber installed, and `tracing`'s `log`
+/// feature on in this binary (sqlx turns it on), every one of those spans is kept alive for `log`
+/// and its creation, entry, exit and drop each ask `log` whether it is enabled: about 6,500
+/// instructions per HTTP/2 request (11% of them, callgrind; bench/RESULTS.md, 2026-12-02 h2cpu).
+/// A subscriber that takes nothing ends that at the first check of each span; what is printed
+/// does not change (nothing was, there being no logger either).
+fn quiet_tracing() {
+    let _ = tracing::dispatcher::set_global_default(tracing::Dispatch::new(
+        tracing::subscriber::NoSubscriber::new(),
+    ));
 }
