@@ -38,6 +38,7 @@ mod body;
 #[doc(hidden)]
 pub mod chunked; // pub for the fuzz targets
 mod config;
+mod cork;
 mod handler;
 mod proxy;
 #[doc(hidden)]

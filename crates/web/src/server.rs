@@ -23,6 +23,7 @@ use tokio::sync::watch;
 
 use crate::access_log::AccessLogger;
 use crate::config::{Limits, Redirect, WebConfig};
+use crate::cork::{Cork, Corked, Corking};
 use crate::handler::{self, BodyCheck, Connection, HeadCapture, Site};
 use crate::proxy::Route;
 use crate::sendfile::{self, MappedFile};
@@ -337,13 +338,16 @@ async fn serve_h2(
         })
     };
     let idle = shared.idle_h2;
-    let conn = shared.h2.serve_connection(TokioIo::new(tls), service);
-    tokio::pin!(conn);
+    // Responses written during one poll of the connection leave together (`cork`).
+    let cork = Arc::new(Cork::default());
+    let io = TokioIo::new(Corked::new(tls, cork.clone()));
+    let mut conn = Corking::new(shared.h2.serve_connection(io, service), cork);
+    let mut conn = std::pin::Pin::new(&mut conn);
     tokio::select! {
         _ = conn.as_mut() => {}
         _ = stopped(&mut ends.stop) => {
             // GOAWAY: the streams in flight finish, no new one starts.
-            conn.as_mut().graceful_shutdown();
+            conn.inner().graceful_shutdown();
             tokio::select! {
                 _ = conn.as_mut() => {}
                 _ = stopped(&mut ends.force) => {}
@@ -353,7 +357,7 @@ async fn serve_h2(
             // GOAWAY NO_ERROR, as nginx ends an idle HTTP/2 connection; dropped after as long
             // again if it does not end (h2 waits for the PING it sends with the GOAWAY, and a
             // client that reads nothing never lets it be written).
-            conn.as_mut().graceful_shutdown();
+            conn.inner().graceful_shutdown();
             tokio::select! {
                 _ = conn.as_mut() => {}
                 _ = tokio::time::sleep(idle) => {}
