@@ -9,10 +9,10 @@
 //! (bench/RESULTS.md, 2026-12-02 h2cpu).
 //!
 //! How: [`Corked`] sits between hyper's h2 and the TLS stream. While its [`Cork`] is on, a
-//! flush only notes that one is due; [`Corking`], the future that polls the hyper connection,
-//! turns the cork on for the poll and, when a flush was put off, polls the connection once more
-//! with the cork off: h2 ends every poll of its connection with a flush, which now reaches
-//! rustls and the socket. Nothing waits for a later poll or a timer, so no response is held back
+//! flush only notes that one is due; the future that polls the hyper connection
+//! (`h2conn::H2Conn`) turns the cork on for its poll and, when a flush was put off, polls the
+//! connection once more with the cork off: h2 ends every poll of its connection with a flush,
+//! which now reaches rustls and the socket. Nothing waits for a later poll or a timer, so no response is held back
 //! beyond the poll that produced it; writes that would grow the buffer past [`CORK_LIMIT`]
 //! push it on first (so its size is bounded and a slow reader still pushes back), and writes of
 //! at least that size go straight through once the buffer is empty.
@@ -29,12 +29,25 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 /// `ssl_buffer_size` is by default.
 pub(crate) const CORK_LIMIT: usize = 16 * 1024;
 
-/// Shared by a [`Corked`] stream and the [`Corking`] future that polls its connection.
+/// Shared by a [`Corked`] stream and the future that polls its connection
+/// (`h2conn::H2Conn`).
 #[derive(Default)]
 pub(crate) struct Cork {
     on: AtomicBool,
     /// A flush came while the cork was on.
     deferred: AtomicBool,
+}
+
+impl Cork {
+    /// While on, flushes are put off.
+    pub(crate) fn set(&self, on: bool) {
+        self.on.store(on, Ordering::Relaxed);
+    }
+
+    /// Whether a flush was put off since the last call.
+    pub(crate) fn take_deferred(&self) -> bool {
+        self.deferred.swap(false, Ordering::Relaxed)
+    }
 }
 
 /// A stream whose writes are held back while its [`Cork`] is on.
@@ -144,41 +157,6 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Corked<T> {
         let this = self.get_mut();
         ready!(this.poll_drain(cx))?;
         Pin::new(&mut this.inner).poll_shutdown(cx)
-    }
-}
-
-/// Polls `F` (hyper's connection over a [`Corked`] stream) with the cork on, and once more
-/// with it off when a flush was put off.
-pub(crate) struct Corking<F> {
-    inner: Pin<Box<F>>,
-    cork: Arc<Cork>,
-}
-
-impl<F> Corking<F> {
-    pub(crate) fn new(inner: F, cork: Arc<Cork>) -> Self {
-        Corking {
-            inner: Box::pin(inner),
-            cork,
-        }
-    }
-
-    pub(crate) fn inner(&mut self) -> Pin<&mut F> {
-        self.inner.as_mut()
-    }
-}
-
-impl<F: Future> Future for Corking<F> {
-    type Output = F::Output;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let this = self.get_mut();
-        this.cork.on.store(true, Ordering::Relaxed);
-        let polled = this.inner.as_mut().poll(cx);
-        this.cork.on.store(false, Ordering::Relaxed);
-        if polled.is_pending() && this.cork.deferred.swap(false, Ordering::Relaxed) {
-            return this.inner.as_mut().poll(cx);
-        }
-        polled
     }
 }
 

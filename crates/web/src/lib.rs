@@ -39,6 +39,7 @@ mod body;
 pub mod chunked; // pub for the fuzz targets
 mod config;
 mod cork;
+mod h2conn;
 mod handler;
 mod proxy;
 #[doc(hidden)]
