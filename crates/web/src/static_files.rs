@@ -43,6 +43,10 @@ use crate::sendfile::MappedFile;
 
 /// Bytes per chunk when a file too large for the cache is streamed.
 const STREAM_CHUNK: usize = 256 * 1024;
+/// Header fields a file's response may carry: ETag, Last-Modified, Cache-Control, Vary,
+/// Content-Type, Accept-Ranges or Content-Encoding, Content-Range, Content-Length,
+/// Strict-Transport-Security (the handler's) and Date (hyper's).
+const RESPONSE_FIELDS: usize = 10;
 /// Smaller files gain nothing from gzip (the header alone is 18 bytes).
 const GZIP_MIN_BYTES: u64 = 256;
 
@@ -76,9 +80,23 @@ pub(crate) struct CachedFile {
 struct Representation {
     etag: HeaderValue,
     len: u64,
+    /// `len` as a header value, made once: hyper would format and allocate it per response.
+    content_length: HeaderValue,
     /// In memory, or streamed from `path`.
     bytes: Option<Bytes>,
     path: PathBuf,
+}
+
+impl Representation {
+    fn new(etag: HeaderValue, len: u64, bytes: Option<Bytes>, path: PathBuf) -> Self {
+        Representation {
+            etag,
+            len,
+            content_length: HeaderValue::from(len),
+            bytes,
+            path,
+        }
+    }
 }
 
 /// What a request path leads to.
@@ -284,12 +302,12 @@ impl FileCache {
             } else {
                 None
             };
-            Some(Representation {
-                etag: etag(suffix),
-                len: bytes.as_ref().map_or(meta.len(), |b| b.len() as u64),
+            Some(Representation::new(
+                etag(suffix),
+                bytes.as_ref().map_or(meta.len(), |b| b.len() as u64),
                 bytes,
-                path: sibling,
-            })
+                sibling,
+            ))
         };
         let brotli = sibling(".br", "-br");
         let mut gzip = sibling(".gz", "-gzip");
@@ -304,12 +322,12 @@ impl FileCache {
             encoder.write_all(content)?;
             let compressed = encoder.finish()?;
             if compressed.len() < content.len() {
-                gzip = Some(Representation {
-                    etag: etag("-gzip"),
-                    len: compressed.len() as u64,
-                    bytes: Some(Bytes::from(compressed)),
-                    path: path.clone(),
-                });
+                gzip = Some(Representation::new(
+                    etag("-gzip"),
+                    compressed.len() as u64,
+                    Some(Bytes::from(compressed)),
+                    path.clone(),
+                ));
             }
         }
         let relative = path
@@ -325,12 +343,7 @@ impl FileCache {
             content_type,
             last_modified: HeaderValue::from_str(&httpdate::fmt_http_date(mtime))
                 .expect("an HTTP date is a valid header"),
-            identity: Representation {
-                etag: etag(""),
-                len,
-                bytes: identity_bytes,
-                path: path.clone(),
-            },
+            identity: Representation::new(etag(""), len, identity_bytes, path.clone()),
             gzip,
             brotli,
             path,
@@ -396,6 +409,9 @@ impl FileCache {
             }
         };
         let mut response = Response::new(Body::empty());
+        // Room for every field a file's response gets, the server's own (Strict-Transport-
+        // Security) and hyper's (Date): the map grew (rehashing) at its seventh otherwise.
+        *response.headers_mut() = HeaderMap::with_capacity(RESPONSE_FIELDS);
         let out = response.headers_mut();
         out.insert(header::ETAG, representation.etag.clone());
         out.insert(header::LAST_MODIFIED, file.last_modified.clone());
@@ -460,11 +476,15 @@ impl FileCache {
                 }
             }
         }
+        let length = if span == (0..representation.len) {
+            representation.content_length.clone()
+        } else {
+            HeaderValue::from(span.end - span.start)
+        };
+        response
+            .headers_mut()
+            .insert(header::CONTENT_LENGTH, length);
         if head {
-            response.headers_mut().insert(
-                header::CONTENT_LENGTH,
-                HeaderValue::from(span.end - span.start),
-            );
             return response;
         }
         *response.body_mut() = match &representation.bytes {
