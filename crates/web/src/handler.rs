@@ -397,7 +397,11 @@ async fn route(
             upstream: proxied.upstream,
         }
     } else {
-        serve_static(site, connection, request).await
+        let sent = static_files::Sent {
+            http2: request.version() == http::Version::HTTP_2,
+            hsts: connection.secure && shared.hsts.is_some(),
+        };
+        serve_static(site, connection, sent, request).await
     };
     if chunked {
         // Even a well-formed chunked request closes the connection afterwards: cheap, and it
@@ -474,7 +478,12 @@ fn method_refusal(method: &Method, proxied: bool) -> Option<Outcome> {
     Some(outcome)
 }
 
-async fn serve_static(site: &Site, connection: &Connection, request: Request<Incoming>) -> Outcome {
+async fn serve_static(
+    site: &Site,
+    connection: &Connection,
+    sent: static_files::Sent,
+    request: Request<Incoming>,
+) -> Outcome {
     let method = request.method();
     if method != Method::GET && method != Method::HEAD {
         let mut response = error_page(StatusCode::METHOD_NOT_ALLOWED);
@@ -497,7 +506,7 @@ async fn serve_static(site: &Site, connection: &Connection, request: Request<Inc
             };
             let response = site
                 .files
-                .answer(&file, method, request.headers(), register);
+                .answer(&file, method, request.headers(), sent, register);
             Outcome {
                 response,
                 decision: Decision::Static,

@@ -43,6 +43,15 @@ use crate::sendfile::MappedFile;
 
 /// Bytes per chunk when a file too large for the cache is streamed.
 const STREAM_CHUNK: usize = 256 * 1024;
+/// How a response will be sent, for what is added to its header after [`FileCache::answer`].
+#[derive(Clone, Copy)]
+pub(crate) struct Sent {
+    /// Over HTTP/2: hyper's h2 adds Date and Content-Length to the header map.
+    pub(crate) http2: bool,
+    /// Strict-Transport-Security will be added.
+    pub(crate) hsts: bool,
+}
+
 /// Header fields a file's response may carry: ETag, Last-Modified, Cache-Control, Vary,
 /// Content-Type, Accept-Ranges or Content-Encoding, Content-Range, Content-Length,
 /// Strict-Transport-Security (the handler's) and Date (hyper's).
@@ -393,6 +402,7 @@ impl FileCache {
         file: &CachedFile,
         method: &Method,
         headers: &HeaderMap,
+        sent: Sent,
         register: impl FnOnce(&Arc<MappedFile>),
     ) -> Response<Body> {
         let head = method == Method::HEAD;
@@ -409,9 +419,12 @@ impl FileCache {
             }
         };
         let mut response = Response::new(Body::empty());
-        // Room for every field a file's response gets, the server's own (Strict-Transport-
-        // Security) and hyper's (Date): the map grew (rehashing) at its seventh otherwise.
-        *response.headers_mut() = HeaderMap::with_capacity(RESPONSE_FIELDS);
+        if sent.http2 || sent.hsts {
+            // Room for every field the response gets, here and after (Strict-Transport-Security
+            // from the handler, Date from hyper's h2): the map grew, rehashing, at its seventh.
+            // Plain HTTP/1.1 stays within the six of a map's first allocation.
+            *response.headers_mut() = HeaderMap::with_capacity(RESPONSE_FIELDS);
+        }
         let out = response.headers_mut();
         out.insert(header::ETAG, representation.etag.clone());
         out.insert(header::LAST_MODIFIED, file.last_modified.clone());
@@ -476,14 +489,18 @@ impl FileCache {
                 }
             }
         }
-        let length = if span == (0..representation.len) {
-            representation.content_length.clone()
-        } else {
-            HeaderValue::from(span.end - span.start)
-        };
-        response
-            .headers_mut()
-            .insert(header::CONTENT_LENGTH, length);
+        if head || sent.http2 {
+            // hyper's h1 writes a body's length itself, but h2 formats it into a new header
+            // value per response: the cached one is used instead.
+            let length = if span == (0..representation.len) {
+                representation.content_length.clone()
+            } else {
+                HeaderValue::from(span.end - span.start)
+            };
+            response
+                .headers_mut()
+                .insert(header::CONTENT_LENGTH, length);
+        }
         if head {
             return response;
         }
