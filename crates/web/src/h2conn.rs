@@ -20,12 +20,14 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Wake, Waker};
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
+use futures_util::task::AtomicWaker;
 
 use crate::cork::Cork;
 
@@ -83,6 +85,8 @@ pub(crate) struct H2Conn<C> {
     /// When the last stream ended (or the connection began).
     quiet_since: Instant,
     idle_told: bool,
+    wakeup: Arc<Wakeup>,
+    waker: Waker,
 }
 
 /// Times the connection is polled again in one poll of its task because its streams produced
@@ -91,7 +95,10 @@ const MAX_TURNS: usize = 8;
 
 impl<C: Future> H2Conn<C> {
     pub(crate) fn new(conn: C, exec: StreamExec, cork: Arc<Cork>, idle: Duration) -> Self {
+        let wakeup = Arc::new(Wakeup::default());
         H2Conn {
+            waker: Waker::from(wakeup.clone()),
+            wakeup,
             conn: Box::pin(conn),
             exec,
             streams: FuturesUnordered::new(),
@@ -151,39 +158,81 @@ impl<C: Future> Future for H2Conn<C> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Ended> {
         let this = self.get_mut();
+        this.wakeup.task.register(cx.waker());
+        let waker = this.waker.clone();
+        let mut inner = Context::from_waker(&waker);
         let mut turns = 0;
-        loop {
+        this.wakeup.polling.store(true, Ordering::SeqCst);
+        let ended = loop {
             this.cork.set(true);
-            let closed = loop {
-                if this.conn.as_mut().poll(cx).is_ready() {
-                    break true;
+            let mut closed = false;
+            loop {
+                this.wakeup.woken.store(false, Ordering::SeqCst);
+                if this.conn.as_mut().poll(&mut inner).is_ready() {
+                    closed = true;
+                    break;
                 }
                 turns += 1;
-                // Streams that ran have queued their responses: one more turn writes them.
-                if !this.run_streams(cx) || turns >= MAX_TURNS {
-                    break false;
+                // Streams that ran have queued their responses (and woken the connection):
+                // one more turn writes them.
+                let ran = this.run_streams(&mut inner);
+                if !(ran || this.wakeup.woken.load(Ordering::SeqCst)) || turns >= MAX_TURNS {
+                    break;
                 }
-            };
+            }
             this.cork.set(false);
             if closed {
-                return Poll::Ready(Ended::Closed);
+                break Some(Ended::Closed);
             }
             // h2 ends each poll of its connection with a flush: uncorked, it reaches the socket.
-            if this.cork.take_deferred() && this.conn.as_mut().poll(cx).is_ready() {
-                return Poll::Ready(Ended::Closed);
+            if this.cork.take_deferred() {
+                this.wakeup.woken.store(false, Ordering::SeqCst);
+                if this.conn.as_mut().poll(&mut inner).is_ready() {
+                    break Some(Ended::Closed);
+                }
             }
-            if this.exec.is_empty() {
-                break;
+            this.wakeup.polling.store(false, Ordering::SeqCst);
+            // Woken meanwhile (by the socket, or a stream started while flushing): go on.
+            if !this.wakeup.woken.swap(false, Ordering::SeqCst) && this.exec.is_empty() {
+                break None;
             }
-            // That poll started streams (requests read while flushing).
             if turns >= MAX_TURNS {
                 cx.waker().wake_by_ref();
-                break;
+                break None;
             }
+            this.wakeup.polling.store(true, Ordering::SeqCst);
+        };
+        this.wakeup.polling.store(false, Ordering::SeqCst);
+        if let Some(ended) = ended {
+            return Poll::Ready(ended);
         }
-        if this.poll_idle(cx) {
+        if this.poll_idle(&mut inner) {
             return Poll::Ready(Ended::Idle);
         }
         Poll::Pending
+    }
+}
+
+/// The waker hyper's connection and the streams are polled with. A wake while
+/// [`H2Conn::poll`] runs (a stream queued its response, which wakes the connection) is only
+/// noted, and the poll goes on with another turn; tokio's would schedule the task to run again
+/// after this poll, for a turn that finds nothing left to do, once for every batch of requests.
+#[derive(Default)]
+struct Wakeup {
+    task: AtomicWaker,
+    polling: AtomicBool,
+    woken: AtomicBool,
+}
+
+impl Wake for Wakeup {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.woken.store(true, Ordering::SeqCst);
+        if !self.polling.load(Ordering::SeqCst) {
+            self.task.wake();
+        }
     }
 }
