@@ -225,9 +225,9 @@ pub(crate) async fn handle(
     connection: Arc<Connection>,
     request: Request<Incoming>,
 ) -> Result<Response<Body>, std::convert::Infallible> {
-    let started = Instant::now();
     let observed = shared.access_log.is_some() || shared.reporter.enabled();
-    let account = observed.then(|| describe(&shared, &connection, &request, started));
+    // The clock is read only for an account (access log, journey) that reports it.
+    let account = observed.then(|| describe(&shared, &connection, &request, Instant::now()));
     let outcome = match shared.https_redirect.filter(|_| !connection.secure) {
         Some(port) => to_https(&request, port),
         None => route(&shared, &connection, request).await,
@@ -242,7 +242,7 @@ pub(crate) async fn handle(
             .insert(header::STRICT_TRANSPORT_SECURITY, hsts.clone());
     }
     if let Some(mut completion) = account {
-        completion.head_ms = started.elapsed().as_secs_f64() * 1000.0;
+        completion.head_ms = completion.started.elapsed().as_secs_f64() * 1000.0;
         completion.status = response.status().as_u16();
         completion.decision = outcome.decision;
         completion.file = outcome.file;
