@@ -53,6 +53,7 @@ pub struct WebArgs {
 }
 
 pub fn run(args: WebArgs, lang: Lang) -> anyhow::Result<u8> {
+    quiet_tracing();
     let mut config = match &args.config {
         Some(path) => match web::WebConfig::load_toml(path) {
             Ok(config) => config,
@@ -193,4 +194,51 @@ pub fn run(args: WebArgs, lang: Lang) -> anyhow::Result<u8> {
         server.shutdown().await;
         anyhow::Ok(0)
     })
+}
+
+/// The web server prints nothing through `tracing`, but hyper's h2 opens a `trace_span!` around
+/// every frame it reads, buffers and flushes. With no subscriber installed, and `tracing`'s `log`
+/// feature on in this binary (sqlx turns it on), every one of those spans is kept alive for `log`
+/// and its creation, entry, exit and drop each ask `log` whether it is enabled: about 6,500
+/// instructions per HTTP/2 request (11% of them, callgrind; bench/RESULTS.md, 2026-12-02 h2cpu).
+/// A subscriber that takes nothing, and says so with its level (OFF), ends that at the first
+/// check of each span or event; what is printed does not change (nothing was, there being no
+/// logger either).
+fn quiet_tracing() {
+    let _ = tracing::dispatcher::set_global_default(tracing::Dispatch::new(Off));
+}
+
+/// A `tracing` subscriber that is interested in nothing.
+struct Off;
+
+impl tracing::Subscriber for Off {
+    fn register_callsite(
+        &self,
+        _: &'static tracing::Metadata<'static>,
+    ) -> tracing::subscriber::Interest {
+        tracing::subscriber::Interest::never()
+    }
+
+    fn max_level_hint(&self) -> Option<tracing::level_filters::LevelFilter> {
+        Some(tracing::level_filters::LevelFilter::OFF)
+    }
+
+    fn enabled(&self, _: &tracing::Metadata<'_>) -> bool {
+        false
+    }
+
+    fn new_span(&self, _: &tracing::span::Attributes<'_>) -> tracing::span::Id {
+        // Never called: no span is enabled.
+        tracing::span::Id::from_u64(1)
+    }
+
+    fn record(&self, _: &tracing::span::Id, _: &tracing::span::Record<'_>) {}
+
+    fn record_follows_from(&self, _: &tracing::span::Id, _: &tracing::span::Id) {}
+
+    fn event(&self, _: &tracing::Event<'_>) {}
+
+    fn enter(&self, _: &tracing::span::Id) {}
+
+    fn exit(&self, _: &tracing::span::Id) {}
 }

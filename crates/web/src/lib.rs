@@ -38,6 +38,8 @@ mod body;
 #[doc(hidden)]
 pub mod chunked; // pub for the fuzz targets
 mod config;
+mod cork;
+mod h2conn;
 mod handler;
 mod proxy;
 #[doc(hidden)]

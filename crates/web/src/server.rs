@@ -14,7 +14,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use hyper::server::conn::{http1, http2};
-use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::rt::{TokioIo, TokioTimer};
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
@@ -24,6 +24,8 @@ use tokio::sync::watch;
 
 use crate::access_log::AccessLogger;
 use crate::config::{Limits, Redirect, WebConfig};
+use crate::cork::{Cork, Corked};
+use crate::h2conn::{Ended, H2Conn, StreamExec};
 use crate::handler::{self, BodyCheck, Connection, HeadCapture, Site};
 use crate::proxy::Route;
 use crate::sendfile::{self, MappedFile};
@@ -48,7 +50,7 @@ pub(crate) struct Shared {
     /// Plain HTTP answers 301 to https:// on this port.
     pub(crate) https_redirect: Option<u16>,
     http: http1::Builder,
-    h2: http2::Builder<TokioExecutor>,
+    h2: H2Settings,
     /// An HTTP/2 connection with no open stream this long is ended.
     idle_h2: Duration,
     tls: Option<tokio_rustls::TlsAcceptor>,
@@ -86,19 +88,12 @@ impl Shared {
             .header_read_timeout(config.limits.header_timeout)
             .max_header_size(config.limits.max_header_bytes.max(1024));
         let limits = &config.http2;
-        let mut h2 = http2::Builder::new(TokioExecutor::new());
-        h2.timer(TokioTimer::new())
-            .max_concurrent_streams(limits.max_concurrent_streams)
-            .max_header_list_size(limits.max_header_list_size.unwrap_or(
+        let h2 = H2Settings {
+            limits: limits.clone(),
+            max_header_list_size: limits.max_header_list_size.unwrap_or(
                 u32::try_from(config.limits.max_header_bytes.max(1024)).unwrap_or(u32::MAX),
-            ))
-            .initial_stream_window_size(limits.initial_stream_window)
-            .initial_connection_window_size(limits.initial_connection_window)
-            .max_frame_size(limits.max_frame_size)
-            .max_pending_accept_reset_streams(limits.max_pending_accept_reset_streams)
-            .max_local_error_reset_streams(limits.max_local_error_reset_streams)
-            .keep_alive_interval(limits.keep_alive_interval)
-            .keep_alive_timeout(limits.keep_alive_timeout);
+            ),
+        };
         let tls = config.tls.as_ref().map(|identity| {
             tokio_rustls::TlsAcceptor::from(identity.server_config(limits.enabled))
         });
@@ -123,6 +118,31 @@ impl Shared {
             idle_h2: limits.idle_timeout.unwrap_or(config.limits.header_timeout),
             tls,
         })
+    }
+}
+
+/// HTTP/2's settings; a builder is made per connection, as each has its own executor
+/// (`h2conn::StreamExec`).
+struct H2Settings {
+    limits: crate::tls::Http2Limits,
+    max_header_list_size: u32,
+}
+
+impl H2Settings {
+    fn builder(&self, exec: StreamExec) -> http2::Builder<StreamExec> {
+        let limits = &self.limits;
+        let mut h2 = http2::Builder::new(exec);
+        h2.timer(TokioTimer::new())
+            .max_concurrent_streams(limits.max_concurrent_streams)
+            .max_header_list_size(self.max_header_list_size)
+            .initial_stream_window_size(limits.initial_stream_window)
+            .initial_connection_window_size(limits.initial_connection_window)
+            .max_frame_size(limits.max_frame_size)
+            .max_pending_accept_reset_streams(limits.max_pending_accept_reset_streams)
+            .max_local_error_reset_streams(limits.max_local_error_reset_streams)
+            .keep_alive_interval(limits.keep_alive_interval)
+            .keep_alive_timeout(limits.keep_alive_timeout);
+        h2
     }
 }
 
@@ -329,7 +349,7 @@ async fn serve_tls(
 
 /// One HTTP/2 connection (over TLS, ALPN `h2`): hyper's h2 runs the streams, each request
 /// entering `handler::handle` as over HTTP/1.1. The limits are the builder's (`Shared::build`);
-/// the idle time is ours (`tls::OpenStreams`).
+/// the streams' execution, the write cork and the idle time are `h2conn`'s.
 async fn serve_h2(
     tls: tokio_rustls::server::TlsStream<TcpStream>,
     client: SocketAddr,
@@ -343,42 +363,42 @@ async fn serve_h2(
         secure: true,
         sendfile: false,
     });
-    let streams = Arc::new(crate::tls::OpenStreams::new());
     let service = {
         let shared = shared.clone();
-        let streams = streams.clone();
         hyper::service::service_fn(move |request| {
-            let stream = streams.open();
-            let response = handler::handle(shared.clone(), connection.clone(), request);
-            async move {
-                let response = response.await?;
-                Ok::<_, std::convert::Infallible>(
-                    response.map(|body| crate::tls::Tracked::new(body, stream)),
-                )
-            }
+            handler::handle(shared.clone(), connection.clone(), request)
         })
     };
     let idle = shared.idle_h2;
-    let conn = shared.h2.serve_connection(TokioIo::new(tls), service);
-    tokio::pin!(conn);
+    let exec = StreamExec::default();
+    // Responses written during one poll of the connection leave together (`cork`).
+    let cork = Arc::new(Cork::default());
+    let io = TokioIo::new(Corked::new(tls, cork.clone()));
+    let conn = shared
+        .h2
+        .builder(exec.clone())
+        .serve_connection(io, service);
+    let mut conn = H2Conn::new(conn, exec, cork, idle);
     tokio::select! {
-        _ = conn.as_mut() => {}
-        _ = stopped(&mut ends.stop) => {
-            // GOAWAY: the streams in flight finish, no new one starts.
-            conn.as_mut().graceful_shutdown();
-            tokio::select! {
-                _ = conn.as_mut() => {}
-                _ = stopped(&mut ends.force) => {}
+        ended = &mut conn => {
+            if ended == Ended::Closed {
+                return;
             }
-        }
-        _ = streams.idle_for(idle) => {
             // GOAWAY NO_ERROR, as nginx ends an idle HTTP/2 connection; dropped after as long
             // again if it does not end (h2 waits for the PING it sends with the GOAWAY, and a
             // client that reads nothing never lets it be written).
-            conn.as_mut().graceful_shutdown();
+            conn.conn().graceful_shutdown();
             tokio::select! {
-                _ = conn.as_mut() => {}
+                _ = &mut conn => {}
                 _ = tokio::time::sleep(idle) => {}
+                _ = stopped(&mut ends.force) => {}
+            }
+        }
+        _ = stopped(&mut ends.stop) => {
+            // GOAWAY: the streams in flight finish, no new one starts.
+            conn.conn().graceful_shutdown();
+            tokio::select! {
+                _ = &mut conn => {}
                 _ = stopped(&mut ends.force) => {}
             }
         }

@@ -6,14 +6,11 @@
 //! `http2` connection, any other (or none) HTTP/1.1 through the same path as plain HTTP.
 
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use tokio::sync::watch;
 
 /// A certificate chain (leaf first) and its private key, checked to belong together.
 pub struct TlsIdentity {
@@ -227,85 +224,3 @@ impl Default for Http2Limits {
 /// The value of `Strict-Transport-Security` on HTTPS responses by default (one year, the
 /// subdomains too: what the HSTS preload list asks of a site).
 pub const DEFAULT_HSTS: &str = "max-age=31536000; includeSubDomains";
-
-/// The streams of one HTTP/2 connection being served: each from its request's HEADERS to the
-/// end (or abandonment) of its response body.
-///
-/// hyper has no idle time for HTTP/2: its keep-alive pings only find dead peers, so a client
-/// that answers them — or one that never finishes the preface, or floods SETTINGS without
-/// reading the ACKs — holds a connection with no stream for ever. The connection task ends one
-/// that had no open stream for the idle timeout ([`OpenStreams::idle_for`]).
-pub(crate) struct OpenStreams(Arc<watch::Sender<usize>>);
-
-impl OpenStreams {
-    pub(crate) fn new() -> OpenStreams {
-        OpenStreams(Arc::new(watch::Sender::new(0)))
-    }
-
-    /// A stream starts; it ends when the guard is dropped (moved into its response body).
-    pub(crate) fn open(&self) -> StreamGuard {
-        self.0.send_modify(|open| *open += 1);
-        StreamGuard(self.0.clone())
-    }
-
-    /// Resolves once no stream has been open for `idle`: the clock starts again at each
-    /// stream's start and end, not at other frames (PING, SETTINGS keep nothing alive).
-    pub(crate) async fn idle_for(&self, idle: Duration) {
-        let mut open = self.0.subscribe();
-        loop {
-            let now_open = *open.borrow_and_update();
-            if now_open == 0 {
-                if tokio::time::timeout(idle, open.changed()).await.is_err() {
-                    return;
-                }
-            } else if open.changed().await.is_err() {
-                // Not while `self` holds the sender; never resolve rather than spin.
-                std::future::pending::<()>().await;
-            }
-        }
-    }
-}
-
-/// One open stream of [`OpenStreams`].
-pub(crate) struct StreamGuard(Arc<watch::Sender<usize>>);
-
-impl Drop for StreamGuard {
-    fn drop(&mut self) {
-        self.0.send_modify(|open| *open = open.saturating_sub(1));
-    }
-}
-
-/// A response body that holds its stream open until it is sent or dropped.
-pub(crate) struct Tracked<B> {
-    body: B,
-    _stream: StreamGuard,
-}
-
-impl<B> Tracked<B> {
-    pub(crate) fn new(body: B, stream: StreamGuard) -> Tracked<B> {
-        Tracked {
-            body,
-            _stream: stream,
-        }
-    }
-}
-
-impl<B: http_body::Body + Unpin> http_body::Body for Tracked<B> {
-    type Data = B::Data;
-    type Error = B::Error;
-
-    fn poll_frame(
-        self: Pin<&mut Self>,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<http_body::Frame<B::Data>, B::Error>>> {
-        Pin::new(&mut self.get_mut().body).poll_frame(cx)
-    }
-
-    fn is_end_stream(&self) -> bool {
-        self.body.is_end_stream()
-    }
-
-    fn size_hint(&self) -> http_body::SizeHint {
-        self.body.size_hint()
-    }
-}
