@@ -5,29 +5,13 @@
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Stdio};
 use std::time::Duration;
 
 use test_support::korean::{PROTOCOL_WORDS, english_outside_tokens};
 use test_support::{ChildGuard, LoopbackBlock};
 
-/// `roundtrip ARGS` with no locale in its environment but `env`.
-fn roundtrip(args: &[&str], env: &[(&str, &str)]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_roundtrip"));
-    for name in ["LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"] {
-        command.env_remove(name);
-    }
-    command.envs(env.iter().copied()).args(args);
-    command
-}
-
-fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    roundtrip(args, env).output().expect("roundtrip runs")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use super::{roundtrip_in_locale as roundtrip, run_in_locale as run, stderr};
 
 /// Fails when `text` has English outside the protocol tokens and `extra` (command-line words).
 fn assert_korean(text: &str, extra: &[&str]) {

@@ -7,27 +7,11 @@
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use test_support::LoopbackBlock;
 use test_support::korean::assert_korean;
 
-/// `roundtrip ARGS` with no locale in its environment but `env`.
-fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_roundtrip"));
-    for name in ["LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"] {
-        command.env_remove(name);
-    }
-    command
-        .envs(env.iter().copied())
-        .args(args)
-        .output()
-        .expect("roundtrip runs")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use super::{run_in_locale as run, stderr};
 
 /// `args` with `--lang LANG` after them: the exit code and stderr.
 fn said(args: &[&str], lang: &str) -> (Option<i32>, String) {

@@ -6,31 +6,11 @@
 //! (`usage::tests` in the binary walks the whole command tree; these check the wiring.)
 
 use std::path::Path;
-use std::process::{Command, Output};
 
 use test_support::korean::{PROTOCOL_WORDS, english_outside_tokens};
 use test_support::tls::{TestCerts, arg};
 
-/// `roundtrip ARGS` with no locale in its environment but `env`.
-fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_roundtrip"));
-    for name in ["LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"] {
-        command.env_remove(name);
-    }
-    command
-        .envs(env.iter().copied())
-        .args(args)
-        .output()
-        .expect("roundtrip runs")
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stdout).into_owned()
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8_lossy(&output.stderr).into_owned()
-}
+use super::{run_in_locale as run, stderr, stdout};
 
 /// The command line's own words, as a person types them: they stay English in Korean text.
 #[rustfmt::skip]

@@ -16,3 +16,32 @@ mod tour_lang; // the tour in Korean: no English outside protocol tokens, --lang
 mod tour_story; // the story teaches: pcap-backed wire lines, NODATA, pure ACKs, the close, SQL values, why
 mod was_crash; // `roundtrip serve was` killed (SIGKILL) mid-stream of POSTs loses no row it answered 201 for
 mod zone_check; // `roundtrip zone check` against the lab zones and BIND's named-compilezone
+
+use std::process::{Command, Output};
+
+/// `roundtrip ARGS` with no locale in its environment but `env`: the language tests choose it.
+pub fn roundtrip_in_locale(args: &[&str], env: &[(&str, &str)]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_roundtrip"));
+    for name in ["LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE"] {
+        command.env_remove(name);
+    }
+    command.envs(env.iter().copied()).args(args);
+    command
+}
+
+/// [`roundtrip_in_locale`], run to its end.
+pub fn run_in_locale(args: &[&str], env: &[(&str, &str)]) -> Output {
+    roundtrip_in_locale(args, env)
+        .output()
+        .expect("roundtrip runs")
+}
+
+/// A process's standard output, as text.
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+/// A process's standard error, as text.
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
