@@ -56,6 +56,9 @@ pub(crate) struct Corked<T> {
     out: Vec<u8>,
     /// How much of `out` the inner stream has taken.
     sent: usize,
+    /// The inner stream took bytes since it was last flushed: TLS keeps records that the
+    /// socket did not take, and only its flush writes them.
+    unflushed: bool,
     cork: Arc<Cork>,
 }
 
@@ -65,6 +68,7 @@ impl<T> Corked<T> {
             inner,
             out: Vec::new(),
             sent: 0,
+            unflushed: false,
             cork,
         }
     }
@@ -79,6 +83,7 @@ impl<T: AsyncWrite + Unpin> Corked<T> {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
             self.sent += n;
+            self.unflushed = true;
         }
         self.out.clear();
         self.sent = 0;
@@ -113,6 +118,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Corked<T> {
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         if !ready!(this.poll_room(cx, buf.len()))? {
+            this.unflushed = true;
             return Pin::new(&mut this.inner).poll_write(cx, buf);
         }
         this.out.extend_from_slice(buf);
@@ -127,6 +133,7 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Corked<T> {
         let this = self.get_mut();
         let len = bufs.iter().map(|b| b.len()).sum();
         if !ready!(this.poll_room(cx, len))? {
+            this.unflushed = true;
             return Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
         }
         for buf in bufs {
@@ -144,13 +151,15 @@ impl<T: AsyncWrite + Unpin> AsyncWrite for Corked<T> {
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         if this.cork.on.load(Ordering::Relaxed) {
-            if this.sent < this.out.len() {
+            if this.sent < this.out.len() || this.unflushed {
                 this.cork.deferred.store(true, Ordering::Relaxed);
             }
             return Poll::Ready(Ok(()));
         }
         ready!(this.poll_drain(cx))?;
-        Pin::new(&mut this.inner).poll_flush(cx)
+        ready!(Pin::new(&mut this.inner).poll_flush(cx))?;
+        this.unflushed = false;
+        Poll::Ready(Ok(()))
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -211,5 +220,29 @@ mod tests {
             .unwrap();
         assert_eq!(all.len(), 2 * small.len() + big.len());
         assert!(all[..2 * small.len()].iter().all(|&b| b == b'a'));
+    }
+
+    /// What the inner stream took but holds (TLS records the socket did not take) is flushed
+    /// after the poll, like what the cork held.
+    #[tokio::test]
+    async fn what_the_inner_stream_holds_is_flushed_too() {
+        let cork = Arc::new(Cork::default());
+        let (near, mut far) = tokio::io::duplex(1 << 20);
+        let mut corked = Corked::new(
+            tokio::io::BufWriter::with_capacity(1 << 20, near),
+            cork.clone(),
+        );
+        cork.on.store(true, Ordering::Relaxed);
+        // As big as the limit: straight to the inner stream, which keeps it until flushed.
+        corked.write_all(&vec![b'c'; CORK_LIMIT]).await.unwrap();
+        corked.flush().await.unwrap();
+        assert!(cork.take_deferred(), "the flush is put off, not forgotten");
+        cork.on.store(false, Ordering::Relaxed);
+        corked.flush().await.unwrap();
+        let mut got = vec![0u8; CORK_LIMIT];
+        tokio::io::AsyncReadExt::read_exact(&mut far, &mut got)
+            .await
+            .unwrap();
+        assert!(got.iter().all(|&b| b == b'c'));
     }
 }

@@ -185,14 +185,12 @@ impl<C: Future> Future for H2Conn<C> {
                 break Some(Ended::Closed);
             }
             // h2 ends each poll of its connection with a flush: uncorked, it reaches the socket.
-            if this.cork.take_deferred() {
-                this.wakeup.woken.store(false, Ordering::SeqCst);
-                if this.conn.as_mut().poll(&mut inner).is_ready() {
-                    break Some(Ended::Closed);
-                }
+            if this.cork.take_deferred() && this.conn.as_mut().poll(&mut inner).is_ready() {
+                break Some(Ended::Closed);
             }
             this.wakeup.polling.store(false, Ordering::SeqCst);
-            // Woken meanwhile (by the socket, or a stream started while flushing): go on.
+            // Woken meanwhile (by the socket, a stream, or one started while flushing): go on,
+            // or, past the turns allowed, have the task run again.
             if !this.wakeup.woken.swap(false, Ordering::SeqCst) && this.exec.is_empty() {
                 break None;
             }
