@@ -7,7 +7,6 @@
 
 use std::path::Path;
 
-use test_support::korean::{PROTOCOL_WORDS, english_outside_tokens};
 use test_support::tls::{TestCerts, arg};
 
 use super::{run_in_locale as run, stderr, stdout};
@@ -28,38 +27,7 @@ const COMMAND_WORDS: &[&str] = &[
 /// Fails when `text` has English outside the protocol tokens and the command line's words;
 /// what is inside double quotes (a parser's own words, attributed) is not looked at.
 fn assert_korean(text: &str) {
-    let mut outside = String::new();
-    let mut quoted = false;
-    for c in text.chars() {
-        if c == '"' {
-            quoted = !quoted;
-        } else if !quoted {
-            outside.push(c);
-        }
-    }
-    let mut allowed = PROTOCOL_WORDS.to_vec();
-    allowed.extend_from_slice(COMMAND_WORDS);
-    // And every flag the text names (`--cache-list`, `--recursive에`), as typed.
-    let flags: Vec<String> = text
-        .split_whitespace()
-        .filter_map(|token| {
-            token
-                .trim_start_matches(['\'', '(', '['])
-                .strip_prefix("--")
-        })
-        .map(|flag| {
-            flag.chars()
-                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
-                .collect()
-        })
-        .collect();
-    allowed.extend(flags.iter().map(String::as_str));
-    let english = english_outside_tokens(&outside, &allowed);
-    assert!(
-        english.is_empty(),
-        "English outside the protocol tokens:\n{}\n--- the whole text ---\n{text}",
-        english.join("\n")
-    );
+    test_support::korean::assert_korean(text, COMMAND_WORDS);
 }
 
 #[test]
