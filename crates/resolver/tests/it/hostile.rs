@@ -6,11 +6,7 @@
 //! The hostile server is the one part here that is not a real name server: an attacker is what
 //! these tests are about, and no correct server sends these bytes.
 
-use std::net::{SocketAddr, UdpSocket};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
-use std::time::Duration;
 
 use authdns::RunningServer;
 use bytes::Bytes;
@@ -20,53 +16,10 @@ use domain::rdata::{A, Ns};
 use resolver::{Clock, Resolver, ResolverConfig};
 use test_support::LoopbackBlock;
 
-use super::{PORT, hints, net, start_auth};
+use super::{PORT, ScriptedServer, hints, net, start_auth};
 
 /// What the hostile server does with each query.
 type Behaviour = fn(&Message<&[u8]>) -> Vec<Vec<u8>>;
-
-struct Hostile {
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl Hostile {
-    fn start(addr: SocketAddr, behaviour: Behaviour) -> Self {
-        let socket = UdpSocket::bind(addr).unwrap();
-        socket
-            .set_read_timeout(Some(Duration::from_millis(50)))
-            .unwrap();
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        let thread = std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while !flag.load(Ordering::Relaxed) {
-                let Ok((len, from)) = socket.recv_from(&mut buf) else {
-                    continue;
-                };
-                let Ok(query) = Message::from_octets(&buf[..len]) else {
-                    continue;
-                };
-                for reply in behaviour(&query) {
-                    let _ = socket.send_to(&reply, from);
-                }
-            }
-        });
-        Hostile {
-            stop,
-            thread: Some(thread),
-        }
-    }
-}
-
-impl Drop for Hostile {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
 
 fn name(text: &str) -> DName<Bytes> {
     text.parse().unwrap()
@@ -106,7 +59,7 @@ fn qname_of(query: &Message<&[u8]>) -> String {
 struct Setup {
     _block: LoopbackBlock,
     _root: RunningServer,
-    _hostile: Hostile,
+    _hostile: ScriptedServer,
     resolver: Arc<Resolver>,
     runtime: tokio::runtime::Runtime,
 }
@@ -122,7 +75,7 @@ fn setup(behaviour: Behaviour) -> Setup {
     let victim =
         "$TTL 300\n@ SOA a.root. hm.root. 1 1800 900 604800 60\n@ NS a.root.\nwww A 192.0.2.1\n";
     let root = start_auth(&block, 2, &[(".", &root), ("victim.", victim)]);
-    let hostile = Hostile::start(block.addr(3, PORT), behaviour);
+    let hostile = ScriptedServer::start(block.addr(3, PORT), behaviour);
     let config = ResolverConfig {
         root_hints: hints(&block),
         upstream_port: PORT,

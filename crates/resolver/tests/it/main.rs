@@ -75,3 +75,53 @@ pub fn example_hierarchy(block: &LoopbackBlock) -> Vec<RunningServer> {
         start_auth(block, 3, &[("example.", &example)]),
     ]
 }
+
+/// A UDP server written in the test: each datagram that parses as a DNS message is handed to
+/// `respond`, whose replies go back to the sender. For servers no real name server can play:
+/// an attacker (`hostile`), or one that counts what reached it and answers late (`sharing`).
+pub struct ScriptedServer {
+    stop: Arc<std::sync::atomic::AtomicBool>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl ScriptedServer {
+    pub fn start(
+        addr: std::net::SocketAddr,
+        mut respond: impl FnMut(&domain::base::Message<&[u8]>) -> Vec<Vec<u8>> + Send + 'static,
+    ) -> Self {
+        use std::sync::atomic::Ordering;
+        let socket = std::net::UdpSocket::bind(addr).unwrap();
+        socket
+            .set_read_timeout(Some(std::time::Duration::from_millis(20)))
+            .unwrap();
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = stop.clone();
+        let thread = std::thread::spawn(move || {
+            let mut buf = [0u8; 4096];
+            while !flag.load(Ordering::Relaxed) {
+                let Ok((len, from)) = socket.recv_from(&mut buf) else {
+                    continue;
+                };
+                let Ok(query) = domain::base::Message::from_octets(&buf[..len]) else {
+                    continue;
+                };
+                for reply in respond(&query) {
+                    let _ = socket.send_to(&reply, from);
+                }
+            }
+        });
+        ScriptedServer {
+            stop,
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for ScriptedServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}

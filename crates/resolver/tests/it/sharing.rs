@@ -3,61 +3,43 @@
 //! counting server on the test's loopback block says how many queries really arrived.
 
 use std::collections::HashMap;
-use std::net::{SocketAddr, UdpSocket};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::thread::JoinHandle;
 use std::time::Duration;
 
-use domain::base::{Message, Rtype};
+use domain::base::Rtype;
 use resolver::upstream::Upstream;
 use resolver::{Clock, Resolver, ResolverConfig};
 use test_support::LoopbackBlock;
 
-use super::{PORT, hints, net, start_auth};
+use super::{PORT, ScriptedServer, hints, net, start_auth};
 
 /// A server that answers every query after `delay` with an empty authoritative answer (the
 /// query echoed with QR and AA set), and counts the queries per question.
 struct CountingServer {
     seen: Arc<Mutex<HashMap<String, usize>>>,
-    stop: Arc<AtomicBool>,
-    thread: Option<JoinHandle<()>>,
+    _server: ScriptedServer,
 }
 
 impl CountingServer {
     fn start(addr: SocketAddr, delay: Duration) -> Self {
-        let socket = UdpSocket::bind(addr).unwrap();
-        socket
-            .set_read_timeout(Some(Duration::from_millis(20)))
-            .unwrap();
         let seen = Arc::new(Mutex::new(HashMap::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let (counts, flag) = (seen.clone(), stop.clone());
-        let thread = std::thread::spawn(move || {
-            let mut buf = [0u8; 4096];
-            while !flag.load(Ordering::Relaxed) {
-                let Ok((len, from)) = socket.recv_from(&mut buf) else {
-                    continue;
-                };
-                let Ok(query) = Message::from_octets(&buf[..len]) else {
-                    continue;
-                };
-                let Ok(question) = query.sole_question() else {
-                    continue;
-                };
-                let qname = question.qname().to_string();
-                let key = format!("{}. {}", qname.trim_end_matches('.'), question.qtype());
-                *counts.lock().unwrap().entry(key).or_insert(0) += 1;
-                std::thread::sleep(delay);
-                let mut reply = buf[..len].to_vec();
-                reply[2] |= 0x80 | 0x04; // QR, AA
-                let _ = socket.send_to(&reply, from);
-            }
+        let counts = seen.clone();
+        let server = ScriptedServer::start(addr, move |query| {
+            let Ok(question) = query.sole_question() else {
+                return Vec::new();
+            };
+            let qname = question.qname().to_string();
+            let key = format!("{}. {}", qname.trim_end_matches('.'), question.qtype());
+            *counts.lock().unwrap().entry(key).or_insert(0) += 1;
+            std::thread::sleep(delay);
+            let mut reply = query.as_slice().to_vec();
+            reply[2] |= 0x80 | 0x04; // QR, AA
+            vec![reply]
         });
         CountingServer {
             seen,
-            stop,
-            thread: Some(thread),
+            _server: server,
         }
     }
 
@@ -68,15 +50,6 @@ impl CountingServer {
             .get(question)
             .copied()
             .unwrap_or(0)
-    }
-}
-
-impl Drop for CountingServer {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
     }
 }
 
