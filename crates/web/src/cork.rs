@@ -12,10 +12,10 @@
 //! flush only notes that one is due; the future that polls the hyper connection
 //! (`h2conn::H2Conn`) turns the cork on for its poll and, when a flush was put off, polls the
 //! connection once more with the cork off: h2 ends every poll of its connection with a flush,
-//! which now reaches rustls and the socket. Nothing waits for a later poll or a timer, so no response is held back
-//! beyond the poll that produced it; writes that would grow the buffer past [`CORK_LIMIT`]
-//! push it on first (so its size is bounded and a slow reader still pushes back), and writes of
-//! at least that size go straight through once the buffer is empty.
+//! which now reaches rustls and the socket. Nothing waits for a later poll or a timer, so no
+//! response is held back beyond the poll that produced it; writes that would grow the buffer
+//! past [`CORK_LIMIT`] push it on first (so its size is bounded and a slow reader still pushes
+//! back), and writes of at least that size go straight through once the buffer is empty.
 
 use std::io::{self, IoSlice};
 use std::pin::Pin;
