@@ -130,10 +130,10 @@ impl UpstreamConn {
 /// A connection idle for longer than the timeout is closed: by the request that finds it
 /// when it looks for one, by a check-in that finds the oldest expired, and otherwise by a
 /// sweep. The sweep is a task per list, started when a connection is checked in and none is
-/// running; every quarter of the timeout (at most every second) it closes those past it, and it
-/// ends when it finds the list empty. So after traffic stops the connections close within the
-/// timeout and a quarter of it (at most a second more; nginx's upstream `keepalive_timeout`),
-/// and a busy server wakes it at most once a second.
+/// running; every quarter of the timeout, or every second if that is sooner, it closes those
+/// past it, and it ends when it finds the list empty. So after traffic stops the connections
+/// close at most that period after their timeout (nginx's upstream `keepalive_timeout`), and
+/// the sweep wakes at most once a period whatever the load.
 pub(crate) struct IdleList {
     state: Mutex<Idle>,
     timeout: Duration,
