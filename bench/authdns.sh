@@ -70,7 +70,7 @@ case "$ADDR" in
 *) echo "--addr must be a loopback address (127.0.0.0/8)" >&2; exit 2 ;;
 esac
 for s in $SERVERS; do
-	case "$s" in roundtrip | roundtrip-nocache | knot | nsd | echo) ;; *) echo "unknown server $s" >&2; exit 2 ;; esac
+	case "$s" in roundtrip | roundtrip-nocache | roundtrip-b | knot | nsd | echo) ;; *) echo "unknown server $s" >&2; exit 2 ;; esac
 done
 
 if [[ $(id -u) -ne 0 ]]; then
@@ -82,6 +82,11 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 # ROUNDTRIP_BIN=PATH: another build (not rebuilt); else cargo's target dir (CARGO_TARGET_DIR too)
 ROUNDTRIP_OVERRIDE=0
 if [[ -n "${ROUNDTRIP_BIN:-}" ]]; then BUILD=0; ROUNDTRIP_OVERRIDE=1; else ROUNDTRIP_BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/roundtrip"; fi
+# ROUNDTRIP_B_BIN=PATH: a second build, run as server `roundtrip-b` (--servers "roundtrip roundtrip-b ...")
+if [[ " $SERVERS " == *" roundtrip-b "* && ! -x "${ROUNDTRIP_B_BIN:-}" ]]; then
+	echo "authdns.sh: server roundtrip-b needs ROUNDTRIP_B_BIN=PATH (another build)" >&2
+	exit 2
+fi
 GIT_AT_START=$(git -C "$REPO" describe --always --dirty 2>/dev/null || echo '?')
 LOAD_AT_START=$(awk '{ print $1, $2, $3 }' /proc/loadavg)
 HZ=$(getconf CLK_TCK)
@@ -376,6 +381,8 @@ server_cmd() { # fills CMD for server $1
 	roundtrip) CMD=("$ROUNDTRIP_BIN" serve auth --listen "$ADDR:$PORT" --zone "bench.test.=$ZONEFILE" "${ROUNDTRIP_EXTRA[@]}") ;;
 	# The same server answering every query from the zone, never from its packet cache.
 	roundtrip-nocache) CMD=("$ROUNDTRIP_BIN" serve auth --listen "$ADDR:$PORT" --zone "bench.test.=$ZONEFILE" --no-packet-cache "${ROUNDTRIP_EXTRA[@]}") ;;
+	# Another build (ROUNDTRIP_B_BIN), the same command: an A/B of two builds in one run.
+	roundtrip-b) CMD=("$ROUNDTRIP_B_BIN" serve auth --listen "$ADDR:$PORT" --zone "bench.test.=$ZONEFILE" "${ROUNDTRIP_EXTRA[@]}") ;;
 	knot) CMD=(knotd -c "$TMP/knot/knot.conf") ;;
 	# The floor: bench/echo.c sends each query back with recvmmsg/sendmmsg, no DNS work at all.
 	echo) CMD=("$TMP/echo" "$ADDR" "$PORT") ;;
@@ -591,6 +598,9 @@ if [[ $ROUNDTRIP_OK -eq 1 && $ROUNDTRIP_OVERRIDE -eq 1 ]]; then
 elif [[ $ROUNDTRIP_OK -eq 1 ]]; then
 	ver_rt="roundtrip $GIT_AT_START ($ROUNDTRIP_BIN built $(date -r "$ROUNDTRIP_BIN" '+%Y-%m-%d %H:%M'))"
 fi
+if [[ " $SERVERS " == *" roundtrip-b "* ]]; then
+	ver_rt+="; roundtrip B ROUNDTRIP_B_BIN=$ROUNDTRIP_B_BIN (built $(date -r "$ROUNDTRIP_B_BIN" '+%Y-%m-%d %H:%M'))"
+fi
 LOAD_AT_END=$(awk '{ print $1, $2, $3 }' /proc/loadavg)
 cmdline="bash bench/authdns.sh"
 for a in "${ORIG_ARGS[@]}"; do cmdline+=" $(printf '%q' "$a")"; done
@@ -603,7 +613,7 @@ rows = {}
 for line in open(path):
     s, rnd, qps, lost, thr, thrott, rc, done, uticks, sticks, rcvbuf = line.rstrip("\n").split("\t")
     rows.setdefault(s, []).append((qps, lost, thr, rc, thrott, done, uticks, sticks, rcvbuf))
-names = {"roundtrip": "roundtrip", "roundtrip-nocache": "roundtrip --no-packet-cache", "knot": "Knot DNS", "nsd": "NSD",
+names = {"roundtrip": "roundtrip", "roundtrip-nocache": "roundtrip --no-packet-cache", "roundtrip-b": "roundtrip B (ROUNDTRIP_B_BIN)", "knot": "Knot DNS", "nsd": "NSD",
          "echo": "echo floor (bench/echo.c)"}
 print("| server | QPS per core, median | min | max | raw QPS, median | runs | lost %, max | throttled %, min | threads |")
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -639,6 +649,8 @@ if "roundtrip" in med:
     if "roundtrip-nocache" in med:
         print("without the packet cache: roundtrip-nocache/knot %s, roundtrip-nocache/nsd %s" % (
             ratio("roundtrip-nocache", "knot"), ratio("roundtrip-nocache", "nsd")))
+    if "roundtrip-b" in med:
+        print("two builds: roundtrip-b/roundtrip %s" % ratio("roundtrip-b", "roundtrip"))
 else:
     print("ratios of medians: roundtrip not available%s; knot/nsd %s" % (
         (" (" + rt_note + ")") if rt_note else "", ratio("knot", "nsd")))

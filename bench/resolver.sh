@@ -98,7 +98,7 @@ case "$ADDR" in
 *) echo "--addr must be a loopback address (127.0.0.0/8)" >&2; exit 2 ;;
 esac
 for s in $SERVERS; do
-	case "$s" in roundtrip | unbound | echo) ;; *) echo "unknown server $s (roundtrip, unbound, echo)" >&2; exit 2 ;; esac
+	case "$s" in roundtrip | roundtrip-b | unbound | echo) ;; *) echo "unknown server $s (roundtrip, roundtrip-b, unbound, echo)" >&2; exit 2 ;; esac
 done
 
 if [[ $(id -u) -ne 0 ]]; then
@@ -110,6 +110,11 @@ REPO=$(cd "$(dirname "$0")/.." && pwd)
 # ROUNDTRIP_BIN=PATH: another build of roundtrip (then it is not rebuilt)
 ROUNDTRIP_OVERRIDE=0
 if [[ -n "${ROUNDTRIP_BIN:-}" ]]; then BUILD=0; ROUNDTRIP_OVERRIDE=1; else ROUNDTRIP_BIN="${CARGO_TARGET_DIR:-$REPO/target}/release/roundtrip"; fi
+# ROUNDTRIP_B_BIN=PATH: a second build, run as server `roundtrip-b` (--servers "roundtrip roundtrip-b ...")
+if [[ " $SERVERS " == *" roundtrip-b "* && ! -x "${ROUNDTRIP_B_BIN:-}" ]]; then
+	echo "resolver.sh: server roundtrip-b needs ROUNDTRIP_B_BIN=PATH (another build)" >&2
+	exit 2
+fi
 LOAD_AT_START=$(awk '{ print $1, $2, $3 }' /proc/loadavg)
 HZ=$(getconf CLK_TCK)
 LAB_ZONES="$REPO/lab/zones"
@@ -508,6 +513,8 @@ EOF
 server_cmd() { # fills CMD for resolver $1
 	case "$1" in
 	roundtrip) CMD=("$ROUNDTRIP_BIN" serve resolver --listen "$ADDR:$PORT" --root-hints "$ZONES/root.hints" --upstream-port "$AUTH_PORT" "${ROUNDTRIP_EXTRA[@]}") ;;
+	# another build (ROUNDTRIP_B_BIN), the same command: an A/B of two builds in one run
+	roundtrip-b) CMD=("$ROUNDTRIP_B_BIN" serve resolver --listen "$ADDR:$PORT" --root-hints "$ZONES/root.hints" --upstream-port "$AUTH_PORT" "${ROUNDTRIP_EXTRA[@]}") ;;
 	unbound) CMD=(unbound -d -c "$TMP/unbound/unbound.conf") ;;
 	# the floor: bench/echo.c sends each query straight back (QR set), no DNS work at all
 	echo) CMD=("$TMP/echo" "$ADDR" "$PORT") ;;
@@ -940,6 +947,9 @@ else
 	ver_rtbin="roundtrip $GIT_AT_START (${ROUNDTRIP_BIN#"$REPO"/} built $(date -r "$ROUNDTRIP_BIN" '+%Y-%m-%d %H:%M'))"
 fi
 if [[ $ROUNDTRIP_OK -eq 1 ]]; then ver_rt="$ver_rtbin"; else ver_rt="roundtrip resolver: not available"; fi
+if [[ " $SERVERS " == *" roundtrip-b "* ]]; then
+	ver_rt+="; roundtrip B ROUNDTRIP_B_BIN=$ROUNDTRIP_B_BIN (built $(date -r "$ROUNDTRIP_B_BIN" '+%Y-%m-%d %H:%M'))"
+fi
 cmdline="bash bench/resolver.sh"
 for a in "${ORIG_ARGS[@]}"; do cmdline+=" $(printf '%q' "$a")"; done
 
@@ -959,7 +969,7 @@ data = {}  # server -> key -> [values]
 for line in open(path):
     s, rnd, k, v = line.rstrip("\n").split("\t")
     data.setdefault(s, {}).setdefault(k, []).append(v)
-names = {"roundtrip": "roundtrip", "unbound": "Unbound", "echo": "echo floor"}
+names = {"roundtrip": "roundtrip", "roundtrip-b": "roundtrip B", "unbound": "Unbound", "echo": "echo floor"}
 # CPU per answered query, per run: ticks of the resolver's processes over the measured run / answers
 pooled = {}
 for s, keys in data.items():

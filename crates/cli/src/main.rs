@@ -18,6 +18,14 @@ mod zone;
 
 use std::process::ExitCode;
 
+/// The servers in this binary allocate per connection and per query (hyper's buffers, tokio's
+/// task cells, aligned to 128 bytes); glibc's malloc spent ~6,000 instructions of each new
+/// HTTP connection on them, mimalloc's thread-local free lists a fraction of that
+/// (bench/RESULTS.md, "the allocator").
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{Parser, Subcommand};
 
 #[derive(Parser, Debug)]

@@ -6,9 +6,14 @@
 //! serve LISTEN ROOT [PREFIX=http://UPSTREAM]...
 //! ```
 //!
-//! One current-thread runtime, no access log, no journey; stops on Ctrl-C or SIGTERM.
+//! One current-thread runtime, no access log, no journey, mimalloc as in the binary; stops on
+//! Ctrl-C or SIGTERM.
 
 use std::sync::Arc;
+
+// The allocator of the `roundtrip` binary (crates/cli/src/main.rs), so the counts are its.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
