@@ -44,6 +44,7 @@ mod handler;
 mod proxy;
 #[doc(hidden)]
 pub mod request_line; // pub for the fuzz targets
+mod send_timeout;
 mod sendfile;
 mod server;
 mod static_files;

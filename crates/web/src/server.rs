@@ -28,10 +28,10 @@ use crate::cork::{Cork, Corked};
 use crate::h2conn::{Ended, H2Conn, StreamExec};
 use crate::handler::{self, BodyCheck, Connection, HeadCapture, Site};
 use crate::proxy::Route;
-use crate::sendfile::{self, MappedFile};
+use crate::send_timeout::SendTimed;
+use crate::sendfile::MappedFile;
 use crate::static_files::FileCache;
 use crate::upstream::Connector;
-use std::os::fd::AsRawFd;
 
 /// What every connection and request of one server shares.
 pub(crate) struct Shared {
@@ -314,6 +314,9 @@ async fn serve_connection(
     ends: Ends,
     open: OpenGuard,
 ) {
+    // Every byte of every response leaves through this socket: the send timeout is counted
+    // there (`send_timeout`).
+    let stream = SendTimed::new(stream, shared.limits.send_timeout);
     if shared.tls.is_none() {
         return serve_http1(Io::Plain(stream), client, shared, ends, open).await;
     }
@@ -324,7 +327,7 @@ async fn serve_connection(
 }
 
 async fn serve_tls(
-    stream: TcpStream,
+    stream: SendTimed,
     client: SocketAddr,
     shared: Arc<Shared>,
     mut ends: Ends,
@@ -351,7 +354,7 @@ async fn serve_tls(
 /// entering `handler::handle` as over HTTP/1.1. The limits are the builder's (`Shared::build`);
 /// the streams' execution, the write cork and the idle time are `h2conn`'s.
 async fn serve_h2(
-    tls: tokio_rustls::server::TlsStream<TcpStream>,
+    tls: tokio_rustls::server::TlsStream<SendTimed>,
     client: SocketAddr,
     shared: Arc<Shared>,
     mut ends: Ends,
@@ -471,8 +474,8 @@ async fn serve_http1(
 
 /// The connection under HTTP/1.1: plain TCP, or TLS over it.
 enum Io {
-    Plain(TcpStream),
-    Tls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+    Plain(SendTimed),
+    Tls(Box<tokio_rustls::server::TlsStream<SendTimed>>),
 }
 
 impl AsyncRead for Io {
@@ -615,16 +618,7 @@ impl Watched {
             // `wrote` finds no region on a TLS connection.
             return Poll::Ready(Err(std::io::Error::other("sendfile through TLS")));
         };
-        loop {
-            std::task::ready!(stream.poll_write_ready(cx))?;
-            let socket = stream.as_raw_fd();
-            match stream.try_io(tokio::io::Interest::WRITABLE, || {
-                sendfile::send(socket, mapped, offset, len)
-            }) {
-                Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => continue,
-                done => return Poll::Ready(done),
-            }
-        }
+        stream.poll_sendfile(cx, mapped, offset, len)
     }
 }
 

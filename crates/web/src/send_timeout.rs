@@ -1,0 +1,256 @@
+//! The send timeout (`limits.send_timeout`, nginx's `send_timeout`): a client that stops
+//! reading a response would otherwise hold its connection, its task and every buffer on the way
+//! for ever once the socket's send buffer is full.
+//!
+//! [`SendTimed`] is the accepted socket itself, so every way a response leaves passes through
+//! it: hyper's HTTP/1.1 writes (`server::Watched`), `sendfile(2)` ([`SendTimed::poll_sendfile`]),
+//! and the TLS records rustls writes for HTTP/1.1 and for HTTP/2 (under `cork::Corked`). As in
+//! nginx the time is counted between two writes, not for the whole response: it starts when a
+//! write finds the socket full (returns `Pending`), and any write that the socket takes stops
+//! it; if the socket takes nothing for the whole timeout, the write that is waiting fails with
+//! `TimedOut` and the layer above ends the connection (no response can be sent on it anyway).
+//!
+//! A write that completes at once costs one flag test: the timer (a `tokio::time::Sleep`, boxed
+//! once per connection that ever stalls) is armed only when a write returns `Pending`, and reset
+//! only when a new stall begins.
+
+use std::io::{self, IoSlice};
+use std::os::fd::AsRawFd;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+use tokio::time::{Instant, Sleep};
+
+use crate::sendfile::{self, MappedFile};
+
+/// An accepted connection's socket, whose writes fail once the client has taken nothing for
+/// the send timeout.
+pub(crate) struct SendTimed {
+    stream: TcpStream,
+    timeout: Duration,
+    /// Made at the first stall, then reset at each new one.
+    timer: Option<Pin<Box<Sleep>>>,
+    /// A write is waiting for room since the timer was last armed.
+    stalled: bool,
+}
+
+impl SendTimed {
+    pub(crate) fn new(stream: TcpStream, timeout: Duration) -> Self {
+        SendTimed {
+            stream,
+            timeout,
+            timer: None,
+            stalled: false,
+        }
+    }
+
+    /// What one write attempt came to: taken (or failed) stops the clock; `Pending` starts it,
+    /// or, once it has run out, turns into the timeout's error.
+    #[inline]
+    fn watch<T>(
+        &mut self,
+        cx: &mut Context<'_>,
+        polled: Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        match polled {
+            Poll::Pending => self.poll_stall(cx),
+            ready => {
+                self.stalled = false;
+                ready
+            }
+        }
+    }
+
+    #[cold]
+    fn poll_stall<T>(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+        if !self.stalled {
+            // A timeout too far away to be a deadline (config allows up to 1e9 s) is none.
+            let Some(deadline) = Instant::now().checked_add(self.timeout) else {
+                return Poll::Pending;
+            };
+            self.stalled = true;
+            match &mut self.timer {
+                Some(timer) => timer.as_mut().reset(deadline),
+                None => self.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
+            }
+        }
+        match self.timer.as_mut().map(|timer| timer.as_mut().poll(cx)) {
+            Some(Poll::Ready(())) => Poll::Ready(Err(io::ErrorKind::TimedOut.into())),
+            _ => Poll::Pending,
+        }
+    }
+
+    /// `sendfile(2)` of `len` bytes of `mapped` from `offset`, under the same clock as writes.
+    pub(crate) fn poll_sendfile(
+        &mut self,
+        cx: &mut Context<'_>,
+        mapped: &MappedFile,
+        offset: usize,
+        len: usize,
+    ) -> Poll<io::Result<usize>> {
+        let polled = poll_sendfile(&self.stream, cx, mapped, offset, len);
+        self.watch(cx, polled)
+    }
+}
+
+fn poll_sendfile(
+    stream: &TcpStream,
+    cx: &mut Context<'_>,
+    mapped: &MappedFile,
+    offset: usize,
+    len: usize,
+) -> Poll<io::Result<usize>> {
+    loop {
+        std::task::ready!(stream.poll_write_ready(cx))?;
+        let socket = stream.as_raw_fd();
+        match stream.try_io(tokio::io::Interest::WRITABLE, || {
+            sendfile::send(socket, mapped, offset, len)
+        }) {
+            Err(err) if err.kind() == io::ErrorKind::WouldBlock => continue,
+            done => return Poll::Ready(done),
+        }
+    }
+}
+
+impl AsyncRead for SendTimed {
+    #[inline]
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
+    }
+}
+
+impl AsyncWrite for SendTimed {
+    #[inline]
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.stream).poll_write(cx, buf);
+        this.watch(cx, polled)
+    }
+
+    #[inline]
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let polled = Pin::new(&mut this.stream).poll_write_vectored(cx, bufs);
+        this.watch(cx, polled)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.stream.is_write_vectored()
+    }
+
+    /// A TCP socket has nothing to flush.
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// A connected pair on loopback with the client's receive buffer and the server's send
+    /// buffer set to `buffers` bytes (the kernel doubles them), so that they fill soon.
+    async fn pair(timeout: Duration, buffers: u32) -> (SendTimed, TcpStream) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.set_recv_buffer_size(buffers).unwrap();
+        let client = socket
+            .connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        set_sndbuf(&server, buffers as libc::c_int).unwrap();
+        (SendTimed::new(server, timeout), client)
+    }
+
+    fn set_sndbuf(stream: &TcpStream, size: libc::c_int) -> io::Result<()> {
+        // SAFETY: setsockopt on an open socket with a c_int of the right size.
+        let rc = unsafe {
+            libc::setsockopt(
+                stream.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_SNDBUF,
+                (&size as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if rc == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_reader_that_never_reads_times_the_writer_out() {
+        let timeout = Duration::from_millis(300);
+        let (mut server, _client) = pair(timeout, 4096).await;
+        let chunk = vec![7u8; 64 * 1024];
+        let started = std::time::Instant::now();
+        let mut written = 0usize;
+        let err = loop {
+            match tokio::time::timeout(Duration::from_secs(10), server.write(&chunk)).await {
+                Ok(Ok(n)) => written += n,
+                Ok(Err(err)) => break err,
+                Err(_) => panic!("no timeout after {written} bytes"),
+            }
+            assert!(written < 64 << 20, "the socket never filled");
+        };
+        assert_eq!(err.kind(), io::ErrorKind::TimedOut);
+        let stalled = started.elapsed();
+        assert!(stalled >= timeout && stalled < timeout * 10, "{stalled:?}");
+        // And stays failed: the next write does not wait another timeout.
+        let again = tokio::time::timeout(Duration::from_millis(100), server.write(&chunk)).await;
+        assert!(matches!(again, Ok(Err(_))), "{again:?}");
+    }
+
+    #[tokio::test]
+    async fn a_slow_reader_is_not_timed_out() {
+        let timeout = Duration::from_millis(300);
+        let (mut server, mut client) = pair(timeout, 64 * 1024).await;
+        let total = 1024 * 1024;
+        let reader = tokio::spawn(async move {
+            let mut got = 0usize;
+            let mut buf = vec![0u8; 64 * 1024];
+            while got < total {
+                // One read every 100 ms, a third of the timeout: the whole takes several
+                // timeouts, and the writer waits for room between the reads.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                match client.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => got += n,
+                }
+            }
+            got
+        });
+        let data = vec![1u8; total];
+        let started = std::time::Instant::now();
+        tokio::time::timeout(Duration::from_secs(60), server.write_all(&data))
+            .await
+            .expect("bounded")
+            .expect("a reading client is never timed out");
+        let got = reader.await.unwrap();
+        assert_eq!(got, total);
+        assert!(started.elapsed() > timeout, "{:?}", started.elapsed());
+    }
+}
