@@ -909,3 +909,102 @@ fn an_idle_http2_connection_gets_goaway_and_is_closed_but_a_slow_stream_is_not()
     drop(web);
     drop(upstream);
 }
+
+/// nginx's `send_timeout` over TLS: a client that asks for a file bigger than every buffer on
+/// the way and reads nothing is closed once the server's writes have waited `send_timeout` for
+/// room, over HTTP/2 (its windows opened wide, so that only the socket holds the server back)
+/// and over HTTP/1.1; the server serves others meanwhile.
+#[test]
+fn a_client_that_never_reads_is_closed_after_the_send_timeout_over_tls() {
+    const HUGE: usize = 8 * 1024 * 1024;
+    let certs = TestCerts::new(&[NAME]);
+    let identity = web::TlsIdentity::from_pem_files(&certs.cert_pem, &certs.key_pem).unwrap();
+    let send_timeout = Duration::from_millis(500);
+    let web = TestWeb::start(move |config, site| {
+        config.tls = Some(identity);
+        config.limits.send_timeout = send_timeout;
+        std::fs::write(site.root.join("huge.bin"), vec![b'h'; HUGE]).unwrap();
+    });
+
+    let mut tls = h2_client(&web, &certs);
+    let mut out = h2::PREFACE.to_vec();
+    // SETTINGS_INITIAL_WINDOW_SIZE (0x4) = 2^31-1 for the streams, and a WINDOW_UPDATE that
+    // opens the connection's window (65,535 to begin with) as wide.
+    out.extend(h2::frame(
+        h2::SETTINGS,
+        0,
+        0,
+        &[0, 4, 0x7f, 0xff, 0xff, 0xff],
+    ));
+    out.extend(h2::frame(
+        h2::WINDOW_UPDATE,
+        0,
+        0,
+        &(0x7fff_ffff_u32 - 65_535).to_be_bytes(),
+    ));
+    out.extend(h2::frame(
+        h2::HEADERS,
+        h2::END_HEADERS | h2::END_STREAM,
+        1,
+        &h2::get_block(NAME, "/huge.bin", &[]),
+    ));
+    tls.write_all(&out).unwrap();
+    tls.flush().unwrap();
+    // Nothing read for three timeouts: by then the server has given up.
+    std::thread::sleep(send_timeout * 3);
+    let ending = read_until_closed(&mut tls, Duration::from_secs(10));
+    let data = ending
+        .frames
+        .iter()
+        .filter(|(kind, _, id, _)| *kind == h2::DATA && *id == 1)
+        .map(|(_, _, _, payload)| payload.len())
+        .sum::<usize>();
+    let ended = ending
+        .frames
+        .iter()
+        .any(|(kind, flags, id, _)| *kind == h2::DATA && *id == 1 && flags & h2::END_STREAM != 0);
+    eprintln!(
+        "HTTP/2, never read: status {:?}, {data} bytes of DATA, closed {} ({}) {:?} after the \
+         reading began",
+        ending.status(1),
+        ending.closed,
+        ending.how,
+        ending.after
+    );
+    assert_eq!(ending.status(1), Some(200));
+    assert!(ending.closed, "the HTTP/2 connection is still open");
+    assert!(data < HUGE && !ended, "the whole file came ({data} bytes)");
+    still_serves(&web, &certs);
+
+    let mut tls = test_support::tls::client(web.addr, NAME, &certs.root, &[b"http/1.1"]).unwrap();
+    tls.write_all(b"GET /huge.bin HTTP/1.1\r\nHost: www.google.com\r\n\r\n")
+        .unwrap();
+    tls.flush().unwrap();
+    std::thread::sleep(send_timeout * 3);
+    tls.sock
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut read = 0usize;
+    let closed = loop {
+        match tls.read(&mut chunk) {
+            Ok(0) => break true,
+            Ok(n) => read += n,
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                break false;
+            }
+            // Closed without close_notify (the server could not send it), or reset.
+            Err(_) => break true,
+        }
+        assert!(read <= HUGE + 1024, "more than the whole response");
+    };
+    eprintln!("HTTP/1.1 over TLS, never read: {read} bytes read after the stall, closed {closed}");
+    assert!(closed, "the HTTP/1.1 connection is still open");
+    assert!(read < HUGE, "the whole file came ({read} bytes)");
+    still_serves(&web, &certs);
+}

@@ -356,7 +356,10 @@ fn a_slow_client_that_reads_is_not_timed_out() {
             String::from_utf8_lossy(&received[..at])
         );
         assert_eq!(received.len() - at, LEN, "sendfile {sendfile}: short");
-        assert!(received[at..] == content[..], "sendfile {sendfile}: wrong bytes");
+        assert!(
+            received[at..] == content[..],
+            "sendfile {sendfile}: wrong bytes"
+        );
         eprintln!(
             "sendfile {sendfile}: {LEN} bytes in {:?} at a read every 200 ms",
             started.elapsed()
