@@ -1,6 +1,7 @@
 //! Sockets and connections: the accept loop, one task per connection — the TLS handshake when
 //! the server speaks HTTPS, then hyper's HTTP/2 connection when ALPN chose `h2`, else its
-//! HTTP/1.1 state machine — the header-read timeout's 408, and graceful shutdown.
+//! HTTP/1.1 state machine — the header-read timeout's 408, and graceful shutdown. Each accepted
+//! socket is wrapped first in the send timeout (`send_timeout`), under TLS and hyper.
 //!
 //! hyper closes nothing by itself: without a timer and `header_read_timeout` a client that
 //! never finishes its head holds the connection for ever. With them, hyper ends the connection
