@@ -7,13 +7,21 @@
 //! and the TLS records rustls writes for HTTP/1.1 and for HTTP/2 (under `cork::Corked`). As in
 //! nginx the time is counted between two writes, not for the whole response: it starts when a
 //! write finds the socket full (returns `Pending`), and any write that the socket takes stops
-//! it; if the socket takes nothing for the whole timeout, the write that is waiting fails with
-//! `TimedOut` and the layer above ends the connection (no response can be sent on it anyway).
+//! it; if the client receives nothing for the whole timeout, the write that is waiting fails
+//! with `TimedOut` and the layer above ends the connection (no response can be sent on it
+//! anyway).
+//!
+//! "Receives nothing" is checked once more when the time is up, in the socket's send queue
+//! (`SIOCOUTQ`, the bytes the client has not acknowledged, noted when the stall began): Linux
+//! wakes a writer only once a third of a full send buffer is free again, and a client that
+//! reads slowly from a buffer the kernel has grown to megabytes may take longer than the timeout
+//! to free that much while it receives all along. Such a client has its stall counted again
+//! from then; nginx, which waits for the same wake-up, would close it.
 //!
 //! A write that completes at once costs one flag test: the timer (a `tokio::time::Sleep`, boxed
-//! once per connection that ever stalls) is armed only when a write returns `Pending`, and reset
-//! only when a new stall begins (bench/RESULTS.md: the 1 KB keep-alive instructions per request
-//! did not move).
+//! once per connection that ever stalls) is armed, and the send queue read, only when a write
+//! returns `Pending`, and the timer reset only when a new stall begins (bench/RESULTS.md: the
+//! 1 KB keep-alive instructions per request did not move).
 //!
 //! What is recorded: the request's access-log line and journey event, written as for any
 //! response when hyper lets go of its body (its status as sent, the bytes handed to hyper so
@@ -46,6 +54,8 @@ pub(crate) struct SendTimed {
     timer: Option<Pin<Box<Sleep>>>,
     /// A write is waiting for room since the timer was last armed.
     stalled: bool,
+    /// The bytes in the send queue when the stall (or its last renewal) began.
+    queued: usize,
 }
 
 impl SendTimed {
@@ -55,6 +65,7 @@ impl SendTimed {
             timeout,
             timer: None,
             stalled: false,
+            queued: 0,
         }
     }
 
@@ -83,15 +94,29 @@ impl SendTimed {
                 return Poll::Pending;
             };
             self.stalled = true;
+            // Unknown: 0, so the time's end finds no progress, as nginx would.
+            self.queued = unacknowledged(&self.stream).unwrap_or(0);
             match &mut self.timer {
                 Some(timer) => timer.as_mut().reset(deadline),
                 None => self.timer = Some(Box::pin(tokio::time::sleep_until(deadline))),
             }
         }
-        match self.timer.as_mut().map(|timer| timer.as_mut().poll(cx)) {
-            Some(Poll::Ready(())) => Poll::Ready(Err(io::ErrorKind::TimedOut.into())),
-            _ => Poll::Pending,
+        let Some(timer) = self.timer.as_mut() else {
+            return Poll::Pending;
+        };
+        while timer.as_mut().poll(cx).is_ready() {
+            // The time is up; if the client took some of what waits in the socket meanwhile,
+            // it is receiving, and the stall is counted again from now.
+            let queued = unacknowledged(&self.stream).unwrap_or(usize::MAX);
+            match Instant::now().checked_add(self.timeout) {
+                Some(deadline) if queued < self.queued => {
+                    self.queued = queued;
+                    timer.as_mut().reset(deadline);
+                }
+                _ => return Poll::Ready(Err(io::ErrorKind::TimedOut.into())),
+            }
         }
+        Poll::Pending
     }
 
     /// `sendfile(2)` of `len` bytes of `mapped` from `offset`, under the same clock as writes.
@@ -105,6 +130,20 @@ impl SendTimed {
         let polled = poll_sendfile(&self.stream, cx, mapped, offset, len);
         self.watch(cx, polled)
     }
+}
+
+/// The bytes written to `stream` that its peer has not acknowledged yet (`SIOCOUTQ`).
+#[cfg(target_os = "linux")]
+fn unacknowledged(stream: &TcpStream) -> Option<usize> {
+    let mut queued: libc::c_int = 0;
+    // SAFETY: SIOCOUTQ (TIOCOUTQ) on an open TCP socket writes one c_int.
+    let rc = unsafe { libc::ioctl(stream.as_raw_fd(), libc::TIOCOUTQ, &mut queued) };
+    (rc == 0).then(|| usize::try_from(queued).ok()).flatten()
+}
+
+#[cfg(not(target_os = "linux"))]
+fn unacknowledged(_stream: &TcpStream) -> Option<usize> {
+    None
 }
 
 fn poll_sendfile(

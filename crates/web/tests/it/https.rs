@@ -1008,3 +1008,76 @@ fn a_client_that_never_reads_is_closed_after_the_send_timeout_over_tls() {
     assert!(read < HUGE, "the whole file came ({read} bytes)");
     still_serves(&web, &certs);
 }
+
+/// The send timeout is between two writes: an HTTP/2 client with its windows open wide that
+/// reads a bit (512 KiB) every 200 ms, with a timeout of 500 ms, gets the whole file. The file
+/// is bigger than the buffers on the way, so the server's writes keep waiting for room between
+/// the client's reads, for several timeouts in all.
+#[test]
+fn a_slow_http2_client_that_reads_is_not_timed_out() {
+    const LEN: usize = 8 * 1024 * 1024;
+    const BURST: usize = 512 * 1024;
+    let certs = TestCerts::new(&[NAME]);
+    let identity = web::TlsIdentity::from_pem_files(&certs.cert_pem, &certs.key_pem).unwrap();
+    let send_timeout = Duration::from_millis(500);
+    let web = TestWeb::start(move |config, site| {
+        config.tls = Some(identity);
+        config.limits.send_timeout = send_timeout;
+        std::fs::write(site.root.join("slow.bin"), vec![b's'; LEN]).unwrap();
+    });
+    let mut tls = h2_client(&web, &certs);
+    let mut out = h2::PREFACE.to_vec();
+    out.extend(h2::frame(
+        h2::SETTINGS,
+        0,
+        0,
+        &[0, 4, 0x7f, 0xff, 0xff, 0xff],
+    ));
+    out.extend(h2::frame(
+        h2::WINDOW_UPDATE,
+        0,
+        0,
+        &(0x7fff_ffff_u32 - 65_535).to_be_bytes(),
+    ));
+    out.extend(h2::frame(
+        h2::HEADERS,
+        h2::END_HEADERS | h2::END_STREAM,
+        1,
+        &h2::get_block(NAME, "/slow.bin", &[]),
+    ));
+    tls.write_all(&out).unwrap();
+    tls.flush().unwrap();
+    tls.sock
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let started = Instant::now();
+    let mut data = 0usize;
+    let mut ended = false;
+    while !ended && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(200));
+        let mut this_time = 0;
+        while this_time < BURST && !ended {
+            let (kind, flags, stream, payload) = match h2::read_frame(&mut tls) {
+                Ok(Some(frame)) => frame,
+                other => panic!("after {data} bytes: {other:?}"),
+            };
+            if kind == h2::DATA && stream == 1 {
+                this_time += payload.len();
+                data += payload.len();
+                ended = flags & h2::END_STREAM != 0;
+            }
+        }
+    }
+    eprintln!(
+        "HTTP/2, {BURST} bytes every 200 ms: {data} bytes in {:?}, ended {ended}",
+        started.elapsed()
+    );
+    assert!(ended, "the stream did not end: {data} bytes");
+    assert_eq!(data, LEN);
+    assert!(
+        started.elapsed() > send_timeout * 2,
+        "the client was not slow: {:?}",
+        started.elapsed()
+    );
+    still_serves(&web, &certs);
+}
