@@ -113,7 +113,11 @@ impl SendTimed {
                     self.queued = queued;
                     timer.as_mut().reset(deadline);
                 }
-                _ => return Poll::Ready(Err(io::ErrorKind::TimedOut.into())),
+                _ => {
+                    // For good: a later poll of this stall fails at once too.
+                    self.queued = 0;
+                    return Poll::Ready(Err(io::ErrorKind::TimedOut.into()));
+                }
             }
         }
         Poll::Pending
