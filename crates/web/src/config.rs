@@ -33,6 +33,7 @@
 //! max_uri_bytes = 8192           # request target, else 414
 //! max_body_bytes = 10485760      # request body, else 413
 //! body_timeout = 60.0            # seconds between two reads of a request body, else 408 and close
+//! send_timeout = 60.0            # seconds the client may take nothing of a response, else close
 //! upstream_timeout = 30.0        # seconds for an upstream's response head, else 504
 //! upstream_connect_timeout = 5.0
 //! upstream_down_for = 10.0       # seconds an upstream that refused a connection is skipped
@@ -147,6 +148,11 @@ pub struct Limits {
     /// Longest wait for the next part of a request body (nginx's `client_body_timeout`: between
     /// two reads, not for the whole body); 408 and close after.
     pub body_timeout: Duration,
+    /// Longest wait for the client to take any more of a response (nginx's `send_timeout`:
+    /// counted from a write that finds the socket full, and stopped by any write it takes, not
+    /// for the whole response); the connection is closed after. Every response counts: HTTP/1.1
+    /// and HTTP/2, plain and TLS, sendfile.
+    pub send_timeout: Duration,
     /// Time for an upstream to send its response head; 504 after.
     pub upstream_timeout: Duration,
     /// Time to connect to an upstream; a timeout counts as unreachable.
@@ -166,6 +172,8 @@ impl Default for Limits {
             max_uri_bytes: 8 * 1024,
             max_body_bytes: 10 * 1024 * 1024,
             body_timeout: Duration::from_secs(60),
+            // nginx's default.
+            send_timeout: Duration::from_secs(60),
             upstream_timeout: Duration::from_secs(30),
             upstream_connect_timeout: Duration::from_secs(5),
             upstream_down_for: Duration::from_secs(10),
@@ -553,6 +561,7 @@ struct FileLimits {
     max_uri_bytes: Option<Spanned<usize>>,
     max_body_bytes: Option<u64>,
     body_timeout: Option<Spanned<f64>>,
+    send_timeout: Option<Spanned<f64>>,
     upstream_timeout: Option<Spanned<f64>>,
     upstream_connect_timeout: Option<Spanned<f64>>,
     upstream_down_for: Option<Spanned<f64>>,
@@ -699,6 +708,9 @@ fn parse(text: &str, file: &Path, base: &Path) -> Result<WebConfig, ConfigError>
     }
     if let Some(value) = &raw.limits.body_timeout {
         limits.body_timeout = secs(value)?;
+    }
+    if let Some(value) = &raw.limits.send_timeout {
+        limits.send_timeout = secs(value)?;
     }
     if let Some(value) = &raw.limits.upstream_timeout {
         limits.upstream_timeout = secs(value)?;
@@ -897,6 +909,7 @@ access_log = "stderr"
 header_timeout = 2.5
 max_header_bytes = 4096
 body_timeout = 0.5
+send_timeout = 1.5
 [[proxy]]
 prefix = "/search"
 upstreams = ["127.0.0.81:8080", "http://127.0.0.82:8080/"]
@@ -912,6 +925,12 @@ idle_timeout = 2.5
         assert_eq!(config.root, PathBuf::from("/srv/site"));
         assert_eq!(config.limits.header_timeout, Duration::from_millis(2500));
         assert_eq!(config.limits.body_timeout, Duration::from_millis(500));
+        assert_eq!(config.limits.send_timeout, Duration::from_millis(1500));
+        assert_eq!(
+            WebConfig::new("x").limits.send_timeout,
+            Duration::from_secs(60),
+            "nginx's default"
+        );
         assert_eq!(config.limits.max_header_bytes, 4096);
         assert_eq!(config.proxies[0].upstreams.len(), 2);
         assert_eq!(config.vhosts[0].names, ["www.google.com"]);
@@ -929,6 +948,18 @@ idle_timeout = 2.5
             .to_string();
         assert!(err.starts_with("web.toml:4:"), "{err}");
         assert!(err.contains("positive"), "{err}");
+
+        for bad in ["0", "-0.5", "inf", "nan", "1e10"] {
+            let text = format!("root = \"x\"\n[limits]\nsend_timeout = {bad}\n");
+            let err = WebConfig::from_toml_str(&text, "web.toml")
+                .unwrap_err()
+                .to_string();
+            assert!(err.starts_with("web.toml:3:16: "), "{bad}: {err}");
+            assert!(
+                err.ends_with(": expected a positive number of seconds"),
+                "{bad}: {err}"
+            );
+        }
 
         let err = WebConfig::from_toml_str("root = \"x\"\nbogus = 1\n", "web.toml")
             .unwrap_err()
@@ -963,6 +994,10 @@ idle_timeout = 2.5
             (
                 refused("[limits]\nheader_timeout = -1.0\n"),
                 "-1: expected a positive number of seconds",
+            ),
+            (
+                refused("[limits]\nsend_timeout = 0\n"),
+                "0: expected a positive number of seconds",
             ),
             (
                 refused("[limits]\nmax_header_bytes = 10\n"),

@@ -12,7 +12,9 @@
 //!
 //! The idle time (a connection with no stream open this long gets GOAWAY) is counted here too,
 //! from the moment the last stream ended, with one timer that is re-armed only when it fires
-//! early: hyper has no idle timeout for HTTP/2 (its pings only find dead peers).
+//! early: hyper has no idle timeout for HTTP/2 (its pings only find dead peers). A connection
+//! with a stream open is not idle however long its client takes to read; one whose client reads
+//! nothing at all is ended by the send timeout of the socket below (`send_timeout`).
 //!
 //! The streams of one connection share its task, so on a multi-threaded runtime they no longer
 //! run on several threads at once; each is still asynchronous (a proxied request waits for its

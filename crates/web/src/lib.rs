@@ -29,6 +29,9 @@
 //! Below hyper, `server::Watched` sees the raw bytes: it keeps the request head (for what
 //! hyper normalises away), rewrites HTTP/1.2..1.9 to 1.1 (`request_line`), and checks a
 //! chunked body against RFC 9112's grammar (`chunked`), stricter than hyper's decoder.
+//! Below everything, TLS included, the socket is a `send_timeout::SendTimed`: a response the
+//! client takes nothing of for `limits.send_timeout` (nginx's `send_timeout`) ends its
+//! connection, whichever way it is written (HTTP/1.1, sendfile, TLS, HTTP/2).
 //!
 //! The caller binds the listener and the library serves on the caller's tokio runtime, so the
 //! lab runs it beside the other servers and tests bind port 0.
@@ -44,6 +47,7 @@ mod handler;
 mod proxy;
 #[doc(hidden)]
 pub mod request_line; // pub for the fuzz targets
+mod send_timeout;
 mod sendfile;
 mod server;
 mod static_files;

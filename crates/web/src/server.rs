@@ -1,6 +1,7 @@
 //! Sockets and connections: the accept loop, one task per connection — the TLS handshake when
 //! the server speaks HTTPS, then hyper's HTTP/2 connection when ALPN chose `h2`, else its
-//! HTTP/1.1 state machine — the header-read timeout's 408, and graceful shutdown.
+//! HTTP/1.1 state machine — the header-read timeout's 408, and graceful shutdown. Each accepted
+//! socket is wrapped first in the send timeout (`send_timeout`), under TLS and hyper.
 //!
 //! hyper closes nothing by itself: without a timer and `header_read_timeout` a client that
 //! never finishes its head holds the connection for ever. With them, hyper ends the connection
@@ -28,10 +29,10 @@ use crate::cork::{Cork, Corked};
 use crate::h2conn::{Ended, H2Conn, StreamExec};
 use crate::handler::{self, BodyCheck, Connection, HeadCapture, Site};
 use crate::proxy::Route;
-use crate::sendfile::{self, MappedFile};
+use crate::send_timeout::SendTimed;
+use crate::sendfile::MappedFile;
 use crate::static_files::FileCache;
 use crate::upstream::Connector;
-use std::os::fd::AsRawFd;
 
 /// What every connection and request of one server shares.
 pub(crate) struct Shared {
@@ -318,6 +319,9 @@ async fn serve_connection(
     ends: Ends,
     open: OpenGuard,
 ) {
+    // Every byte of every response leaves through this socket: the send timeout is counted
+    // there (`send_timeout`).
+    let stream = SendTimed::new(stream, shared.limits.send_timeout);
     if shared.tls.is_none() {
         return serve_http1(Io::Plain(stream), client, shared, ends, open).await;
     }
@@ -328,7 +332,7 @@ async fn serve_connection(
 }
 
 async fn serve_tls(
-    stream: TcpStream,
+    stream: SendTimed,
     client: SocketAddr,
     shared: Arc<Shared>,
     mut ends: Ends,
@@ -355,7 +359,7 @@ async fn serve_tls(
 /// entering `handler::handle` as over HTTP/1.1. The limits are the builder's (`Shared::build`);
 /// the streams' execution, the write cork and the idle time are `h2conn`'s.
 async fn serve_h2(
-    tls: tokio_rustls::server::TlsStream<TcpStream>,
+    tls: tokio_rustls::server::TlsStream<SendTimed>,
     client: SocketAddr,
     shared: Arc<Shared>,
     mut ends: Ends,
@@ -475,8 +479,8 @@ async fn serve_http1(
 
 /// The connection under HTTP/1.1: plain TCP, or TLS over it.
 enum Io {
-    Plain(TcpStream),
-    Tls(Box<tokio_rustls::server::TlsStream<TcpStream>>),
+    Plain(SendTimed),
+    Tls(Box<tokio_rustls::server::TlsStream<SendTimed>>),
 }
 
 impl AsyncRead for Io {
@@ -619,16 +623,7 @@ impl Watched {
             // `wrote` finds no region on a TLS connection.
             return Poll::Ready(Err(std::io::Error::other("sendfile through TLS")));
         };
-        loop {
-            std::task::ready!(stream.poll_write_ready(cx))?;
-            let socket = stream.as_raw_fd();
-            match stream.try_io(tokio::io::Interest::WRITABLE, || {
-                sendfile::send(socket, mapped, offset, len)
-            }) {
-                Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => continue,
-                done => return Poll::Ready(done),
-            }
-        }
+        stream.poll_sendfile(cx, mapped, offset, len)
     }
 }
 

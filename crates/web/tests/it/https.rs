@@ -909,3 +909,175 @@ fn an_idle_http2_connection_gets_goaway_and_is_closed_but_a_slow_stream_is_not()
     drop(web);
     drop(upstream);
 }
+
+/// nginx's `send_timeout` over TLS: a client that asks for a file bigger than every buffer on
+/// the way and reads nothing is closed once the server's writes have waited `send_timeout` for
+/// room, over HTTP/2 (its windows opened wide, so that only the socket holds the server back)
+/// and over HTTP/1.1; the server serves others meanwhile.
+#[test]
+fn a_client_that_never_reads_is_closed_after_the_send_timeout_over_tls() {
+    const HUGE: usize = 8 * 1024 * 1024;
+    let certs = TestCerts::new(&[NAME]);
+    let identity = web::TlsIdentity::from_pem_files(&certs.cert_pem, &certs.key_pem).unwrap();
+    let send_timeout = Duration::from_millis(500);
+    let web = TestWeb::start(move |config, site| {
+        config.tls = Some(identity);
+        config.limits.send_timeout = send_timeout;
+        std::fs::write(site.root.join("huge.bin"), vec![b'h'; HUGE]).unwrap();
+    });
+
+    let mut tls = h2_client(&web, &certs);
+    let mut out = h2::PREFACE.to_vec();
+    // SETTINGS_INITIAL_WINDOW_SIZE (0x4) = 2^31-1 for the streams, and a WINDOW_UPDATE that
+    // opens the connection's window (65,535 to begin with) as wide.
+    out.extend(h2::frame(
+        h2::SETTINGS,
+        0,
+        0,
+        &[0, 4, 0x7f, 0xff, 0xff, 0xff],
+    ));
+    out.extend(h2::frame(
+        h2::WINDOW_UPDATE,
+        0,
+        0,
+        &(0x7fff_ffff_u32 - 65_535).to_be_bytes(),
+    ));
+    out.extend(h2::frame(
+        h2::HEADERS,
+        h2::END_HEADERS | h2::END_STREAM,
+        1,
+        &h2::get_block(NAME, "/huge.bin", &[]),
+    ));
+    tls.write_all(&out).unwrap();
+    tls.flush().unwrap();
+    // Nothing read for three timeouts: by then the server has given up.
+    std::thread::sleep(send_timeout * 3);
+    let ending = read_until_closed(&mut tls, Duration::from_secs(10));
+    let data = ending
+        .frames
+        .iter()
+        .filter(|(kind, _, id, _)| *kind == h2::DATA && *id == 1)
+        .map(|(_, _, _, payload)| payload.len())
+        .sum::<usize>();
+    let ended = ending
+        .frames
+        .iter()
+        .any(|(kind, flags, id, _)| *kind == h2::DATA && *id == 1 && flags & h2::END_STREAM != 0);
+    eprintln!(
+        "HTTP/2, never read: status {:?}, {data} bytes of DATA, closed {} ({}) {:?} after the \
+         reading began",
+        ending.status(1),
+        ending.closed,
+        ending.how,
+        ending.after
+    );
+    assert_eq!(ending.status(1), Some(200));
+    assert!(ending.closed, "the HTTP/2 connection is still open");
+    assert!(data < HUGE && !ended, "the whole file came ({data} bytes)");
+    still_serves(&web, &certs);
+
+    let mut tls = test_support::tls::client(web.addr, NAME, &certs.root, &[b"http/1.1"]).unwrap();
+    tls.write_all(b"GET /huge.bin HTTP/1.1\r\nHost: www.google.com\r\n\r\n")
+        .unwrap();
+    tls.flush().unwrap();
+    std::thread::sleep(send_timeout * 3);
+    tls.sock
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let mut chunk = vec![0u8; 64 * 1024];
+    let mut read = 0usize;
+    let closed = loop {
+        match tls.read(&mut chunk) {
+            Ok(0) => break true,
+            Ok(n) => read += n,
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                break false;
+            }
+            // Closed without close_notify (the server could not send it), or reset.
+            Err(_) => break true,
+        }
+        assert!(read <= HUGE + 1024, "more than the whole response");
+    };
+    eprintln!("HTTP/1.1 over TLS, never read: {read} bytes read after the stall, closed {closed}");
+    assert!(closed, "the HTTP/1.1 connection is still open");
+    assert!(read < HUGE, "the whole file came ({read} bytes)");
+    still_serves(&web, &certs);
+}
+
+/// The send timeout is between two writes: an HTTP/2 client with its windows open wide that
+/// reads a bit (512 KiB) every 200 ms, with a timeout of 500 ms, gets the whole file. The file
+/// is bigger than the buffers on the way, so the server's writes keep waiting for room between
+/// the client's reads, for several timeouts in all.
+#[test]
+fn a_slow_http2_client_that_reads_is_not_timed_out() {
+    const LEN: usize = 8 * 1024 * 1024;
+    const BURST: usize = 512 * 1024;
+    let certs = TestCerts::new(&[NAME]);
+    let identity = web::TlsIdentity::from_pem_files(&certs.cert_pem, &certs.key_pem).unwrap();
+    let send_timeout = Duration::from_millis(500);
+    let web = TestWeb::start(move |config, site| {
+        config.tls = Some(identity);
+        config.limits.send_timeout = send_timeout;
+        std::fs::write(site.root.join("slow.bin"), vec![b's'; LEN]).unwrap();
+    });
+    let mut tls = h2_client(&web, &certs);
+    let mut out = h2::PREFACE.to_vec();
+    out.extend(h2::frame(
+        h2::SETTINGS,
+        0,
+        0,
+        &[0, 4, 0x7f, 0xff, 0xff, 0xff],
+    ));
+    out.extend(h2::frame(
+        h2::WINDOW_UPDATE,
+        0,
+        0,
+        &(0x7fff_ffff_u32 - 65_535).to_be_bytes(),
+    ));
+    out.extend(h2::frame(
+        h2::HEADERS,
+        h2::END_HEADERS | h2::END_STREAM,
+        1,
+        &h2::get_block(NAME, "/slow.bin", &[]),
+    ));
+    tls.write_all(&out).unwrap();
+    tls.flush().unwrap();
+    tls.sock
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    let started = Instant::now();
+    let mut data = 0usize;
+    let mut ended = false;
+    while !ended && started.elapsed() < Duration::from_secs(30) {
+        std::thread::sleep(Duration::from_millis(200));
+        let mut this_time = 0;
+        while this_time < BURST && !ended {
+            let (kind, flags, stream, payload) = match h2::read_frame(&mut tls) {
+                Ok(Some(frame)) => frame,
+                other => panic!("after {data} bytes: {other:?}"),
+            };
+            if kind == h2::DATA && stream == 1 {
+                this_time += payload.len();
+                data += payload.len();
+                ended = flags & h2::END_STREAM != 0;
+            }
+        }
+    }
+    eprintln!(
+        "HTTP/2, {BURST} bytes every 200 ms: {data} bytes in {:?}, ended {ended}",
+        started.elapsed()
+    );
+    assert!(ended, "the stream did not end: {data} bytes");
+    assert_eq!(data, LEN);
+    assert!(
+        started.elapsed() > send_timeout * 2,
+        "the client was not slow: {:?}",
+        started.elapsed()
+    );
+    still_serves(&web, &certs);
+}

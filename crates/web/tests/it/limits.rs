@@ -1,8 +1,10 @@
-//! Limits and timeouts, with the raw bytes a slow or hostile client would send.
+//! Limits and timeouts, with the raw bytes a slow or hostile client would send (or the reads it
+//! never makes).
 
+use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use test_support::http::{RawConnection, raw_request, request_bytes};
+use test_support::http::{RawConnection, get, raw_request, request_bytes};
 
 use crate::harness::{Behaviour, HELLO, TestWeb, Upstream, route, runtime};
 
@@ -190,6 +192,190 @@ fn malformed_request_lines_get_400() {
             "{:?}: {}",
             String::from_utf8_lossy(raw),
             response.head
+        );
+    }
+}
+
+/// Bigger than every buffer between the server and a client that reads nothing (the client's
+/// receive buffer, the server's send buffer, which Linux grows up to 4 MiB): the server's
+/// writes must find the socket full.
+const HUGE: usize = 8 * 1024 * 1024;
+
+/// A connection to `web` whose receive buffer is `bytes` (the kernel doubles it), set before
+/// connecting so that the window the client offers stays that small.
+fn small_window(web: &TestWeb, bytes: u32) -> std::net::TcpStream {
+    let stream = web
+        .runtime
+        .block_on(async {
+            let socket = tokio::net::TcpSocket::new_v4()?;
+            socket.set_recv_buffer_size(bytes)?;
+            socket.connect(web.addr).await
+        })
+        .unwrap()
+        .into_std()
+        .unwrap();
+    stream.set_nonblocking(false).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    stream
+}
+
+/// Reads until the server closes (EOF or a reset: true) or nothing comes for `quiet` (false);
+/// the bytes read.
+fn drain(stream: &mut std::net::TcpStream, quiet: Duration) -> (usize, bool) {
+    stream.set_read_timeout(Some(quiet)).unwrap();
+    let mut chunk = vec![0u8; 256 * 1024];
+    let mut total = 0;
+    let closed = loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => break true,
+            Ok(n) => total += n,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                break false;
+            }
+            Err(_) => break true,
+        }
+        assert!(total <= HUGE + 1024, "more than the whole response");
+    };
+    (total, closed)
+}
+
+/// The access log's request time (its last field) of the line for `target`.
+fn logged_time(log: &str, target: &str) -> Option<(u16, f64)> {
+    let line = log
+        .lines()
+        .find(|line| line.contains(&format!("\"GET {target} HTTP/1.1\"")))?;
+    let after = line.split("HTTP/1.1\" ").nth(1)?;
+    let status = after.split(' ').next()?.parse().ok()?;
+    let time = line.rsplit(' ').next()?.parse().ok()?;
+    Some((status, time))
+}
+
+/// nginx's `send_timeout`: a client that asks for a file bigger than the socket buffers and
+/// never reads is closed once the server's writes have waited `send_timeout` for room, by
+/// sendfile(2) or through hyper's writes (`sendfile = false`: the file read in chunks).
+#[test]
+fn a_client_that_never_reads_is_closed_after_the_send_timeout() {
+    let send_timeout = Duration::from_millis(500);
+    for sendfile in [true, false] {
+        let web = TestWeb::start(|config, site| {
+            config.limits.send_timeout = send_timeout;
+            config.static_files.sendfile = sendfile;
+            config.access_log = web::AccessLog::File(site.base.join("access.log"));
+            std::fs::write(site.root.join("huge.bin"), vec![b'h'; HUGE]).unwrap();
+        });
+        let mut client = small_window(&web, 16 * 1024);
+        client
+            .write_all(request_bytes("GET", "/huge.bin", &[]).as_bytes())
+            .unwrap();
+        // Nothing read for three timeouts: by then the server has given up.
+        std::thread::sleep(send_timeout * 3);
+        let started = Instant::now();
+        let (read, closed) = drain(&mut client, Duration::from_secs(5));
+        eprintln!(
+            "sendfile {sendfile}: {read} bytes read after the stall, closed {closed} after {:?}",
+            started.elapsed()
+        );
+        assert!(closed, "sendfile {sendfile}: the connection is still open");
+        assert!(
+            read < HUGE,
+            "sendfile {sendfile}: the whole file came ({read} bytes)"
+        );
+        // The server still serves.
+        let response = get(web.addr, "/hello.txt", &[]).unwrap();
+        assert_eq!(response.text(), HELLO);
+        let log_path = web.site.base.join("access.log");
+        let mut web = web;
+        web.shutdown(); // flushes the log
+        let log = std::fs::read_to_string(log_path).unwrap();
+        let (status, time) = logged_time(&log, "/huge.bin").expect(&log);
+        assert_eq!(status, 200, "{log}");
+        if !sendfile {
+            // The body in chunks lives until the connection is dropped: its line is written
+            // then, with the time the response took until the timeout ended it.
+            let time = Duration::from_secs_f64(time);
+            assert!(
+                time >= send_timeout - Duration::from_millis(50)
+                    && time < send_timeout * 3 + Duration::from_millis(100),
+                "{time:?}: {log}"
+            );
+        }
+    }
+}
+
+/// The timeout is between two writes, not for the whole response: a client that reads a bit
+/// (512 KiB) every 200 ms, with a timeout of 500 ms, gets the whole file. The file is bigger
+/// than the buffers on the way, so the server's writes keep waiting for room between the
+/// client's reads, for several timeouts in all.
+#[test]
+fn a_slow_client_that_reads_is_not_timed_out() {
+    const BURST: usize = 512 * 1024;
+    let content: Vec<u8> = (0..HUGE).map(|i| (i % 253) as u8).collect();
+    let send_timeout = Duration::from_millis(500);
+    for sendfile in [true, false] {
+        let web = TestWeb::start(|config, site| {
+            config.limits.send_timeout = send_timeout;
+            config.static_files.sendfile = sendfile;
+            std::fs::write(site.root.join("slow.bin"), &content).unwrap();
+        });
+        let mut client = small_window(&web, 32 * 1024);
+        client
+            .write_all(request_bytes("GET", "/slow.bin", &[]).as_bytes())
+            .unwrap();
+        let started = Instant::now();
+        let mut received = Vec::new();
+        let mut chunk = vec![0u8; 64 * 1024];
+        let mut body_at = None;
+        let whole = |received: &Vec<u8>, body_at: Option<usize>| {
+            body_at.is_some_and(|at| received.len() >= at + HUGE)
+        };
+        while !whole(&received, body_at) && started.elapsed() < Duration::from_secs(30) {
+            std::thread::sleep(Duration::from_millis(200));
+            let mut this_time = 0;
+            while this_time < BURST && !whole(&received, body_at) {
+                let n = match client.read(&mut chunk) {
+                    Ok(0) => panic!("sendfile {sendfile}: closed after {} bytes", received.len()),
+                    Ok(n) => n,
+                    Err(err) => {
+                        panic!("sendfile {sendfile}: {err} after {} bytes", received.len())
+                    }
+                };
+                received.extend_from_slice(&chunk[..n]);
+                this_time += n;
+                if body_at.is_none() {
+                    body_at = received
+                        .windows(4)
+                        .position(|w| w == b"\r\n\r\n")
+                        .map(|at| at + 4);
+                }
+            }
+        }
+        let at = body_at.expect("a response head");
+        assert!(
+            received.starts_with(b"HTTP/1.1 200"),
+            "{:?}",
+            String::from_utf8_lossy(&received[..at])
+        );
+        assert_eq!(received.len() - at, HUGE, "sendfile {sendfile}: short");
+        assert!(
+            received[at..] == content[..],
+            "sendfile {sendfile}: wrong bytes"
+        );
+        eprintln!(
+            "sendfile {sendfile}: {HUGE} bytes in {:?} at {BURST} bytes every 200 ms",
+            started.elapsed()
+        );
+        assert!(
+            started.elapsed() > send_timeout * 2,
+            "the client was not slow: {:?}",
+            started.elapsed()
         );
     }
 }
