@@ -39,12 +39,14 @@ pub enum LabError {
     #[error(transparent)]
     Zone(#[from] dns::ZoneError),
     /// A server's address cannot be bound.
-    #[error("cannot listen on {addr}: {source}")]
+    // Not named `source`: thiserror would make it the error's source too, and a chain printed
+    // whole (anyhow's `{:#}`) would say the system's error twice.
+    #[error("cannot listen on {addr}: {error}")]
     Bind {
         /// The address.
         addr: SocketAddr,
         /// The system's error.
-        source: std::io::Error,
+        error: std::io::Error,
     },
     /// The web server could not start on its address.
     #[error("cannot listen on {addr}: {error}")]
@@ -161,11 +163,11 @@ impl LabError {
         }
         match self {
             LabError::Zone(err) => err.describe(lang),
-            LabError::Bind { addr, source } => t!(
+            LabError::Bind { addr, error } => t!(
                 lang,
                 "lab-cannot-listen",
                 addr = addr.to_string(),
-                error = text::io_error(lang, source)
+                error = text::io_error(lang, error)
             ),
             LabError::Web { error, .. } => {
                 t!(lang, "lab-web-failed", error = error.describe(lang))
@@ -558,7 +560,7 @@ pub fn start(
         let host = on_host(&server.name);
         for addr in &addrs {
             let addr = *addr;
-            let bind_error = |source| LabError::Bind { addr, source };
+            let bind_error = |error| LabError::Bind { addr, error };
             let server_config = ServerConfig {
                 role: server.role.clone(),
                 ..ServerConfig::default()
@@ -641,7 +643,7 @@ pub fn start(
                 resolver::spawn(udp, tcp, engine, front)
             },
         )?
-        .map_err(|source| LabError::Bind { addr, source })?;
+        .map_err(|error| LabError::Bind { addr, error })?;
         resolver_fronts.push(running);
     }
     hosts.push(HostRow::new(
@@ -679,9 +681,9 @@ pub fn start(
     let mut was = None;
     let mut stalled_was = None;
     let bind_was = || inside(&was_host, || std::net::TcpListener::bind(was_addr));
-    let was_bind_error = |source| LabError::Bind {
+    let was_bind_error = |error| LabError::Bind {
         addr: was_addr,
-        source,
+        error,
     };
     let was_serves = if faults.was_down {
         Serves::Down
@@ -749,7 +751,7 @@ pub fn start(
         .chain(https_addrs.iter().map(|a| (*a, Some(identity.clone()))))
     {
         let listener = inside(&web_host, || std::net::TcpListener::bind(addr))?
-            .map_err(|source| LabError::Bind { addr, source })?;
+            .map_err(|error| LabError::Bind { addr, error })?;
         let web_config = web_config(config, network.is_some(), tls);
         let web = web_runtime
             .block_on(web::spawn(listener, web_config, reporter.clone()))
@@ -1040,5 +1042,26 @@ impl Interrupts {
     /// Blocks until SIGINT or SIGTERM has arrived.
     pub fn wait(mut self) {
         self.runtime.block_on(self.signals.arrived());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn a_bind_error_says_the_system_error_once() {
+        let err = super::LabError::Bind {
+            addr: "127.0.0.1:53".parse().unwrap(),
+            error: std::io::Error::from_raw_os_error(libc::EADDRINUSE),
+        };
+        // Display says the system's error; no cause says it again when a chain is printed.
+        assert!(
+            err.to_string()
+                .starts_with("cannot listen on 127.0.0.1:53: ")
+        );
+        assert!(
+            err.to_string()
+                .contains(&format!("os error {}", libc::EADDRINUSE))
+        );
+        assert!(std::error::Error::source(&err).is_none());
     }
 }
