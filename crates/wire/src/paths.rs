@@ -146,7 +146,9 @@ pub(crate) fn merge_counting(
             .iter()
             .copied()
             .filter(|&chain| {
-                let (last, last_ttl) = chains[chain].last().expect("chains are not empty");
+                let Some((last, last_ttl)) = chains[chain].last() else {
+                    return false;
+                };
                 *last_ttl == Some(id.ttl.wrapping_add(1))
                     && id.ttl < u8::MAX
                     && last.host != observation.host
@@ -157,29 +159,44 @@ pub(crate) fn merge_counting(
                     && same_packet(&last.frame, &observation.frame)
             })
             .min_by_key(|&chain| chains[chain].last().map(|(o, _)| o.at));
-        if let Some(chain) = continues {
-            chains[chain].push((observation, Some(id.ttl)));
-            continue;
-        }
-        // A copy stamped a little later than the next hop's copy (CLOCK_SKEW) goes before it.
-        let precedes = candidates.iter().copied().find(|&chain| {
-            let (first, first_ttl) = &chains[chain][0];
-            *first_ttl == id.ttl.checked_sub(1)
-                && first.host != observation.host
-                && observation
-                    .at
-                    .duration_since(first.at)
-                    .is_ok_and(|late| late <= CLOCK_SKEW)
-                && same_packet(&first.frame, &observation.frame)
-        });
-        match precedes {
-            Some(chain) => chains[chain].insert(0, (observation, Some(id.ttl))),
+        // A copy stamped a little later than the next hop's copy (CLOCK_SKEW) goes before it,
+        // wherever it is on the path: the next hops' copies, already a chain of their own, are
+        // joined after it.
+        let follows = candidates
+            .iter()
+            .copied()
+            .filter(|&chain| Some(chain) != continues)
+            .filter(|&chain| {
+                let Some((first, first_ttl)) = chains[chain].first() else {
+                    return false;
+                };
+                *first_ttl == id.ttl.checked_sub(1)
+                    && first.host != observation.host
+                    && observation
+                        .at
+                        .duration_since(first.at)
+                        .is_ok_and(|late| late <= CLOCK_SKEW)
+                    && same_packet(&first.frame, &observation.frame)
+            })
+            .min_by_key(|&chain| chains[chain][0].0.at);
+        let chain = match continues {
+            Some(chain) => {
+                chains[chain].push((observation, Some(id.ttl)));
+                chain
+            }
             None => {
                 candidates.push(chains.len());
                 chains.push(vec![(observation, Some(id.ttl))]);
+                chains.len() - 1
             }
+        };
+        if let Some(next) = follows {
+            let rest = std::mem::take(&mut chains[next]);
+            chains[chain].extend(rest);
+            candidates.retain(|&c| c != next);
         }
     }
+    chains.retain(|chain| !chain.is_empty());
     // Decoded in time order of each packet's first hop, which keeps relative sequence
     // numbers right (a chain's first hop may have been put before it later, above).
     chains.sort_by_key(|chain| chain[0].0.at);
