@@ -46,11 +46,13 @@ use crate::decode::{Decoder, Hop, LinkFacts, Packet};
 /// ARP or neighbour discovery after 3 tries a second apart).
 pub const MERGE_WINDOW: Duration = Duration::from_secs(5);
 
-/// How much earlier than the copy before it a packet's next copy may be stamped. The sender's
-/// capture and the router's read the same clock at different points of the packet's way, and
-/// the router's stamp was seen 4 us before the sender's (a resolver's query in the lab, when
-/// the router had just dropped the one before it): without this allowance that packet showed
-/// as two, the router's copy alone and the sender's going nowhere.
+/// How much earlier than the copy before it a packet's next copy may be stamped, at any hop of
+/// its path. The captures' stamps are the kernel's, taken as each copy crossed its interface
+/// ([`crate::Capture`] reads them from its ring), so a next hop's copy should never be stamped
+/// first; but when stamps came from `recvmsg`, a router's was once seen 4 us before the
+/// sender's (a resolver's query in the lab) and, under load, by milliseconds (the reading
+/// thread's time: see `sys::Ring`). This allowance keeps a small disorder from splitting a
+/// path; a larger one is not taken for the same packet.
 pub const CLOCK_SKEW: Duration = Duration::from_millis(1);
 
 /// One frame as one capture saw it, before decoding.
