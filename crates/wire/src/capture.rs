@@ -44,7 +44,7 @@ use crate::paths::{Observation, merge_counting};
 use crate::sys;
 
 /// The ring on `lo`: 4 MiB, enough for a burst of full 64 KiB lo frames, in blocks that hold
-/// a frame of [`SNAPLEN`].
+/// a frame of [`crate::filter::SNAPLEN`].
 const LO_RING: sys::RingSize = sys::RingSize {
     block_size: 512 * 1024,
     blocks: 8,

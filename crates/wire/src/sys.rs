@@ -141,10 +141,13 @@ pub fn bind_all_protocols(socket: &Socket, ifindex: u32) -> io::Result<()> {
 /// Each frame's time is written by the kernel as it puts the frame in the ring, which for a
 /// frame a host sends is as the frame goes to its interface (`dev_queue_xmit_nit`): the stamp
 /// the skb already carries, or else the time read there and then (`tpacket_rcv`: "Always
-/// timestamp"). `recvmsg` with `SO_TIMESTAMPNS` gave no such promise: while the kernel's
-/// timestamping was still being switched on (a static key flipped by a work queue after the
-/// first timestamping socket opens, which under load took tens of milliseconds), frames were
-/// queued unstamped and `recvmsg` stamped them as it read them, the capture thread's time.
+/// timestamp"). `recvmsg` with `SO_TIMESTAMPNS` gave no such promise: it reports the skb's
+/// stamp, and a frame that has none is stamped as `recvmsg` reads it. Tours under load showed
+/// it: for the first 5 to 30 ms of a capture each host's frames were stamped in batches a few
+/// us apart, host after host (the reading threads' times), so a packet's copies were out of
+/// order by up to 3.5 ms. By the kernel's code, the skb is stamped at the interface only once
+/// its timestamping static key is on, which the first timestamping socket switches on from a
+/// work queue, late under load.
 pub struct Ring {
     base: *mut u8,
     block_size: usize,
@@ -266,15 +269,16 @@ impl Ring {
                 revents: 0,
             };
             let millis = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
-            // SAFETY: one valid `pollfd`, alive through the call.
-            let rc = unsafe { libc::poll(&mut poll, 1, millis) };
-            if rc < 0 {
+            loop {
+                // SAFETY: one valid `pollfd`, alive through the call.
+                let rc = unsafe { libc::poll(&mut poll, 1, millis) };
+                if rc >= 0 {
+                    break;
+                }
                 let err = io::Error::last_os_error();
-                return if err.kind() == io::ErrorKind::Interrupted {
-                    Ok(false)
-                } else {
-                    Err(err)
-                };
+                if err.kind() != io::ErrorKind::Interrupted {
+                    return Err(err);
+                }
             }
             if !self.ready() {
                 return Ok(false);
