@@ -607,9 +607,7 @@ capture-step-bind-all = bind to all interfaces
 capture-step-thread = start the capture thread
 capture-step-open = open an AF_PACKET socket
 capture-step-attach = attach the filter
-capture-step-buffer = set the receive buffer
-capture-step-timestamps = enable kernel timestamps
-capture-step-timeout = set a read timeout
+capture-step-ring = set up the receive ring
 capture-enter-host = cannot enter { $host }'s network namespace to capture there: { $error }
 
 ## The command line: clap's help (the doc comments of the argument structs, word for word: a

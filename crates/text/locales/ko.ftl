@@ -601,9 +601,7 @@ capture-step-bind-all = 모든 인터페이스에 바인드할 수 없습니다
 capture-step-thread = 캡처 스레드를 시작할 수 없습니다
 capture-step-open = AF_PACKET 소켓을 열 수 없습니다
 capture-step-attach = 필터를 붙일 수 없습니다
-capture-step-buffer = 수신 버퍼의 크기를 정할 수 없습니다
-capture-step-timestamps = 커널 타임스탬프를 켤 수 없습니다
-capture-step-timeout = 읽기 타임아웃을 정할 수 없습니다
+capture-step-ring = 수신 링 버퍼를 만들 수 없습니다
 capture-enter-host = { $host }의 네트워크 네임스페이스에 들어가 캡처할 수 없습니다: { $error }
 
 ## 명령줄: clap의 도움말 (영어판은 인자 구조체의 문서 주석 그대로이고, cli 크레이트의 테스트가

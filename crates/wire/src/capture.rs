@@ -5,8 +5,13 @@
 //! kernel filter of [`crate::filter`] keeps only lab addresses. The socket is set up in the
 //! order CRATES.md's AF_PACKET traps require:
 //! 1. `socket(AF_PACKET, SOCK_RAW, 0)`: protocol 0, so nothing is queued yet;
-//! 2. attach the filter, set a 4 MiB receive buffer and kernel timestamps;
+//! 2. attach the filter and map a receive ring ([`sys::Ring`], `TPACKET_V3`);
 //! 3. only then `bind` to `lo` with `ETH_P_ALL`, so no unfiltered frame slips in between.
+//!
+//! Frames are read from the ring rather than with `recvmsg`: the ring carries the kernel's
+//! time for every frame, taken as the frame crossed the interface, on the one clock of all
+//! namespaces, which is what puts a packet's copies from several hosts in order (see
+//! [`sys::Ring`] for why `recvmsg`'s `SO_TIMESTAMPNS` did not).
 //!
 //! On `lo` every packet is delivered twice, leaving (`PACKET_OUTGOING`) and arriving; the
 //! leaving copy is dropped, as libpcap does.
@@ -34,13 +39,28 @@ use socket2::{Domain, SockFilter, Socket, Type};
 use text::{Lang, t};
 
 use crate::decode::Packet;
-use crate::filter::{BpfProgram, FilterError, SNAPLEN};
+use crate::filter::{BpfProgram, FilterError};
 use crate::paths::{Observation, merge_counting};
 use crate::sys;
 
-/// The receive buffer asked for: enough for a burst of full 64 KiB lo frames.
-const RECEIVE_BUFFER: usize = 4 * 1024 * 1024;
-/// How long one `recv` waits before the thread looks at its stop flag.
+/// The ring on `lo`: 4 MiB, enough for a burst of full 64 KiB lo frames, in blocks that hold
+/// a frame of [`crate::filter::SNAPLEN`].
+const LO_RING: sys::RingSize = sys::RingSize {
+    block_size: 512 * 1024,
+    blocks: 8,
+    retire_ms: RETIRE_MS,
+};
+/// The ring in a host's namespace: 2 MiB, in blocks that hold the largest frame a veth sends
+/// (64 KiB with segmentation offload).
+const HOST_RING: sys::RingSize = sys::RingSize {
+    block_size: 128 * 1024,
+    blocks: 16,
+    retire_ms: RETIRE_MS,
+};
+/// How long the kernel keeps a block that is not full before handing it over (ms).
+const RETIRE_MS: u32 = 4;
+/// How long the thread waits for a block before it looks at its stop flag; longer than
+/// [`RETIRE_MS`], so a wait that ends empty after a stop means every frame before it was read.
 const POLL_INTERVAL: Duration = Duration::from_millis(20);
 /// After a stop is asked, how long the thread goes on draining frames already queued.
 const MAX_DRAIN: Duration = Duration::from_secs(1);
@@ -138,12 +158,8 @@ pub enum CaptureStep {
     OpenSocket,
     /// Attaching the BPF filter.
     AttachFilter,
-    /// Setting the receive buffer.
-    ReceiveBuffer,
-    /// Enabling kernel timestamps.
-    Timestamps,
-    /// Setting the read timeout.
-    ReadTimeout,
+    /// Setting up and mapping the receive ring.
+    Ring,
 }
 
 impl CaptureStep {
@@ -157,9 +173,7 @@ impl CaptureStep {
             CaptureStep::StartThread => t!(lang, "capture-step-thread"),
             CaptureStep::OpenSocket => t!(lang, "capture-step-open"),
             CaptureStep::AttachFilter => t!(lang, "capture-step-attach"),
-            CaptureStep::ReceiveBuffer => t!(lang, "capture-step-buffer"),
-            CaptureStep::Timestamps => t!(lang, "capture-step-timestamps"),
-            CaptureStep::ReadTimeout => t!(lang, "capture-step-timeout"),
+            CaptureStep::Ring => t!(lang, "capture-step-ring"),
         }
     }
 }
@@ -181,10 +195,8 @@ pub struct CaptureStats {
     pub loopback: u64,
     /// Frames kept that did not decode (see [`crate::DecodeError`]).
     pub undecoded: u64,
-    /// Frames longer than the capture buffer, kept cut short.
+    /// Frames longer than the snap length or a ring block, kept cut short.
     pub truncated: u64,
-    /// Frames without a kernel timestamp, timed by the capture thread instead.
-    pub user_space_timestamps: u64,
 }
 
 impl CaptureStats {
@@ -196,7 +208,6 @@ impl CaptureStats {
         self.loopback += other.loopback;
         self.undecoded += other.undecoded;
         self.truncated += other.truncated;
-        self.user_space_timestamps += other.user_space_timestamps;
     }
 }
 
@@ -253,12 +264,13 @@ impl Capture {
     /// The packets' hops have an empty host label and the interface `lo`.
     pub fn start(filter: CaptureFilter) -> Result<Capture, CaptureError> {
         let program = BpfProgram::between(&filter.addrs)?;
-        let socket = open_socket(Some(&program))?;
+        let (socket, ring) = open_socket(Some(&program), LO_RING)?;
         let lo = sys::interface_index("lo").map_err(step(CaptureStep::FindLo))?;
         sys::bind_all_protocols(&socket, lo).map_err(step(CaptureStep::BindLo))?;
         let names = HashMap::from([(lo as i32, "lo".to_owned())]);
         Capture::spawn(
             socket,
+            ring,
             Keep::LoopbackArriving,
             names,
             String::new(),
@@ -272,7 +284,7 @@ impl Capture {
     /// anywhere. Payloads to or from `dns_port` (and 53) are decoded as DNS. Returns
     /// [`CaptureError::NotPermitted`] without CAP_NET_RAW in the namespace.
     pub fn start_outgoing(host: impl Into<String>, dns_port: u16) -> Result<Capture, CaptureError> {
-        let socket = open_socket(None)?;
+        let (socket, ring) = open_socket(None, HOST_RING)?;
         let names: HashMap<i32, String> = sys::interface_names()
             .map_err(step(CaptureStep::ListInterfaces))?
             .into_iter()
@@ -284,11 +296,19 @@ impl Capture {
             .map(|(index, _)| *index);
         // ifindex 0: every interface, including those created after this call.
         sys::bind_all_protocols(&socket, 0).map_err(step(CaptureStep::BindAll))?;
-        Capture::spawn(socket, Keep::Outgoing { lo }, names, host.into(), dns_port)
+        Capture::spawn(
+            socket,
+            ring,
+            Keep::Outgoing { lo },
+            names,
+            host.into(),
+            dns_port,
+        )
     }
 
     fn spawn(
         socket: Socket,
+        ring: sys::Ring,
         keep: Keep,
         names: HashMap<i32, String>,
         host: String,
@@ -299,7 +319,7 @@ impl Capture {
             .name("wire-capture".into())
             .spawn({
                 let stop = stop.clone();
-                move || read_frames(&socket, &stop, keep, names)
+                move || read_frames(&socket, ring, &stop, keep, names)
             })
             .map_err(step(CaptureStep::StartThread))?;
         Ok(Capture {
@@ -443,8 +463,12 @@ fn step(step: CaptureStep) -> impl Fn(io::Error) -> CaptureError {
     move |source: io::Error| CaptureError::Socket { step, source }
 }
 
-/// A packet socket with its options set, not yet bound: it receives nothing until it is.
-fn open_socket(program: Option<&BpfProgram>) -> Result<Socket, CaptureError> {
+/// A packet socket with its filter and receive ring, not yet bound: it receives nothing until
+/// it is.
+fn open_socket(
+    program: Option<&BpfProgram>,
+    ring: sys::RingSize,
+) -> Result<(Socket, sys::Ring), CaptureError> {
     // Protocol 0: the socket receives nothing until it is bound with a protocol.
     let socket = Socket::new(Domain::PACKET, Type::RAW, None).map_err(|source| {
         if matches!(
@@ -469,22 +493,18 @@ fn open_socket(program: Option<&BpfProgram>) -> Result<Socket, CaptureError> {
             .attach_filter(&filter)
             .map_err(step(CaptureStep::AttachFilter))?;
     }
-    sys::set_receive_buffer(&socket, RECEIVE_BUFFER).map_err(step(CaptureStep::ReceiveBuffer))?;
-    sys::enable_kernel_timestamps(&socket).map_err(step(CaptureStep::Timestamps))?;
-    socket
-        .set_read_timeout(Some(POLL_INTERVAL))
-        .map_err(step(CaptureStep::ReadTimeout))?;
-    Ok(socket)
+    let ring = sys::Ring::new(&socket, ring).map_err(step(CaptureStep::Ring))?;
+    Ok((socket, ring))
 }
 
-/// The capture thread: reads frames until asked to stop and the queue is empty.
+/// The capture thread: reads the ring's blocks until asked to stop and none is left.
 fn read_frames(
     socket: &Socket,
+    mut ring: sys::Ring,
     stop: &AtomicBool,
     keep: Keep,
     mut names: HashMap<i32, String>,
 ) -> ThreadResult {
-    let mut buf = vec![0u8; SNAPLEN as usize];
     let mut frames = Vec::new();
     let mut stats = CaptureStats::default();
     let mut error = None;
@@ -496,60 +516,52 @@ fn read_frames(
         if stop_seen.is_some_and(|at| at.elapsed() > MAX_DRAIN) {
             break;
         }
-        match sys::receive_frame(socket, &mut buf) {
-            Ok(received) => {
-                let outgoing = received.packet_type == sys::PACKET_OUTGOING;
-                match keep {
-                    Keep::LoopbackArriving if outgoing => {
-                        stats.outgoing_duplicates += 1;
-                        continue;
-                    }
-                    Keep::LoopbackArriving => {}
-                    Keep::Outgoing { lo } => {
-                        if received.hardware_type == sys::ARPHRD_LOOPBACK
-                            || Some(received.ifindex) == lo
-                        {
-                            stats.loopback += 1;
-                            continue;
-                        }
-                        if !outgoing {
-                            stats.incoming += 1;
-                            continue;
-                        }
-                    }
+        let read = ring.read_block(socket, POLL_INTERVAL, |received| {
+            let outgoing = received.packet_type == sys::PACKET_OUTGOING;
+            match keep {
+                Keep::LoopbackArriving if outgoing => {
+                    stats.outgoing_duplicates += 1;
+                    return;
                 }
-                let at = received.kernel_time.unwrap_or_else(|| {
-                    stats.user_space_timestamps += 1;
-                    SystemTime::now()
-                });
-                if received.wire_len > received.len {
-                    stats.truncated += 1;
-                }
-                if frames.len() < MAX_FRAMES {
-                    // An interface made after the start: the socket knows its namespace.
-                    names.entry(received.ifindex).or_insert_with(|| {
-                        sys::interface_name(socket, received.ifindex)
-                            .unwrap_or_else(|_| format!("if{}", received.ifindex))
-                    });
-                    frames.push(RawFrame {
-                        at,
-                        ifindex: received.ifindex,
-                        data: buf[..received.len].to_vec(),
-                    });
+                Keep::LoopbackArriving => {}
+                Keep::Outgoing { lo } => {
+                    if received.hardware_type == sys::ARPHRD_LOOPBACK
+                        || Some(received.ifindex) == lo
+                    {
+                        stats.loopback += 1;
+                        return;
+                    }
+                    if !outgoing {
+                        stats.incoming += 1;
+                        return;
+                    }
                 }
             }
-            Err(err)
-                if matches!(
-                    err.kind(),
-                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
-                ) =>
-            {
-                // The queue is empty: if a stop was asked, everything before it has been read.
+            if received.wire_len > received.data.len() {
+                stats.truncated += 1;
+            }
+            if frames.len() < MAX_FRAMES {
+                // An interface made after the start: the socket knows its namespace.
+                names.entry(received.ifindex).or_insert_with(|| {
+                    sys::interface_name(socket, received.ifindex)
+                        .unwrap_or_else(|_| format!("if{}", received.ifindex))
+                });
+                frames.push(RawFrame {
+                    at: received.at,
+                    ifindex: received.ifindex,
+                    data: received.data.to_vec(),
+                });
+            }
+        });
+        match read {
+            Ok(true) => {}
+            // Nothing for a whole interval, longer than the kernel keeps a block that is not
+            // full: if a stop was asked, everything before it has been read.
+            Ok(false) => {
                 if stop_seen.is_some() {
                     break;
                 }
             }
-            Err(err) if err.kind() == io::ErrorKind::Interrupted => {}
             Err(err) => {
                 error = Some(err);
                 break;
@@ -594,9 +606,7 @@ mod describe_tests {
             CaptureStep::StartThread,
             CaptureStep::OpenSocket,
             CaptureStep::AttachFilter,
-            CaptureStep::ReceiveBuffer,
-            CaptureStep::Timestamps,
-            CaptureStep::ReadTimeout,
+            CaptureStep::Ring,
         ] {
             errors.push(CaptureError::Socket {
                 step,

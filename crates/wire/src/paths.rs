@@ -46,11 +46,13 @@ use crate::decode::{Decoder, Hop, LinkFacts, Packet};
 /// ARP or neighbour discovery after 3 tries a second apart).
 pub const MERGE_WINDOW: Duration = Duration::from_secs(5);
 
-/// How much earlier than the copy before it a packet's next copy may be stamped. The sender's
-/// capture and the router's read the same clock at different points of the packet's way, and
-/// the router's stamp was seen 4 us before the sender's (a resolver's query in the lab, when
-/// the router had just dropped the one before it): without this allowance that packet showed
-/// as two, the router's copy alone and the sender's going nowhere.
+/// How much earlier than the copy before it a packet's next copy may be stamped, at any hop of
+/// its path. The captures' stamps are the kernel's, taken as each copy crossed its interface
+/// ([`crate::Capture`] reads them from its ring), so a next hop's copy should never be stamped
+/// first; but when stamps came from `recvmsg`, a router's was once seen 4 us before the
+/// sender's (a resolver's query in the lab) and, under load, by milliseconds (the reading
+/// thread's time: see `sys::Ring`). This allowance keeps a small disorder from splitting a
+/// path; a larger one is not taken for the same packet.
 pub const CLOCK_SKEW: Duration = Duration::from_millis(1);
 
 /// One frame as one capture saw it, before decoding.
@@ -146,7 +148,9 @@ pub(crate) fn merge_counting(
             .iter()
             .copied()
             .filter(|&chain| {
-                let (last, last_ttl) = chains[chain].last().expect("chains are not empty");
+                let Some((last, last_ttl)) = chains[chain].last() else {
+                    return false;
+                };
                 *last_ttl == Some(id.ttl.wrapping_add(1))
                     && id.ttl < u8::MAX
                     && last.host != observation.host
@@ -157,29 +161,44 @@ pub(crate) fn merge_counting(
                     && same_packet(&last.frame, &observation.frame)
             })
             .min_by_key(|&chain| chains[chain].last().map(|(o, _)| o.at));
-        if let Some(chain) = continues {
-            chains[chain].push((observation, Some(id.ttl)));
-            continue;
-        }
-        // A copy stamped a little later than the next hop's copy (CLOCK_SKEW) goes before it.
-        let precedes = candidates.iter().copied().find(|&chain| {
-            let (first, first_ttl) = &chains[chain][0];
-            *first_ttl == id.ttl.checked_sub(1)
-                && first.host != observation.host
-                && observation
-                    .at
-                    .duration_since(first.at)
-                    .is_ok_and(|late| late <= CLOCK_SKEW)
-                && same_packet(&first.frame, &observation.frame)
-        });
-        match precedes {
-            Some(chain) => chains[chain].insert(0, (observation, Some(id.ttl))),
+        // A copy stamped a little later than the next hop's copy (CLOCK_SKEW) goes before it,
+        // wherever it is on the path: the next hops' copies, already a chain of their own, are
+        // joined after it.
+        let follows = candidates
+            .iter()
+            .copied()
+            .filter(|&chain| Some(chain) != continues)
+            .filter(|&chain| {
+                let Some((first, first_ttl)) = chains[chain].first() else {
+                    return false;
+                };
+                *first_ttl == id.ttl.checked_sub(1)
+                    && first.host != observation.host
+                    && observation
+                        .at
+                        .duration_since(first.at)
+                        .is_ok_and(|late| late <= CLOCK_SKEW)
+                    && same_packet(&first.frame, &observation.frame)
+            })
+            .min_by_key(|&chain| chains[chain][0].0.at);
+        let chain = match continues {
+            Some(chain) => {
+                chains[chain].push((observation, Some(id.ttl)));
+                chain
+            }
             None => {
                 candidates.push(chains.len());
                 chains.push(vec![(observation, Some(id.ttl))]);
+                chains.len() - 1
             }
+        };
+        if let Some(next) = follows {
+            let rest = std::mem::take(&mut chains[next]);
+            chains[chain].extend(rest);
+            candidates.retain(|&c| c != next);
         }
     }
+    chains.retain(|chain| !chain.is_empty());
     // Decoded in time order of each packet's first hop, which keeps relative sequence
     // numbers right (a chain's first hop may have been put before it later, above).
     chains.sort_by_key(|chain| chain[0].0.at);

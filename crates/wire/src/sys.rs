@@ -1,12 +1,13 @@
 //! The few calls into the kernel that need `unsafe`: the AF_PACKET socket's options, its bind
-//! to one interface (or all), `recvmsg` with the packet type, interface and the kernel's
-//! timestamp, and interface names (`if_nameindex`, `SIOCGIFNAME`). Everything else goes through
-//! `socket2`'s safe wrappers.
+//! to one interface (or all), its receive ring (`TPACKET_V3`, mapped into memory: each frame
+//! with its packet type, interface and the kernel's timestamp), and interface names
+//! (`if_nameindex`, `SIOCGIFNAME`). Everything else goes through `socket2`'s safe wrappers.
 
 use std::ffi::CString;
 use std::io;
 use std::mem::{size_of, zeroed};
 use std::os::fd::AsRawFd;
+use std::sync::atomic::{Ordering, fence};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use socket2::Socket;
@@ -18,11 +19,11 @@ pub const PACKET_OUTGOING: u8 = libc::PACKET_OUTGOING;
 /// `sll_hatype` of a loopback interface (linux/if_arp.h).
 pub const ARPHRD_LOOPBACK: u16 = libc::ARPHRD_LOOPBACK;
 
-/// One frame as `recvmsg` gave it.
-pub struct Received {
-    /// Bytes copied into the buffer.
-    pub len: usize,
-    /// The frame's length on the wire (larger than `len` only if the buffer was too small).
+/// One frame as the receive ring holds it.
+pub struct Received<'a> {
+    /// The bytes kept (all of the frame unless it was longer than the snap length or a block).
+    pub data: &'a [u8],
+    /// The frame's length on the wire (larger than `data` only if it was cut short).
     pub wire_len: usize,
     /// `sll_pkttype`: host, outgoing, broadcast...
     pub packet_type: u8,
@@ -30,8 +31,8 @@ pub struct Received {
     pub ifindex: i32,
     /// `sll_hatype`: the interface's hardware type (ARPHRD_ETHER, ARPHRD_LOOPBACK...).
     pub hardware_type: u16,
-    /// When the kernel received the frame (`SCM_TIMESTAMPNS`), if it said.
-    pub kernel_time: Option<SystemTime>,
+    /// When the frame crossed the interface, by the kernel's clock (`tp_sec`, `tp_nsec`).
+    pub at: SystemTime,
 }
 
 /// The interface index of `name` (`lo`).
@@ -110,19 +111,6 @@ fn set_int_option(socket: &Socket, level: i32, name: i32, value: i32) -> io::Res
     }
 }
 
-/// A receive buffer of `bytes`: beyond `net.core.rmem_max` with `SO_RCVBUFFORCE` when
-/// privileged (a capturing process is), else as much as `SO_RCVBUF` allows.
-pub fn set_receive_buffer(socket: &Socket, bytes: usize) -> io::Result<()> {
-    let value = i32::try_from(bytes).unwrap_or(i32::MAX);
-    set_int_option(socket, libc::SOL_SOCKET, libc::SO_RCVBUFFORCE, value)
-        .or_else(|_| socket.set_recv_buffer_size(bytes))
-}
-
-/// Asks the kernel to attach its receive time to every frame (`SO_TIMESTAMPNS`).
-pub fn enable_kernel_timestamps(socket: &Socket) -> io::Result<()> {
-    set_int_option(socket, libc::SOL_SOCKET, libc::SO_TIMESTAMPNS, 1)
-}
-
 /// Binds the packet socket to every protocol (`ETH_P_ALL`) on one interface (`ifindex` 0: on
 /// every interface of the socket's namespace). Only from here on does the kernel queue frames,
 /// which is why the filter is attached before.
@@ -147,56 +135,214 @@ pub fn bind_all_protocols(socket: &Socket, ifindex: u32) -> io::Result<()> {
     }
 }
 
-/// Receives one frame into `buf`, with its packet type and kernel timestamp.
-pub fn receive_frame(socket: &Socket, buf: &mut [u8]) -> io::Result<Received> {
-    // SAFETY: plain old data; all-zero is a valid value for each.
-    let mut from: libc::sockaddr_ll = unsafe { zeroed() };
-    // Room for one `SCM_TIMESTAMPNS` (a timespec) and then some, aligned as a cmsghdr.
-    let mut control = [0u64; 16];
-    let mut iov = libc::iovec {
-        iov_base: buf.as_mut_ptr().cast(),
-        iov_len: buf.len(),
-    };
-    // SAFETY: as above.
-    let mut msg: libc::msghdr = unsafe { zeroed() };
-    msg.msg_name = (&mut from as *mut libc::sockaddr_ll).cast();
-    msg.msg_namelen = size_of::<libc::sockaddr_ll>() as libc::socklen_t;
-    msg.msg_iov = &mut iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control.as_mut_ptr().cast();
-    msg.msg_controllen = size_of::<[u64; 16]>();
-    // SAFETY: every pointer in `msg` refers to a live buffer of the length given next to it;
-    // they all outlive the call. MSG_TRUNC makes the return value the frame's real length.
-    let n = unsafe { libc::recvmsg(socket.as_raw_fd(), &mut msg, libc::MSG_TRUNC) };
-    if n < 0 {
-        return Err(io::Error::last_os_error());
+/// A `TPACKET_V3` receive ring: blocks of frames the kernel fills and hands over, mapped into
+/// this process's memory.
+///
+/// Each frame's time is written by the kernel as it puts the frame in the ring, which for a
+/// frame a host sends is as the frame goes to its interface (`dev_queue_xmit_nit`): the stamp
+/// the skb already carries, or else the time read there and then (`tpacket_rcv`: "Always
+/// timestamp"). `recvmsg` with `SO_TIMESTAMPNS` gave no such promise: it reports the skb's
+/// stamp, and a frame that has none is stamped as `recvmsg` reads it. Tours under load showed
+/// it: for the first 5 to 30 ms of a capture each host's frames were stamped in batches a few
+/// us apart, host after host (the reading threads' times), so a packet's copies were out of
+/// order by up to 3.5 ms. By the kernel's code, the skb is stamped at the interface only once
+/// its timestamping static key is on, which the first timestamping socket switches on from a
+/// work queue, late under load.
+pub struct Ring {
+    base: *mut u8,
+    block_size: usize,
+    blocks: usize,
+    /// The block the kernel hands over next.
+    next: usize,
+}
+
+// SAFETY: the mapping belongs to the ring alone (it is unmapped once, on drop); moving it to
+// another thread moves sole access to it.
+unsafe impl Send for Ring {}
+
+/// A ring's size: `blocks` blocks of `block_size` bytes (a multiple of the page size). A frame
+/// longer than a block, less its headers, is cut short.
+#[derive(Debug, Clone, Copy)]
+pub struct RingSize {
+    /// Bytes per block.
+    pub block_size: usize,
+    /// Blocks in the ring.
+    pub blocks: usize,
+    /// How long the kernel waits before handing over a block that is not full (ms).
+    pub retire_ms: u32,
+}
+
+impl Ring {
+    /// Asks for a `TPACKET_V3` receive ring of `size` on `socket` and maps it. The socket must
+    /// not be bound yet if no frame is to be missed.
+    pub fn new(socket: &Socket, size: RingSize) -> io::Result<Ring> {
+        let invalid = || io::Error::from(io::ErrorKind::InvalidInput);
+        set_int_option(
+            socket,
+            libc::SOL_PACKET,
+            libc::PACKET_VERSION,
+            libc::tpacket_versions::TPACKET_V3 as i32,
+        )?;
+        let block_size = u32::try_from(size.block_size).map_err(|_| invalid())?;
+        let blocks = u32::try_from(size.blocks).map_err(|_| invalid())?;
+        let length = size
+            .block_size
+            .checked_mul(size.blocks)
+            .ok_or_else(invalid)?;
+        // One "frame" per block: in V3 frames are packed into blocks as they come, and the
+        // frame size only has to divide the block.
+        let request = libc::tpacket_req3 {
+            tp_block_size: block_size,
+            tp_block_nr: blocks,
+            tp_frame_size: block_size,
+            tp_frame_nr: blocks,
+            tp_retire_blk_tov: size.retire_ms,
+            tp_sizeof_priv: 0,
+            tp_feature_req_word: 0,
+        };
+        // SAFETY: `request` is an initialised `tpacket_req3` of the size passed, read by the
+        // kernel during the call only.
+        let rc = unsafe {
+            libc::setsockopt(
+                socket.as_raw_fd(),
+                libc::SOL_PACKET,
+                libc::PACKET_RX_RING,
+                (&request as *const libc::tpacket_req3).cast(),
+                size_of::<libc::tpacket_req3>() as libc::socklen_t,
+            )
+        };
+        if rc != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: maps the ring just set up on this socket, shared with the kernel; the result
+        // is checked before use and unmapped once, in `Drop`.
+        let base = unsafe {
+            libc::mmap(
+                std::ptr::null_mut(),
+                length,
+                libc::PROT_READ | libc::PROT_WRITE,
+                libc::MAP_SHARED,
+                socket.as_raw_fd(),
+                0,
+            )
+        };
+        if base == libc::MAP_FAILED {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(Ring {
+            base: base.cast(),
+            block_size: size.block_size,
+            blocks: size.blocks,
+            next: 0,
+        })
     }
-    let wire_len = n as usize;
-    let mut kernel_time = None;
-    // SAFETY: the CMSG_* macros walk the control buffer the kernel filled in, bounded by
-    // `msg.msg_controllen`; a header of our level and type carries a `timespec`, read unaligned.
-    unsafe {
-        let mut cmsg = libc::CMSG_FIRSTHDR(&msg);
-        while !cmsg.is_null() {
-            if (*cmsg).cmsg_level == libc::SOL_SOCKET && (*cmsg).cmsg_type == libc::SCM_TIMESTAMPNS
-            {
-                let ts: libc::timespec = std::ptr::read_unaligned(libc::CMSG_DATA(cmsg).cast());
-                kernel_time = Some(
-                    UNIX_EPOCH
-                        + Duration::new(ts.tv_sec as u64, ts.tv_nsec.clamp(0, 999_999_999) as u32),
-                );
+
+    fn block(&self) -> *mut libc::tpacket_block_desc {
+        // SAFETY: `next < blocks`, so the offset stays inside the mapping.
+        unsafe { self.base.add(self.next * self.block_size).cast() }
+    }
+
+    /// Whether the kernel has handed the next block over.
+    fn ready(&self) -> bool {
+        // SAFETY: the block descriptor is inside the mapping; the kernel writes its status
+        // concurrently, hence the volatile read, and the fence orders the block's contents
+        // after it.
+        let status = unsafe {
+            std::ptr::read_volatile(std::ptr::addr_of!((*self.block()).hdr.bh1.block_status))
+        };
+        fence(Ordering::Acquire);
+        status & libc::TP_STATUS_USER != 0
+    }
+
+    /// Waits up to `timeout` for the kernel to hand over the next block, gives each of its
+    /// frames to `each` and hands the block back. Returns whether there was a block.
+    pub fn read_block(
+        &mut self,
+        socket: &Socket,
+        timeout: Duration,
+        mut each: impl FnMut(Received<'_>),
+    ) -> io::Result<bool> {
+        if !self.ready() {
+            let mut poll = libc::pollfd {
+                fd: socket.as_raw_fd(),
+                events: libc::POLLIN | libc::POLLERR,
+                revents: 0,
+            };
+            let millis = i32::try_from(timeout.as_millis()).unwrap_or(i32::MAX);
+            loop {
+                // SAFETY: one valid `pollfd`, alive through the call.
+                let rc = unsafe { libc::poll(&mut poll, 1, millis) };
+                if rc >= 0 {
+                    break;
+                }
+                let err = io::Error::last_os_error();
+                if err.kind() != io::ErrorKind::Interrupted {
+                    return Err(err);
+                }
             }
-            cmsg = libc::CMSG_NXTHDR(&msg, cmsg);
+            if !self.ready() {
+                return Ok(false);
+            }
+        }
+        let block = self.block();
+        let start = block.cast::<u8>();
+        // SAFETY: the kernel handed the block over (TP_STATUS_USER, read with acquire order),
+        // so until its status is set back it does not write it. Every offset and length read
+        // from the block is checked against the block's size before it is used.
+        unsafe {
+            let header = std::ptr::addr_of!((*block).hdr.bh1).read();
+            let mut offset = header.offset_to_first_pkt as usize;
+            let frame_header = libc::TPACKET_ALIGN(size_of::<libc::tpacket3_hdr>());
+            for _ in 0..header.num_pkts {
+                if offset + frame_header + size_of::<libc::sockaddr_ll>() > self.block_size {
+                    break;
+                }
+                let frame = start
+                    .add(offset)
+                    .cast::<libc::tpacket3_hdr>()
+                    .read_unaligned();
+                let from = start
+                    .add(offset + frame_header)
+                    .cast::<libc::sockaddr_ll>()
+                    .read_unaligned();
+                let data_start = offset + usize::from(frame.tp_mac);
+                let data_len = frame.tp_snaplen as usize;
+                if data_start + data_len > self.block_size {
+                    break;
+                }
+                let data = std::slice::from_raw_parts(start.add(data_start), data_len);
+                each(Received {
+                    data,
+                    wire_len: frame.tp_len as usize,
+                    packet_type: from.sll_pkttype,
+                    ifindex: from.sll_ifindex,
+                    hardware_type: from.sll_hatype,
+                    at: UNIX_EPOCH
+                        + Duration::new(u64::from(frame.tp_sec), frame.tp_nsec.min(999_999_999)),
+                });
+                if frame.tp_next_offset == 0 {
+                    break;
+                }
+                offset += frame.tp_next_offset as usize;
+            }
+            fence(Ordering::Release);
+            std::ptr::write_volatile(
+                std::ptr::addr_of_mut!((*block).hdr.bh1.block_status),
+                libc::TP_STATUS_KERNEL,
+            );
+        }
+        self.next = (self.next + 1) % self.blocks;
+        Ok(true)
+    }
+}
+
+impl Drop for Ring {
+    fn drop(&mut self) {
+        // SAFETY: the mapping made in `new`, of this length, unmapped only here.
+        unsafe {
+            libc::munmap(self.base.cast(), self.block_size * self.blocks);
         }
     }
-    Ok(Received {
-        len: wire_len.min(buf.len()),
-        wire_len,
-        packet_type: from.sll_pkttype,
-        ifindex: from.sll_ifindex,
-        hardware_type: from.sll_hatype,
-        kernel_time,
-    })
 }
 
 /// `PACKET_STATISTICS`: frames that passed the filter (dropped ones included) and frames

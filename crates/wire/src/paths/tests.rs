@@ -252,3 +252,54 @@ fn a_next_hop_stamped_a_little_before_its_sender_is_still_one_packet() {
     observations[1].at = at(0) + Duration::from_micros(3_000);
     assert_eq!(merge_paths(observations, 53).len(), 2);
 }
+
+#[test]
+fn a_router_stamped_a_little_before_the_router_before_it_does_not_split_the_path() {
+    // The tour's SYN from the laptop through three routers (TTL 64 -> 61), as a capture under
+    // load stamped it: isp-router's copy 4 us before home-router's. It was two packets, the
+    // laptop's and home-router's copies (64, 63) and the rest (62, 61) going nowhere.
+    const ROUTER3: [u8; 6] = [0x02, 0, 0, 0, 3, 3];
+    let hop = |host: &str, micros: u64, src, dst, ttl| {
+        seen(host, "eth1", micros, udp_copy(src, dst, ttl, 7, b"syn"))
+    };
+    let four_hops = |start: u64, skewed: u64| {
+        vec![
+            hop("laptop", start, MAC_A, ROUTER1, 64),
+            hop("home-router", start + 40, ROUTER1, ROUTER2, 63),
+            hop("isp-router", start + 40 - skewed, ROUTER2, ROUTER3, 62),
+            hop("google-router", start + 90, ROUTER3, MAC_B, 61),
+        ]
+    };
+    let ttls = |packets: &[Packet]| -> Vec<Vec<u8>> {
+        packets
+            .iter()
+            .map(|p| p.path.iter().map(|h| h.ttl.unwrap()).collect())
+            .collect()
+    };
+    let packets = merge_paths(four_hops(1_000, 4), 53);
+    assert_eq!(ttls(&packets), [vec![64, 63, 62, 61]], "{packets:#?}");
+    assert_eq!(
+        hosts(&packets[0])
+            .iter()
+            .map(|(host, _, _)| *host)
+            .collect::<Vec<_>>(),
+        ["laptop", "home-router", "isp-router", "google-router"]
+    );
+    // Two hops in a row stamped before the hop before them, each within the allowance.
+    let mut observations = four_hops(1_000, 0);
+    observations[0].at = at(0) + Duration::from_micros(1_600);
+    observations[1].at = at(0) + Duration::from_micros(1_300);
+    observations[2].at = at(0) + Duration::from_micros(1_000);
+    observations[3].at = at(0) + Duration::from_micros(1_010);
+    assert_eq!(ttls(&merge_paths(observations, 53)), [vec![64, 63, 62, 61]]);
+    // The same bytes sent again 200 ms later (a retransmission) is a packet of its own, with
+    // its own four hops.
+    let mut observations = four_hops(1_000, 4);
+    observations.extend(four_hops(201_000, 4));
+    let packets = merge_paths(observations, 53);
+    assert_eq!(ttls(&packets), [vec![64, 63, 62, 61], vec![64, 63, 62, 61]]);
+    assert_eq!(packets[1].at, at(0) + Duration::from_micros(201_000));
+    // More than the allowance out of order is not the same packet's next hop.
+    let packets = merge_paths(four_hops(5_000, 3_000), 53);
+    assert_eq!(ttls(&packets), [vec![62, 61], vec![64, 63]]);
+}
