@@ -17,6 +17,8 @@
 #                              [--servers "roundtrip knot nsd echo"] [--no-build]
 # Runs as root (it installs packages, creates a cgroup, starts servers).
 # All traffic stays on loopback: 127.0.0.250:5353 by default (--addr, --port).
+# ROUNDTRIP_B_BIN=PATH and --servers "roundtrip roundtrip-b ...": a second build
+# alternating with the first in the same run (an A/B).
 # See bench/README.md.
 set -euo pipefail
 
