@@ -20,6 +20,8 @@
 # Runs as root (installs packages, creates a cgroup, binds port 53 on the lab's
 # addresses 127.0.0.2-8, captures on lo). The resolvers listen on
 # 127.0.0.253:5353 by default (--addr, --port). See bench/README.md.
+# ROUNDTRIP_B_BIN=PATH and --servers "roundtrip roundtrip-b ...": a second build
+# alternating with the first in the same run (an A/B).
 set -euo pipefail
 
 # ---------------------------------------------------------------- options ---
