@@ -336,3 +336,32 @@ impl Drop for RecordingUpstream {
         self.stop.store(true, Ordering::Relaxed);
     }
 }
+
+/// Reads `stream` until the server closes it (EOF, or an error such as a reset: true) or
+/// nothing comes within the read timeout the caller set on it (false), with the bytes read;
+/// more than `limit` fails the test.
+pub fn drain(stream: &mut impl std::io::Read, limit: usize) -> (usize, bool) {
+    let mut chunk = vec![0u8; 256 * 1024];
+    let mut total = 0;
+    let closed = loop {
+        match stream.read(&mut chunk) {
+            Ok(0) => break true,
+            Ok(n) => total += n,
+            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(err)
+                if matches!(
+                    err.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ) =>
+            {
+                break false;
+            }
+            Err(_) => break true,
+        }
+        assert!(
+            total <= limit,
+            "more than the whole response ({total} bytes)"
+        );
+    };
+    (total, closed)
+}

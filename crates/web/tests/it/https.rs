@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use test_support::tls::{TestCerts, arg};
 use test_support::{Peer, h2};
 
-use crate::harness::{Behaviour, HELLO, TestWeb, Upstream};
+use crate::harness::{self, Behaviour, HELLO, TestWeb, Upstream};
 
 const NAME: &str = "www.google.com";
 
@@ -910,6 +910,33 @@ fn an_idle_http2_connection_gets_goaway_and_is_closed_but_a_slow_stream_is_not()
     drop(upstream);
 }
 
+/// An HTTP/2 client's first bytes, a GET of `path` as stream 1 with flow control out of the
+/// way: SETTINGS_INITIAL_WINDOW_SIZE (0x4) = 2^31-1 for the streams, and a WINDOW_UPDATE that
+/// opens the connection's window (65,535 to begin with) as wide, so that only the socket can
+/// hold the server back.
+fn get_with_windows_wide_open(path: &str) -> Vec<u8> {
+    let mut out = h2::PREFACE.to_vec();
+    out.extend(h2::frame(
+        h2::SETTINGS,
+        0,
+        0,
+        &[0, 4, 0x7f, 0xff, 0xff, 0xff],
+    ));
+    out.extend(h2::frame(
+        h2::WINDOW_UPDATE,
+        0,
+        0,
+        &(0x7fff_ffff_u32 - 65_535).to_be_bytes(),
+    ));
+    out.extend(h2::frame(
+        h2::HEADERS,
+        h2::END_HEADERS | h2::END_STREAM,
+        1,
+        &h2::get_block(NAME, path, &[]),
+    ));
+    out
+}
+
 /// nginx's `send_timeout` over TLS: a client that asks for a file bigger than every buffer on
 /// the way and reads nothing is closed once the server's writes have waited `send_timeout` for
 /// room, over HTTP/2 (its windows opened wide, so that only the socket holds the server back)
@@ -927,28 +954,8 @@ fn a_client_that_never_reads_is_closed_after_the_send_timeout_over_tls() {
     });
 
     let mut tls = h2_client(&web, &certs);
-    let mut out = h2::PREFACE.to_vec();
-    // SETTINGS_INITIAL_WINDOW_SIZE (0x4) = 2^31-1 for the streams, and a WINDOW_UPDATE that
-    // opens the connection's window (65,535 to begin with) as wide.
-    out.extend(h2::frame(
-        h2::SETTINGS,
-        0,
-        0,
-        &[0, 4, 0x7f, 0xff, 0xff, 0xff],
-    ));
-    out.extend(h2::frame(
-        h2::WINDOW_UPDATE,
-        0,
-        0,
-        &(0x7fff_ffff_u32 - 65_535).to_be_bytes(),
-    ));
-    out.extend(h2::frame(
-        h2::HEADERS,
-        h2::END_HEADERS | h2::END_STREAM,
-        1,
-        &h2::get_block(NAME, "/huge.bin", &[]),
-    ));
-    tls.write_all(&out).unwrap();
+    tls.write_all(&get_with_windows_wide_open("/huge.bin"))
+        .unwrap();
     tls.flush().unwrap();
     // Nothing read for three timeouts: by then the server has given up.
     std::thread::sleep(send_timeout * 3);
@@ -984,25 +991,8 @@ fn a_client_that_never_reads_is_closed_after_the_send_timeout_over_tls() {
     tls.sock
         .set_read_timeout(Some(Duration::from_secs(5)))
         .unwrap();
-    let mut chunk = vec![0u8; 64 * 1024];
-    let mut read = 0usize;
-    let closed = loop {
-        match tls.read(&mut chunk) {
-            Ok(0) => break true,
-            Ok(n) => read += n,
-            Err(err)
-                if matches!(
-                    err.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                break false;
-            }
-            // Closed without close_notify (the server could not send it), or reset.
-            Err(_) => break true,
-        }
-        assert!(read <= HUGE + 1024, "more than the whole response");
-    };
+    // An error is a close too: without close_notify (the server could not send it), or a reset.
+    let (read, closed) = harness::drain(&mut tls, HUGE + 1024);
     eprintln!("HTTP/1.1 over TLS, never read: {read} bytes read after the stall, closed {closed}");
     assert!(closed, "the HTTP/1.1 connection is still open");
     assert!(read < HUGE, "the whole file came ({read} bytes)");
@@ -1026,26 +1016,8 @@ fn a_slow_http2_client_that_reads_is_not_timed_out() {
         std::fs::write(site.root.join("slow.bin"), vec![b's'; LEN]).unwrap();
     });
     let mut tls = h2_client(&web, &certs);
-    let mut out = h2::PREFACE.to_vec();
-    out.extend(h2::frame(
-        h2::SETTINGS,
-        0,
-        0,
-        &[0, 4, 0x7f, 0xff, 0xff, 0xff],
-    ));
-    out.extend(h2::frame(
-        h2::WINDOW_UPDATE,
-        0,
-        0,
-        &(0x7fff_ffff_u32 - 65_535).to_be_bytes(),
-    ));
-    out.extend(h2::frame(
-        h2::HEADERS,
-        h2::END_HEADERS | h2::END_STREAM,
-        1,
-        &h2::get_block(NAME, "/slow.bin", &[]),
-    ));
-    tls.write_all(&out).unwrap();
+    tls.write_all(&get_with_windows_wide_open("/slow.bin"))
+        .unwrap();
     tls.flush().unwrap();
     tls.sock
         .set_read_timeout(Some(Duration::from_secs(5)))

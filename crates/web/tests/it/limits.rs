@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use test_support::http::{RawConnection, get, raw_request, request_bytes};
 
-use crate::harness::{Behaviour, HELLO, TestWeb, Upstream, route, runtime};
+use crate::harness::{self, Behaviour, HELLO, TestWeb, Upstream, route, runtime};
 
 #[test]
 fn a_head_never_finished_gets_408_and_is_closed() {
@@ -225,26 +225,7 @@ fn small_window(web: &TestWeb, bytes: u32) -> std::net::TcpStream {
 /// the bytes read.
 fn drain(stream: &mut std::net::TcpStream, quiet: Duration) -> (usize, bool) {
     stream.set_read_timeout(Some(quiet)).unwrap();
-    let mut chunk = vec![0u8; 256 * 1024];
-    let mut total = 0;
-    let closed = loop {
-        match stream.read(&mut chunk) {
-            Ok(0) => break true,
-            Ok(n) => total += n,
-            Err(err) if err.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(err)
-                if matches!(
-                    err.kind(),
-                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
-                ) =>
-            {
-                break false;
-            }
-            Err(_) => break true,
-        }
-        assert!(total <= HUGE + 1024, "more than the whole response");
-    };
-    (total, closed)
+    harness::drain(stream, HUGE + 1024)
 }
 
 /// The access log's request time (its last field) of the line for `target`.
