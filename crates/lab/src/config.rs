@@ -23,7 +23,7 @@ pub const DEFAULT_CONFIG: &str = include_str!("../../../lab/lab.toml");
 
 /// A bad config: where and why.
 #[derive(Debug, thiserror::Error)]
-#[error("{file}:{line}: {key}: {reason}")]
+#[error("{}", self.describe(text::Lang::En))]
 pub struct ConfigError {
     /// The config file (or `<default>`).
     pub file: String,
@@ -232,16 +232,19 @@ impl ConfigError {
     /// text, stay as they are, quoted and attributed after a sentence in `lang`.
     pub fn describe(&self, lang: text::Lang) -> String {
         use text::t;
-        if lang == text::Lang::En {
-            return self.to_string();
-        }
+        let place = match self.line {
+            0 => self.file.clone(),
+            line => format!("{}:{line}", self.file),
+        };
         match &self.kind {
+            // A file that cannot be read has no line and no key: said as such in every language.
             ConfigErrorKind::Read(io) => t!(
                 lang,
                 "config-unreadable",
                 file = &self.file,
                 error = text::io_error(lang, io)
             ),
+            _ if lang == text::Lang::En => format!("{place}: {}: {}", self.key, self.reason),
             ConfigErrorKind::Toml { column } => t!(
                 lang,
                 "config-toml",
@@ -249,10 +252,6 @@ impl ConfigError {
                 detail = self.reason.trim().replace('\n', "; ")
             ),
             ConfigErrorKind::Check(problem) => {
-                let place = match self.line {
-                    0 => self.file.clone(),
-                    line => format!("{}:{line}", self.file),
-                };
                 format!("{place}: {}: {}", self.key, problem.describe(lang))
             }
         }
@@ -1429,7 +1428,7 @@ mod tests {
         let err = parse(&DEFAULT_CONFIG.replace("role = \"root\"", "role = \"tld\"")).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "lab.toml:0: dns: no server has role \"root\": the resolver would have no root hints"
+            "lab.toml: dns: no server has role \"root\": the resolver would have no root hints"
         );
         assert!(
             err.describe(Lang::Ko)

@@ -260,8 +260,8 @@ fn the_system_s_errors_are_said_in_korean_by_their_kind() {
     assert_eq!(
         stderr(&out),
         format!(
-            "roundtrip: bad lab config: {missing}:0: (file): No such file or directory (os error \
-             2)\n"
+            "roundtrip: bad lab config: cannot read the file {missing}: No such file or directory \
+             (os error 2)\n"
         )
     );
     let args = [
