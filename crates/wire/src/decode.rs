@@ -31,7 +31,8 @@ const MAX_HTTP_LINE: usize = 8 * 1024;
 /// [`Packet::path`].
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Packet {
-    /// When the kernel received it (`SO_TIMESTAMPNS`); for a packet seen on several links, the
+    /// When it crossed the interface, by the kernel's clock (the capture ring's stamp); for a
+    /// packet seen on several links, the
     /// time on the first (`path[0].at`).
     pub at: SystemTime,
     /// Source address and port (port 0 for ICMP, ICMPv6 and ARP; for ARP the sender's address).
