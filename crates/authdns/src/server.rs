@@ -7,7 +7,6 @@ use std::io;
 use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::thread::JoinHandle;
 use std::time::{Duration, SystemTime};
 
 use journey::{Event, EventKind, Host, Reporter, Source};
@@ -16,7 +15,7 @@ use tokio::sync::{Semaphore, watch};
 
 use crate::answer::{Answered, Catalog, Transport, question_text};
 use crate::packet_cache::Responder;
-use dnsnet::{Inbox, Outbox};
+use dnsnet::{Inbox, Outbox, Worker, WorkerStopped, Workers};
 
 /// How a server runs.
 #[derive(Debug, Clone)]
@@ -50,7 +49,7 @@ impl Default for ServerConfig {
 pub struct RunningServer {
     stop: Arc<AtomicBool>,
     stop_tcp: watch::Sender<bool>,
-    threads: Vec<JoinHandle<()>>,
+    workers: Workers,
     udp_addr: SocketAddr,
     tcp_addr: SocketAddr,
 }
@@ -73,20 +72,17 @@ impl RunningServer {
         let _ = self.stop_tcp.send(true);
     }
 
-    /// Waits until the server stops (it stops only when dropped or on a fatal socket error).
-    pub fn wait(mut self) {
-        for thread in self.threads.drain(..) {
-            let _ = thread.join();
-        }
+    /// Waits until the server stops, or until one of its threads stops on an error: then the
+    /// others are stopped and the error returned.
+    pub fn wait(mut self) -> Result<(), WorkerStopped> {
+        self.workers.wait()
     }
 }
 
 impl Drop for RunningServer {
     fn drop(&mut self) {
         self.signal_stop();
-        for thread in self.threads.drain(..) {
-            let _ = thread.join();
-        }
+        self.workers.join();
     }
 }
 
@@ -105,7 +101,7 @@ pub fn spawn(
     let tcp_addr = tcp.local_addr()?;
     let stop = Arc::new(AtomicBool::new(false));
     let (stop_tcp, stop_rx) = watch::channel(false);
-    let mut threads = Vec::new();
+    let mut workers = Workers::default();
     udp.set_read_timeout(Some(STOP_POLL))?;
     let packet_cache = config.packet_cache;
     for worker in 0..config.udp_workers.max(1) {
@@ -119,14 +115,15 @@ pub fn spawn(
                 addr: udp_addr,
             },
         );
-        threads.push(
-            std::thread::Builder::new()
-                .name(format!("authdns-udp-{worker}"))
-                .spawn(move || {
-                    let mut responder = Responder::new(catalog, packet_cache);
-                    serve_udp(&socket, &mut responder, &*reporter, &stop, &host)
-                })?,
-        );
+        workers.spawn(
+            format!("authdns-udp-{worker}"),
+            Worker::Udp(worker),
+            move || {
+                let mut responder = Responder::new(catalog, packet_cache);
+                serve_udp(&socket, &mut responder, &*reporter, &stop, &host);
+                Ok(())
+            },
+        )?;
     }
     tcp.set_nonblocking(true)?;
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -136,24 +133,17 @@ pub fn spawn(
         role: config.role.clone(),
         addr: tcp_addr,
     };
-    threads.push(
-        std::thread::Builder::new()
-            .name("authdns-tcp".into())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    match tokio::net::TcpListener::from_std(tcp) {
-                        Ok(listener) => {
-                            serve_tcp(listener, catalog, reporter, config, host, stop_rx).await
-                        }
-                        Err(err) => tracing::error!("cannot serve TCP: {err}"),
-                    }
-                })
-            })?,
-    );
+    workers.spawn("authdns-tcp".into(), Worker::Tcp, move || {
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(tcp)?;
+            serve_tcp(listener, catalog, reporter, config, host, stop_rx).await;
+            Ok(())
+        })
+    })?;
     Ok(RunningServer {
         stop,
         stop_tcp,
-        threads,
+        workers,
         udp_addr,
         tcp_addr,
     })

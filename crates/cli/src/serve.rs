@@ -176,8 +176,10 @@ fn serve_auth(
         "{}",
         t!(lang, "serve-auth-serving", addr = listen.to_string())
     );
-    server.wait();
-    Ok(0)
+    match server.wait() {
+        Ok(()) => Ok(0),
+        Err(stopped) => Ok(worker_stopped(lang, &stopped)),
+    }
 }
 
 /// A UDP socket and a TCP listener on `listen`, or `None` after saying on stderr why not.
@@ -237,6 +239,27 @@ fn serve_resolver(
             port = port
         )
     );
-    running.wait();
-    Ok(0)
+    match running.wait() {
+        Ok(()) => Ok(0),
+        Err(stopped) => Ok(worker_stopped(lang, &stopped)),
+    }
+}
+
+/// Says on stderr which of a DNS server's threads stopped and why; the exit code (1: the server
+/// failed, so that whatever supervises it starts it again).
+fn worker_stopped(lang: Lang, stopped: &dnsnet::WorkerStopped) -> u8 {
+    let worker = match stopped.worker {
+        dnsnet::Worker::Udp(n) => t!(lang, "serve-worker-udp", n = n),
+        dnsnet::Worker::Tcp => t!(lang, "serve-worker-tcp"),
+    };
+    eprintln!(
+        "roundtrip: {}",
+        t!(
+            lang,
+            "serve-worker-stopped",
+            worker = worker,
+            error = text::io_error(lang, &stopped.error)
+        )
+    );
+    1
 }

@@ -11,13 +11,12 @@ use std::io;
 use std::net::{IpAddr, SocketAddr, TcpListener, UdpSocket};
 use std::rc::Rc;
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use dns::Name;
 use dns::query::{Rejection, check_query, write_error};
 use dnsnet::quick::{Transport, quick_parse};
-use dnsnet::{Inbox, Outbox};
+use dnsnet::{Inbox, Outbox, Worker, WorkerStopped, Workers};
 use domain::base::iana::{Class, OptRcode, Rcode};
 use domain::base::message_builder::{AdditionalBuilder, MessageBuilder, StaticCompressor};
 use domain::base::{Message, Rtype, ToName};
@@ -163,7 +162,7 @@ impl Default for FrontConfig {
 /// A running resolver front; dropping it stops it.
 pub struct RunningResolver {
     stop: watch::Sender<bool>,
-    threads: Vec<JoinHandle<()>>,
+    workers: Workers,
     addr: SocketAddr,
 }
 
@@ -173,20 +172,18 @@ impl RunningResolver {
         self.addr
     }
 
-    /// Blocks until the front stops.
-    pub fn wait(mut self) {
-        for thread in self.threads.drain(..) {
-            let _ = thread.join();
-        }
+    /// Blocks until the front stops, or until one of its threads stops on an error: then the
+    /// others are stopped and the error returned (a front that no longer serves a transport
+    /// says so rather than go on half-deaf).
+    pub fn wait(mut self) -> Result<(), WorkerStopped> {
+        self.workers.wait()
     }
 }
 
 impl Drop for RunningResolver {
     fn drop(&mut self) {
         let _ = self.stop.send(true);
-        for thread in self.threads.drain(..) {
-            let _ = thread.join();
-        }
+        self.workers.join();
     }
 }
 
@@ -206,45 +203,36 @@ pub fn spawn(
     let (stop, stop_rx) = watch::channel(false);
     udp.set_nonblocking(true)?;
     tcp.set_nonblocking(true)?;
-    let mut threads = Vec::new();
+    let mut workers = Workers::default();
     for worker in 0..config.udp_workers.max(1) {
         let socket = udp.try_clone()?;
         let (resolver, allow, stop) = (resolver.clone(), config.allow.clone(), stop_rx.clone());
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()?;
-        threads.push(
-            std::thread::Builder::new()
-                .name(format!("resolver-udp-{worker}"))
-                .spawn(move || {
-                    let local = tokio::task::LocalSet::new();
-                    local.block_on(&runtime, async move {
-                        if let Err(err) = serve_udp(socket, resolver, allow, stop).await {
-                            tracing::error!("resolver UDP worker stopped: {err}");
-                        }
-                    });
-                })?,
-        );
+        workers.spawn(
+            format!("resolver-udp-{worker}"),
+            Worker::Udp(worker),
+            move || {
+                let local = tokio::task::LocalSet::new();
+                local.block_on(&runtime, serve_udp(socket, resolver, allow, stop))
+            },
+        )?;
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
     let (allow, idle) = (config.allow.clone(), config.tcp_idle_timeout);
-    threads.push(
-        std::thread::Builder::new()
-            .name("resolver-tcp".into())
-            .spawn(move || {
-                runtime.block_on(async move {
-                    match tokio::net::TcpListener::from_std(tcp) {
-                        Ok(listener) => serve_tcp(listener, resolver, allow, idle, stop_rx).await,
-                        Err(err) => tracing::error!("cannot serve TCP: {err}"),
-                    }
-                })
-            })?,
-    );
+    workers.spawn("resolver-tcp".into(), Worker::Tcp, move || {
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::from_std(tcp)?;
+            serve_tcp(listener, resolver, allow, idle, stop_rx).await;
+            Ok(())
+        })
+    })?;
     Ok(RunningResolver {
         stop,
-        threads,
+        workers,
         addr,
     })
 }

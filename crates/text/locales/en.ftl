@@ -457,6 +457,9 @@ io-error-other = an error of the operating system
 ## roundtrip serve: the servers on their own
 
 serve-cannot-bind = cannot bind { $protocol } { $addr }: { $error }
+serve-worker-stopped = the server's { $worker } stopped: { $error }; without it the server cannot serve as started, so it ends
+serve-worker-udp = UDP worker { $n }
+serve-worker-tcp = TCP listener
 serve-bad-zone-origin = bad origin in --zone { $spec }: { $error }
 serve-bad-zone = { $error }
 serve-zone-warning = warning: { $warning }

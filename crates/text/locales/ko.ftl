@@ -454,6 +454,9 @@ io-error-other = 운영체제 오류
 ## roundtrip serve: 서버를 따로 실행하기
 
 serve-cannot-bind = { $protocol } { $addr }: 소켓을 바인드할 수 없습니다: { $error }
+serve-worker-stopped = 서버의 { $worker } 스레드가 멈췄습니다: { $error }. 이 스레드 없이는 시작한 대로 응답할 수 없어 서버를 끝냅니다
+serve-worker-udp = UDP 작업 { $n }번
+serve-worker-tcp = TCP 수신
 serve-bad-zone-origin = --zone { $spec }: 오리진이 잘못되었습니다: { $error }
 serve-bad-zone = 존 파일을 읽을 수 없습니다: { $error }
 serve-zone-warning = 경고: { $warning }

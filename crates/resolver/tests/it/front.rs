@@ -298,3 +298,38 @@ fn any_is_answered_over_udp_and_tcp() {
         );
     }
 }
+
+/// A front whose TCP listener cannot serve says so through `wait` (and the UDP worker that still
+/// runs is stopped with it) instead of going on answering UDP alone with nobody told. The
+/// listener is a regular file's descriptor, which epoll refuses (EPERM): a real refusal by the
+/// kernel, the kind an exhausted or broken event loop gives.
+#[test]
+fn a_front_whose_tcp_listener_stops_says_so() {
+    use std::os::fd::{FromRawFd, IntoRawFd};
+    let block = LoopbackBlock::claim();
+    let resolver = Arc::new(Resolver::new(
+        ResolverConfig::default(),
+        Clock::system(),
+        Arc::new(journey::Silent),
+    ));
+    let udp = std::net::UdpSocket::bind(block.addr(53, PORT)).unwrap();
+    let file = std::fs::File::open("/proc/self/exe").unwrap();
+    // SAFETY: the descriptor is owned by the listener from here on; it is a file, not a socket,
+    // so the only calls made on it (fcntl, then epoll_ctl) fail or succeed without harm.
+    let not_a_listener = unsafe { std::net::TcpListener::from_raw_fd(file.into_raw_fd()) };
+    let front = resolver::spawn(udp, not_a_listener, resolver, FrontConfig::default()).unwrap();
+    let (done, ended) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = done.send(front.wait());
+    });
+    let stopped = ended
+        .recv_timeout(std::time::Duration::from_secs(10))
+        .expect("wait returned")
+        .unwrap_err();
+    assert_eq!(stopped.worker, dnsnet::Worker::Tcp);
+    assert_eq!(
+        stopped.error.kind(),
+        std::io::ErrorKind::PermissionDenied,
+        "{stopped}"
+    );
+}
