@@ -233,26 +233,10 @@ mod tests {
             .await
             .unwrap();
         let (server, _) = listener.accept().await.unwrap();
-        set_sndbuf(&server, buffers as libc::c_int).unwrap();
+        socket2::SockRef::from(&server)
+            .set_send_buffer_size(buffers as usize)
+            .unwrap();
         (SendTimed::new(server, timeout), client)
-    }
-
-    fn set_sndbuf(stream: &TcpStream, size: libc::c_int) -> io::Result<()> {
-        // SAFETY: setsockopt on an open socket with a c_int of the right size.
-        let rc = unsafe {
-            libc::setsockopt(
-                stream.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_SNDBUF,
-                (&size as *const libc::c_int).cast(),
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            )
-        };
-        if rc == 0 {
-            Ok(())
-        } else {
-            Err(io::Error::last_os_error())
-        }
     }
 
     #[tokio::test]

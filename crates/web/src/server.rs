@@ -244,18 +244,7 @@ pub(crate) async fn accept_loop(
 /// Sets TCP_NODELAY on the listening socket, which Linux copies to every accepted socket:
 /// responses leave at once instead of waiting for the client's ACK of the previous segment.
 pub(crate) fn nodelay_for_accepted(listener: &std::net::TcpListener) {
-    use std::os::fd::AsRawFd;
-    let on: libc::c_int = 1;
-    // SAFETY: setsockopt on an open socket with a c_int option value of the right size.
-    unsafe {
-        libc::setsockopt(
-            listener.as_raw_fd(),
-            libc::IPPROTO_TCP,
-            libc::TCP_NODELAY,
-            (&on as *const libc::c_int).cast(),
-            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-        );
-    }
+    let _ = socket2::SockRef::from(listener).set_tcp_nodelay(true);
 }
 
 /// How many connection tasks are running, and a way to wait until none is.

@@ -77,22 +77,8 @@ impl Connector {
 /// TCP keep-alive probes after a minute of silence, so a connection to an upstream that went
 /// away without a FIN does not sit in the free list for the kernel's default two hours.
 fn keepalive(socket: &TcpSocket) {
-    let _ = socket.set_keepalive(true);
-    #[cfg(target_os = "linux")]
-    {
-        use std::os::fd::AsRawFd;
-        let idle: libc::c_int = 60;
-        // SAFETY: setsockopt on an open socket with a c_int option value of the right size.
-        unsafe {
-            libc::setsockopt(
-                socket.as_raw_fd(),
-                libc::IPPROTO_TCP,
-                libc::TCP_KEEPIDLE,
-                (&idle as *const libc::c_int).cast(),
-                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
-            );
-        }
-    }
+    let idle = socket2::TcpKeepalive::new().with_time(Duration::from_secs(60));
+    let _ = socket2::SockRef::from(socket).set_tcp_keepalive(&idle);
 }
 
 /// One upstream connection: hyper's request side and its connection state machine, which
