@@ -945,13 +945,9 @@ fn get_with_windows_wide_open(path: &str) -> Vec<u8> {
 fn a_client_that_never_reads_is_closed_after_the_send_timeout_over_tls() {
     const HUGE: usize = 8 * 1024 * 1024;
     let certs = TestCerts::new(&[NAME]);
-    let identity = web::TlsIdentity::from_pem_files(&certs.cert_pem, &certs.key_pem).unwrap();
     let send_timeout = Duration::from_millis(500);
-    let web = TestWeb::start(move |config, site| {
-        config.tls = Some(identity);
-        config.limits.send_timeout = send_timeout;
-        std::fs::write(site.root.join("huge.bin"), vec![b'h'; HUGE]).unwrap();
-    });
+    let web = https_web(&certs, |config| config.limits.send_timeout = send_timeout);
+    std::fs::write(web.site.root.join("huge.bin"), vec![b'h'; HUGE]).unwrap();
 
     let mut tls = h2_client(&web, &certs);
     tls.write_all(&get_with_windows_wide_open("/huge.bin"))
@@ -1008,13 +1004,9 @@ fn a_slow_http2_client_that_reads_is_not_timed_out() {
     const LEN: usize = 8 * 1024 * 1024;
     const BURST: usize = 512 * 1024;
     let certs = TestCerts::new(&[NAME]);
-    let identity = web::TlsIdentity::from_pem_files(&certs.cert_pem, &certs.key_pem).unwrap();
     let send_timeout = Duration::from_millis(500);
-    let web = TestWeb::start(move |config, site| {
-        config.tls = Some(identity);
-        config.limits.send_timeout = send_timeout;
-        std::fs::write(site.root.join("slow.bin"), vec![b's'; LEN]).unwrap();
-    });
+    let web = https_web(&certs, |config| config.limits.send_timeout = send_timeout);
+    std::fs::write(web.site.root.join("slow.bin"), vec![b's'; LEN]).unwrap();
     let mut tls = h2_client(&web, &certs);
     tls.write_all(&get_with_windows_wide_open("/slow.bin"))
         .unwrap();
