@@ -118,6 +118,15 @@ cpu_ticks() { # "UTIME STIME": user and system CPU of the server's processes (al
 	echo "$u $s"
 }
 
+core_ticks() { # "BUSY TOTAL": clock ticks of CPU $1 since boot, from /proc/stat (busy: all but idle and iowait)
+	awk -v c="cpu$1" '$1 == c { t = 0; for (i = 2; i <= 9; i++) t += $i; print t - $5 - $6, t }' /proc/stat
+}
+
+busy_percent() { # $1 $2: core_ticks at the start, $3 $4: at the end -> how busy the core was, whole percent
+	local total=$(($4 - $2))
+	echo $((total > 0 ? 100 * ($3 - $1) / total : 0))
+}
+
 load_average() { # "1-min 5-min 15-min" from /proc/loadavg: how busy the shared machine was
 	awk '{ print $1, $2, $3 }' /proc/loadavg
 }

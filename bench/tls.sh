@@ -237,15 +237,21 @@ for ((round = 1; round <= RUNS; round++)); do
 		for case in $CASES; do
 			run_case "$case" "$WARMUP_SECONDS" >/dev/null
 			read -r u0 s0 < <(cpu_ticks)
+			read -r lb0 lt0 < <(core_ticks "$LOADGEN_CPU")
+			read -r sb0 st0 < <(core_ticks "$SERVER_CPU")
 			read -r units wall errors p50 p99 < <(run_case "$case" "$SECONDS_PER_RUN")
 			read -r u1 s1 < <(cpu_ticks)
+			read -r lb1 lt1 < <(core_ticks "$LOADGEN_CPU")
+			read -r sb1 st1 < <(core_ticks "$SERVER_CPU")
+			load_busy=$(busy_percent "$lb0" "$lt0" "$lb1" "$lt1")
+			server_busy=$(busy_percent "$sb0" "$st0" "$sb1" "$st1")
 			PROTO[$server]=$(awk '/^TLS Protocol:|^Cipher:|^Server Temp Key:|^Application protocol:/ { printf "%s; ", $0 }' "$TMP/h2load.out")
 			read -r cpu_us user_us per_core < <(python3 -c "
 n = max($units, 1); cpu = ($u1 - $u0 + $s1 - $s0) / $HZ
 print(f'{cpu * 1e6 / n:.2f} {($u1 - $u0) / $HZ * 1e6 / n:.2f} {($units / cpu) if cpu else 0:.0f}')")
 			rate=$(python3 -c "print(f'{$units / max($wall, 1e-9):.0f}')")
-			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$server" "$case" "$units" "$rate" "$cpu_us" "$user_us" "$per_core" "$errors" "$p50" "$p99" >>"$RESULTS"
-			log "round $round $server $case: $units in ${wall}s ($rate/s), $cpu_us us CPU each ($user_us us user), $per_core per server core-second, request latency p50 $p50 us p99 $p99 us, h2load failures $errors"
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$server" "$case" "$units" "$rate" "$cpu_us" "$user_us" "$per_core" "$errors" "$p50" "$p99" "$load_busy" "$server_busy" >>"$RESULTS"
+			log "round $round $server $case: $units in ${wall}s ($rate/s), $cpu_us us CPU each ($user_us us user), $per_core per server core-second, request latency p50 $p50 us p99 $p99 us, CPU $LOADGEN_CPU (h2load) $load_busy% busy, CPU $SERVER_CPU (server) $server_busy%, h2load failures $errors"
 		done
 		stop_pid "$SERVER_PID"
 		SERVER_PID=""
@@ -258,8 +264,8 @@ rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]
 conns, streams = sys.argv[2], sys.argv[3]
 data = {}
 cases = []
-for rnd, server, case, units, rate, cpu, user, per_core, errors, p50, p99 in rows:
-    data.setdefault((case, server), []).append((float(rate), float(cpu), float(user), float(per_core), int(errors), float(p50) / 1000, float(p99) / 1000))
+for rnd, server, case, units, rate, cpu, user, per_core, errors, p50, p99, load_busy, server_busy in rows:
+    data.setdefault((case, server), []).append((float(rate), float(cpu), float(user), float(per_core), int(errors), float(p50) / 1000, float(p99) / 1000, float(load_busy), float(server_busy)))
     if case not in cases:
         cases.append(case)
 def fmt(values, digits):
@@ -273,8 +279,8 @@ def latency(series):
 names = {"new-conn": "new TLS 1.3 connection per request (h2load -n %s -c %s -m 1, repeated)" % (conns, conns),
          "h2-1k": "1 KB GET over one HTTP/2 connection (h2load -c 1 -m %s)" % streams}
 unit = {"new-conn": "conn", "h2-1k": "req"}
-print("| case | roundtrip per server core-second | nginx per server core-second | roundtrip CPU us/%s | nginx CPU us/%s | CPU ratio roundtrip/nginx | roundtrip p50 / p99 ms | nginx p50 / p99 ms | p99 ratio | roundtrip user us | nginx user us | roundtrip wall /s | nginx wall /s | target |" % ("unit", "unit"))
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+print("| case | roundtrip per server core-second | nginx per server core-second | roundtrip CPU us/%s | nginx CPU us/%s | CPU ratio roundtrip/nginx | roundtrip p50 / p99 ms | nginx p50 / p99 ms | p99 ratio | roundtrip user us | nginx user us | roundtrip wall /s | nginx wall /s | cores busy % h2load / server, roundtrip | the same, nginx | target |" % ("unit", "unit"))
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 for case in cases:
     r = data.get((case, "roundtrip"), [])
     n = data.get((case, "nginx"), [])
@@ -293,6 +299,8 @@ for case in cases:
         cells.append(fmt([x[2] for x in s], 1) if s else "-")
     for s in (r, n):
         cells.append(fmt([x[0] for x in s], 0) if s else "-")
+    for s in (r, n):
+        cells.append(f"{med(s, 7):.0f} / {med(s, 8):.0f}" if s else "-")
     cells.append("CPU <= nginx" + ("" if ratio is None else (": met" if ratio <= 1.0 else ": not met"))
                  + "; p99 <= nginx" + ("" if p99 is None else (": met" if p99 <= 1.0 else ": not met")))
     print("| " + " | ".join(cells) + " |")
@@ -318,6 +326,7 @@ ver_rt=$(bench_roundtrip_version)
 	echo "- nginx: worker_processes 1, ssl_protocols TLSv1.3, ssl_session_cache shared:SSL:10m, ssl_session_timeout 1d, listen ... ssl http2 reuseport, access_log off, open_file_cache max=1000 inactive=20s (valid 30s, min_uses 1, errors on), sendfile, tcp_nopush, tcp_nodelay, keepalive_requests 10000000"
 	echo "- roundtrip: serve web --tls-cert chain.pem --tls-key leaf.key --workers 1 --access-log off"
 	echo "- CPU: utime + stime of the server's processes (nginx: master + worker) from /proc/PID/stat over the measured run / connections (new-conn) or requests (h2-1k) h2load completed; per server core-second = completed / server CPU seconds; wall /s is what the one h2load thread got (load-generator bound)"
+	echo "- cores busy: how busy h2load's core (CPU $LOADGEN_CPU) and the server's core (CPU $SERVER_CPU) were over the measured run, from /proc/stat, medians: which side held the rate back"
 	echo "- latency: h2load --log-file, every request of the measured run: from the request's start (after the TLS handshake) to the end of its response; p50 and p99 per run, the table gives their medians over the rounds, the p99's min-max, and the ratio of the median p99s"
 	echo
 	echo "$TABLE"

@@ -193,8 +193,14 @@ for ((round = 1; round <= RUNS; round++)); do
 		for case in $CASES; do
 			run_wrk "$case" "$WARMUP_SECONDS" >/dev/null
 			read -r u0 s0 < <(cpu_ticks)
+			read -r lb0 lt0 < <(core_ticks "$LOADGEN_CPU")
+			read -r sb0 st0 < <(core_ticks "$SERVER_CPU")
 			out=$(run_wrk "$case" "$SECONDS_PER_RUN")
 			read -r u1 s1 < <(cpu_ticks)
+			read -r lb1 lt1 < <(core_ticks "$LOADGEN_CPU")
+			read -r sb1 st1 < <(core_ticks "$SERVER_CPU")
+			load_busy=$(busy_percent "$lb0" "$lt0" "$lb1" "$lt1")
+			server_busy=$(busy_percent "$sb0" "$st0" "$sb1" "$st1")
 			requests=$(awk '/ requests in / { print $1 }' <<<"$out")
 			rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
 			errors=$(awk '/Socket errors|Non-2xx/ { printf "%s; ", $0 }' <<<"$out")
@@ -202,8 +208,8 @@ for ((round = 1; round <= RUNS; round++)); do
 			read -r p50 p99 < <(wrk_percentiles <<<"$out")
 			# server CPU per request: user + system, and user alone
 			read -r us uus < <(python3 -c "n = max($requests, 1); print(f'{($u1 - $u0 + $s1 - $s0) / $HZ * 1e6 / n:.2f} {($u1 - $u0) / $HZ * 1e6 / n:.2f}')")
-			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$server" "$case" "$requests" "$rps" "$us" "${errors:-none}" "$uus" "$p50" "$p99" >>"$RESULTS"
-			log "round $round $server $case: $rps req/s, $us us CPU/request ($uus us user), latency p50 $p50 us p99 $p99 us, errors: ${errors:-none}"
+			printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$server" "$case" "$requests" "$rps" "$us" "${errors:-none}" "$uus" "$p50" "$p99" "$load_busy" "$server_busy" >>"$RESULTS"
+			log "round $round $server $case: $rps req/s, $us us CPU/request ($uus us user), latency p50 $p50 us p99 $p99 us, CPU $LOADGEN_CPU (wrk) $load_busy% busy, CPU $SERVER_CPU (server) $server_busy%, errors: ${errors:-none}"
 		done
 		stop_pid "$SERVER_PID"
 		SERVER_PID=""
@@ -215,8 +221,8 @@ import statistics, sys
 rows = [line.rstrip("\n").split("\t") for line in open(sys.argv[1])]
 conns, big = sys.argv[2], sys.argv[3]
 data = {}
-for rnd, server, case, requests, rps, us, errors, uus, p50, p99 in rows:
-    data.setdefault((case, server), []).append((float(rps), float(us), errors, float(uus), float(p50) / 1000, float(p99) / 1000))
+for rnd, server, case, requests, rps, us, errors, uus, p50, p99, load_busy, server_busy in rows:
+    data.setdefault((case, server), []).append((float(rps), float(us), errors, float(uus), float(p50) / 1000, float(p99) / 1000, float(load_busy), float(server_busy)))
 cases = []
 for rnd, server, case, *_ in rows:
     if case not in cases:
@@ -233,8 +239,8 @@ def ms(v):
     return f"{v:.2f}" if v < 10 else f"{v:.1f}" if v < 100 else f"{v:.0f}"
 def latency(series):
     return f"{ms(med(series, 4))} / {ms(med(series, 5))} ({ms(min(x[5] for x in series))}-{ms(max(x[5] for x in series))})"
-print("| case | roundtrip req/s | nginx req/s | roundtrip CPU us/req | nginx CPU us/req | CPU ratio roundtrip/nginx | roundtrip p50 / p99 ms | nginx p50 / p99 ms | p99 ratio | roundtrip user us/req | nginx user us/req | user ratio | target |")
-print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+print("| case | roundtrip req/s | nginx req/s | roundtrip CPU us/req | nginx CPU us/req | CPU ratio roundtrip/nginx | roundtrip p50 / p99 ms | nginx p50 / p99 ms | p99 ratio | roundtrip user us/req | nginx user us/req | user ratio | cores busy % wrk / server, roundtrip | the same, nginx | target |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 for case in cases:
     r = data.get((case, "roundtrip"), [])
     n = data.get((case, "nginx"), [])
@@ -253,6 +259,8 @@ for case in cases:
     for series in (r, n):
         cells.append(fmt([x[3] for x in series], digits) if series else "-")
     cells.append(f"{med(r, 3) / med(n, 3):.2f}" if r and n and med(n, 3) else "-")
+    for series in (r, n):
+        cells.append(f"{med(series, 6):.0f} / {med(series, 7):.0f}" if series else "-")
     met = "" if ratio is None else (": met" if ratio <= limits[case] else ": not met")
     p99_met = "" if p99 is None else (": met" if p99 <= 1.0 else ": not met")
     cells.append(targets.get(case, "-") + met + "; p99 <= nginx" + p99_met)
@@ -278,6 +286,7 @@ ver_rt=$(bench_roundtrip_version)
 	echo "- roundtrip: serve web --workers 1 --access-log off --proxy /proxy=http://$UP_ADDR:$UP_PORT"
 	echo "- upstream of the proxy case: a second nginx on $UP_ADDR:$UP_PORT (CPU $LOADGEN_CPU, return 200 \"ok\\n\"), shared by both"
 	echo "- CPU per request: utime + stime of the server's processes (nginx: master + worker) from /proc/PID/stat over the measured run / requests wrk completed; user = utime alone"
+	echo "- cores busy: how busy wrk's core (CPU $LOADGEN_CPU, with the proxy case's upstream) and the server's core (CPU $SERVER_CPU) were over the measured run, from /proc/stat, medians; on loopback the kernel's work for one side can run on the other's core (a packet sent is received in the sender's softirq), so CPU per request moves between the two with how the data is sent: read it with these"
 	echo "- latency: wrk --latency's distribution per measured run (from its write of a request to the end of the response; with a new connection per request the connect is not in it), p50 and p99; the table gives the medians over the rounds of each, the p99's min-max, and the ratio of the median p99s. wrk keeps its connections busy (closed loop), so a server that answers faster also sees more requests queued: read the p99 with the req/s beside it"
 	echo
 	echo "$TABLE"

@@ -56,6 +56,8 @@ pub(crate) struct SendTimed {
     stalled: bool,
     /// The bytes in the send queue when the stall (or its last renewal) began.
     queued: usize,
+    /// TCP_CORK is on: a file is going out by sendfile (see [`SendTimed::cork`]).
+    corked: bool,
 }
 
 impl SendTimed {
@@ -66,6 +68,34 @@ impl SendTimed {
             timer: None,
             stalled: false,
             queued: 0,
+            corked: false,
+        }
+    }
+
+    /// Holds partial segments back until a file sent by [`SendTimed::poll_sendfile`] has
+    /// gone, as nginx's `tcp_nopush` does (the head written before it joins its first segment).
+    ///
+    /// Why: with TCP_NODELAY alone, each time the client's receive window opens by less than a
+    /// segment the kernel sends what fits, so a big file leaves in segments of ~32 KiB on
+    /// loopback instead of 64 KiB. A receiver samples its round-trip time only on full-sized
+    /// segments (with timestamps), and from that sizes its receive buffer: fed small segments,
+    /// wrk's buffer stayed at ~400 KiB, its window limited the sender 78% of the time and the
+    /// client's own CPU sent the server's data from its ACKs; corked, the buffer grows to
+    /// megabytes within 0.1 s, as with nginx (bench/RESULTS.md, issue 14, the 10 MB p99).
+    pub(crate) fn cork(&mut self) {
+        if !self.corked {
+            // Best effort: a socket that refuses only sends smaller segments.
+            self.corked = socket2::SockRef::from(&self.stream)
+                .set_tcp_cork(true)
+                .is_ok();
+        }
+    }
+
+    /// Lets what the cork holds go: the file's last bytes were taken.
+    fn uncork(&mut self) {
+        if self.corked {
+            self.corked = false;
+            let _ = socket2::SockRef::from(&self.stream).set_tcp_cork(false);
         }
     }
 
@@ -131,7 +161,11 @@ impl SendTimed {
         offset: usize,
         len: usize,
     ) -> Poll<io::Result<usize>> {
+        self.cork();
         let polled = poll_sendfile(&self.stream, cx, mapped, offset, len);
+        if matches!(polled, Poll::Ready(Ok(sent)) if sent == len) {
+            self.uncork();
+        }
         self.watch(cx, polled)
     }
 }
@@ -290,5 +324,59 @@ mod tests {
         let got = reader.await.unwrap();
         assert_eq!(got, total);
         assert!(started.elapsed() > timeout, "{:?}", started.elapsed());
+    }
+
+    fn corked(server: &SendTimed) -> bool {
+        socket2::SockRef::from(&server.stream).tcp_cork().unwrap()
+    }
+
+    /// A file by sendfile goes out corked (full segments) and the cork comes off with its last
+    /// byte: a cork left on would hold the next response's last segment for up to 200 ms.
+    #[tokio::test]
+    async fn a_file_goes_out_corked_and_the_cork_comes_off_with_its_last_byte() {
+        use std::io::Write;
+        let (mut server, mut client) = pair(Duration::from_secs(30), 64 * 1024).await;
+        let data: Vec<u8> = (0..4 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+        let path = std::env::temp_dir().join(format!("roundtrip-cork-{}", std::process::id()));
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .open(&path)
+            .unwrap();
+        std::fs::remove_file(&path).unwrap();
+        file.write_all(&data).unwrap();
+        let mapped = MappedFile::map(file, data.len() as u64).unwrap();
+        assert!(!corked(&server));
+
+        // The client does not read yet: the first sendfile fills the buffers and returns short.
+        let len = data.len();
+        let first = std::future::poll_fn(|cx| server.poll_sendfile(cx, &mapped, 0, len))
+            .await
+            .unwrap();
+        assert!(first < len, "4 MiB fit into 64 KiB buffers");
+        assert!(corked(&server), "the cork is on while the file goes out");
+
+        let reader = tokio::spawn(async move {
+            let mut got = vec![0u8; len];
+            client.read_exact(&mut got).await.map(|_| got)
+        });
+        let mut offset = first;
+        while offset < len {
+            let sent = tokio::time::timeout(
+                Duration::from_secs(30),
+                std::future::poll_fn(|cx| server.poll_sendfile(cx, &mapped, offset, len - offset)),
+            )
+            .await
+            .expect("bounded")
+            .unwrap();
+            offset += sent;
+        }
+        assert!(
+            !corked(&server),
+            "the cork is off once the last byte is taken"
+        );
+        let got = reader.await.unwrap().unwrap();
+        assert!(got == data, "the client got the file's bytes");
     }
 }

@@ -638,8 +638,14 @@ impl AsyncWrite for Watched {
         match this.wrote(bufs) {
             None => Pin::new(&mut this.stream).poll_write_vectored(cx, bufs),
             Some((0, mapped, offset)) => this.poll_sendfile(cx, &mapped, offset, bufs[0].len()),
-            // What comes before the file (the response head) goes out first, as usual.
-            Some((i, _, _)) => Pin::new(&mut this.stream).poll_write_vectored(cx, &bufs[..i]),
+            // What comes before the file (the response head) goes out first, held back by the
+            // cork to leave in the file's first segment.
+            Some((i, _, _)) => {
+                if let Io::Plain(stream) = &mut this.stream {
+                    stream.cork();
+                }
+                Pin::new(&mut this.stream).poll_write_vectored(cx, &bufs[..i])
+            }
         }
     }
 
