@@ -279,7 +279,7 @@ def latency(series):
 names = {"new-conn": "new TLS 1.3 connection per request (h2load -n %s -c %s -m 1, repeated)" % (conns, conns),
          "h2-1k": "1 KB GET over one HTTP/2 connection (h2load -c 1 -m %s)" % streams}
 unit = {"new-conn": "conn", "h2-1k": "req"}
-print("| case | roundtrip per server core-second | nginx per server core-second | roundtrip CPU us/%s | nginx CPU us/%s | CPU ratio roundtrip/nginx | roundtrip p50 / p99 ms | nginx p50 / p99 ms | p99 ratio | roundtrip user us | nginx user us | roundtrip wall /s | nginx wall /s | cores busy % h2load / server, roundtrip | the same, nginx | target |" % ("unit", "unit"))
+print("| case | roundtrip per server core-second | nginx per server core-second | roundtrip CPU us/%s | nginx CPU us/%s | CPU ratio roundtrip/nginx | roundtrip p50 / p99 ms | nginx p50 / p99 ms | p99 ratio | roundtrip user us | nginx user us | roundtrip wall /s | nginx wall /s | cores busy %% h2load / server, roundtrip | the same, nginx | target |" % ("unit", "unit"))
 print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
 for case in cases:
     r = data.get((case, "roundtrip"), [])
