@@ -8,15 +8,7 @@
 //! at once. Here [`StreamExec`] keeps them instead, and the connection's task polls them in a
 //! `FuturesUnordered` right after hyper's connection has read the requests: the responses are
 //! queued in h2 during the same poll, and the connection is polled again to write them, under
-//! the cork (`cork.rs`), so a batch leaves as one TLS record and one `writev`.
-//!
-//! All but its first response: that one is written on its own, uncorked, before the other
-//! streams run. A client with ten streams in flight that got all ten answers at the end of the
-//! poll worked on them while the server sat idle, then sent ten new requests while the client
-//! sat idle: on one h2load connection both cores were about half busy (bench/RESULTS.md, issue
-//! 14, HTTP/2 over one connection). With the first answer out early, the client works while the
-//! server makes the rest: +25% requests per second on that connection for ~3% more CPU per
-//! request (one record and one `writev` more per batch).
+//! the cork (`cork.rs`), so the whole batch leaves as one TLS record and one `writev`.
 //!
 //! The idle time (a connection with no stream open this long gets GOAWAY) is counted here too,
 //! from the moment the last stream ended, with one timer that is re-armed only when it fires
@@ -125,9 +117,8 @@ impl<C: Future> H2Conn<C> {
         self.conn.as_mut()
     }
 
-    /// Runs the streams that are ready (with `first_only`, until one has finished); true if any
-    /// was started or finished.
-    fn run_streams(&mut self, cx: &mut Context<'_>, first_only: bool) -> bool {
+    /// Runs the streams that are ready; true if any was started or finished.
+    fn run_streams(&mut self, cx: &mut Context<'_>) -> bool {
         let started = self.exec.take_into(&mut self.streams);
         if self.streams.is_empty() {
             return started;
@@ -135,9 +126,6 @@ impl<C: Future> H2Conn<C> {
         let mut finished = false;
         while let Poll::Ready(Some(())) = self.streams.poll_next_unpin(cx) {
             finished = true;
-            if first_only {
-                break;
-            }
         }
         if self.streams.is_empty() {
             self.quiet_since = Instant::now();
@@ -180,8 +168,6 @@ impl<C: Future> Future for H2Conn<C> {
         let ended = loop {
             this.cork.set(true);
             let mut closed = false;
-            // The first response of the poll leaves at once, uncorked, the rest together.
-            let mut first = true;
             loop {
                 this.wakeup.woken.store(false, Ordering::SeqCst);
                 if this.conn.as_mut().poll(&mut inner).is_ready() {
@@ -191,9 +177,7 @@ impl<C: Future> Future for H2Conn<C> {
                 turns += 1;
                 // Streams that ran have queued their responses (and woken the connection):
                 // one more turn writes them.
-                let ran = this.run_streams(&mut inner, first);
-                this.cork.set(!(first && ran));
-                first &= !ran;
+                let ran = this.run_streams(&mut inner);
                 if !(ran || this.wakeup.woken.load(Ordering::SeqCst)) || turns >= MAX_TURNS {
                     break;
                 }
@@ -250,138 +234,5 @@ impl Wake for Wakeup {
         if !self.polling.load(Ordering::SeqCst) {
             self.task.wake();
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::cork::Corked;
-    use std::io;
-    use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
-
-    use test_support::h2 as frames;
-
-    /// The server's end of an in-memory pipe, noting the bytes that reach it between flushes:
-    /// what one flush sends is what a TLS connection seals into a record and one `writev`.
-    struct Flushes {
-        inner: tokio::io::DuplexStream,
-        pending: Vec<u8>,
-        flushed: Arc<Mutex<Vec<Vec<u8>>>>,
-    }
-
-    impl AsyncRead for Flushes {
-        fn poll_read(
-            self: Pin<&mut Self>,
-            cx: &mut Context<'_>,
-            buf: &mut ReadBuf<'_>,
-        ) -> Poll<io::Result<()>> {
-            Pin::new(&mut self.get_mut().inner).poll_read(cx, buf)
-        }
-    }
-
-    impl AsyncWrite for Flushes {
-        fn poll_write(
-            self: Pin<&mut Self>,
-            cx: &mut Context<'_>,
-            buf: &[u8],
-        ) -> Poll<io::Result<usize>> {
-            let this = self.get_mut();
-            let written = std::task::ready!(Pin::new(&mut this.inner).poll_write(cx, buf))?;
-            this.pending.extend_from_slice(&buf[..written]);
-            Poll::Ready(Ok(written))
-        }
-
-        fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-            let this = self.get_mut();
-            if !this.pending.is_empty() {
-                let chunk = std::mem::take(&mut this.pending);
-                this.flushed.lock().unwrap().push(chunk);
-            }
-            Pin::new(&mut this.inner).poll_flush(cx)
-        }
-
-        fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-            Pin::new(&mut self.get_mut().inner).poll_shutdown(cx)
-        }
-    }
-
-    /// The streams (by id) whose response HEADERS each flush carried.
-    fn responses_per_flush(flushed: &[Vec<u8>]) -> Vec<Vec<u32>> {
-        flushed
-            .iter()
-            .map(|chunk| {
-                let mut reader = io::Cursor::new(chunk);
-                let mut streams = Vec::new();
-                while let Some((kind, _, stream, _)) = frames::read_frame(&mut reader).unwrap() {
-                    if kind == frames::HEADERS {
-                        streams.push(stream);
-                    }
-                }
-                streams
-            })
-            .filter(|streams| !streams.is_empty())
-            .collect()
-    }
-
-    /// Ten requests read at once: the first response is flushed on its own, before the other
-    /// streams run, and the nine others leave together in one flush.
-    #[tokio::test]
-    async fn the_first_response_of_a_batch_leaves_alone_and_the_rest_together() {
-        let (mut client, server) = tokio::io::duplex(1 << 20);
-        let mut requests = frames::client_start();
-        let ids: Vec<u32> = (0..10).map(|i| 1 + 2 * i).collect();
-        for &id in &ids {
-            let block = frames::get_block("localhost", "/1k", &[]);
-            let flags = frames::END_HEADERS | frames::END_STREAM;
-            requests.extend(frames::frame(frames::HEADERS, flags, id, &block));
-        }
-        // All of it waits in the pipe before the server's first read.
-        client.write_all(&requests).await.unwrap();
-
-        let flushed = Arc::new(Mutex::new(Vec::new()));
-        let exec = StreamExec::default();
-        let cork = Arc::new(Cork::default());
-        let io = hyper_util::rt::TokioIo::new(Corked::new(
-            Flushes {
-                inner: server,
-                pending: Vec::new(),
-                flushed: flushed.clone(),
-            },
-            cork.clone(),
-        ));
-        let service = hyper::service::service_fn(|_request| async {
-            let body = http_body_util::Full::new(bytes::Bytes::from(vec![b'a'; 1024]));
-            Ok::<_, std::convert::Infallible>(hyper::Response::new(body))
-        });
-        let conn = hyper::server::conn::http2::Builder::new(exec.clone())
-            .timer(hyper_util::rt::TokioTimer::new())
-            .serve_connection(io, service);
-        let server = tokio::spawn(H2Conn::new(conn, exec, cork, Duration::from_secs(60)));
-
-        // Read the server's frames until all ten responses have ended.
-        let mut ended = 0;
-        let mut buf = Vec::new();
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-        while ended < ids.len() {
-            let mut chunk = [0u8; 16 * 1024];
-            let n = tokio::time::timeout_at(deadline, client.read(&mut chunk))
-                .await
-                .expect("ten responses within 10 s")
-                .unwrap();
-            assert!(n > 0, "the server closed before answering");
-            buf.extend_from_slice(&chunk[..n]);
-            let mut reader = io::Cursor::new(&buf);
-            ended = 0;
-            while let Ok(Some((kind, flags, _, _))) = frames::read_frame(&mut reader) {
-                ended += usize::from(kind == frames::DATA && flags & frames::END_STREAM != 0);
-            }
-        }
-        server.abort();
-
-        let per_flush = responses_per_flush(&flushed.lock().unwrap());
-        assert_eq!(per_flush.len(), 2, "responses by flush: {per_flush:?}");
-        assert_eq!(per_flush[0].len(), 1, "responses by flush: {per_flush:?}");
-        assert_eq!(per_flush[1].len(), 9, "responses by flush: {per_flush:?}");
     }
 }
