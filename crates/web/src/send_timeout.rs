@@ -29,6 +29,9 @@
 //! sent; nginx's info-level "client timed out" has no counterpart, the server keeps no error
 //! log.
 //!
+//! The same socket is where a file sent by sendfile is corked, as nginx's `tcp_nopush` does
+//! ([`SendTimed::cork`]): the one other thing that needs the socket under every way of writing.
+//!
 //! Not covered: an HTTP/2 stream held back by the client's flow-control window rather than by
 //! the socket leaves no write waiting, so it is not a stall here (nginx times such a stream out
 //! with `send_timeout` too).
@@ -79,7 +82,7 @@ impl SendTimed {
     /// segment the kernel sends what fits, so a big file leaves in segments of ~32 KiB on
     /// loopback instead of 64 KiB. A receiver samples its round-trip time only on full-sized
     /// segments (with timestamps), and from that sizes its receive buffer: fed small segments,
-    /// wrk's buffer stayed at ~400 KiB, its window limited the sender 78% of the time and the
+    /// wrk's buffer stayed under 500 KB, its window limited the sender 76-89% of the time and the
     /// client's own CPU sent the server's data from its ACKs; corked, the buffer grows to
     /// megabytes within 0.1 s, as with nginx (bench/RESULTS.md, issue 14, the 10 MB p99).
     pub(crate) fn cork(&mut self) {

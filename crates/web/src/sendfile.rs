@@ -8,7 +8,8 @@
 //! calls `sendfile(socket, file, offset, len)` instead of `write`. The mapped pages are never
 //! touched by this process, so the kernel moves page-cache pages to the socket as nginx's
 //! `sendfile on` does, and a file truncated meanwhile ends the connection (sendfile returns 0)
-//! instead of raising SIGBUS. Were anything to read the buffer after all, it would read the
+//! instead of raising SIGBUS. While a file goes out the socket is corked (TCP_CORK, nginx's
+//! `tcp_nopush`; `send_timeout::SendTimed::cork`), so it leaves in full segments. Were anything to read the buffer after all, it would read the
 //! file's own bytes through the mapping: the fallback is correct, only slower.
 
 use std::fs::File;
