@@ -325,7 +325,7 @@ ver_rt=$(bench_roundtrip_version)
 	echo "- certificate: ECDSA P-256 leaf (SAN www.google.com, google.com) from a P-256 intermediate and root; leaf + intermediate sent by both"
 	echo "- nginx: worker_processes 1, ssl_protocols TLSv1.3, ssl_session_cache shared:SSL:10m, ssl_session_timeout 1d, listen ... ssl http2 reuseport, access_log off, open_file_cache max=1000 inactive=20s (valid 30s, min_uses 1, errors on), sendfile, tcp_nopush, tcp_nodelay, keepalive_requests 10000000"
 	echo "- roundtrip: serve web --tls-cert chain.pem --tls-key leaf.key --workers 1 --access-log off"
-	echo "- CPU: utime + stime of the server's processes (nginx: master + worker) from /proc/PID/stat over the measured run / connections (new-conn) or requests (h2-1k) h2load completed; per server core-second = completed / server CPU seconds; wall /s is what the one h2load thread got (load-generator bound)"
+	echo "- CPU: utime + stime of the server's processes (nginx: master + worker) from /proc/PID/stat over the measured run / connections (new-conn) or requests (h2-1k) h2load completed; per server core-second = completed / server CPU seconds; wall /s is what the one h2load thread got (the cores-busy columns say which side held it back)"
 	echo "- cores busy: how busy h2load's core (CPU $LOADGEN_CPU) and the server's core (CPU $SERVER_CPU) were over the measured run, from /proc/stat, medians: which side held the rate back"
 	echo "- latency: h2load --log-file, every request of the measured run: from the request's start (after the TLS handshake) to the end of its response; p50 and p99 per run, the table gives their medians over the rounds, the p99's min-max, and the ratio of the median p99s"
 	echo
