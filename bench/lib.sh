@@ -127,6 +127,17 @@ busy_percent() { # $1 $2: core_ticks at the start, $3 $4: at the end -> how busy
 	echo $((total > 0 ? 100 * ($3 - $1) / total : 0))
 }
 
+cores_ticks() { # core_ticks of the load generator's core, then of the server's (LOADGEN_CPU, SERVER_CPU)
+	echo "$(core_ticks "$LOADGEN_CPU") $(core_ticks "$SERVER_CPU")"
+}
+
+cores_busy() { # $1, $2: cores_ticks at the start and at the end -> "LOADGEN% SERVER%"
+	local -a a b
+	read -r -a a <<<"$1"
+	read -r -a b <<<"$2"
+	echo "$(busy_percent "${a[0]}" "${a[1]}" "${b[0]}" "${b[1]}") $(busy_percent "${a[2]}" "${a[3]}" "${b[2]}" "${b[3]}")"
+}
+
 load_average() { # "1-min 5-min 15-min" from /proc/loadavg: how busy the shared machine was
 	awk '{ print $1, $2, $3 }' /proc/loadavg
 }

@@ -237,14 +237,10 @@ for ((round = 1; round <= RUNS; round++)); do
 		for case in $CASES; do
 			run_case "$case" "$WARMUP_SECONDS" >/dev/null
 			read -r u0 s0 < <(cpu_ticks)
-			read -r lb0 lt0 < <(core_ticks "$LOADGEN_CPU")
-			read -r sb0 st0 < <(core_ticks "$SERVER_CPU")
+			cores0=$(cores_ticks)
 			read -r units wall errors p50 p99 < <(run_case "$case" "$SECONDS_PER_RUN")
 			read -r u1 s1 < <(cpu_ticks)
-			read -r lb1 lt1 < <(core_ticks "$LOADGEN_CPU")
-			read -r sb1 st1 < <(core_ticks "$SERVER_CPU")
-			load_busy=$(busy_percent "$lb0" "$lt0" "$lb1" "$lt1")
-			server_busy=$(busy_percent "$sb0" "$st0" "$sb1" "$st1")
+			read -r load_busy server_busy < <(cores_busy "$cores0" "$(cores_ticks)")
 			PROTO[$server]=$(awk '/^TLS Protocol:|^Cipher:|^Server Temp Key:|^Application protocol:/ { printf "%s; ", $0 }' "$TMP/h2load.out")
 			read -r cpu_us user_us per_core < <(python3 -c "
 n = max($units, 1); cpu = ($u1 - $u0 + $s1 - $s0) / $HZ

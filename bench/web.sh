@@ -193,14 +193,10 @@ for ((round = 1; round <= RUNS; round++)); do
 		for case in $CASES; do
 			run_wrk "$case" "$WARMUP_SECONDS" >/dev/null
 			read -r u0 s0 < <(cpu_ticks)
-			read -r lb0 lt0 < <(core_ticks "$LOADGEN_CPU")
-			read -r sb0 st0 < <(core_ticks "$SERVER_CPU")
+			cores0=$(cores_ticks)
 			out=$(run_wrk "$case" "$SECONDS_PER_RUN")
 			read -r u1 s1 < <(cpu_ticks)
-			read -r lb1 lt1 < <(core_ticks "$LOADGEN_CPU")
-			read -r sb1 st1 < <(core_ticks "$SERVER_CPU")
-			load_busy=$(busy_percent "$lb0" "$lt0" "$lb1" "$lt1")
-			server_busy=$(busy_percent "$sb0" "$st0" "$sb1" "$st1")
+			read -r load_busy server_busy < <(cores_busy "$cores0" "$(cores_ticks)")
 			requests=$(awk '/ requests in / { print $1 }' <<<"$out")
 			rps=$(awk '/^Requests\/sec:/ { print $2 }' <<<"$out")
 			errors=$(awk '/Socket errors|Non-2xx/ { printf "%s; ", $0 }' <<<"$out")
