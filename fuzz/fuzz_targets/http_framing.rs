@@ -1,5 +1,6 @@
-//! The web server's own parsing of raw request bytes (`web::chunked`, `web::request_line`),
-//! pure: never a panic, and the same verdict whatever way the bytes are split into reads.
+//! The web server's own parsing of raw request bytes (`web::chunked`, `web::request_line`, and
+//! how `web::fast_h1` takes request heads), pure: never a panic, and the same verdict whatever
+//! way the bytes are split into reads.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -53,4 +54,9 @@ fuzz_target!(|data: &[u8]| {
     // Host and target checks: total functions.
     let _ = valid_host(data);
     let _ = valid_target(data);
+
+    // The server's own HTTP/1.1 loop taking requests from the stream: no byte lost or
+    // reordered between what it takes, what waits and what it hands to hyper, however the
+    // bytes arrive.
+    web::fast_h1::check_taking(data, split);
 });

@@ -1,7 +1,8 @@
-//! Any bytes as what a client sends to the real web server (`web::spawn`: hyper, our raw-byte
-//! layer, the handler, static files and the proxy): never a panic in any of its tasks (the
-//! fuzzer's panic hook aborts the process), and whatever it answers starts as an HTTP/1.1
-//! status line (HTTP/1.0 to an HTTP/1.0 request, as hyper answers it).
+//! Any bytes as what a client sends to the real web server (`web::spawn`: its own HTTP/1.1 loop
+//! for plain GET and HEAD, hyper for the rest, our raw-byte layer, the handler, static files
+//! and the proxy): never a panic in any of its tasks (the fuzzer's panic hook aborts the
+//! process), and whatever it answers starts as an HTTP/1.1 status line (HTTP/1.0 to an
+//! HTTP/1.0 request, as hyper answers it).
 //!
 //! The server is bound to TCP sockets (it sends big files with sendfile(2)), so the target
 //! drives it over loopback TCP rather than an in-memory stream: each input is one connection

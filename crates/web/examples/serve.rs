@@ -7,7 +7,8 @@
 //! ```
 //!
 //! One current-thread runtime, no access log, no journey, mimalloc as in the binary; stops on
-//! Ctrl-C or SIGTERM.
+//! Ctrl-C or SIGTERM. With `SERVE_HYPER_ONLY=1` in the environment hyper takes every request
+//! (`WebConfig::fast_http1` off), to compare the two HTTP/1.1 paths in one build.
 
 use std::sync::Arc;
 
@@ -23,6 +24,7 @@ fn main() -> std::io::Result<()> {
     };
     let mut config = web::WebConfig::new(&root);
     config.access_log = web::AccessLog::Off;
+    config.fast_http1 = std::env::var_os("SERVE_HYPER_ONLY").is_none();
     for spec in args {
         let (prefix, upstream) = web::parse_proxy_spec(&spec).map_err(std::io::Error::other)?;
         web::add_proxy(&mut config.proxies, &prefix, upstream);

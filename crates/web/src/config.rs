@@ -101,6 +101,10 @@ pub struct WebConfig {
     pub https_redirect: Option<u16>,
     /// HTTP/2's limits.
     pub http2: crate::Http2Limits,
+    /// Plain HTTP/1.1 GET and HEAD requests without a body are read and answered by the
+    /// server's own loop, every other request by hyper (on, the default); off, hyper takes
+    /// every request (for comparing the two: the tests and `bench/`).
+    pub fast_http1: bool,
 }
 
 /// A path prefix served by one or more upstreams, balanced round-robin.
@@ -438,6 +442,7 @@ impl WebConfig {
             hsts: Some(crate::tls::DEFAULT_HSTS.to_owned()),
             https_redirect: None,
             http2: crate::Http2Limits::default(),
+            fast_http1: true,
         }
     }
 

@@ -8,10 +8,9 @@ use std::time::{Instant, SystemTime};
 
 use http::header::{self, HeaderValue};
 use http::{Method, Request, Response, StatusCode};
-use hyper::body::Incoming;
 
 use crate::access_log::LogLine;
-use crate::body::Body;
+use crate::body::{Body, ClientBody};
 use crate::proxy::{self, Downstream, Route};
 use crate::request_line;
 use crate::server::Shared;
@@ -219,11 +218,16 @@ impl Outcome {
     }
 }
 
-/// hyper's service: every request of every connection enters here.
+/// The answer to a head that did not complete within the head timeout (written below hyper, and
+/// by `fast_h1`).
+pub(crate) const TIMEOUT_RESPONSE: &[u8] =
+    b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
+
+/// hyper's service, and `fast_h1`'s: every request of every connection enters here.
 pub(crate) async fn handle(
     shared: Arc<Shared>,
     connection: Arc<Connection>,
-    request: Request<Incoming>,
+    request: Request<ClientBody>,
 ) -> Result<Response<Body>, std::convert::Infallible> {
     // Nothing is timed or described unless a log line or a journey event will tell it.
     let observed = shared.access_log.is_some() || shared.reporter.enabled();
@@ -255,7 +259,7 @@ pub(crate) async fn handle(
 fn describe(
     shared: &Arc<Shared>,
     connection: &Connection,
-    request: &Request<Incoming>,
+    request: &Request<ClientBody>,
     started: Instant,
 ) -> Box<Completion> {
     let header = |name| {
@@ -290,7 +294,7 @@ fn describe(
 async fn route(
     shared: &Arc<Shared>,
     connection: &Connection,
-    request: Request<Incoming>,
+    request: Request<ClientBody>,
 ) -> Outcome {
     let limits = &shared.limits;
 
@@ -379,7 +383,16 @@ async fn route(
             raw: &connection.head,
             secure: connection.secure,
         };
-        let proxied = proxy::forward(&shared.connector, route, limits, &downstream, request).await;
+        // Boxed: the proxy's state is most of a request's future, and only proxied requests
+        // need it (`fast_h1` keeps every request's future in its connection's).
+        let proxied = Box::pin(proxy::forward(
+            &shared.connector,
+            route,
+            limits,
+            &downstream,
+            request,
+        ))
+        .await;
         let decision = if proxied.answered {
             Decision::Proxied
         } else if proxied.response.status().is_client_error() {
@@ -411,7 +424,7 @@ async fn route(
 /// Plain HTTP on a server that only redirects to HTTPS: 301 to the same host (its port
 /// replaced by `port`, left out when 443) and the same path and query. A request without a
 /// usable Host has nowhere to go: 400.
-fn to_https(request: &Request<Incoming>, port: u16) -> Outcome {
+fn to_https(request: &Request<ClientBody>, port: u16) -> Outcome {
     let host = request
         .headers()
         .get(header::HOST)
@@ -475,7 +488,7 @@ fn method_refusal(method: &Method, proxied: bool) -> Option<Outcome> {
 async fn serve_static(
     site: &Site,
     connection: &Connection,
-    request: &Request<Incoming>,
+    request: &Request<ClientBody>,
     conditions: &static_files::Conditions<'_>,
 ) -> Outcome {
     let method = request.method();

@@ -45,7 +45,7 @@ use http::{Request, Response, StatusCode, Uri};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Incoming;
 
-use crate::body::Body;
+use crate::body::{Body, ClientBody};
 use crate::config::{Limits, ProxyRoute};
 use crate::handler::HeadCapture;
 use crate::upstream::{Connector, IdleList, Lease, RequestBody, UpstreamConn};
@@ -129,7 +129,7 @@ pub(crate) async fn forward(
     route: &Route,
     limits: &Limits,
     downstream: &Downstream<'_>,
-    request: Request<Incoming>,
+    request: Request<ClientBody>,
 ) -> Proxied {
     let (mut parts, body) = request.into_parts();
     // HTTP/2 frames a body with DATA frames and may send no Content-Length (RFC 9113 §8.1).
@@ -273,7 +273,7 @@ async fn exchange(
 /// `crate::chunked` found the raw chunked body off the grammar). Trailer fields are read and
 /// dropped.
 pub(crate) async fn read_body(
-    mut body: Incoming,
+    mut body: ClientBody,
     limits: &Limits,
     raw: &Mutex<HeadCapture>,
 ) -> Result<Bytes, StatusCode> {

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::future::Future;
@@ -24,8 +25,10 @@ use tokio::sync::Notify;
 use tokio::sync::watch;
 
 use crate::access_log::AccessLogger;
+use crate::body::ClientBody;
 use crate::config::{Limits, Redirect, WebConfig};
 use crate::cork::{Cork, Corked};
+use crate::fast_h1;
 use crate::h2conn::{Ended, H2Conn, StreamExec};
 use crate::handler::{self, BodyCheck, Connection, HeadCapture, Site};
 use crate::proxy::Route;
@@ -50,6 +53,8 @@ pub(crate) struct Shared {
     pub(crate) hsts: Option<http::HeaderValue>,
     /// Plain HTTP answers 301 to https:// on this port.
     pub(crate) https_redirect: Option<u16>,
+    /// Plain HTTP/1.1 starts in `fast_h1`.
+    pub(crate) fast_http1: bool,
     http: http1::Builder,
     h2: H2Settings,
     /// An HTTP/2 connection with no open stream this long is ended.
@@ -114,6 +119,7 @@ impl Shared {
             epoch: Instant::now(),
             hsts,
             https_redirect: config.https_redirect,
+            fast_http1: config.fast_http1,
             http,
             h2,
             idle_h2: limits.idle_timeout.unwrap_or(config.limits.header_timeout),
@@ -166,7 +172,7 @@ pub(crate) async fn stopped(stop: &mut watch::Receiver<bool>) {
 /// woken once or twice per request): after its first poll, which registers the task's waker,
 /// the wait is polled again only when the channel's version has moved (one atomic load),
 /// instead of taking the channel's lock each time.
-async fn stop_signal(stop: &mut watch::Receiver<bool>) {
+pub(crate) async fn stop_signal(stop: &mut watch::Receiver<bool>) {
     let probe = stop.clone();
     let mut wait = std::pin::pin!(stopped(stop));
     let mut registered = false;
@@ -363,7 +369,11 @@ async fn serve_h2(
     let service = {
         let shared = shared.clone();
         hyper::service::service_fn(move |request| {
-            handler::handle(shared.clone(), connection.clone(), request)
+            handler::handle(
+                shared.clone(),
+                connection.clone(),
+                request.map(ClientBody::Hyper),
+            )
         })
     };
     let idle = shared.idle_h2;
@@ -418,6 +428,7 @@ async fn serve_http1(
         // sendfile(2) writes file pages to the socket itself: not through TLS.
         sendfile: plain,
     });
+    let io_connection = connection.clone();
     let mut io = Watched {
         stream,
         connection: connection.clone(),
@@ -426,11 +437,29 @@ async fn serve_http1(
     let service = {
         let shared = shared.clone();
         hyper::service::service_fn(move |request| {
-            handler::handle(shared.clone(), connection.clone(), request)
+            handler::handle(
+                shared.clone(),
+                connection.clone(),
+                request.map(ClientBody::Hyper),
+            )
         })
     };
+    // Plain connections start without hyper (`fast_h1`), which hands over the first request
+    // it does not take, with the bytes it has read.
+    let mut replay = Bytes::new();
+    if plain && shared.fast_http1 {
+        let stop = &mut ends.stop;
+        match fast_h1::serve(&mut io, &shared, &io_connection, stop, &mut ends.force).await {
+            fast_h1::Ended::Closed => return,
+            fast_h1::Ended::Hyper(read) => replay = read,
+        }
+    }
     let result = {
-        let conn = shared.http.serve_connection(TokioIo::new(&mut io), service);
+        let io = Replay {
+            read: replay,
+            io: &mut io,
+        };
+        let conn = shared.http.serve_connection(TokioIo::new(io), service);
         tokio::pin!(conn);
         tokio::select! {
             biased;
@@ -451,10 +480,8 @@ async fn serve_http1(
         (!capture.fresh && !capture.bytes.is_empty(), capture.began)
     };
     if err.is_timeout() && partial {
-        const TIMEOUT: &[u8] =
-            b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
         let _ = tokio::time::timeout(Duration::from_secs(1), async {
-            io.stream.write_all(TIMEOUT).await?;
+            io.stream.write_all(handler::TIMEOUT_RESPONSE).await?;
             io.stream.flush().await
         })
         .await;
@@ -463,6 +490,59 @@ async fn serve_http1(
         handler::account_refused_head(&shared, client, 431, began);
     } else if err.is_parse() {
         handler::account_refused_head(&shared, client, 400, began);
+    }
+}
+
+/// The connection as hyper gets it after `fast_h1`: what that loop read and did not use comes
+/// first, then the socket.
+struct Replay<'a> {
+    read: Bytes,
+    io: &'a mut Watched,
+}
+
+impl AsyncRead for Replay<'_> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if this.read.is_empty() {
+            return Pin::new(&mut *this.io).poll_read(cx, buf);
+        }
+        let n = this.read.len().min(buf.remaining());
+        buf.put_slice(&this.read.split_to(n));
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncWrite for Replay<'_> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut *self.get_mut().io).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[std::io::IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut *self.get_mut().io).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut *self.get_mut().io).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut *self.get_mut().io).poll_shutdown(cx)
     }
 }
 

@@ -1,6 +1,7 @@
 //! The web server against real sockets on a loopback block of each test's own.
 
 mod conformance; // whose fault: malformed bodies, TRACE, methods, targets, Host, HTTP/1.2
+mod fast_path; // the own HTTP/1.1 loop against hyper, byte for byte
 mod harness; // the server on its own runtime, a site on disk, a small hyper upstream
 mod https; // TLS 1.3/1.2 and HTTP/2 with curl, openssl, nghttp, h2load; HSTS, 301, abuse
 mod interop; // curl and wrk against the server
