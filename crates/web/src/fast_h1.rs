@@ -5,10 +5,10 @@
 //! connection, with every byte read and not yet used, to hyper for the rest of its life
 //! ([`Ended::Hyper`]), so everything beyond the simple case stays hyper's behaviour.
 //!
-//! Why: hyper's connection state and dispatcher cost ~5k instructions per request and as many
-//! again per connection, more than nginx spends on the whole request (bench/RESULTS.md, issue
-//! 14). Here a request is httparse's parse, the handler, one head written into a reused buffer
-//! and one writev.
+//! Why: a request is httparse's parse, the handler, one head written into a buffer kept per
+//! connection and one writev, without hyper's dispatcher and connection state. User-space
+//! instructions per 1 KB request (bench/RESULTS.md, issue 14): 11.0k over keep-alive and 14.6k
+//! with a new connection, against 13.7k and 19.4k through hyper (nginx: 13.1k and 13.8k).
 //!
 //! What it does as hyper 1.x does, and a test holds it to hyper's bytes
 //! (crates/web/tests/it/fast_path.rs):
@@ -20,8 +20,8 @@
 //!   HTTP/1.0), `connection` values joined, a cached `date` unless the response has one;
 //! - the head timeout (`limits.header_timeout`) from the start of each wait for a head: 408 and
 //!   close if part of a head came, a silent close if none;
-//! - a graceful stop closes an idle connection at once and lets a response in flight finish; the
-//!   forced stop ends it.
+//! - a graceful stop closes an idle connection at once and makes the response in flight the
+//!   last (`connection: close`); the forced stop ends the connection.
 //!
 //! Below it the socket is the same `server::Watched` hyper reads and writes through: the head
 //! capture, the HTTP/1.x version patch, sendfile for mapped files and the send timeout all apply.
