@@ -128,13 +128,6 @@ where
                 Ok(_) => {}
             }
         };
-        // A stop asked for (or the server gone): this response is the last, as with hyper's
-        // graceful shutdown.
-        let stop_asked = *stopping.borrow() || stopping.has_changed().is_err();
-        let framing = Framing {
-            keep_alive: framing.keep_alive && !stop_asked,
-            ..framing
-        };
         in_flight.set(Some(handler::handle(
             shared.clone(),
             connection.clone(),
@@ -142,7 +135,7 @@ where
         )));
         let answered = tokio::select! {
             biased;
-            answered = respond(io, in_flight.as_mut(), framing, &mut out) => answered,
+            answered = respond(io, in_flight.as_mut(), framing, &stopping, &mut out) => answered,
             _ = stopped(force) => return Ended::Closed,
         };
         if !answered {
@@ -351,6 +344,7 @@ async fn respond<T, F>(
     io: &mut T,
     mut handling: std::pin::Pin<&mut Option<F>>,
     framing: Framing,
+    stopping: &watch::Receiver<bool>,
     out: &mut Vec<u8>,
 ) -> bool
 where
@@ -362,7 +356,14 @@ where
     };
     let Ok(response) = handler.await;
     handling.set(None);
-    let (mut parts, mut body) = response.into_parts();
+    // A stop asked for while the handler ran (or the server gone): this response is the last,
+    // as with hyper's graceful shutdown.
+    let stop_asked = *stopping.borrow() || stopping.has_changed().is_err();
+    let framing = Framing {
+        keep_alive: framing.keep_alive && !stop_asked,
+        ..framing
+    };
+    let (mut parts, body) = response.into_parts();
     // hyper: a body at its end is "no body"; otherwise its exact size, or unknown.
     let length = if body.is_end_stream() {
         None
@@ -374,17 +375,21 @@ where
         // A head hyper would refuse to write (conflicting lengths): the connection ends.
         return false;
     };
-    let wrote = write_body(io, out, &mut body, head.encoding, length.is_none()).await;
-    drop(body);
+    let wrote = write_body(io, out, body, head.encoding, length.is_none()).await;
     wrote && !head.last && head.encoding != Encoding::UntilClose
 }
 
 /// Writes `head` and then the body, framed by `encoding`; the head leaves with the first part
 /// of the body in one writev. False if the connection failed or the body broke its length.
+///
+/// The body is dropped, which finishes its account (the access log line, the journey event, an
+/// upstream connection back to its idle list), before its last bytes are written, as hyper
+/// does: a client that has the whole response finds it accounted for, and its next request
+/// finds the upstream connection free.
 async fn write_body<T>(
     io: &mut T,
     head: &[u8],
-    body: &mut Body,
+    body: Body,
     encoding: Encoding,
     no_body: bool,
 ) -> bool
@@ -395,54 +400,65 @@ where
         Encoding::Length(len) => len,
         _ => u64::MAX,
     };
+    let mut body = (!no_body && remaining > 0).then_some(body);
     let mut head = Some(head);
-    if !no_body && remaining > 0 {
-        loop {
-            let frame = std::future::poll_fn(|cx| std::pin::Pin::new(&mut *body).poll_frame(cx));
-            let data = match frame.await {
-                Some(Ok(frame)) => match frame.into_data() {
-                    Ok(data) if !data.is_empty() => data,
-                    // Trailers (never sent: hyper sends only those a Trailer field announced,
-                    // and no response here has one) and empty frames.
-                    _ => continue,
-                },
-                Some(Err(_)) => return false,
-                // Shorter than its length: the connection ends, so the client cannot take it
-                // as whole (hyper does the same).
-                None if matches!(encoding, Encoding::Length(_)) => return false,
-                None => break,
-            };
-            let data = match encoding {
-                Encoding::Length(_) if data.len() as u64 > remaining => {
-                    data.slice(..remaining as usize)
-                }
-                _ => data,
-            };
-            let size = match encoding {
-                Encoding::Chunked => chunk_size_line(data.len()),
-                _ => ChunkLine::default(),
-            };
-            let mut parts = [
-                IoSlice::new(head.take().unwrap_or_default()),
-                IoSlice::new(size.as_bytes()),
-                IoSlice::new(&data),
-                IoSlice::new(if encoding == Encoding::Chunked {
-                    b"\r\n"
-                } else {
-                    b""
-                }),
-            ];
-            if write_all(io, &mut parts).await.is_err() {
-                return false;
+    while let Some(source) = body.as_mut() {
+        let frame = std::future::poll_fn(|cx| std::pin::Pin::new(&mut *source).poll_frame(cx));
+        let data = match frame.await {
+            Some(Ok(frame)) => match frame.into_data() {
+                Ok(data) if !data.is_empty() => data,
+                // Trailers (never sent: hyper sends only those a Trailer field announced,
+                // and no response here has one) and empty frames.
+                _ => continue,
+            },
+            Some(Err(_)) => return false,
+            // Shorter than its length: the connection ends, so the client cannot take it
+            // as whole (hyper does the same).
+            None if matches!(encoding, Encoding::Length(_)) => return false,
+            None => {
+                drop(body.take());
+                break;
             }
-            if let Encoding::Length(_) = encoding {
+        };
+        let data = match encoding {
+            Encoding::Length(_) if data.len() as u64 > remaining => {
+                data.slice(..remaining as usize)
+            }
+            _ => data,
+        };
+        let last = match encoding {
+            Encoding::Length(_) => {
                 remaining -= data.len() as u64;
-                if remaining == 0 {
-                    break;
-                }
+                remaining == 0
             }
+            _ => source.is_end_stream(),
+        };
+        if last {
+            drop(body.take());
+        }
+        let size = match encoding {
+            Encoding::Chunked => chunk_size_line(data.len()),
+            _ => ChunkLine::default(),
+        };
+        let tail: &[u8] = match encoding {
+            Encoding::Chunked if last => b"\r\n0\r\n\r\n",
+            Encoding::Chunked => b"\r\n",
+            _ => b"",
+        };
+        let mut parts = [
+            IoSlice::new(head.take().unwrap_or_default()),
+            IoSlice::new(size.as_bytes()),
+            IoSlice::new(&data),
+            IoSlice::new(tail),
+        ];
+        if write_all(io, &mut parts).await.is_err() {
+            return false;
+        }
+        if last {
+            return true;
         }
     }
+    // No body, or one that ended after its last bytes were written (chunked, or until close).
     let end: &[u8] = if encoding == Encoding::Chunked && !no_body {
         b"0\r\n\r\n"
     } else {

@@ -143,36 +143,45 @@ fn each_request_is_reported_to_the_journey() {
 
 #[test]
 fn shutdown_finishes_requests_in_flight() {
-    let upstreams = runtime();
-    let block = LoopbackBlock::claim();
-    let app = Upstream::start(
-        &upstreams,
-        block.addr(81, 0),
-        "slow",
-        Behaviour::Delay(Duration::from_millis(700)),
-    );
-    let mut web = TestWeb::start_in(block, |config, _| {
-        config.proxies.push(route("/slow", &[app.addr]));
-    });
-    let addr = web.addr;
-    let mut idle = RawConnection::connect(addr).unwrap();
-    idle.request(request_bytes("GET", "/hello.txt", &[]).as_bytes())
-        .unwrap();
-    let in_flight = std::thread::spawn(move || get(addr, "/slow", &[]));
-    assert!(test_support::wait_until(Duration::from_secs(2), || {
-        app.requests.load(std::sync::atomic::Ordering::SeqCst) == 1
-    }));
-    web.shutdown();
-    let response = in_flight.join().unwrap().unwrap();
-    assert_eq!(response.status, 200, "the request in flight was cut");
-    assert!(
-        idle.closed_within(Duration::from_secs(1)),
-        "idle connections are closed"
-    );
-    assert!(
-        std::net::TcpStream::connect(addr).is_err(),
-        "still accepting after shutdown"
-    );
+    // The server's own HTTP/1.1 loop and hyper alike.
+    for fast_http1 in [true, false] {
+        let upstreams = runtime();
+        let block = LoopbackBlock::claim();
+        let app = Upstream::start(
+            &upstreams,
+            block.addr(81, 0),
+            "slow",
+            Behaviour::Delay(Duration::from_millis(700)),
+        );
+        let mut web = TestWeb::start_in(block, |config, _| {
+            config.proxies.push(route("/slow", &[app.addr]));
+            config.fast_http1 = fast_http1;
+        });
+        let addr = web.addr;
+        let mut idle = RawConnection::connect(addr).unwrap();
+        idle.request(request_bytes("GET", "/hello.txt", &[]).as_bytes())
+            .unwrap();
+        let in_flight = std::thread::spawn(move || get(addr, "/slow", &[]));
+        assert!(test_support::wait_until(Duration::from_secs(2), || {
+            app.requests.load(std::sync::atomic::Ordering::SeqCst) == 1
+        }));
+        web.shutdown();
+        let response = in_flight.join().unwrap().unwrap();
+        assert_eq!(response.status, 200, "the request in flight was cut");
+        assert_eq!(
+            response.header("connection"),
+            Some("close"),
+            "the response in flight is the connection's last ({fast_http1})"
+        );
+        assert!(
+            idle.closed_within(Duration::from_secs(1)),
+            "idle connections are closed"
+        );
+        assert!(
+            std::net::TcpStream::connect(addr).is_err(),
+            "still accepting after shutdown"
+        );
+    }
 }
 
 #[test]
