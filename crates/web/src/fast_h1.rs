@@ -118,7 +118,13 @@ where
                 _ = &mut stop => return Ended::Closed,
                 _ = tokio::time::sleep_until(deadline) => {
                     if !buf.is_empty() {
-                        time_out(io, shared, connection).await;
+                        // Part of a head came: 408, as after hyper's timeout.
+                        let began = connection
+                            .head
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .began;
+                        handler::refuse_late_head(io, shared, connection.client, began).await;
                     }
                     return Ended::Closed;
                 }
@@ -142,25 +148,6 @@ where
             return Ended::Closed;
         }
     }
-}
-
-/// A head that did not complete within the head timeout: 408 and close, as hyper's timeout is
-/// answered in `server::serve_http1`.
-async fn time_out<T>(io: &mut T, shared: &Arc<Shared>, connection: &Connection)
-where
-    T: AsyncWrite + Unpin,
-{
-    let began = connection
-        .head
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .began;
-    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), async {
-        io.write_all(handler::TIMEOUT_RESPONSE).await?;
-        io.flush().await
-    })
-    .await;
-    handler::account_refused_head(shared, connection.client, 408, began);
 }
 
 /// Where each field's name and value lie in the head: kept per connection, so that no request

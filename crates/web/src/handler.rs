@@ -218,11 +218,6 @@ impl Outcome {
     }
 }
 
-/// The answer to a head that did not complete within the head timeout (written below hyper, and
-/// by `fast_h1`).
-pub(crate) const TIMEOUT_RESPONSE: &[u8] =
-    b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
-
 /// hyper's service, and `fast_h1`'s: every request of every connection enters here.
 pub(crate) async fn handle(
     shared: Arc<Shared>,
@@ -644,6 +639,28 @@ pub(crate) fn error_page(status: StatusCode) -> Response<Body> {
 
 /// Writes the log line and journey event of a request hyper refused before our service ran
 /// (a head not finished in time): the connection layer calls this.
+/// A head that did not complete within the head timeout (after hyper's timeout, or in
+/// `fast_h1`): 408, given at most a second to leave, then its account. The connection closes
+/// after it.
+pub(crate) async fn refuse_late_head<T>(
+    io: &mut T,
+    shared: &Arc<Shared>,
+    client: SocketAddr,
+    began: Instant,
+) where
+    T: tokio::io::AsyncWrite + Unpin,
+{
+    use tokio::io::AsyncWriteExt;
+    const TIMEOUT: &[u8] =
+        b"HTTP/1.1 408 Request Timeout\r\nconnection: close\r\ncontent-length: 0\r\n\r\n";
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(1), async {
+        io.write_all(TIMEOUT).await?;
+        io.flush().await
+    })
+    .await;
+    account_refused_head(shared, client, 408, began);
+}
+
 pub(crate) fn account_refused_head(
     shared: &Arc<Shared>,
     client: SocketAddr,

@@ -19,7 +19,7 @@ use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use tokio::sync::watch;
@@ -428,12 +428,21 @@ async fn serve_http1(
         // sendfile(2) writes file pages to the socket itself: not through TLS.
         sendfile: plain,
     });
-    let io_connection = connection.clone();
     let mut io = Watched {
         stream,
         connection: connection.clone(),
         cap: shared.limits.max_header_bytes,
     };
+    // Plain connections start without hyper (`fast_h1`), which hands over the first request
+    // it does not take, with the bytes it has read.
+    let mut replay = Bytes::new();
+    if plain && shared.fast_http1 {
+        let stop = &mut ends.stop;
+        match fast_h1::serve(&mut io, &shared, &connection, stop, &mut ends.force).await {
+            fast_h1::Ended::Closed => return,
+            fast_h1::Ended::Hyper(read) => replay = read,
+        }
+    }
     let service = {
         let shared = shared.clone();
         hyper::service::service_fn(move |request| {
@@ -444,16 +453,6 @@ async fn serve_http1(
             )
         })
     };
-    // Plain connections start without hyper (`fast_h1`), which hands over the first request
-    // it does not take, with the bytes it has read.
-    let mut replay = Bytes::new();
-    if plain && shared.fast_http1 {
-        let stop = &mut ends.stop;
-        match fast_h1::serve(&mut io, &shared, &io_connection, stop, &mut ends.force).await {
-            fast_h1::Ended::Closed => return,
-            fast_h1::Ended::Hyper(read) => replay = read,
-        }
-    }
     let result = {
         let io = Replay {
             read: replay,
@@ -480,12 +479,7 @@ async fn serve_http1(
         (!capture.fresh && !capture.bytes.is_empty(), capture.began)
     };
     if err.is_timeout() && partial {
-        let _ = tokio::time::timeout(Duration::from_secs(1), async {
-            io.stream.write_all(handler::TIMEOUT_RESPONSE).await?;
-            io.stream.flush().await
-        })
-        .await;
-        handler::account_refused_head(&shared, client, 408, began);
+        handler::refuse_late_head(&mut io.stream, &shared, client, began).await;
     } else if err.is_parse_too_large() {
         handler::account_refused_head(&shared, client, 431, began);
     } else if err.is_parse() {

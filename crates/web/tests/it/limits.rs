@@ -10,25 +10,29 @@ use crate::harness::{self, Behaviour, HELLO, TestWeb, Upstream, route, runtime};
 
 #[test]
 fn a_head_never_finished_gets_408_and_is_closed() {
-    let web = TestWeb::start(|config, _| {
-        config.limits.header_timeout = Duration::from_millis(400);
-    });
-    let mut connection = RawConnection::connect(web.addr).unwrap();
-    connection
-        .send(b"GET /hello.txt HTTP/1.1\r\nHost: t\r\nX-Slow: ")
-        .unwrap();
-    let started = Instant::now();
-    let response = connection.read_response(false).unwrap();
-    assert_eq!(response.status, 408, "{}", response.head);
-    assert!(
-        started.elapsed() < Duration::from_secs(3),
-        "cut after {:?}",
-        started.elapsed()
-    );
-    assert!(
-        connection.closed_within(Duration::from_secs(2)),
-        "still open after the 408"
-    );
+    // The server's own HTTP/1.1 loop and hyper alike.
+    for fast_http1 in [true, false] {
+        let web = TestWeb::start(|config, _| {
+            config.limits.header_timeout = Duration::from_millis(400);
+            config.fast_http1 = fast_http1;
+        });
+        let mut connection = RawConnection::connect(web.addr).unwrap();
+        connection
+            .send(b"GET /hello.txt HTTP/1.1\r\nHost: t\r\nX-Slow: ")
+            .unwrap();
+        let started = Instant::now();
+        let response = connection.read_response(false).unwrap();
+        assert_eq!(response.status, 408, "{}", response.head);
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "cut after {:?}",
+            started.elapsed()
+        );
+        assert!(
+            connection.closed_within(Duration::from_secs(2)),
+            "still open after the 408"
+        );
+    }
 }
 
 #[test]
