@@ -6,7 +6,7 @@
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use crate::harness::{Behaviour, TestWeb, Upstream, route};
+use crate::harness::{Behaviour, RecordingUpstream, TestWeb, Upstream, route};
 
 /// The requests, each sent whole on a connection of its own. A connection ends when the server
 /// closes it: after a closing response, or when it has been idle for the head timeout.
@@ -68,38 +68,13 @@ const CASES: &[&str] = &[
     "GET /stream HTTP/1.1\r\nHost: t\r\n\r\nGET /hello.txt HTTP/1.1\r\nHost: t\r\n\r\n",
 ];
 
-/// An upstream that answers every request with a chunked body in two chunks (and no length).
-fn chunked_upstream(addr: std::net::SocketAddr) -> std::net::SocketAddr {
-    let listener = std::net::TcpListener::bind(addr).unwrap();
-    let addr = listener.local_addr().unwrap();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            std::thread::spawn(move || {
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                let mut seen = Vec::new();
-                let mut chunk = [0u8; 4096];
-                while let Ok(n) = stream.read(&mut chunk) {
-                    if n == 0 {
-                        return;
-                    }
-                    seen.extend_from_slice(&chunk[..n]);
-                    while let Some(end) = seen.windows(4).position(|w| w == b"\r\n\r\n") {
-                        let head = seen.drain(..end + 4).collect::<Vec<u8>>();
-                        let answer: &[u8] = if head.starts_with(b"HEAD") {
-                            b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n"
-                        } else {
-                            b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
-                        };
-                        if stream.write_all(answer).is_err() {
-                            return;
-                        }
-                    }
-                }
-            });
-        }
-    });
-    addr
+/// What the chunked upstream answers: a body in two chunks and no length (none for HEAD).
+fn chunked_answer(head: &[u8]) -> &'static [u8] {
+    if head.starts_with(b"HEAD") {
+        b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n"
+    } else {
+        b"HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n"
+    }
 }
 
 fn configure(
@@ -164,7 +139,8 @@ fn the_servers_own_loop_answers_byte_for_byte_as_hyper() {
     let runtime = crate::harness::runtime();
     let block = test_support::LoopbackBlock::claim();
     let upstream = Upstream::start(&runtime, block.addr(90, 0), "a", Behaviour::Echo);
-    let chunked = chunked_upstream(block.addr(91, 0));
+    let chunked_upstream = RecordingUpstream::answering(block.addr(91, 0), chunked_answer);
+    let chunked = chunked_upstream.addr;
     let fast = TestWeb::start_in(block, |config, _| configure(config, upstream.addr, chunked));
     let root = fast.site.root.clone();
     let hyper_only = TestWeb::start(|config, _| {

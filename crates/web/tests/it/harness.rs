@@ -274,7 +274,8 @@ pub fn path_of(site: &SiteDir, name: &str) -> PathBuf {
 }
 
 /// A raw upstream that records every byte it receives, on every connection, and answers each
-/// complete request head with a small 200 (for the requests that should get through).
+/// complete request head with a small 200 (for the requests that should get through), or with
+/// what the caller's function gives for that head ([`RecordingUpstream::answering`]).
 pub struct RecordingUpstream {
     pub addr: SocketAddr,
     pub received: Arc<std::sync::Mutex<Vec<u8>>>,
@@ -283,6 +284,13 @@ pub struct RecordingUpstream {
 
 impl RecordingUpstream {
     pub fn start(addr: SocketAddr) -> RecordingUpstream {
+        RecordingUpstream::answering(addr, |_| {
+            b"HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\nrecorded"
+        })
+    }
+
+    /// The same, answering each request head (its bytes up to the empty line) with `answer`'s.
+    pub fn answering(addr: SocketAddr, answer: fn(&[u8]) -> &'static [u8]) -> RecordingUpstream {
         use std::io::{Read, Write};
         let listener = std::net::TcpListener::bind(addr).unwrap();
         listener.set_nonblocking(true).unwrap();
@@ -310,9 +318,8 @@ impl RecordingUpstream {
                         mine.extend_from_slice(&chunk[..n]);
                         // One answer per request head seen (bodies here are short and whole).
                         while let Some(end) = mine.windows(4).position(|w| w == b"\r\n\r\n") {
-                            mine.drain(..end + 4);
-                            let _ = stream
-                                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 8\r\n\r\nrecorded");
+                            let head: Vec<u8> = mine.drain(..end + 4).collect();
+                            let _ = stream.write_all(answer(&head));
                         }
                     }
                 });
