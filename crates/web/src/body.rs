@@ -11,7 +11,7 @@ use hyper::body::Incoming;
 use tokio::sync::mpsc;
 
 use crate::handler::Completion;
-use crate::upstream::Lease;
+use crate::upstream::UpstreamBody;
 
 pub(crate) type BoxError = Box<dyn std::error::Error + Send + Sync>;
 
@@ -67,11 +67,8 @@ enum Kind {
         receiver: mpsc::Receiver<std::io::Result<Bytes>>,
         remaining: u64,
     },
-    /// Streamed from an upstream, over the connection the lease holds (this body drives it).
-    Upstream {
-        body: Incoming,
-        lease: Lease,
-    },
+    /// Streamed from an upstream, read from its connection as it is asked for.
+    Upstream(UpstreamBody),
 }
 
 impl Body {
@@ -90,8 +87,8 @@ impl Body {
         })
     }
 
-    pub(crate) fn upstream(body: Incoming, lease: Lease) -> Self {
-        Body::of(Kind::Upstream { body, lease })
+    pub(crate) fn upstream(body: UpstreamBody) -> Self {
+        Body::of(Kind::Upstream(body))
     }
 
     fn of(kind: Kind) -> Self {
@@ -109,13 +106,6 @@ impl Body {
 
 impl Drop for Body {
     fn drop(&mut self) {
-        if let Kind::Upstream { body, lease } = &mut self.kind
-            && http_body::Body::is_end_stream(body)
-        {
-            // A body hyper sent whole by its length (and one that was empty) is not polled to
-            // its `None`: its upstream connection can take the next request all the same.
-            lease.finished = true;
-        }
         if let Some(completion) = self.completion.take() {
             completion.finish(self.sent);
         }
@@ -149,17 +139,9 @@ impl http_body::Body for Body {
                 Poll::Ready(None) => Poll::Ready(None),
                 Poll::Pending => Poll::Pending,
             },
-            Kind::Upstream { body, lease } => {
-                let mut polled = Pin::new(&mut *body).poll_frame(cx);
-                if polled.is_pending() {
-                    lease.drive(cx);
-                    polled = Pin::new(&mut *body).poll_frame(cx);
-                }
-                if let Poll::Ready(None) = polled {
-                    lease.finished = true;
-                }
-                polled.map(|frame| frame.map(|f| f.map_err(BoxError::from)))
-            }
+            Kind::Upstream(body) => body
+                .poll_data(cx)
+                .map(|data| data.map(|d| d.map(Frame::data).map_err(BoxError::from))),
         };
         if let Poll::Ready(Some(Ok(frame))) = &polled
             && let Some(data) = frame.data_ref()
@@ -174,7 +156,7 @@ impl http_body::Body for Body {
             Kind::Empty => true,
             Kind::Full(bytes) => bytes.is_none(),
             Kind::Chunks { remaining, .. } => *remaining == 0,
-            Kind::Upstream { body, .. } => body.is_end_stream(),
+            Kind::Upstream(body) => body.is_end_stream(),
         }
     }
 
@@ -183,7 +165,7 @@ impl http_body::Body for Body {
             Kind::Empty => SizeHint::with_exact(0),
             Kind::Full(bytes) => SizeHint::with_exact(bytes.as_ref().map_or(0, |b| b.len() as u64)),
             Kind::Chunks { remaining, .. } => SizeHint::with_exact(*remaining),
-            Kind::Upstream { body, .. } => body.size_hint(),
+            Kind::Upstream(body) => body.size_hint(),
         }
     }
 }

@@ -132,14 +132,28 @@ impl ChunkedChecker {
     /// Feeds the next bytes of the body; returns how many belonged to it (all of them unless
     /// the body ended or went wrong within `bytes`).
     pub fn feed(&mut self, bytes: &[u8]) -> usize {
+        let mut fed = 0;
+        while fed < bytes.len() {
+            match self.next_data(&bytes[fed..]) {
+                (0, _) => break,
+                (used, _) => fed += used,
+            }
+        }
+        fed
+    }
+
+    /// Decodes: reads `bytes` up to the end of the first run of chunk data in them and
+    /// returns how many bytes that was and where the data lies (empty when `bytes` held only
+    /// framing; the body may then be over, or wrong: see [`Self::verdict`]). The data always
+    /// ends where the consumed bytes end.
+    pub fn next_data(&mut self, bytes: &[u8]) -> (usize, std::ops::Range<usize>) {
         let mut i = 0;
         while i < bytes.len() {
             if matches!(self.state, State::Done | State::Invalid) {
-                return i;
+                break;
             }
             if let State::Data { remaining } = self.state {
                 let take = remaining.min((bytes.len() - i) as u64);
-                i += take as usize;
                 self.state = if take == remaining {
                     State::DataCr
                 } else {
@@ -147,12 +161,12 @@ impl ChunkedChecker {
                         remaining: remaining - take,
                     }
                 };
-                continue;
+                return (i + take as usize, i..i + take as usize);
             }
             self.state = self.step(bytes[i]);
             i += 1;
         }
-        i
+        (i, i..i)
     }
 
     fn step(&mut self, byte: u8) -> State {

@@ -300,7 +300,7 @@ fn take_all(stream: &[u8], first: usize) -> (Vec<usize>, Result<usize, usize>) {
 }
 
 /// Whether a comma-separated field value lists `token` (any case), as hyper reads Connection.
-fn has_token(value: &[u8], token: &[u8]) -> bool {
+pub(crate) fn has_token(value: &[u8], token: &[u8]) -> bool {
     // hyper reads the value as visible ASCII (`HeaderValue::to_str`): anything else lists none.
     value
         .iter()

@@ -1,6 +1,6 @@
 //! The reverse proxy: a request whose path starts with a configured prefix goes to one of the
 //! prefix's upstreams over a keep-alive HTTP/1.1 connection that the request's own task drives
-//! (`crate::upstream`: hyper's client `conn::http1`, idle connections in a free list per
+//! (`crate::upstream`: HTTP/1.1 written and read by hand, idle connections in a free list per
 //! upstream).
 //!
 //! Phases (pingora's chart): request read -> choose upstream -> connect (or reuse) -> upstream
@@ -39,16 +39,17 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use bytes::{Bytes, BytesMut};
-use http::header::{self, HeaderMap, HeaderName, HeaderValue};
-use http::uri::PathAndQuery;
-use http::{Request, Response, StatusCode, Uri};
-use http_body_util::{BodyExt, Full};
-use hyper::body::Incoming;
+use http::header::{self, HeaderName, HeaderValue};
+use http::{Method, Request, Response, StatusCode};
+use http_body_util::BodyExt;
 
 use crate::body::{Body, ClientBody};
 use crate::config::{Limits, ProxyRoute};
 use crate::handler::HeadCapture;
-use crate::upstream::{Connector, IdleList, Lease, RequestBody, UpstreamConn};
+use crate::upstream::{
+    Connector, IdleList, OutgoingRequest, ResponseHead, SendError, UpstreamBody, UpstreamConn,
+    is_hop_by_hop,
+};
 
 /// A prefix and its upstreams, with the balancing state.
 pub(crate) struct Route {
@@ -131,7 +132,7 @@ pub(crate) async fn forward(
     downstream: &Downstream<'_>,
     request: Request<ClientBody>,
 ) -> Proxied {
-    let (mut parts, body) = request.into_parts();
+    let (parts, body) = request.into_parts();
     // HTTP/2 frames a body with DATA frames and may send no Content-Length (RFC 9113 §8.1).
     let has_body = parts.headers.contains_key(header::TRANSFER_ENCODING)
         || parts
@@ -152,74 +153,49 @@ pub(crate) async fn forward(
         drop(body);
         Bytes::new()
     };
-    remove_hop_by_hop(&mut parts.headers);
-    if has_body {
-        // The body goes on with the length it turned out to have (a chunked request is sent
-        // with Content-Length: the client's chunk boundaries and extensions stay here).
-        parts
-            .headers
-            .insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
-    }
-    // HTTP/2's :authority is the upstream's Host (RFC 9113 §8.3.1), as HTTP/1.1's Host is.
-    if !parts.headers.contains_key(header::HOST)
-        && let Some(authority) = parts.uri.authority()
-        && let Ok(host) = HeaderValue::from_str(authority.as_str())
-    {
-        parts.headers.insert(header::HOST, host);
-    }
-    // The forwarded values are written into one buffer, and share its allocation.
-    let mut scratch = BytesMut::with_capacity(256);
-    add_forwarding(
-        &mut parts.headers,
-        downstream.client,
-        downstream.secure,
-        &mut scratch,
-    );
-    set_traceparent(&mut parts.headers, &mut scratch);
-    // Origin form (`/path?query`), as an upstream connection sends it.
-    let path_and_query = parts
-        .uri
-        .path_and_query()
-        .cloned()
-        .unwrap_or_else(|| PathAndQuery::from_static("/"));
-    let no_host = !parts.headers.contains_key(header::HOST);
-    let mut outgoing = Request::new(Full::new(body));
-    *outgoing.method_mut() = parts.method;
-    *outgoing.uri_mut() = Uri::from(path_and_query);
-    *outgoing.headers_mut() = parts.headers;
+    let mut head = BytesMut::with_capacity(512);
+    // The body goes on with the length it turned out to have (a chunked request is sent with
+    // Content-Length: the client's chunk boundaries and extensions stay here).
+    let body_len = has_body.then_some(body.len());
+    let has_host = write_request_head(&mut head, &parts, downstream.client, downstream.secure, body_len);
+    let outgoing = OutgoingRequest {
+        head,
+        is_head: parts.method == Method::HEAD,
+        body,
+    };
 
     let now_ms = downstream.epoch.elapsed().as_millis() as u64;
     let mut last_tried = None;
+    let mut host_line = BytesMut::new();
     for upstream in route.candidates(now_ms) {
         last_tried = Some(upstream.addr);
-        if no_host {
+        if !has_host {
             // An HTTP/1.0 request may come without Host; HTTP/1.1 upstreams need one.
-            let host = HeaderValue::from_maybe_shared(Bytes::from(upstream.addr.to_string()));
-            if let Ok(host) = host {
-                outgoing.headers_mut().insert(header::HOST, host);
-            }
+            use std::fmt::Write;
+            host_line.clear();
+            let _ = write!(host_line, "host: {}\r\n", upstream.addr);
         }
         let sent = tokio::time::timeout(
             limits.upstream_timeout,
-            exchange(connector, upstream, outgoing),
+            exchange(connector, upstream, &outgoing, &host_line),
         )
         .await;
         match sent {
             Err(_) => return made_here(StatusCode::GATEWAY_TIMEOUT, Some(upstream.addr)),
-            Ok(Exchange::Answered(response, conn)) => {
+            Ok(Exchange::Answered(head, conn)) => {
                 upstream.down_until_ms.store(0, Ordering::Relaxed);
-                let (mut head, incoming) = response.into_parts();
-                remove_hop_by_hop(&mut head.headers);
-                let lease = Lease::new(conn, upstream.idle.clone());
+                let body = UpstreamBody::new(conn, &head, upstream.idle.clone());
+                let mut response = Response::new(Body::upstream(body));
+                *response.status_mut() = head.status;
+                *response.headers_mut() = head.headers;
                 return Proxied {
-                    response: Response::from_parts(head, Body::upstream(incoming, lease)),
+                    response,
                     upstream: Some(upstream.addr),
                     answered: true,
                 };
             }
             // Nothing was sent: the next upstream gets the request (the body is in memory).
-            Ok(Exchange::Refused(request)) => {
-                outgoing = request;
+            Ok(Exchange::Refused) => {
                 let until = downstream.epoch.elapsed() + limits.upstream_down_for;
                 upstream
                     .down_until_ms
@@ -234,9 +210,9 @@ pub(crate) async fn forward(
 /// How one upstream took a request.
 enum Exchange {
     /// The response head, and the connection its body comes over.
-    Answered(Response<Incoming>, Box<UpstreamConn>),
-    /// No connection could be opened: nothing was sent, here is the request back.
-    Refused(Request<RequestBody>),
+    Answered(ResponseHead, Box<UpstreamConn>),
+    /// No connection could be opened: nothing was sent.
+    Refused,
     /// The request went out (or may have) and no response head came back.
     Failed,
 }
@@ -246,23 +222,21 @@ enum Exchange {
 async fn exchange(
     connector: &Connector,
     upstream: &Upstream,
-    mut request: Request<RequestBody>,
+    request: &OutgoingRequest,
+    host_line: &[u8],
 ) -> Exchange {
-    if let Some(mut conn) = upstream.idle.checkout().await {
-        match conn.send(request).await {
-            Ok(response) => return Exchange::Answered(response, conn),
-            Err(mut err) => match err.take_message() {
-                Some(back) => request = back,
-                None => return Exchange::Failed,
-            },
+    if let Some(mut conn) = upstream.idle.checkout() {
+        match conn.send(request, host_line).await {
+            Ok(head) => return Exchange::Answered(head, conn),
+            Err(SendError::NotSent) => {}
+            Err(SendError::Failed) => return Exchange::Failed,
         }
     }
-    let mut conn = match connector.connect(upstream.addr).await {
-        Ok(conn) => conn,
-        Err(_) => return Exchange::Refused(request),
+    let Ok(mut conn) = connector.connect(upstream.addr).await else {
+        return Exchange::Refused;
     };
-    match conn.send(request).await {
-        Ok(response) => Exchange::Answered(response, conn),
+    match conn.send(request, host_line).await {
+        Ok(head) => Exchange::Answered(head, conn),
         Err(_) => Exchange::Failed,
     }
 }
@@ -316,57 +290,179 @@ fn made_here(status: StatusCode, upstream: Option<SocketAddr>) -> Proxied {
     }
 }
 
-/// The classic hop-by-hop fields (RFC 9110 §7.6.1), besides those Connection names.
-const HOP_BY_HOP: [HeaderName; 9] = [
-    header::CONNECTION,
-    header::TE,
-    header::TRAILER,
-    header::TRANSFER_ENCODING,
-    header::UPGRADE,
-    header::PROXY_AUTHENTICATE,
-    header::PROXY_AUTHORIZATION,
-    HeaderName::from_static("keep-alive"),
-    HeaderName::from_static("proxy-connection"),
-];
-
 const X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
 const X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
 const X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
 const TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 const TRACESTATE: HeaderName = HeaderName::from_static("tracestate");
 
-/// RFC 9110 §7.6.1: Connection and the fields it names, plus the classic hop-by-hop fields.
-fn remove_hop_by_hop(headers: &mut HeaderMap) {
-    // One pass over the names first, noting which are there: most messages carry none or one
-    // (`Connection: keep-alive`), and a removal by name hashes the name each time.
-    let mut present = 0u16;
-    for name in headers.keys() {
-        if let Some(i) = HOP_BY_HOP.iter().position(|hop| hop == name) {
-            present |= 1 << i;
+/// The fields the proxy writes itself, whatever the client sent in them.
+const REPLACED: [HeaderName; 5] = [
+    X_FORWARDED_FOR,
+    X_FORWARDED_PROTO,
+    X_FORWARDED_HOST,
+    header::FORWARDED,
+    TRACEPARENT,
+];
+
+/// Writes the request line and the fields of the request that goes upstream, without the blank
+/// line that ends them, and returns whether a Host field is among them.
+///
+/// - origin form (`/path?query`), HTTP/1.1 whatever the client spoke;
+/// - the client's fields in their order, but the hop-by-hop ones (RFC 9110 §7.6.1: Connection,
+///   those it names and the classic list) and those written here; HTTP/2's `:authority` as Host
+///   when there is no Host (RFC 9113 §8.3.1); HTTP/2's cookie fields joined into one (RFC 9113
+///   §8.2.3), as an HTTP/1.1 server expects;
+/// - `content-length` with the body's length when there is a body (`body_len`);
+/// - X-Forwarded-For/-Proto/-Host and Forwarded (RFC 7239), each after the values the client
+///   sent; a valid W3C `traceparent` keeps its trace id with our span as the new parent,
+///   otherwise a trace starts (and the client's `tracestate`, which belongs to the trace that
+///   could not be continued, is dropped).
+///
+/// Everything is written straight into `out`: no field is added to the request's map only to
+/// be encoded from it again.
+fn write_request_head(
+    out: &mut BytesMut,
+    parts: &http::request::Parts,
+    client: SocketAddr,
+    secure: bool,
+    body_len: Option<usize>,
+) -> bool {
+    let headers = &parts.headers;
+    out.extend_from_slice(parts.method.as_str().as_bytes());
+    out.extend_from_slice(b" ");
+    let target = parts.uri.path_and_query().map_or("", |p| p.as_str());
+    out.extend_from_slice(if target.is_empty() { "/" } else { target }.as_bytes());
+    out.extend_from_slice(b" HTTP/1.1\r\n");
+
+    let authority = parts.uri.authority().map(|a| a.as_str().as_bytes());
+    let host = match headers.get(header::HOST) {
+        Some(host) => Some(host.as_bytes()),
+        None => {
+            if let Some(authority) = authority {
+                put_field(out, b"host", authority);
+            }
+            authority
         }
+    };
+    // The fields Connection names (few requests have any: HTTP/1.1 clients rarely send it).
+    // Host is not among them whatever the client says: the upstream needs it.
+    let named: Vec<HeaderName> = headers
+        .get_all(header::CONNECTION)
+        .iter()
+        .flat_map(|v| v.as_bytes().split(|&b| b == b','))
+        .filter_map(|name| HeaderName::from_bytes(name.trim_ascii()).ok())
+        .filter(|name| name != header::HOST)
+        .collect();
+    let sent = |name: &HeaderName| !named.contains(name);
+    let trace = headers
+        .get(TRACEPARENT)
+        .filter(|_| sent(&TRACEPARENT))
+        .and_then(|v| v.to_str().ok())
+        .and_then(parse_traceparent);
+    let join_cookies = parts.version == http::Version::HTTP_2;
+    let mut cookies_written = false;
+    for (name, value) in headers {
+        if is_hop_by_hop(name)
+            || REPLACED.contains(name)
+            || !sent(name)
+            || (body_len.is_some() && name == header::CONTENT_LENGTH)
+            || (trace.is_none() && name == TRACESTATE)
+        {
+            continue;
+        }
+        if join_cookies && name == header::COOKIE {
+            if !cookies_written {
+                cookies_written = true;
+                out.extend_from_slice(b"cookie: ");
+                for (i, cookie) in headers.get_all(header::COOKIE).iter().enumerate() {
+                    if i > 0 {
+                        out.extend_from_slice(b"; ");
+                    }
+                    out.extend_from_slice(cookie.as_bytes());
+                }
+                out.extend_from_slice(b"\r\n");
+            }
+            continue;
+        }
+        put_field(out, name.as_str().as_bytes(), value.as_bytes());
     }
-    if present == 0 {
-        return;
+    if let Some(len) = body_len {
+        put_field(out, b"content-length", itoa::Buffer::new().format(len).as_bytes());
     }
-    if present & 1 != 0 {
-        // HOP_BY_HOP[0] is Connection: the fields it names go too.
-        let named: Vec<HeaderName> = headers
-            .get_all(header::CONNECTION)
+
+    let client = client.ip();
+    let proto: &[u8] = if secure { b"https" } else { b"http" };
+    // Earlier values are kept only if they are visible ASCII, as a value we add to must be.
+    let earlier = |name: HeaderName| {
+        let sent = sent(&name);
+        headers
+            .get_all(name)
             .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter_map(|name| HeaderName::from_bytes(name.trim().as_bytes()).ok())
-            .filter(|name| !HOP_BY_HOP.contains(name))
-            .collect();
-        for name in named {
-            headers.remove(name);
-        }
+            .filter(move |v| sent && v.to_str().is_ok())
+    };
+    out.extend_from_slice(b"x-forwarded-for: ");
+    for value in earlier(X_FORWARDED_FOR) {
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b", ");
     }
-    for (i, name) in HOP_BY_HOP.iter().enumerate() {
-        if present & (1 << i) != 0 {
-            headers.remove(name);
-        }
+    put_ip(out, client);
+    out.extend_from_slice(b"\r\n");
+    put_field(out, b"x-forwarded-proto", proto);
+    if let Some(host) = host {
+        put_field(out, b"x-forwarded-host", host);
     }
+    out.extend_from_slice(b"forwarded: ");
+    for value in earlier(header::FORWARDED) {
+        out.extend_from_slice(value.as_bytes());
+        out.extend_from_slice(b", ");
+    }
+    out.extend_from_slice(b"for=");
+    if client.is_ipv6() {
+        out.extend_from_slice(b"\"[");
+        put_ip(out, client);
+        out.extend_from_slice(b"]\"");
+    } else {
+        put_ip(out, client);
+    }
+    out.extend_from_slice(b";proto=");
+    out.extend_from_slice(proto);
+    // A host that would need escaping inside a quoted-string is left out.
+    if let Some(host) = host.filter(|h| {
+        h.iter()
+            .all(|&b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
+    }) {
+        out.extend_from_slice(b";host=\"");
+        out.extend_from_slice(host);
+        out.extend_from_slice(b"\"");
+    }
+    out.extend_from_slice(b"\r\n");
+
+    // W3C Trace Context: `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`.
+    out.extend_from_slice(b"traceparent: 00-");
+    let flags = match trace {
+        Some((trace_id, flags)) => {
+            out.extend_from_slice(trace_id.as_bytes());
+            flags
+        }
+        None => {
+            put_hex(out, rand::random::<u128>() | 1, 32);
+            "01"
+        }
+    };
+    out.extend_from_slice(b"-");
+    put_hex(out, (rand::random::<u64>() | 1).into(), 16);
+    out.extend_from_slice(b"-");
+    out.extend_from_slice(flags.as_bytes());
+    out.extend_from_slice(b"\r\n");
+    host.is_some()
+}
+
+fn put_field(out: &mut BytesMut, name: &[u8], value: &[u8]) {
+    out.extend_from_slice(name);
+    out.extend_from_slice(b": ");
+    out.extend_from_slice(value);
+    out.extend_from_slice(b"\r\n");
 }
 
 /// Writes `ip` as text; an IPv4 address by hand, without the formatting machinery (it is
@@ -408,93 +504,6 @@ fn put_hex(out: &mut BytesMut, value: u128, digits: usize) {
         *slot = HEX[(value >> (4 * (digits - 1 - i)) & 0xf) as usize];
     }
     out.extend_from_slice(&text[..digits]);
-}
-
-/// The header value made of what `scratch` holds (taken from it), if it is a valid one. The
-/// values share `scratch`'s one allocation.
-fn take_value(scratch: &mut BytesMut) -> Option<HeaderValue> {
-    HeaderValue::from_maybe_shared(scratch.split().freeze()).ok()
-}
-
-fn add_forwarding(
-    headers: &mut HeaderMap,
-    client: SocketAddr,
-    secure: bool,
-    scratch: &mut BytesMut,
-) {
-    let proto = if secure { "https" } else { "http" };
-    let ip = client.ip();
-    if let Some(earlier) = headers.get(X_FORWARDED_FOR).filter(|v| v.to_str().is_ok()) {
-        scratch.extend_from_slice(earlier.as_bytes());
-        scratch.extend_from_slice(b", ");
-    }
-    put_ip(scratch, ip);
-    if let Some(value) = take_value(scratch) {
-        headers.insert(X_FORWARDED_FOR, value);
-    }
-    headers.insert(X_FORWARDED_PROTO, HeaderValue::from_static(proto));
-    let host = headers.get(header::HOST).cloned();
-    if let Some(earlier) = headers
-        .get(header::FORWARDED)
-        .filter(|v| v.to_str().is_ok())
-    {
-        scratch.extend_from_slice(earlier.as_bytes());
-        scratch.extend_from_slice(b", ");
-    }
-    scratch.extend_from_slice(b"for=");
-    if ip.is_ipv6() {
-        scratch.extend_from_slice(b"\"[");
-        put_ip(scratch, ip);
-        scratch.extend_from_slice(b"]\"");
-    } else {
-        put_ip(scratch, ip);
-    }
-    scratch.extend_from_slice(b";proto=");
-    scratch.extend_from_slice(proto.as_bytes());
-    if let Some(host) = host.as_ref().and_then(|h| h.to_str().ok())
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_graphic() && b != b'"' && b != b'\\')
-    {
-        scratch.extend_from_slice(b";host=\"");
-        scratch.extend_from_slice(host.as_bytes());
-        scratch.extend_from_slice(b"\"");
-    }
-    if let Some(host) = host {
-        headers.insert(X_FORWARDED_HOST, host);
-    }
-    if let Some(value) = take_value(scratch) {
-        headers.insert(header::FORWARDED, value);
-    }
-}
-
-/// W3C Trace Context: `00-<32 hex trace id>-<16 hex parent id>-<2 hex flags>`.
-fn set_traceparent(headers: &mut HeaderMap, scratch: &mut BytesMut) {
-    let our_span = rand::random::<u64>() | 1;
-    let incoming = headers
-        .get(TRACEPARENT)
-        .and_then(|v| v.to_str().ok())
-        .and_then(parse_traceparent);
-    scratch.extend_from_slice(b"00-");
-    let flags = match incoming {
-        Some((trace_id, flags)) => {
-            scratch.extend_from_slice(trace_id.as_bytes());
-            flags
-        }
-        None => {
-            put_hex(scratch, rand::random::<u128>() | 1, 32);
-            "01"
-        }
-    };
-    scratch.extend_from_slice(b"-");
-    put_hex(scratch, our_span.into(), 16);
-    scratch.extend_from_slice(b"-");
-    scratch.extend_from_slice(flags.as_bytes());
-    if incoming.is_none() {
-        headers.remove(TRACESTATE); // belongs to the trace we could not continue
-    }
-    let value = take_value(scratch).expect("hex digits");
-    headers.insert(TRACEPARENT, value);
 }
 
 /// The trace id and flags of a valid version-00 traceparent.
@@ -544,39 +553,109 @@ mod tests {
         assert!(root.matches("/anything"));
     }
 
-    #[test]
-    fn traceparent_is_continued_or_started() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            "traceparent",
-            HeaderValue::from_static("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"),
-        );
-        set_traceparent(&mut headers, &mut BytesMut::new());
-        let value = headers["traceparent"].to_str().unwrap();
-        assert!(
-            value.starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
-            "{value}"
-        );
-        assert!(!value.contains("00f067aa0ba902b7"), "{value}");
+    /// The head `request` goes upstream with, from 192.0.2.7 over plain HTTP.
+    fn upstream_head(request: Request<()>, body_len: Option<usize>) -> (String, bool) {
+        let (parts, ()) = request.into_parts();
+        let mut out = BytesMut::new();
+        let client = "192.0.2.7:4242".parse().unwrap();
+        let has_host = write_request_head(&mut out, &parts, client, false, body_len);
+        (String::from_utf8(out.to_vec()).unwrap(), has_host)
+    }
 
-        let mut headers = HeaderMap::new();
-        headers.insert("traceparent", HeaderValue::from_static("garbage"));
-        set_traceparent(&mut headers, &mut BytesMut::new());
-        assert!(parse_traceparent(headers["traceparent"].to_str().unwrap()).is_some());
+    fn field<'a>(head: &'a str, name: &str) -> Vec<&'a str> {
+        head.lines()
+            .filter_map(|line| line.strip_prefix(name)?.strip_prefix(": "))
+            .collect()
     }
 
     #[test]
-    fn hop_by_hop_headers_go() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            header::CONNECTION,
-            HeaderValue::from_static("close, x-secret"),
+    fn traceparent_is_continued_or_started() {
+        let request = Request::get("/")
+            .header(
+                "traceparent",
+                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
+            )
+            .header("tracestate", "vendor=1")
+            .body(())
+            .unwrap();
+        let (head, _) = upstream_head(request, None);
+        let value = field(&head, "traceparent");
+        assert_eq!(value.len(), 1, "{head}");
+        assert!(
+            value[0].starts_with("00-4bf92f3577b34da6a3ce929d0e0e4736-"),
+            "{head}"
         );
-        headers.insert("x-secret", HeaderValue::from_static("1"));
-        headers.insert("keep-alive", HeaderValue::from_static("timeout=5"));
-        headers.insert(header::ACCEPT, HeaderValue::from_static("*/*"));
-        remove_hop_by_hop(&mut headers);
-        assert_eq!(headers.len(), 1);
+        assert!(!value[0].contains("00f067aa0ba902b7"), "{head}");
+        assert!(value[0].ends_with("-01"), "{head}");
+        assert_eq!(field(&head, "tracestate"), ["vendor=1"], "{head}");
+
+        for broken in ["garbage", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"] {
+            let request = Request::get("/")
+                .header("traceparent", broken)
+                .header("tracestate", "vendor=1")
+                .body(())
+                .unwrap();
+            let (head, _) = upstream_head(request, None);
+            let value = field(&head, "traceparent");
+            assert_eq!(value.len(), 1, "{head}");
+            assert!(parse_traceparent(value[0]).is_some(), "{head}");
+            assert!(field(&head, "tracestate").is_empty(), "{head}");
+        }
+    }
+
+    #[test]
+    fn hop_by_hop_fields_stay_and_the_rest_go_on_in_order() {
+        let request = Request::post("/form?x=1")
+            .header("host", "www.google.com")
+            .header("connection", "close, x-secret, host")
+            .header("x-secret", "1")
+            .header("keep-alive", "timeout=5")
+            .header("transfer-encoding", "chunked")
+            .header("te", "trailers")
+            .header("accept", "*/*")
+            .header("content-length", "99")
+            .header("x-forwarded-host", "evil.example")
+            .header("x-forwarded-proto", "https")
+            .body(())
+            .unwrap();
+        let (head, has_host) = upstream_head(request, Some(5));
+        assert!(has_host);
+        let expected = format!(
+            "POST /form?x=1 HTTP/1.1\r\n\
+             host: www.google.com\r\n\
+             accept: */*\r\n\
+             content-length: 5\r\n\
+             x-forwarded-for: 192.0.2.7\r\n\
+             x-forwarded-proto: http\r\n\
+             x-forwarded-host: www.google.com\r\n\
+             forwarded: for=192.0.2.7;proto=http;host=\"www.google.com\"\r\n\
+             traceparent: {}\r\n",
+            field(&head, "traceparent")[0],
+        );
+        assert_eq!(head, expected);
+    }
+
+    #[test]
+    fn without_host_the_authority_or_nothing() {
+        // HTTP/2: :authority is the Host; cookies are joined into one field.
+        let request = Request::get("https://www.google.com/search?q=dns")
+            .version(http::Version::HTTP_2)
+            .header("cookie", "a=1")
+            .header("cookie", "b=2")
+            .body(())
+            .unwrap();
+        let (head, has_host) = upstream_head(request, None);
+        assert!(has_host);
+        assert!(head.starts_with("GET /search?q=dns HTTP/1.1\r\nhost: www.google.com\r\n"), "{head}");
+        assert_eq!(field(&head, "cookie"), ["a=1; b=2"], "{head}");
+        assert_eq!(field(&head, "x-forwarded-host"), ["www.google.com"], "{head}");
+        // HTTP/1.0 without Host: none here, the proxy writes one per upstream.
+        let request = Request::get("/").version(http::Version::HTTP_10).body(()).unwrap();
+        let (head, has_host) = upstream_head(request, None);
+        assert!(!has_host);
+        assert!(field(&head, "host").is_empty(), "{head}");
+        assert!(field(&head, "x-forwarded-host").is_empty(), "{head}");
+        assert!(!field(&head, "forwarded")[0].contains("host="), "{head}");
     }
 
     #[test]
@@ -595,17 +674,27 @@ mod tests {
             b"4bf92f3577b34da6a3ce929d0e0e473600000000000000af"
         );
 
-        let mut headers = HeaderMap::new();
-        headers.insert(header::HOST, HeaderValue::from_static("www.google.com"));
-        headers.insert(header::FORWARDED, HeaderValue::from_static("for=192.0.2.9"));
+        let request = Request::get("/")
+            .header("host", "www.google.com")
+            .header("forwarded", "for=192.0.2.9")
+            .header("x-forwarded-for", "192.0.2.1")
+            .header("x-forwarded-for", "198.51.100.2")
+            .body(())
+            .unwrap();
+        let (parts, ()) = request.into_parts();
+        let mut out = BytesMut::new();
         let client = "[2001:db8::7]:4242".parse().unwrap();
-        add_forwarding(&mut headers, client, true, &mut BytesMut::new());
-        assert_eq!(headers[X_FORWARDED_FOR], "2001:db8::7");
-        assert_eq!(headers[X_FORWARDED_PROTO], "https");
-        assert_eq!(headers[X_FORWARDED_HOST], "www.google.com");
+        write_request_head(&mut out, &parts, client, true, None);
+        let head = String::from_utf8(out.to_vec()).unwrap();
         assert_eq!(
-            headers[header::FORWARDED],
-            "for=192.0.2.9, for=\"[2001:db8::7]\";proto=https;host=\"www.google.com\""
+            field(&head, "x-forwarded-for"),
+            ["192.0.2.1, 198.51.100.2, 2001:db8::7"]
+        );
+        assert_eq!(field(&head, "x-forwarded-proto"), ["https"]);
+        assert_eq!(field(&head, "x-forwarded-host"), ["www.google.com"]);
+        assert_eq!(
+            field(&head, "forwarded"),
+            ["for=192.0.2.9, for=\"[2001:db8::7]\";proto=https;host=\"www.google.com\""]
         );
     }
 }

@@ -1,44 +1,66 @@
-//! The proxy's upstream connections: HTTP/1.1 keep-alive connections (hyper's client
-//! `conn::http1`) driven by the task of the request that uses them, and a free list of idle
-//! connections per upstream.
+//! The proxy's upstream connections: HTTP/1.1 keep-alive connections, spoken by hand in the
+//! task of the request that uses them, and a free list of idle connections per upstream.
 //!
-//! hyper-util's pooled client ran every upstream connection in a task of its own, so each
-//! proxied request paid for a pool lock with a hash of the pool key, a channel to that task, a
-//! wake-up of it, and the way back. Here the downstream connection's task polls hyper's client
-//! `Connection` itself, first while it waits for the response head ([`UpstreamConn::send`]),
-//! then from the response body as hyper's server asks for it ([`Lease::drive`]): the upstream
-//! socket wakes the task that needs the bytes, and nothing else runs in between. A connection
-//! whose response was read whole goes back to its upstream's [`IdleList`] when the response body
-//! is dropped; one abandoned mid-body is closed.
+//! A proxied request is written in one vectored write ([`UpstreamConn::send`]: the head the
+//! proxy composed, the body read whole before); the response head is read with httparse into
+//! the `http` types the handler answers with, and the body is read from the same socket as the
+//! downstream side asks for it ([`UpstreamBody`]), so the upstream socket wakes the task that
+//! needs the bytes and nothing else runs in between. A connection whose response was read
+//! whole, and that may stay open, goes back to its upstream's [`IdleList`] when the response
+//! body is dropped; one abandoned mid-body is closed.
+//!
+//! Why not hyper's client (`conn::http1`, used here before): its dispatcher, the request's
+//! `HeaderMap` grown by the forwarding fields and encoded again, and the response channel
+//! were 14k of the proxy's 35k user-space instructions per request (bench/RESULTS.md,
+//! issue 14). What hyper's client does is kept, and `tests` below hold this reading to it on
+//! the same bytes:
+//! - the response's framing (RFC 9112 §6.3): none after HEAD, for 1xx, 204 and 304; chunked
+//!   when Transfer-Encoding ends in `chunked`, read to the close when it does not; else
+//!   Content-Length (several values must agree); else read to the close. Transfer-Encoding in
+//!   an HTTP/1.0 response, a Content-Length that is not a number, a head httparse refuses, more
+//!   than [`MAX_HEADERS`] fields or [`MAX_HEAD_BYTES`] bytes: the upstream's fault (502);
+//! - interim responses (1xx) are read and dropped; the connection stays open after the
+//!   response unless it says `close`, or it is HTTP/1.0 without `keep-alive`, or its body ran to
+//!   the close;
+//! - a connection that has closed, or sent something, while idle is not used again.
+//!
+//! Where it differs, on purpose: a chunked body is held to RFC 9112 §7.1's grammar
+//! (`crate::chunked`, the checker the request bodies pass) where hyper reads chunk extensions
+//! leniently; a response with both Transfer-Encoding and Content-Length loses the
+//! Content-Length before it goes on (RFC 9112 §6.3: the length is not the message's); `101
+//! Switching Protocols`, which the proxy never asks for (Upgrade is hop-by-hop), is a 502; a
+//! reason phrase is not kept (the downstream side writes the status's own, as HTTP/2 has none).
 
-use std::future::Future;
+use std::io::{self, IoSlice};
+use std::mem::MaybeUninit;
 use std::net::{IpAddr, SocketAddr};
-use std::pin::pin;
 use std::sync::{Arc, Mutex};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
-use bytes::Bytes;
-use http::{Request, Response};
-use http_body_util::Full;
-use hyper::body::Incoming;
-use hyper::client::conn::{TrySendError, http1};
-use hyper_util::rt::TokioIo;
+use bytes::{Buf, Bytes, BytesMut};
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
+use http::StatusCode;
 use tokio::net::{TcpSocket, TcpStream};
 
+use crate::chunked::{ChunkedChecker, Verdict};
 use crate::config::Limits;
-
-pub(crate) type RequestBody = Full<Bytes>;
-type ClientConnection = http1::Connection<TokioIo<TcpStream>, RequestBody>;
 
 /// At most this many idle connections are kept per upstream.
 const MAX_IDLE: usize = 256;
+/// Fields in a response head, as hyper's client allows.
+pub(crate) const MAX_HEADERS: usize = 100;
+/// Bytes in a response head (nginx's `proxy_buffer_size` is 4 or 8 KiB; hyper's client
+/// buffers about 400 KiB).
+pub(crate) const MAX_HEAD_BYTES: usize = 64 * 1024;
+/// Room made in the read buffer before a read: a small response comes whole in one read, and
+/// the rest of the allocation serves the next ones (responses are split off, not copied).
+const READ_ROOM: usize = 16 * 1024;
 
 /// How upstream connections are opened.
 pub(crate) struct Connector {
     bind: Option<IpAddr>,
     connect_timeout: Duration,
-    http: http1::Builder,
 }
 
 impl Connector {
@@ -46,13 +68,12 @@ impl Connector {
         Connector {
             bind,
             connect_timeout: limits.upstream_connect_timeout,
-            http: http1::Builder::new(),
         }
     }
 
     /// A new connection to `addr`; an error means nothing was sent (the upstream refused the
     /// connection, or did not accept it within the connect timeout).
-    pub(crate) async fn connect(&self, addr: SocketAddr) -> std::io::Result<Box<UpstreamConn>> {
+    pub(crate) async fn connect(&self, addr: SocketAddr) -> io::Result<Box<UpstreamConn>> {
         let socket = match addr {
             SocketAddr::V4(_) => TcpSocket::new_v4()?,
             SocketAddr::V6(_) => TcpSocket::new_v6()?,
@@ -64,13 +85,11 @@ impl Connector {
         keepalive(&socket);
         let stream = tokio::time::timeout(self.connect_timeout, socket.connect(addr))
             .await
-            .map_err(|_| std::io::Error::from(std::io::ErrorKind::TimedOut))??;
-        let (sender, connection) = self
-            .http
-            .handshake(TokioIo::new(stream))
-            .await
-            .map_err(std::io::Error::other)?;
-        Ok(Box::new(UpstreamConn { sender, connection }))
+            .map_err(|_| io::Error::from(io::ErrorKind::TimedOut))??;
+        Ok(Box::new(UpstreamConn {
+            stream,
+            buf: BytesMut::new(),
+        }))
     }
 }
 
@@ -81,34 +100,314 @@ fn keepalive(socket: &TcpSocket) {
     let _ = socket2::SockRef::from(socket).set_tcp_keepalive(&idle);
 }
 
-/// One upstream connection: hyper's request side and its connection state machine, which
-/// whoever holds it must poll. Boxed wherever it goes: hyper's state is most of a kilobyte,
-/// and it moves into the free list and out of it with every request.
+/// One upstream connection and the bytes read from it that are not used yet. Boxed wherever
+/// it goes, so that a response body that reads from it stays small in the connection's future.
 pub(crate) struct UpstreamConn {
-    sender: http1::SendRequest<RequestBody>,
-    connection: ClientConnection,
+    stream: TcpStream,
+    buf: BytesMut,
+}
+
+/// A request as it goes upstream: its head, ready but for the Host line, which the proxy may
+/// have to make per upstream, and its whole body.
+pub(crate) struct OutgoingRequest {
+    /// Request line and fields, without the blank line that ends them.
+    pub(crate) head: BytesMut,
+    /// The request is HEAD: its response has no body whatever its fields say.
+    pub(crate) is_head: bool,
+    pub(crate) body: Bytes,
+}
+
+/// Why a request got no response.
+#[derive(Debug)]
+pub(crate) enum SendError {
+    /// Nothing was sent: the connection had closed (another may take the request).
+    NotSent,
+    /// The request went out, or may have, and no usable response head came back.
+    Failed,
+}
+
+/// A response head as it is forwarded: hop-by-hop fields already gone.
+pub(crate) struct ResponseHead {
+    pub(crate) status: StatusCode,
+    pub(crate) headers: HeaderMap,
+    framing: Framing,
+    /// The connection may take another request after this response.
+    keep_alive: bool,
+}
+
+/// How a response body is delimited.
+#[derive(Debug, Clone)]
+enum Framing {
+    Length(u64),
+    Chunked(ChunkedChecker),
+    UntilClose,
 }
 
 impl UpstreamConn {
-    /// Sends `request` and drives the connection until the response head has arrived. An error
-    /// that gives the request back means none of it was sent (the connection had closed).
+    /// Sends `request` (with `host`, a whole `host: ...\r\n` line, when the proxy had to make
+    /// one) and reads until the response head has come.
     pub(crate) async fn send(
         &mut self,
-        request: Request<RequestBody>,
-    ) -> Result<Response<Incoming>, TrySendError<Request<RequestBody>>> {
-        let mut response = pin!(self.sender.try_send_request(request));
-        let connection = &mut self.connection;
-        std::future::poll_fn(|cx| {
-            if let Poll::Ready(done) = response.as_mut().poll(cx) {
-                return Poll::Ready(done);
+        request: &OutgoingRequest,
+        host: &[u8],
+    ) -> Result<ResponseHead, SendError> {
+        let mut parts = [
+            IoSlice::new(&request.head),
+            IoSlice::new(host),
+            IoSlice::new(b"\r\n"),
+            IoSlice::new(&request.body),
+        ];
+        let mut slices = &mut parts[..];
+        let mut written = 0usize;
+        while !slices.is_empty() {
+            let wrote = std::future::poll_fn(|cx| {
+                ready!(self.stream.poll_write_ready(cx))?;
+                match self.stream.try_write_vectored(slices) {
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => Poll::Pending,
+                    done => Poll::Ready(done),
+                }
+            })
+            .await;
+            match wrote {
+                Ok(0) | Err(_) if written == 0 => return Err(SendError::NotSent),
+                Ok(0) | Err(_) => return Err(SendError::Failed),
+                Ok(n) => {
+                    written += n;
+                    IoSlice::advance_slices(&mut slices, n);
+                }
             }
-            // The connection writes the request, reads the head and hands it to `response`;
-            // when it ends (closed, or failed) `response` resolves with the error.
-            let _ = connection.poll_without_shutdown(cx);
-            response.as_mut().poll(cx)
-        })
-        .await
+        }
+        loop {
+            if !self.buf.is_empty() {
+                match parse_head(&mut self.buf, request.is_head) {
+                    Ok(Some(head)) => return Ok(head),
+                    Ok(None) => {}
+                    Err(_) => return Err(SendError::Failed),
+                }
+            }
+            if self.buf.len() > MAX_HEAD_BYTES {
+                return Err(SendError::Failed);
+            }
+            match std::future::poll_fn(|cx| self.poll_read(cx)).await {
+                Ok(0) | Err(_) => return Err(SendError::Failed),
+                Ok(_) => {}
+            }
+        }
     }
+
+    /// Reads what has come into `buf`; 0 at the end of the stream.
+    fn poll_read(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        if self.buf.capacity() - self.buf.len() < READ_ROOM / 4 {
+            self.buf.reserve(READ_ROOM);
+        }
+        loop {
+            ready!(self.stream.poll_read_ready(cx))?;
+            match self.stream.try_read_buf(&mut self.buf) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                done => return Poll::Ready(done),
+            }
+        }
+    }
+
+    /// Whether an idle connection can take a request: the upstream has neither closed it nor
+    /// sent anything since its last response (which would be a reply to nothing).
+    fn is_quiet(&self) -> bool {
+        // Without a readiness event tokio answers WouldBlock without a system call.
+        matches!(self.stream.try_read(&mut [0u8; 1]), Err(e) if e.kind() == io::ErrorKind::WouldBlock)
+    }
+}
+
+/// What went wrong with a response head (all of it the upstream's doing).
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum HeadError {
+    Parse(httparse::Error),
+    TooLarge,
+    Status,
+    TransferEncodingInHttp10,
+    ContentLength,
+    Upgrade,
+}
+
+/// Takes a whole response head from the front of `buf`, interim (1xx) ones dropped; `None`
+/// when more bytes are needed.
+pub(crate) fn parse_head(
+    buf: &mut BytesMut,
+    is_head: bool,
+) -> Result<Option<ResponseHead>, HeadError> {
+    loop {
+        let Some(head) = parse_one(buf, is_head)? else {
+            return Ok(None);
+        };
+        if let Some(head) = head {
+            return Ok(Some(head));
+        }
+        // An interim response went by; the final one may follow in the same bytes.
+        if buf.is_empty() {
+            return Ok(None);
+        }
+    }
+}
+
+/// One response head from the front of `buf`: `Some(None)` for an interim response.
+fn parse_one(buf: &mut BytesMut, is_head: bool) -> Result<Option<Option<ResponseHead>>, HeadError> {
+    let mut fields = [const { MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_HEADERS];
+    let mut response = httparse::Response::new(&mut []);
+    let len = match httparse::ParserConfig::default().parse_response_with_uninit_headers(
+        &mut response,
+        buf,
+        &mut fields,
+    ) {
+        Ok(httparse::Status::Complete(len)) => len,
+        Ok(httparse::Status::Partial) => return Ok(None),
+        Err(e) => return Err(HeadError::Parse(e)),
+    };
+    if len > MAX_HEAD_BYTES {
+        return Err(HeadError::TooLarge);
+    }
+    let code = response.code.unwrap_or(0);
+    let status = StatusCode::from_u16(code).map_err(|_| HeadError::Status)?;
+    let http10 = response.version == Some(0);
+    // Where each field lies in `buf`, so the values can share its bytes once it is split.
+    let base = buf.as_ptr() as usize;
+    let mut spans = [(0u32, 0u32, 0u32, 0u32); MAX_HEADERS];
+    let count = response.headers.len();
+    let mut keep_alive = !http10;
+    let mut saw_close = false;
+    let mut connection_named = false;
+    let mut chunked_last = false;
+    let mut has_te = false;
+    for (span, field) in spans.iter_mut().zip(response.headers.iter()) {
+        let name = field.name.as_bytes();
+        let value = field.value;
+        *span = (
+            (name.as_ptr() as usize - base) as u32,
+            name.len() as u32,
+            (value.as_ptr() as usize - base) as u32,
+            value.len() as u32,
+        );
+        if name.eq_ignore_ascii_case(b"connection") {
+            connection_named |= value.split(|&b| b == b',').any(|item| {
+                let item = item.trim_ascii();
+                !item.is_empty()
+                    && !item.eq_ignore_ascii_case(b"close")
+                    && !item.eq_ignore_ascii_case(b"keep-alive")
+            });
+            // Once a Connection line asks to close, a later `keep-alive` does not undo it.
+            if saw_close || crate::fast_h1::has_token(value, b"close") {
+                saw_close = true;
+                keep_alive = false;
+            } else if !keep_alive {
+                keep_alive = crate::fast_h1::has_token(value, b"keep-alive");
+            }
+        } else if name.eq_ignore_ascii_case(b"transfer-encoding") {
+            has_te = true;
+            // The last coding of the last line decides (hyper: `transfer_encoding_is_chunked`).
+            chunked_last = value
+                .rsplit(|&b| b == b',')
+                .next()
+                .is_some_and(|coding| coding.trim_ascii().eq_ignore_ascii_case(b"chunked"));
+        }
+    }
+    let named: Vec<HeaderName> = if connection_named {
+        response
+            .headers
+            .iter()
+            .filter(|f| f.name.eq_ignore_ascii_case("connection"))
+            .flat_map(|f| f.value.split(|&b| b == b','))
+            .filter_map(|item| HeaderName::from_bytes(item.trim_ascii()).ok())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let head = buf.split_to(len).freeze();
+    match code {
+        101 => return Err(HeadError::Upgrade),
+        100..=199 => return Ok(Some(None)),
+        _ => {}
+    }
+    let mut headers = HeaderMap::with_capacity(count);
+    let mut lengths: Option<u64> = None;
+    let mut bad_length = false;
+    for &(name_at, name_len, value_at, value_len) in &spans[..count] {
+        let name_bytes = &head[name_at as usize..(name_at + name_len) as usize];
+        let Ok(name) = HeaderName::from_bytes(name_bytes) else {
+            return Err(HeadError::Parse(httparse::Error::HeaderName));
+        };
+        if is_hop_by_hop(&name) || named.contains(&name) {
+            continue;
+        }
+        let value = head.slice(value_at as usize..(value_at + value_len) as usize);
+        if name == header::CONTENT_LENGTH {
+            for item in value.split(|&b| b == b',') {
+                match parse_length(item.trim_ascii()) {
+                    Some(n) if lengths.is_none_or(|l| l == n) => lengths = Some(n),
+                    _ => bad_length = true,
+                }
+            }
+            if has_te {
+                continue; // not the message's length (RFC 9112 §6.3, item 3)
+            }
+        }
+        let Ok(value) = HeaderValue::from_maybe_shared(value) else {
+            return Err(HeadError::Parse(httparse::Error::HeaderValue));
+        };
+        headers.append(name, value);
+    }
+    let no_body = is_head || matches!(code, 204 | 304);
+    let framing = if no_body {
+        Framing::Length(0)
+    } else if has_te {
+        if http10 {
+            return Err(HeadError::TransferEncodingInHttp10);
+        }
+        if chunked_last {
+            Framing::Chunked(ChunkedChecker::new())
+        } else {
+            Framing::UntilClose
+        }
+    } else if bad_length {
+        return Err(HeadError::ContentLength);
+    } else if let Some(len) = lengths {
+        Framing::Length(len)
+    } else {
+        Framing::UntilClose
+    };
+    if matches!(framing, Framing::UntilClose) {
+        keep_alive = false;
+    }
+    Ok(Some(Some(ResponseHead {
+        status,
+        headers,
+        framing,
+        keep_alive,
+    })))
+}
+
+/// A Content-Length value: digits only, no sign, no overflow.
+fn parse_length(digits: &[u8]) -> Option<u64> {
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    digits
+        .iter()
+        .try_fold(0u64, |n, &d| n.checked_mul(10)?.checked_add((d - b'0') as u64))
+}
+
+/// The classic hop-by-hop fields (RFC 9110 §7.6.1), besides those Connection names.
+pub(crate) const HOP_BY_HOP: [HeaderName; 9] = [
+    header::CONNECTION,
+    header::TE,
+    header::TRAILER,
+    header::TRANSFER_ENCODING,
+    header::UPGRADE,
+    header::PROXY_AUTHENTICATE,
+    header::PROXY_AUTHORIZATION,
+    HeaderName::from_static("keep-alive"),
+    HeaderName::from_static("proxy-connection"),
+];
+
+pub(crate) fn is_hop_by_hop(name: &HeaderName) -> bool {
+    HOP_BY_HOP.contains(name)
 }
 
 /// The idle connections to one upstream, most recently used last, and their sweeper.
@@ -158,23 +457,13 @@ impl IdleList {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// An idle connection that is still open, if there is one.
-    pub(crate) async fn checkout(&self) -> Option<Box<UpstreamConn>> {
-        std::future::poll_fn(|cx| Poll::Ready(self.take_open(cx))).await
-    }
-
-    fn take_open(&self, cx: &mut Context<'_>) -> Option<Box<UpstreamConn>> {
+    /// An idle connection that is still open and quiet, if there is one.
+    pub(crate) fn checkout(&self) -> Option<Box<UpstreamConn>> {
         loop {
-            let (mut conn, since) = self.lock().conns.pop()?;
-            if since.elapsed() > self.timeout {
-                continue; // dropped: closed
-            }
-            // One poll lets the connection finish its last exchange, or read the FIN of an
-            // upstream that closed it while it was idle (then it ends: not reused).
-            if conn.connection.poll_without_shutdown(cx).is_ready() || !conn.sender.is_ready() {
-                continue;
-            }
-            return Some(conn);
+            let (conn, since) = self.lock().conns.pop()?;
+            if since.elapsed() <= self.timeout && conn.is_quiet() {
+                return Some(conn);
+            } // else dropped: closed
         }
     }
 
@@ -220,39 +509,111 @@ async fn sweep(list: std::sync::Weak<IdleList>, period: Duration) {
     }
 }
 
-/// A connection lent to one response: it goes back to its list when the response has been read
-/// whole, and is closed otherwise.
-pub(crate) struct Lease {
+/// A response body read from its upstream connection as it is asked for. Dropped after its
+/// last byte, it gives the connection back to its list (if the response let it stay open and
+/// nothing followed it); dropped before, it closes the connection.
+pub(crate) struct UpstreamBody {
     conn: Option<Box<UpstreamConn>>,
+    framing: Framing,
+    /// Every byte of the body has been read.
+    done: bool,
+    keep_alive: bool,
     home: Arc<IdleList>,
-    /// The response body has been read to its end.
-    pub(crate) finished: bool,
 }
 
-impl Lease {
-    pub(crate) fn new(conn: Box<UpstreamConn>, home: Arc<IdleList>) -> Self {
-        Lease {
+impl UpstreamBody {
+    pub(crate) fn new(conn: Box<UpstreamConn>, head: &ResponseHead, home: Arc<IdleList>) -> Self {
+        UpstreamBody {
             conn: Some(conn),
+            done: matches!(head.framing, Framing::Length(0)),
+            framing: head.framing.clone(),
+            keep_alive: head.keep_alive,
             home,
-            finished: false,
         }
     }
 
-    /// Lets the connection read more of the response body into hyper's body channel.
-    pub(crate) fn drive(&mut self, cx: &mut Context<'_>) {
-        if let Some(conn) = &mut self.conn
-            && conn.connection.poll_without_shutdown(cx).is_ready()
-        {
-            // Closed or failed: the body channel reports how, and the connection is done.
-            self.conn = None;
+    /// The next piece of the body; `None` at its end.
+    pub(crate) fn poll_data(&mut self, cx: &mut Context<'_>) -> Poll<Option<io::Result<Bytes>>> {
+        loop {
+            if self.done {
+                return Poll::Ready(None);
+            }
+            let Some(conn) = self.conn.as_mut() else {
+                return Poll::Ready(None);
+            };
+            if !conn.buf.is_empty() {
+                match &mut self.framing {
+                    Framing::Length(remaining) => {
+                        let n = (*remaining).min(conn.buf.len() as u64);
+                        *remaining -= n;
+                        self.done = *remaining == 0;
+                        return Poll::Ready(Some(Ok(conn.buf.split_to(n as usize).freeze())));
+                    }
+                    Framing::UntilClose => {
+                        return Poll::Ready(Some(Ok(conn.buf.split().freeze())));
+                    }
+                    Framing::Chunked(decoder) => {
+                        let (used, data) = decoder.next_data(&conn.buf);
+                        match decoder.verdict() {
+                            Verdict::Invalid => {
+                                self.conn = None;
+                                return Poll::Ready(Some(Err(io::Error::new(
+                                    io::ErrorKind::InvalidData,
+                                    "the upstream's chunked body is off the grammar",
+                                ))));
+                            }
+                            Verdict::Complete => self.done = true,
+                            Verdict::Partial => {}
+                        }
+                        if data.is_empty() {
+                            conn.buf.advance(used);
+                            continue;
+                        }
+                        conn.buf.advance(data.start);
+                        return Poll::Ready(Some(Ok(conn.buf.split_to(data.len()).freeze())));
+                    }
+                }
+            }
+            match ready!(conn.poll_read(cx)) {
+                Ok(0) if matches!(self.framing, Framing::UntilClose) => {
+                    self.done = true;
+                    self.conn = None;
+                }
+                Ok(0) => {
+                    self.conn = None;
+                    return Poll::Ready(Some(Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the upstream closed the connection before the body's end",
+                    ))));
+                }
+                Ok(_) => {}
+                Err(e) => {
+                    self.conn = None;
+                    return Poll::Ready(Some(Err(e)));
+                }
+            }
+        }
+    }
+
+    pub(crate) fn is_end_stream(&self) -> bool {
+        self.done
+    }
+
+    pub(crate) fn size_hint(&self) -> http_body::SizeHint {
+        match self.framing {
+            Framing::Length(remaining) => http_body::SizeHint::with_exact(remaining),
+            _ if self.done => http_body::SizeHint::with_exact(0),
+            _ => http_body::SizeHint::default(),
         }
     }
 }
 
-impl Drop for Lease {
+impl Drop for UpstreamBody {
     fn drop(&mut self) {
-        if self.finished
+        if self.done
+            && self.keep_alive
             && let Some(conn) = self.conn.take()
+            && conn.buf.is_empty()
         {
             self.home.checkin(conn);
         }
