@@ -157,10 +157,17 @@ pub(crate) async fn forward(
     // The body goes on with the length it turned out to have (a chunked request is sent with
     // Content-Length: the client's chunk boundaries and extensions stay here).
     let body_len = has_body.then_some(body.len());
-    let has_host = write_request_head(&mut head, &parts, downstream.client, downstream.secure, body_len);
+    let has_host = write_request_head(
+        &mut head,
+        &parts,
+        downstream.client,
+        downstream.secure,
+        body_len,
+    );
     let outgoing = OutgoingRequest {
         head,
         is_head: parts.method == Method::HEAD,
+        idempotent: parts.method.is_idempotent(),
         body,
     };
 
@@ -218,7 +225,9 @@ enum Exchange {
 }
 
 /// Sends `request` to `upstream` on an idle keep-alive connection, or on a new one when there
-/// is none or the idle one turns out to have closed before the request went out.
+/// is none, or the idle one turns out to have closed before the request went out, or (for an
+/// idempotent request) closed without a byte of answer: the upstream's keep-alive timeout
+/// and our reuse crossed.
 async fn exchange(
     connector: &Connector,
     upstream: &Upstream,
@@ -229,7 +238,8 @@ async fn exchange(
         match conn.send(request, host_line).await {
             Ok(head) => return Exchange::Answered(head, conn),
             Err(SendError::NotSent) => {}
-            Err(SendError::Failed) => return Exchange::Failed,
+            Err(SendError::Unanswered) if request.idempotent => {}
+            Err(_) => return Exchange::Failed,
         }
     }
     let Ok(mut conn) = connector.connect(upstream.addr).await else {
@@ -388,7 +398,11 @@ fn write_request_head(
         put_field(out, name.as_str().as_bytes(), value.as_bytes());
     }
     if let Some(len) = body_len {
-        put_field(out, b"content-length", itoa::Buffer::new().format(len).as_bytes());
+        put_field(
+            out,
+            b"content-length",
+            itoa::Buffer::new().format(len).as_bytes(),
+        );
     }
 
     let client = client.ip();
@@ -589,7 +603,10 @@ mod tests {
         assert!(value[0].ends_with("-01"), "{head}");
         assert_eq!(field(&head, "tracestate"), ["vendor=1"], "{head}");
 
-        for broken in ["garbage", "00-00000000000000000000000000000000-00f067aa0ba902b7-01"] {
+        for broken in [
+            "garbage",
+            "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
+        ] {
             let request = Request::get("/")
                 .header("traceparent", broken)
                 .header("tracestate", "vendor=1")
@@ -646,11 +663,21 @@ mod tests {
             .unwrap();
         let (head, has_host) = upstream_head(request, None);
         assert!(has_host);
-        assert!(head.starts_with("GET /search?q=dns HTTP/1.1\r\nhost: www.google.com\r\n"), "{head}");
+        assert!(
+            head.starts_with("GET /search?q=dns HTTP/1.1\r\nhost: www.google.com\r\n"),
+            "{head}"
+        );
         assert_eq!(field(&head, "cookie"), ["a=1; b=2"], "{head}");
-        assert_eq!(field(&head, "x-forwarded-host"), ["www.google.com"], "{head}");
+        assert_eq!(
+            field(&head, "x-forwarded-host"),
+            ["www.google.com"],
+            "{head}"
+        );
         // HTTP/1.0 without Host: none here, the proxy writes one per upstream.
-        let request = Request::get("/").version(http::Version::HTTP_10).body(()).unwrap();
+        let request = Request::get("/")
+            .version(http::Version::HTTP_10)
+            .body(())
+            .unwrap();
         let (head, has_host) = upstream_head(request, None);
         assert!(!has_host);
         assert!(field(&head, "host").is_empty(), "{head}");

@@ -39,8 +39,8 @@ use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
 use bytes::{Buf, Bytes, BytesMut};
-use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::StatusCode;
+use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use tokio::net::{TcpSocket, TcpStream};
 
 use crate::chunked::{ChunkedChecker, Verdict};
@@ -114,6 +114,9 @@ pub(crate) struct OutgoingRequest {
     pub(crate) head: BytesMut,
     /// The request is HEAD: its response has no body whatever its fields say.
     pub(crate) is_head: bool,
+    /// Sending it twice means the same as once (RFC 9110 §9.2.2): it may be sent again on a
+    /// new connection when a reused one closed without answering.
+    pub(crate) idempotent: bool,
     pub(crate) body: Bytes,
 }
 
@@ -122,6 +125,10 @@ pub(crate) struct OutgoingRequest {
 pub(crate) enum SendError {
     /// Nothing was sent: the connection had closed (another may take the request).
     NotSent,
+    /// The request went out and the connection closed without a byte of answer: an idle
+    /// connection the upstream closed as it was reused (an idempotent request may be sent
+    /// again, RFC 9112 §9.3.1).
+    Unanswered,
     /// The request went out, or may have, and no usable response head came back.
     Failed,
 }
@@ -177,8 +184,10 @@ impl UpstreamConn {
                 }
             }
         }
+        let mut answered = false;
         loop {
             if !self.buf.is_empty() {
+                answered = true;
                 match parse_head(&mut self.buf, request.is_head) {
                     Ok(Some(head)) => return Ok(head),
                     Ok(None) => {}
@@ -189,6 +198,7 @@ impl UpstreamConn {
                 return Err(SendError::Failed);
             }
             match std::future::poll_fn(|cx| self.poll_read(cx)).await {
+                Ok(0) | Err(_) if !answered => return Err(SendError::Unanswered),
                 Ok(0) | Err(_) => return Err(SendError::Failed),
                 Ok(_) => {}
             }
@@ -344,14 +354,17 @@ fn parse_one(buf: &mut BytesMut, is_head: bool) -> Result<Option<Option<Response
                     _ => bad_length = true,
                 }
             }
-            if has_te {
-                continue; // not the message's length (RFC 9112 §6.3, item 3)
-            }
+            // Written once below, as one value (RFC 9110 §8.6); with Transfer-Encoding, not
+            // at all: it is not the message's length (RFC 9112 §6.3, item 3).
+            continue;
         }
         let Ok(value) = HeaderValue::from_maybe_shared(value) else {
             return Err(HeadError::Parse(httparse::Error::HeaderValue));
         };
         headers.append(name, value);
+    }
+    if let (Some(len), false, false) = (lengths, has_te, bad_length) {
+        headers.append(header::CONTENT_LENGTH, HeaderValue::from(len));
     }
     let no_body = is_head || matches!(code, 204 | 304);
     let framing = if no_body {
@@ -388,9 +401,9 @@ fn parse_length(digits: &[u8]) -> Option<u64> {
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
         return None;
     }
-    digits
-        .iter()
-        .try_fold(0u64, |n, &d| n.checked_mul(10)?.checked_add((d - b'0') as u64))
+    digits.iter().try_fold(0u64, |n, &d| {
+        n.checked_mul(10)?.checked_add((d - b'0') as u64)
+    })
 }
 
 /// The classic hop-by-hop fields (RFC 9110 §7.6.1), besides those Connection names.

@@ -275,11 +275,22 @@ pub fn path_of(site: &SiteDir, name: &str) -> PathBuf {
 
 /// A raw upstream that records every byte it receives, on every connection, and answers each
 /// complete request head with a small 200 (for the requests that should get through), or with
-/// what the caller's function gives for that head ([`RecordingUpstream::answering`]).
+/// what the caller's function gives for that head ([`RecordingUpstream::answering`],
+/// [`RecordingUpstream::scripted`]).
 pub struct RecordingUpstream {
     pub addr: SocketAddr,
     pub received: Arc<std::sync::Mutex<Vec<u8>>>,
+    /// Connections accepted so far.
+    pub accepted: Arc<AtomicUsize>,
     stop: Arc<std::sync::atomic::AtomicBool>,
+}
+
+/// What a scripted upstream sends for one request head: `parts` one after the other with a
+/// pause between them (a head or body that arrives in pieces), then the connection closes if
+/// `close`.
+pub struct Answer {
+    pub parts: Vec<&'static [u8]>,
+    pub close: bool,
 }
 
 impl RecordingUpstream {
@@ -291,20 +302,34 @@ impl RecordingUpstream {
 
     /// The same, answering each request head (its bytes up to the empty line) with `answer`'s.
     pub fn answering(addr: SocketAddr, answer: fn(&[u8]) -> &'static [u8]) -> RecordingUpstream {
+        RecordingUpstream::scripted(addr, move |head| Answer {
+            parts: vec![answer(head)],
+            close: false,
+        })
+    }
+
+    /// The same, answering each request head as `answer` says.
+    pub fn scripted(
+        addr: SocketAddr,
+        answer: impl Fn(&[u8]) -> Answer + Send + Sync + 'static,
+    ) -> RecordingUpstream {
         use std::io::{Read, Write};
+        let answer = Arc::new(answer);
         let listener = std::net::TcpListener::bind(addr).unwrap();
         listener.set_nonblocking(true).unwrap();
         let addr = listener.local_addr().unwrap();
         let received = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let accepted = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let (received2, stop2) = (received.clone(), stop.clone());
+        let (received2, accepted2, stop2) = (received.clone(), accepted.clone(), stop.clone());
         std::thread::spawn(move || {
             while !stop2.load(Ordering::Relaxed) {
                 let Ok((mut stream, _)) = listener.accept() else {
                     std::thread::sleep(Duration::from_millis(5));
                     continue;
                 };
-                let received = received2.clone();
+                accepted2.fetch_add(1, Ordering::SeqCst);
+                let (received, answer) = (received2.clone(), answer.clone());
                 std::thread::spawn(move || {
                     let _ = stream.set_nonblocking(false);
                     let _ = stream.set_read_timeout(Some(Duration::from_secs(10)));
@@ -319,7 +344,16 @@ impl RecordingUpstream {
                         // One answer per request head seen (bodies here are short and whole).
                         while let Some(end) = mine.windows(4).position(|w| w == b"\r\n\r\n") {
                             let head: Vec<u8> = mine.drain(..end + 4).collect();
-                            let _ = stream.write_all(answer(&head));
+                            let Answer { parts, close } = answer(&head);
+                            for (i, part) in parts.into_iter().enumerate() {
+                                if i > 0 {
+                                    std::thread::sleep(Duration::from_millis(20));
+                                }
+                                let _ = stream.write_all(part);
+                            }
+                            if close {
+                                return; // dropped: closed
+                            }
                         }
                     }
                 });
@@ -328,6 +362,7 @@ impl RecordingUpstream {
         RecordingUpstream {
             addr,
             received,
+            accepted,
             stop,
         }
     }

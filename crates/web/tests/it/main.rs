@@ -10,3 +10,4 @@ mod proxy; // the reverse proxy: 200, 502, 504, round-robin, keep-alive, headers
 mod server; // access log, journey events, graceful shutdown, virtual hosts and redirects
 mod static_files; // GET/HEAD, MIME, index, 304, ranges, encodings, big files
 mod traversal; // every way out of the root: 400 or 404, never the file
+mod upstream_client; // the proxy's HTTP/1.1 client against hyper's, on the same answers

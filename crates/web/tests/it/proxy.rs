@@ -341,3 +341,62 @@ fn idle_upstream_connections_are_closed_after_the_idle_timeout() {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+#[test]
+fn a_reused_connection_closed_unanswered_is_retried_only_for_idempotent_requests() {
+    use std::io::{Read, Write};
+    let block = LoopbackBlock::claim();
+    let listener = std::net::TcpListener::bind(block.addr(81, 0)).unwrap();
+    let upstream = listener.local_addr().unwrap();
+    // Each connection answers its first request with keep-alive framing, then reads the next
+    // request and closes without a byte of answer: its keep-alive timeout and our reuse
+    // crossing, made certain.
+    let server = std::thread::spawn(move || {
+        for (n, stream) in listener.incoming().take(2).enumerate() {
+            let mut stream = stream.unwrap();
+            stream
+                .set_read_timeout(Some(Duration::from_secs(5)))
+                .unwrap();
+            let read_head = |stream: &mut std::net::TcpStream| {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+                    head.push(byte[0]);
+                }
+                head
+            };
+            read_head(&mut stream);
+            let body = format!("answer {n}\n");
+            let response = format!(
+                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+                body.len()
+            );
+            stream.write_all(response.as_bytes()).unwrap();
+            let next = read_head(&mut stream);
+            let mut rest = [0u8; 64];
+            if next.starts_with(b"POST") {
+                let _ = stream.read(&mut rest); // the body: read before the close, no reset
+            }
+        }
+    });
+    let web = TestWeb::start_in(block, |config, _| {
+        config.proxies.push(route("/api", &[upstream]));
+    });
+    let first = get(web.addr, "/api", &[]).unwrap();
+    assert_eq!(first.text(), "answer 0\n");
+    // GET: sent again on a new connection.
+    let second = get(web.addr, "/api", &[]).unwrap();
+    assert_eq!(second.status, 200, "{}", second.head);
+    assert_eq!(second.text(), "answer 1\n");
+    // POST: the upstream may have acted on it; 502, not a second POST.
+    let post = raw_request(
+        web.addr,
+        request_bytes("POST", "/api", &[("Content-Length", "2")])
+            .replace("\r\n\r\n", "\r\n\r\nok")
+            .as_bytes(),
+    )
+    .unwrap();
+    assert_eq!(post.status, 502, "{}", post.head);
+    drop(web);
+    server.join().unwrap();
+}
