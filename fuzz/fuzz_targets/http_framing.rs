@@ -1,6 +1,7 @@
 //! The web server's own parsing of raw request bytes (`web::chunked`, `web::request_line`, and
-//! how `web::fast_h1` takes request heads), pure: never a panic, and the same verdict whatever
-//! way the bytes are split into reads.
+//! how `web::fast_h1` takes request heads) and of an upstream's answer to the proxy
+//! (`web::upstream`), pure: never a panic, and the same verdict whatever way the bytes are
+//! split into reads.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -59,4 +60,10 @@ fuzz_target!(|data: &[u8]| {
     // reordered between what it takes, what waits and what it hands to hyper, however the
     // bytes arrive.
     web::fast_h1::check_taking(data, split);
+
+    // The proxy reading an upstream's answer (`web::upstream`): the same head or refusal, the
+    // same body bytes and the same end, whole or in the pieces the first bytes mark.
+    let cuts = &data[..data.len().min(8)];
+    web::upstream::check_reading(data, cuts, split % 4 == 0);
+    web::upstream::check_reading(data, &[0; 64], split % 4 == 1);
 });

@@ -57,7 +57,8 @@ mod sendfile;
 mod server;
 mod static_files;
 mod tls;
-mod upstream;
+#[doc(hidden)]
+pub mod upstream; // pub for the fuzz target
 
 use std::net::SocketAddr;
 use std::sync::Arc;

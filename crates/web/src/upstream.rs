@@ -150,6 +150,126 @@ enum Framing {
     UntilClose,
 }
 
+/// What the framing makes of the bytes read.
+#[derive(Debug, PartialEq)]
+enum Piece {
+    Data(Bytes),
+    /// More bytes are needed (none are left, or only part of a chunk's framing).
+    More,
+    /// The body is over; what is left in the buffer is not its.
+    End,
+    /// The body is off its grammar.
+    Invalid,
+}
+
+impl Framing {
+    /// Takes the next piece of the body from the front of `buf` (the data is split off, not
+    /// copied).
+    fn take(&mut self, buf: &mut BytesMut) -> Piece {
+        match self {
+            Framing::Length(0) => Piece::End,
+            _ if buf.is_empty() => Piece::More,
+            Framing::Length(remaining) => {
+                let n = (*remaining).min(buf.len() as u64);
+                *remaining -= n;
+                Piece::Data(buf.split_to(n as usize).freeze())
+            }
+            Framing::UntilClose => Piece::Data(buf.split().freeze()),
+            Framing::Chunked(decoder) => loop {
+                let (used, data) = decoder.next_data(buf);
+                if !data.is_empty() {
+                    buf.advance(data.start);
+                    return Piece::Data(buf.split_to(data.len()).freeze());
+                }
+                buf.advance(used);
+                match decoder.verdict() {
+                    Verdict::Invalid => return Piece::Invalid,
+                    Verdict::Complete => return Piece::End,
+                    Verdict::Partial if buf.is_empty() => return Piece::More,
+                    Verdict::Partial => {}
+                }
+            },
+        }
+    }
+
+    /// Every byte of the body has been taken.
+    fn is_over(&self) -> bool {
+        match self {
+            Framing::Length(remaining) => *remaining == 0,
+            Framing::Chunked(decoder) => decoder.verdict() == Verdict::Complete,
+            Framing::UntilClose => false,
+        }
+    }
+}
+
+/// Reads an upstream's answer from `stream` as the proxy does (the head as [`parse_head`]
+/// takes it, then the body as its framing delimits it), the bytes arriving in the pieces
+/// `cuts` marks, and checks that the reading does not depend on the pieces: the same head or
+/// error, the same body bytes, the same end. For the fuzz target `http_framing`.
+#[doc(hidden)]
+pub fn check_reading(stream: &[u8], cuts: &[u8], is_head: bool) {
+    let whole = read_answer(stream, &[], is_head);
+    let pieces = read_answer(stream, cuts, is_head);
+    assert_eq!(whole, pieces, "the reading depends on how the bytes arrive");
+}
+
+/// The head's status and fields (or why there is none), the body's bytes, and how it ended.
+type Reading = (
+    Result<Option<(u16, Vec<(String, Vec<u8>)>)>, HeadError>,
+    Vec<u8>,
+    &'static str,
+);
+
+fn read_answer(stream: &[u8], cuts: &[u8], is_head: bool) -> Reading {
+    let mut arrivals = Vec::new();
+    let mut at = 0;
+    for &cut in cuts {
+        let end = (at + cut as usize + 1).min(stream.len());
+        arrivals.push(&stream[at..end]);
+        at = end;
+    }
+    arrivals.push(&stream[at..]);
+    let mut arrivals = arrivals.into_iter();
+    let mut buf = BytesMut::new();
+    let head = loop {
+        match parse_head(&mut buf, is_head) {
+            Ok(Some(head)) => break head,
+            Ok(None) => match arrivals.next() {
+                Some(bytes) => buf.extend_from_slice(bytes),
+                None => return (Ok(None), Vec::new(), "no head"),
+            },
+            Err(e) => return (Err(e), Vec::new(), "refused"),
+        }
+        assert!(buf.len() <= stream.len());
+    };
+    let fields = head
+        .headers
+        .iter()
+        .map(|(n, v)| (n.as_str().to_owned(), v.as_bytes().to_vec()))
+        .collect();
+    let mut framing = head.framing.clone();
+    let mut body = Vec::new();
+    let ended = loop {
+        match framing.take(&mut buf) {
+            Piece::Data(data) => {
+                assert!(!data.is_empty(), "an empty piece of data");
+                body.extend_from_slice(&data);
+            }
+            Piece::End => break "end",
+            Piece::Invalid => break "invalid",
+            Piece::More => match arrivals.next() {
+                Some(bytes) => buf.extend_from_slice(bytes),
+                None if matches!(framing, Framing::UntilClose) => break "end at the close",
+                None => break "cut",
+            },
+        }
+    };
+    if let Framing::Length(_) = head.framing {
+        assert!(body.len() <= stream.len());
+    }
+    (Ok(Some((head.status.as_u16(), fields))), body, ended)
+}
+
 impl UpstreamConn {
     /// Sends `request` (with `host`, a whole `host: ...\r\n` line, when the proxy had to make
     /// one) and reads until the response head has come.
@@ -229,7 +349,8 @@ impl UpstreamConn {
 
 /// What went wrong with a response head (all of it the upstream's doing).
 #[derive(Debug, PartialEq, Eq)]
-pub(crate) enum HeadError {
+#[doc(hidden)]
+pub enum HeadError {
     Parse(httparse::Error),
     TooLarge,
     Status,
@@ -554,38 +675,23 @@ impl UpstreamBody {
             let Some(conn) = self.conn.as_mut() else {
                 return Poll::Ready(None);
             };
-            if !conn.buf.is_empty() {
-                match &mut self.framing {
-                    Framing::Length(remaining) => {
-                        let n = (*remaining).min(conn.buf.len() as u64);
-                        *remaining -= n;
-                        self.done = *remaining == 0;
-                        return Poll::Ready(Some(Ok(conn.buf.split_to(n as usize).freeze())));
-                    }
-                    Framing::UntilClose => {
-                        return Poll::Ready(Some(Ok(conn.buf.split().freeze())));
-                    }
-                    Framing::Chunked(decoder) => {
-                        let (used, data) = decoder.next_data(&conn.buf);
-                        match decoder.verdict() {
-                            Verdict::Invalid => {
-                                self.conn = None;
-                                return Poll::Ready(Some(Err(io::Error::new(
-                                    io::ErrorKind::InvalidData,
-                                    "the upstream's chunked body is off the grammar",
-                                ))));
-                            }
-                            Verdict::Complete => self.done = true,
-                            Verdict::Partial => {}
-                        }
-                        if data.is_empty() {
-                            conn.buf.advance(used);
-                            continue;
-                        }
-                        conn.buf.advance(data.start);
-                        return Poll::Ready(Some(Ok(conn.buf.split_to(data.len()).freeze())));
-                    }
+            match self.framing.take(&mut conn.buf) {
+                Piece::Data(data) => {
+                    self.done = self.framing.is_over();
+                    return Poll::Ready(Some(Ok(data)));
                 }
+                Piece::End => {
+                    self.done = true;
+                    return Poll::Ready(None);
+                }
+                Piece::Invalid => {
+                    self.conn = None;
+                    return Poll::Ready(Some(Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "the upstream's chunked body is off the grammar",
+                    ))));
+                }
+                Piece::More => {}
             }
             match ready!(conn.poll_read(cx)) {
                 Ok(0) if matches!(self.framing, Framing::UntilClose) => {
@@ -630,5 +736,42 @@ impl Drop for UpstreamBody {
         {
             self.home.checkin(conn);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reading_does_not_depend_on_how_the_bytes_arrive() {
+        let answers: [&[u8]; 6] = [
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5;a=1\r\nhello\r\n0\r\nx: 1\r\n\r\n",
+            b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nokEXTRA",
+            b"HTTP/1.0 200 OK\r\n\r\nto the close",
+            b"HTTP/1.1 200 OK\r\ncontent-length: 2, 3\r\n\r\nok",
+            b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n5\r\nhel",
+            b"HTTP/1.1 304 Not Modified\r\ncontent-length: 9\r\n\r\n",
+        ];
+        for answer in answers {
+            for is_head in [false, true] {
+                check_reading(answer, &[0; 200], is_head); // byte by byte
+                check_reading(answer, &[3, 17, 40], is_head);
+            }
+        }
+        // And what it reads: the body by its framing, what follows left alone.
+        let (head, body, end) = read_answer(answers[1], &[], false);
+        assert_eq!(head.unwrap().unwrap().0, 200);
+        assert_eq!((&body[..], end), (&b"ok"[..], "end"));
+        let (_, body, end) = read_answer(answers[0], &[0; 200], false);
+        assert_eq!((&body[..], end), (&b"hello"[..], "end"));
+        let (head, _, end) = read_answer(answers[3], &[], false);
+        assert_eq!((head, end), (Err(HeadError::ContentLength), "refused"));
+        let (_, body, end) = read_answer(answers[4], &[], false);
+        assert_eq!((&body[..], end), (&b"hel"[..], "cut"));
+        let (head, body, end) = read_answer(answers[5], &[], false);
+        let fields = head.unwrap().unwrap().1;
+        assert_eq!(fields, [("content-length".to_owned(), b"9".to_vec())]);
+        assert_eq!((&body[..], end), (&b""[..], "end"));
     }
 }
