@@ -16,7 +16,9 @@
 //! percent-encoding: `request_line`) -> redirect hosts (301) -> the virtual host by Host header
 //! -> the method (TRACE and CONNECT 405, unknown 501) -> a proxied prefix (`proxy::forward`:
 //! the body read whole first, 400/408/413 for the client's faults, keep-alive upstream
-//! connections driven by the request's task (`upstream`), round-robin, 502/504) or the static
+//! connections spoken by hand in the request's task (`upstream`: the request head written
+//! straight from the client's fields, the answer read with httparse and held to hyper's client
+//! by a test), round-robin, 502/504) or the static
 //! files (`static_files`: a memory cache revalidated against the disk, 200/206/304/416; big
 //! files by `sendfile`). The response body (`body::Body`) carries the request's account and,
 //! once sent, writes the access log line (`access_log`, nginx's combined format plus request

@@ -26,6 +26,11 @@
 //!   is tried (nothing of the request was sent). When every upstream is marked down they are
 //!   all tried anyway: a refused connection on loopback costs microseconds, and a restarted
 //!   upstream is found at once. None reachable -> 502.
+//! - Reuse: a request goes on an idle keep-alive connection when there is one that the
+//!   upstream has neither closed nor written to. When a reused connection closes without a
+//!   byte of answer (the upstream's keep-alive timeout crossed our reuse), an idempotent
+//!   request (RFC 9110 §9.2.2) is sent again on a new connection, as browsers and nginx do;
+//!   any other is a 502, since the upstream may have acted on it.
 //! - Timeout: no response head within `upstream_timeout` -> 504.
 //! - Headers: hop-by-hop ones (RFC 9110 §7.6.1, and those named in Connection) are removed both
 //!   ways; X-Forwarded-For/-Proto/-Host and Forwarded (RFC 7239) are added; a valid W3C
