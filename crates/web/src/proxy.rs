@@ -587,16 +587,17 @@ mod tests {
             .collect()
     }
 
-    #[test]
-    fn traceparent_is_continued_or_started() {
-        let request = Request::get("/")
-            .header(
-                "traceparent",
-                "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01",
-            )
+    fn traced(traceparent: &str) -> Request<()> {
+        Request::get("/")
+            .header("traceparent", traceparent)
             .header("tracestate", "vendor=1")
             .body(())
-            .unwrap();
+            .unwrap()
+    }
+
+    #[test]
+    fn traceparent_is_continued_or_started() {
+        let request = traced("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
         let (head, _) = upstream_head(request, None);
         let value = field(&head, "traceparent");
         assert_eq!(value.len(), 1, "{head}");
@@ -612,12 +613,7 @@ mod tests {
             "garbage",
             "00-00000000000000000000000000000000-00f067aa0ba902b7-01",
         ] {
-            let request = Request::get("/")
-                .header("traceparent", broken)
-                .header("tracestate", "vendor=1")
-                .body(())
-                .unwrap();
-            let (head, _) = upstream_head(request, None);
+            let (head, _) = upstream_head(traced(broken), None);
             let value = field(&head, "traceparent");
             assert_eq!(value.len(), 1, "{head}");
             assert!(parse_traceparent(value[0]).is_some(), "{head}");

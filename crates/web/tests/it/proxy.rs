@@ -245,9 +245,31 @@ fn a_slow_upstream_body_streams_through() {
     assert!(response.text().contains("GET /anything/at/all"));
 }
 
+/// A request head read byte by byte (nothing after it is taken); empty at the close.
+fn read_head(stream: &mut std::net::TcpStream) -> Vec<u8> {
+    use std::io::Read;
+    let mut head = Vec::new();
+    let mut byte = [0u8; 1];
+    while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
+        head.push(byte[0]);
+    }
+    head
+}
+
+/// Reads a request head and answers `answer {n}` with keep-alive framing.
+fn answer_once(stream: &mut std::net::TcpStream, n: usize) {
+    use std::io::Write;
+    read_head(stream);
+    let body = format!("answer {n}\n");
+    let response = format!(
+        "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(response.as_bytes()).unwrap();
+}
+
 #[test]
 fn an_upstream_that_closed_an_idle_connection_gets_the_next_request_on_a_new_one() {
-    use std::io::{Read, Write};
     let block = LoopbackBlock::claim();
     let listener = std::net::TcpListener::bind(block.addr(81, 0)).unwrap();
     let upstream = listener.local_addr().unwrap();
@@ -256,17 +278,7 @@ fn an_upstream_that_closed_an_idle_connection_gets_the_next_request_on_a_new_one
     let server = std::thread::spawn(move || {
         for (n, stream) in listener.incoming().take(2).enumerate() {
             let mut stream = stream.unwrap();
-            let mut head = Vec::new();
-            let mut byte = [0u8; 1];
-            while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap() == 1 {
-                head.push(byte[0]);
-            }
-            let body = format!("answer {n}\n");
-            let response = format!(
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
-                body.len()
-            );
-            stream.write_all(response.as_bytes()).unwrap();
+            answer_once(&mut stream, n);
             std::thread::sleep(Duration::from_millis(100));
         }
     });
@@ -344,7 +356,7 @@ fn idle_upstream_connections_are_closed_after_the_idle_timeout() {
 
 #[test]
 fn a_reused_connection_closed_unanswered_is_retried_only_for_idempotent_requests() {
-    use std::io::{Read, Write};
+    use std::io::Read;
     let block = LoopbackBlock::claim();
     let listener = std::net::TcpListener::bind(block.addr(81, 0)).unwrap();
     let upstream = listener.local_addr().unwrap();
@@ -357,21 +369,7 @@ fn a_reused_connection_closed_unanswered_is_retried_only_for_idempotent_requests
             stream
                 .set_read_timeout(Some(Duration::from_secs(5)))
                 .unwrap();
-            let read_head = |stream: &mut std::net::TcpStream| {
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") && stream.read(&mut byte).unwrap_or(0) == 1 {
-                    head.push(byte[0]);
-                }
-                head
-            };
-            read_head(&mut stream);
-            let body = format!("answer {n}\n");
-            let response = format!(
-                "HTTP/1.1 200 OK\r\nContent-Length: {}\r\n\r\n{body}",
-                body.len()
-            );
-            stream.write_all(response.as_bytes()).unwrap();
+            answer_once(&mut stream, n);
             let next = read_head(&mut stream);
             let mut rest = [0u8; 64];
             if next.starts_with(b"POST") {
