@@ -13,7 +13,7 @@
 //! `HeaderMap` grown by the forwarding fields and encoded again, and the response channel
 //! were 14k of the proxy's 35k user-space instructions per request; written and read here,
 //! the proxy takes 21k (nginx 20.6k; bench/RESULTS.md, issue 14). What hyper's client does is kept, and crates/web/tests/it/upstream_client.rs
-//! holds this reading to hyper's on the same upstream answers (43 of them):
+//! holds this reading to hyper's on the same upstream answers (44 of them):
 //! - the response's framing (RFC 9112 §6.3): none after HEAD, for 1xx, 204 and 304; chunked
 //!   when Transfer-Encoding ends in `chunked`, read to the close when it does not; else
 //!   Content-Length (several values must agree); else read to the close. Transfer-Encoding in
@@ -410,12 +410,11 @@ fn parse_one(buf: &mut BytesMut, is_head: bool) -> Result<Option<Option<Response
     for (span, field) in spans.iter_mut().zip(response.headers.iter()) {
         let name = field.name.as_bytes();
         let value = field.value;
-        *span = (
-            (name.as_ptr() as usize - base) as u32,
-            name.len() as u32,
-            (value.as_ptr() as usize - base) as u32,
-            value.len() as u32,
-        );
+        // httparse's slices are of `buf`; an empty one may not point into it, and needs no
+        // place.
+        let at = |part: &[u8]| (part.as_ptr() as usize).wrapping_sub(base) as u32;
+        let value_at = if value.is_empty() { 0 } else { at(value) };
+        *span = (at(name), name.len() as u32, value_at, value.len() as u32);
         if name.eq_ignore_ascii_case(b"connection") {
             connection_named |= value.split(|&b| b == b',').any(|item| {
                 let item = item.trim_ascii();

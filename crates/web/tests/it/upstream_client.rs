@@ -137,6 +137,7 @@ fn cases() -> Vec<Case> {
         case("space before the colon", b"HTTP/1.1 200 OK\r\nx-bad : 1\r\ncontent-length: 0\r\n\r\n").closing(),
         case("hop-by-hop fields", b"HTTP/1.1 200 OK\r\nconnection: x-hop, keep-alive\r\nx-hop: 1\r\nkeep-alive: timeout=5\r\nproxy-authenticate: Basic\r\nupgrade: h2c\r\nx-end: 2\r\ncontent-length: 0\r\n\r\n"),
         case("fields keep their order", b"HTTP/1.1 200 OK\r\nset-cookie: a=1\r\nx-b: 2\r\nset-cookie: b=2\r\nx-a: 1\r\nX-Mixed-Case: 3\r\ncontent-length: 0\r\n\r\n"),
+        case("empty values", b"HTTP/1.1 200 OK\r\nx-empty:\r\nx-blank:   \r\ncontent-length: 0\r\n\r\n"),
         case("obs-text in a value", b"HTTP/1.1 200 OK\r\nx-obs: caf\xe9\r\ncontent-length: 0\r\n\r\n"),
         case("more than the length", b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nokEXTRA"),
         case("shorter than the length", b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nshort").closing(),
