@@ -34,7 +34,8 @@
 //! max_body_bytes = 10485760      # request body, else 413
 //! body_timeout = 60.0            # seconds between two reads of a request body, else 408 and close
 //! send_timeout = 60.0            # seconds the client may take nothing of a response, else close
-//! upstream_timeout = 30.0        # seconds for an upstream's response head, else 504
+//! upstream_timeout = 30.0        # seconds for an upstream's response head (else 504), and
+//!                                # between two reads of its body (else the response is cut)
 //! upstream_connect_timeout = 5.0
 //! upstream_down_for = 10.0       # seconds an upstream that refused a connection is skipped
 //! upstream_idle_timeout = 60.0   # seconds an idle keep-alive upstream connection is kept open
@@ -157,7 +158,8 @@ pub struct Limits {
     /// for the whole response); the connection is closed after. Every response counts: HTTP/1.1
     /// and HTTP/2, plain and TLS, sendfile.
     pub send_timeout: Duration,
-    /// Time for an upstream to send its response head; 504 after.
+    /// Time for an upstream to send its response head (504 after), and the longest wait for
+    /// more of its body (the response is cut after), as nginx's `proxy_read_timeout`.
     pub upstream_timeout: Duration,
     /// Time to connect to an upstream; a timeout counts as unreachable.
     pub upstream_connect_timeout: Duration,

@@ -31,7 +31,8 @@
 //!   byte of answer (the upstream's keep-alive timeout crossed our reuse), an idempotent
 //!   request (RFC 9110 §9.2.2) is sent again on a new connection, as browsers and nginx do;
 //!   any other is a 502, since the upstream may have acted on it.
-//! - Timeout: no response head within `upstream_timeout` -> 504.
+//! - Timeout: no response head within `upstream_timeout` -> 504; nothing more of the body for
+//!   as long (nginx's `proxy_read_timeout`) -> the response is cut and both connections closed.
 //! - Headers: hop-by-hop ones (RFC 9110 §7.6.1, and those named in Connection) are removed both
 //!   ways; X-Forwarded-For/-Proto/-Host and Forwarded (RFC 7239) are added; a valid W3C
 //!   `traceparent` keeps its trace id with our span as the new parent, otherwise a trace starts.

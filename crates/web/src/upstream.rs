@@ -63,6 +63,8 @@ const READ_ROOM: usize = 16 * 1024;
 pub(crate) struct Connector {
     bind: Option<IpAddr>,
     connect_timeout: Duration,
+    /// The longest wait for more of a response body (`limits.upstream_timeout`).
+    read_timeout: Duration,
 }
 
 impl Connector {
@@ -70,6 +72,7 @@ impl Connector {
         Connector {
             bind,
             connect_timeout: limits.upstream_connect_timeout,
+            read_timeout: limits.upstream_timeout,
         }
     }
 
@@ -91,6 +94,7 @@ impl Connector {
         Ok(Box::new(UpstreamConn {
             stream,
             buf: BytesMut::new(),
+            read_timeout: self.read_timeout,
         }))
     }
 }
@@ -107,6 +111,8 @@ fn keepalive(socket: &TcpSocket) {
 pub(crate) struct UpstreamConn {
     stream: TcpStream,
     buf: BytesMut,
+    /// The longest wait for more of a response body, nginx's `proxy_read_timeout`.
+    read_timeout: Duration,
 }
 
 /// A request as it goes upstream: its head, ready but for the Host line, which the proxy may
@@ -652,6 +658,9 @@ pub(crate) struct UpstreamBody {
     done: bool,
     keep_alive: bool,
     home: Arc<IdleList>,
+    /// Armed while the body waits for the upstream; a wait longer than the connection's
+    /// `read_timeout` ends the body (and the client's connection) instead of holding both open.
+    stall: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl UpstreamBody {
@@ -662,6 +671,7 @@ impl UpstreamBody {
             framing: head.framing.clone(),
             keep_alive: head.keep_alive,
             home,
+            stall: None,
         }
     }
 
@@ -692,7 +702,24 @@ impl UpstreamBody {
                 }
                 Piece::More => {}
             }
-            match ready!(conn.poll_read(cx)) {
+            let read = match conn.poll_read(cx) {
+                Poll::Ready(read) => read,
+                Poll::Pending => {
+                    // A timer only for a body that has to wait: most come with their head.
+                    let wait = conn.read_timeout;
+                    let stall = self
+                        .stall
+                        .get_or_insert_with(|| Box::pin(tokio::time::sleep(wait)));
+                    ready!(stall.as_mut().poll(cx));
+                    self.conn = None;
+                    return Poll::Ready(Some(Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the upstream sent nothing more of the body within upstream_timeout",
+                    ))));
+                }
+            };
+            self.stall = None;
+            match read {
                 Ok(0) if matches!(self.framing, Framing::UntilClose) => {
                     self.done = true;
                     self.conn = None;

@@ -398,3 +398,44 @@ fn a_reused_connection_closed_unanswered_is_retried_only_for_idempotent_requests
     drop(web);
     server.join().unwrap();
 }
+
+#[test]
+fn an_upstream_that_stalls_mid_body_is_cut_after_the_upstream_timeout() {
+    use std::io::Write;
+    let block = LoopbackBlock::claim();
+    let listener = std::net::TcpListener::bind(block.addr(81, 0)).unwrap();
+    let upstream = listener.local_addr().unwrap();
+    // Three bytes of ten, then nothing for longer than the timeout.
+    let server = std::thread::spawn(move || {
+        let (mut stream, _) = listener.accept().unwrap();
+        read_head(&mut stream);
+        stream
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 10\r\n\r\nhel")
+            .unwrap();
+        std::thread::sleep(Duration::from_secs(3));
+    });
+    let web = TestWeb::start_in(block, |config, _| {
+        config.limits.upstream_timeout = Duration::from_millis(300);
+        config.proxies.push(route("/api", &[upstream]));
+    });
+    let started = Instant::now();
+    let mut client = std::net::TcpStream::connect(web.addr).unwrap();
+    client
+        .set_read_timeout(Some(Duration::from_secs(5)))
+        .unwrap();
+    client
+        .write_all(request_bytes("GET", "/api", &[]).as_bytes())
+        .unwrap();
+    let (bytes, closed) = crate::harness::drain(&mut client, 1 << 20);
+    assert!(closed, "the client's connection was not ended");
+    assert!(
+        started.elapsed() < Duration::from_millis(2500),
+        "cut after {:?}, not after the 300 ms timeout",
+        started.elapsed()
+    );
+    assert!(
+        bytes < 100,
+        "{bytes} bytes: more than the head and three bytes"
+    );
+    server.join().unwrap();
+}
