@@ -245,6 +245,16 @@ fn a_slow_upstream_body_streams_through() {
     assert!(response.text().contains("GET /anything/at/all"));
 }
 
+/// A raw upstream on `block`'s host 81: `serve` runs with its listener on a thread of its own.
+fn raw_upstream(
+    block: &LoopbackBlock,
+    serve: impl FnOnce(std::net::TcpListener) + Send + 'static,
+) -> (std::net::SocketAddr, std::thread::JoinHandle<()>) {
+    let listener = std::net::TcpListener::bind(block.addr(81, 0)).unwrap();
+    let upstream = listener.local_addr().unwrap();
+    (upstream, std::thread::spawn(move || serve(listener)))
+}
+
 /// A request head read byte by byte (nothing after it is taken); empty at the close.
 fn read_head(stream: &mut std::net::TcpStream) -> Vec<u8> {
     use std::io::Read;
@@ -271,11 +281,9 @@ fn answer_once(stream: &mut std::net::TcpStream, n: usize) {
 #[test]
 fn an_upstream_that_closed_an_idle_connection_gets_the_next_request_on_a_new_one() {
     let block = LoopbackBlock::claim();
-    let listener = std::net::TcpListener::bind(block.addr(81, 0)).unwrap();
-    let upstream = listener.local_addr().unwrap();
     // An upstream that answers one request per connection with keep-alive framing, then closes
     // the connection a moment later, as one whose keep-alive timeout is short would.
-    let server = std::thread::spawn(move || {
+    let (upstream, server) = raw_upstream(&block, move |listener| {
         for (n, stream) in listener.incoming().take(2).enumerate() {
             let mut stream = stream.unwrap();
             answer_once(&mut stream, n);
@@ -358,12 +366,10 @@ fn idle_upstream_connections_are_closed_after_the_idle_timeout() {
 fn a_reused_connection_closed_unanswered_is_retried_only_for_idempotent_requests() {
     use std::io::Read;
     let block = LoopbackBlock::claim();
-    let listener = std::net::TcpListener::bind(block.addr(81, 0)).unwrap();
-    let upstream = listener.local_addr().unwrap();
     // Each connection answers its first request with keep-alive framing, then reads the next
     // request and closes without a byte of answer: its keep-alive timeout and our reuse
     // crossing, made certain.
-    let server = std::thread::spawn(move || {
+    let (upstream, server) = raw_upstream(&block, move |listener| {
         for (n, stream) in listener.incoming().take(2).enumerate() {
             let mut stream = stream.unwrap();
             stream
@@ -403,10 +409,8 @@ fn a_reused_connection_closed_unanswered_is_retried_only_for_idempotent_requests
 fn an_upstream_that_stalls_mid_body_is_cut_after_the_upstream_timeout() {
     use std::io::Write;
     let block = LoopbackBlock::claim();
-    let listener = std::net::TcpListener::bind(block.addr(81, 0)).unwrap();
-    let upstream = listener.local_addr().unwrap();
     // Three bytes of ten, then nothing for longer than the timeout.
-    let server = std::thread::spawn(move || {
+    let (upstream, server) = raw_upstream(&block, move |listener| {
         let (mut stream, _) = listener.accept().unwrap();
         read_head(&mut stream);
         stream
