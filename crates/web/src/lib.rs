@@ -2,8 +2,9 @@
 //! TLS (rustls on ring, TLS 1.3 and 1.2), HTTP/2 on hyper, serving static files itself and
 //! proxying configured path prefixes to upstreams (the WAS) over HTTP/1.1 with keep-alive.
 //!
-//! A request enters at [`spawn`]'s accept loop (`server::accept_loop`), which gives each
-//! connection a task (`server::serve_connection`): the TLS handshake when the config has a
+//! A request enters at [`spawn`]'s accept loop (`server::accept_loop`; on Linux the kernel
+//! hands it a connection once the client's first bytes are there, [`WebConfig::defer_accept`]),
+//! which gives each connection a task (`server::serve_connection`): the TLS handshake when the config has a
 //! [`TlsIdentity`], then hyper's HTTP/2 connection when ALPN chose `h2` (with the limits of
 //! [`Http2Limits`]), else HTTP/1.1. Plain HTTP/1.1 starts in the server's own loop
 //! (`fast_h1`: GET and HEAD without a body, answered byte for byte as hyper would, in a fifth
@@ -36,7 +37,10 @@
 //! chunked body against RFC 9112's grammar (`chunked`), stricter than hyper's decoder.
 //! Below everything, TLS included, the socket is a `send_timeout::SendTimed`: a response the
 //! client takes nothing of for `limits.send_timeout` (nginx's `send_timeout`) ends its
-//! connection, whichever way it is written (HTTP/1.1, sendfile, TLS, HTTP/2).
+//! connection, whichever way it is written (HTTP/1.1, sendfile, TLS, HTTP/2). Under it,
+//! `client_socket::ClientSocket` makes the system calls directly until one would block, and
+//! only then registers the socket with tokio's reactor: a one-request connection whose request
+//! was there at accept never touches epoll.
 //!
 //! The caller binds the listener and the library serves on the caller's tokio runtime, so the
 //! lab runs it beside the other servers and tests bind port 0.
@@ -45,6 +49,7 @@ mod access_log;
 mod body;
 #[doc(hidden)]
 pub mod chunked; // pub for the fuzz targets
+mod client_socket;
 mod config;
 mod cork;
 #[doc(hidden)]
@@ -145,9 +150,14 @@ pub async fn spawn(
     listener
         .set_nonblocking(true)
         .map_err(StartError::Listener)?;
-    server::nodelay_for_accepted(&listener);
+    server::prepare_listener(&listener, config.defer_accept);
     let local_addr = listener.local_addr().map_err(StartError::Listener)?;
-    let listener = tokio::net::TcpListener::from_std(listener).map_err(StartError::Listener)?;
+    // SAFETY: the std listener owns its descriptor, which stays open and the same until the
+    // AsyncFd (which owns the listener) is dropped.
+    let listener = unsafe {
+        tokio::io::unix::AsyncFd::register_with_interest(listener, tokio::io::Interest::READABLE)
+    }
+    .map_err(|refused| StartError::Listener(refused.into()))?;
     let shared = Arc::new(server::Shared::build(&config, reporter, local_addr)?);
     let (stop, stopped) = watch::channel(false);
     let done = tokio::spawn(server::accept_loop(

@@ -43,15 +43,15 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::TcpStream;
 use tokio::time::{Instant, Sleep};
 
+use crate::client_socket::ClientSocket;
 use crate::sendfile::{self, MappedFile};
 
 /// An accepted connection's socket, whose writes fail once the client has taken nothing for
 /// the send timeout.
 pub(crate) struct SendTimed {
-    stream: TcpStream,
+    stream: ClientSocket,
     timeout: Duration,
     /// Made at the first stall, then reset at each new one.
     timer: Option<Pin<Box<Sleep>>>,
@@ -64,7 +64,7 @@ pub(crate) struct SendTimed {
 }
 
 impl SendTimed {
-    pub(crate) fn new(stream: TcpStream, timeout: Duration) -> Self {
+    pub(crate) fn new(stream: ClientSocket, timeout: Duration) -> Self {
         SendTimed {
             stream,
             timeout,
@@ -88,9 +88,10 @@ impl SendTimed {
     pub(crate) fn cork(&mut self) {
         if !self.corked {
             // Best effort: a socket that refuses only sends smaller segments.
-            self.corked = socket2::SockRef::from(&self.stream)
-                .set_tcp_cork(true)
-                .is_ok();
+            self.corked = self
+                .stream
+                .sock_ref()
+                .is_some_and(|socket| socket.set_tcp_cork(true).is_ok());
         }
     }
 
@@ -98,7 +99,9 @@ impl SendTimed {
     fn uncork(&mut self) {
         if self.corked {
             self.corked = false;
-            let _ = socket2::SockRef::from(&self.stream).set_tcp_cork(false);
+            if let Some(socket) = self.stream.sock_ref() {
+                let _ = socket.set_tcp_cork(false);
+            }
         }
     }
 
@@ -165,7 +168,9 @@ impl SendTimed {
         len: usize,
     ) -> Poll<io::Result<usize>> {
         self.cork();
-        let polled = poll_sendfile(&self.stream, cx, mapped, offset, len);
+        let polled = self
+            .stream
+            .poll_write_with(cx, |socket| sendfile::send(socket, mapped, offset, len));
         if matches!(polled, Poll::Ready(Ok(sent)) if sent == len) {
             self.uncork();
         }
@@ -175,7 +180,7 @@ impl SendTimed {
 
 /// The bytes written to `stream` that its peer has not acknowledged yet (`SIOCOUTQ`).
 #[cfg(target_os = "linux")]
-fn unacknowledged(stream: &TcpStream) -> Option<usize> {
+fn unacknowledged(stream: &ClientSocket) -> Option<usize> {
     let mut queued: libc::c_int = 0;
     // SAFETY: SIOCOUTQ (TIOCOUTQ) on an open TCP socket writes one c_int.
     let rc = unsafe { libc::ioctl(stream.as_raw_fd(), libc::TIOCOUTQ, &mut queued) };
@@ -183,27 +188,8 @@ fn unacknowledged(stream: &TcpStream) -> Option<usize> {
 }
 
 #[cfg(not(target_os = "linux"))]
-fn unacknowledged(_stream: &TcpStream) -> Option<usize> {
+fn unacknowledged(_stream: &ClientSocket) -> Option<usize> {
     None
-}
-
-fn poll_sendfile(
-    stream: &TcpStream,
-    cx: &mut Context<'_>,
-    mapped: &MappedFile,
-    offset: usize,
-    len: usize,
-) -> Poll<io::Result<usize>> {
-    loop {
-        std::task::ready!(stream.poll_write_ready(cx))?;
-        let socket = stream.as_raw_fd();
-        match stream.try_io(tokio::io::Interest::WRITABLE, || {
-            sendfile::send(socket, mapped, offset, len)
-        }) {
-            Err(err) if err.kind() == io::ErrorKind::WouldBlock => continue,
-            done => return Poll::Ready(done),
-        }
-    }
 }
 
 impl AsyncRead for SendTimed {
@@ -241,7 +227,7 @@ impl AsyncWrite for SendTimed {
     }
 
     fn is_write_vectored(&self) -> bool {
-        self.stream.is_write_vectored()
+        true
     }
 
     /// A TCP socket has nothing to flush.
@@ -261,7 +247,7 @@ mod tests {
 
     /// A connected pair on loopback with the client's receive buffer and the server's send
     /// buffer set to `buffers` bytes (the kernel doubles them), so that they fill soon.
-    async fn pair(timeout: Duration, buffers: u32) -> (SendTimed, TcpStream) {
+    async fn pair(timeout: Duration, buffers: u32) -> (SendTimed, tokio::net::TcpStream) {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let socket = tokio::net::TcpSocket::new_v4().unwrap();
         socket.set_recv_buffer_size(buffers).unwrap();
@@ -273,7 +259,10 @@ mod tests {
         socket2::SockRef::from(&server)
             .set_send_buffer_size(buffers as usize)
             .unwrap();
-        (SendTimed::new(server, timeout), client)
+        (
+            SendTimed::new(ClientSocket::registered(server), timeout),
+            client,
+        )
     }
 
     #[tokio::test]
@@ -330,7 +319,7 @@ mod tests {
     }
 
     fn corked(server: &SendTimed) -> bool {
-        socket2::SockRef::from(&server.stream).tcp_cork().unwrap()
+        server.stream.sock_ref().unwrap().tcp_cork().unwrap()
     }
 
     /// A file by sendfile goes out corked (full segments) and the cork comes off with its last

@@ -19,13 +19,14 @@ use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use std::future::Future;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use tokio::io::unix::AsyncFd;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use tokio::sync::watch;
 
 use crate::access_log::AccessLogger;
 use crate::body::ClientBody;
+use crate::client_socket::{ClientSocket, accept_nonblocking};
 use crate::config::{Limits, Redirect, WebConfig};
 use crate::cork::{Cork, Corked};
 use crate::fast_h1;
@@ -189,7 +190,7 @@ pub(crate) async fn stop_signal(stop: &mut watch::Receiver<bool>) {
 /// Accepts until shutdown, then waits up to `grace` for the connections to finish, and ends
 /// those still running after it.
 pub(crate) async fn accept_loop(
-    listener: TcpListener,
+    listener: AsyncFd<std::net::TcpListener>,
     shared: Arc<Shared>,
     mut stop: watch::Receiver<bool>,
     grace: Duration,
@@ -214,12 +215,14 @@ pub(crate) async fn accept_loop(
         tokio::select! {
             biased;
             _ = stopped(&mut stop) => break,
-            accepted = listener.accept() => match accepted {
+            accepted = accept(&listener) => match accepted {
                 Ok((stream, client)) => {
                     // On Linux an accepted socket inherits TCP_NODELAY from the listener
-                    // (set in `nodelay_for_accepted`): one system call less per connection.
+                    // (set in `prepare_listener`): one system call less per connection.
                     #[cfg(not(target_os = "linux"))]
-                    let _ = stream.set_nodelay(true);
+                    if let Some(socket) = stream.sock_ref() {
+                        let _ = socket.set_tcp_nodelay(true);
+                    }
                     let guard = open.enter();
                     let ends = Ends { stop: stop.clone(), force: forced.clone() };
                     // Boxed: tokio moves a task's future several times as it spawns, polls
@@ -247,10 +250,45 @@ pub(crate) async fn accept_loop(
     }
 }
 
-/// Sets TCP_NODELAY on the listening socket, which Linux copies to every accepted socket:
-/// responses leave at once instead of waiting for the client's ACK of the previous segment.
-pub(crate) fn nodelay_for_accepted(listener: &std::net::TcpListener) {
-    let _ = socket2::SockRef::from(listener).set_tcp_nodelay(true);
+/// The next connection in `listener`'s queue, not registered with the reactor yet
+/// (`client_socket`).
+async fn accept(
+    listener: &AsyncFd<std::net::TcpListener>,
+) -> std::io::Result<(ClientSocket, SocketAddr)> {
+    loop {
+        let mut ready = listener.readable().await?;
+        if let Ok(accepted) = ready.try_io(|listener| accept_nonblocking(listener.get_ref())) {
+            return accepted.map(|(stream, client)| (ClientSocket::direct(stream), client));
+        }
+    }
+}
+
+/// Sets the options every accepted socket inherits from the listening one, so that none
+/// costs a system call per connection: TCP_NODELAY (responses leave at once instead of
+/// waiting for the client's ACK of the previous segment) and, with `defer_accept`,
+/// TCP_DEFER_ACCEPT ([`WebConfig::defer_accept`]).
+pub(crate) fn prepare_listener(listener: &std::net::TcpListener, defer_accept: bool) {
+    let socket = socket2::SockRef::from(listener);
+    let _ = socket.set_tcp_nodelay(true);
+    #[cfg(target_os = "linux")]
+    if defer_accept {
+        // One second, as nginx's `deferred`: a client that has sent nothing by then is
+        // accepted when it acknowledges the SYN-ACK the kernel sends again, and from there the
+        // head timeout counts. Best effort: without it, connections are accepted as before.
+        let seconds: libc::c_int = 1;
+        // SAFETY: a valid socket and an int option of the size given.
+        unsafe {
+            libc::setsockopt(
+                std::os::fd::AsRawFd::as_raw_fd(listener),
+                libc::IPPROTO_TCP,
+                libc::TCP_DEFER_ACCEPT,
+                std::ptr::from_ref(&seconds).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            );
+        }
+    }
+    #[cfg(not(target_os = "linux"))]
+    let _ = defer_accept;
 }
 
 /// How many connection tasks are running, and a way to wait until none is.
@@ -308,7 +346,7 @@ fn new_head() -> Mutex<HeadCapture> {
 }
 
 async fn serve_connection(
-    stream: TcpStream,
+    stream: ClientSocket,
     client: SocketAddr,
     shared: Arc<Shared>,
     ends: Ends,
@@ -745,6 +783,35 @@ impl AsyncWrite for Watched {
 mod tests {
     use super::*;
 
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn the_listener_defers_accept_only_when_asked() {
+        use std::os::fd::AsRawFd;
+        let deferral = |listener: &std::net::TcpListener| {
+            let mut value: libc::c_int = -1;
+            let mut len = std::mem::size_of::<libc::c_int>() as libc::socklen_t;
+            // SAFETY: an int option read into an int of the size given.
+            let rc = unsafe {
+                libc::getsockopt(
+                    listener.as_raw_fd(),
+                    libc::IPPROTO_TCP,
+                    libc::TCP_DEFER_ACCEPT,
+                    std::ptr::from_mut(&mut value).cast(),
+                    &mut len,
+                )
+            };
+            assert_eq!(rc, 0);
+            value
+        };
+        for defer_accept in [true, false] {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            prepare_listener(&listener, defer_accept);
+            // The kernel rounds the seconds to SYN-ACK retransmissions and back.
+            assert_eq!(deferral(&listener) > 0, defer_accept);
+            assert!(socket2::SockRef::from(&listener).tcp_nodelay().unwrap());
+        }
+    }
+
     /// tokio copies a spawned future several times (into its task cell, and each change of the
     /// task's stage): TLS and HTTP/2 state inside it made every plain connection pay ~7 KiB per
     /// copy.
@@ -756,10 +823,11 @@ mod tests {
             .unwrap();
         runtime.block_on(async {
             let config = WebConfig::new(std::env::temp_dir());
-            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
             let addr = listener.local_addr().unwrap();
-            let _client = TcpStream::connect(addr).await.unwrap();
-            let (stream, client) = listener.accept().await.unwrap();
+            let _client = std::net::TcpStream::connect(addr).unwrap();
+            let (stream, client) = accept_nonblocking(&listener).unwrap();
+            let stream = ClientSocket::direct(stream);
             let shared = Arc::new(Shared::build(&config, Arc::new(journey::Silent), addr).unwrap());
             let (_stop, stopped) = watch::channel(false);
             let open = Arc::new(OpenConnections::default());

@@ -73,6 +73,41 @@ fn an_idle_keep_alive_connection_is_closed_without_a_response() {
     );
 }
 
+/// A client that connects and says nothing is closed without a response after the head
+/// timeout, with the kernel's deferred accept (where it reaches the server about a second after
+/// its handshake) and without it.
+#[test]
+fn a_connection_that_never_sends_a_byte_is_closed_silently() {
+    for defer_accept in [true, false] {
+        let web = TestWeb::start(|config, _| {
+            config.limits.header_timeout = Duration::from_millis(300);
+            config.defer_accept = defer_accept;
+        });
+        let mut connection = RawConnection::connect(web.addr).unwrap();
+        assert!(
+            connection.closed_within(Duration::from_secs(6)),
+            "a silent connection stays open (defer_accept {defer_accept})"
+        );
+    }
+}
+
+/// Deferred accept holds a connection in the kernel until its first bytes; a client that
+/// pauses past the deferral (one second) before its request is still answered.
+#[test]
+fn a_request_sent_after_a_pause_is_answered() {
+    for defer_accept in [true, false] {
+        let web = TestWeb::start(|config, _| {
+            config.defer_accept = defer_accept;
+        });
+        let mut connection = RawConnection::connect(web.addr).unwrap();
+        std::thread::sleep(Duration::from_millis(1300));
+        let response = connection
+            .request(request_bytes("GET", "/hello.txt", &[]).as_bytes())
+            .unwrap();
+        assert_eq!(response.text(), HELLO, "defer_accept {defer_accept}");
+    }
+}
+
 #[test]
 fn a_head_too_large_gets_431() {
     let web = TestWeb::start(|config, _| {
