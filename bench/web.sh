@@ -16,8 +16,13 @@
 # Cases: 1 KB over keep-alive; 1 KB with a new connection per request (wrk -H 'Connection:
 # close'); a 10 MB file over keep-alive; a proxied request (upstream keep-alive on both).
 #
+# Deferred accept (TCP_DEFER_ACCEPT: the kernel hands a connection over once its first bytes
+# came) is each server's default unless --defer-accept names the servers that use it:
+# roundtrip's `defer_accept` is on by default, nginx's `listen ... deferred` off.
+#
 # Usage: bash bench/web.sh [--quick] [--runs N] [--seconds S] [--servers "roundtrip nginx"]
 #                          [--cases "1k 1k-close 10m proxy"] [--no-build]
+#                          [--defer-accept "roundtrip nginx" | "roundtrip" | "nginx" | none]
 #                          [--addr A --port P] [--upstream-addr A --upstream-port P]
 # Runs as root (installs nginx and wrk if missing). Traffic stays on loopback:
 # 127.0.0.241:8080 for the servers, 127.0.0.242:8081 for the upstream (it stops if either is
@@ -31,6 +36,7 @@ ADDR=127.0.0.241
 PORT=8080
 UP_ADDR=127.0.0.242
 UP_PORT=8081
+DEFER_ACCEPT=roundtrip
 SERVERS="roundtrip nginx"
 CASES="1k 1k-close 10m proxy"
 BUILD=1
@@ -40,7 +46,7 @@ CONNECTIONS=${CONNECTIONS:-50}
 BIG_CONNECTIONS=${BIG_CONNECTIONS:-4}
 ORIG_ARGS=("$@")
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,29p' "$0" | sed 's/^# \{0,1\}//'; }
 
 log() { printf '[web %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 BENCH=web.sh
@@ -56,6 +62,7 @@ while [[ $# -gt 0 ]]; do
 	case "$1" in
 	--upstream-addr) UP_ADDR=${2:?--upstream-addr needs an address}; shift 2 ;;
 	--upstream-port) UP_PORT=${2:?--upstream-port needs a number}; shift 2 ;;
+	--defer-accept) DEFER_ACCEPT=${2:?--defer-accept needs a list of servers or none}; shift 2 ;;
 	-h | --help) usage; exit 0 ;;
 	*) echo "web.sh: unknown option $1 (try --help)" >&2; exit 2 ;;
 	esac
@@ -63,6 +70,8 @@ done
 bench_check_options "1k 1k-close 10m proxy"
 case "$UP_ADDR" in 127.*) ;; *) echo "addresses must be loopback (127.0.0.0/8)" >&2; exit 2 ;; esac
 [[ "$UP_PORT" =~ ^[1-9][0-9]*$ && "$UP_PORT" -le 65535 ]] || { echo "ports must be 1..65535" >&2; exit 2; }
+for s in $DEFER_ACCEPT; do case "$s" in roundtrip | nginx | none) ;; *) echo "--defer-accept: unknown server $s" >&2; exit 2 ;; esac; done
+defers() { [[ " $DEFER_ACCEPT " == *" $1 "* ]]; }
 
 bench_roundtrip_bin
 LOAD_AT_START=$(load_average)
@@ -82,7 +91,7 @@ head -c 1024 /dev/zero | tr '\0' 'a' >"$SITE/1k.html"
 head -c $((10 * 1024 * 1024)) /dev/urandom >"$SITE/10m.bin"
 chmod -R a+rX "$SITE"
 
-nginx_conf() { # $1 dir, $2 listen, $3 server block body
+nginx_conf() { # $1 dir, $2 listen (and its options), $3 server block body
 	cat >"$1/nginx.conf" <<EOF
 user root;
 worker_processes 1;
@@ -120,7 +129,15 @@ $3
 EOF
 }
 nginx_conf "$TMP/upstream" "$UP_ADDR:$UP_PORT" '        location / { return 200 "ok\n"; }'
-nginx_conf "$TMP/nginx" "$ADDR:$PORT" "        root $SITE;
+NGINX_LISTEN="$ADDR:$PORT"
+if defers nginx; then NGINX_LISTEN+=" deferred"; fi
+# roundtrip's defer_accept is on unless its config file says otherwise.
+ROUNDTRIP_CONFIG=()
+if ! defers roundtrip; then
+	printf 'defer_accept = false\n' >"$TMP/roundtrip.toml"
+	ROUNDTRIP_CONFIG=(--config "$TMP/roundtrip.toml")
+fi
+nginx_conf "$TMP/nginx" "$NGINX_LISTEN" "        root $SITE;
         location /proxy/ { proxy_pass http://backend/; proxy_http_version 1.1; proxy_set_header Connection \"\"; }"
 
 wait_http() { # $1 url: up to 5 s for a 200
@@ -138,7 +155,7 @@ start_server() { # $1 roundtrip | nginx
 	case "$1" in
 	roundtrip)
 		taskset -c "$SERVER_CPU" "$ROUNDTRIP_BIN" serve web --listen "$ADDR:$PORT" --root "$SITE" \
-			--workers 1 --access-log off --proxy "/proxy=http://$UP_ADDR:$UP_PORT" \
+			--workers 1 --access-log off --proxy "/proxy=http://$UP_ADDR:$UP_PORT" "${ROUNDTRIP_CONFIG[@]}" \
 			2>"$TMP/roundtrip.log" &
 		SERVER_PID=$!
 		;;
@@ -278,8 +295,8 @@ ver_rt=$(bench_roundtrip_version)
 	echo "- machine: $(nproc) cores ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), kernel $(uname -r); load average (1/5/15 min) $LOAD_AT_START at the start, $LOAD_AT_END at the end"
 	echo "- versions: $("$NGINX" -v 2>&1 | tr -d '\n'); $(wrk -v 2>&1 | head -1 | cut -d' ' -f1-2); $ver_rt"
 	echo "- server on $ADDR:$PORT, CPU $SERVER_CPU (taskset); wrk -t1 on CPU $LOADGEN_CPU, ${SECONDS_PER_RUN} s measured after ${WARMUP_SECONDS} s warm-up per case; $RUNS rounds, the order of the servers alternating"
-	echo "- nginx: worker_processes 1, open_file_cache max=1000 inactive=20s, open_file_cache_valid 30s, open_file_cache_min_uses 1, open_file_cache_errors on, sendfile on, tcp_nopush on, tcp_nodelay on, access_log off, keepalive_requests 10000000; proxy: proxy_pass to upstream { keepalive 64 }, proxy_http_version 1.1, Connection \"\""
-	echo "- roundtrip: serve web --workers 1 --access-log off --proxy /proxy=http://$UP_ADDR:$UP_PORT"
+	echo "- nginx: worker_processes 1, open_file_cache max=1000 inactive=20s, open_file_cache_valid 30s, open_file_cache_min_uses 1, open_file_cache_errors on, sendfile on, tcp_nopush on, tcp_nodelay on, access_log off, keepalive_requests 10000000, listen $NGINX_LISTEN reuseport; proxy: proxy_pass to upstream { keepalive 64 }, proxy_http_version 1.1, Connection \"\""
+	echo "- roundtrip: serve web --workers 1 --access-log off --proxy /proxy=http://$UP_ADDR:$UP_PORT; defer_accept $(defers roundtrip && echo on || echo off)"
 	echo "- upstream of the proxy case: a second nginx on $UP_ADDR:$UP_PORT (CPU $LOADGEN_CPU, return 200 \"ok\\n\"), shared by both"
 	echo "- CPU per request: utime + stime of the server's processes (nginx: master + worker) from /proc/PID/stat over the measured run / requests wrk completed; user = utime alone"
 	echo "- cores busy: how busy wrk's core (CPU $LOADGEN_CPU, with the proxy case's upstream) and the server's core (CPU $SERVER_CPU) were over the measured run, from /proc/stat, medians; on loopback the kernel's work for one side can run on the other's core (a packet sent is received in the sender's softirq), so CPU per request moves between the two with how the data is sent: read it with these"
