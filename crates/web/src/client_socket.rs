@@ -274,62 +274,50 @@ mod tests {
         (ClientSocket::direct(server), client)
     }
 
-    fn runtime() -> tokio::runtime::Runtime {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-    }
-
-    #[test]
-    fn a_request_already_there_is_read_and_answered_without_the_reactor() {
+    #[tokio::test]
+    async fn a_request_already_there_is_read_and_answered_without_the_reactor() {
         let (mut server, mut client) = accepted();
         client.write_all(b"GET / HTTP/1.1\r\n\r\n").unwrap();
         // Loopback delivers the bytes within the write; the short sleep covers a busy host.
         std::thread::sleep(Duration::from_millis(20));
-        runtime().block_on(async {
-            let mut buf = [0u8; 64];
-            let n = server.read(&mut buf).await.unwrap();
-            assert_eq!(&buf[..n], b"GET / HTTP/1.1\r\n\r\n");
-            server.write_all(b"HTTP/1.1 200 OK\r\n\r\n").await.unwrap();
-            server.shutdown().await.unwrap();
-            assert!(!server.is_registered(), "nothing had to wait");
-        });
+        let mut buf = [0u8; 64];
+        let n = server.read(&mut buf).await.unwrap();
+        assert_eq!(&buf[..n], b"GET / HTTP/1.1\r\n\r\n");
+        server.write_all(b"HTTP/1.1 200 OK\r\n\r\n").await.unwrap();
+        server.shutdown().await.unwrap();
+        assert!(!server.is_registered(), "nothing had to wait");
         let mut answer = Vec::new();
         client.read_to_end(&mut answer).unwrap();
         assert_eq!(answer, b"HTTP/1.1 200 OK\r\n\r\n");
     }
 
-    #[test]
-    fn a_read_that_has_to_wait_registers_and_is_woken_by_the_bytes() {
+    #[tokio::test]
+    async fn a_read_that_has_to_wait_registers_and_is_woken_by_the_bytes() {
         let (mut server, mut client) = accepted();
-        let runtime = runtime();
-        runtime.block_on(async {
-            let writer = std::thread::spawn(move || {
-                std::thread::sleep(Duration::from_millis(100));
-                client.write_all(b"late").unwrap();
-                client
-            });
-            let mut buf = [0u8; 16];
-            let n = tokio::time::timeout(Duration::from_secs(10), server.read(&mut buf))
-                .await
-                .expect("the bytes' arrival wakes the read")
-                .unwrap();
-            assert_eq!(&buf[..n], b"late");
-            assert!(server.is_registered());
-            let mut client = writer.join().unwrap();
-            // Registered, it goes on through tokio: a write and the peer's end.
-            server.write_all(b"back").await.unwrap();
-            let mut four = [0u8; 4];
-            client.read_exact(&mut four).unwrap();
-            assert_eq!(&four, b"back");
-            drop(client);
-            assert_eq!(server.read(&mut buf).await.unwrap(), 0, "the client's FIN");
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(100));
+            client.write_all(b"late").unwrap();
+            client
         });
+        let mut buf = [0u8; 16];
+        let n = tokio::time::timeout(Duration::from_secs(10), server.read(&mut buf))
+            .await
+            .expect("the bytes' arrival wakes the read")
+            .unwrap();
+        assert_eq!(&buf[..n], b"late");
+        assert!(server.is_registered());
+        let mut client = writer.join().unwrap();
+        // Registered, it goes on through tokio: a write and the peer's end.
+        server.write_all(b"back").await.unwrap();
+        let mut four = [0u8; 4];
+        client.read_exact(&mut four).unwrap();
+        assert_eq!(&four, b"back");
+        drop(client);
+        assert_eq!(server.read(&mut buf).await.unwrap(), 0, "the client's FIN");
     }
 
-    #[test]
-    fn a_write_that_fills_the_socket_waits_for_room_and_loses_nothing() {
+    #[tokio::test]
+    async fn a_write_that_fills_the_socket_waits_for_room_and_loses_nothing() {
         let (mut server, mut client) = accepted();
         server
             .sock_ref()
@@ -348,27 +336,23 @@ mod tests {
                 }
             }
         });
-        runtime().block_on(async {
-            tokio::time::timeout(Duration::from_secs(60), server.write_all(&data))
-                .await
-                .expect("bounded")
-                .unwrap();
-            assert!(
-                server.is_registered(),
-                "4 MiB cannot fit a 32 KiB buffer at once"
-            );
-        });
+        tokio::time::timeout(Duration::from_secs(60), server.write_all(&data))
+            .await
+            .expect("bounded")
+            .unwrap();
+        assert!(
+            server.is_registered(),
+            "4 MiB cannot fit a 32 KiB buffer at once"
+        );
         drop(server);
         assert!(reader.join().unwrap() == data, "every byte, in order");
     }
 
-    #[test]
-    fn many_slices_are_written_in_one_call_up_to_iov_max() {
+    #[tokio::test]
+    async fn many_slices_are_written_in_one_call_up_to_iov_max() {
         let (mut server, mut client) = accepted();
         let slices: Vec<IoSlice<'_>> = (0..1500).map(|_| IoSlice::new(b"ab")).collect();
-        let written = runtime()
-            .block_on(async { server.write_vectored(&slices).await })
-            .unwrap();
+        let written = server.write_vectored(&slices).await.unwrap();
         assert_eq!(written, 2048, "1024 slices, the rest for the next write");
         let mut got = vec![0u8; written];
         client.read_exact(&mut got).unwrap();
